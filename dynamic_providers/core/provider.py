@@ -1,0 +1,339 @@
+"""The declarative base provider every Render/Supabase resource provider subclasses.
+
+A subclass declares *what* the resource is (``fields``, ``output_names``, ``kind``, ``api``) and
+implements a few small hooks that talk to the API; the base implements Pulumi's protocol once:
+
+- ``check``: unexpected keys, types, required fields, choices, defaults, then ``validate()``.
+  No API calls (previews must be offline and cheap).
+- ``diff``: only managed fields whose new value is set (unset = left to the API, so server-chosen
+  values never cause perpetual diffs); set-like lists compared as sets; replace fields force a
+  replacement; unknown values (preview) count as changes (and as replacements for replace fields).
+  Replacements delete before create by default, because identity is a natural key (a name) and
+  a side-by-side twin would collide with it.
+- ``create``: natural-key lookup first. An existing object is taken over only with ``adopt=True``;
+  otherwise a clear error. A create that fails ambiguously (5xx, reset/timeout after sending) is
+  followed by a lookup: if the object exists, the lost response is recovered (no duplicate), else
+  the create is retried. Follow-up steps that fail roll the new object back (no orphan).
+- ``read``: the live object refreshes every managed input the user set (drift becomes visible and
+  ``refresh`` leaves no diff noise); write-only inputs keep their last value; 404 = gone.
+- ``update``: the hook gets the set of changed field names (PATCH only what changed); returns full
+  outputs. Nothing changed -> no API call, previous outputs carried forward.
+- ``delete``: 404 is success.
+
+Provider objects are pickled into the state (dill), so they hold only class-level declarations and
+plain ``HttpOptions``; the configure()d URL/token live in a slot that ``__getstate__`` drops, and
+a fresh ``Transport`` is built per call.
+"""
+from __future__ import annotations
+
+import random
+import time
+from typing import Any, ClassVar, Mapping, Optional
+
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    ResourceProvider,
+    UpdateResult,
+)
+
+from .errors import ApiError, NotFoundError, is_ambiguous
+from .fields import Field, canonical, contains_unknown, integral, kind_ok, same
+from .settings import ApiSettings
+from .transport import HttpOptions, Transport, backoff_delay
+
+ADOPT = "adopt"
+_ADOPT_FIELD = Field(kind=bool, default=False, managed=False,
+                     doc="Take over an existing object with the same natural key instead of failing.")
+_RUNTIME_SLOT = "_configured"
+
+
+class AdoptionRequiredError(Exception):
+    """An object with the same natural key exists and ``adopt`` is not set."""
+
+
+class DeclarativeProvider(ResourceProvider):
+    """Base class; see the module docstring. Subclasses set the class attributes and hooks."""
+
+    api: ClassVar[ApiSettings]
+    kind: ClassVar[str] = "object"  # human name for messages: "Render service"
+    fields: ClassVar[Mapping[str, Field]] = {}
+    output_names: ClassVar[tuple[str, ...]] = ()  # computed outputs (never inputs)
+    secret_output_names: ClassVar[tuple[str, ...]] = ()  # computed outputs that are secret
+    supports_adopt: ClassVar[bool] = True  # False when there is no natural key
+    delete_before_replace: ClassVar[bool] = True
+    create_attempts: ClassVar[int] = 3  # tries of an ambiguous create (each after a lookup)
+
+    def __init__(self, http: Optional[HttpOptions] = None) -> None:
+        super().__init__()
+        self.http = http or HttpOptions()
+
+    # ---------------------------------------------------------------- declarations, derived
+    @classmethod
+    def all_fields(cls) -> dict[str, Field]:
+        merged = dict(cls.fields)
+        if cls.supports_adopt:
+            merged.setdefault(ADOPT, _ADOPT_FIELD)
+        return merged
+
+    @classmethod
+    def secret_names(cls) -> list[str]:
+        """Names for ``additional_secret_outputs``: secret inputs and secret computed outputs."""
+        return [n for n, f in cls.fields.items() if f.secret] + list(cls.secret_output_names)
+
+    # ---------------------------------------------------------------- hooks (override)
+    def prepare(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        """Defaults that depend on other inputs. Runs in check before validation; may see unknowns."""
+        return inputs
+
+    def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        """Cross-field validation. Runs in check; values may be ``fields.UNKNOWN`` in preview."""
+        return []
+
+    def describe(self, inputs: Mapping[str, Any]) -> str:
+        """The natural key in words, for messages (``"'api' (owner tea-1, type web_service)"``)."""
+        return repr(inputs.get("name"))
+
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Any:
+        """The live object with this natural key, or None. Default: no natural key."""
+        return None
+
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> Any:
+        """Creates the object with one non-idempotent call; returns the live object."""
+        raise NotImplementedError
+
+    def after_create(self, api: Transport, id_: str, live: Any, inputs: Mapping[str, Any]) -> Any:
+        """Follow-up calls after the create (returns the live object). Failure rolls back."""
+        return live
+
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Any:
+        """The live object; raise NotFoundError (or return None) when it is gone."""
+        raise NotImplementedError
+
+    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+                      changed: set[str]) -> Any:
+        """Applies the ``changed`` fields (never empty) and returns the live object."""
+        raise NotImplementedError
+
+    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
+        raise NotImplementedError
+
+    def id_of(self, live: Any) -> str:
+        return live["id"] if isinstance(live, Mapping) else live.id
+
+    def live_inputs(self, live: Any) -> dict[str, Any]:
+        """Observable input fields from the live object, in the inputs' shape. Fields left out are
+        treated as not observable (read keeps their last known value)."""
+        return {}
+
+    def live_outputs(self, live: Any) -> dict[str, Any]:
+        """Computed outputs (keys from ``output_names``) from the live object."""
+        return {}
+
+    # ---------------------------------------------------------------- plumbing
+    def configure(self, req: ConfigureRequest) -> None:
+        setattr(self, _RUNTIME_SLOT, self.api.pick(req.config))
+
+    def __getstate__(self) -> dict:
+        # The configure()d token must never reach the pickled provider in the state.
+        state = dict(self.__dict__)
+        state.pop(_RUNTIME_SLOT, None)
+        return state
+
+    def transport(self) -> Transport:
+        """A fresh transport for one provider call (token resolved now, never stored)."""
+        url, token = self.api.resolve(getattr(self, _RUNTIME_SLOT, None))
+        return Transport(url, token, api_name=self.api.name, options=self.http,
+                         auth_scheme=self.api.auth_scheme)
+
+    def inputs_of(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        """The declared inputs found in a property bag (drops ``__provider`` and outputs)."""
+        return {name: integral(props.get(name)) for name in self.all_fields()}
+
+    def changed_fields(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+        """(changed, replaced) managed field names between old state and new inputs."""
+        changed: set[str] = set()
+        replaced: set[str] = set()
+        for name, spec in self.all_fields().items():
+            if not spec.managed:
+                continue
+            new = news.get(name)
+            if new is None:
+                continue  # unset: the API keeps whatever it has
+            if contains_unknown(new) or not same(spec, olds.get(name), new):
+                changed.add(name)
+                if spec.replace:
+                    replaced.add(name)
+        return changed, replaced
+
+    def outputs_for(self, live: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        outs = {name: inputs.get(name) for name in self.all_fields()}
+        computed = self.live_outputs(live)
+        outs.update({k: computed.get(k) for k in self.output_names})
+        return outs
+
+    # ---------------------------------------------------------------- Pulumi protocol
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        fields = self.all_fields()
+        failures: list[CheckFailure] = []
+        for key in news:
+            if key.startswith("__") or key in fields or key in self.output_names:
+                continue
+            failures.append(CheckFailure(key, f"unknown property '{key}' for a {self.kind}"))
+        inputs: dict[str, Any] = {}
+        for name, spec in fields.items():
+            value = integral(news.get(name))
+            if value is None and spec.has_default:
+                value = spec.default_value()
+            inputs[name] = value
+        inputs = self.prepare(inputs)
+        for name, spec in fields.items():
+            value = inputs.get(name)
+            if value is None:
+                if spec.required:
+                    failures.append(CheckFailure(name, f"'{name}' is required for a {self.kind}"))
+                continue
+            if contains_unknown(value):
+                continue
+            if not kind_ok(spec.kind, value):
+                failures.append(CheckFailure(
+                    name, f"'{name}' must be a {spec.kind.__name__}, got {type(value).__name__}"))
+                continue
+            if spec.choices is not None and value not in spec.choices:
+                shown = "the given value" if spec.secret else repr(value)
+                failures.append(CheckFailure(
+                    name, f"'{name}' must be one of {', '.join(map(str, spec.choices))}; {shown} is not"))
+        if not failures:
+            failures.extend(self.validate(inputs))
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        changed, replaced = self.changed_fields(self.inputs_of(olds), self.inputs_of(news))
+        return DiffResult(
+            changes=bool(changed),
+            replaces=sorted(replaced),
+            stables=[],
+            delete_before_replace=bool(replaced) and self.delete_before_replace,
+        )
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = self.inputs_of(props)
+        api = self.transport()
+        existing = self.find_existing(api, inputs)
+        if existing is not None:
+            if not inputs.get(ADOPT):
+                raise AdoptionRequiredError(
+                    f"A {self.kind} {self.describe(inputs)} already exists ({self.id_of(existing)}). "
+                    f"Refusing to take it over silently: set adopt=True on this resource to manage "
+                    f"the existing object, or choose another name.")
+            id_, live = self._converge(api, existing, inputs)
+            return CreateResult(id_, self.outputs_for(live, inputs))
+
+        live, recovered = self._create_safely(api, inputs)
+        if recovered:
+            id_, live = self._converge(api, live, inputs)
+            return CreateResult(id_, self.outputs_for(live, inputs))
+        id_ = self.id_of(live)
+        try:
+            live = self.after_create(api, id_, live, inputs)
+        except Exception as exc:
+            # Leave no orphan behind: Pulumi will not record an object whose create failed.
+            try:
+                self.delete_remote(api, id_, inputs)
+            except NotFoundError:
+                pass
+            except Exception as cleanup_exc:  # report both; the object needs manual cleanup
+                raise RuntimeError(
+                    f"{self.kind} {self.describe(inputs)} was created as {id_} but setting it up failed "
+                    f"({exc}) and rolling it back failed too ({cleanup_exc}); delete it or re-run "
+                    f"with adopt=True") from exc
+            raise
+        return CreateResult(id_, self.outputs_for(live, inputs))
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        api = self.transport()
+        try:
+            live = self.read_remote(api, id_, props)
+        except NotFoundError:
+            live = None
+        if live is None:
+            return ReadResult(None, {})
+        prior = self.inputs_of(props)
+        observed = self.live_inputs(live)
+        inputs: dict[str, Any] = {}
+        for name, spec in self.all_fields().items():
+            old = prior.get(name)
+            if spec.managed and not spec.write_only and old is not None and name in observed:
+                inputs[name] = observed[name]
+            else:
+                inputs[name] = old
+        return ReadResult(id_, self.outputs_for(live, inputs), inputs)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        old_inputs, new_inputs = self.inputs_of(olds), self.inputs_of(news)
+        changed, _ = self.changed_fields(old_inputs, new_inputs)
+        if not changed:
+            outs = {name: new_inputs.get(name) for name in self.all_fields()}
+            outs.update({k: olds.get(k) for k in self.output_names})
+            return UpdateResult(outs)
+        api = self.transport()
+        live = self.update_remote(api, id_, old_inputs, new_inputs, changed)
+        return UpdateResult(self.outputs_for(live, new_inputs))
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        api = self.transport()
+        try:
+            self.delete_remote(api, id_, self.inputs_of(props))
+        except NotFoundError:
+            pass
+
+    # ---------------------------------------------------------------- helpers
+    def _create_safely(self, api: Transport, inputs: Mapping[str, Any]) -> tuple[Any, bool]:
+        """(live, recovered): create once; after an ambiguous failure look up before retrying."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self.create_remote(api, inputs), False
+            except ApiError as exc:
+                if not is_ambiguous(exc):
+                    raise
+                found = self.find_existing(api, inputs)
+                if found is not None:
+                    return found, True  # the create happened; only its response was lost
+                if attempt >= self.create_attempts:
+                    raise
+                time.sleep(backoff_delay(attempt, self.http, random.random))
+
+    def _converge(self, api: Transport, live: Any, inputs: Mapping[str, Any]) -> tuple[str, Any]:
+        """Brings an existing (adopted or recovered) object to the declared inputs."""
+        id_ = self.id_of(live)
+        observed = self.live_inputs(live)
+        current = {name: observed.get(name) for name in self.all_fields()}
+        changed, replaced = self.changed_fields(current, inputs)
+        fields = self.all_fields()
+        replaced = {n for n in replaced if current.get(n) is not None}  # unobservable: cannot tell
+        if replaced:
+            def shown(n: str, v: Any) -> str:
+                return "(secret)" if fields[n].secret else repr(v)
+            detail = ", ".join(f"{n} (live {shown(n, current.get(n))}, declared {shown(n, inputs.get(n))})"
+                               for n in sorted(replaced))
+            raise AdoptionRequiredError(
+                f"The existing {self.kind} {self.describe(inputs)} ({id_}) differs in create-only "
+                f"fields that cannot be updated: {detail}. Align the program or delete the object.")
+        changed = {n for n in changed if not fields[n].replace}
+        if changed:
+            live = self.update_remote(api, id_, current, inputs, changed)
+        return id_, live
+
+
+def unset(value: Any) -> bool:
+    """None or an empty container: "nothing declared"."""
+    return value is None or value == [] or value == {}
+
+
+__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "unset", "canonical"]

@@ -1,0 +1,40 @@
+"""Base ``pulumi.dynamic.Resource`` for declarative providers.
+
+Subclass with a stable type token: ``class Service(DeclarativeResource, module="render",
+name="Service")`` gives ``pulumi-python:dynamic/render:Service`` (never rename it: state and
+policies key on it). The base:
+- wraps every secret input in ``Output.secret`` so it is encrypted as an *input* in the state too,
+- adds secret inputs and secret computed outputs to ``additional_secret_outputs`` (the engine
+  cannot learn secretness from dynamic-provider outputs otherwise),
+- seeds computed outputs with None so they exist as attributes (``svc.url``).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import pulumi
+from pulumi.dynamic import Resource
+
+from .provider import DeclarativeProvider
+
+
+class DeclarativeResource(Resource):
+    def __init__(
+        self,
+        provider: DeclarativeProvider,
+        name: str,
+        props: Mapping[str, Any],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        fields = provider.all_fields()
+        bag: dict[str, Any] = {}
+        for key, value in props.items():
+            if key in fields and fields[key].secret and value is not None:
+                value = pulumi.Output.secret(value)
+            bag[key] = value
+        for out in provider.output_names:
+            bag.setdefault(out, None)
+        secrets = provider.secret_names()
+        if secrets:
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secrets))
+        super().__init__(provider, name, bag, opts)

@@ -1,0 +1,311 @@
+"""The one HTTP transport every dynamic provider uses.
+
+Policy (why each rule exists):
+- Timeouts on every call (connect, read): a hung API must fail the Pulumi step, not hang it.
+- Connection errors that happened before the request left (refused, DNS, TLS, connect timeout)
+  are retried for every method: the server cannot have acted on them.
+- A reset or read timeout after the request was sent, and any 5xx, are retried only for
+  idempotent calls (GET/HEAD/PUT/DELETE by default, or ``idempotent=True``). A create is never
+  retried blindly: the caller gets an ambiguous error (``errors.is_ambiguous``) and must look the
+  object up by natural key first (the base provider does this).
+- 429 is retried for every method (the server rejected the request, so nothing happened), waiting
+  what the server asked for (``Retry-After`` seconds or HTTP date, ``Ratelimit-Reset`` /
+  ``X-RateLimit-Reset`` as seconds-until or epoch seconds), else exponential backoff with jitter.
+  If the server asks for longer than ``max_rate_limit_wait`` we fail at once with a clear error
+  instead of blocking a deployment for an hour (Render's create-service limit is 20/hour).
+- Errors carry method, path, status and the API's message; the token is scrubbed from anything
+  the server echoes, and never appears in our own text.
+
+The transport holds a token, so it must never be stored on a provider object (providers are
+pickled into the state). Build one per provider call with ``DeclarativeProvider.transport()``.
+"""
+from __future__ import annotations
+
+import email.utils
+import json as jsonlib
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+from urllib.parse import urlsplit
+
+import requests
+import urllib3
+
+from . import errors
+
+log = logging.getLogger("dynamic_providers.http")
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_RESET_HEADERS = ("Retry-After", "Ratelimit-Reset", "RateLimit-Reset", "X-RateLimit-Reset")
+# Reset values at or above this are epoch seconds (2001-09-09); below it, seconds from now.
+_EPOCH_THRESHOLD = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class HttpOptions:
+    """Timeouts and retry budget. Plain numbers only: safe to keep on a (pickled) provider."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    max_attempts: int = 5  # total tries per call, first one included
+    backoff_base: float = 0.5  # first backoff step, doubled per retry
+    backoff_cap: float = 30.0
+    max_rate_limit_wait: float = 120.0  # longest server-requested wait we accept
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: Any  # decoded JSON, or None for an empty/non-JSON body
+    headers: Mapping[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+def backoff_delay(attempt: int, options: HttpOptions, rng: Callable[[], float] = random.random) -> float:
+    """Delay before retry number ``attempt`` (1-based): "equal jitter" exponential backoff.
+
+    Half the exponential step is fixed and half is random, so concurrent clients spread out but
+    never retry immediately.
+    """
+    step = min(options.backoff_cap, options.backoff_base * (2 ** (attempt - 1)))
+    return step / 2 + rng() * step / 2
+
+
+def server_wait_hint(headers: Mapping[str, str], now: Optional[float] = None) -> Optional[float]:
+    """Seconds the server asked us to wait, from the first rate-limit header it sent, or None."""
+    now = time.time() if now is None else now
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name in _RESET_HEADERS:
+        raw = lowered.get(name.lower())
+        if raw is None or str(raw).strip() == "":
+            continue
+        raw = str(raw).strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            if name == "Retry-After":
+                try:
+                    when = email.utils.parsedate_to_datetime(raw)
+                except (TypeError, ValueError):
+                    continue
+                return max(0.0, when.timestamp() - now)
+            continue
+        if value >= _EPOCH_THRESHOLD:
+            value -= now
+        return max(0.0, value)
+    return None
+
+
+def _split_transport_failure(exc: requests.RequestException) -> tuple[bool, bool]:
+    """(request_sent, timeout) for a requests exception that produced no response."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False, True
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return True, True
+    if isinstance(exc, requests.exceptions.SSLError):
+        return False, False
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, urllib3.exceptions.MaxRetryError):
+        reason = reason.reason
+    # NewConnectionError subclasses ConnectTimeoutError: refused/unreachable before sending.
+    if isinstance(reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError,
+                           urllib3.exceptions.NameResolutionError)):
+        return False, isinstance(reason, urllib3.exceptions.ConnectTimeoutError) and not isinstance(
+            reason, urllib3.exceptions.NewConnectionError)
+    return True, False
+
+
+class Transport:
+    """Authenticated JSON-over-HTTP client for one API (one base URL, one token).
+
+    ``request()`` returns an ``ApiResponse`` for 2xx and raises an ``errors.ApiError`` subclass
+    otherwise; ``get/post/put/patch/delete`` return the decoded body only.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Optional[str],
+        *,
+        api_name: str = "API",
+        options: Optional[HttpOptions] = None,
+        user_agent: str = "procurement-infra-dynamic-providers/1",
+        sleep: Callable[[float], None] = time.sleep,
+        rng: Callable[[], float] = random.random,
+        session: Optional[requests.Session] = None,
+        auth_scheme: str = "Bearer",
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._token = token
+        self.api_name = api_name
+        self.options = options or HttpOptions()
+        self._sleep = sleep
+        self._rng = rng
+        self._session = session or requests.Session()
+        self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
+        if token:
+            self._session.headers["Authorization"] = f"{auth_scheme} {token}"
+        # Journal of (method, path, status-or-None) for this transport's calls: benches and tests
+        # read it; it never holds headers or bodies.
+        self.calls: list[tuple[str, str, Optional[int]]] = []
+
+    # -- public API -------------------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        json: Any = None,
+        idempotent: Optional[bool] = None,
+    ) -> ApiResponse:
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        url = self.base_url + path
+        shown_path = urlsplit(url).path  # what errors show: no host, no query string
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.options.max_attempts
+            try:
+                resp = self._session.request(
+                    method,
+                    url,
+                    params=_clean_params(params),
+                    json=json,
+                    timeout=(self.options.connect_timeout, self.options.read_timeout),
+                    allow_redirects=False,
+                )
+            except requests.RequestException as exc:
+                sent, timed_out = _split_transport_failure(exc)
+                self.calls.append((method, shown_path, None))
+                reason = "timed out" if timed_out else f"connection failed ({type(exc).__name__})"
+                if sent:
+                    reason += " after the request was sent; the outcome is unknown"
+                err = errors.TransportError(self.api_name, method, shown_path, reason,
+                                            request_sent=sent, timeout=timed_out)
+                if last or (sent and not idempotent):
+                    raise err from None
+                self._pause(backoff_delay(attempt, self.options, self._rng), err)
+                continue
+
+            self.calls.append((method, shown_path, resp.status_code))
+            if 200 <= resp.status_code < 300:
+                return ApiResponse(resp.status_code, _decode(resp), dict(resp.headers), resp.text)
+
+            err = self._error_for(method, shown_path, resp)
+            if resp.status_code == 429:
+                hint = server_wait_hint(resp.headers)
+                if last or (hint is not None and hint > self.options.max_rate_limit_wait):
+                    raise err
+                wait = hint if hint is not None else backoff_delay(attempt, self.options, self._rng)
+                # A small jitter on top of the server's hint so parallel steps do not stampede.
+                self._pause(wait + self._rng() * min(1.0, self.options.backoff_base), err)
+                continue
+            if resp.status_code >= 500 and idempotent and not last:
+                hint = server_wait_hint(resp.headers)
+                delay = backoff_delay(attempt, self.options, self._rng)
+                if hint is not None and hint <= self.options.max_rate_limit_wait:
+                    delay = max(delay, hint)
+                self._pause(delay, err)
+                continue
+            raise err
+
+    def get(self, path: str, *, params: Optional[Mapping[str, Any]] = None) -> Any:
+        return self.request("GET", path, params=params).body
+
+    def post(self, path: str, json: Any = None, *, params=None, idempotent: Optional[bool] = None) -> Any:
+        return self.request("POST", path, json=json, params=params, idempotent=idempotent).body
+
+    def put(self, path: str, json: Any = None, *, params=None) -> Any:
+        return self.request("PUT", path, json=json, params=params).body
+
+    def patch(self, path: str, json: Any = None, *, params=None, idempotent: Optional[bool] = None) -> Any:
+        return self.request("PATCH", path, json=json, params=params, idempotent=idempotent).body
+
+    def delete(self, path: str, *, params=None, missing_ok: bool = False) -> Any:
+        """DELETE; with ``missing_ok`` a 404 counts as done (returns None)."""
+        try:
+            return self.request("DELETE", path, params=params).body
+        except errors.NotFoundError:
+            if missing_ok:
+                return None
+            raise
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> "Transport":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __reduce__(self):  # a transport holds a token: refuse to be pickled into state
+        raise TypeError("Transport holds a credential and must not be pickled; build it per call")
+
+    # -- internals ------------------------------------------------------------------------
+    def scrub(self, text: str) -> str:
+        """Removes the token from text the server sent back (some APIs echo the header)."""
+        if self._token and text:
+            text = text.replace(self._token, "***")
+        return text
+
+    def _error_for(self, method: str, path: str, resp: requests.Response) -> errors.ApiError:
+        message, code = _error_message(resp)
+        cls = errors.error_class_for_status(resp.status_code)
+        retry_after = server_wait_hint(resp.headers) if resp.status_code == 429 else None
+        return cls(self.api_name, method, path, resp.status_code, self.scrub(message),
+                   api_code=self.scrub(code) if code else None, retry_after=retry_after)
+
+    def _pause(self, seconds: float, because: errors.ApiError) -> None:
+        log.info("retrying in %.2fs: %s", seconds, because)
+        self._sleep(max(0.0, seconds))
+
+
+def _clean_params(params: Optional[Mapping[str, Any]]) -> Optional[dict]:
+    """Drops None values and joins lists with commas (Render's ``style: form, explode: false``)."""
+    if not params:
+        return None
+    out = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, (list, tuple, set, frozenset)):
+            value = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        out[key] = value
+    return out
+
+
+def _decode(resp: requests.Response) -> Any:
+    if not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def _error_message(resp: requests.Response) -> tuple[str, Optional[str]]:
+    """The API's own message and error id from an error body, tolerant of every shape seen."""
+    body: Any = None
+    try:
+        body = resp.json()
+    except ValueError:
+        pass
+    if isinstance(body, dict):
+        message = body.get("message") or body.get("error_description") or body.get("msg") or body.get("error")
+        code = body.get("id") or body.get("code") or body.get("error_code")
+        if isinstance(message, (dict, list)):
+            message = jsonlib.dumps(message)[:500]
+        if message:
+            return str(message)[:1000], (str(code) if code is not None else None)
+    text = (resp.text or "").strip()
+    if not text:
+        text = resp.reason or ""
+    return text[:500], None
