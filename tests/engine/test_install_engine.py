@@ -1,0 +1,34 @@
+"""scripts/install-engine.sh: idempotent, cache hit on the second run, bin dir as the last line."""
+
+import subprocess
+from pathlib import Path
+
+from engine.testing import INSTALL_SCRIPT, REPO_ROOT
+
+
+def test_second_run_is_a_cache_hit_printing_the_bin_dir(pulumi_engine):
+    # pulumi_engine already ran the script once in this session.
+    done = subprocess.run(["bash", str(INSTALL_SCRIPT)], capture_output=True, text=True, check=True)
+    assert "install-engine: cache hit" in done.stderr
+    assert done.stdout.strip().splitlines()[-1] == str(pulumi_engine.bin_dir)
+    for plugin in ("pulumi", "pulumi-language-python", "pulumi-resource-pulumi-python"):
+        assert (pulumi_engine.bin_dir / plugin).stat().st_mode & 0o111, plugin
+    assert (pulumi_engine.bin_dir / "pulumi-language-python-exec").is_file()
+
+
+def test_repo_link_points_at_the_engine_and_is_ignored(pulumi_engine):
+    link = REPO_ROOT / ".engine" / "bin"
+    assert link.resolve() == pulumi_engine.bin_dir.resolve()
+    ignored = subprocess.run(["git", "check-ignore", "-q", str(link)], cwd=REPO_ROOT)
+    assert ignored.returncode == 0, ".engine/ must be git-ignored"
+    # Nothing the build produced is inside the repo itself.
+    assert not Path(pulumi_engine.bin_dir).resolve().is_relative_to(REPO_ROOT)
+
+
+def test_bin_dir_runs_this_repos_language_host(pulumi_engine):
+    # The install copies engine/pulumi-language-python, only rewriting the interpreter line.
+    host = pulumi_engine.bin_dir / "pulumi-language-python"
+    source = (REPO_ROOT / "engine" / "pulumi-language-python").read_text().splitlines()[1:]
+    assert host.read_text().splitlines()[1:] == source
+    interpreter = Path(host.read_text().splitlines()[0].removeprefix("#!"))
+    assert interpreter.is_file() and not interpreter.resolve().is_relative_to(REPO_ROOT)
