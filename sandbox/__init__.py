@@ -1,0 +1,1 @@
+"""Local emulators of the Render and Supabase Management APIs (see README.md)."""

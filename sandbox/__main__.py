@@ -1,0 +1,197 @@
+"""Command line: ``python -m sandbox`` serves both emulators; the other commands drive a running sandbox.
+
+    python -m sandbox [serve] [--render-port 18081] [--supabase-port 18082] [--state FILE] ...
+    python -m sandbox fault add --server render --kind error --status 503 --count 2 --method POST --path /v1/services
+    python -m sandbox fault list|clear [--server render]
+    python -m sandbox edit --server render services srv-... serviceDetails.plan=pro [--unset key]
+    python -m sandbox journal [--server supabase] [--clear]
+    python -m sandbox state [--server render] [COLLECTION [ID]]
+    python -m sandbox settings [--server render] [deploy_delay=0.5 ...]
+    python -m sandbox reset [--server render]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from typing import Any
+
+from .client import ControlError, SandboxControl
+from .runner import DEFAULT_RENDER_PORT, DEFAULT_SUPABASE_PORT
+
+SERVERS = ("render", "supabase")
+
+
+def _port(env: str, default: int) -> int:
+    return int(os.environ.get(env, default))
+
+
+def _value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # plain strings need no JSON quotes on the command line
+
+
+def _assignments(items: list[str]) -> dict[str, Any]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise SystemExit(f"expected key=value, got {item!r}")
+        key, value = item.split("=", 1)
+        out[key] = _value(value)
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m sandbox", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--render-port", type=int, default=_port("SANDBOX_RENDER_PORT", DEFAULT_RENDER_PORT))
+    parser.add_argument("--supabase-port", type=int,
+                        default=_port("SANDBOX_SUPABASE_PORT", DEFAULT_SUPABASE_PORT))
+    commands = parser.add_subparsers(dest="command")
+
+    serve = commands.add_parser("serve", help="run both emulators until interrupted (the default)")
+    _serve_options(serve)
+
+    def with_server(sub: argparse.ArgumentParser, required: bool = False) -> None:
+        sub.add_argument("--server", choices=SERVERS, required=required,
+                         help="which emulator (default: both where that makes sense)")
+
+    fault = commands.add_parser("fault", help="inject, list or clear faults")
+    fault_commands = fault.add_subparsers(dest="fault_command", required=True)
+    add = fault_commands.add_parser("add")
+    with_server(add, required=True)
+    add.add_argument("--kind", required=True, choices=("rate_limit", "error", "slow", "reset", "drop_response"))
+    add.add_argument("--method", help="HTTP method to match (default: any)")
+    add.add_argument("--path", help="path pattern incl. base, e.g. /v1/services/{id}; * matches anything")
+    add.add_argument("--count", type=int, default=1, help="apply to the next N matching requests (0: unlimited)")
+    add.add_argument("--status", type=int, default=503, help="status for --kind error")
+    add.add_argument("--retry-after", type=int, default=1, help="seconds, for --kind rate_limit")
+    add.add_argument("--delay", type=float, default=5.0, help="seconds, for --kind slow")
+    for name in ("list", "clear"):
+        with_server(fault_commands.add_parser(name))
+
+    edit = commands.add_parser("edit", help="out-of-band edit of a stored object (a dashboard change)")
+    with_server(edit, required=True)
+    edit.add_argument("collection")
+    edit.add_argument("id")
+    edit.add_argument("assignments", nargs="*", help="dotted.path=value (value parsed as JSON if it can be)")
+    edit.add_argument("--unset", action="append", default=[], help="dotted path to remove")
+
+    journal = commands.add_parser("journal", help="print (or clear) the request journal as JSON lines")
+    with_server(journal)
+    journal.add_argument("--clear", action="store_true")
+
+    state = commands.add_parser("state", help="print stored objects")
+    with_server(state, required=True)
+    state.add_argument("collection", nargs="?")
+    state.add_argument("id", nargs="?")
+
+    settings = commands.add_parser("settings", help="show or change timing settings")
+    with_server(settings, required=True)
+    settings.add_argument("assignments", nargs="*")
+
+    reset = commands.add_parser("reset", help="forget all objects, the journal and the faults")
+    with_server(reset)
+    _serve_options(parser, top_level=True)
+    return parser
+
+
+def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
+    # `python -m sandbox --state x` (no subcommand) serves too, so the serve options also live at top level.
+    suppress = {"default": argparse.SUPPRESS} if not top_level else {}
+    parser.add_argument("--render-token", default=os.environ.get("SANDBOX_RENDER_TOKEN", "rnd_sandbox_local_token")
+                        if top_level else argparse.SUPPRESS)
+    parser.add_argument("--supabase-token", default=os.environ.get("SANDBOX_SUPABASE_TOKEN", "sbp_sandbox_local_token")
+                        if top_level else argparse.SUPPRESS)
+    parser.add_argument("--state", help="persist state to this JSON file (and project databases beside it)",
+                        **suppress)
+    parser.add_argument("--deploy-delay", type=float, help="seconds until a Render deploy is live (default 2)",
+                        **suppress)
+    parser.add_argument("--project-ready-delay", type=float,
+                        help="seconds until a Supabase project is ACTIVE_HEALTHY (default 3)", **suppress)
+    parser.add_argument("--no-postgres", action="store_true", help="run without Postgres databases", **suppress)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .runner import Sandbox
+
+    sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
+                      render_token=args.render_token, supabase_token=args.supabase_token,
+                      state_file=args.state, deploy_delay=args.deploy_delay,
+                      project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sandbox.start()
+    print(json.dumps({"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url,
+                      "render_owner_id": sandbox.render.owner_id,
+                      "supabase_organization_slug": sandbox.supabase.organization_slug}), flush=True)
+    try:
+        stop.wait()
+    finally:
+        sandbox.stop()
+    return 0
+
+
+def _controls(args: argparse.Namespace, server: str | None) -> list[tuple[str, SandboxControl]]:
+    ports = {"render": args.render_port, "supabase": args.supabase_port}
+    names = [server] if server else list(SERVERS)
+    return [(name, SandboxControl(f"http://127.0.0.1:{ports[name]}")) for name in names]
+
+
+def control(args: argparse.Namespace) -> int:
+    out: Any = None
+    if args.command == "fault":
+        (name, ctl), = _controls(args, args.server) if args.fault_command == "add" else [(None, None)]
+        if args.fault_command == "add":
+            out = ctl.add_fault(args.kind, method=args.method, path=args.path, count=args.count or None,
+                                status=args.status, retry_after=args.retry_after, delay=args.delay)
+        else:
+            out = {}
+            for name, ctl in _controls(args, args.server):
+                out[name] = ctl.faults() if args.fault_command == "list" else ctl.clear_faults()
+    elif args.command == "edit":
+        (_, ctl), = _controls(args, args.server)
+        out = ctl.edit(args.collection, args.id, _assignments(args.assignments), args.unset)
+    elif args.command == "journal":
+        for name, ctl in _controls(args, args.server):
+            if args.clear:
+                ctl.clear_journal()
+            else:
+                for entry in ctl.journal():
+                    print(json.dumps(entry))
+        return 0
+    elif args.command == "state":
+        (_, ctl), = _controls(args, args.server)
+        out = ctl.state(args.collection, args.id)
+    elif args.command == "settings":
+        (_, ctl), = _controls(args, args.server)
+        out = ctl.settings(**_assignments(args.assignments))
+    elif args.command == "reset":
+        for _, ctl in _controls(args, args.server):
+            ctl.reset()
+        return 0
+    if out is not None:
+        print(json.dumps(out, indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "serve"):
+        return serve(args)
+    try:
+        return control(args)
+    except (ControlError, OSError) as error:
+        print(f"sandbox control failed: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""A small client of the ``/_sandbox/`` control API, for the command line and for tests that run the sandbox
+in another process (e.g. ``python -m sandbox`` behind a ``pulumi`` CLI run)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+class ControlError(RuntimeError):
+    pass
+
+
+class SandboxControl:
+    def __init__(self, origin: str, timeout: float = 10):
+        """``origin``: the server's origin, e.g. ``http://127.0.0.1:18081`` (no ``/v1``)."""
+        self.origin = origin.rstrip("/")
+        if self.origin.endswith("/v1"):
+            self.origin = self.origin[:-3]
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{self.origin}/_sandbox/{path}", data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as error:
+            raise ControlError(f"{method} /_sandbox/{path} -> {error.code}: {error.read().decode(errors='replace')}")
+        return json.loads(raw) if raw else None
+
+    def health(self) -> dict:
+        return self._call("GET", "health")
+
+    def journal(self) -> list[dict]:
+        return self._call("GET", "journal")["entries"]
+
+    def clear_journal(self) -> None:
+        self._call("DELETE", "journal")
+
+    def add_fault(self, kind: str, **fields: Any) -> dict:
+        return self._call("POST", "faults", {"kind": kind, **fields})["faults"][0]
+
+    def faults(self) -> list[dict]:
+        return self._call("GET", "faults")["faults"]
+
+    def remove_fault(self, fault_id: int) -> None:
+        self._call("DELETE", f"faults/{fault_id}")
+
+    def clear_faults(self) -> None:
+        self._call("DELETE", "faults")
+
+    def edit(self, collection: str, key: str, set: dict | None = None, unset: list | None = None) -> dict:
+        return self._call("POST", "edit", {"collection": collection, "id": key, "set": set or {},
+                                           "unset": unset or []})
+
+    def state(self, collection: str | None = None, key: str | None = None) -> Any:
+        path = "/".join(p for p in ("state", collection, key) if p)
+        return self._call("GET", path)
+
+    def reset(self) -> None:
+        self._call("POST", "reset")
+
+    def settings(self, **changes: Any) -> dict:
+        return self._call("PATCH", "settings", changes) if changes else self._call("GET", "settings")

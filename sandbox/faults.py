@@ -1,0 +1,114 @@
+"""Fault injection: count-limited misbehaviour for requests matching a method and a path pattern.
+
+Kinds (``Fault.kind``):
+- ``rate_limit``: answer 429 at once with ``Retry-After`` (and the vendor's reset header), nothing processed.
+- ``error``: answer ``status`` (500/502/503 ...) at once in the API's error shape, nothing processed.
+- ``slow``: process the request, then wait ``delay`` seconds before answering (a client with a shorter timeout
+  gives up while the change is already committed).
+- ``reset``: close the connection with a TCP reset before processing anything.
+- ``drop_response``: process the request (commit the create), then reset the connection instead of answering.
+
+A fault applies to the next ``count`` matching requests (``count=None``: until removed), so tests are
+deterministic. Path patterns are matched against the request path including the base (``/v1/services``):
+``{name}`` matches one path segment, ``*`` matches anything (also across ``/``); no pattern matches every path.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import itertools
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+
+KINDS = ("rate_limit", "error", "slow", "reset", "drop_response")
+_IDS = itertools.count(1)
+
+
+@lru_cache(maxsize=256)
+def _pattern_regex(pattern: str) -> re.Pattern:
+    parts = re.split(r"(\{[^}/]+\})", pattern)
+    regex = "".join("[^/]+" if p.startswith("{") else fnmatch.translate(p)[4:-3] for p in parts)
+    return re.compile(rf"^{regex}/?$")
+
+
+def path_matches(pattern: str | None, path: str) -> bool:
+    return pattern in (None, "", "*") or bool(_pattern_regex(pattern).match(path))
+
+
+@dataclass
+class Fault:
+    kind: str
+    method: str | None = None  # None or "*": any method
+    path: str | None = None  # None: any path
+    count: int | None = 1  # remaining applications; None = unlimited
+    status: int = 503  # for kind="error"
+    retry_after: int = 1  # seconds, for kind="rate_limit"
+    delay: float = 5.0  # seconds, for kind="slow"
+    id: int = field(default_factory=lambda: next(_IDS))
+    applied: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        if self.kind == "error" and not 400 <= int(self.status) <= 599:
+            raise ValueError(f"fault status must be a 4xx/5xx code, got {self.status}")
+        if self.count is not None and int(self.count) < 1:
+            raise ValueError("fault count must be >= 1 (or null for unlimited)")
+        self.method = self.method.upper() if self.method and self.method != "*" else None
+        _pattern_regex(self.path or "")  # fail early on a broken pattern
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method.upper()) and path_matches(self.path, path)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Fault":
+        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay"}
+        unknown = set(data) - allowed - {"id", "applied"}
+        if unknown:
+            raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
+        return cls(**{k: v for k, v in data.items() if k in allowed})
+
+
+class FaultSet:
+    """The active faults of one server; the first matching fault (in insertion order) wins."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def add(self, fault: Fault) -> Fault:
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, method: str, path: str) -> Fault | None:
+        """Consume one application of the first fault matching this request, if any."""
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(method, path):
+                    fault.applied += 1
+                    if fault.count is not None:
+                        fault.count -= 1
+                        if fault.count <= 0:
+                            self._faults.remove(fault)
+                    return fault
+        return None
+
+    def list(self) -> list[Fault]:
+        with self._lock:
+            return list(self._faults)
+
+    def remove(self, fault_id: int) -> bool:
+        with self._lock:
+            before = len(self._faults)
+            self._faults = [f for f in self._faults if f.id != fault_id]
+            return len(self._faults) != before
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()

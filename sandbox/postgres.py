@@ -1,0 +1,220 @@
+"""Real Postgres behind every emulated Supabase project.
+
+Each Supabase project is its own Postgres server on loopback, as on the real platform: the ``postgres`` role's
+password is the project's ``db_pass`` and roles are per project, which a single shared server could not offer
+(a role's password is cluster-wide). To keep that cheap, ``PostgresHarness`` runs ``initdb`` once into a
+template directory; each project's server is a copy of the template (~40 MB, tens of milliseconds) started on
+a free port (about 0.1 s).
+
+Debian's binaries are found under ``/usr/lib/postgresql/*/bin``; when they are missing the harness installs the
+``postgresql`` package with apt-get if it runs as root, and otherwise fails with a clear message. Postgres refuses
+to run as root, so as root the servers run as the ``postgres`` system user.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ADMIN_ROLE = "supabase_admin"  # the sandbox's own superuser, like the platform's internal admin role
+
+
+class PostgresUnavailable(RuntimeError):
+    pass
+
+
+def find_bin_dir() -> Path | None:
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+                        key=lambda p: int(Path(p).parent.parent.name) if Path(p).parent.parent.name.isdigit() else 0)
+    return Path(candidates[-1]).parent if candidates else None
+
+
+def ensure_binaries() -> Path:
+    """The directory with initdb/pg_ctl, installing Debian's ``postgresql`` package if needed and allowed."""
+    found = find_bin_dir()
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise PostgresUnavailable(
+            "Postgres binaries not found under /usr/lib/postgresql/*/bin and not running as root, so they cannot be "
+            "installed automatically; run `sudo apt-get install -y postgresql` (Debian/Ubuntu) and retry")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"]
+    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
+        result = subprocess.run(install, env=env, capture_output=True, text=True)
+        if result.returncode != 0:
+            raise PostgresUnavailable(f"apt-get install postgresql failed: {result.stderr[-2000:]}")
+    found = find_bin_dir()
+    if not found:
+        raise PostgresUnavailable("postgresql was installed but no /usr/lib/postgresql/*/bin/initdb appeared")
+    return found
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run_as() -> str | None:
+    """The user the Postgres binaries run as: ``postgres`` when we are root (Postgres refuses root)."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise PostgresUnavailable("running as root but there is no `postgres` system user to run Postgres as")
+    return "postgres"
+
+
+def _chown_tree(path: Path, user: str | None) -> None:
+    if user is None:
+        return
+    entry = pwd.getpwnam(user)
+    for root, dirs, files in os.walk(path):
+        os.chown(root, entry.pw_uid, entry.pw_gid)
+        for name in files:
+            os.chown(os.path.join(root, name), entry.pw_uid, entry.pw_gid)
+
+
+@dataclass
+class PostgresInstance:
+    """One running (or stopped) Postgres server: the database of one Supabase project."""
+
+    harness: "PostgresHarness"
+    data_dir: Path
+    port: int
+    admin_password: str
+    process_started: bool = False
+
+    host = "127.0.0.1"
+    dbname = "postgres"
+
+    def _pg_ctl(self, *args: str) -> subprocess.CompletedProcess:
+        return self.harness.run("pg_ctl", "-D", str(self.data_dir), *args)
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k '' -c shared_buffers=16MB -c fsync=off"
+        result = self._pg_ctl("-o", options, "-l", str(self.data_dir / "server.log"), "-w", "-t", "30", "start")
+        if result.returncode != 0:
+            log = (self.data_dir / "server.log").read_text(errors="replace")[-2000:] \
+                if (self.data_dir / "server.log").exists() else ""
+            raise PostgresUnavailable(f"postgres failed to start on port {self.port}: {result.stderr}{log}")
+        self.process_started = True
+
+    def stop(self) -> None:
+        if self.process_started:
+            self._pg_ctl("-m", "immediate", "-w", "stop")
+            self.process_started = False
+
+    def admin_connect(self, **kw: Any):
+        import psycopg
+
+        return psycopg.connect(host=self.host, port=self.port, dbname=self.dbname, user=ADMIN_ROLE,
+                               password=self.admin_password, connect_timeout=10, **kw)
+
+    def set_postgres_password(self, password: str) -> None:
+        from psycopg import sql
+
+        with self.admin_connect(autocommit=True) as conn:
+            conn.execute(sql.SQL("ALTER ROLE postgres WITH PASSWORD {}").format(sql.Literal(password)))
+
+    def destroy(self) -> None:
+        self.stop()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+class PostgresHarness:
+    """Finds (or installs) Postgres, keeps one initdb'd template and clones it into project servers."""
+
+    def __init__(self, root: Path | None = None):
+        self._root = root
+        self._owns_root = root is None
+        self._lock = threading.Lock()
+        self._template: Path | None = None
+        self._bin: Path | None = None
+        self.user: str | None = None
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            self._root = Path(tempfile.mkdtemp(prefix="sandbox-pg-"))
+            os.chmod(self._root, 0o755)
+        return self._root
+
+    def run(self, program: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self._bin / program), *args], capture_output=True, text=True, user=self.user,
+                              cwd="/", check=False)
+
+    def _ensure_template(self) -> Path:
+        with self._lock:
+            if self._template is not None:
+                return self._template
+            self._bin = ensure_binaries()
+            self.user = _run_as()
+            template = self.root / "template"
+            if not (template / "PG_VERSION").exists():
+                _chown_tree(self.root, self.user)
+                # trust is only for the template's bootstrap; every clone switches to scram before it listens.
+                result = self.run("initdb", "-D", str(template), "-U", ADMIN_ROLE, "-A", "trust", "-E", "UTF8",
+                                  "--locale=C.UTF-8", "--no-instructions")
+                if result.returncode != 0:
+                    raise PostgresUnavailable(f"initdb failed: {result.stderr[-2000:]}")
+            self._template = template
+            return template
+
+    def create_instance(self, name: str, postgres_password: str, data_dir: Path | None = None) -> PostgresInstance:
+        """Clone the template into ``data_dir`` (default: under the harness root), start it, create the
+        ``postgres`` role with ``postgres_password`` and return the running instance."""
+        template = self._ensure_template()
+        data_dir = data_dir or (self.root / name)
+        if data_dir.exists():
+            shutil.rmtree(data_dir)
+        data_dir.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(template, data_dir, symlinks=True)
+        os.chmod(data_dir, 0o700)
+        admin_password = secrets.token_urlsafe(18)
+        (data_dir / "pg_hba.conf").write_text(
+            "# written by the procurement sandbox\n"
+            "host all all 127.0.0.1/32 scram-sha-256\n"
+            "host all all ::1/128 scram-sha-256\n")
+        _chown_tree(data_dir, self.user)
+        # Set the admin password in single-user mode so the server never listens with trust auth.
+        single = subprocess.run(
+            [str(self._bin / "postgres"), "--single", "-D", str(data_dir), "postgres"],
+            input=f"ALTER ROLE {ADMIN_ROLE} WITH PASSWORD '{admin_password}';\n"
+                  f"CREATE ROLE postgres WITH LOGIN CREATEROLE CREATEDB REPLICATION BYPASSRLS;\n"
+                  f"GRANT pg_read_all_data, pg_write_all_data, pg_signal_backend TO postgres;\n"
+                  f"ALTER DATABASE postgres OWNER TO postgres;\n"
+                  f"ALTER SCHEMA public OWNER TO postgres;\n",
+            capture_output=True, text=True, user=self.user, cwd="/", check=False)
+        if single.returncode != 0:
+            raise PostgresUnavailable(f"preparing {name} failed: {single.stderr[-2000:]}")
+        instance = PostgresInstance(self, data_dir, free_port(), admin_password)
+        instance.start()
+        instance.set_postgres_password(postgres_password)
+        return instance
+
+    def reopen_instance(self, data_dir: Path, admin_password: str) -> PostgresInstance:
+        """Start an existing project server again (after a sandbox restart with a persisted state)."""
+        self._ensure_template()
+        instance = PostgresInstance(self, data_dir, free_port(), admin_password)
+        instance.start()
+        return instance
+
+    def cleanup(self) -> None:
+        if self._owns_root and self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
+            self._root = None
+            self._template = None

@@ -1,0 +1,53 @@
+"""pytest fixtures for tests that talk to the sandbox (loaded by ``tests/conftest.py``).
+
+- ``sandbox``: a fresh ``Sandbox`` on ephemeral loopback ports for one test, with short lifecycle delays
+  (deploys live after 0.2 s, projects ACTIVE_HEALTHY after 0.2 s). At teardown it fails the test if any response
+  the sandbox produced broke the vendor spec. Mark a test ``@pytest.mark.sandbox_allow_response_violations`` to
+  opt out, or ``@pytest.mark.sandbox_settings(deploy_delay=5, project_ready_delay=1, postgres=False)`` to change
+  the settings.
+- ``sandbox_postgres``: the session-wide ``PostgresHarness`` (one initdb per test session; every Supabase project
+  gets its own server cloned from it).
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from .postgres import PostgresHarness
+from .runner import Sandbox
+
+TEST_DEFAULTS = {"deploy_delay": 0.2, "project_ready_delay": 0.2}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sandbox_allow_response_violations: the test expects the sandbox to "
+                                       "produce responses that break the spec")
+    config.addinivalue_line("markers", "sandbox_settings(**kw): Sandbox() keyword arguments for this test")
+
+
+@pytest.fixture(scope="session")
+def sandbox_postgres() -> Iterator[PostgresHarness]:
+    harness = PostgresHarness()
+    yield harness
+    harness.cleanup()
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest, sandbox_postgres: PostgresHarness) -> Iterator[Sandbox]:
+    marker = request.node.get_closest_marker("sandbox_settings")
+    options = {**TEST_DEFAULTS, "postgres": sandbox_postgres, **(marker.kwargs if marker else {})}
+    sb = Sandbox(**options)
+    sb.start()
+    try:
+        yield sb
+    finally:
+        sb.stop()
+    if request.node.get_closest_marker("sandbox_allow_response_violations") is None:
+        broken = sb.response_violations()
+        if broken:
+            lines = [f"{e.server} {e.method} {e.path} -> {e.status}: "
+                     + "; ".join(f"{v['location']}: {v['message']} ({v['rule']})" for v in e.response_violations)
+                     for e in broken]
+            pytest.fail("sandbox responses broke the vendor spec (a sandbox bug):\n" + "\n".join(lines))

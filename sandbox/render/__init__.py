@@ -1,0 +1,41 @@
+"""The Render public API emulator (base URL ``http://127.0.0.1:<port>/v1``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..server import ApiServer
+from ..specs import RENDER_SPEC
+from . import deploys, env, owners, services, static_site
+from .owners import SANDBOX_OWNER
+
+DEFAULT_TOKEN = "rnd_sandbox_local_token"
+
+
+class RenderServer(ApiServer):
+    name = "render"
+    spec = RENDER_SPEC
+    base_path = "/v1"
+    collections = ("owners", "services", "deploys", "env_vars", "secret_files", "custom_domains", "headers",
+                   "routes", "env_groups", "registry_credentials", "projects", "environments")
+    route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes)
+    rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs)
+
+    def default_settings(self) -> dict[str, Any]:
+        return {"deploy_delay": 2.0}  # seconds from a deploy's creation until it is live
+
+    def seed(self) -> None:
+        self.store["owners"][SANDBOX_OWNER["id"]] = dict(SANDBOX_OWNER)
+
+    @property
+    def owner_id(self) -> str:
+        return SANDBOX_OWNER["id"]
+
+    def error_body(self, status: int, message: str, code: str | None) -> Any:
+        return {"id": code or "error", "message": message}
+
+    def rate_limit_headers(self, remaining: int, reset: int) -> dict[str, str]:
+        # Render documents Ratelimit-Reset as epoch seconds but its example shows seconds-until-reset;
+        # the sandbox sends seconds until reset (clients are told to handle both).
+        return {"Ratelimit-Limit": str(self.rate_limit), "Ratelimit-Remaining": str(remaining),
+                "Ratelimit-Reset": str(reset)}

@@ -1,0 +1,278 @@
+"""Render services of every type: create/get/list/patch/delete, suspend/resume.
+
+The stored object is the API's ``service`` shape plus ``_``-prefixed bookkeeping. The key sets follow the recorded
+real responses (``autoDeployTrigger`` is sent although the spec copy lacks it; ``imagePath`` for image-backed
+services, ``repo``/``branch`` for Git-backed ones).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ..clock import now_iso
+from ..ids import render_id
+from ..routing import BadRequest, Conflict, RequestViolation, RouteTable
+from ..server import Call, Reply
+from .common import matches_filters, paginate, public, require_owner, service_or_404, slugify
+from .deploys import start_deploy
+
+routes = RouteTable()
+
+DASHBOARD_KIND = {"web_service": "web", "static_site": "static", "private_service": "pserv",
+                  "background_worker": "worker", "cron_job": "cron"}
+SHORT_TYPE = {"web_service": "web", "static_site": "static", "private_service": "pserv",
+              "background_worker": "worker", "cron_job": "cron"}
+DEFAULT_PORT = 10000
+
+
+def _env_specific(runtime: str, given: dict | None, pre_deploy: str | None) -> dict:
+    given = dict(given or {})
+    if runtime in ("docker", "image"):
+        details = {"dockerCommand": given.get("dockerCommand", ""),
+                   "dockerContext": given.get("dockerContext", "."),
+                   "dockerfilePath": given.get("dockerfilePath", "./Dockerfile")}
+        if given.get("registryCredentialId"):
+            details["_registryCredentialId"] = given["registryCredentialId"]
+    else:
+        details = {"buildCommand": given.get("buildCommand", ""), "startCommand": given.get("startCommand", "")}
+    if pre_deploy:
+        details["preDeployCommand"] = pre_deploy
+    return details
+
+
+def _details(service_type: str, name: str, sid: str, given: dict, image_backed: bool) -> dict:
+    """serviceDetails as GET returns it, from the create body's type-specific serviceDetails."""
+    if service_type == "static_site":
+        return {"buildCommand": given.get("buildCommand", ""), "publishPath": given.get("publishPath", "public"),
+                "buildPlan": "starter", "previews": given.get("previews") or {"generation": "off"},
+                "pullRequestPreviewsEnabled": given.get("pullRequestPreviewsEnabled", "no"),
+                "url": f"https://{slugify(name)}.onrender.com",
+                **({"renderSubdomainPolicy": given["renderSubdomainPolicy"]}
+                   if "renderSubdomainPolicy" in given else {}),
+                **({"ipAllowList": given["ipAllowList"]} if "ipAllowList" in given else {})}
+    runtime = given.get("runtime") or given.get("env") or ("image" if image_backed else "docker")
+    plan = given.get("plan", "starter")
+    details = {"env": runtime, "runtime": runtime,
+               "envSpecificDetails": _env_specific(runtime, given.get("envSpecificDetails"),
+                                                   given.get("preDeployCommand")),
+               "plan": plan, "region": given.get("region", "oregon"), "buildPlan": "starter"}
+    if service_type == "cron_job":
+        details["schedule"] = given["schedule"]
+        return details
+    details["numInstances"] = given.get("numInstances", 1)
+    details["previews"] = given.get("previews") or {"generation": "off"}
+    details["pullRequestPreviewsEnabled"] = given.get("pullRequestPreviewsEnabled", "no")
+    details["sshAddress"] = f"{sid}@ssh.{details['region']}.render.com"
+    if given.get("maxShutdownDelaySeconds") is not None:
+        details["maxShutdownDelaySeconds"] = given["maxShutdownDelaySeconds"]
+    if given.get("disk"):
+        disk = given["disk"]
+        details["disk"] = {"id": render_id("dsk"), "name": disk["name"], "sizeGB": disk.get("sizeGB", 1),
+                           "mountPath": disk["mountPath"]}
+    if given.get("autoscaling"):
+        details["autoscaling"] = copy.deepcopy(given["autoscaling"])
+    if service_type in ("web_service", "private_service"):
+        details["openPorts"] = [{"port": DEFAULT_PORT, "protocol": "TCP"}]
+        details["url"] = (f"https://{slugify(name)}.onrender.com" if service_type == "web_service"
+                          else f"{slugify(name)}:{DEFAULT_PORT}")
+    if service_type == "web_service":
+        details["healthCheckPath"] = given.get("healthCheckPath", "")
+        details["maintenanceMode"] = given.get("maintenanceMode") or {"enabled": False, "uri": ""}
+        for key in ("renderSubdomainPolicy", "ipAllowList"):
+            if key in given:
+                details[key] = copy.deepcopy(given[key])
+    return details
+
+
+DETAILS_SCHEMA = {"web_service": "webServiceDetails", "static_site": "staticSiteDetails",
+                  "private_service": "privateServiceDetails", "background_worker": "backgroundWorkerDetails",
+                  "cron_job": "cronJobDetails"}
+
+
+def check_details(call: Call, service_type: str, details: dict, suffix: str) -> None:
+    """Validate serviceDetails against the branch of the union that the service type selects."""
+    violations = call.server.spec.schema_violations(DETAILS_SCHEMA[service_type] + suffix, details,
+                                                    "body.serviceDetails")
+    if violations:
+        raise RequestViolation(violations)
+
+
+def _registry_summary(call: Call, credential_id: str | None) -> dict | None:
+    if not credential_id:
+        return None
+    credential = call.store["registry_credentials"].get(credential_id)
+    if credential is None:
+        raise BadRequest(f"registry credential {credential_id} not found")
+    return {"id": credential["id"], "name": credential["name"]}
+
+
+@routes.post("/services")
+def create_service(call: Call) -> Reply:
+    body = call.body
+    service_type = body["type"]
+    require_owner(call, body["ownerId"])
+    given = body.get("serviceDetails") or {}
+    check_details(call, service_type, given, "POST")
+    if service_type == "static_site" and body.get("image"):
+        raise BadRequest("static sites cannot be image-backed")
+    if body.get("environmentId") and body["environmentId"] not in call.store["environments"]:
+        raise BadRequest(f"environment {body['environmentId']} not found")
+    sid = render_id("crn" if service_type == "cron_job" else "srv")
+    now = now_iso()
+    image = body.get("image")
+    auto_deploy = body.get("autoDeploy", "yes")
+    service = {
+        "id": sid, "name": body["name"], "ownerId": body["ownerId"], "type": service_type,
+        "autoDeploy": auto_deploy, "autoDeployTrigger": "commit" if auto_deploy == "yes" else "off",
+        "createdAt": now, "updatedAt": now,
+        "dashboardUrl": f"https://dashboard.render.com/{DASHBOARD_KIND[service_type]}/{sid}",
+        "notifyOnFail": "default", "rootDir": body.get("rootDir", ""), "slug": slugify(body["name"]),
+        "suspended": "not_suspended", "suspenders": [],
+        "serviceDetails": _details(service_type, body["name"], sid, given, bool(image)),
+    }
+    if image:
+        service["imagePath"] = image["imagePath"]
+        summary = _registry_summary(call, image.get("registryCredentialId"))
+        if summary:
+            service["registryCredential"] = summary
+    else:
+        service["repo"] = body.get("repo", "")
+        service["branch"] = body.get("branch", "main")
+    if body.get("buildFilter"):
+        service["buildFilter"] = body["buildFilter"]
+    if body.get("environmentId"):
+        service["environmentId"] = body["environmentId"]
+        call.store["environments"][body["environmentId"]]["serviceIds"].append(sid)
+    call.store["services"][sid] = service
+    call.store["env_vars"][sid] = {}
+    call.store["secret_files"][sid] = {}
+    from .env import apply_env_var_inputs  # env imports services' helpers; import here to avoid a cycle
+
+    apply_env_var_inputs(call.store["env_vars"][sid], body.get("envVars") or [])
+    for item in body.get("secretFiles") or []:
+        call.store["secret_files"][sid][item["name"]] = item["content"]
+    if service_type == "static_site":
+        from .static_site import replace_headers, replace_routes
+
+        replace_headers(call, sid, (given.get("headers") or []))
+        replace_routes(call, sid, (given.get("routes") or []))
+    deploy = start_deploy(call, service, trigger="api")
+    return 201, {"service": public(service), "deployId": deploy["id"]}
+
+
+SERVICE_FILTERS = {
+    "name": lambda s: s["name"], "type": lambda s: s["type"], "environmentId": lambda s: s.get("environmentId"),
+    "region": lambda s: s["serviceDetails"].get("region"), "ownerId": lambda s: s["ownerId"],
+    "suspended": lambda s: s["suspended"],
+}
+
+
+@routes.get("/services")
+def list_services(call: Call) -> Reply:
+    items = [(sid, public(s)) for sid, s in call.store["services"].items() if matches_filters(s, call, SERVICE_FILTERS)]
+    return 200, paginate(call, items, "service")
+
+
+@routes.get("/services/{serviceId}")
+def get_service(call: Call) -> Reply:
+    return 200, public(service_or_404(call))
+
+
+PATCHABLE_DETAILS = {
+    "web_service": ("envSpecificDetails", "healthCheckPath", "maintenanceMode", "plan", "preDeployCommand",
+                    "previews", "pullRequestPreviewsEnabled", "runtime", "maxShutdownDelaySeconds",
+                    "renderSubdomainPolicy", "ipAllowList", "cache"),
+    "private_service": ("envSpecificDetails", "plan", "preDeployCommand", "previews", "pullRequestPreviewsEnabled",
+                        "runtime", "maxShutdownDelaySeconds"),
+    "background_worker": ("envSpecificDetails", "plan", "preDeployCommand", "previews",
+                          "pullRequestPreviewsEnabled", "runtime", "maxShutdownDelaySeconds"),
+    "cron_job": ("envSpecificDetails", "plan", "runtime", "schedule"),
+    "static_site": ("buildCommand", "publishPath", "previews", "pullRequestPreviewsEnabled",
+                    "renderSubdomainPolicy", "ipAllowList"),
+}
+
+
+@routes.patch("/services/{serviceId}")
+def update_service(call: Call) -> Reply:
+    service = service_or_404(call)
+    body = call.body or {}
+    for key in ("autoDeploy", "repo", "branch", "name", "buildFilter", "rootDir"):
+        if key in body:
+            service[key] = body[key]
+    if "autoDeploy" in body:
+        service["autoDeployTrigger"] = "commit" if body["autoDeploy"] == "yes" else "off"
+    if "name" in body:
+        service["slug"] = slugify(body["name"])
+    if "image" in body:
+        service["imagePath"] = body["image"]["imagePath"]
+        summary = _registry_summary(call, body["image"].get("registryCredentialId"))
+        if summary:
+            service["registryCredential"] = summary
+        else:
+            service.pop("registryCredential", None)
+    given = body.get("serviceDetails") or {}
+    check_details(call, service["type"], given, "PATCH")
+    details = service["serviceDetails"]
+    allowed = PATCHABLE_DETAILS[service["type"]]
+    refused = sorted(set(given) - set(allowed))
+    if refused:
+        raise BadRequest(f"serviceDetails.{refused[0]} cannot be updated for a {service['type']}")
+    for key in allowed:
+        if key not in given or key in ("envSpecificDetails", "runtime", "preDeployCommand"):
+            continue
+        details[key] = copy.deepcopy(given[key])
+    if "runtime" in given or "envSpecificDetails" in given or "preDeployCommand" in given:
+        runtime = given.get("runtime", details.get("runtime"))
+        current = details.get("envSpecificDetails") or {}
+        merged = {**current, **(given.get("envSpecificDetails") or {})} if runtime == details.get("runtime") \
+            else dict(given.get("envSpecificDetails") or {})
+        pre_deploy = given.get("preDeployCommand", current.get("preDeployCommand"))
+        details["runtime"] = details["env"] = runtime
+        details["envSpecificDetails"] = _env_specific(runtime, merged, pre_deploy)
+    service["updatedAt"] = now_iso()
+    return 200, public(service)
+
+
+@routes.delete("/services/{serviceId}")
+def delete_service(call: Call) -> Reply:
+    service = service_or_404(call)
+    sid = service["id"]
+    store = call.store
+    del store["services"][sid]
+    for collection in ("env_vars", "secret_files"):
+        store[collection].pop(sid, None)
+    for collection in ("deploys", "custom_domains", "headers", "routes"):
+        for key in [k for k, v in store[collection].items() if v.get("_serviceId") == sid]:
+            del store[collection][key]
+    for group in store["env_groups"].values():
+        group["serviceLinks"] = [link for link in group["serviceLinks"] if link["id"] != sid]
+    for environment in store["environments"].values():
+        if sid in environment["serviceIds"]:
+            environment["serviceIds"].remove(sid)
+    return Reply(204, empty=True)
+
+
+@routes.post("/services/{serviceId}/suspend")
+def suspend_service(call: Call) -> Reply:
+    service = service_or_404(call)
+    service["suspended"] = "suspended"
+    if "user" not in service["suspenders"]:
+        service["suspenders"].append("user")
+    service["updatedAt"] = now_iso()
+    return Reply(202, empty=True)
+
+
+@routes.post("/services/{serviceId}/resume")
+def resume_service(call: Call) -> Reply:
+    service = service_or_404(call)
+    if service["suspended"] != "suspended":
+        raise Conflict("service is not suspended")
+    service["suspended"] = "not_suspended"
+    service["suspenders"] = []
+    service["updatedAt"] = now_iso()
+    start_deploy(call, service, trigger="service_resumed")
+    return Reply(202, empty=True)
+
+
+def short_type(service: dict) -> str:
+    return SHORT_TYPE[service["type"]]

@@ -1,0 +1,266 @@
+"""The vendors' OpenAPI specs, loaded once per process, and the openapi-core validation around them.
+
+The specs are read from ``$PROCUREMENT_SHARED_DIR/specs`` (default ``<project root>/../shared``), never copied into
+the repository. Parsing a ~560 KB spec and building openapi-core's lookup structures is the slow part, so each spec
+is loaded lazily on first use and cached at module level behind a lock; the validator objects openapi-core builds
+are cached inside the ``OpenAPI`` object (``cached_property``), so per-request validation costs about a millisecond.
+
+Both specs need small in-memory errata to describe the APIs as they really behave; each erratum is a named
+function below with the evidence that motivates it, and ``tests/sandbox/test_specs.py`` shows real recorded
+requests validating after the errata.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from urllib.parse import urlsplit
+
+from openapi_core import Config, OpenAPI
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from openapi_core.datatypes import RequestParameters
+
+SHARED_DIR_ENV = "PROCUREMENT_SHARED_DIR"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shared_dir() -> Path:
+    """Where the shared reference material lives: ``$PROCUREMENT_SHARED_DIR`` or ``<project root>/../shared``."""
+    configured = os.environ.get(SHARED_DIR_ENV)
+    return Path(configured) if configured else (PROJECT_ROOT.parent / "shared").resolve()
+
+
+# ----------------------------------------------------------------------------------------------- errata
+
+
+def _walk(node: Any, visit: Callable[[dict], None]) -> None:
+    if isinstance(node, dict):
+        visit(node)
+        for value in node.values():
+            _walk(value, visit)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, visit)
+
+
+def overlapping_one_of_as_any_of(spec: dict) -> None:
+    """Render: ``oneOf`` without a discriminator becomes ``anyOf``.
+
+    Render's unions (``serviceDetails``, ``envSpecificDetails``, ``envVarInput`` ...) have no discriminator and
+    their branches do not forbid extra properties, so a body like ``{"runtime": "docker", "plan": "starter"}``
+    matches the web, private-service and worker branches at once and a strict ``oneOf`` rejects every service the
+    real API happily creates (the recorded Terraform requests in ``recordings/render`` are such bodies). ``anyOf``
+    keeps the rule that the value must fit at least one branch.
+    """
+
+    def visit(node: dict) -> None:
+        if "oneOf" in node and "discriminator" not in node:
+            node["anyOf"] = node.pop("oneOf")
+
+    _walk(spec, visit)
+
+
+def declare_bearer_security_schemes(spec: dict) -> None:
+    """Supabase: the spec's operations require ``bearer`` / ``fga_permissions`` but it declares no
+    ``securitySchemes`` at all; both are bearer tokens on the real API (personal access token or OAuth token)."""
+    schemes = spec.setdefault("components", {}).setdefault("securitySchemes", {})
+    for name in ("bearer", "fga_permissions"):
+        schemes.setdefault(name, {"type": "http", "scheme": "bearer"})
+
+
+# ------------------------------------------------------------------------------------------ validation
+
+
+@dataclass
+class Violation:
+    """One broken rule, phrased so a test failure or a 4xx message says what to fix."""
+
+    where: str  # "request" or "response"
+    rule: str  # the schema keyword or check that failed: "required", "enum", "path", "security", ...
+    message: str
+    location: str = ""  # JSON path of the offending value ("body.serviceDetails.plan") or parameter name
+
+    def __str__(self) -> str:
+        where = f"{self.location}: " if self.location else ""
+        return f"{where}{self.message} (rule: {self.rule})"
+
+    def to_json(self) -> dict:
+        return {"where": self.where, "rule": self.rule, "message": self.message, "location": self.location}
+
+
+@dataclass
+class SpecRequest:
+    """The minimal request object openapi-core's protocols need (host_url, path, path_pattern, parameters...)."""
+
+    host_url: str
+    path: str
+    path_pattern: str | None
+    method: str
+    body: bytes | None
+    content_type: str
+    parameters: RequestParameters = field(default_factory=RequestParameters)
+
+
+@dataclass
+class SpecResponse:
+    status_code: int
+    data: bytes | None
+    content_type: str
+    headers: Headers = field(default_factory=Headers)
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out.lstrip(".")
+
+
+def _leaf_errors(error: Any) -> Iterable[Any]:
+    # anyOf/oneOf failures carry the per-branch reasons in .context; the deepest ones name the real problem.
+    if getattr(error, "context", None):
+        best = max(error.context, key=lambda e: len(list(e.absolute_path)))
+        yield from _leaf_errors(best)
+    else:
+        yield error
+
+
+def violations_from(where: str, errors: Iterable[BaseException]) -> list[Violation]:
+    """Flatten openapi-core's nested exceptions into Violations that name the failing schema rule."""
+    found: list[Violation] = []
+    for error in errors:
+        cause = error.__cause__ or error
+        schema_errors = getattr(cause, "schema_errors", None)
+        prefix = "body" if "Body" in type(error).__name__ or "Data" in type(error).__name__ else ""
+        name = getattr(cause, "name", "") or getattr(error, "name", "")
+        if schema_errors:
+            for schema_error in schema_errors:
+                for leaf in _leaf_errors(schema_error):
+                    location = _json_path([prefix or name, *leaf.absolute_path])
+                    found.append(Violation(where, str(leaf.validator), leaf.message, location))
+            continue
+        rule = type(cause).__name__
+        rule = {
+            "PathNotFound": "path",
+            "OperationNotFound": "method",
+            "ServerNotFound": "server",
+            "MissingRequiredParameter": "required-parameter",
+            "MissingRequiredRequestBody": "required-body",
+            "MissingData": "required-body",
+            "MediaTypeNotFound": "content-type",
+            "SecurityNotFound": "security",
+            "ResponseNotFound": "status",
+        }.get(rule, rule)
+        found.append(Violation(where, rule, str(cause), str(name) if name else prefix))
+    return found
+
+
+class Spec:
+    """One vendor spec: lazy-loaded, with the errata applied, and request/response checks."""
+
+    def __init__(self, relative_path: str, errata: tuple[Callable[[dict], None], ...] = ()):
+        self.relative_path = relative_path
+        self.errata = errata
+        self._lock = threading.Lock()
+        self._openapi: OpenAPI | None = None
+        self._document: dict | None = None
+        self._schema_validators: dict[str, Any] = {}
+
+    @property
+    def path(self) -> Path:
+        return shared_dir() / "specs" / self.relative_path
+
+    def _load(self) -> None:
+        with self._lock:
+            if self._openapi is not None:
+                return
+            if not self.path.is_file():
+                raise FileNotFoundError(
+                    f"OpenAPI spec not found at {self.path}; set ${SHARED_DIR_ENV} to the shared/ directory"
+                )
+            document = json.loads(self.path.read_text())
+            for erratum in self.errata:
+                erratum(document)
+            # The Supabase spec has a non-standard key, so the spec itself is not validated (brief).
+            self._openapi = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
+            self._document = document
+
+    @property
+    def openapi(self) -> OpenAPI:
+        if self._openapi is None:
+            self._load()
+        return self._openapi  # type: ignore[return-value]
+
+    @property
+    def document(self) -> dict:
+        if self._document is None:
+            self._load()
+        return self._document  # type: ignore[return-value]
+
+    @property
+    def server(self) -> tuple[str, str]:
+        """(host_url, base path) of the spec's first server; ("http://localhost", "") if it declares none."""
+        servers = self.document.get("servers") or [{"url": "http://localhost"}]
+        parts = urlsplit(servers[0]["url"])
+        return f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
+
+    def schema_violations(self, schema_name: str, value: Any, location: str) -> list[Violation]:
+        """Check ``value`` against ``#/components/schemas/<schema_name>`` (for unions the spec cannot
+        discriminate, such as Render's serviceDetails, whose branch depends on the service type)."""
+        validator = self._schema_validators.get(schema_name)
+        if validator is None:
+            from openapi_schema_validator import OAS30Validator
+
+            root = {key: val for key, val in self.document.items() if key != "$ref"}
+            root["$ref"] = f"#/components/schemas/{schema_name}"
+            validator = OAS30Validator(root)
+            self._schema_validators[schema_name] = validator
+        found = []
+        for error in validator.iter_errors(value):
+            for leaf in _leaf_errors(error):
+                found.append(Violation("request", str(leaf.validator), leaf.message,
+                                       _json_path([location, *leaf.absolute_path])))
+        return found
+
+    def operation(self, method: str, template: str) -> dict | None:
+        return self.document["paths"].get(template, {}).get(method.lower())
+
+    def _request(self, method: str, path: str, template: str | None, path_params: dict, query: list[tuple[str, str]],
+                 headers: dict, body: bytes | None) -> SpecRequest:
+        host_url, base = self.server
+        return SpecRequest(
+            host_url=host_url,
+            path=base + path,
+            path_pattern=(base + template) if template else None,
+            method=method.lower(),
+            body=body or None,
+            content_type=(headers.get("Content-Type") or "application/json").lower(),
+            parameters=RequestParameters(
+                path=path_params, query=ImmutableMultiDict(query), header=Headers(list(headers.items()))
+            ),
+        )
+
+    def check_request(self, method: str, path: str, template: str | None, path_params: dict,
+                      query: list[tuple[str, str]], headers: dict, body: bytes | None) -> tuple[Any, list[Violation]]:
+        """Validate and unmarshal a request. ``path`` and ``template`` are relative to the spec's server base.
+
+        Returns (openapi-core's unmarshal result, violations)."""
+        request = self._request(method, path, template, path_params, query, headers, body)
+        result = self.openapi.unmarshal_request(request)
+        return result, violations_from("request", result.errors)
+
+    def check_response(self, method: str, path: str, template: str | None, path_params: dict,
+                       status: int, body: bytes | None, content_type: str) -> list[Violation]:
+        request = self._request(method, path, template, path_params, [], {}, None)
+        response = SpecResponse(status, body or None, content_type)
+        result = self.openapi.unmarshal_response(request, response)
+        return violations_from("response", result.errors)
+
+
+RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of,))
+SUPABASE_SPEC = Spec("supabase/openapi.json", errata=(declare_bearer_security_schemes,))

@@ -1,0 +1,143 @@
+"""The Supabase Management API emulator (base URL ``http://127.0.0.1:<port>``, paths ``/v1/...``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from ..postgres import PostgresHarness, PostgresInstance
+from ..server import ApiServer
+from ..specs import SUPABASE_SPEC
+from . import projects, query
+from .projects import SANDBOX_ORG
+
+DEFAULT_TOKEN = "sbp_sandbox_local_token"
+log = logging.getLogger("sandbox.supabase")
+
+# Per-project settings collections, keyed by project ref; created with the project, dropped with it.
+PROJECT_SETTINGS: tuple[str, ...] = ()
+
+
+class SupabaseServer(ApiServer):
+    name = "supabase"
+    spec = SUPABASE_SPEC
+    base_path = ""
+    collections = ("organizations", "projects", *PROJECT_SETTINGS)
+    route_tables = (projects.routes, query.routes)
+    rate_limit = 120  # "120 requests / 1 minute per user, per scope, per endpoint"
+
+    def __init__(self, *, postgres: PostgresHarness | None = None, data_root: Path | None = None, **kw: Any):
+        self.postgres = postgres
+        self.data_root = data_root  # where project databases live when state is persisted
+        self.databases: dict[str, PostgresInstance] = {}
+        self._db_threads: dict[str, threading.Thread] = {}
+        self._db_failures: dict[str, str] = {}
+        super().__init__(**kw)
+
+    def default_settings(self) -> dict[str, Any]:
+        return {"project_ready_delay": 3.0}  # seconds from create until ACTIVE_HEALTHY (if Postgres is up)
+
+    def seed(self) -> None:
+        self.store["organizations"][SANDBOX_ORG["slug"]] = dict(SANDBOX_ORG)
+
+    @property
+    def organization_slug(self) -> str:
+        return SANDBOX_ORG["slug"]
+
+    def error_body(self, status: int, message: str, code: str | None) -> Any:
+        return {"message": message}
+
+    def rate_limit_headers(self, remaining: int, reset: int) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": str(remaining),
+                "X-RateLimit-Reset": str(reset)}
+
+    # ------------------------------------------------------------------------------- project lifecycle
+    def advance(self, project: dict) -> None:
+        """Move a project along COMING_UP -> ACTIVE_HEALTHY (or INIT_FAILED) when its time has come."""
+        if project["status"] != "COMING_UP":
+            return
+        ref = project["ref"]
+        if ref in self._db_failures:
+            project["status"] = "INIT_FAILED"
+        elif time.time() >= project["_readyAt"] and (self.postgres is None or ref in self.databases):
+            project["status"] = "ACTIVE_HEALTHY"
+
+    def create_project_settings(self, project: dict) -> None:
+        for collection in PROJECT_SETTINGS:
+            self.store[collection][project["ref"]] = {}
+
+    def drop_project_settings(self, ref: str) -> None:
+        for collection in PROJECT_SETTINGS:
+            self.store[collection].pop(ref, None)
+
+    # ------------------------------------------------------------------------------------ databases
+    def start_database(self, ref: str, password: str) -> None:
+        """Start the project's Postgres server in the background (the project stays COMING_UP meanwhile)."""
+        if self.postgres is None:
+            return
+
+        def boot() -> None:
+            try:
+                data_dir = (self.data_root / ref) if self.data_root else None
+                instance = self.postgres.create_instance(ref, password, data_dir)
+            except Exception as error:  # reported as INIT_FAILED, like a project that failed to provision
+                log.exception("starting the database of %s failed", ref)
+                self._db_failures[ref] = str(error)
+                return
+            with self.store.lock:
+                project = self.store["projects"].get(ref)
+                if project is None or self._stopping.is_set():  # deleted or shut down while booting
+                    instance.destroy()
+                    return
+                project["_db"] = {"data_dir": str(instance.data_dir), "admin_password": instance.admin_password}
+                self.databases[ref] = instance
+            self._mutated()
+
+        thread = threading.Thread(target=boot, name=f"sandbox-pg-{ref}", daemon=True)
+        self._db_threads[ref] = thread
+        thread.start()
+
+    def wait_for_database(self, ref: str, timeout: float = 60) -> PostgresInstance:
+        thread = self._db_threads.get(ref)
+        if thread is not None:
+            thread.join(timeout)
+        if ref not in self.databases:
+            raise RuntimeError(f"database of {ref} is not running: {self._db_failures.get(ref, 'not started')}")
+        return self.databases[ref]
+
+    def stop_database(self, ref: str, destroy: bool = True) -> None:
+        instance = self.databases.pop(ref, None)
+        if instance is not None:
+            threading.Thread(target=instance.destroy if destroy else instance.stop, daemon=True).start()
+
+    def database_alive(self, ref: str) -> bool:
+        instance = self.databases.get(ref)
+        if instance is None:
+            return False
+        try:
+            with instance.admin_connect() as conn:
+                conn.execute("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+    def reopen_databases(self) -> None:
+        """After loading a persisted state: start the project servers that were running before."""
+        if self.postgres is None:
+            return
+        for ref, project in self.store["projects"].items():
+            db = project.get("_db")
+            if db and Path(db["data_dir"]).exists():
+                self.databases[ref] = self.postgres.reopen_instance(Path(db["data_dir"]), db["admin_password"])
+
+    def shutdown_hook(self) -> None:
+        for thread in list(self._db_threads.values()):
+            thread.join(timeout=30)
+        self._db_threads.clear()
+        persistent = self.data_root is not None
+        for ref in list(self.databases):
+            instance = self.databases.pop(ref)
+            instance.stop() if persistent else instance.destroy()

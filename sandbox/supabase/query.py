@@ -1,0 +1,70 @@
+"""``POST /v1/projects/{ref}/database/query``: run SQL for real against the project's Postgres server.
+
+The statement runs as the ``postgres`` role (``SET ROLE`` on a connection of the sandbox's admin role, so a
+changed ``postgres`` password never locks the sandbox out); objects created belong to ``postgres`` as on the
+platform. The answer is the rows of the last statement as JSON objects (``[{"?column?": 1}]`` for ``select 1``);
+a SQL error is a 400 whose message carries Postgres' SQLSTATE and text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+import uuid
+
+from ..routing import ApiError, RouteTable
+from ..server import Call, Reply
+from .common import active_project
+
+routes = RouteTable()
+
+
+def _jsonable(value):
+    if isinstance(value, (datetime.date, datetime.time, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (bytes, memoryview)):
+        return "\\x" + bytes(value).hex()
+    if isinstance(value, datetime.timedelta):
+        return str(value)
+    return value
+
+
+def run_sql(instance, query: str, parameters: list | None, read_only: bool) -> list[dict]:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    with instance.admin_connect(autocommit=False, row_factory=dict_row) as conn:
+        conn.execute("SET ROLE postgres")
+        if read_only:
+            conn.execute("SET TRANSACTION READ ONLY")
+        try:
+            cursor = conn.execute(query, parameters or None, prepare=False)
+        except psycopg.Error as error:
+            conn.rollback()
+            diag = error.diag
+            raise ApiError(400, f"Failed to run sql query: ERROR:  {diag.sqlstate}: {diag.message_primary or error}")
+        rows: list[dict] = []
+        while True:  # keep the rows of the last statement that returned any
+            if cursor.description is not None:
+                rows = cursor.fetchall()
+            if not cursor.nextset():
+                break
+        conn.commit()
+    return json.loads(json.dumps(rows, default=_jsonable))
+
+
+# Not under the store lock: SQL may take a while and must not stall every other request.
+@routes.post("/v1/projects/{ref}/database/query", locked=False)
+def run_query(call: Call) -> Reply:
+    with call.store.lock:
+        project = active_project(call)
+    instance = call.server.databases.get(project["ref"])
+    if instance is None:
+        raise ApiError(500, "Failed to run sql query: the project's database is not running")
+    body = call.body
+    return 201, run_sql(instance, body["query"], body.get("parameters"), bool(body.get("read_only")))
