@@ -1,0 +1,65 @@
+"""The edge tier: Cloudflare zone settings, rate limit, cache rules and the API health check."""
+from __future__ import annotations
+
+from typing import Optional
+
+from . import constants as c
+from .fields import get
+from .model import BackendConfig, CacheRule, EdgeConfig, HealthCheck, Hsts, RateLimit, Tiers
+from .reader import Reader
+
+
+def build_edge(r: Reader, tiers: Tiers, environment: Optional[str], domain: Optional[str],
+               backend: Optional[BackendConfig]) -> Optional[EdgeConfig]:
+    raw = r.obj("edge", tiers.edge)
+    if not tiers.edge:
+        return None
+    zone = get(raw, "zoneName")
+    if zone is not None and domain is not None and domain != zone and not domain.endswith("." + zone):
+        r.add("edge.zoneName", f"the domain '{domain}' is not inside the zone '{zone}'")
+
+    hsts, limit, check = get(raw, "hsts"), get(raw, "rateLimit"), get(raw, "healthCheck")
+    manages = get(raw, "manageZoneSettings")
+    if environment == "production" and manages:
+        _production_zone_rules(r, raw, hsts)
+
+    email = get(check, "notificationEmail")
+    if tiers.observability and check is not None and email is None and not r.reported(
+            "edge.healthCheck.notificationEmail"):
+        r.add("edge.healthCheck.notificationEmail", "is required when tiers.observability is on "
+              "(health-check alerts go there)")
+
+    path = get(check, "path") or (backend.health_check_path if backend is not None else None) or "/health"
+    rules = tuple(
+        CacheRule(item["name"], tuple(item["extensions"] or ()), item["edgeTtlSeconds"], item["browserTtlSeconds"])
+        for item in get(raw, "cacheRules") or () if item is not None
+    )
+    for i, rule in enumerate(rules):
+        if rule.name is not None and [x.name for x in rules].count(rule.name) > 1:
+            r.add(f"edge.cacheRules[{i}].name", f"duplicate cache rule name '{rule.name}'")
+    return EdgeConfig(
+        zone_id=get(raw, "zoneId"), zone_name=zone, manage_zone_settings=manages,
+        ssl_mode=get(raw, "sslMode"), min_tls_version=get(raw, "minTlsVersion"), tls13=get(raw, "tls13"),
+        always_use_https=get(raw, "alwaysUseHttps"), security_level=get(raw, "securityLevel"),
+        hsts=Hsts(get(hsts, "enabled"), get(hsts, "maxAgeSeconds"), get(hsts, "includeSubdomains"),
+                  get(hsts, "preload")),
+        rate_limit=RateLimit(get(limit, "requests"), get(limit, "periodSeconds"),
+                             get(limit, "mitigationTimeoutSeconds"), get(limit, "action")),
+        cache_rules=rules,
+        health_check=HealthCheck(path, get(check, "intervalSeconds"), get(check, "timeoutSeconds"),
+                                 get(check, "retries"), get(check, "consecutiveFails"),
+                                 get(check, "consecutiveSuccesses"), get(check, "expectedCodes"), email),
+    )
+
+
+def _production_zone_rules(r: Reader, raw, hsts) -> None:
+    """What the production policy pack also enforces; caught here first, before any preview."""
+    if get(raw, "sslMode") not in (None, "strict"):
+        r.add("edge.sslMode", f"must be 'strict' in production (got '{get(raw, 'sslMode')}')")
+    tls = get(raw, "minTlsVersion")
+    if tls is not None and c.CLOUDFLARE_TLS_VERSIONS.index(tls) < c.CLOUDFLARE_TLS_VERSIONS.index("1.2"):
+        r.add("edge.minTlsVersion", f"must be 1.2 or higher in production (got {tls})")
+    if get(hsts, "enabled") is False:
+        r.add("edge.hsts.enabled", "must be true in production")
+    if get(raw, "alwaysUseHttps") is False:
+        r.add("edge.alwaysUseHttps", "must be true in production")

@@ -1,0 +1,155 @@
+"""Render-side tiers: workspace/region, backend images, backend services, frontend static site."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from . import constants as c
+from . import formats
+from .fields import Text, get
+from .model import (
+    BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
+)
+from .reader import Reader
+
+
+def build_render(r: Reader, tiers: Tiers) -> Optional[RenderConfig]:
+    active = tiers.backend or tiers.frontend
+    raw = r.obj("render", active)
+    if not active:
+        return None
+    return RenderConfig(owner_id=get(raw, "ownerId"), region=get(raw, "region"))
+
+
+def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[ImageSource]:
+    active = tiers.images or tiers.backend
+    raw = r.obj("images", active)
+    digest = r.text("backendImageDigest", Text(check=formats.digest_reference))
+    promote = r.text("promoteFromStack", Text(check=formats.stack_reference))
+    password = r.secret("registryPassword")
+    if not active:
+        return None
+
+    registry = Registry(host=get(raw, "registry"), repository=get(raw, "repository"), username=get(raw, "username"),
+                        private=bool(get(raw, "private")), password=password)
+    needs_credentials = tiers.images or (tiers.backend and registry.private)
+    if needs_credentials and raw is not None:
+        why = "images are built and pushed" if tiers.images else "Render pulls from a private registry"
+        if registry.username is None and not r.reported("images.username"):
+            r.add("images.username", f"is required when {why}")
+        if password is None:
+            r.add("registryPassword", f"is required when {why}; set it with "
+                  "`pulumi config set --secret procurement:registryPassword <token>` or in the stack's ESC environment")
+
+    if digest is not None and registry.host and registry.repository:
+        pinned = formats.digest_image_name(digest)
+        if pinned != registry.image_name:
+            r.add("backendImageDigest", f"pins '{pinned}' but images.registry/images.repository name "
+                  f"'{registry.image_name}'")
+
+    build = None
+    if tiers.images:
+        context = get(raw, "context")
+        if raw is not None and context is None and not r.reported("images.context"):
+            r.add("images.context", "is required when tiers.images is on (the backend image is built)")
+        build = ImageBuild(context=context, dockerfile=get(raw, "dockerfile"), platform=get(raw, "platform"))
+
+    if digest is not None:
+        return ImageSource("digest", registry, digest, None, None)
+    if promote is not None:
+        return ImageSource("promote", registry, None, promote, None)
+    if build is not None:
+        return ImageSource("build", registry, None, None, build)
+    if not r.has("backendImageDigest") and not r.has("promoteFromStack"):
+        hint = ("set procurement:promoteFromStack to staging's stack or pin procurement:backendImageDigest"
+                if environment == "production" else
+                "set procurement:backendImageDigest, procurement:promoteFromStack, or switch on tiers.images")
+        r.add("backendImageDigest", f"the backend has no image to run: {hint}")
+    return ImageSource("digest", registry, None, None, None)
+
+
+def build_backend(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[BackendConfig]:
+    raw = r.obj("backend", tiers.backend)
+    if not tiers.backend:
+        return None
+    plan = get(raw, "plan")
+    minimum = get(raw, "minInstances")
+    maximum = get(raw, "maxInstances")
+    if minimum is not None and maximum is not None and maximum < minimum:
+        r.add("backend.maxInstances", f"must be at least minInstances ({minimum}), got {maximum}")
+        maximum = None
+    scaling = Scaling(minimum, maximum if maximum is not None else minimum,
+                      get(raw, "targetCpuPercent"), get(raw, "targetMemoryPercent"))
+    health = get(raw, "healthCheckPath")
+    production = environment == "production"
+    if production and minimum is not None and minimum < 2:
+        r.add("backend.minInstances", f"production runs at least 2 instances of each web service (got {minimum})")
+    if production and plan == "free":
+        r.add("backend.plan", "production cannot run on the free plan (it sleeps when idle)")
+
+    services: list[BackendService] = []
+    seen: set[str] = set()
+    for i, item in enumerate(get(raw, "services") or ()):
+        service = _service(r, f"backend.services[{i}]", item, plan, scaling, health, production)
+        if service is None:
+            continue
+        if service.name in seen:
+            r.add(f"backend.services[{i}].name", f"duplicate service name '{service.name}'")
+        seen.add(service.name)
+        services.append(service)
+
+    api_service = get(raw, "apiService")
+    if api_service is not None and raw is not None and get(raw, "services") is not None:
+        web = [s.name for s in services if s.type == "web"]
+        if api_service not in web:
+            r.add("backend.apiService", f"'{api_service}' is not a web service in backend.services "
+                  f"(web services: {', '.join(web) or 'none'})")
+    return BackendConfig(plan=plan, scaling=scaling, health_check_path=health, port=get(raw, "port"),
+                         api_service=api_service, services=tuple(services))
+
+
+def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan: Optional[str], scaling: Scaling,
+             default_health: Optional[str], production: bool) -> Optional[BackendService]:
+    if item is None:
+        return None
+    kind = item["type"]
+    plan = item["plan"] or default_plan
+    plan_key = f"{path}.plan" if item["plan"] else "backend.plan"
+    if kind in ("worker", "cron") and plan is not None and plan not in c.RENDER_PAID_PLANS:
+        r.add(plan_key, f"a {kind} needs a paid plan ({', '.join(c.RENDER_PAID_PLANS)}); '{plan}' is not one"
+              + ("" if item["plan"] else f" (inherited by {path})"))
+    if production and plan == "free" and item["plan"]:
+        r.add(plan_key, "production cannot run on the free plan (it sleeps when idle)")
+
+    for name, allowed in (("schedule", ("cron",)), ("healthCheckPath", ("web",)),
+                          ("minInstances", ("web", "worker")), ("maxInstances", ("web", "worker"))):
+        if item[name] is not None and kind is not None and kind not in allowed:
+            r.add(f"{path}.{name}", f"only {' and '.join(allowed)} services take {name} (this one is {kind})")
+    if kind == "cron":
+        for name in ("schedule", "command"):
+            if item[name] is None and not r.reported(f"{path}.{name}"):
+                r.add(f"{path}.{name}", "is required for a cron job")
+
+    service_scaling = None
+    if kind in ("web", "worker"):
+        low = item["minInstances"] if item["minInstances"] is not None else scaling.min_instances
+        high = item["maxInstances"] if item["maxInstances"] is not None else max(scaling.max_instances or 0, low or 0)
+        if low is not None and high is not None and high < low:
+            r.add(f"{path}.maxInstances", f"must be at least minInstances ({low}), got {high}")
+        if production and kind == "web" and item["minInstances"] is not None and item["minInstances"] < 2:
+            r.add(f"{path}.minInstances", f"production runs at least 2 instances of each web service "
+                  f"(got {item['minInstances']})")
+        service_scaling = Scaling(low, high, scaling.target_cpu_percent, scaling.target_memory_percent)
+
+    return BackendService(
+        name=item["name"], type=kind, plan=plan, command=item["command"], schedule=item["schedule"],
+        health_check_path=(item["healthCheckPath"] or default_health) if kind == "web" else None,
+        scaling=service_scaling,
+    )
+
+
+def build_frontend(r: Reader, tiers: Tiers) -> Optional[FrontendConfig]:
+    raw = r.obj("frontend", tiers.frontend)
+    if not tiers.frontend:
+        return None
+    return FrontendConfig(repo=get(raw, "repo"), branch=get(raw, "branch"), build_command=get(raw, "buildCommand"),
+                          publish_path=get(raw, "publishPath"), auto_deploy=get(raw, "autoDeploy"))

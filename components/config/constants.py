@@ -1,0 +1,86 @@
+"""Values the vendors' APIs accept, frozen here at development time.
+
+Why constants and not the spec at runtime: the program must validate a stack with no access to
+`shared/` (CI clones, operators' laptops). When a vendor adds a region or plan, update the list
+from the spec named beside it; `tests/components/test_constants_match_specs.py` re-derives each
+list from the spec whenever the spec is present, so a drift is a failing test.
+"""
+from __future__ import annotations
+
+NAMESPACE = "procurement"
+
+ENVIRONMENTS = ("local", "staging", "production")
+
+# --- Render -------------------------------------------------------------------------------------
+# shared/specs/render/render-openapi.json, components.schemas.region.enum
+RENDER_REGIONS = ("frankfurt", "oregon", "ohio", "singapore", "virginia")
+
+# components.schemas.plan.enum (web services: webServiceDetailsPOST.plan), without "custom",
+# which is assigned by Render sales and cannot be requested through the API.
+RENDER_WEB_PLANS = (
+    "starter", "starter_plus", "standard", "standard_plus", "pro", "pro_plus", "pro_max", "pro_ultra", "free",
+)
+
+# components.schemas.paidPlan.enum: what backgroundWorkerDetailsPOST.plan and
+# cronJobDetailsPOST.plan accept (workers and cron jobs have no free plan).
+RENDER_PAID_PLANS = ("starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra")
+
+# Not in the spec (numInstances only has minimum 1). Render's dashboard caps manual scaling and
+# autoscaling at 100 instances; a larger number is a typo, not a plan.
+RENDER_MAX_INSTANCES = 100
+
+# --- Supabase -----------------------------------------------------------------------------------
+# shared/specs/supabase/openapi.json, components.schemas.V1CreateProjectBody.region_selection
+# (type "specific").code.enum, same list as the deprecated V1CreateProjectBody.region.enum
+SUPABASE_REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1", "ap-northeast-1",
+    "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-central-1",
+    "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
+)
+
+# components.schemas.V1CreateProjectBody.desired_instance_size.enum
+SUPABASE_INSTANCE_SIZES = (
+    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
+    "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu", "24xlarge_high_memory",
+    "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu", "48xlarge_high_memory",
+)
+
+# components.schemas.UpdateSupavisorConfigBody.pool_mode.enum
+SUPABASE_POOL_MODES = ("transaction", "session")
+# UpdateSupavisorConfigBody.default_pool_size minimum/maximum
+SUPABASE_MAX_POOL_SIZE = 3000
+# UpdatePostgresConfigBody.max_connections minimum/maximum
+SUPABASE_MAX_CONNECTIONS = 262143
+# UpdateAuthConfigBody.jwt_exp maximum (seconds)
+SUPABASE_MAX_JWT_EXPIRY = 604800
+# UpdateAuthConfigBody.password_min_length minimum
+SUPABASE_MIN_PASSWORD_LENGTH = 6
+
+# Roles Supabase itself owns; a service role with one of these names would hijack or break them.
+POSTGRES_RESERVED_ROLES = (
+    "postgres", "anon", "authenticated", "authenticator", "service_role", "dashboard_user", "pgbouncer",
+    "supabase_admin", "supabase_auth_admin", "supabase_storage_admin", "supabase_functions_admin",
+    "supabase_realtime_admin", "supabase_replication_admin", "supabase_read_only_user", "pgsodium_keyholder",
+)
+POSTGRES_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+
+# --- Cloudflare ---------------------------------------------------------------------------------
+# Zone settings as the Cloudflare API names them (zone setting ids ssl, min_tls_version,
+# security_level) and the rate-limit rule's period/action values (Rulesets API, http_ratelimit).
+CLOUDFLARE_SSL_MODES = ("off", "flexible", "full", "strict")
+CLOUDFLARE_TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+CLOUDFLARE_SECURITY_LEVELS = ("off", "essentially_off", "low", "medium", "high", "under_attack")
+CLOUDFLARE_RATE_LIMIT_PERIODS = (10, 60, 120, 300, 600, 3600)
+CLOUDFLARE_RATE_LIMIT_ACTIONS = ("block", "managed_challenge", "js_challenge", "challenge", "log")
+HSTS_MAX_AGE_MAX = 31536000  # one year, the preload list's requirement and Cloudflare's maximum
+
+# --- GitHub -------------------------------------------------------------------------------------
+GITHUB_MAX_REQUIRED_APPROVALS = 10  # rulesets' required_approving_review_count maximum
+GITHUB_MAX_ENVIRONMENT_REVIEWERS = 6  # environments accept at most six required reviewers
+REPOSITORY_ROLES = ("frontend", "backend", "infrastructure")
+
+# --- Images -------------------------------------------------------------------------------------
+# Render runs linux/amd64 only; building anything else produces an image Render cannot start.
+IMAGE_PLATFORMS = ("linux/amd64",)
+
+SERVICE_TYPES = ("web", "worker", "cron")

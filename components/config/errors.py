@@ -1,0 +1,61 @@
+"""The one error a bad stack raises, listing every problem with its full config key."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the stack config. `key` is the full key, e.g. `procurement:backend.minInstances`."""
+
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}"
+
+
+class Problems:
+    """Collects problems while the whole config is read, so one run reports all of them."""
+
+    def __init__(self) -> None:
+        self._items: list[Problem] = []
+
+    def add(self, key: str, message: str) -> None:
+        problem = Problem(key, message)
+        if problem not in self._items:  # rules may reach the same fact twice; say it once
+            self._items.append(problem)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __bool__(self) -> bool:
+        return bool(self._items)
+
+
+# Subclassing pulumi.RunError (itself an Exception) makes the Python language host print just
+# our message as the preview's error, without a Python traceback (pulumi-language-python-exec
+# catches RunError and logs str(e)).
+class ConfigError(pulumi.RunError):
+    """The stack config is invalid. `problems` lists each one; the message lists them all."""
+
+    def __init__(self, stack: str, problems: "Problems | list[Problem]") -> None:
+        self.stack = stack
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        lines = [
+            f"Stack '{stack}' has {count} configuration problem{'s' if count != 1 else ''}; "
+            "nothing was declared. Fix these in Pulumi.<stack>.yaml (or the stack's ESC environment):"
+        ]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(p.key for p in self.problems)

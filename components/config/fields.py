@@ -1,0 +1,231 @@
+"""A small declarative reader for structured (object) config values.
+
+Pulumi.yaml can only say `type: object`; the fields inside are declared here, once, so that the
+same declaration drives parsing, typo detection ("did you mean ...?"), and the docs/tests that
+list every field. Every check records a `Problem` and carries on, so one run reports everything.
+An invalid or missing value reads as `None`; later rules skip `None` so one mistake is not
+reported twice under different names.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
+
+from .errors import Problems
+
+# A check returns None when the value is fine, else a message such as "must be a path".
+Check = Callable[[Any], Optional[str]]
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+def suggest(name: str, candidates: Sequence[str]) -> str:
+    """' did you mean X?' for a near miss, else a list of what is allowed."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; known fields: {', '.join(sorted(candidates))}"
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+class Kind:
+    """How one field's value is checked. `parse` returns the value, or None after recording a problem."""
+
+    label = "value"
+
+    def parse(self, value: Any, key: str, problems: Problems, active: bool) -> Any:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Text(Kind):
+    choices: tuple[str, ...] = ()
+    check: Optional[Check] = None
+    allow_empty: bool = False
+    label: str = "string"
+
+    def parse(self, value, key, problems, active):
+        if not isinstance(value, str):
+            problems.add(key, f"must be a string (got {_type_name(value)})")
+            return None
+        if not value.strip() and not self.allow_empty:
+            problems.add(key, "must not be empty")
+            return None
+        if self.choices and value not in self.choices:
+            problems.add(key, f"'{value}' is not one of: {', '.join(self.choices)}")
+            return None
+        if self.check is not None:
+            message = self.check(value)
+            if message:
+                problems.add(key, message)
+                return None
+        return value
+
+
+@dataclass(frozen=True)
+class Integer(Kind):
+    minimum: int = 0
+    maximum: int = 2**31 - 1
+    choices: tuple[int, ...] = ()
+    label: str = "integer"
+
+    def parse(self, value, key, problems, active):
+        # bool is an int in Python; `minInstances: true` is a mistake, not 1.
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                problems.add(key, f"must be a whole number (got {_type_name(value)} {value!r})")
+                return None
+        if self.choices and value not in self.choices:
+            problems.add(key, f"{value} is not one of: {', '.join(map(str, self.choices))}")
+            return None
+        if not self.minimum <= value <= self.maximum:
+            problems.add(key, f"must be between {self.minimum} and {self.maximum} (got {value})")
+            return None
+        return value
+
+
+@dataclass(frozen=True)
+class Number(Kind):
+    minimum: float = 0.0
+    maximum: float = float("inf")
+    label: str = "number"
+
+    def parse(self, value, key, problems, active):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            problems.add(key, f"must be a number (got {_type_name(value)} {value!r})")
+            return None
+        if not self.minimum <= value <= self.maximum:
+            problems.add(key, f"must be between {self.minimum:g} and {self.maximum:g} (got {value:g})")
+            return None
+        return float(value)
+
+
+@dataclass(frozen=True)
+class Flag(Kind):
+    label: str = "boolean"
+
+    def parse(self, value, key, problems, active):
+        if not isinstance(value, bool):
+            problems.add(key, f"must be true or false (got {_type_name(value)} {value!r})")
+            return None
+        return value
+
+
+@dataclass(frozen=True)
+class ListOf(Kind):
+    item: Kind = field(default_factory=Text)
+    min_items: int = 0
+    max_items: int = 1000
+    unique: bool = True
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"list of {self.item.label}"
+
+    def parse(self, value, key, problems, active):
+        if not isinstance(value, list):
+            problems.add(key, f"must be a list (got {_type_name(value)})")
+            return None
+        if not self.min_items <= len(value) <= self.max_items:
+            problems.add(key, f"must have between {self.min_items} and {self.max_items} entries (got {len(value)})")
+        items = tuple(self.item.parse(v, f"{key}[{i}]", problems, active) for i, v in enumerate(value))
+        if self.unique and not isinstance(self.item, Nested):
+            seen: set = set()
+            for i, item in enumerate(items):
+                if item is not None and item in seen:
+                    problems.add(f"{key}[{i}]", f"duplicate entry {item!r}")
+                seen.add(item)
+        return items
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a structured value. `required` applies only while the owning tier is on."""
+
+    name: str
+    kind: Kind
+    doc: str
+    default: Any = MISSING
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class ObjectSpec:
+    fields: tuple[Field, ...]
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    def parse(self, value: Any, key: str, problems: Problems, active: bool) -> Optional[dict[str, Any]]:
+        if not isinstance(value, dict):
+            problems.add(key, f"must be an object with fields {', '.join(self.names())} (got {_type_name(value)})")
+            return None
+        known = self.names()
+        for name in value:
+            if name not in known:
+                problems.add(f"{key}.{name}", "unknown field" + suggest(name, known))
+        out: dict[str, Any] = {}
+        for f in self.fields:
+            path = f"{key}.{f.name}"
+            if f.name not in value:
+                if f.required and active:
+                    problems.add(path, f"is required ({f.doc})")
+                out[f.name] = None if f.default is MISSING else f.default
+                continue
+            raw = value[f.name]
+            if raw is None:
+                problems.add(path, "has no value; remove the line or give a value")
+                out[f.name] = None
+                continue
+            out[f.name] = f.kind.parse(raw, path, problems, active)
+        return out
+
+    def walk(self, prefix: str) -> Iterator[tuple[str, Field]]:
+        """Every field path below `prefix` (lists shown as `name[]`), for docs and tests."""
+        for f in self.fields:
+            path = f"{prefix}.{f.name}"
+            yield path, f
+            kind = f.kind.item if isinstance(f.kind, ListOf) else f.kind
+            if isinstance(kind, Nested):
+                yield from kind.spec.walk(path + ("[]" if isinstance(f.kind, ListOf) else ""))
+
+
+@dataclass(frozen=True)
+class Nested(Kind):
+    spec: ObjectSpec = field(default_factory=lambda: ObjectSpec(()))
+    label: str = "object"
+
+    def parse(self, value, key, problems, active):
+        return self.spec.parse(value, key, problems, active)
+
+
+def defaults_of(spec: ObjectSpec) -> dict[str, Any]:
+    """The value an absent nested object reads as: every field at its default."""
+    return {f.name: (None if f.default is MISSING else f.default) for f in spec.fields}
+
+
+def get(mapping: Optional[Mapping[str, Any]], name: str) -> Any:
+    """Field of a parsed object, tolerating an object that was itself invalid (None)."""
+    return None if mapping is None else mapping.get(name)

@@ -1,0 +1,88 @@
+"""Every top-level key of the `procurement:` namespace the program reads.
+
+This registry and the `config:` block of Pulumi.yaml describe the same keys with the same types
+and defaults; `tests/components/test_config_keys.py` holds them equal in both directions. The
+loader reads keys only through this registry, so a key cannot be read without being declared.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from . import schema
+from .fields import MISSING, ObjectSpec
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    name: str
+    type: str  # the Pulumi.yaml type: "string" or "object"
+    description: str
+    default: Any = MISSING  # MISSING: the stack must set it (Pulumi.yaml has no default either)
+    secret: bool = False  # must be stored encrypted (`pulumi config set --secret` or ESC fn::secret)
+    spec: Optional[ObjectSpec] = None  # fields inside an object value
+
+    @property
+    def required(self) -> bool:
+        return self.default is MISSING
+
+
+def _object(name: str, spec: ObjectSpec, description: str, required: bool = False) -> ConfigKey:
+    return ConfigKey(name, "object", description, MISSING if required else {}, spec=spec)
+
+
+def _secret(name: str, description: str) -> ConfigKey:
+    # Optional, empty by default: Pulumi.yaml's `secret: true` would make the key mandatory on
+    # every stack, but these may also come from the environment (API tokens) or be unneeded.
+    return ConfigKey(name, "string", description, "", secret=True)
+
+
+KEYS: tuple[ConfigKey, ...] = (
+    ConfigKey("environment", "string", "Kind of environment: local, staging or production. Production rules "
+              "(protection, >= 2 instances, strict TLS, no image builds) apply to production."),
+    ConfigKey("domain", "string", "Apex domain of the platform; the app and API live at <appSubdomain>.<domain> "
+              "and <apiSubdomain>.<domain>."),
+    ConfigKey("apiSubdomain", "string", "Label of the API host name under the domain.", "api"),
+    ConfigKey("appSubdomain", "string", "Label of the web app host name under the domain.", "app"),
+    _object("tiers", schema.TIERS, "Which tiers this stack builds: images, backend, frontend, database, edge, "
+            "sourceControl, observability (all booleans, all required).", required=True),
+    ConfigKey("renderApiUrl", "string", "Base URL of the Render API (the local stack points at the sandbox).",
+              "https://api.render.com/v1"),
+    _secret("renderApiKey", "SECRET. Render API key. Empty: the providers read RENDER_API_KEY."),
+    ConfigKey("supabaseApiUrl", "string", "Base URL of the Supabase Management API (paths begin with /v1/).",
+              "https://api.supabase.com"),
+    _secret("supabaseAccessToken", "SECRET. Supabase access token. Empty: the providers read "
+            "SUPABASE_ACCESS_TOKEN."),
+    _secret("registryPassword", "SECRET. Token of images.username for the image registry; required when "
+            "images are built or pulled from a private registry."),
+    _secret("logStreamToken", "SECRET. Token of the log-stream endpoint; required when "
+            "observability.logStreamEndpoint is set."),
+    ConfigKey("backendImageDigest", "string", "Pinned backend image, <registry>/<repository>@sha256:<digest>. "
+              "Wins over promotion and builds; pin the previous digest to roll back.", ""),
+    ConfigKey("promoteFromStack", "string", "Stack (<org>/<project>/<stack>) whose backend_image_digest output "
+              "this stack deploys (production promotes staging).", ""),
+    _object("render", schema.RENDER, "Render workspace (ownerId) and region."),
+    _object("images", schema.IMAGES, "Backend image registry and docker build settings."),
+    _object("backend", schema.BACKEND, "Render backend: plan, instances/autoscaling, health check, services "
+            "(web, worker, cron)."),
+    _object("frontend", schema.FRONTEND, "Render static site: repo, branch, build command, publish path."),
+    _object("database", schema.DATABASE, "Supabase project: organization, region, size, Postgres, pooler, "
+            "network restrictions, SSL, auth, roles, extensions, deletion protection."),
+    _object("edge", schema.EDGE, "Cloudflare zone, SSL/TLS, HSTS, WAF level, rate limit, cache rules, "
+            "health check."),
+    _object("sourceControl", schema.SOURCE_CONTROL, "GitHub owner, repositories, required checks, reviewers."),
+    _object("observability", schema.OBSERVABILITY, "Uptime and response-time targets, optional log stream."),
+)
+
+BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}
+SECRET_KEYS = tuple(k.name for k in KEYS if k.secret)
+
+
+def field_paths() -> list[str]:
+    """Every documented path: `tiers`, `backend.services[].schedule`, ... (for docs and tests)."""
+    paths: list[str] = []
+    for key in KEYS:
+        paths.append(key.name)
+        if key.spec is not None:
+            paths.extend(path for path, _ in key.spec.walk(key.name))
+    return paths

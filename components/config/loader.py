@@ -1,0 +1,114 @@
+"""Read the stack config once, validate all of it, and return the typed `StackConfig`.
+
+`load_config()` is what `__main__.py` calls before declaring anything; `parse_config()` is the same
+logic on plain data, for tests that do not need a Pulumi runtime.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+
+from . import constants as c
+from . import formats
+from .build_cloudflare import build_edge
+from .build_github import build_source_control
+from .build_observability import build_observability
+from .build_render import build_backend, build_frontend, build_images, build_render
+from .build_supabase import build_database
+from .errors import ConfigError, Problems
+from .fields import Text, get
+from .keys import KEYS
+from .model import ApiEndpoints, StackConfig, Tiers
+from .reader import RawConfig, Reader, full_key
+
+
+def read_runtime_config() -> RawConfig:
+    """The `procurement:` config of the running program, with which keys were stored encrypted.
+
+    Declared keys are read through `pulumi.Config`; the rest of the namespace is listed from the
+    runtime's config map only to report unknown keys (typos), which pulumi.Config cannot list.
+    """
+    config = pulumi.Config(c.NAMESPACE)
+    values: dict[str, str] = {}
+    for key in KEYS:
+        value = config.get(key.name)
+        if value is not None:
+            values[full_key(key.name)] = value
+    present = set(pulumi.runtime.config.CONFIG.get()) | set(pulumi.runtime.get_config_env())
+    for name in present:
+        if name.startswith(c.NAMESPACE + ":") and name not in values:
+            values[name] = pulumi.runtime.get_config(name) or ""
+    secret = frozenset(name for name in values if pulumi.runtime.is_config_secret(name))
+    return RawConfig(values=values, secret_keys=secret)
+
+
+def load_config() -> StackConfig:
+    """Validate the running stack's config; raise `ConfigError` listing every problem."""
+    return parse_config(read_runtime_config(), project=pulumi.get_project(), stack=pulumi.get_stack())
+
+
+def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
+    problems = Problems()
+    r = Reader(raw, problems)
+
+    environment = r.text("environment", Text(choices=c.ENVIRONMENTS))
+    domain = r.text("domain", Text(check=formats.domain))
+    api_label = r.text("apiSubdomain", Text(check=formats.dns_label))
+    app_label = r.text("appSubdomain", Text(check=formats.dns_label))
+    if api_label is not None and api_label == app_label:
+        r.add("appSubdomain", f"must differ from apiSubdomain (both are '{api_label}')")
+    api_host = f"{api_label}.{domain}" if api_label and domain else None
+    app_host = f"{app_label}.{domain}" if app_label and domain else None
+    for key, host in (("apiSubdomain", api_host), ("appSubdomain", app_host)):
+        if host is not None and len(host) > 253:
+            r.add(key, f"'{host}' is longer than 253 characters")
+
+    raw_tiers = r.obj("tiers", True)
+    tiers = Tiers(*(bool(get(raw_tiers, name)) for name in (
+        "images", "backend", "frontend", "database", "edge", "sourceControl", "observability")))
+    apis = _apis(r, environment)
+    _environment_rules(r, environment, tiers)
+
+    render = build_render(r, tiers)
+    images = build_images(r, tiers, environment)
+    backend = build_backend(r, tiers, environment)
+    frontend = build_frontend(r, tiers)
+    database = build_database(r, tiers, environment, app_host, backend)
+    edge = build_edge(r, tiers, environment, domain, backend)
+    source_control = build_source_control(r, tiers, frontend)
+    observability = build_observability(r, tiers, edge)
+
+    if problems:
+        raise ConfigError(stack, problems)
+    return StackConfig(
+        project=project, stack=stack, environment=environment, domain=domain, api_hostname=api_host,
+        app_hostname=app_host, tiers=tiers, apis=apis, render=render, images=images, backend=backend,
+        frontend=frontend, database=database, edge=edge, source_control=source_control,
+        observability=observability,
+    )
+
+
+def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
+    # Outside `local` the tokens travel to real vendors: plain http would expose them.
+    check = formats.http_url if environment in (None, "local") else formats.https_url
+    return ApiEndpoints(
+        render_api_url=r.text("renderApiUrl", Text(check=check)),
+        render_api_key=r.secret("renderApiKey"),
+        supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
+        supabase_access_token=r.secret("supabaseAccessToken"),
+    )
+
+
+def _environment_rules(r: Reader, environment: Optional[str], tiers: Tiers) -> None:
+    if environment == "local":
+        # The sandbox emulates Render and Supabase only; these tiers would need real accounts.
+        for name, flag, why in (("images", tiers.images, "a container registry"),
+                                ("edge", tiers.edge, "a Cloudflare account"),
+                                ("sourceControl", tiers.source_control, "a GitHub organization")):
+            if flag:
+                r.add(f"tiers.{name}", f"must be false on a local stack: it needs {why}, which the sandbox "
+                      "does not emulate")
+    if environment == "production" and tiers.images:
+        r.add("tiers.images", "must be false in production: production deploys the digest staging verified "
+              "(procurement:promoteFromStack) or a pinned procurement:backendImageDigest, never a fresh build")

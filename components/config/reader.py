@@ -1,0 +1,106 @@
+"""Raw stack config in, checked Python values out, with every problem recorded under its full key."""
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+import pulumi
+
+from .constants import NAMESPACE
+from .errors import Problems
+from .fields import Kind, ObjectSpec
+from .keys import BY_NAME, KEYS
+
+
+def full_key(path: str) -> str:
+    """`backend.minInstances` -> `procurement:backend.minInstances`."""
+    return f"{NAMESPACE}:{path}"
+
+
+@dataclass(frozen=True)
+class RawConfig:
+    """Config as the engine hands it to a program: full key -> string (objects as JSON text).
+
+    `secret_keys` are the full keys whose stored value was encrypted (`secure:` or ESC fn::secret).
+    `values` may also hold keys this program does not know; those are reported as typos.
+    """
+
+    values: Mapping[str, str]
+    secret_keys: frozenset[str] = field(default_factory=frozenset)
+
+
+class Reader:
+    def __init__(self, raw: RawConfig, problems: Problems) -> None:
+        self.raw = raw
+        self.problems = problems
+        self._report_unknown_and_secrecy()
+
+    def _report_unknown_and_secrecy(self) -> None:
+        prefix = NAMESPACE + ":"
+        for key in self.raw.values:
+            if not key.startswith(prefix):
+                continue  # provider namespaces (cloudflare:, github:) are the providers' business
+            name = key[len(prefix):]
+            spec = BY_NAME.get(name)
+            if spec is None:
+                close = difflib.get_close_matches(name, [k.name for k in KEYS], n=1, cutoff=0.6)
+                hint = f"; did you mean '{prefix}{close[0]}'?" if close else "; see the config table in README.md"
+                self.problems.add(key, "unknown key" + hint)
+            elif spec.secret and self.raw.values[key] and key not in self.raw.secret_keys:
+                self.problems.add(key, "is a secret but is stored in plain text; store it encrypted with "
+                                  f"`pulumi config set --secret {key} <value>` (or fn::secret in ESC)")
+            elif not spec.secret and key in self.raw.secret_keys:
+                where = " (a secure: value inside the object?)" if spec.type == "object" else ""
+                self.problems.add(key, f"is encrypted{where}, but it is not secret config: its values end up "
+                                  "in resource names and stack outputs. Store it in plain text; secrets have "
+                                  f"their own keys ({', '.join(k.name for k in KEYS if k.secret)})")
+
+    def _value(self, name: str) -> Optional[str]:
+        spec = BY_NAME[name]  # KeyError here means a key read without being declared
+        value = self.raw.values.get(full_key(name))
+        if value is None:
+            if spec.required:
+                self.problems.add(full_key(name), f"is required: {spec.description}")
+                return None
+            return json.dumps(spec.default) if spec.type == "object" else spec.default
+        return value
+
+    def text(self, name: str, kind: Kind) -> Optional[str]:
+        """A string key; an empty optional string (the declared default "") reads as None."""
+        value = self._value(name)
+        if value is None or (value == "" and BY_NAME[name].default == ""):
+            return None
+        return kind.parse(value, full_key(name), self.problems, True)
+
+    def secret(self, name: str) -> Optional[pulumi.Output[str]]:
+        """A secret string key as a secret Output, None when empty. Never put in a message."""
+        value = self._value(name)
+        if not value:
+            return None
+        return pulumi.Output.secret(value)
+
+    def has(self, name: str) -> bool:
+        return bool(self._value(name))
+
+    def obj(self, name: str, active: bool) -> Optional[dict[str, Any]]:
+        """A structured key, parsed against its spec. `active`: its tier is on (required fields apply)."""
+        spec: ObjectSpec = BY_NAME[name].spec  # type: ignore[assignment]
+        text = self._value(name)
+        if text is None:
+            return None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            self.problems.add(full_key(name), f"must be an object with fields {', '.join(spec.names())} "
+                              "(got a plain string)")
+            return None
+        return spec.parse(value, full_key(name), self.problems, active)
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.add(full_key(path), message)
+
+    def reported(self, path: str) -> bool:
+        """Whether `path` already has a problem (so a follow-on rule stays quiet)."""
+        return any(p.key == full_key(path) for p in self.problems)

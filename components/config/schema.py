@@ -1,0 +1,190 @@
+"""The fields inside each structured `procurement:<key>` value.
+
+Pulumi.yaml declares these keys as `type: object` (the most Pulumi can express); this module is
+the declaration of what may appear inside. `required=True` means "required while the tier that
+reads this object is switched on".
+"""
+from __future__ import annotations
+
+from . import constants as c
+from . import formats as f
+from .fields import Field, Flag, Integer, ListOf, Nested, Number, ObjectSpec, Text, defaults_of
+
+TIERS = ObjectSpec((
+    Field("images", Flag(), "build and push backend images (off: use a pinned or promoted digest)", required=True),
+    Field("backend", Flag(), "Render web services, workers and cron jobs", required=True),
+    Field("frontend", Flag(), "Render static site for the React app", required=True),
+    Field("database", Flag(), "Supabase project and its settings", required=True),
+    Field("edge", Flag(), "Cloudflare DNS, zone settings, rate limit, cache rules", required=True),
+    Field("sourceControl", Flag(), "GitHub repository settings, rulesets, environments", required=True),
+    Field("observability", Flag(), "health checks, notifications, log streams", required=True),
+))
+
+RENDER = ObjectSpec((
+    Field("ownerId", Text(check=f.render_owner), "Render workspace id (tea-…)", required=True),
+    Field("region", Text(choices=c.RENDER_REGIONS), "region of every Render service", default="oregon"),
+))
+
+IMAGES = ObjectSpec((
+    Field("registry", Text(check=f.registry_host), "registry host, e.g. ghcr.io", required=True),
+    Field("repository", Text(check=f.image_repository), "image path in the registry", required=True),
+    Field("username", Text(), "registry user (its token is procurement:registryPassword)"),
+    Field("private", Flag(), "Render needs registry credentials to pull", default=True),
+    Field("context", Text(check=f.relative_path), "docker build context, relative to this project"),
+    Field("dockerfile", Text(check=f.relative_path), "Dockerfile path relative to the context",
+          default="Dockerfile"),
+    Field("platform", Text(choices=c.IMAGE_PLATFORMS), "target platform", default="linux/amd64"),
+))
+
+SERVICE = ObjectSpec((
+    Field("name", Text(check=f.service_name), "service purpose, unique, used in names", required=True),
+    Field("type", Text(choices=c.SERVICE_TYPES), "web, worker or cron", required=True),
+    Field("command", Text(), "container command (required for cron jobs)"),
+    Field("plan", Text(choices=c.RENDER_WEB_PLANS), "plan override (workers/cron: paid plans only)"),
+    Field("schedule", Text(check=f.cron_schedule), "cron schedule in UTC (cron jobs only)"),
+    Field("healthCheckPath", Text(check=f.url_path), "health-check path override (web only)"),
+    Field("minInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instance floor override (web/worker)"),
+    Field("maxInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instance ceiling override (web/worker)"),
+))
+
+BACKEND = ObjectSpec((
+    Field("plan", Text(choices=c.RENDER_WEB_PLANS), "default Render plan of every service", default="starter"),
+    Field("minInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instances per web service/worker", default=1),
+    Field("maxInstances", Integer(1, c.RENDER_MAX_INSTANCES),
+          "autoscaling ceiling; absent or equal to minInstances means a fixed count"),
+    Field("targetCpuPercent", Integer(10, 90), "autoscaling CPU target", default=70),
+    Field("targetMemoryPercent", Integer(10, 90), "autoscaling memory target (absent: CPU only)"),
+    Field("healthCheckPath", Text(check=f.url_path), "health-check path of web services", default="/health"),
+    Field("port", Integer(1, 65535), "port the container listens on (PORT)", default=8000),
+    Field("apiService", Text(check=f.service_name), "web service that serves api.<domain>", default="api"),
+    Field("services", ListOf(Nested(SERVICE), min_items=1, max_items=20), "web services, workers, cron jobs",
+          required=True),
+))
+
+FRONTEND = ObjectSpec((
+    Field("repo", Text(check=f.github_repo_url), "GitHub URL of the React app", required=True),
+    Field("branch", Text(check=f.git_branch), "branch Render builds", default="main"),
+    Field("buildCommand", Text(), "build command", default="npm ci && npm run build"),
+    Field("publishPath", Text(check=f.relative_path), "directory of the built site", default="dist"),
+    Field("autoDeploy", Flag(), "deploy on every push to the branch", default=True),
+))
+
+POSTGRES = ObjectSpec((
+    Field("statementTimeout", Text(check=f.pg_duration), "statement_timeout"),
+    Field("maxConnections", Integer(1, c.SUPABASE_MAX_CONNECTIONS), "max_connections"),
+    Field("workMem", Text(check=f.pg_memory), "work_mem"),
+))
+
+POOLER = ObjectSpec((
+    Field("mode", Text(choices=c.SUPABASE_POOL_MODES), "Supavisor pool mode", default="transaction"),
+    Field("defaultPoolSize", Integer(0, c.SUPABASE_MAX_POOL_SIZE), "Supavisor default pool size"),
+))
+
+AUTH = ObjectSpec((
+    Field("siteUrl", Text(check=f.http_url), "auth site URL (absent: https://<app hostname>)"),
+    Field("redirectUrls", ListOf(Text(check=f.http_url)), "additional redirect URLs", default=()),
+    Field("jwtExpirySeconds", Integer(300, c.SUPABASE_MAX_JWT_EXPIRY), "access token lifetime", default=3600),
+    Field("disableSignup", Flag(), "invite-only (procurement users are provisioned)", default=True),
+    Field("passwordMinLength", Integer(c.SUPABASE_MIN_PASSWORD_LENGTH, 128), "minimum password length",
+          default=12),
+    Field("mfaTotp", Flag(), "allow TOTP multi-factor enrolment", default=True),
+))
+
+ROLE = ObjectSpec((
+    Field("name", Text(check=f.pg_identifier), "Postgres role name", required=True),
+    Field("service", Text(check=f.service_name), "backend service that logs in as this role", required=True),
+    Field("privileges", ListOf(Text(choices=c.POSTGRES_TABLE_PRIVILEGES), min_items=1), "table privileges",
+          default=("SELECT",)),
+    Field("schemas", ListOf(Text(check=f.pg_identifier), min_items=1), "schemas the privileges apply to",
+          default=("public",)),
+))
+
+DATABASE = ObjectSpec((
+    Field("organizationSlug", Text(check=f.supabase_org), "Supabase organization", required=True),
+    Field("region", Text(choices=c.SUPABASE_REGIONS), "Supabase region", required=True),
+    Field("instanceSize", Text(choices=c.SUPABASE_INSTANCE_SIZES), "compute size", default="micro"),
+    Field("postgres", Nested(POSTGRES), "Postgres settings", default=defaults_of(POSTGRES)),
+    Field("pooler", Nested(POOLER), "connection pooler", default=defaults_of(POOLER)),
+    Field("networkRestrictions", ListOf(Text(check=f.cidr)), "CIDRs allowed to connect (empty: anywhere)",
+          default=()),
+    Field("enforceSsl", Flag(), "reject non-TLS database connections", default=True),
+    Field("auth", Nested(AUTH), "Supabase Auth settings", default=defaults_of(AUTH)),
+    Field("roles", ListOf(Nested(ROLE)), "least-privilege login role per backend service", default=()),
+    Field("extensions", ListOf(Text(check=f.pg_identifier)), "Postgres extensions to enable", default=()),
+    Field("deletionProtection", Flag(), "protect the project from delete/replace", default=True),
+))
+
+HSTS = ObjectSpec((
+    Field("enabled", Flag(), "send Strict-Transport-Security", default=True),
+    Field("maxAgeSeconds", Integer(0, c.HSTS_MAX_AGE_MAX), "max-age", default=c.HSTS_MAX_AGE_MAX),
+    Field("includeSubdomains", Flag(), "includeSubDomains", default=True),
+    Field("preload", Flag(), "preload", default=False),
+))
+
+RATE_LIMIT = ObjectSpec((
+    Field("requests", Integer(1, 1_000_000), "requests per period per client IP on the API host", default=600),
+    Field("periodSeconds", Integer(choices=c.CLOUDFLARE_RATE_LIMIT_PERIODS), "counting period", default=60),
+    Field("mitigationTimeoutSeconds", Integer(choices=c.CLOUDFLARE_RATE_LIMIT_PERIODS), "how long to act",
+          default=600),
+    Field("action", Text(choices=c.CLOUDFLARE_RATE_LIMIT_ACTIONS), "what happens over the limit",
+          default="block"),
+))
+
+CACHE_RULE = ObjectSpec((
+    Field("name", Text(check=f.service_name), "rule name", required=True),
+    Field("extensions", ListOf(Text(check=f.file_extension), min_items=1), "file extensions matched",
+          required=True),
+    Field("edgeTtlSeconds", Integer(0, 31536000), "edge cache TTL", default=86400),
+    Field("browserTtlSeconds", Integer(0, 31536000), "browser cache TTL", default=3600),
+))
+
+HEALTH_CHECK = ObjectSpec((
+    Field("path", Text(check=f.url_path), "path probed on api.<domain> (absent: backend.healthCheckPath)"),
+    Field("intervalSeconds", Integer(15, 3600), "seconds between probes", default=60),
+    Field("timeoutSeconds", Integer(1, 10), "probe timeout", default=5),
+    Field("retries", Integer(0, 5), "immediate retries before a probe counts as failed", default=2),
+    Field("consecutiveFails", Integer(1, 10), "failed probes before unhealthy", default=2),
+    Field("consecutiveSuccesses", Integer(1, 10), "good probes before healthy again", default=2),
+    Field("expectedCodes", Text(check=f.http_status_codes), "healthy status codes", default="200"),
+    Field("notificationEmail", Text(check=f.email), "who is told when the API is unhealthy"),
+))
+
+EDGE = ObjectSpec((
+    Field("zoneId", Text(check=f.hex32), "Cloudflare zone id", required=True),
+    Field("zoneName", Text(check=f.domain), "zone apex; the domain must be inside it", required=True),
+    Field("manageZoneSettings", Flag(), "this stack owns the zone-wide settings and rulesets", default=False),
+    Field("sslMode", Text(choices=c.CLOUDFLARE_SSL_MODES), "SSL mode", default="strict"),
+    Field("minTlsVersion", Text(choices=c.CLOUDFLARE_TLS_VERSIONS), "minimum TLS version", default="1.2"),
+    Field("tls13", Flag(), "TLS 1.3", default=True),
+    Field("alwaysUseHttps", Flag(), "redirect http to https", default=True),
+    Field("securityLevel", Text(choices=c.CLOUDFLARE_SECURITY_LEVELS), "WAF security level", default="medium"),
+    Field("hsts", Nested(HSTS), "HSTS", default=defaults_of(HSTS)),
+    Field("rateLimit", Nested(RATE_LIMIT), "rate limit on the API hostname", default=defaults_of(RATE_LIMIT)),
+    Field("cacheRules", ListOf(Nested(CACHE_RULE)), "cache rules for static assets", default=()),
+    Field("healthCheck", Nested(HEALTH_CHECK), "API health check", default=defaults_of(HEALTH_CHECK)),
+))
+
+REPOSITORY = ObjectSpec((
+    Field("name", Text(check=f.github_repo), "repository name", required=True),
+    Field("role", Text(choices=c.REPOSITORY_ROLES), "frontend, backend or infrastructure", required=True),
+    Field("requiredChecks", ListOf(Text(), min_items=1), "status checks required on the default branch",
+          required=True),
+))
+
+SOURCE_CONTROL = ObjectSpec((
+    Field("owner", Text(check=f.github_login), "GitHub organization", required=True),
+    Field("manageRepositorySettings", Flag(), "this stack owns repository settings, rulesets, environments",
+          default=False),
+    Field("defaultBranch", Text(check=f.git_branch), "protected branch", default="main"),
+    Field("requiredApprovals", Integer(0, c.GITHUB_MAX_REQUIRED_APPROVALS), "approving reviews", default=1),
+    Field("productionReviewers", ListOf(Text(check=f.github_reviewer), max_items=c.GITHUB_MAX_ENVIRONMENT_REVIEWERS),
+          "users or org/team allowed to approve production", default=()),
+    Field("repositories", ListOf(Nested(REPOSITORY), min_items=1), "repositories and their checks",
+          required=True),
+))
+
+OBSERVABILITY = ObjectSpec((
+    Field("uptimeTargetPercent", Number(90.0, 100.0), "availability objective", default=99.9),
+    Field("responseTimeTargetMs", Integer(100, 60000), "response time objective", default=2000),
+    Field("logStreamEndpoint", Text(check=f.host_port), "syslog host:port for Render logs (absent: none)"),
+))
