@@ -1,0 +1,22 @@
+"""Supabase Management API dynamic provider (types ``pulumi-python:dynamic/supabase:<Name>``).
+
+Resources (``resources.py``): Project, PostgresConfig, PoolerConfig, NetworkRestrictions,
+SslEnforcement, AuthConfig, EdgeFunctionSecrets, ApiKeys, SqlRole, Extension. Configuration:
+``procurement:supabaseApiUrl`` / ``SUPABASE_API_URL`` (default https://api.supabase.com) and
+``procurement:supabaseAccessToken`` / ``SUPABASE_ACCESS_TOKEN``, read at call time, never stored.
+
+Module paths are part of the Pulumi state (providers are pickled by reference): never move or
+rename modules here. Importing performs no I/O.
+"""
+from .resources import (  # noqa: F401
+    ApiKeys,
+    AuthConfig,
+    EdgeFunctionSecrets,
+    Extension,
+    NetworkRestrictions,
+    PoolerConfig,
+    PostgresConfig,
+    Project,
+    SqlRole,
+    SslEnforcement,
+)

@@ -1,0 +1,157 @@
+"""The Management API endpoints this provider uses, as typed calls over the shared core ``Transport``.
+
+One thin method per endpoint: path, method, body shape and decoder live together here so providers
+never build URLs. Only bodies the spec allows are sent (``tests/.../test_request_bodies.py`` checks
+them against the spec). The object holds a Transport (and so a token): build it per provider call
+with :func:`SupabaseApi.from_provider` style helpers, never keep it on a provider.
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Optional
+from urllib.parse import quote, urlencode
+
+from ..core.settings import ApiSettings
+from ..core.transport import Transport
+from . import models
+
+SUPABASE_API = ApiSettings(
+    name="Supabase",
+    url_config_key="procurement:supabaseApiUrl",
+    url_env="SUPABASE_API_URL",
+    default_url="https://api.supabase.com",
+    token_config_key="procurement:supabaseAccessToken",
+    token_env="SUPABASE_ACCESS_TOKEN",
+)
+
+ORG_PROJECTS_PAGE = 100  # the endpoint's maximum ``limit``
+
+
+def _seg(value: str) -> str:
+    """One path segment, percent-encoded (refs and slugs are plain, but never trust that)."""
+    return quote(str(value), safe="")
+
+
+class SupabaseApi:
+    def __init__(self, transport: Transport) -> None:
+        self.http = transport
+
+    # -- projects -----------------------------------------------------------------------------
+    def get_project(self, ref: str) -> models.Project:
+        return models.Project.decode(self.http.get(f"/v1/projects/{_seg(ref)}"))
+
+    def iter_org_projects(self, org_slug: str, search: Optional[str] = None) -> Iterator[models.Project]:
+        """Every project of an organization (offset pagination; ``search`` narrows by name server-side).
+
+        The core pagination helper is cursor-based (Render); this endpoint pages by offset/limit
+        and reports ``pagination.count``, so it is walked here.
+        """
+        offset = 0
+        while True:
+            params: dict[str, Any] = {"offset": offset, "limit": ORG_PROJECTS_PAGE}
+            if search:
+                params["search"] = search
+            body = self.http.get(f"/v1/organizations/{_seg(org_slug)}/projects", params=params)
+            page = models.decode_project_list(body)
+            yield from page
+            total = models.Pagination.decode(body).count
+            offset += len(page)
+            if not page or len(page) < ORG_PROJECTS_PAGE or (total is not None and offset >= total):
+                return
+
+    def create_project(self, body: dict[str, Any]) -> models.Project:
+        # Never retried blindly (POST is not idempotent): the provider looks the project up instead.
+        return models.Project.decode(self.http.post("/v1/projects", body))
+
+    def rename_project(self, ref: str, name: str) -> None:
+        self.http.patch(f"/v1/projects/{_seg(ref)}", {"name": name}, idempotent=True)
+
+    def delete_project(self, ref: str) -> None:
+        self.http.delete(f"/v1/projects/{_seg(ref)}")
+
+    def update_db_password(self, ref: str, password: str) -> None:
+        self.http.patch(f"/v1/projects/{_seg(ref)}/database/password", {"password": password}, idempotent=True)
+
+    def get_addons(self, ref: str) -> models.BillingAddons:
+        return models.BillingAddons.decode(self.http.get(f"/v1/projects/{_seg(ref)}/billing/addons"))
+
+    def set_compute_size(self, ref: str, size: str) -> None:
+        self.http.patch(f"/v1/projects/{_seg(ref)}/billing/addons",
+                        {"addon_type": "compute_instance", "addon_variant": f"ci_{size}"}, idempotent=True)
+
+    def get_backups(self, ref: str) -> models.Backups:
+        return models.Backups.decode(self.http.get(f"/v1/projects/{_seg(ref)}/database/backups"))
+
+    def get_health(self, ref: str, services: Iterable[str]) -> list[models.ServiceHealth]:
+        # ``services`` is an exploded form array in the spec (services=a&services=b); the core
+        # transport joins list params with commas (Render's style), so the query is built here.
+        query = urlencode([("services", s) for s in services])
+        return models.decode_health(self.http.get(f"/v1/projects/{_seg(ref)}/health?{query}"))
+
+    # -- keys ---------------------------------------------------------------------------------
+    def list_api_keys(self, ref: str) -> list[models.ApiKey]:
+        return models.decode_api_keys(self.http.get(f"/v1/projects/{_seg(ref)}/api-keys",
+                                                    params={"reveal": True}))
+
+    def create_api_key(self, ref: str, body: dict[str, Any]) -> models.ApiKey:
+        return models.ApiKey.decode(self.http.post(f"/v1/projects/{_seg(ref)}/api-keys", body,
+                                                   params={"reveal": True}))
+
+    def delete_api_key(self, ref: str, key_id: str) -> None:
+        self.http.delete(f"/v1/projects/{_seg(ref)}/api-keys/{_seg(key_id)}", missing_ok=True)
+
+    # -- database settings --------------------------------------------------------------------
+    def get_postgres_config(self, ref: str) -> dict[str, Any]:
+        return models.decode_postgres_config(self.http.get(f"/v1/projects/{_seg(ref)}/config/database/postgres"))
+
+    def put_postgres_config(self, ref: str, body: dict[str, Any]) -> dict[str, Any]:
+        return models.decode_postgres_config(
+            self.http.put(f"/v1/projects/{_seg(ref)}/config/database/postgres", body))
+
+    def get_pooler(self, ref: str) -> list[models.PoolerConfig]:
+        return models.decode_pooler_configs(self.http.get(f"/v1/projects/{_seg(ref)}/config/database/pooler"))
+
+    def patch_pooler(self, ref: str, body: dict[str, Any]) -> None:
+        self.http.patch(f"/v1/projects/{_seg(ref)}/config/database/pooler", body, idempotent=True)
+
+    def get_network_restrictions(self, ref: str) -> models.NetworkRestrictions:
+        return models.NetworkRestrictions.decode(self.http.get(f"/v1/projects/{_seg(ref)}/network-restrictions"))
+
+    def apply_network_restrictions(self, ref: str, v4: list[str], v6: list[str]) -> models.NetworkRestrictions:
+        # "apply" replaces the whole allow-list, so repeating it is harmless: idempotent.
+        body = self.http.post(f"/v1/projects/{_seg(ref)}/network-restrictions/apply",
+                              {"dbAllowedCidrs": v4, "dbAllowedCidrsV6": v6}, idempotent=True)
+        return models.NetworkRestrictions.decode(body)
+
+    def get_ssl_enforcement(self, ref: str) -> models.SslEnforcement:
+        return models.SslEnforcement.decode(self.http.get(f"/v1/projects/{_seg(ref)}/ssl-enforcement"))
+
+    def put_ssl_enforcement(self, ref: str, enforced: bool) -> models.SslEnforcement:
+        body = self.http.put(f"/v1/projects/{_seg(ref)}/ssl-enforcement",
+                             {"requestedConfig": {"database": bool(enforced)}})
+        return models.SslEnforcement.decode(body)
+
+    def get_auth_config(self, ref: str) -> dict[str, Any]:
+        return models.decode_auth_config(self.http.get(f"/v1/projects/{_seg(ref)}/config/auth"))
+
+    def patch_auth_config(self, ref: str, body: dict[str, Any]) -> dict[str, Any]:
+        return models.decode_auth_config(
+            self.http.patch(f"/v1/projects/{_seg(ref)}/config/auth", body, idempotent=True))
+
+    # -- edge function secrets ----------------------------------------------------------------
+    def list_secrets(self, ref: str) -> list[models.EdgeSecret]:
+        return models.decode_edge_secrets(self.http.get(f"/v1/projects/{_seg(ref)}/secrets"))
+
+    def upsert_secrets(self, ref: str, secrets: dict[str, str]) -> None:
+        body = [{"name": name, "value": value} for name, value in sorted(secrets.items())]
+        self.http.post(f"/v1/projects/{_seg(ref)}/secrets", body, idempotent=True)  # bulk upsert
+
+    def delete_secrets(self, ref: str, names: Iterable[str]) -> None:
+        self.http.request("DELETE", f"/v1/projects/{_seg(ref)}/secrets", json=sorted(names))
+
+    # -- SQL ----------------------------------------------------------------------------------
+    def run_query(self, ref: str, query: str, *, idempotent: bool = False) -> list[dict[str, Any]]:
+        """``POST database/query``. Pass ``idempotent=True`` only for statements safe to repeat
+        (reads, ``IF NOT EXISTS`` DDL, GRANT/REVOKE sets)."""
+        body = self.http.post(f"/v1/projects/{_seg(ref)}/database/query", {"query": query},
+                              idempotent=idempotent)
+        return models.decode_query_rows(body)

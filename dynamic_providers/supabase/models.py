@@ -1,0 +1,398 @@
+"""Typed, tolerant decoders for the Supabase Management API responses this provider reads.
+
+The real API returns ``null`` for fields its spec calls required, omits others, adds new fields and
+new enum values over time (see ``shared/recordings/supabase``). So every decoder here:
+- ignores unknown fields,
+- keeps unknown enum values as plain strings (callers decide what an unknown status means),
+- maps missing/``null``/wrongly-typed optional fields to ``None``,
+- raises :class:`DecodeError` only when a field we cannot work without (a project ``ref``) is absent.
+
+Only the fields the provider uses are modelled; the dataclasses are frozen and hold plain values.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional
+
+
+class DecodeError(ValueError):
+    """A response lacked a field the provider cannot work without."""
+
+
+# --- small tolerant accessors -------------------------------------------------------------------
+
+def _obj(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(data: Mapping[str, Any], key: str) -> Optional[str]:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _int(data: Mapping[str, Any], key: str) -> Optional[int]:
+    value = data.get(key)
+    # bool is an int subclass in Python; a JSON true is not a number here.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def _bool(data: Mapping[str, Any], key: str) -> Optional[bool]:
+    value = data.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def _list(value: Any) -> list:
+    return list(value) if isinstance(value, list) else []
+
+
+def _require_str(data: Mapping[str, Any], key: str, what: str) -> str:
+    value = _str(data, key)
+    if not value:
+        raise DecodeError(f"{what}: response has no '{key}'")
+    return value
+
+
+# --- projects -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Project:
+    """``GET /v1/projects/{ref}``, an item of ``GET /v1/projects``, or the ``POST /v1/projects`` reply."""
+
+    ref: str
+    name: Optional[str]
+    organization_slug: Optional[str]
+    region: Optional[str]
+    status: Optional[str]
+    created_at: Optional[str]
+    database_host: Optional[str] = None
+    database_version: Optional[str] = None
+    postgres_engine: Optional[str] = None
+    release_channel: Optional[str] = None
+
+    @classmethod
+    def decode(cls, body: Any) -> "Project":
+        data = _obj(body)
+        database = _obj(data.get("database"))
+        # ``id`` is the deprecated twin of ``ref``; accept it when ``ref`` is missing.
+        ref = _str(data, "ref") or _str(data, "id")
+        if not ref:
+            raise DecodeError("project: response has no 'ref'")
+        return cls(
+            ref=ref,
+            name=_str(data, "name"),
+            # ``organization_id`` is the deprecated twin of ``organization_slug``.
+            organization_slug=_str(data, "organization_slug") or _str(data, "organization_id"),
+            region=_str(data, "region"),
+            status=_str(data, "status"),
+            created_at=_str(data, "created_at") or _str(data, "inserted_at"),
+            database_host=_str(database, "host"),
+            database_version=_str(database, "version"),
+            postgres_engine=_str(database, "postgres_engine"),
+            release_channel=_str(database, "release_channel"),
+        )
+
+
+def decode_project_list(body: Any) -> list[Project]:
+    """``GET /v1/projects`` (a bare array) or ``GET /v1/organizations/{slug}/projects`` (``{projects}``)."""
+    items = body.get("projects") if isinstance(body, Mapping) else body
+    return [Project.decode(item) for item in _list(items) if isinstance(item, Mapping)
+            and (_str(item, "ref") or _str(item, "id"))]
+
+
+@dataclass(frozen=True)
+class Pagination:
+    count: Optional[int]
+    limit: Optional[int]
+    offset: Optional[int]
+
+    @classmethod
+    def decode(cls, body: Any) -> "Pagination":
+        data = _obj(_obj(body).get("pagination"))
+        return cls(count=_int(data, "count"), limit=_int(data, "limit"), offset=_int(data, "offset"))
+
+
+@dataclass(frozen=True)
+class ServiceHealth:
+    """One item of ``GET /v1/projects/{ref}/health``."""
+
+    name: str
+    status: Optional[str]
+    healthy: Optional[bool]
+    error: Optional[str]
+    db_schema: Optional[str] = None  # only in the ``rest`` service's ``info``
+
+    @classmethod
+    def decode(cls, body: Any) -> "ServiceHealth":
+        data = _obj(body)
+        info = _obj(data.get("info"))
+        return cls(
+            name=_str(data, "name") or "",
+            status=_str(data, "status"),
+            healthy=_bool(data, "healthy"),
+            error=_str(data, "error"),
+            db_schema=_str(info, "db_schema"),
+        )
+
+
+def decode_health(body: Any) -> list[ServiceHealth]:
+    return [ServiceHealth.decode(item) for item in _list(body) if isinstance(item, Mapping)]
+
+
+@dataclass(frozen=True)
+class BillingAddons:
+    """``GET /v1/projects/{ref}/billing/addons``: only the selected variants matter to us."""
+
+    selected: Mapping[str, str] = field(default_factory=dict)  # addon type -> variant id
+
+    @classmethod
+    def decode(cls, body: Any) -> "BillingAddons":
+        selected: dict[str, str] = {}
+        for item in _list(_obj(body).get("selected_addons")):
+            item = _obj(item)
+            kind = _str(item, "type")
+            variant = _str(_obj(item.get("variant")), "id")
+            if kind and variant:
+                selected[kind] = variant
+        return cls(selected=selected)
+
+    @property
+    def instance_size(self) -> Optional[str]:
+        """``ci_small`` -> ``small``; None when the API lists no compute add-on."""
+        variant = self.selected.get("compute_instance")
+        if variant and variant.startswith("ci_"):
+            return variant[len("ci_"):]
+        return None
+
+    @property
+    def pitr_days(self) -> Optional[int]:
+        variant = self.selected.get("pitr")
+        if variant and variant.startswith("pitr_") and variant[len("pitr_"):].isdigit():
+            return int(variant[len("pitr_"):])
+        return None
+
+
+@dataclass(frozen=True)
+class Backups:
+    """``GET /v1/projects/{ref}/database/backups``, reduced to a read-only status summary."""
+
+    pitr_enabled: Optional[bool]
+    walg_enabled: Optional[bool]
+    backup_count: int
+    latest_backup_at: Optional[str]
+    latest_backup_status: Optional[str]
+    earliest_physical_backup_unix: Optional[int]
+    latest_physical_backup_unix: Optional[int]
+
+    @classmethod
+    def decode(cls, body: Any) -> "Backups":
+        data = _obj(body)
+        backups = [_obj(b) for b in _list(data.get("backups"))]
+        # ISO-8601 timestamps from one API sort correctly as strings; skip entries without one.
+        dated = sorted((b for b in backups if _str(b, "inserted_at")), key=lambda b: b["inserted_at"])
+        latest = dated[-1] if dated else {}
+        physical = _obj(data.get("physical_backup_data"))
+        return cls(
+            pitr_enabled=_bool(data, "pitr_enabled"),
+            walg_enabled=_bool(data, "walg_enabled"),
+            backup_count=len(backups),
+            latest_backup_at=_str(latest, "inserted_at"),
+            latest_backup_status=_str(latest, "status"),
+            earliest_physical_backup_unix=_int(physical, "earliest_physical_backup_date_unix"),
+            latest_physical_backup_unix=_int(physical, "latest_physical_backup_date_unix"),
+        )
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ApiKey:
+    """One item of ``GET /v1/projects/{ref}/api-keys?reveal=true``."""
+
+    name: str
+    id: Optional[str]
+    type: Optional[str]  # legacy | publishable | secret | (future values kept as-is)
+    api_key: Optional[str]
+    prefix: Optional[str]
+    hash: Optional[str]
+    description: Optional[str]
+    jwt_role: Optional[str]  # secret_jwt_template.role
+
+    @classmethod
+    def decode(cls, body: Any) -> "ApiKey":
+        data = _obj(body)
+        return cls(
+            name=_str(data, "name") or "",
+            id=_str(data, "id"),
+            type=_str(data, "type"),
+            api_key=_str(data, "api_key"),
+            prefix=_str(data, "prefix"),
+            hash=_str(data, "hash"),
+            description=_str(data, "description"),
+            jwt_role=_str(_obj(data.get("secret_jwt_template")), "role"),
+        )
+
+    @property
+    def revealed(self) -> bool:
+        """False when the API masked the key (no ``reveal=true``, or a masked ``···`` value)."""
+        return bool(self.api_key) and "\u00b7" not in self.api_key
+
+
+def decode_api_keys(body: Any) -> list[ApiKey]:
+    return [ApiKey.decode(item) for item in _list(body) if isinstance(item, Mapping)]
+
+
+# --- database settings --------------------------------------------------------------------------
+
+def decode_postgres_config(body: Any) -> dict[str, Any]:
+    """``GET/PUT config/database/postgres``: the API returns only overridden parameters.
+
+    Values are kept as the API typed them (strings like ``"256MB"``, integers, booleans); unknown
+    parameters pass through so that new server-side keys never break decoding.
+    """
+    return {k: v for k, v in _obj(body).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class PoolerConfig:
+    """One item of ``GET config/database/pooler`` (one per database: primary and replicas)."""
+
+    identifier: Optional[str]
+    database_type: Optional[str]
+    db_user: Optional[str]
+    db_host: Optional[str]
+    db_port: Optional[int]
+    db_name: Optional[str]
+    connection_string: Optional[str]
+    pool_mode: Optional[str]
+    default_pool_size: Optional[int]
+    max_client_conn: Optional[int]
+
+    @classmethod
+    def decode(cls, body: Any) -> "PoolerConfig":
+        data = _obj(body)
+        return cls(
+            identifier=_str(data, "identifier"),
+            database_type=_str(data, "database_type"),
+            db_user=_str(data, "db_user"),
+            db_host=_str(data, "db_host"),
+            db_port=_int(data, "db_port"),
+            db_name=_str(data, "db_name"),
+            # ``connectionString`` is the deprecated camelCase twin.
+            connection_string=_str(data, "connection_string") or _str(data, "connectionString"),
+            pool_mode=_str(data, "pool_mode"),
+            default_pool_size=_int(data, "default_pool_size"),
+            max_client_conn=_int(data, "max_client_conn"),
+        )
+
+
+def decode_pooler_configs(body: Any) -> list[PoolerConfig]:
+    """Accepts the documented array and a single object (the PATCH reply shape)."""
+    if isinstance(body, Mapping):
+        return [PoolerConfig.decode(body)]
+    return [PoolerConfig.decode(item) for item in _list(body) if isinstance(item, Mapping)]
+
+
+def primary_pooler(configs: list[PoolerConfig]) -> Optional[PoolerConfig]:
+    for config in configs:
+        if config.database_type == "PRIMARY":
+            return config
+    # No type reported (older replies): the first entry is the primary database.
+    untyped = [c for c in configs if c.database_type is None]
+    return untyped[0] if untyped else None
+
+
+def _cidr_list(value: Any) -> list[str]:
+    # The GET/apply replies list strings; the [Alpha] PATCH reply lists {"address", "type"} objects.
+    out = []
+    for item in _list(value):
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, Mapping) and isinstance(item.get("address"), str):
+            out.append(item["address"])
+    return out
+
+
+@dataclass(frozen=True)
+class NetworkRestrictions:
+    """``GET network-restrictions`` / ``POST network-restrictions/apply``."""
+
+    entitlement: Optional[str]
+    status: Optional[str]  # stored | applied
+    db_allowed_cidrs: tuple[str, ...]
+    db_allowed_cidrs_v6: tuple[str, ...]
+    applied_at: Optional[str]
+
+    @classmethod
+    def decode(cls, body: Any) -> "NetworkRestrictions":
+        data = _obj(body)
+        config = _obj(data.get("config"))
+        v4 = _cidr_list(config.get("dbAllowedCidrs"))
+        v6 = _cidr_list(config.get("dbAllowedCidrsV6"))
+        # The PATCH reply mixes v6 entries into dbAllowedCidrs with type "v6": split by content.
+        return cls(
+            entitlement=_str(data, "entitlement"),
+            status=_str(data, "status"),
+            db_allowed_cidrs=tuple(c for c in v4 if ":" not in c),
+            db_allowed_cidrs_v6=tuple(v6 + [c for c in v4 if ":" in c]),
+            applied_at=_str(data, "applied_at"),
+        )
+
+
+@dataclass(frozen=True)
+class SslEnforcement:
+    """``GET/PUT ssl-enforcement``."""
+
+    database: Optional[bool]
+    applied_successfully: Optional[bool]
+
+    @classmethod
+    def decode(cls, body: Any) -> "SslEnforcement":
+        data = _obj(body)
+        return cls(
+            database=_bool(_obj(data.get("currentConfig")), "database"),
+            applied_successfully=_bool(data, "appliedSuccessfully"),
+        )
+
+
+def decode_auth_config(body: Any) -> dict[str, Any]:
+    """``GET/PATCH config/auth``: ~240 nullable keys; kept as a plain dict, nulls included.
+
+    Nulls are kept (unlike Postgres config) because for auth "unset" is a real, comparable state.
+    """
+    return dict(_obj(body))
+
+
+@dataclass(frozen=True)
+class EdgeSecret:
+    """One item of ``GET /v1/projects/{ref}/secrets``: ``value`` is the hex SHA-256 of the plaintext."""
+
+    name: str
+    digest: Optional[str]
+    updated_at: Optional[str]
+
+    @classmethod
+    def decode(cls, body: Any) -> "EdgeSecret":
+        data = _obj(body)
+        return cls(name=_str(data, "name") or "", digest=_str(data, "value"),
+                   updated_at=_str(data, "updated_at"))
+
+
+def decode_edge_secrets(body: Any) -> list[EdgeSecret]:
+    return [EdgeSecret.decode(item) for item in _list(body)
+            if isinstance(item, Mapping) and _str(item, "name")]
+
+
+def decode_query_rows(body: Any) -> list[dict[str, Any]]:
+    """``POST database/query``: a JSON array of row objects (``null``/``{}`` for no result set)."""
+    return [dict(row) for row in _list(body) if isinstance(row, Mapping)]
+
+
+def api_error_message(body: Any) -> Optional[str]:
+    """The ``{"message": ...}`` error body; None for anything else."""
+    return _str(_obj(body), "message")

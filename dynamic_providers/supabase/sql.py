@@ -1,0 +1,367 @@
+"""SQL generation for ``SqlRole`` and ``Extension`` (run through ``POST /v1/projects/{ref}/database/query``).
+
+Everything user-supplied is quoted here and nowhere else: identifiers with :func:`quote_ident`,
+strings with :func:`quote_literal`. Role passwords never travel in plaintext: the role gets a
+SCRAM-SHA-256 verifier computed locally (Postgres stores a pre-hashed verifier as-is), so neither the
+Management API's request logs nor ``pg_stat_statements`` ever see the password.
+
+Grants are modelled as a set of :class:`Grant` tuples (kind, schema, object, privilege) so that
+declared and read-back grants compare as sets regardless of grouping or order.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Optional
+
+MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: Postgres silently truncates longer names
+
+# Role names we manage: lower-case, unquoted-safe. Anything else is refused so that generated SQL
+# (including the DO block used for database grants) never depends on exotic identifiers.
+ROLE_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+# Platform roles Supabase itself owns: managing them from here would break the project.
+RESERVED_ROLES = frozenset({
+    "postgres", "anon", "authenticated", "service_role", "authenticator", "dashboard_user",
+    "pgbouncer", "pgsodium_keyholder", "pgsodium_keyiduser", "pgsodium_keymaker", "public",
+})
+RESERVED_ROLE_PREFIXES = ("pg_", "supabase_")
+
+PRIVILEGES = {
+    "database": ("CONNECT", "CREATE", "TEMPORARY"),
+    "schema": ("USAGE", "CREATE"),
+    "table": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
+    "sequence": ("USAGE", "SELECT", "UPDATE"),
+}
+# Postgres reports TEMPORARY as "TEMPORARY"; accept the TEMP spelling on input.
+_PRIVILEGE_ALIASES = {"TEMP": "TEMPORARY"}
+# PG17 adds MAINTAIN on tables; it may show up in read-back, so it is accepted but not in "ALL".
+_EXTRA_PRIVILEGES = {"table": ("MAINTAIN",)}
+
+EXTENSION_NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_\-]{0,62}$")
+
+
+class SqlInputError(ValueError):
+    """A value cannot be turned into safe SQL (bad identifier, unknown privilege ...)."""
+
+
+# --- quoting ------------------------------------------------------------------------------------
+
+def quote_ident(name: str) -> str:
+    """``"name"`` with embedded quotes doubled; rejects what Postgres would truncate or refuse."""
+    if not isinstance(name, str) or not name:
+        raise SqlInputError("identifier must be a non-empty string")
+    if "\x00" in name:
+        raise SqlInputError("identifier must not contain NUL characters")
+    if len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
+        raise SqlInputError(f"identifier {name!r} is longer than {MAX_IDENTIFIER_BYTES} bytes")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(value: str) -> str:
+    """A string literal that is correct whatever ``standard_conforming_strings`` is set to."""
+    if not isinstance(value, str):
+        raise SqlInputError("literal must be a string")
+    if "\x00" in value:
+        raise SqlInputError("string literal must not contain NUL characters")
+    escaped = value.replace("'", "''")
+    if "\\" in value:
+        return "E'" + escaped.replace("\\", "\\\\") + "'"
+    return "'" + escaped + "'"
+
+
+# --- passwords ----------------------------------------------------------------------------------
+
+SCRAM_ITERATIONS = 4096  # Postgres' default scram_iterations
+
+
+def scram_sha256_verifier(password: str, *, salt: Optional[bytes] = None,
+                          iterations: int = SCRAM_ITERATIONS) -> str:
+    """The verifier Postgres stores for ``password`` (RFC 5802/7677, as in ``pg_authid.rolpassword``).
+
+    Postgres applies SASLprep to the password first; for ASCII that is the identity, which is why
+    :func:`validate_role_password` only admits ASCII passwords.
+    """
+    salt = os.urandom(16) if salt is None else salt
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt, iterations)
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    server_key = hmac.new(salted, b"Server Key", hashlib.sha256).digest()
+    b64 = lambda raw: base64.b64encode(raw).decode("ascii")  # noqa: E731
+    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored_key)}:{b64(server_key)}"
+
+
+def validate_role_password(password: Any) -> Optional[str]:
+    """None when usable, else the reason (used by ``check`` to fail preview with a clear message)."""
+    if not isinstance(password, str) or not password:
+        return "must be a non-empty string"
+    if len(password) < 12:
+        return "must be at least 12 characters long"
+    if not password.isascii() or not password.isprintable():
+        # Non-ASCII would need full SASLprep to match what Postgres computes at login.
+        return "must consist of printable ASCII characters"
+    return None
+
+
+def validate_role_name(name: Any) -> Optional[str]:
+    if not isinstance(name, str) or not ROLE_NAME_RE.match(name):
+        return "must match ^[a-z_][a-z0-9_]{0,62}$"
+    if name in RESERVED_ROLES or name.startswith(RESERVED_ROLE_PREFIXES):
+        return f"'{name}' is a Postgres/Supabase platform role and cannot be managed here"
+    return None
+
+
+# --- grants -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    kind: str  # database | schema | table | sequence
+    schema: str  # "" for database grants
+    object: str  # "" for database and schema grants
+    privilege: str
+
+    def to_dict(self) -> dict[str, str]:
+        out = {"on": self.kind, "privilege": self.privilege}
+        if self.schema:
+            out["schema"] = self.schema
+        if self.object:
+            out["object"] = self.object
+        return out
+
+
+def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
+    """Declared grant specs -> the canonical set.
+
+    A spec is ``{"on": "table"|"sequence", "schema": s, "objects": [...], "privileges": [...]}``,
+    ``{"on": "schema", "schema": s, "privileges": [...]}`` or ``{"on": "database", "privileges": [...]}``.
+    ``"ALL"`` expands to every privilege of the kind, so it compares equal to what Postgres reports.
+    Raises :class:`SqlInputError` naming the offending spec.
+    """
+    grants: set[Grant] = set()
+    for index, spec in enumerate(specs):
+        where = f"grants[{index}]"
+        if not isinstance(spec, Mapping):
+            raise SqlInputError(f"{where} must be an object")
+        unknown = set(spec) - {"on", "schema", "objects", "privileges"}
+        if unknown:
+            raise SqlInputError(f"{where} has unknown keys {sorted(unknown)}")
+        kind = spec.get("on")
+        if kind not in PRIVILEGES:
+            raise SqlInputError(f"{where}.on must be one of {sorted(PRIVILEGES)}")
+        privileges = spec.get("privileges")
+        if not isinstance(privileges, (list, tuple)) or not privileges:
+            raise SqlInputError(f"{where}.privileges must be a non-empty list")
+        resolved: set[str] = set()
+        for raw in privileges:
+            priv = _PRIVILEGE_ALIASES.get(str(raw).upper(), str(raw).upper())
+            if priv == "ALL":
+                resolved.update(PRIVILEGES[kind])
+            elif priv in PRIVILEGES[kind] or priv in _EXTRA_PRIVILEGES.get(kind, ()):
+                resolved.add(priv)
+            else:
+                raise SqlInputError(f"{where}: {raw!r} is not a {kind} privilege "
+                                    f"(one of {', '.join(PRIVILEGES[kind])}, ALL)")
+        schema = spec.get("schema")
+        objects = spec.get("objects")
+        if kind == "database":
+            if schema is not None or objects is not None:
+                raise SqlInputError(f"{where}: database grants take no schema or objects "
+                                    "(they apply to the project's database)")
+            targets = [("", "")]
+        elif kind == "schema":
+            if objects is not None:
+                raise SqlInputError(f"{where}: schema grants take no objects")
+            quote_ident(schema if isinstance(schema, str) else "")
+            targets = [(schema, "")]
+        else:
+            quote_ident(schema if isinstance(schema, str) else "")
+            if not isinstance(objects, (list, tuple)) or not objects:
+                raise SqlInputError(f"{where}.objects must list the {kind} names explicitly")
+            for obj in objects:
+                quote_ident(obj if isinstance(obj, str) else "")
+            targets = [(schema, obj) for obj in objects]
+        for target_schema, target_object in targets:
+            for priv in resolved:
+                grants.add(Grant(kind, target_schema, target_object, priv))
+    return grants
+
+
+def group_grants(grants: Iterable[Grant]) -> list[dict[str, Any]]:
+    """The inverse of :func:`expand_grants`: compact specs, deterministic order (for ``read`` inputs)."""
+    by_target: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for g in grants:
+        by_target.setdefault((g.kind, g.schema), {}).setdefault(g.object, set()).add(g.privilege)
+    specs: list[dict[str, Any]] = []
+    for (kind, schema), objects in sorted(by_target.items()):
+        # Objects sharing exactly the same privileges go into one spec.
+        by_privs: dict[tuple[str, ...], list[str]] = {}
+        for obj, privs in objects.items():
+            by_privs.setdefault(tuple(sorted(privs)), []).append(obj)
+        for privs, objs in sorted(by_privs.items()):
+            spec: dict[str, Any] = {"on": kind, "privileges": list(privs)}
+            if kind != "database":
+                spec["schema"] = schema
+            if kind in ("table", "sequence"):
+                spec["objects"] = sorted(objs)
+            specs.append(spec)
+    return specs
+
+
+def _object_clause(g: Grant) -> str:
+    if g.kind == "schema":
+        return f"SCHEMA {quote_ident(g.schema)}"
+    kw = "TABLE" if g.kind == "table" else "SEQUENCE"
+    return f"{kw} {quote_ident(g.schema)}.{quote_ident(g.object)}"
+
+
+def _grant_statements(grants: Iterable[Grant], role: str, revoke: bool) -> list[str]:
+    """One statement per object (privileges merged), deterministic order."""
+    per_target: dict[tuple[str, str, str], list[str]] = {}
+    for g in sorted(grants):
+        per_target.setdefault((g.kind, g.schema, g.object), []).append(g.privilege)
+    role_sql = quote_ident(role)
+    out = []
+    for (kind, schema, obj), privs in per_target.items():
+        privs_sql = ", ".join(privs)
+        if kind == "database":
+            # The database name is only known server-side; privileges and role name are validated
+            # keywords/identifiers, so embedding them in the DO block is safe.
+            verb = "REVOKE %s ON DATABASE %I FROM %I" if revoke else "GRANT %s ON DATABASE %I TO %I"
+            out.append(
+                "DO $procurement$ BEGIN EXECUTE format("
+                f"{quote_literal(verb)}, {quote_literal(privs_sql)}, current_database(), "
+                f"{quote_literal(role)}); END $procurement$"
+            )
+            continue
+        clause = _object_clause(Grant(kind, schema, obj, ""))
+        if revoke:
+            out.append(f"REVOKE {privs_sql} ON {clause} FROM {role_sql}")
+        else:
+            out.append(f"GRANT {privs_sql} ON {clause} TO {role_sql}")
+    return out
+
+
+def grant_sql(grants: Iterable[Grant], role: str) -> list[str]:
+    return _grant_statements(grants, role, revoke=False)
+
+
+def revoke_sql(grants: Iterable[Grant], role: str) -> list[str]:
+    return _grant_statements(grants, role, revoke=True)
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+def _role_options(login: bool, password: Optional[str], connection_limit: int) -> str:
+    # Least privilege spelled out, so the statement documents itself and defaults cannot drift.
+    parts = ["LOGIN" if login else "NOLOGIN", "NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE",
+             "NOREPLICATION", "NOBYPASSRLS", "INHERIT", f"CONNECTION LIMIT {int(connection_limit)}"]
+    if password is not None:
+        parts.append(f"PASSWORD {quote_literal(scram_sha256_verifier(password))}")
+    return " ".join(parts)
+
+
+def create_role_sql(name: str, *, login: bool, password: Optional[str], connection_limit: int) -> str:
+    return f"CREATE ROLE {quote_ident(name)} WITH {_role_options(login, password, connection_limit)}"
+
+
+def alter_role_sql(name: str, *, login: bool, password: Optional[str], connection_limit: int) -> str:
+    return f"ALTER ROLE {quote_ident(name)} WITH {_role_options(login, password, connection_limit)}"
+
+
+def drop_role_sql(name: str) -> str:
+    return f"DROP ROLE IF EXISTS {quote_ident(name)}"
+
+
+def script(statements: Iterable[str]) -> str:
+    """Statements as one request: the endpoint runs a multi-statement query in one transaction."""
+    return ";\n".join(statements) + ";"
+
+
+def read_role_sql(name: str) -> str:
+    """One query returning the role's attributes (row kind 'role') and every privilege it holds.
+
+    ACLs are read from the catalogs with ``aclexplode`` rather than ``information_schema``, whose
+    views hide grants the querying role is not involved in.
+    """
+    lit = quote_literal(name)
+    return f"""WITH r AS (SELECT oid, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = {lit})
+SELECT 'role' AS kind, NULL::text AS schema, NULL::text AS object, NULL::text AS privilege,
+       r.rolcanlogin AS can_login, r.rolconnlimit AS connection_limit FROM r
+UNION ALL
+SELECT 'database', NULL, NULL, a.privilege_type, NULL::bool, NULL::int
+  FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a JOIN r ON a.grantee = r.oid
+ WHERE d.datname = current_database()
+UNION ALL
+SELECT 'schema', n.nspname::text, NULL, a.privilege_type, NULL::bool, NULL::int
+  FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a JOIN r ON a.grantee = r.oid
+UNION ALL
+SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, n.nspname::text, c.relname::text,
+       a.privilege_type, NULL::bool, NULL::int
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  CROSS JOIN LATERAL aclexplode(c.relacl) a JOIN r ON a.grantee = r.oid
+ WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')"""
+
+
+@dataclass(frozen=True)
+class RoleState:
+    exists: bool
+    can_login: Optional[bool] = None
+    connection_limit: Optional[int] = None
+    grants: frozenset[Grant] = frozenset()
+
+
+def decode_role_rows(rows: Iterable[Mapping[str, Any]]) -> RoleState:
+    rows = list(rows)
+    role_rows = [r for r in rows if r.get("kind") == "role"]
+    if not role_rows:
+        return RoleState(exists=False)
+    grants = frozenset(
+        Grant(str(r["kind"]), r.get("schema") or "", r.get("object") or "", str(r["privilege"]).upper())
+        for r in rows
+        if r.get("kind") in PRIVILEGES and r.get("privilege")
+    )
+    limit = role_rows[0].get("connection_limit")
+    return RoleState(exists=True, can_login=role_rows[0].get("can_login"),
+                     connection_limit=limit if isinstance(limit, int) else None, grants=grants)
+
+
+# --- extensions ---------------------------------------------------------------------------------
+
+def validate_extension_name(name: Any) -> Optional[str]:
+    if not isinstance(name, str) or not EXTENSION_NAME_RE.match(name):
+        return "must be an extension name like 'pgcrypto' or 'uuid-ossp'"
+    return None
+
+
+def create_extension_sql(name: str, schema: str, version: Optional[str]) -> list[str]:
+    # CREATE EXTENSION ... WITH SCHEMA fails if the schema is missing; Supabase ships "extensions",
+    # a bare Postgres does not.
+    stmt = f"CREATE EXTENSION IF NOT EXISTS {quote_ident(name)} WITH SCHEMA {quote_ident(schema)}"
+    if version:
+        stmt += f" VERSION {quote_literal(version)}"
+    return [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}", stmt]
+
+
+def alter_extension_sql(name: str, *, schema: Optional[str] = None, version: Optional[str] = None) -> list[str]:
+    out = []
+    if schema:
+        out.append(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+        out.append(f"ALTER EXTENSION {quote_ident(name)} SET SCHEMA {quote_ident(schema)}")
+    if version:
+        out.append(f"ALTER EXTENSION {quote_ident(name)} UPDATE TO {quote_literal(version)}")
+    return out
+
+
+def drop_extension_sql(name: str) -> str:
+    # RESTRICT (the default): refuse to cascade into user objects that depend on the extension.
+    return f"DROP EXTENSION IF EXISTS {quote_ident(name)}"
+
+
+def read_extension_sql(name: str) -> str:
+    return ("SELECT e.extname::text AS name, e.extversion::text AS version, n.nspname::text AS schema "
+            "FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            f"WHERE e.extname = {quote_literal(name)}")

@@ -1,0 +1,162 @@
+"""``SqlRole``: a least-privilege Postgres role for one backend service, with explicit grants.
+
+Managed through ``POST /v1/projects/{ref}/database/query``. The role is created NOSUPERUSER,
+NOCREATEDB, NOCREATEROLE, NOREPLICATION, NOBYPASSRLS and gets exactly the declared ``grants``:
+read compares the role's real privileges (from the catalogs) with the declaration, an ``up``
+revokes anything extra and grants anything missing. The login password is a secret input sent as
+a SCRAM verifier (see ``sql.py``); it cannot be read back, so it is write-only.
+
+An existing role with the same name is taken over only with ``adopt=True``.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+from pulumi.dynamic import CheckFailure
+
+from ..core.fields import Field, contains_unknown
+from ..core.transport import Transport
+from . import sql
+from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
+from .settings import ref_of
+
+
+class SqlRoleProvider(SupabaseProvider):
+    kind = "Postgres role"
+    fields = {
+        "project_ref": Field(kind=str, required=True, replace=True, doc="Ref of the Supabase project."),
+        "name": Field(kind=str, required=True, replace=True, doc="Role name (^[a-z_][a-z0-9_]{0,62}$)."),
+        "password": Field(kind=str, secret=True, write_only=True,
+                          doc="Login password (printable ASCII, >= 12 chars); required when login is true."),
+        "login": Field(kind=bool, default=True, doc="Whether the role can log in."),
+        "connection_limit": Field(kind=int, default=-1, doc="Maximum concurrent connections (-1 = no limit)."),
+        "grants": Field(kind=list, default=[], doc="Privileges: [{on, schema, objects, privileges}]."),
+        **WAIT_FIELDS,
+    }
+    output_names = ("granted",)
+
+    # ------------------------------------------------------------------ check / diff
+    def validate(self, inputs):
+        failures = []
+        name = inputs.get("name")
+        if not contains_unknown(name):
+            reason = sql.validate_role_name(name)
+            if reason:
+                failures.append(CheckFailure("name", f"'name' {reason}"))
+        password = inputs.get("password")
+        if password is None:
+            if inputs.get("login"):
+                failures.append(CheckFailure("password", "'password' is required for a role that can log in"))
+        elif not contains_unknown(password):
+            reason = sql.validate_role_password(password)
+            if reason:
+                failures.append(CheckFailure("password", f"'password' {reason}"))
+        limit = inputs.get("connection_limit")
+        if isinstance(limit, int) and limit < -1:
+            failures.append(CheckFailure("connection_limit", "'connection_limit' must be -1 (no limit) or more"))
+        grants = inputs.get("grants")
+        if isinstance(grants, list) and not contains_unknown(grants):
+            try:
+                sql.expand_grants(grants)
+            except sql.SqlInputError as exc:
+                failures.append(CheckFailure("grants", str(exc)))
+        return failures
+
+    def changed_fields(self, olds, news):
+        changed, replaced = super().changed_fields(olds, news)
+        # Grants compare as a set of (kind, schema, object, privilege): grouping/order is cosmetic.
+        if "grants" in changed and not contains_unknown(news.get("grants")):
+            try:
+                if sql.expand_grants(olds.get("grants") or []) == sql.expand_grants(news.get("grants") or []):
+                    changed.discard("grants")
+            except sql.SqlInputError:
+                pass
+        return changed, replaced
+
+    def describe(self, inputs: Mapping[str, Any]) -> str:
+        return f"{inputs.get('name')!r} in Supabase project {inputs.get('project_ref')}"
+
+    # ------------------------------------------------------------------ API hooks
+    def id_of(self, live: Any) -> str:
+        return f"{live['ref']}/{live['name']}"
+
+    def _state(self, client, ref: str, name: str) -> sql.RoleState:
+        return sql.decode_role_rows(client.run_query(ref, sql.read_role_sql(name), idempotent=True))
+
+    def _ready(self, client, inputs):
+        wait_for_project_ready(client, inputs["project_ref"], services=("db",), **wait_settings(inputs))
+
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
+        client = self.client(api)
+        self._ready(client, inputs)
+        state = self._state(client, inputs["project_ref"], inputs["name"])
+        if not state.exists:
+            return None
+        return {"ref": inputs["project_ref"], "name": inputs["name"], "state": state, "prior": inputs}
+
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
+        client = self.client(api)
+        ref, name = inputs["project_ref"], inputs["name"]
+        statements = [sql.create_role_sql(name, login=inputs["login"], password=inputs.get("password"),
+                                          connection_limit=inputs["connection_limit"])]
+        statements += sql.grant_sql(sql.expand_grants(inputs.get("grants") or []), name)
+        # CREATE ROLE is not repeatable: never retried blindly (the base looks the role up instead).
+        client.run_query(ref, sql.script(statements))
+        return {"ref": ref, "name": name, "state": self._state(client, ref, name), "prior": inputs}
+
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Optional[dict]:
+        ref, name = ref_of(id_), props.get("name") or id_.split("/", 1)[1]
+        state = self._state(self.client(api), ref, name)
+        if not state.exists:
+            return None
+        return {"ref": ref, "name": name, "state": state, "prior": props}
+
+    def update_remote(self, api: Transport, id_: str, olds, news, changed) -> dict:
+        client = self.client(api)
+        ref, name = ref_of(id_), news["name"]
+        self._ready(client, news)
+        current = self._state(client, ref, name)
+        statements = []
+        if changed & {"login", "connection_limit", "password"}:
+            statements.append(sql.alter_role_sql(
+                name, login=news["login"], connection_limit=news["connection_limit"],
+                password=news.get("password") if "password" in changed else None))
+        if "grants" in changed:
+            desired = sql.expand_grants(news.get("grants") or [])
+            # Diff against what the database really has, not the old state: also removes grants
+            # someone added by hand.
+            statements += sql.revoke_sql(set(current.grants) - desired, name)
+            statements += sql.grant_sql(desired - set(current.grants), name)
+        if statements:
+            client.run_query(ref, sql.script(statements), idempotent=True)
+        return {"ref": ref, "name": name, "state": self._state(client, ref, name), "prior": news}
+
+    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
+        client = self.client(api)
+        ref, name = ref_of(id_), props.get("name") or id_.split("/", 1)[1]
+        state = self._state(client, ref, name)
+        if not state.exists:
+            return
+        # Privileges must go before the role can be dropped. Objects the role owns are not dropped
+        # for it: DROP ROLE then fails with Postgres' own explanation, which is the safe outcome.
+        statements = sql.revoke_sql(state.grants, name) + [sql.drop_role_sql(name)]
+        client.run_query(ref, sql.script(statements), idempotent=True)
+
+    # ------------------------------------------------------------------ shaping
+    def live_inputs(self, live: Any) -> dict[str, Any]:
+        state: sql.RoleState = live["state"]
+        prior_grants = live["prior"].get("grants") or []
+        try:
+            same = sql.expand_grants(prior_grants) == set(state.grants)
+        except sql.SqlInputError:
+            same = False
+        return {
+            "name": live["name"],
+            "login": state.can_login,
+            "connection_limit": state.connection_limit,
+            # Keep the user's own grouping when nothing changed, so refresh adds no noise.
+            "grants": prior_grants if same else sql.group_grants(state.grants),
+        }
+
+    def live_outputs(self, live: Any) -> dict[str, Any]:
+        return {"granted": [g.to_dict() for g in sorted(live["state"].grants)]}

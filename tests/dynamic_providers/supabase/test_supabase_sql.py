@@ -1,0 +1,155 @@
+"""SQL generation: quoting, grant sets, role statements and the SCRAM verifier (checked against the
+RFC 7677 test vector). Execution against a real Postgres is in test_supabase_sql_lifecycle.py."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+
+import pytest
+
+from dynamic_providers.supabase import sql
+from dynamic_providers.supabase.sql import Grant
+
+
+def test_quote_ident():
+    assert sql.quote_ident("orders") == '"orders"'
+    assert sql.quote_ident('we"ird') == '"we""ird"'
+    assert sql.quote_ident("Mixed Case") == '"Mixed Case"'
+    for bad in ("", "a\x00b", "x" * 64, None):
+        with pytest.raises(sql.SqlInputError):
+            sql.quote_ident(bad)
+
+
+def test_quote_literal_is_safe_whatever_standard_conforming_strings_is():
+    assert sql.quote_literal("plain") == "'plain'"
+    assert sql.quote_literal("it's") == "'it''s'"
+    assert sql.quote_literal("back\\slash'") == "E'back\\\\slash'''"
+    with pytest.raises(sql.SqlInputError):
+        sql.quote_literal("nul\x00")
+
+
+def test_scram_verifier_matches_rfc7677_vector():
+    # RFC 7677 section 3: user "user", password "pencil".
+    salt = base64.b64decode("W22ZaJ0SNY7soEsUEjb6gQ==")
+    verifier = sql.scram_sha256_verifier("pencil", salt=salt, iterations=4096)
+    scheme, rest = verifier.split("$", 1)
+    iter_salt, keys = rest.split("$")
+    assert scheme == "SCRAM-SHA-256" and iter_salt == "4096:W22ZaJ0SNY7soEsUEjb6gQ=="
+    stored_key, server_key = (base64.b64decode(k) for k in keys.split(":"))
+    auth_message = (b"n=user,r=rOprNGfwEbeRWgbNEkqO,"
+                    b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,"
+                    b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0")
+    server_signature = hmac.new(server_key, auth_message, hashlib.sha256).digest()
+    assert base64.b64encode(server_signature).decode() == "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
+    # The client proof from the RFC, XORed with the client signature, gives a key whose hash is StoredKey.
+    proof = base64.b64decode("dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")
+    client_signature = hmac.new(stored_key, auth_message, hashlib.sha256).digest()
+    client_key = bytes(a ^ b for a, b in zip(proof, client_signature))
+    assert hashlib.sha256(client_key).digest() == stored_key
+
+
+def test_scram_verifier_salts_randomly():
+    assert sql.scram_sha256_verifier("same-password") != sql.scram_sha256_verifier("same-password")
+
+
+@pytest.mark.parametrize("password,ok", [
+    ("correct-horse-battery", True), ("short", False), ("pässwörd-lang-genug", False), ("tab\tinside-pass", False),
+    (None, False), ("", False)])
+def test_password_validation(password, ok):
+    assert (sql.validate_role_password(password) is None) == ok
+
+
+@pytest.mark.parametrize("name,ok", [
+    ("orders_api", True), ("_svc", True), ("Orders", False), ("1abc", False), ("postgres", False),
+    ("supabase_admin", False), ("pg_monitor", False), ("service_role", False), ("a" * 64, False)])
+def test_role_name_validation(name, ok):
+    assert (sql.validate_role_name(name) is None) == ok
+
+
+def test_expand_grants_canonical_set():
+    grants = sql.expand_grants([
+        {"on": "schema", "schema": "public", "privileges": ["usage"]},
+        {"on": "table", "schema": "public", "objects": ["orders", "lines"], "privileges": ["SELECT", "INSERT"]},
+        {"on": "sequence", "schema": "public", "objects": ["orders_id_seq"], "privileges": ["ALL"]},
+        {"on": "database", "privileges": ["CONNECT", "TEMP"]},
+    ])
+    assert Grant("schema", "public", "", "USAGE") in grants
+    assert Grant("table", "public", "lines", "INSERT") in grants
+    assert {g.privilege for g in grants if g.kind == "sequence"} == {"USAGE", "SELECT", "UPDATE"}
+    assert {g.privilege for g in grants if g.kind == "database"} == {"CONNECT", "TEMPORARY"}
+    assert len(grants) == 1 + 4 + 3 + 2
+
+
+def test_grouping_round_trips_and_ignores_order():
+    specs = [
+        {"on": "table", "schema": "public", "objects": ["b", "a"], "privileges": ["INSERT", "SELECT"]},
+        {"on": "table", "schema": "public", "objects": ["c"], "privileges": ["SELECT"]},
+        {"on": "schema", "schema": "public", "privileges": ["USAGE"]},
+        {"on": "database", "privileges": ["CONNECT"]},
+    ]
+    expanded = sql.expand_grants(specs)
+    assert sql.expand_grants(sql.group_grants(expanded)) == expanded
+    regrouped = [{"on": "table", "schema": "public", "objects": ["a"], "privileges": ["SELECT"]},
+                 {"on": "table", "schema": "public", "objects": ["a", "b"], "privileges": ["INSERT"]},
+                 {"on": "table", "schema": "public", "objects": ["b", "c"], "privileges": ["SELECT"]},
+                 {"on": "database", "privileges": ["connect"]},
+                 {"on": "schema", "schema": "public", "privileges": ["USAGE"]}]
+    assert sql.expand_grants(regrouped) == expanded
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"on": "tables", "privileges": ["SELECT"]}, "on must be one of"),
+    ({"on": "table", "schema": "public", "privileges": ["SELECT"]}, "objects must list"),
+    ({"on": "table", "schema": "public", "objects": ["t"], "privileges": ["USAGE"]}, "not a table privilege"),
+    ({"on": "schema", "schema": "public", "privileges": []}, "non-empty list"),
+    ({"on": "database", "schema": "public", "privileges": ["CONNECT"]}, "take no schema"),
+    ({"on": "schema", "schema": "public", "privileges": ["USAGE"], "grantable": True}, "unknown keys"),
+    ({"on": "table", "schema": "x" * 70, "objects": ["t"], "privileges": ["SELECT"]}, "longer than"),
+])
+def test_bad_grant_specs_are_named(spec, message):
+    with pytest.raises(sql.SqlInputError, match=message):
+        sql.expand_grants([{"on": "schema", "schema": "ok", "privileges": ["USAGE"]}, spec])
+
+
+def test_grant_and_revoke_statements_quote_everything():
+    grants = sql.expand_grants([
+        {"on": "table", "schema": "My Schema", "objects": ['odd"name'], "privileges": ["SELECT", "UPDATE"]},
+        {"on": "database", "privileges": ["CONNECT"]},
+    ])
+    stmts = sql.grant_sql(grants, "orders_api")
+    assert 'GRANT SELECT, UPDATE ON TABLE "My Schema"."odd""name" TO "orders_api"' in stmts
+    db = [s for s in stmts if "DATABASE" in s][0]
+    assert db.startswith("DO $procurement$") and "current_database()" in db and "'orders_api'" in db
+    assert sql.revoke_sql(grants, "orders_api")[1] == 'REVOKE SELECT, UPDATE ON TABLE "My Schema"."odd""name" FROM "orders_api"'
+
+
+def test_role_statements_never_contain_the_password():
+    password = "plain-text-password-1"
+    create = sql.create_role_sql("orders_api", login=True, password=password, connection_limit=5)
+    assert password not in create and "PASSWORD 'SCRAM-SHA-256$4096:" in create
+    for keyword in ("LOGIN", "NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "NOREPLICATION", "NOBYPASSRLS",
+                    "CONNECTION LIMIT 5"):
+        assert keyword in create
+    alter = sql.alter_role_sql("orders_api", login=False, password=None, connection_limit=-1)
+    assert "PASSWORD" not in alter and "NOLOGIN" in alter
+
+
+def test_decode_role_rows():
+    assert not sql.decode_role_rows([]).exists
+    state = sql.decode_role_rows([
+        {"kind": "role", "schema": None, "object": None, "privilege": None, "can_login": True, "connection_limit": -1},
+        {"kind": "table", "schema": "public", "object": "orders", "privilege": "SELECT"},
+        {"kind": "schema", "schema": "public", "object": None, "privilege": "USAGE"},
+    ])
+    assert state.exists and state.can_login and state.connection_limit == -1
+    assert state.grants == {Grant("table", "public", "orders", "SELECT"), Grant("schema", "public", "", "USAGE")}
+
+
+def test_extension_statements():
+    create = sql.create_extension_sql("uuid-ossp", "extensions", "1.1")
+    assert create == ['CREATE SCHEMA IF NOT EXISTS "extensions"',
+                      'CREATE EXTENSION IF NOT EXISTS "uuid-ossp" WITH SCHEMA "extensions" VERSION \'1.1\'']
+    assert sql.drop_extension_sql("pgcrypto") == 'DROP EXTENSION IF EXISTS "pgcrypto"'
+    assert sql.validate_extension_name("pg_trgm") is None
+    assert sql.validate_extension_name("x; DROP TABLE y") is not None
