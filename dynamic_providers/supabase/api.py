@@ -7,7 +7,7 @@ with :func:`SupabaseApi.from_provider` style helpers, never keep it on a provide
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable
 from urllib.parse import quote, urlencode
 
 from ..core.settings import ApiSettings
@@ -23,9 +23,6 @@ SUPABASE_API = ApiSettings(
     token_env="SUPABASE_ACCESS_TOKEN",
 )
 
-ORG_PROJECTS_PAGE = 100  # the endpoint's maximum ``limit``
-
-
 def _seg(value: str) -> str:
     """One path segment, percent-encoded (refs and slugs are plain, but never trust that)."""
     return quote(str(value), safe="")
@@ -39,24 +36,13 @@ class SupabaseApi:
     def get_project(self, ref: str) -> models.Project:
         return models.Project.decode(self.http.get(f"/v1/projects/{_seg(ref)}"))
 
-    def iter_org_projects(self, org_slug: str, search: Optional[str] = None) -> Iterator[models.Project]:
-        """Every project of an organization (offset pagination; ``search`` narrows by name server-side).
+    def list_projects(self) -> list[models.Project]:
+        """Every project the token can see, across organizations (the endpoint is not paginated).
 
-        The core pagination helper is cursor-based (Render); this endpoint pages by offset/limit
-        and reports ``pagination.count``, so it is walked here.
+        Preferred over ``GET /v1/organizations/{slug}/projects`` for natural-key lookups: its items
+        carry ``organization_slug`` and the database block, and one call answers any organization.
         """
-        offset = 0
-        while True:
-            params: dict[str, Any] = {"offset": offset, "limit": ORG_PROJECTS_PAGE}
-            if search:
-                params["search"] = search
-            body = self.http.get(f"/v1/organizations/{_seg(org_slug)}/projects", params=params)
-            page = models.decode_project_list(body)
-            yield from page
-            total = models.Pagination.decode(body).count
-            offset += len(page)
-            if not page or len(page) < ORG_PROJECTS_PAGE or (total is not None and offset >= total):
-                return
+        return models.decode_project_list(self.http.get("/v1/projects"))
 
     def create_project(self, body: dict[str, Any]) -> models.Project:
         # Never retried blindly (POST is not idempotent): the provider looks the project up instead.

@@ -106,18 +106,6 @@ def decode_project_list(body: Any) -> list[Project]:
 
 
 @dataclass(frozen=True)
-class Pagination:
-    count: Optional[int]
-    limit: Optional[int]
-    offset: Optional[int]
-
-    @classmethod
-    def decode(cls, body: Any) -> "Pagination":
-        data = _obj(_obj(body).get("pagination"))
-        return cls(count=_int(data, "count"), limit=_int(data, "limit"), offset=_int(data, "offset"))
-
-
-@dataclass(frozen=True)
 class ServiceHealth:
     """One item of ``GET /v1/projects/{ref}/health``."""
 

@@ -101,25 +101,26 @@ class ProjectProvider(SupabaseProvider):
 
     def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[models.Project]:
         client = self.client(api)
-        name = inputs["name"]
-        matches = [p for p in client.iter_org_projects(inputs["organization_slug"], search=name)
-                   if p.name == name and p.status not in _GONE_STATUSES]
+        name, org = inputs["name"], inputs["organization_slug"]
+        matches = [p for p in client.list_projects()
+                   if p.name == name and p.organization_slug == org and p.status not in _GONE_STATUSES]
         if len(matches) > 1:
             refs = ", ".join(p.ref for p in matches)
             raise AdoptionRequiredError(
                 f"Several Supabase projects are named {name!r} in organization "
                 f"{inputs['organization_slug']!r} ({refs}); rename all but one before managing it.")
-        if not matches:
-            return None
-        # The list endpoint omits organization_slug and the database block: read the full object.
-        return client.get_project(matches[0].ref)
+        return matches[0] if matches else None
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> models.Project:
+        # ``region`` (a plain code) rather than ``region_selection``: both are valid in the spec, and
+        # ``region`` is what the official CLI sends in the recorded real traffic
+        # (recordings/supabase/POST_v1_projects). ``region_selection`` only adds smart region groups,
+        # which a pinned-region database does not want.
         body: dict[str, Any] = {
             "name": inputs["name"],
             "organization_slug": inputs["organization_slug"],
             "db_pass": inputs["db_password"],
-            "region_selection": {"type": "specific", "code": inputs["region"]},
+            "region": inputs["region"],
         }
         if inputs.get("instance_size"):
             body["desired_instance_size"] = inputs["instance_size"]

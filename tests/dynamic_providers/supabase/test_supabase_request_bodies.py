@@ -91,8 +91,8 @@ def test_project_bodies():
     api.delete_project(REF)
     assert_valid(t)
     create = t.sent[0][2]
-    assert create["region_selection"] == {"type": "specific", "code": "eu-central-1"}
-    assert "region" not in create  # deprecated field never sent
+    assert create["region"] == "eu-central-1" and "region_selection" not in create  # only one of them
+    assert create["desired_instance_size"] == "small" and "desired_instance_size" not in t.sent[1][2]
 
 
 def test_settings_bodies():
