@@ -82,6 +82,9 @@ def _chown_tree(path: Path, user: str | None) -> None:
     if user is None:
         return
     entry = pwd.getpwnam(user)
+    if path.is_file():
+        os.chown(path, entry.pw_uid, entry.pw_gid)
+        return
     for root, dirs, files in os.walk(path):
         os.chown(root, entry.pw_uid, entry.pw_gid)
         for name in files:
@@ -129,6 +132,37 @@ class PostgresInstance:
 
         with self.admin_connect(autocommit=True) as conn:
             conn.execute(sql.SQL("ALTER ROLE postgres WITH PASSWORD {}").format(sql.Literal(password)))
+
+    def apply_settings(self, settings: dict[str, Any]) -> list[str]:
+        """``ALTER SYSTEM SET`` the parameters that take effect on reload, then reload; returns the names of
+        those that need a restart (stored by the API, applied at the next restart as on the platform)."""
+        from psycopg import sql
+
+        pending = []
+        with self.admin_connect(autocommit=True) as conn:
+            for name, value in settings.items():
+                row = conn.execute("SELECT context FROM pg_settings WHERE name = %s", (name,)).fetchone()
+                if row is None:
+                    continue
+                text = ("on" if value else "off") if isinstance(value, bool) else str(value)
+                conn.execute(sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(text)))
+                if row[0] == "postmaster":
+                    pending.append(name)
+            conn.execute("SELECT pg_reload_conf()")
+        return pending
+
+    def restrict_network(self, cidrs: list[str]) -> None:
+        """Rewrite pg_hba.conf so ``postgres`` and every other role may connect only from ``cidrs`` (the
+        sandbox's own admin role keeps loopback access), then reload: network restrictions take real effect."""
+        lines = ["# written by the procurement sandbox (network restrictions)",
+                 f"host all {ADMIN_ROLE} 127.0.0.1/32 scram-sha-256",
+                 f"host all {ADMIN_ROLE} ::1/128 scram-sha-256"]
+        lines += [f"host all all {cidr} scram-sha-256" for cidr in cidrs]
+        hba = self.data_dir / "pg_hba.conf"
+        hba.write_text("\n".join(lines) + "\n")
+        _chown_tree(hba, self.harness.user)
+        with self.admin_connect(autocommit=True) as conn:
+            conn.execute("SELECT pg_reload_conf()")
 
     def destroy(self) -> None:
         self.stop()

@@ -170,6 +170,7 @@ class Spec:
         self._openapi: OpenAPI | None = None
         self._document: dict | None = None
         self._schema_validators: dict[str, Any] = {}
+        self._query_params: dict[tuple[str, str], dict[str, dict]] = {}
 
     @property
     def path(self) -> Path:
@@ -245,21 +246,61 @@ class Spec:
             ),
         )
 
-    def check_request(self, method: str, path: str, template: str | None, path_params: dict,
-                      query: list[tuple[str, str]], headers: dict, body: bytes | None) -> tuple[Any, list[Violation]]:
-        """Validate and unmarshal a request. ``path`` and ``template`` are relative to the spec's server base.
+    def _resolve(self, node: dict) -> dict:
+        while "$ref" in node:
+            target: Any = self.document
+            for part in node["$ref"].lstrip("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = target
+        return node
 
-        Returns (openapi-core's unmarshal result, violations)."""
+    def query_parameters(self, method: str, template: str) -> dict[str, dict]:
+        """The operation's query parameters: name -> resolved parameter object (path- and operation-level)."""
+        key = (method.upper(), template)
+        if key not in self._query_params:
+            path_item = self.document["paths"][template]
+            declared = path_item.get("parameters", []) + (self.operation(method, template) or {}).get("parameters", [])
+            resolved = [self._resolve(p) for p in declared]
+            self._query_params[key] = {p["name"]: p for p in resolved if p.get("in") == "query"}
+        return self._query_params[key]
+
+    def parse_query(self, method: str, template: str, raw: list[tuple[str, str]]) -> dict[str, Any]:
+        """Typed query values (ints, booleans, arrays split per the parameter's style) for the handlers.
+        Called after validation, so values already fit their schemas."""
+        declared = self.query_parameters(method, template)
+        out: dict[str, Any] = {}
+        for name, value in raw:
+            parameter = declared.get(name)
+            if parameter is None:
+                continue
+            schema = self._resolve(parameter.get("schema", {}))
+            kind = schema.get("type")
+            if kind == "array":
+                explode = parameter.get("explode", parameter.get("style", "form") == "form")
+                items = value.split(",") if not explode else [value]
+                out.setdefault(name, []).extend(items)
+            elif kind == "integer":
+                out[name] = int(value)
+            elif kind == "boolean":
+                out[name] = value.lower() == "true"
+            else:
+                out[name] = value
+        return out
+
+    def check_request(self, method: str, path: str, template: str | None, path_params: dict,
+                      query: list[tuple[str, str]], headers: dict, body: bytes | None) -> list[Violation]:
+        """Validate a request; ``path`` and ``template`` are relative to the spec's server base.
+
+        Validation only (no unmarshalling): openapi-core's unmarshalling walks the lazily resolved schema
+        and costs ~20x more than validating (measured: 20-50 ms against 2-3 ms per Render request)."""
         request = self._request(method, path, template, path_params, query, headers, body)
-        result = self.openapi.unmarshal_request(request)
-        return result, violations_from("request", result.errors)
+        return violations_from("request", self.openapi.request_validator.iter_errors(request))
 
     def check_response(self, method: str, path: str, template: str | None, path_params: dict,
                        status: int, body: bytes | None, content_type: str) -> list[Violation]:
         request = self._request(method, path, template, path_params, [], {}, None)
         response = SpecResponse(status, body or None, content_type)
-        result = self.openapi.unmarshal_response(request, response)
-        return violations_from("response", result.errors)
+        return violations_from("response", self.openapi.response_validator.iter_errors(request, response))
 
 
 RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of,))

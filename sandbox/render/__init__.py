@@ -6,7 +6,7 @@ from typing import Any
 
 from ..server import ApiServer
 from ..specs import RENDER_SPEC
-from . import deploys, env, owners, services, static_site
+from . import deploys, domains, env, env_groups, owners, projects, registry, scaling, services, static_site
 from .owners import SANDBOX_OWNER
 
 DEFAULT_TOKEN = "rnd_sandbox_local_token"
@@ -18,7 +18,8 @@ class RenderServer(ApiServer):
     base_path = "/v1"
     collections = ("owners", "services", "deploys", "env_vars", "secret_files", "custom_domains", "headers",
                    "routes", "env_groups", "registry_credentials", "projects", "environments")
-    route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes)
+    route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
+                    scaling.routes, env_groups.routes, registry.routes, projects.routes)
     rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs)
 
     def default_settings(self) -> dict[str, Any]:

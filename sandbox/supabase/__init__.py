@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -11,14 +12,15 @@ from typing import Any
 from ..postgres import PostgresHarness, PostgresInstance
 from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
-from . import projects, query
+from . import api_keys, auth_config, backups, database, function_secrets, network, projects, query
 from .projects import SANDBOX_ORG
 
 DEFAULT_TOKEN = "sbp_sandbox_local_token"
 log = logging.getLogger("sandbox.supabase")
 
 # Per-project settings collections, keyed by project ref; created with the project, dropped with it.
-PROJECT_SETTINGS: tuple[str, ...] = ()
+PROJECT_SETTINGS = ("api_keys", "postgres_config", "pooler_config", "network_restrictions", "ssl_enforcement",
+                    "auth_config", "secrets", "backups")
 
 
 class SupabaseServer(ApiServer):
@@ -26,7 +28,8 @@ class SupabaseServer(ApiServer):
     spec = SUPABASE_SPEC
     base_path = ""
     collections = ("organizations", "projects", *PROJECT_SETTINGS)
-    route_tables = (projects.routes, query.routes)
+    route_tables = (projects.routes, query.routes, api_keys.routes, database.routes, network.routes,
+                    auth_config.routes, function_secrets.routes, backups.routes)
     rate_limit = 120  # "120 requests / 1 minute per user, per scope, per endpoint"
 
     def __init__(self, *, postgres: PostgresHarness | None = None, data_root: Path | None = None, **kw: Any):
@@ -66,8 +69,14 @@ class SupabaseServer(ApiServer):
             project["status"] = "ACTIVE_HEALTHY"
 
     def create_project_settings(self, project: dict) -> None:
+        ref = project["ref"]
+        project["_jwt_secret"] = secrets.token_urlsafe(32)
         for collection in PROJECT_SETTINGS:
-            self.store[collection][project["ref"]] = {}
+            self.store[collection][ref] = {}
+        self.store["api_keys"][ref] = api_keys.initial_keys(ref, project["_jwt_secret"])
+        self.store["network_restrictions"][ref] = network.new_restrictions()
+        self.store["ssl_enforcement"][ref] = {"database": False}
+        self.store["auth_config"][ref] = auth_config.default_auth_config(self.spec.document)
 
     def drop_project_settings(self, ref: str) -> None:
         for collection in PROJECT_SETTINGS:

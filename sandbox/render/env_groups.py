@@ -1,0 +1,168 @@
+"""Render environment groups: CRUD, per-key env vars and secret files, and service links.
+
+Links are stored as service ids and rendered as ``serviceLinks`` on read, so a renamed service shows its new name.
+"""
+
+from __future__ import annotations
+
+from ..clock import now_iso
+from ..ids import render_id
+from ..routing import BadRequest, NotFound, RouteTable
+from ..server import Call, Reply
+from .common import get_or_404, matches_filters, public, require_owner, service_or_404
+from .env import apply_env_var_inputs, value_from_input
+from .services import short_type
+
+routes = RouteTable()
+
+
+def _links(call: Call, group: dict) -> list[dict]:
+    services = call.store["services"]
+    return [{"id": sid, "name": services[sid]["name"], "type": short_type(services[sid])}
+            for sid in group["_serviceIds"] if sid in services]
+
+
+def meta_view(call: Call, group: dict) -> dict:
+    view = {k: group[k] for k in ("id", "name", "ownerId", "createdAt", "updatedAt")}
+    view["serviceLinks"] = _links(call, group)
+    if group.get("environmentId"):
+        view["environmentId"] = group["environmentId"]
+    return view
+
+
+def full_view(call: Call, group: dict) -> dict:
+    view = meta_view(call, group)
+    view["envVars"] = [{"key": k, "value": v} for k, v in group["_envVars"].items()]
+    view["secretFiles"] = [{"name": n, "content": c} for n, c in group["_secretFiles"].items()]
+    return view
+
+
+def _group(call: Call) -> dict:
+    return get_or_404(call.store["env_groups"], call.params["envGroupId"], "env group")
+
+
+def _touch(group: dict) -> None:
+    group["updatedAt"] = now_iso()
+
+
+@routes.get("/env-groups")
+def list_groups(call: Call) -> Reply:
+    filters = {"name": lambda g: g["name"], "ownerId": lambda g: g["ownerId"],
+               "environmentId": lambda g: g.get("environmentId")}
+    # Unwrapped envGroupMeta items without cursors: one of Render's lists that does not use the cursor shape.
+    return 200, [meta_view(call, g) for g in call.store["env_groups"].values() if matches_filters(g, call, filters)]
+
+
+@routes.post("/env-groups")
+def create_group(call: Call) -> Reply:
+    body = call.body
+    require_owner(call, body["ownerId"])
+    for sid in body.get("serviceIds") or []:
+        service_or_404(call, sid)
+    environment_id = body.get("environmentId")
+    if environment_id and environment_id not in call.store["environments"]:
+        raise BadRequest(f"environment {environment_id} not found")
+    now = now_iso()
+    group = {"id": render_id("evg"), "name": body["name"], "ownerId": body["ownerId"], "createdAt": now,
+             "updatedAt": now, "_serviceIds": list(body.get("serviceIds") or []), "_envVars": {}, "_secretFiles": {}}
+    if environment_id:
+        group["environmentId"] = environment_id
+        call.store["environments"][environment_id]["envGroupIds"].append(group["id"])
+    apply_env_var_inputs(group["_envVars"], body["envVars"])
+    for item in body.get("secretFiles") or []:
+        group["_secretFiles"][item["name"]] = item["content"]
+    call.store["env_groups"][group["id"]] = group
+    return 201, full_view(call, group)
+
+
+@routes.get("/env-groups/{envGroupId}")
+def get_group(call: Call) -> Reply:
+    return 200, full_view(call, _group(call))
+
+
+@routes.patch("/env-groups/{envGroupId}")
+def rename_group(call: Call) -> Reply:
+    group = _group(call)
+    group["name"] = call.body["name"]  # the only updatable field
+    _touch(group)
+    return 200, full_view(call, group)
+
+
+@routes.delete("/env-groups/{envGroupId}")
+def delete_group(call: Call) -> Reply:
+    group = _group(call)
+    del call.store["env_groups"][group["id"]]
+    for environment in call.store["environments"].values():
+        if group["id"] in environment["envGroupIds"]:
+            environment["envGroupIds"].remove(group["id"])
+    return Reply(204, empty=True)
+
+
+@routes.get("/env-groups/{envGroupId}/env-vars/{envVarKey}")
+def get_group_var(call: Call) -> Reply:
+    group, key = _group(call), call.params["envVarKey"]
+    if key not in group["_envVars"]:
+        raise NotFound(f"env var {key} not found")
+    return 200, {"key": key, "value": group["_envVars"][key]}
+
+
+@routes.put("/env-groups/{envGroupId}/env-vars/{envVarKey}")
+def put_group_var(call: Call) -> Reply:
+    group = _group(call)
+    group["_envVars"][call.params["envVarKey"]] = value_from_input(call.body or {})
+    _touch(group)
+    return 200, full_view(call, group)
+
+
+@routes.delete("/env-groups/{envGroupId}/env-vars/{envVarKey}")
+def delete_group_var(call: Call) -> Reply:
+    group, key = _group(call), call.params["envVarKey"]
+    if group["_envVars"].pop(key, None) is None:
+        raise NotFound(f"env var {key} not found")
+    _touch(group)
+    return Reply(204, empty=True)
+
+
+@routes.get("/env-groups/{envGroupId}/secret-files/{secretFileName}")
+def get_group_file(call: Call) -> Reply:
+    group, name = _group(call), call.params["secretFileName"]
+    if name not in group["_secretFiles"]:
+        raise NotFound(f"secret file {name} not found")
+    return 200, {"name": name, "content": group["_secretFiles"][name]}
+
+
+@routes.put("/env-groups/{envGroupId}/secret-files/{secretFileName}")
+def put_group_file(call: Call) -> Reply:
+    group = _group(call)
+    group["_secretFiles"][call.params["secretFileName"]] = (call.body or {}).get("content", "")
+    _touch(group)
+    return 200, full_view(call, group)
+
+
+@routes.delete("/env-groups/{envGroupId}/secret-files/{secretFileName}")
+def delete_group_file(call: Call) -> Reply:
+    group, name = _group(call), call.params["secretFileName"]
+    if group["_secretFiles"].pop(name, None) is None:
+        raise NotFound(f"secret file {name} not found")
+    _touch(group)
+    return Reply(204, empty=True)
+
+
+@routes.post("/env-groups/{envGroupId}/services/{serviceId}")
+def link_service(call: Call) -> Reply:
+    group = _group(call)
+    service = service_or_404(call)
+    if service["id"] not in group["_serviceIds"]:
+        group["_serviceIds"].append(service["id"])
+        _touch(group)
+    return 200, full_view(call, group)
+
+
+@routes.delete("/env-groups/{envGroupId}/services/{serviceId}")
+def unlink_service(call: Call) -> Reply:
+    group = _group(call)
+    if call.params["serviceId"] not in group["_serviceIds"]:
+        raise NotFound("service is not linked to this env group")
+    group["_serviceIds"].remove(call.params["serviceId"])
+    _touch(group)
+    return Reply(204, empty=True)
