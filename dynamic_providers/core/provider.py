@@ -102,6 +102,11 @@ class DeclarativeProvider(ResourceProvider):
         """The live object with this natural key, or None. Default: no natural key."""
         return None
 
+    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Any:
+        """After an ambiguous create failure: the object our create may have made, or None.
+        Default: ``find_existing``. Override for objects without a natural key (e.g. deploys)."""
+        return self.find_existing(api, inputs)
+
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> Any:
         """Creates the object with one non-idempotent call; returns the live object."""
         raise NotImplementedError
@@ -116,7 +121,9 @@ class DeclarativeProvider(ResourceProvider):
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
                       changed: set[str]) -> Any:
-        """Applies the ``changed`` fields (never empty) and returns the live object."""
+        """Applies the ``changed`` fields (never empty) and returns the live object.
+
+        ``olds`` holds the old inputs plus the previous computed outputs (``output_names``)."""
         raise NotImplementedError
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
@@ -281,7 +288,8 @@ class DeclarativeProvider(ResourceProvider):
             outs.update({k: olds.get(k) for k in self.output_names})
             return UpdateResult(outs)
         api = self.transport()
-        live = self.update_remote(api, id_, old_inputs, new_inputs, changed)
+        previous = {**old_inputs, **{k: olds.get(k) for k in self.output_names}}
+        live = self.update_remote(api, id_, previous, new_inputs, changed)
         return UpdateResult(self.outputs_for(live, new_inputs))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
@@ -302,7 +310,7 @@ class DeclarativeProvider(ResourceProvider):
             except ApiError as exc:
                 if not is_ambiguous(exc):
                     raise
-                found = self.find_existing(api, inputs)
+                found = self.find_created(api, inputs)
                 if found is not None:
                     return found, True  # the create happened; only its response was lost
                 if attempt >= self.create_attempts:

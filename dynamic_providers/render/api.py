@@ -1,0 +1,74 @@
+"""Render API settings and the few calls several Render resources share (deploys)."""
+from __future__ import annotations
+
+import time
+from typing import Any, Optional
+
+from ..core import ApiSettings, Transport, iter_pages
+from .models import Deploy
+
+RENDER = ApiSettings(
+    name="Render",
+    url_config_key="procurement:renderApiUrl",
+    url_env="RENDER_API_URL",
+    default_url="https://api.render.com/v1",
+    token_config_key="procurement:renderApiKey",
+    token_env="RENDER_API_KEY",
+)
+
+
+class DeployFailedError(Exception):
+    """A deploy ended in a failure status (build_failed, update_failed, canceled, ...)."""
+
+
+class DeployTimeoutError(Exception):
+    """A deploy did not finish within the allowed time."""
+
+
+def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None) -> Optional[Deploy]:
+    """POST a deploy. Render answers 201 with the deploy, or 202 with no body when it queued it;
+    then the newest deploy is looked up so callers always get an id."""
+    resp = api.request("POST", f"/services/{service_id}/deploys", json=body or {})
+    if resp.body:
+        return Deploy.from_api(resp.body)
+    return latest_deploy(api, service_id)
+
+
+def latest_deploy(api: Transport, service_id: str) -> Optional[Deploy]:
+    # Render lists newest first; sorting by createdAt as well keeps us right if that ever changes.
+    page = api.get(f"/services/{service_id}/deploys", params={"limit": 20})
+    deploys = [Deploy.from_api(d) for d in (page if isinstance(page, list) else [])]
+    deploys = [d for d in deploys if d.id]
+    if not deploys:
+        return None
+    return max(enumerate(deploys), key=lambda p: (p[1].created_at or "", -p[0]))[1]
+
+
+def list_deploys(api: Transport, service_id: str, limit: int = 100) -> list[Deploy]:
+    return [Deploy.from_api(d) for d in iter_pages(api, f"/services/{service_id}/deploys", item_key="deploy",
+                                                   limit=limit)]
+
+
+def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: float,
+                    first_poll: float = 1.0, max_poll: float = 10.0, sleep=time.sleep) -> Deploy:
+    """Polls until the deploy is live (returned) or failed/timed out (raised).
+
+    Polling backs off x1.5 up to ``max_poll`` so long builds cost few GETs.
+    """
+    deadline = time.monotonic() + timeout
+    interval = first_poll
+    current = deploy
+    while not current.finished:
+        if time.monotonic() >= deadline:
+            raise DeployTimeoutError(
+                f"Render deploy {current.id} of service {service_id} still '{current.status}' after {timeout:.0f}s")
+        sleep(interval)
+        interval = min(max_poll, interval * 1.5)
+        current = Deploy.from_api(api.get(f"/services/{service_id}/deploys/{current.id}"))
+    if current.status != "live":
+        raise DeployFailedError(f"Render deploy {current.id} of service {service_id} ended '{current.status}'")
+    return current
+
+
+def first(items: Any) -> Any:
+    return items[0] if isinstance(items, list) and items else None

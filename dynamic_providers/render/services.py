@@ -1,0 +1,371 @@
+"""Render services: web services, private services, background workers, cron jobs, static sites.
+
+Identity (natural key) is (owner_id, service_type, name); type and region are create-only.
+Update order: resume -> scale/autoscaling -> PATCH -> disk -> headers/routes -> environment move
+-> deploy (only when a build/runtime input changed, never on a suspended service) -> suspend.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+
+import pulumi
+from pulumi.dynamic import CheckFailure
+
+from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport, iter_pages
+from ..core.fields import UNKNOWN, contains_unknown
+from . import encoders as enc
+from .api import RENDER, trigger_deploy
+from .models import Header, Route, Service as ServiceModel
+
+# Inputs whose change only takes effect with a new deploy (Render applies config at deploy time).
+DEPLOY_FIELDS = frozenset({"image", "image_digest", "registry_credential_id", "runtime", "build_command",
+                           "start_command", "docker_context", "dockerfile_path", "pre_deploy_command", "repo",
+                           "branch", "root_dir", "publish_path"})
+
+
+PATCHABLE = frozenset(enc.PATCH_TOP) | frozenset(f for fs in enc.PATCH_DETAILS.values() for f in fs)
+
+
+class ServiceProvider(DeclarativeProvider):
+    api = RENDER
+    kind = "Render service"
+    fields = {
+        "name": Field(str, required=True),
+        "owner_id": Field(str, required=True, replace=True),
+        "service_type": Field(str, required=True, replace=True, choices=enc.SERVICE_TYPES),
+        "region": Field(str, replace=True, choices=enc.REGIONS),
+        "plan": Field(str, choices=enc.WEB_PLANS),
+        "runtime": Field(str, choices=enc.RUNTIMES),
+        "environment_id": Field(str),
+        "repo": Field(str),
+        "branch": Field(str),
+        "root_dir": Field(str),
+        "auto_deploy": Field(bool),
+        "image": Field(str),
+        "image_digest": Field(str),
+        "registry_credential_id": Field(str),
+        "build_command": Field(str),
+        "start_command": Field(str),
+        "docker_context": Field(str),
+        "dockerfile_path": Field(str),
+        "pre_deploy_command": Field(str),
+        "health_check_path": Field(str),
+        "num_instances": Field(int),
+        "autoscaling": Field(dict),
+        "disk": Field(dict),
+        "schedule": Field(str),
+        "publish_path": Field(str),
+        "headers": Field(list, set_like=True),
+        "routes": Field(list),  # ordered: list order is priority
+        "maintenance_mode": Field(dict),
+        "render_subdomain_policy": Field(str, choices=("enabled", "disabled")),
+        "max_shutdown_delay_seconds": Field(int),
+        "previews_generation": Field(str, choices=enc.PREVIEW_MODES),
+        "ip_allow_list": Field(list, set_like=True),
+        "suspended": Field(bool),
+        "deploy_on_update": Field(bool, default=True, managed=False),
+    }
+    output_names = ("url", "host", "slug", "dashboard_url", "live_image_path", "deploy_id", "is_suspended",
+                    "disk_id")
+
+    # ------------------------------------------------------------------ check
+    def prepare(self, inputs: dict[str, Any]) -> dict[str, Any]:
+        kind = inputs.get("service_type")
+        image = inputs.get("image")
+        if isinstance(image, str) and image and not contains_unknown(image):
+            if "@" in image and not inputs.get("image_digest"):
+                image, inputs["image_digest"] = image.split("@", 1)
+            inputs["image"] = enc.strip_tag(enc.normalize_image(image)) if inputs.get("image_digest") \
+                else enc.normalize_image(image)
+        if kind in enc.TYPES_WITH["region"]:
+            inputs["region"] = inputs.get("region") or "oregon"
+            inputs["plan"] = inputs.get("plan") or "starter"
+            if inputs.get("runtime") is None and inputs.get("image"):
+                inputs["runtime"] = "image"
+        if kind in enc.TYPES_WITH["num_instances"] and inputs.get("num_instances") is None \
+                and not inputs.get("autoscaling"):
+            inputs["num_instances"] = 1
+        scaling = inputs.get("autoscaling")
+        if isinstance(scaling, dict):
+            inputs["autoscaling"] = {"enabled": scaling.get("enabled", True), **scaling}
+        if isinstance(inputs.get("maintenance_mode"), dict):
+            inputs["maintenance_mode"] = {"enabled": False, "uri": "", **inputs["maintenance_mode"]}
+        if isinstance(inputs.get("ip_allow_list"), list):
+            inputs["ip_allow_list"] = [{"description": "", **e} if isinstance(e, dict) else e
+                                       for e in inputs["ip_allow_list"]]
+        return inputs
+
+    def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        failures: list[CheckFailure] = []
+        kind = inputs["service_type"]
+
+        def fail(prop: str, reason: str) -> None:
+            failures.append(CheckFailure(prop, reason))
+
+        if contains_unknown(kind):
+            return failures
+        for name, kinds in enc.TYPES_WITH.items():
+            if inputs.get(name) is not None and kind not in kinds:
+                fail(name, f"'{name}' is not supported for {kind}; it applies to {', '.join(kinds)}")
+        plan = inputs.get("plan")
+        if kind in ("private_service", "background_worker", "cron_job") and isinstance(plan, str) \
+                and plan != UNKNOWN and plan not in enc.PAID_PLANS:
+            fail("plan", f"plan '{plan}' is not available for {kind}; use one of {', '.join(enc.PAID_PLANS)}")
+        has_image, has_repo = bool(inputs.get("image")), bool(inputs.get("repo"))
+        if has_image and has_repo:
+            fail("image", "set either 'image' (image-backed) or 'repo' (built from source), not both")
+        if kind == "static_site" and not has_repo:
+            fail("repo", "a static_site is built from a repository: 'repo' is required")
+        if kind != "static_site":
+            if not has_image and not has_repo:
+                fail("image", f"a {kind} needs 'image' (image-backed) or 'repo' (built from source)")
+            runtime = inputs.get("runtime")
+            if runtime is None and not has_image:
+                fail("runtime", f"'runtime' is required for a {kind} built from a repository")
+            if has_image and runtime not in (None, "image", UNKNOWN):
+                fail("runtime", "an image-backed service has runtime 'image'")
+            if has_repo and runtime == "image":
+                fail("runtime", "runtime 'image' needs 'image', not 'repo'")
+            if runtime in enc.NATIVE_RUNTIMES:
+                for prop in ("build_command", "start_command"):
+                    if not inputs.get(prop):
+                        fail(prop, f"'{prop}' is required for the native runtime '{runtime}'")
+        if inputs.get("image_digest") and not contains_unknown(inputs["image_digest"]) \
+                and not str(inputs["image_digest"]).startswith("sha256:"):
+            fail("image_digest", "'image_digest' must look like 'sha256:<hex>'")
+        if kind == "cron_job" and not inputs.get("schedule"):
+            fail("schedule", "a cron_job needs a cron 'schedule' such as '0 3 * * *'")
+        scaling = inputs.get("autoscaling")
+        if isinstance(scaling, dict) and not contains_unknown(scaling) and scaling.get("enabled", True):
+            if inputs.get("num_instances") is not None:
+                fail("num_instances", "set 'num_instances' or 'autoscaling', not both (Render ignores "
+                                      "the instance count while autoscaling)")
+            lo, hi = scaling.get("min"), scaling.get("max")
+            if not isinstance(lo, (int, float)) or not isinstance(hi, (int, float)) or lo < 1 or hi < lo:
+                fail("autoscaling", "'autoscaling' needs integers 1 <= min <= max")
+            if scaling.get("cpu_percent") is None and scaling.get("memory_percent") is None:
+                fail("autoscaling", "'autoscaling' needs 'cpu_percent' and/or 'memory_percent'")
+            extra = set(scaling) - {"enabled", "min", "max", "cpu_percent", "memory_percent"}
+            if extra:
+                fail("autoscaling", f"unknown autoscaling key(s): {', '.join(sorted(extra))}")
+        n = inputs.get("num_instances")
+        if isinstance(n, int) and n < 1:
+            fail("num_instances", "'num_instances' must be at least 1")
+        delay = inputs.get("max_shutdown_delay_seconds")
+        if isinstance(delay, int) and not 1 <= delay <= 300:
+            fail("max_shutdown_delay_seconds", "'max_shutdown_delay_seconds' must be between 1 and 300")
+        disk = inputs.get("disk")
+        if isinstance(disk, dict) and not contains_unknown(disk):
+            if not disk.get("name") or not disk.get("mount_path"):
+                fail("disk", "'disk' needs 'name' and 'mount_path' (and optionally 'size_gb')")
+        failures.extend(_check_items(inputs, "headers", ("path", "name", "value")))
+        failures.extend(_check_items(inputs, "routes", ("type", "source", "destination")))
+        failures.extend(_check_items(inputs, "ip_allow_list", ("cidr_block",), optional=("description",)))
+        for i, route in enumerate(inputs.get("routes") or []):
+            if isinstance(route, dict) and route.get("type") not in ("redirect", "rewrite", UNKNOWN, None):
+                fail("routes", f"routes[{i}].type must be 'redirect' or 'rewrite'")
+        mm = inputs.get("maintenance_mode")
+        if isinstance(mm, dict) and set(mm) - {"enabled", "uri"}:
+            fail("maintenance_mode", "'maintenance_mode' takes only 'enabled' and 'uri'")
+        return failures
+
+    def describe(self, inputs: Mapping[str, Any]) -> str:
+        return f"'{inputs.get('name')}' (owner {inputs.get('owner_id')}, type {inputs.get('service_type')})"
+
+    # ------------------------------------------------------------------ API hooks
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[ServiceModel]:
+        params = {"name": [inputs["name"]], "ownerId": [inputs["owner_id"]], "type": [inputs["service_type"]]}
+        for item in iter_pages(api, "/services", params=params, item_key="service"):
+            svc = ServiceModel.from_api(item)
+            if svc.name == inputs["name"] and svc.type == inputs["service_type"]:
+                return svc
+        return None
+
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> ServiceModel:
+        return ServiceModel.from_api(api.post("/services", enc.service_create_body(inputs)))
+
+    def after_create(self, api: Transport, id_: str, live: ServiceModel, inputs: Mapping[str, Any]) -> ServiceModel:
+        if inputs.get("suspended"):
+            api.post(f"/services/{id_}/suspend", idempotent=True)
+            live.suspended = True
+        self._attach_static_rules(api, id_, live, inputs, fetch=False)
+        return live
+
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> ServiceModel:
+        live = ServiceModel.from_api(api.get(f"/services/{id_}"))
+        self._attach_static_rules(api, id_, live, props)
+        return live
+
+    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+                      changed: set[str]) -> ServiceModel:
+        live: Optional[ServiceModel] = None
+        suspended_now = bool(olds.get("suspended"))
+        if "suspended" in changed and news.get("suspended") is False:
+            api.post(f"/services/{id_}/resume", idempotent=True)
+            suspended_now = False
+        scaling = news.get("autoscaling")
+        if "autoscaling" in changed and isinstance(scaling, dict):
+            if scaling.get("enabled", True):
+                api.put(f"/services/{id_}/autoscaling", enc.autoscaling_body(scaling))
+            else:
+                api.delete(f"/services/{id_}/autoscaling", missing_ok=True)
+        if "num_instances" in changed and news.get("num_instances") is not None:
+            api.post(f"/services/{id_}/scale", {"numInstances": news["num_instances"]}, idempotent=True)
+        body = enc.service_patch_body(news, changed)
+        if body:
+            live = ServiceModel.from_api(api.patch(f"/services/{id_}", body, idempotent=True))
+        if "disk" in changed and news.get("disk"):
+            self._update_disk(api, id_, news["disk"])
+        if "headers" in changed and news.get("headers") is not None:
+            api.put(f"/services/{id_}/headers", enc.headers_body(news["headers"]))
+        if "routes" in changed and news.get("routes") is not None:
+            api.put(f"/services/{id_}/routes", enc.routes_body(news["routes"]))
+        if "environment_id" in changed and news.get("environment_id"):
+            api.post(f"/environments/{news['environment_id']}/resources", {"resourceIds": [id_]}, idempotent=True)
+        if live is None or changed - PATCHABLE:  # the PATCH response predates the other calls
+            live = ServiceModel.from_api(api.get(f"/services/{id_}"))
+        suspended_now = live.suspended
+        # Deploy only when the change needs one, and never on a suspended service (the peer's bug).
+        if changed & DEPLOY_FIELDS and news.get("deploy_on_update", True) and not suspended_now \
+                and not news.get("suspended"):
+            deploy = trigger_deploy(api, id_)
+            live.deploy_id = deploy.id if deploy else None
+        else:
+            live.deploy_id = olds.get("deploy_id")  # olds carry the previous outputs
+        if "suspended" in changed and news.get("suspended") is True and not live.suspended:
+            api.post(f"/services/{id_}/suspend", idempotent=True)
+            live.suspended = True
+        self._attach_static_rules(api, id_, live, news, fetch=False)
+        return live
+
+    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
+        api.delete(f"/services/{id_}")
+
+    def id_of(self, live: ServiceModel) -> str:
+        return live.id
+
+    def live_inputs(self, live: ServiceModel) -> dict[str, Any]:
+        image, digest = enc.split_image_path(live.image_path)
+        observed: dict[str, Any] = {
+            "name": live.name, "owner_id": live.owner_id, "service_type": live.type, "region": live.region,
+            "plan": live.plan, "runtime": live.runtime, "environment_id": live.environment_id,
+            "repo": live.repo, "branch": live.branch, "root_dir": live.root_dir, "auto_deploy": live.auto_deploy,
+            "image": image, "image_digest": digest, "registry_credential_id": live.registry_credential_id,
+            "pre_deploy_command": live.pre_deploy_command, "health_check_path": live.health_check_path,
+            "num_instances": live.num_instances, "schedule": live.schedule, "publish_path": live.publish_path,
+            "maintenance_mode": live.maintenance_mode, "render_subdomain_policy": live.render_subdomain_policy,
+            "max_shutdown_delay_seconds": live.max_shutdown_delay_seconds,
+            "previews_generation": live.previews_generation, "ip_allow_list": live.ip_allow_list,
+            "suspended": live.suspended,
+            "autoscaling": live.autoscaling.as_input() if live.autoscaling and live.autoscaling.enabled
+            else {"enabled": False},
+        }
+        if live.runtime == "docker":
+            observed.update(start_command=live.docker_command, docker_context=live.docker_context,
+                            dockerfile_path=live.dockerfile_path)
+        elif live.runtime == "image":
+            observed["start_command"] = live.docker_command
+        else:
+            observed.update(build_command=live.build_command, start_command=live.start_command)
+        if live.type == "static_site":
+            observed["build_command"] = live.build_command
+        if live.disk is not None:
+            observed["disk"] = live.disk.as_input()
+        if getattr(live, "headers", None) is not None:
+            observed["headers"] = live.headers
+        if getattr(live, "routes", None) is not None:
+            observed["routes"] = live.routes
+        if live.type == "web_service" and live.maintenance_mode is None:
+            observed["maintenance_mode"] = {"enabled": False, "uri": ""}  # absent means off
+        # None means "not reported" (the real API omits fields), except where absence is the state.
+        return {k: v for k, v in observed.items() if v is not None or k in ("image_digest", "registry_credential_id")}
+
+    def live_outputs(self, live: ServiceModel) -> dict[str, Any]:
+        return {"url": live.url, "host": live.host, "slug": live.slug, "dashboard_url": live.dashboard_url,
+                "live_image_path": live.image_path, "deploy_id": live.deploy_id, "is_suspended": live.suspended,
+                "disk_id": live.disk.id if live.disk else None}
+
+    # ------------------------------------------------------------------ helpers
+    def _attach_static_rules(self, api: Transport, id_: str, live: ServiceModel, props: Mapping[str, Any],
+                             fetch: bool = True) -> None:
+        """Headers/routes live behind their own endpoints: read them only when managed."""
+        live.headers = None  # type: ignore[attr-defined]
+        live.routes = None  # type: ignore[attr-defined]
+        if live.type != "static_site":
+            return
+        if props.get("headers") is not None:
+            live.headers = ([h.as_input() for h in (Header.from_api(x) for x in
+                                                    iter_pages(api, f"/services/{id_}/headers", item_key="header"))
+                             if h] if fetch else props["headers"])
+        if props.get("routes") is not None:
+            if fetch:
+                routes = [r for r in (Route.from_api(x) for x in
+                                      iter_pages(api, f"/services/{id_}/routes", item_key="route")) if r]
+                live.routes = [r.as_input() for r in sorted(routes, key=lambda r: r.priority)]
+            else:
+                live.routes = props["routes"]
+
+    def _update_disk(self, api: Transport, id_: str, disk: Mapping[str, Any]) -> None:
+        current = ServiceModel.from_api(api.get(f"/services/{id_}")).disk
+        if current is None or not current.id:
+            body = {"name": disk["name"], "mountPath": disk["mount_path"], "serviceId": id_,
+                    "sizeGB": int(disk.get("size_gb") or 1)}
+            api.post("/disks", body)
+            return
+        patch = {}
+        if disk.get("name") != current.name:
+            patch["name"] = disk["name"]
+        if disk.get("mount_path") != current.mount_path:
+            patch["mountPath"] = disk["mount_path"]
+        if disk.get("size_gb") is not None and disk["size_gb"] != current.size_gb:
+            if current.size_gb and disk["size_gb"] < current.size_gb:
+                raise ValueError(f"Render disks can only grow: {current.size_gb} GB -> {disk['size_gb']} GB")
+            patch["sizeGB"] = int(disk["size_gb"])
+        if patch:
+            api.patch(f"/disks/{current.id}", patch, idempotent=True)
+
+
+def _check_items(inputs: Mapping[str, Any], prop: str, required: tuple, optional: tuple = ()) -> list[CheckFailure]:
+    value = inputs.get(prop)
+    if value is None or contains_unknown(value) and not isinstance(value, list):
+        return []
+    out = []
+    for i, item in enumerate(value):
+        if contains_unknown(item):
+            continue
+        if not isinstance(item, dict):
+            out.append(CheckFailure(prop, f"{prop}[{i}] must be an object with {', '.join(required)}"))
+            continue
+        missing = [k for k in required if not isinstance(item.get(k), str) or not item.get(k)]
+        extra = set(item) - set(required) - set(optional)
+        if missing:
+            out.append(CheckFailure(prop, f"{prop}[{i}] needs string(s): {', '.join(missing)}"))
+        if extra:
+            out.append(CheckFailure(prop, f"{prop}[{i}] has unknown key(s): {', '.join(sorted(extra))}"))
+    return out
+
+
+class Service(DeclarativeResource, module="render", name="Service"):
+    """A Render service (``pulumi-python:dynamic/render:Service``). See ``ServiceProvider.fields``.
+
+    Outputs: ``url``, ``host`` (the ``*.onrender.com`` CNAME target), ``slug``, ``dashboard_url``,
+    ``live_image_path``, ``deploy_id`` (last deploy this resource triggered), ``is_suspended``, ``disk_id``.
+    """
+
+    url: pulumi.Output[Optional[str]]
+    host: pulumi.Output[Optional[str]]
+    slug: pulumi.Output[str]
+    dashboard_url: pulumi.Output[str]
+    live_image_path: pulumi.Output[Optional[str]]
+    deploy_id: pulumi.Output[Optional[str]]
+    is_suspended: pulumi.Output[bool]
+    disk_id: pulumi.Output[Optional[str]]
+
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str], owner_id: pulumi.Input[str],
+                 service_type: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
+                 **inputs: Any) -> None:
+        unknown = set(inputs) - set(ServiceProvider.all_fields())
+        if unknown:
+            raise TypeError(f"Service {resource_name!r}: unknown argument(s) {', '.join(sorted(unknown))}")
+        super().__init__(ServiceProvider(), resource_name,
+                         {"name": name, "owner_id": owner_id, "service_type": service_type, **inputs}, opts)
