@@ -65,6 +65,32 @@ def overlapping_one_of_as_any_of(spec: dict) -> None:
     _walk(spec, visit)
 
 
+def drop_unmappable_discriminators(spec: dict) -> None:
+    """Supabase: ``region_selection`` is a ``oneOf`` of inline schemas with a ``discriminator`` but no
+    ``mapping``; a validator then looks the tag value up as ``#/components/schemas/<value>``, which does not exist,
+    and rejects every body. The inline branches already tell themselves apart by their ``type`` enum."""
+
+    def visit(node: dict) -> None:
+        discriminator = node.get("discriminator")
+        if discriminator and "mapping" not in discriminator and not all(
+                "$ref" in branch for branch in node.get("oneOf", node.get("anyOf", []))):
+            del node["discriminator"]
+
+    _walk(spec, visit)
+
+
+def nullable_enums_accept_null(spec: dict) -> None:
+    """Both: under OpenAPI 3.0, ``nullable: true`` does not let ``null`` past an ``enum`` that does not list it,
+    yet the real APIs return ``null`` for such fields (Supabase auth config ``sms_provider``,
+    ``security_captcha_provider`` ... in the recorded traffic). The spec's authors meant "may be null"."""
+
+    def visit(node: dict) -> None:
+        if node.get("nullable") is True and isinstance(node.get("enum"), list) and None not in node["enum"]:
+            node["enum"] = [*node["enum"], None]
+
+    _walk(spec, visit)
+
+
 def declare_bearer_security_schemes(spec: dict) -> None:
     """Supabase: the spec's operations require ``bearer`` / ``fga_permissions`` but it declares no
     ``securitySchemes`` at all; both are bearer tokens on the real API (personal access token or OAuth token)."""
@@ -303,5 +329,6 @@ class Spec:
         return violations_from("response", self.openapi.response_validator.iter_errors(request, response))
 
 
-RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of,))
-SUPABASE_SPEC = Spec("supabase/openapi.json", errata=(declare_bearer_security_schemes,))
+RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of, nullable_enums_accept_null))
+SUPABASE_SPEC = Spec("supabase/openapi.json", errata=(declare_bearer_security_schemes, drop_unmappable_discriminators,
+                                                      nullable_enums_accept_null))

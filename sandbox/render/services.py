@@ -245,7 +245,8 @@ def delete_service(call: Call) -> Reply:
         for key in [k for k, v in store[collection].items() if v.get("_serviceId") == sid]:
             del store[collection][key]
     for group in store["env_groups"].values():
-        group["serviceLinks"] = [link for link in group["serviceLinks"] if link["id"] != sid]
+        if sid in group["_serviceIds"]:
+            group["_serviceIds"].remove(sid)
     for environment in store["environments"].values():
         if sid in environment["serviceIds"]:
             environment["serviceIds"].remove(sid)

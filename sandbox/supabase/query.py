@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import re
 import uuid
 
 from ..routing import ApiError, RouteTable
@@ -34,6 +35,14 @@ def _jsonable(value):
     return value
 
 
+def _placeholders(query: str, parameters: list | None) -> tuple[str, dict | None]:
+    """Supabase takes Postgres-style ``$1`` placeholders; psycopg wants ``%(name)s`` (and ``%%`` for ``%``)."""
+    if not parameters:
+        return query, None
+    converted = re.sub(r"\$(\d+)", lambda m: f"%(p{m.group(1)})s", query.replace("%", "%%"))
+    return converted, {f"p{i}": value for i, value in enumerate(parameters, start=1)}
+
+
 def run_sql(instance, query: str, parameters: list | None, read_only: bool) -> list[dict]:
     import psycopg
     from psycopg.rows import dict_row
@@ -43,7 +52,7 @@ def run_sql(instance, query: str, parameters: list | None, read_only: bool) -> l
         if read_only:
             conn.execute("SET TRANSACTION READ ONLY")
         try:
-            cursor = conn.execute(query, parameters or None, prepare=False)
+            cursor = conn.execute(*_placeholders(query, parameters), prepare=False)
         except psycopg.Error as error:
             conn.rollback()
             diag = error.diag

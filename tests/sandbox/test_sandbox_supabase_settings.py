@@ -1,0 +1,137 @@
+"""Supabase project settings: API keys, Postgres and pooler config, network restrictions, SSL, auth config,
+function secrets, backups."""
+
+import hashlib
+import hmac
+
+import psycopg
+import pytest
+
+from sandbox.testing import wait_for
+
+
+@pytest.fixture
+def project(sandbox):
+    api = sandbox.supabase.client()
+    ref = api.post("/v1/projects", json={"name": "settings", "organization_slug": sandbox.supabase.organization_slug,
+                                         "db_pass": "settings-pass"}).json()["ref"]
+    wait_for(lambda: api.get(f"/v1/projects/{ref}").json()["status"] == "ACTIVE_HEALTHY", timeout=30)
+    return api, ref
+
+
+def test_api_keys(project):
+    api, ref = project
+    keys = api.get(f"/v1/projects/{ref}/api-keys", params={"reveal": "true"}).json()
+    by_name = {(k["name"], k["type"]): k for k in keys}
+    assert set(by_name) == {("anon", "legacy"), ("service_role", "legacy"), ("default", "publishable"),
+                            ("default", "secret")}
+    assert by_name[("anon", "legacy")]["api_key"].count(".") == 2  # a JWT
+    secret = by_name[("default", "secret")]
+    assert secret["api_key"].startswith("sb_secret_") and secret["secret_jwt_template"] == {"role": "service_role"}
+    masked = {k["id"]: k for k in api.get(f"/v1/projects/{ref}/api-keys").json()}
+    assert masked[secret["id"]]["api_key"] != secret["api_key"]
+
+    created = api.post(f"/v1/projects/{ref}/api-keys?reveal=true", json={"type": "secret", "name": "ci_deploy",
+                                                                          "description": "CI"})
+    assert created.status_code == 201 and created.json()["api_key"].startswith("sb_secret_")
+    key_id = created.json()["id"]
+    assert api.patch(f"/v1/projects/{ref}/api-keys/{key_id}", json={"description": "CI key"}).json()[
+        "description"] == "CI key"
+    assert api.get(f"/v1/projects/{ref}/api-keys/{key_id}").json()["name"] == "ci_deploy"
+    assert api.delete(f"/v1/projects/{ref}/api-keys/{key_id}").status_code == 200
+    assert api.get(f"/v1/projects/{ref}/api-keys/{key_id}").status_code == 404
+    assert api.post(f"/v1/projects/{ref}/api-keys", json={"type": "secret", "name": "Bad Name!"}).status_code == 400
+
+    assert api.put(f"/v1/projects/{ref}/api-keys/legacy", params={"enabled": "false"}).json() == {"enabled": False}
+    assert {k["type"] for k in api.get(f"/v1/projects/{ref}/api-keys").json()} == {"publishable", "secret"}
+
+
+def test_postgres_config_reports_overrides_and_takes_effect(sandbox, project):
+    api, ref = project
+    assert api.get(f"/v1/projects/{ref}/config/database/postgres").json() == {}
+    put = api.put(f"/v1/projects/{ref}/config/database/postgres",
+                  json={"statement_timeout": "8s", "max_connections": 120})
+    assert put.status_code == 200 and put.json() == {"statement_timeout": "8s", "max_connections": 120}
+    assert api.get(f"/v1/projects/{ref}/config/database/postgres").json() == put.json()
+    shown = api.post(f"/v1/projects/{ref}/database/query", json={"query": "show statement_timeout"}).json()
+    assert shown == [{"statement_timeout": "8s"}]  # reloadable: applied to the real server
+    bad = api.put(f"/v1/projects/{ref}/config/database/postgres", json={"statement_timeout": "soon"})
+    assert bad.status_code == 400 and "pattern" in bad.json()["message"]
+
+
+def test_pooler_config_points_at_the_real_server(project):
+    api, ref = project
+    (pooler,) = api.get(f"/v1/projects/{ref}/config/database/pooler").json()
+    assert pooler["db_host"] == "127.0.0.1" and pooler["database_type"] == "PRIMARY"
+    assert pooler["connection_string"] == f"postgresql://postgres:[YOUR-PASSWORD]@127.0.0.1:{pooler['db_port']}/postgres"
+    url = pooler["connection_string"].replace("[YOUR-PASSWORD]", "settings-pass")
+    with psycopg.connect(url) as conn:
+        assert conn.execute("select 1").fetchone() == (1,)
+    patched = api.patch(f"/v1/projects/{ref}/config/database/pooler", json={"pool_mode": "session",
+                                                                            "default_pool_size": 20})
+    assert patched.json() == {"pool_mode": "session", "default_pool_size": 20}
+    assert api.get(f"/v1/projects/{ref}/config/database/pooler").json()[0]["pool_mode"] == "session"
+
+
+def test_network_restrictions_take_real_effect(project):
+    api, ref = project
+    current = api.get(f"/v1/projects/{ref}/network-restrictions").json()
+    assert current["config"] == {"dbAllowedCidrs": ["0.0.0.0/0"], "dbAllowedCidrsV6": ["::/0"]}
+    port = api.get(f"/v1/projects/{ref}/config/database/pooler").json()[0]["db_port"]
+    applied = api.post(f"/v1/projects/{ref}/network-restrictions/apply",
+                       json={"dbAllowedCidrs": ["10.0.0.0/8"], "dbAllowedCidrsV6": []})
+    assert applied.status_code == 201 and applied.json()["status"] == "applied"
+    with pytest.raises(psycopg.OperationalError):  # 127.0.0.1 is no longer allowed
+        psycopg.connect(host="127.0.0.1", port=port, dbname="postgres", user="postgres", password="settings-pass")
+    restored = api.patch(f"/v1/projects/{ref}/network-restrictions", json={"add": {"dbAllowedCidrs": ["127.0.0.1/32"]}})
+    assert restored.status_code == 200
+    assert {"address": "127.0.0.1/32", "type": "v4"} in restored.json()["config"]["dbAllowedCidrs"]
+    psycopg.connect(host="127.0.0.1", port=port, dbname="postgres", user="postgres", password="settings-pass").close()
+    assert api.post(f"/v1/projects/{ref}/network-restrictions/apply",
+                    json={"dbAllowedCidrs": ["not-a-cidr"]}).status_code == 400
+
+
+def test_ssl_enforcement(project):
+    api, ref = project
+    assert api.get(f"/v1/projects/{ref}/ssl-enforcement").json() == {"currentConfig": {"database": False},
+                                                                     "appliedSuccessfully": True}
+    put = api.put(f"/v1/projects/{ref}/ssl-enforcement", json={"requestedConfig": {"database": True}})
+    assert put.json()["currentConfig"] == {"database": True}
+    assert api.get(f"/v1/projects/{ref}/ssl-enforcement").json()["currentConfig"]["database"] is True
+    assert api.put(f"/v1/projects/{ref}/ssl-enforcement", json={"requestedConfig": {}}).status_code == 400
+
+
+def test_auth_config_partial_update_and_hashed_secrets(project):
+    api, ref = project
+    config = api.get(f"/v1/projects/{ref}/config/auth").json()
+    assert config["site_url"] == "http://localhost:3000" and config["smtp_pass"] is None
+    patched = api.patch(f"/v1/projects/{ref}/config/auth",
+                        json={"site_url": "https://app.example.com", "uri_allow_list": "https://a.example.com",
+                              "smtp_pass": "hunter2", "jwt_exp": 7200})
+    assert patched.status_code == 200
+    body = patched.json()
+    assert body["site_url"] == "https://app.example.com" and body["jwt_exp"] == 7200
+    assert body["smtp_pass"] == hmac.new(ref.encode(), b"hunter2", hashlib.sha256).hexdigest()
+    assert body["disable_signup"] == config["disable_signup"]  # untouched keys keep their values
+    assert api.patch(f"/v1/projects/{ref}/config/auth", json={"jwt_exp": -1}).status_code == 400
+
+
+def test_function_secrets_are_listed_as_digests(project):
+    api, ref = project
+    assert api.post(f"/v1/projects/{ref}/secrets", json=[{"name": "STRIPE_KEY", "value": "sk_test"},
+                                                          {"name": "OTHER", "value": "x"}]).status_code == 201
+    listed = {s["name"]: s["value"] for s in api.get(f"/v1/projects/{ref}/secrets").json()}
+    assert listed == {"OTHER": hashlib.sha256(b"x").hexdigest(), "STRIPE_KEY": hashlib.sha256(b"sk_test").hexdigest()}
+    assert api.delete(f"/v1/projects/{ref}/secrets", json=["OTHER"]).status_code == 200
+    assert [s["name"] for s in api.get(f"/v1/projects/{ref}/secrets").json()] == ["STRIPE_KEY"]
+    reserved = api.post(f"/v1/projects/{ref}/secrets", json=[{"name": "SUPABASE_URL", "value": "x"}])
+    assert reserved.status_code == 400 and "pattern" in reserved.json()["message"]
+
+
+def test_backups_list(sandbox, project):
+    api, ref = project
+    backups = api.get(f"/v1/projects/{ref}/database/backups").json()
+    assert backups["backups"] == [] and backups["walg_enabled"] is True and backups["pitr_enabled"] is False
+    sandbox.supabase.edit("backups", ref, {"backups": [{"id": 1, "is_physical_backup": True, "status": "COMPLETED",
+                                                         "inserted_at": "2026-01-01T00:00:00Z"}]})
+    assert api.get(f"/v1/projects/{ref}/database/backups").json()["backups"][0]["status"] == "COMPLETED"
