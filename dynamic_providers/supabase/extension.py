@@ -24,7 +24,11 @@ class ExtensionProvider(SupabaseProvider):
     fields = {
         "project_ref": Field(kind=str, required=True, replace=True, doc="Ref of the Supabase project."),
         "name": Field(kind=str, required=True, replace=True, doc="Extension name."),
-        "schema": Field(kind=str, default="extensions", doc="Schema that holds the extension's objects."),
+        # Create-only: ALTER EXTENSION ... SET SCHEMA needs ownership of every member object, which
+        # the (non-superuser) postgres role does not have for trusted extensions; a replacement
+        # (drop, then create in the new schema) works, and fails safely if objects depend on it.
+        "schema": Field(kind=str, default="extensions", replace=True,
+                        doc="Schema that holds the extension's objects (a change replaces the extension)."),
         "version": Field(kind=str, doc="Extension version; unset = the default version, never upgraded."),
         **WAIT_FIELDS,
     }
@@ -62,10 +66,12 @@ class ExtensionProvider(SupabaseProvider):
         before = self._installed(client, ref, name)
         statements = sql.create_extension_sql(name, inputs["schema"], inputs.get("version"))
         if before is not None:
-            statements = sql.alter_extension_sql(
-                name,
-                schema=inputs["schema"] if before.get("schema") != inputs["schema"] else None,
-                version=inputs.get("version") if inputs.get("version") and before.get("version") != inputs["version"] else None)
+            if before.get("schema") != inputs["schema"]:
+                raise ValueError(
+                    f"Extension {name!r} is already installed in schema {before.get('schema')!r}, not "
+                    f"{inputs['schema']!r}: set schema={before.get('schema')!r} on this resource.")
+            wanted = inputs.get("version")
+            statements = sql.alter_extension_sql(name, version=wanted if wanted and before.get("version") != wanted else None)
         if statements:
             client.run_query(ref, sql.script(statements), idempotent=True)  # IF NOT EXISTS: repeatable
         return {"ref": ref, "name": name, "row": self._installed(client, ref, name),
@@ -82,9 +88,7 @@ class ExtensionProvider(SupabaseProvider):
         client = self.client(api)
         ref, name = ref_of(id_), news["name"]
         wait_for_project_ready(client, ref, services=("db",), **wait_settings(news))
-        statements = sql.alter_extension_sql(
-            name, schema=news["schema"] if "schema" in changed else None,
-            version=news.get("version") if "version" in changed else None)
+        statements = sql.alter_extension_sql(name, version=news.get("version") if "version" in changed else None)
         if statements:
             client.run_query(ref, sql.script(statements), idempotent=True)
         row = self._installed(client, ref, name)

@@ -255,21 +255,26 @@ def revoke_sql(grants: Iterable[Grant], role: str) -> list[str]:
 
 # --- roles --------------------------------------------------------------------------------------
 
-def _role_options(login: bool, password: Optional[str], connection_limit: int) -> str:
-    # Least privilege spelled out, so the statement documents itself and defaults cannot drift.
-    parts = ["LOGIN" if login else "NOLOGIN", "NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE",
-             "NOREPLICATION", "NOBYPASSRLS", "INHERIT", f"CONNECTION LIMIT {int(connection_limit)}"]
+# Least privilege spelled out on CREATE, so the statement documents itself and defaults cannot drift.
+# ALTER must not repeat them: Postgres requires superuser to even restate (NO)SUPERUSER, REPLICATION
+# or BYPASSRLS in ALTER ROLE, and Supabase's ``postgres`` role is not a superuser.
+_LEAST_PRIVILEGE = ("NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "NOREPLICATION", "NOBYPASSRLS", "INHERIT")
+
+
+def _role_options(login: bool, password: Optional[str], connection_limit: int) -> list[str]:
+    parts = ["LOGIN" if login else "NOLOGIN", f"CONNECTION LIMIT {int(connection_limit)}"]
     if password is not None:
         parts.append(f"PASSWORD {quote_literal(scram_sha256_verifier(password))}")
-    return " ".join(parts)
+    return parts
 
 
 def create_role_sql(name: str, *, login: bool, password: Optional[str], connection_limit: int) -> str:
-    return f"CREATE ROLE {quote_ident(name)} WITH {_role_options(login, password, connection_limit)}"
+    options = " ".join([*_LEAST_PRIVILEGE, *_role_options(login, password, connection_limit)])
+    return f"CREATE ROLE {quote_ident(name)} WITH {options}"
 
 
 def alter_role_sql(name: str, *, login: bool, password: Optional[str], connection_limit: int) -> str:
-    return f"ALTER ROLE {quote_ident(name)} WITH {_role_options(login, password, connection_limit)}"
+    return f"ALTER ROLE {quote_ident(name)} WITH {' '.join(_role_options(login, password, connection_limit))}"
 
 
 def drop_role_sql(name: str) -> str:
@@ -346,11 +351,8 @@ def create_extension_sql(name: str, schema: str, version: Optional[str]) -> list
     return [f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}", stmt]
 
 
-def alter_extension_sql(name: str, *, schema: Optional[str] = None, version: Optional[str] = None) -> list[str]:
+def alter_extension_sql(name: str, *, version: Optional[str] = None) -> list[str]:
     out = []
-    if schema:
-        out.append(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
-        out.append(f"ALTER EXTENSION {quote_ident(name)} SET SCHEMA {quote_ident(schema)}")
     if version:
         out.append(f"ALTER EXTENSION {quote_ident(name)} UPDATE TO {quote_literal(version)}")
     return out
