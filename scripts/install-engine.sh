@@ -20,9 +20,10 @@ root="$(cd "$here/.." && pwd)"
 source "$here/engine-versions.env"
 
 log() { echo "install-engine: $*" >&2; }
-fail() { log "FAILED: $*"; exit 1; }
-# Any unexpected failure names the command that failed.
-trap 'rc=$?; log "FAILED (exit $rc): $BASH_COMMAND"; exit $rc' ERR
+# Exit code 3 marks a failure already explained by fail(), also from inside $(...).
+fail() { log "FAILED: $*"; exit 3; }
+# Any other failure names the command that failed.
+trap 'rc=$?; [ "$rc" -eq 3 ] || log "FAILED (exit $rc): $BASH_COMMAND"; exit "$rc"' ERR
 
 cache_root="${PROCUREMENT_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/procurement-infra/engine}"
 mkdir -p "$cache_root"
