@@ -67,6 +67,7 @@ class DeclarativeProvider(ResourceProvider):
     supports_adopt: ClassVar[bool] = True  # False when there is no natural key
     delete_before_replace: ClassVar[bool] = True
     create_attempts: ClassVar[int] = 3  # tries of an ambiguous create (each after a lookup)
+    adopt_alternative: ClassVar[str] = "choose another name"  # ends the "already exists" message
 
     def __init__(self, http: Optional[HttpOptions] = None) -> None:
         super().__init__()
@@ -236,7 +237,7 @@ class DeclarativeProvider(ResourceProvider):
                 raise AdoptionRequiredError(
                     f"A {self.kind} {self.describe(inputs)} already exists ({self.id_of(existing)}). "
                     f"Refusing to take it over silently: set adopt=True on this resource to manage "
-                    f"the existing object, or choose another name.")
+                    f"the existing object, or {self.adopt_alternative}.")
             id_, live = self._converge(api, existing, inputs)
             return CreateResult(id_, self.outputs_for(live, inputs))
 

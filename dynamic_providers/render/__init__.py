@@ -1,0 +1,20 @@
+"""Render resources as Python dynamic providers (type tokens ``pulumi-python:dynamic/render:<Name>``).
+
+Import-safe: importing performs no I/O. Credentials: ``procurement:renderApiKey`` (stack config,
+secret) or ``RENDER_API_KEY``; base URL ``procurement:renderApiUrl`` or ``RENDER_API_URL``.
+Resource classes and their inputs/outputs: ``README.md`` in this package.
+"""
+from .deploys import Deploy, DeployProvider
+from .domains import CustomDomain, CustomDomainProvider
+from .env_groups import EnvGroup, EnvGroupLink, EnvGroupLinkProvider, EnvGroupProvider
+from .projects import Project, ProjectProvider
+from .registry import RegistryCredential, RegistryCredentialProvider
+from .service_env import EnvVars, EnvVarsProvider, SecretFiles, SecretFilesProvider
+from .services import Service, ServiceProvider
+
+__all__ = [
+    "CustomDomain", "CustomDomainProvider", "Deploy", "DeployProvider", "EnvGroup", "EnvGroupLink",
+    "EnvGroupLinkProvider", "EnvGroupProvider", "EnvVars", "EnvVarsProvider", "Project", "ProjectProvider",
+    "RegistryCredential", "RegistryCredentialProvider", "SecretFiles", "SecretFilesProvider", "Service",
+    "ServiceProvider",
+]

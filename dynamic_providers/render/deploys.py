@@ -1,0 +1,150 @@
+"""Deploys: roll a service to a given image digest or commit (or back to an earlier deploy) and
+wait until it is live or failed.
+
+A ``Deploy`` is an event, not a thing: every input is create-only, so changing what to deploy
+creates a new Deploy (side by side: no natural key) and deleting one changes nothing on Render.
+``previous_deploy_id`` is the deploy that was live before this one: pass it as ``rollback_to`` of a
+new Deploy to roll back (``POST /services/{id}/rollback``).
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Mapping, Optional
+
+import pulumi
+from pulumi.dynamic import CheckFailure
+
+from ..core import DeclarativeProvider, DeclarativeResource, Field, HttpOptions, Transport
+from . import encoders as enc
+from .api import RENDER, latest_deploy, list_deploys, trigger_deploy, wait_for_deploy
+from .models import Deploy as DeployModel, Service as ServiceModel
+
+
+_call = threading.local()
+
+
+class ServiceSuspendedError(Exception):
+    """A deploy was requested for a suspended service."""
+
+
+class DeployProvider(DeclarativeProvider):
+    api = RENDER
+    kind = "Render deploy"
+    supports_adopt = False
+    delete_before_replace = False
+    fields = {
+        "service_id": Field(str, required=True, replace=True),
+        "image_digest": Field(str, replace=True),  # deploy the service's image repository at this digest
+        "commit_id": Field(str, replace=True),  # repo-backed services: deploy this commit
+        "rollback_to": Field(str, replace=True),  # roll back to this earlier deploy id
+        "triggers": Field(dict, replace=True),  # any values; a change forces a new deploy
+        "clear_cache": Field(bool, default=False, managed=False),
+        "wait": Field(bool, default=True, managed=False),
+        "timeout_seconds": Field(int, default=1800, managed=False),
+    }
+    output_names = ("status", "previous_deploy_id", "image_ref", "commit", "finished_at", "trigger")
+
+    def __init__(self, http: Optional[HttpOptions] = None, first_poll: float = 2.0, max_poll: float = 15.0) -> None:
+        super().__init__(http)
+        self.first_poll = first_poll
+        self.max_poll = max_poll
+
+    def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        chosen = [k for k in ("image_digest", "commit_id", "rollback_to") if inputs.get(k)]
+        if len(chosen) > 1:
+            return [CheckFailure(chosen[1], f"set only one of image_digest, commit_id, rollback_to (got "
+                                            f"{', '.join(chosen)})")]
+        digest = inputs.get("image_digest")
+        if isinstance(digest, str) and digest and not digest.startswith("sha256:") and "-" not in digest[:8]:
+            return [CheckFailure("image_digest", "'image_digest' must look like 'sha256:<hex>'")]
+        return []
+
+    def describe(self, inputs: Mapping[str, Any]) -> str:
+        return f"of service {inputs.get('service_id')}"
+
+    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
+        newest = latest_deploy(api, inputs["service_id"])
+        # Only a deploy newer than the one that was newest before our POST can be ours.
+        if newest is None or newest.id == getattr(_call, "baseline", None):
+            return None
+        return {"service_id": inputs["service_id"], "deploy": newest, "previous": getattr(_call, "previous", None)}
+
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
+        sid = inputs["service_id"]
+        service = ServiceModel.from_api(api.get(f"/services/{sid}"))
+        if service.suspended:
+            raise ServiceSuspendedError(f"Render service {sid} is suspended: resume it before deploying")
+        history = list_deploys(api, sid, limit=20)
+        # Per-call scratch in a thread-local: one provider object serves concurrent gRPC calls.
+        _call.baseline = history[0].id if history else None
+        _call.previous = next((d.id for d in history if d.status == "live"), None)
+        if inputs.get("rollback_to"):
+            deploy = DeployModel.from_api(api.post(f"/services/{sid}/rollback", {"deployId": inputs["rollback_to"]}))
+        else:
+            body: dict[str, Any] = {}
+            if inputs.get("clear_cache"):
+                body["clearCache"] = "clear"
+            if inputs.get("commit_id"):
+                body["commitId"] = inputs["commit_id"]
+            if inputs.get("image_digest"):
+                repo, _ = enc.split_image_path(service.image_path)
+                if not repo:
+                    raise ValueError(f"Render service {sid} is not image-backed: deploy a commit_id instead")
+                body["imageUrl"] = enc.image_path(repo, inputs["image_digest"])
+            deploy = trigger_deploy(api, sid, body)
+        if deploy is None or not deploy.id:
+            raise RuntimeError(f"Render accepted a deploy of service {sid} but no deploy could be found")
+        return {"service_id": sid, "deploy": deploy, "previous": _call.previous}
+
+    def after_create(self, api: Transport, id_: str, live: dict, inputs: Mapping[str, Any]) -> dict:
+        if inputs.get("wait", True):
+            live["deploy"] = wait_for_deploy(api, live["service_id"], live["deploy"],
+                                             timeout=float(inputs.get("timeout_seconds") or 1800),
+                                             first_poll=self.first_poll, max_poll=self.max_poll)
+        return live
+
+    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
+        """A deploy cannot be undone; forgetting it is all delete means (rollback is explicit)."""
+
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:
+        deploy = DeployModel.from_api(api.get(f"/services/{props['service_id']}/deploys/{id_}"))
+        return {"service_id": props["service_id"], "deploy": deploy, "previous": props.get("previous_deploy_id")}
+
+    def update_remote(self, api, id_, olds, news, changed):  # every managed input is create-only
+        raise AssertionError(f"deploys have no updatable fields (changed: {sorted(changed)})")
+
+    def id_of(self, live: dict) -> str:
+        return live["deploy"].id
+
+    def live_outputs(self, live: dict) -> dict[str, Any]:
+        deploy: DeployModel = live["deploy"]
+        return {"status": deploy.status, "previous_deploy_id": live.get("previous"), "image_ref": deploy.image_ref,
+                "commit": deploy.commit_id, "finished_at": deploy.finished_at, "trigger": deploy.trigger}
+
+
+class Deploy(DeclarativeResource, module="render", name="Deploy"):
+    """A deploy of a Render service (``pulumi-python:dynamic/render:Deploy``).
+
+    Inputs: ``service_id``; one of ``image_digest`` (image-backed), ``commit_id`` (repo-backed) or
+    ``rollback_to`` (an earlier deploy id); ``triggers`` (any map: a change forces a new deploy),
+    ``clear_cache``, ``wait`` (default True: fail unless it goes live), ``timeout_seconds``.
+    Outputs: ``status``, ``previous_deploy_id`` (roll back to it), ``image_ref``, ``commit``,
+    ``finished_at``, ``trigger``. Deleting a Deploy changes nothing on Render.
+    """
+
+    status: pulumi.Output[str]
+    previous_deploy_id: pulumi.Output[Optional[str]]
+    image_ref: pulumi.Output[Optional[str]]
+    commit: pulumi.Output[Optional[str]]
+    finished_at: pulumi.Output[Optional[str]]
+    trigger: pulumi.Output[Optional[str]]
+
+    def __init__(self, resource_name: str, *, service_id: pulumi.Input[str],
+                 image_digest: Optional[pulumi.Input[str]] = None, commit_id: Optional[pulumi.Input[str]] = None,
+                 rollback_to: Optional[pulumi.Input[str]] = None, triggers: Optional[pulumi.Input[dict]] = None,
+                 clear_cache: bool = False, wait: bool = True, timeout_seconds: int = 1800,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(DeployProvider(), resource_name,
+                         {"service_id": service_id, "image_digest": image_digest, "commit_id": commit_id,
+                          "rollback_to": rollback_to, "triggers": triggers, "clear_cache": clear_cache,
+                          "wait": wait, "timeout_seconds": timeout_seconds}, opts)

@@ -1,0 +1,179 @@
+"""Environment groups (shared variables/files) and the set of services linked to a group.
+
+Render has no bulk update for a group's variables, so changes go key by key (PUT/DELETE). The
+links are their own resource (``EnvGroupLink``) owning the group's full service set, so a group can
+exist before the services that use it (the peer provider's first-deploy race, issue #31).
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional
+from urllib.parse import quote
+
+import pulumi
+
+from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport, iter_pages
+from . import encoders as enc
+from .api import RENDER
+from .models import EnvGroup as EnvGroupModel
+
+
+class EnvGroupProvider(DeclarativeProvider):
+    api = RENDER
+    kind = "Render env group"
+    fields = {
+        "name": Field(str, required=True),
+        "owner_id": Field(str, required=True, replace=True),
+        "environment_id": Field(str),
+        "variables": Field(dict, default={}, secret=True),
+        "files": Field(dict, default={}, secret=True),
+    }
+    output_names = ("keys", "file_names", "linked_service_ids")
+
+    def describe(self, inputs: Mapping[str, Any]) -> str:
+        return f"'{inputs.get('name')}' (owner {inputs.get('owner_id')})"
+
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[EnvGroupModel]:
+        params = {"name": [inputs["name"]], "ownerId": [inputs["owner_id"]]}
+        for item in iter_pages(api, "/env-groups", params=params, item_key="envGroup"):
+            meta = EnvGroupModel.from_api(item)
+            if meta.name == inputs["name"]:
+                return EnvGroupModel.from_api(api.get(f"/env-groups/{meta.id}"))
+        return None
+
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> EnvGroupModel:
+        body: dict[str, Any] = {"name": inputs["name"], "ownerId": inputs["owner_id"],
+                                "envVars": enc.env_var_list(inputs.get("variables") or {})}
+        if inputs.get("files"):
+            body["secretFiles"] = enc.secret_file_list(inputs["files"])
+        if inputs.get("environment_id"):
+            body["environmentId"] = inputs["environment_id"]
+        return EnvGroupModel.from_api(api.post("/env-groups", body))
+
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> EnvGroupModel:
+        return EnvGroupModel.from_api(api.get(f"/env-groups/{id_}"))
+
+    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+                      changed: set[str]) -> EnvGroupModel:
+        live: Optional[EnvGroupModel] = None
+        if "name" in changed:
+            live = EnvGroupModel.from_api(api.patch(f"/env-groups/{id_}", {"name": news["name"]}, idempotent=True))
+        for field, segment, body_key in (("variables", "env-vars", "value"), ("files", "secret-files", "content")):
+            if field not in changed:
+                continue
+            old, new = dict(olds.get(field) or {}), dict(news.get(field) or {})
+            for key in sorted(k for k, v in new.items() if old.get(k) != v):
+                live = EnvGroupModel.from_api(
+                    api.put(f"/env-groups/{id_}/{segment}/{quote(key, safe='')}", {body_key: new[key]}))
+            for key in sorted(k for k in old if k not in new):
+                api.delete(f"/env-groups/{id_}/{segment}/{quote(key, safe='')}", missing_ok=True)
+                live = None  # a DELETE returns nothing: re-read at the end
+        if "environment_id" in changed and news.get("environment_id"):
+            api.post(f"/environments/{news['environment_id']}/resources", {"resourceIds": [id_]}, idempotent=True)
+            live = None
+        return live if live is not None and live.id else self.read_remote(api, id_, news)
+
+    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
+        api.delete(f"/env-groups/{id_}")
+
+    def id_of(self, live: EnvGroupModel) -> str:
+        return live.id
+
+    def live_inputs(self, live: EnvGroupModel) -> dict[str, Any]:
+        observed = {"name": live.name, "owner_id": live.owner_id, "environment_id": live.environment_id,
+                    "variables": live.env_vars, "files": live.secret_files}
+        return {k: v for k, v in observed.items() if v is not None}
+
+    def live_outputs(self, live: EnvGroupModel) -> dict[str, Any]:
+        return {"keys": sorted(live.env_vars), "file_names": sorted(live.secret_files),
+                "linked_service_ids": list(live.service_ids)}
+
+
+class EnvGroupLinkProvider(DeclarativeProvider):
+    """Owns the complete set of services linked to one env group."""
+
+    api = RENDER
+    kind = "Render env group link set"
+    fields = {
+        "env_group_id": Field(str, required=True, replace=True),
+        "service_ids": Field(list, required=True, set_like=True),
+    }
+    output_names = ()
+
+    def describe(self, inputs: Mapping[str, Any]) -> str:
+        return f"of env group {inputs.get('env_group_id')}"
+
+    def _group(self, api: Transport, group_id: str) -> EnvGroupModel:
+        return EnvGroupModel.from_api(api.get(f"/env-groups/{group_id}"))
+
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[EnvGroupModel]:
+        group = self._group(api, inputs["env_group_id"])
+        extra = set(group.service_ids) - set(inputs["service_ids"])
+        return group if extra else None  # links we would remove belong to someone else: ask first
+
+    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[EnvGroupModel]:
+        return self._group(api, inputs["env_group_id"])
+
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> EnvGroupModel:
+        group = self._group(api, inputs["env_group_id"])
+        for sid in sorted(set(inputs["service_ids"]) - set(group.service_ids)):
+            group = EnvGroupModel.from_api(api.post(f"/env-groups/{group.id}/services/{sid}", idempotent=True))
+        return group
+
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> EnvGroupModel:
+        return self._group(api, props.get("env_group_id") or id_.split("/", 1)[0])
+
+    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+                      changed: set[str]) -> EnvGroupModel:
+        group_id = news["env_group_id"]
+        group = self._group(api, group_id)
+        for sid in sorted(set(news["service_ids"]) - set(group.service_ids)):
+            api.post(f"/env-groups/{group_id}/services/{sid}", idempotent=True)
+        for sid in sorted(set(group.service_ids) - set(news["service_ids"])):
+            api.delete(f"/env-groups/{group_id}/services/{sid}", missing_ok=True)
+        return self._group(api, group_id)
+
+    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
+        group_id = props.get("env_group_id") or id_.split("/", 1)[0]
+        for sid in sorted(props.get("service_ids") or []):
+            api.delete(f"/env-groups/{group_id}/services/{sid}", missing_ok=True)
+
+    def id_of(self, live: EnvGroupModel) -> str:
+        return f"{live.id}/links"
+
+    def live_inputs(self, live: EnvGroupModel) -> dict[str, Any]:
+        return {"env_group_id": live.id, "service_ids": list(live.service_ids)}
+
+
+class EnvGroup(DeclarativeResource, module="render", name="EnvGroup"):
+    """A Render env group (``pulumi-python:dynamic/render:EnvGroup``).
+
+    Inputs: ``name``, ``owner_id``, ``environment_id``, ``variables`` and ``files`` (secret maps),
+    ``adopt``. Outputs: ``keys``, ``file_names``, ``linked_service_ids``.
+    """
+
+    keys: pulumi.Output[list]
+    file_names: pulumi.Output[list]
+    linked_service_ids: pulumi.Output[list]
+
+    def __init__(self, resource_name: str, *, name: pulumi.Input[str], owner_id: pulumi.Input[str],
+                 variables: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+                 files: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,
+                 environment_id: Optional[pulumi.Input[str]] = None, adopt: bool = False,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(EnvGroupProvider(), resource_name,
+                         {"name": name, "owner_id": owner_id, "variables": variables, "files": files,
+                          "environment_id": environment_id, "adopt": adopt}, opts)
+
+
+class EnvGroupLink(DeclarativeResource, module="render", name="EnvGroupLink"):
+    """The full set of services linked to an env group (``pulumi-python:dynamic/render:EnvGroupLink``).
+
+    Inputs: ``env_group_id``, ``service_ids``, ``adopt`` (take over links made elsewhere). Linked
+    variables reach a service at its next deploy.
+    """
+
+    def __init__(self, resource_name: str, *, env_group_id: pulumi.Input[str],
+                 service_ids: pulumi.Input[list], adopt: bool = False,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(EnvGroupLinkProvider(), resource_name,
+                         {"env_group_id": env_group_id, "service_ids": service_ids, "adopt": adopt}, opts)

@@ -1,0 +1,208 @@
+"""A service's environment variables and secret files, each owned as a full set by one resource.
+
+Owning the full set means keys added out of band are drift: ``refresh`` shows them and ``up``
+removes them. Values are secret (inputs wrapped in ``Output.secret``, outputs in
+``additional_secret_outputs``); only the key names are plain outputs.
+
+Writes: create = one replace-all PUT; update = one PUT/DELETE per changed key (replace-all when
+more than ``BULK_THRESHOLD`` keys change), then one deploy when ``deploy_on_change`` and the
+service is not suspended (Render applies variables at the next deploy). Changing one variable
+therefore costs two writes.
+"""
+from __future__ import annotations
+
+from typing import Any, ClassVar, Mapping, Optional
+from urllib.parse import quote
+
+import pulumi
+from pulumi.dynamic import CheckFailure
+
+from ..core import DeclarativeProvider, DeclarativeResource, Field, Transport, iter_pages
+from ..core.fields import contains_unknown
+from . import encoders as enc
+from .api import RENDER, trigger_deploy
+from .models import KeyValue, Service as ServiceModel
+
+BULK_THRESHOLD = 3
+
+
+class _ServiceKeyedSetProvider(DeclarativeProvider):
+    api = RENDER
+    collection: ClassVar[str]  # "env-vars"
+    item_key: ClassVar[str]  # wrapper key in list pages
+    value_input: ClassVar[str]  # input holding {key: value}
+    value_field: ClassVar[str]  # body field of a single PUT ("value" / "content")
+    output_names = ("keys", "deploy_id")
+    adopt_alternative = "remove the existing entries first"
+
+    @classmethod
+    def decode(cls, item: Any) -> Optional[KeyValue]:
+        raise NotImplementedError
+
+    @classmethod
+    def encode_all(cls, values: Mapping[str, str]) -> list:
+        raise NotImplementedError
+
+    def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
+        values = inputs.get(self.value_input)
+        failures = []
+        if isinstance(values, dict):
+            for key, value in values.items():
+                if contains_unknown(value):
+                    continue
+                if not isinstance(value, str):
+                    failures.append(CheckFailure(self.value_input, f"the value of '{key}' must be a string"))
+                if not key or "/" in key:
+                    failures.append(CheckFailure(self.value_input, f"invalid name {key!r}"))
+        return failures
+
+    def describe(self, inputs: Mapping[str, Any]) -> str:
+        return f"for service {inputs.get('service_id')}"
+
+    def _current(self, api: Transport, service_id: str) -> dict[str, Optional[str]]:
+        out: dict[str, Optional[str]] = {}
+        for item in iter_pages(api, f"/services/{service_id}/{self.collection}", item_key=self.item_key):
+            kv = self.decode(item)
+            if kv is not None:
+                out[kv.key] = kv.value
+        return out
+
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
+        current = self._current(api, inputs["service_id"])
+        if not current or current == dict(inputs[self.value_input]):
+            return None  # nothing to take over (empty, or exactly what we declare)
+        return {"service_id": inputs["service_id"], "values": current}
+
+    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
+        current = self._current(api, inputs["service_id"])
+        return {"service_id": inputs["service_id"], "values": current} if current else None
+
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
+        sid = inputs["service_id"]
+        api.put(f"/services/{sid}/{self.collection}", self.encode_all(inputs[self.value_input]))
+        return {"service_id": sid, "values": dict(inputs[self.value_input])}
+
+    def after_create(self, api: Transport, id_: str, live: dict, inputs: Mapping[str, Any]) -> dict:
+        live["deploy_id"] = self._deploy(api, inputs)
+        return live
+
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:
+        sid = props.get("service_id") or id_.split("/", 1)[0]
+        return {"service_id": sid, "values": self._current(api, sid), "deploy_id": props.get("deploy_id")}
+
+    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+                      changed: set[str]) -> dict:
+        sid = news["service_id"]
+        old, new = dict(olds.get(self.value_input) or {}), dict(news[self.value_input])
+        upserts = {k: v for k, v in new.items() if old.get(k) != v}
+        removals = [k for k in old if k not in new]
+        if len(upserts) + len(removals) > BULK_THRESHOLD:
+            api.put(f"/services/{sid}/{self.collection}", self.encode_all(new))
+        else:
+            for key in sorted(upserts):
+                api.put(f"/services/{sid}/{self.collection}/{quote(key, safe='')}", {self.value_field: upserts[key]})
+            for key in sorted(removals):
+                api.delete(f"/services/{sid}/{self.collection}/{quote(key, safe='')}", missing_ok=True)
+        deploy_id = self._deploy(api, news) if (upserts or removals) else None
+        return {"service_id": sid, "values": new, "deploy_id": deploy_id or olds.get("deploy_id")}
+
+    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
+        sid = props.get("service_id") or id_.split("/", 1)[0]
+        api.put(f"/services/{sid}/{self.collection}", [])
+
+    def id_of(self, live: dict) -> str:
+        return f"{live['service_id']}/{self.collection}"
+
+    def live_inputs(self, live: dict) -> dict[str, Any]:
+        return {"service_id": live["service_id"], self.value_input: live["values"]}
+
+    def live_outputs(self, live: dict) -> dict[str, Any]:
+        return {"keys": sorted(live["values"]), "deploy_id": live.get("deploy_id")}
+
+    def _deploy(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[str]:
+        """Deploy so the change takes effect, unless disabled or the service is suspended."""
+        if not inputs.get("deploy_on_change", True):
+            return None
+        service = ServiceModel.from_api(api.get(f"/services/{inputs['service_id']}"))
+        if service.suspended:
+            return None
+        deploy = trigger_deploy(api, inputs["service_id"])
+        return deploy.id if deploy else None
+
+
+class EnvVarsProvider(_ServiceKeyedSetProvider):
+    kind = "Render service env-var set"
+    collection = "env-vars"
+    item_key = "envVar"
+    value_input = "variables"
+    value_field = "value"
+    fields = {
+        "service_id": Field(str, required=True, replace=True),
+        "variables": Field(dict, required=True, secret=True),
+        "deploy_on_change": Field(bool, default=True, managed=False),
+    }
+
+    @classmethod
+    def decode(cls, item: Any) -> Optional[KeyValue]:
+        return KeyValue.env_var(item)
+
+    @classmethod
+    def encode_all(cls, values: Mapping[str, str]) -> list:
+        return enc.env_var_list(values)
+
+
+class SecretFilesProvider(_ServiceKeyedSetProvider):
+    kind = "Render service secret-file set"
+    collection = "secret-files"
+    item_key = "secretFile"
+    value_input = "files"
+    value_field = "content"
+    fields = {
+        "service_id": Field(str, required=True, replace=True),
+        "files": Field(dict, required=True, secret=True),
+        "deploy_on_change": Field(bool, default=True, managed=False),
+    }
+
+    @classmethod
+    def decode(cls, item: Any) -> Optional[KeyValue]:
+        return KeyValue.secret_file(item)
+
+    @classmethod
+    def encode_all(cls, values: Mapping[str, str]) -> list:
+        return enc.secret_file_list(values)
+
+
+class EnvVars(DeclarativeResource, module="render", name="EnvVars"):
+    """All environment variables of one service (``pulumi-python:dynamic/render:EnvVars``).
+
+    Inputs: ``service_id``, ``variables`` ({KEY: value}, secret), ``deploy_on_change`` (default True),
+    ``adopt``. Outputs: ``keys`` (names only), ``deploy_id`` (deploy triggered by the last change).
+    """
+
+    keys: pulumi.Output[list]
+    deploy_id: pulumi.Output[Optional[str]]
+
+    def __init__(self, resource_name: str, *, service_id: pulumi.Input[str],
+                 variables: pulumi.Input[Mapping[str, pulumi.Input[str]]], deploy_on_change: bool = True,
+                 adopt: bool = False, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(EnvVarsProvider(), resource_name,
+                         {"service_id": service_id, "variables": variables, "deploy_on_change": deploy_on_change,
+                          "adopt": adopt}, opts)
+
+
+class SecretFiles(DeclarativeResource, module="render", name="SecretFiles"):
+    """All secret files of one service (``pulumi-python:dynamic/render:SecretFiles``).
+
+    Inputs: ``service_id``, ``files`` ({name: content}, secret), ``deploy_on_change``, ``adopt``.
+    Outputs: ``keys`` (file names), ``deploy_id``.
+    """
+
+    keys: pulumi.Output[list]
+    deploy_id: pulumi.Output[Optional[str]]
+
+    def __init__(self, resource_name: str, *, service_id: pulumi.Input[str],
+                 files: pulumi.Input[Mapping[str, pulumi.Input[str]]], deploy_on_change: bool = True,
+                 adopt: bool = False, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        super().__init__(SecretFilesProvider(), resource_name,
+                         {"service_id": service_id, "files": files, "deploy_on_change": deploy_on_change,
+                          "adopt": adopt}, opts)
