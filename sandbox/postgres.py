@@ -234,7 +234,11 @@ class PostgresHarness:
                   f"ALTER SCHEMA public OWNER TO postgres;\n",
             capture_output=True, text=True, user=self.user, cwd="/", check=False)
         if single.returncode != 0:
-            raise PostgresUnavailable(f"preparing {name} failed: {single.stderr[-2000:]}")
+            hint = ""
+            if "Permission denied" in single.stderr and self.user:
+                hint = (f" (Postgres runs as the {self.user!r} user, which needs search permission on every "
+                        f"parent directory of {data_dir})")
+            raise PostgresUnavailable(f"preparing {name} failed: {single.stderr[-2000:]}{hint}")
         instance = PostgresInstance(self, data_dir, free_port(), admin_password)
         instance.start()
         instance.set_postgres_password(postgres_password)
