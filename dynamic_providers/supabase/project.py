@@ -112,13 +112,15 @@ class ProjectProvider(SupabaseProvider):
         return matches[0] if matches else None
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> models.Project:
-        # ``region_selection`` (specific code), not the deprecated ``region``: the spec allows only
-        # one of the two and marks ``region`` for removal.
+        # ``region`` (a plain code) rather than ``region_selection``: both are valid in the spec, and
+        # ``region`` is what the official CLI sends in the recorded real traffic
+        # (recordings/supabase/POST_v1_projects). ``region_selection`` only adds smart region groups,
+        # which a pinned-region database does not want.
         body: dict[str, Any] = {
             "name": inputs["name"],
             "organization_slug": inputs["organization_slug"],
             "db_pass": inputs["db_password"],
-            "region_selection": {"type": "specific", "code": inputs["region"]},
+            "region": inputs["region"],
         }
         if inputs.get("instance_size"):
             body["desired_instance_size"] = inputs["instance_size"]
