@@ -1,0 +1,265 @@
+"""CustomDomain, EnvGroup, EnvGroupLink, RegistryCredential, Project, Deploy against the sandbox:
+create -> read -> update -> no-op diff -> delete, drift, adoption, and every fault kind on create."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from dynamic_providers.core import AdoptionRequiredError
+from dynamic_providers.render.deploys import DeployProvider, ServiceSuspendedError
+from dynamic_providers.render.api import DeployFailedError
+from dynamic_providers.render.domains import CustomDomainProvider
+from dynamic_providers.render.env_groups import EnvGroupLinkProvider, EnvGroupProvider
+from dynamic_providers.render.projects import ProjectProvider
+from dynamic_providers.render.registry import RegistryCredentialProvider
+from dynamic_providers.render.services import ServiceProvider
+
+from render_harness import Driver, configured, objects, render_requests, request_violations
+
+DIGEST_1 = "sha256:" + "1" * 64
+DIGEST_2 = "sha256:" + "2" * 64
+
+
+def make_service(sandbox, name="api", **extra):
+    d = Driver(configured(ServiceProvider, sandbox))
+    d.up({"name": name, "owner_id": sandbox.render.owner_id, "service_type": "web_service",
+          "image": "ghcr.io/acme/api", "image_digest": DIGEST_1, **extra})
+    return d
+
+
+def deploy_provider(sandbox):
+    return configured(DeployProvider, sandbox, first_poll=0.05, max_poll=0.2)
+
+
+# ----------------------------------------------------------------------------- custom domains
+def test_custom_domain_lifecycle_reports_dns_for_cloudflare(sandbox):
+    svc = make_service(sandbox)
+    d = Driver(configured(CustomDomainProvider, sandbox))
+    outs = d.up({"service_id": svc.id, "name": "API.Example.com."})
+    assert outs["name"] == "api.example.com"
+    assert outs["dns_record_type"] == "CNAME" and outs["dns_target"] == svc.outs["host"]
+    assert outs["domain_type"] == "subdomain"
+    live = objects(sandbox, "custom_domains")[d.id]
+    assert live["verificationStatus"] == "verified"  # verify was requested after create
+    d.refresh()
+    assert d.outs["verification_status"] == "verified"
+    assert d.preview({"service_id": svc.id, "name": "api.example.com"}).changes is False
+    assert d.preview({"service_id": svc.id, "name": "www.example.com"}).replaces == ["name"]
+    d.destroy()
+    assert objects(sandbox, "custom_domains") == {}
+    d.destroy()
+    assert request_violations(sandbox) == []
+
+
+def test_apex_domain_reports_a_record_and_its_twin(sandbox):
+    svc = make_service(sandbox)
+    d = Driver(configured(CustomDomainProvider, sandbox))
+    outs = d.up({"service_id": svc.id, "name": "example.com"})
+    assert outs["dns_record_type"] == "A" and outs["dns_target"] == "216.24.57.1"
+    assert outs["twin_name"] == "www.example.com"
+    d.refresh()
+    assert d.preview({"service_id": svc.id, "name": "example.com"}).changes is False  # twin never diffed
+
+
+# ----------------------------------------------------------------------------- env groups + links
+def test_env_group_lifecycle_key_by_key(sandbox):
+    owner = sandbox.render.owner_id
+    d = Driver(configured(EnvGroupProvider, sandbox))
+    spec = {"name": "shared", "owner_id": owner, "variables": {"A": "1", "B": "2"}, "files": {"f.txt": "x"}}
+    outs = d.up(spec)
+    live = objects(sandbox, "env_groups")[d.id]
+    assert outs["keys"] == ["A", "B"] and outs["file_names"] == ["f.txt"]
+    d.refresh()
+    assert d.preview(spec).changes is False
+    sandbox.render.journal.clear()
+    changed = {**spec, "name": "shared-2", "variables": {"A": "1", "C": "3"}, "files": {}}
+    d.up(changed)
+    writes = sorted((e.method, e.operation) for e in render_requests(sandbox) if e.method != "GET")
+    assert writes == sorted([("PATCH", "/env-groups/{envGroupId}"),
+                             ("PUT", "/env-groups/{envGroupId}/env-vars/{envVarKey}"),
+                             ("DELETE", "/env-groups/{envGroupId}/env-vars/{envVarKey}"),
+                             ("DELETE", "/env-groups/{envGroupId}/secret-files/{secretFileName}")])
+    d.refresh()
+    assert d.outs["variables"] == {"A": "1", "C": "3"} and d.outs["name"] == "shared-2"
+    assert d.preview(changed).changes is False
+    d.destroy()
+    assert d.id not in objects(sandbox, "env_groups")
+    assert live and request_violations(sandbox) == []
+
+
+def test_env_group_link_owns_the_service_set(sandbox):
+    owner = sandbox.render.owner_id
+    group = Driver(configured(EnvGroupProvider, sandbox))
+    group.up({"name": "shared", "owner_id": owner, "variables": {"A": "1"}})
+    s1, s2, s3 = (make_service(sandbox, name) for name in ("a", "b", "c"))
+    link = Driver(configured(EnvGroupLinkProvider, sandbox))
+    link.up({"env_group_id": group.id, "service_ids": [s1.id, s2.id]})
+
+    def linked():
+        return sorted(objects(sandbox, "env_groups")[group.id]["_serviceIds"])
+
+    assert linked() == sorted([s1.id, s2.id])
+    assert link.preview({"env_group_id": group.id, "service_ids": [s2.id, s1.id]}).changes is False
+    link.up({"env_group_id": group.id, "service_ids": [s2.id, s3.id]})
+    assert linked() == sorted([s2.id, s3.id])
+    # a link made elsewhere is drift and is removed
+    sandbox.render.edit("env_groups", group.id, {"_serviceIds": sorted([s1.id, s2.id, s3.id])})
+    link.refresh()
+    assert link.preview({"env_group_id": group.id, "service_ids": [s2.id, s3.id]}).changes is True
+    link.up({"env_group_id": group.id, "service_ids": [s2.id, s3.id]})
+    assert linked() == sorted([s2.id, s3.id])
+    link.destroy()
+    assert linked() == []
+
+
+def test_env_group_link_refuses_foreign_links_without_adopt(sandbox):
+    group = Driver(configured(EnvGroupProvider, sandbox))
+    group.up({"name": "shared", "owner_id": sandbox.render.owner_id})
+    s1, s2 = make_service(sandbox, "a"), make_service(sandbox, "b")
+    sandbox.render.edit("env_groups", group.id, {"_serviceIds": [s1.id]})
+    link = Driver(configured(EnvGroupLinkProvider, sandbox))
+    with pytest.raises(AdoptionRequiredError):
+        link.up({"env_group_id": group.id, "service_ids": [s2.id]})
+    link.up({"env_group_id": group.id, "service_ids": [s2.id], "adopt": True})
+    assert objects(sandbox, "env_groups")[group.id]["_serviceIds"] == [s2.id]
+
+
+# ----------------------------------------------------------------------------- registry credentials
+def test_registry_credential_lifecycle_token_write_only(sandbox):
+    owner = sandbox.render.owner_id
+    d = Driver(configured(RegistryCredentialProvider, sandbox))
+    spec = {"name": "ghcr", "owner_id": owner, "registry": "GITHUB", "username": "bot", "auth_token": "tok-1"}
+    d.up(spec)
+    assert objects(sandbox, "registry_credentials")[d.id]["username"] == "bot"
+    d.refresh()
+    assert d.outs["auth_token"] == "tok-1"  # never readable: the last value is kept
+    assert d.preview(spec).changes is False
+    sandbox.render.journal.clear()
+    d.up({**spec, "auth_token": "tok-2"})
+    patch = render_requests(sandbox, "PATCH")
+    assert len(patch) == 1
+    d.destroy()
+    assert d.id not in objects(sandbox, "registry_credentials")
+    assert request_violations(sandbox) == []
+
+
+# ----------------------------------------------------------------------------- projects
+def test_project_lifecycle_with_environments(sandbox):
+    owner = sandbox.render.owner_id
+    d = Driver(configured(ProjectProvider, sandbox))
+    spec = {"name": "procurement", "owner_id": owner,
+            "environments": {"staging": {}, "production": {"protected": True}}}
+    outs = d.up(spec)
+    ids = outs["environment_ids"]
+    assert set(ids) == {"staging", "production"}
+    assert objects(sandbox, "environments")[ids["production"]]["protectedStatus"] == "protected"
+    d.refresh()
+    assert d.preview(spec).changes is False
+    changed = {**spec, "name": "procurement-2", "environments": {"production": {"protected": True},
+                                                                  "preview": {"network_isolation": True}}}
+    outs = d.up(changed)
+    assert set(outs["environment_ids"]) == {"production", "preview"}
+    assert outs["environment_ids"]["production"] == ids["production"]  # kept, not recreated
+    assert ids["staging"] not in objects(sandbox, "environments")
+    d.refresh()
+    assert d.preview(changed).changes is False
+    d.destroy()
+    assert objects(sandbox, "projects") == {}
+    assert request_violations(sandbox) == []
+
+
+# ----------------------------------------------------------------------------- deploys
+def test_deploy_image_digest_waits_live_and_rolls_back(sandbox):
+    svc = make_service(sandbox)
+    time.sleep(0.3)  # let the service's first deploy go live (sandbox deploy_delay 0.2 s)
+    first = Driver(deploy_provider(sandbox))
+    outs = first.up({"service_id": svc.id, "image_digest": DIGEST_2})
+    assert outs["status"] == "live" and outs["previous_deploy_id"]
+    assert objects(sandbox, "services")[svc.id]["imagePath"] == f"ghcr.io/acme/api@{DIGEST_2}"
+    first.refresh()
+    assert first.preview({"service_id": svc.id, "image_digest": DIGEST_2}).changes is False
+    assert first.preview({"service_id": svc.id, "image_digest": DIGEST_1}).replaces == ["image_digest"]
+
+    back = Driver(deploy_provider(sandbox))
+    outs = back.up({"service_id": svc.id, "rollback_to": first.outs["previous_deploy_id"]})
+    assert outs["status"] == "live" and outs["trigger"] == "rollback"
+    assert objects(sandbox, "services")[svc.id]["imagePath"].endswith(DIGEST_1)
+    n = len(objects(sandbox, "deploys"))
+    back.destroy()  # forgetting a deploy changes nothing on Render
+    assert len(objects(sandbox, "deploys")) == n
+    assert request_violations(sandbox) == []
+
+
+def test_deploy_refuses_a_suspended_service(sandbox):
+    svc = make_service(sandbox, suspended=True)
+    with pytest.raises(ServiceSuspendedError, match="is suspended"):
+        Driver(deploy_provider(sandbox)).up({"service_id": svc.id, "image_digest": DIGEST_2})
+    assert render_requests(sandbox, "POST", "/services/{serviceId}/deploys") == []
+
+
+def test_failed_deploy_fails_the_step(sandbox):
+    from dynamic_providers.render.api import wait_for_deploy
+    from dynamic_providers.render.models import Deploy as DeployModel
+
+    svc = make_service(sandbox)
+    d = Driver(deploy_provider(sandbox))
+    outs = d.up({"service_id": svc.id, "image_digest": DIGEST_2, "wait": False})
+    assert outs["status"] in ("build_in_progress", "live")
+    # Render reports the build as failed: waiting on it must raise, naming the status.
+    sandbox.render.edit("deploys", d.id, {"status": "build_failed"})
+    api = d.p.transport()
+    with pytest.raises(DeployFailedError, match=rf"deploy {d.id} of service {svc.id} ended 'build_failed'"):
+        wait_for_deploy(api, svc.id, DeployModel(id=d.id, status="queued"), timeout=5, first_poll=0.01)
+
+
+def test_deploy_wait_surfaces_api_errors(sandbox):
+    svc = make_service(sandbox)
+    sandbox.render.add_fault("error", method="GET", path="/v1/services/{id}/deploys/{d}", count=None, status=500)
+    d = Driver(configured(DeployProvider, sandbox, first_poll=0.05, max_poll=0.1))
+    with pytest.raises(Exception, match=r"GET /v1/services/srv-\w+/deploys/dep-\w+ failed \(HTTP 500\)"):
+        d.up({"service_id": svc.id, "image_digest": DIGEST_2})
+
+
+# ----------------------------------------------------------------------------- faults on create, per resource
+def _specs(sandbox):
+    owner = sandbox.render.owner_id
+    svc = make_service(sandbox)
+    group = Driver(configured(EnvGroupProvider, sandbox))
+    group.up({"name": "g0", "owner_id": owner})
+    return {
+        "domain": (CustomDomainProvider, {"service_id": svc.id, "name": "app.example.com"},
+                   "POST", "/v1/services/{id}/custom-domains", "custom_domains"),
+        "env_group": (EnvGroupProvider, {"name": "shared", "owner_id": owner, "variables": {"A": "1"}},
+                      "POST", "/v1/env-groups", "env_groups"),
+        "registry": (RegistryCredentialProvider, {"name": "ghcr", "owner_id": owner, "registry": "GITHUB",
+                                                  "username": "bot", "auth_token": "t"},
+                     "POST", "/v1/registrycredentials", "registry_credentials"),
+        "project": (ProjectProvider, {"name": "procurement", "owner_id": owner, "environments": {"prod": {}}},
+                    "POST", "/v1/projects", "projects"),
+        "deploy": (DeployProvider, {"service_id": svc.id, "image_digest": DIGEST_2},
+                   "POST", "/v1/services/{id}/deploys", "deploys"),
+        "link": (EnvGroupLinkProvider, {"env_group_id": group.id, "service_ids": [svc.id]},
+                 "POST", "/v1/env-groups/{id}/services/{sid}", None),
+    }
+
+
+@pytest.mark.parametrize("resource", ["domain", "env_group", "registry", "project", "deploy", "link"])
+@pytest.mark.parametrize("kind,extra", [("rate_limit", {"retry_after": 1}), ("error", {"status": 503}),
+                                        ("reset", {}), ("drop_response", {}), ("slow", {"delay": 2.0})])
+def test_create_under_fault_converges_without_duplicate(sandbox, resource, kind, extra):
+    provider_cls, spec, method, path, collection = _specs(sandbox)[resource]
+    before = dict(objects(sandbox, collection)) if collection else {}
+    kwargs = {"first_poll": 0.05, "max_poll": 0.2} if provider_cls is DeployProvider else {}
+    sandbox.render.add_fault(kind, method=method, path=path, count=1, **extra)
+    d = Driver(configured(provider_cls, sandbox, **kwargs))
+    d.up(spec)
+    if collection:
+        new = set(objects(sandbox, collection)) - set(before)
+        assert new == {d.id}, f"expected exactly the one new object {d.id}, got {sorted(new)}"
+    else:
+        group = objects(sandbox, "env_groups")[spec["env_group_id"]]
+        assert group["_serviceIds"] == spec["service_ids"]
+    d.refresh()
+    assert d.preview(spec).changes is False
+    assert request_violations(sandbox) == []
