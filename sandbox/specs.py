@@ -65,6 +65,13 @@ def overlapping_one_of_as_any_of(spec: dict) -> None:
     _walk(spec, visit)
 
 
+def environment_resources_answer_201(spec: dict) -> None:
+    """Render: ``POST /environments/{environmentId}/resources`` answers 201 with the environment (every recorded
+    exchange), while the spec lists only 200."""
+    responses = spec["paths"]["/environments/{environmentId}/resources"]["post"]["responses"]
+    responses.setdefault("201", responses["200"])
+
+
 def drop_unmappable_discriminators(spec: dict) -> None:
     """Supabase: ``region_selection`` is a ``oneOf`` of inline schemas with a ``discriminator`` but no
     ``mapping``; a validator then looks the tag value up as ``#/components/schemas/<value>``, which does not exist,
@@ -329,6 +336,7 @@ class Spec:
         return violations_from("response", self.openapi.response_validator.iter_errors(request, response))
 
 
-RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of, nullable_enums_accept_null))
+RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of, nullable_enums_accept_null,
+                                                                environment_resources_answer_201))
 SUPABASE_SPEC = Spec("supabase/openapi.json", errata=(declare_bearer_security_schemes, drop_unmappable_discriminators,
                                                       nullable_enums_accept_null))

@@ -163,7 +163,7 @@ def add_resources(call: Call) -> Reply:
         resource["environmentId"] = environment["id"]
         if resource_id not in environment[field]:
             environment[field].append(resource_id)
-    return 200, public(environment)
+    return 201, public(environment)  # the real API answers 201 (recorded); the spec says 200
 
 
 @routes.delete("/environments/{environmentId}/resources")
