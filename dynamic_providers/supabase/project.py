@@ -112,15 +112,13 @@ class ProjectProvider(SupabaseProvider):
         return matches[0] if matches else None
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> models.Project:
-        # ``region`` (a plain code) rather than ``region_selection``: both are valid in the spec, and
-        # ``region`` is what the official CLI sends in the recorded real traffic
-        # (recordings/supabase/POST_v1_projects). ``region_selection`` only adds smart region groups,
-        # which a pinned-region database does not want.
+        # ``region_selection`` (specific code), not the deprecated ``region``: the spec allows only
+        # one of the two and marks ``region`` for removal.
         body: dict[str, Any] = {
             "name": inputs["name"],
             "organization_slug": inputs["organization_slug"],
             "db_pass": inputs["db_password"],
-            "region": inputs["region"],
+            "region_selection": {"type": "specific", "code": inputs["region"]},
         }
         if inputs.get("instance_size"):
             body["desired_instance_size"] = inputs["instance_size"]

@@ -91,7 +91,8 @@ def test_project_bodies():
     api.delete_project(REF)
     assert_valid(t)
     create = t.sent[0][2]
-    assert create["region"] == "eu-central-1" and "region_selection" not in create  # only one of them
+    assert create["region_selection"] == {"type": "specific", "code": "eu-central-1"}
+    assert "region" not in create  # deprecated; the spec allows only one of the two
     assert create["desired_instance_size"] == "small" and "desired_instance_size" not in t.sent[1][2]
 
 
