@@ -48,7 +48,9 @@ def _roles(r: Reader, items, backend: Optional[BackendConfig]) -> tuple[Database
     roles: list[DatabaseRole] = []
     names: set[str] = set()
     services: set[str] = set()
-    known = {s.name for s in backend.services} if backend is not None else None
+    # No services parsed (the backend value itself is broken): that is already reported; checking
+    # roles against nothing would only repeat it.
+    known = {s.name for s in backend.services} if backend is not None and backend.services else None
     for i, item in enumerate(items):
         if item is None:
             continue
