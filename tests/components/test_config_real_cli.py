@@ -65,3 +65,16 @@ def test_bad_stack_fails_preview_with_one_clean_message(tmp_path, pulumi_env):
         assert f"- {key}: " in output, output
     assert "Traceback" not in output and "rnd_plaintext_in_the_stack_file" not in output
     assert "+ 1 to create" in output  # only the root stack: no resource was declared
+
+
+def test_staging_and_production_stack_files_pass_the_cli_and_the_program(tmp_path, pulumi_env):
+    # The CLI type-checks each stack file against Pulumi.yaml before the program runs.
+    root = project_copy(tmp_path, "Pulumi.staging.yaml", "Pulumi.production.yaml")
+    for stack in ("staging", "production"):
+        run_pulumi(["stack", "init", stack], cwd=root, env=pulumi_env)
+        for key, secret in ESC_SECRETS[stack].items():
+            run_pulumi(["config", "set", "--secret", "--stack", stack, key, secret.value], cwd=root, env=pulumi_env)
+        done = run_pulumi(["preview", "--stack", stack, "--json"], cwd=root, env=pulumi_env)
+        preview = json.loads(done.stdout)
+        assert "pulumi:pulumi:Stack" in {step["newState"]["type"] for step in preview["steps"]}
+        assert not [d for d in preview.get("diagnostics", []) if d.get("severity") == "error"]
