@@ -1,1 +1,10 @@
-"""Local emulators of the Render and Supabase Management APIs (see README.md)."""
+"""Local emulators of the Render and Supabase Management APIs, held to the vendors' OpenAPI specs (README.md).
+
+    from sandbox import Sandbox
+    with Sandbox() as sb:
+        sb.render.client().get("/services")
+"""
+
+from .runner import Sandbox
+
+__all__ = ["Sandbox"]

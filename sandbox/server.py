@@ -127,6 +127,9 @@ class ApiServer:
     def shutdown_hook(self) -> None:
         """Release vendor resources (Postgres instances) when the server stops."""
 
+    def reset_hook(self) -> None:
+        """Drop vendor resources of every stored object before a reset forgets them."""
+
     # --------------------------------------------------------------------------------------- lifecycle
     @property
     def port(self) -> int:
@@ -179,7 +182,7 @@ class ApiServer:
     def reset(self) -> None:
         """Forget all objects (then seed again), the journal and the faults."""
         with self.store.lock:
-            self.shutdown_hook()
+            self.reset_hook()
             self.store.reset()
             self.seed()
         self.journal.clear()

@@ -122,6 +122,13 @@ class SupabaseServer(ApiServer):
         if instance is not None:
             threading.Thread(target=instance.destroy if destroy else instance.stop, daemon=True).start()
 
+    def connection_info(self, ref: str) -> dict[str, Any]:
+        """How to reach the project's database directly (for tests): host, port, dbname, user, password."""
+        instance = self.wait_for_database(ref)
+        project = self.store["projects"][ref]
+        return {"host": instance.host, "port": instance.port, "dbname": instance.dbname, "user": "postgres",
+                "password": project["_db_pass"]}
+
     def database_alive(self, ref: str) -> bool:
         instance = self.databases.get(ref)
         if instance is None:
@@ -142,11 +149,18 @@ class SupabaseServer(ApiServer):
             if db and Path(db["data_dir"]).exists():
                 self.databases[ref] = self.postgres.reopen_instance(Path(db["data_dir"]), db["admin_password"])
 
-    def shutdown_hook(self) -> None:
+    def _release_databases(self, keep_data: bool) -> None:
         for thread in list(self._db_threads.values()):
             thread.join(timeout=30)
         self._db_threads.clear()
-        persistent = self.data_root is not None
+        self._db_failures.clear()
         for ref in list(self.databases):
             instance = self.databases.pop(ref)
-            instance.stop() if persistent else instance.destroy()
+            instance.stop() if keep_data else instance.destroy()
+
+    def shutdown_hook(self) -> None:
+        # A persisted sandbox keeps its project databases for the next start; an ephemeral one removes them.
+        self._release_databases(keep_data=self.data_root is not None)
+
+    def reset_hook(self) -> None:
+        self._release_databases(keep_data=False)

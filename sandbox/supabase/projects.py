@@ -53,6 +53,37 @@ def get_organization(call: Call) -> Reply:
                  "allowed_release_channels": ["ga"]}
 
 
+@routes.get("/v1/organizations/{slug}/projects")
+def list_organization_projects(call: Call) -> Reply:
+    """The paginated listing (offset/limit, search by name, sort, statuses filter)."""
+    if call.params["slug"] not in call.store["organizations"]:
+        raise NotFound("Organization not found")
+    projects = [p for p in call.store["projects"].values() if p["organization_slug"] == call.params["slug"]]
+    for project in projects:
+        call.server.advance(project)
+    search = (call.query.get("search") or "").lower()
+    statuses = [s for s in (call.query.get("statuses") or "").split(",") if s]
+    projects = [p for p in projects if search in p["name"].lower() and (not statuses or p["status"] in statuses)]
+    sort = call.query.get("sort", "name_asc")
+    field = "name" if sort.startswith("name") else "created_at"
+    projects.sort(key=lambda p: p[field], reverse=sort.endswith("desc"))
+    offset, limit = call.query.get("offset", 0), call.query.get("limit", 100)
+    page = projects[offset:offset + limit]
+    return 200, {"projects": [{"ref": p["ref"], "name": p["name"], "cloud_provider": "AWS", "region": p["region"],
+                               "is_branch": False, "status": p["status"], "inserted_at": p["created_at"],
+                               "databases": [{"region": p["region"], "status": _database_status(p),
+                                              "cloud_provider": "AWS", "identifier": p["ref"], "type": "PRIMARY",
+                                              "infra_compute_size": p.get("_instance_size", "micro")}]}
+                              for p in page],
+                 "pagination": {"count": len(projects), "limit": limit, "offset": offset}}
+
+
+def _database_status(project: dict) -> str:
+    allowed = ("ACTIVE_HEALTHY", "ACTIVE_UNHEALTHY", "COMING_UP", "GOING_DOWN", "INIT_FAILED", "REMOVED",
+               "RESTORING", "UNKNOWN", "RESTARTING", "RESIZING")
+    return project["status"] if project["status"] in allowed else "UNKNOWN"
+
+
 @routes.get("/v1/projects")
 def list_projects(call: Call) -> Reply:
     projects = list(call.store["projects"].values())

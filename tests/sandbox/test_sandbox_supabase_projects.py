@@ -86,3 +86,28 @@ def test_organizations(sandbox):
     slugs = [o["slug"] for o in api.get("/v1/organizations").json()]
     assert slugs == [sandbox.supabase.organization_slug, created.json()["slug"]]
     assert api.get(f"/v1/organizations/{created.json()['slug']}").json()["name"] == "Acme"
+
+
+def test_organization_projects_listing_pages_and_filters(sandbox):
+    api = sandbox.supabase.client()
+    for name in ("beta", "alpha", "gamma"):
+        create_project(sandbox, api, name=name)
+    slug = sandbox.supabase.organization_slug
+    listed = api.get(f"/v1/organizations/{slug}/projects", params={"limit": 2}).json()
+    assert [p["name"] for p in listed["projects"]] == ["alpha", "beta"]
+    assert listed["pagination"] == {"count": 3, "limit": 2, "offset": 0}
+    rest = api.get(f"/v1/organizations/{slug}/projects", params={"limit": 2, "offset": 2}).json()
+    assert [p["name"] for p in rest["projects"]] == ["gamma"]
+    found = api.get(f"/v1/organizations/{slug}/projects", params={"search": "amm", "sort": "name_desc"}).json()
+    assert [p["name"] for p in found["projects"]] == ["gamma"]
+    assert found["projects"][0]["databases"][0]["type"] == "PRIMARY"
+
+
+def test_reset_forgets_projects_and_stops_their_databases(sandbox):
+    api = sandbox.supabase.client()
+    ref = create_project(sandbox, api)["ref"]
+    info = sandbox.supabase.connection_info(ref)
+    assert info["user"] == "postgres" and info["password"] == "db-pass-1234"
+    sandbox.reset()
+    assert api.get("/v1/projects").json() == [] and sandbox.supabase.databases == {}
+    assert [o["slug"] for o in api.get("/v1/organizations").json()] == [sandbox.supabase.organization_slug]
