@@ -1,0 +1,134 @@
+"""Construct ONE component under Pulumi's mocks and record what it registers.
+
+tests/mock_harness.py runs the whole program (`__main__.py`) for a stack file; the bridged-provider
+components (edge, observability, source control, images) also need to be built alone, with
+invoke results (GitHub team ids, the Cloudflare zone's account) the program-level harness does
+not let a test choose. This helper reuses that harness's recording monitor and mocks and only
+adds: a builder callable instead of `__main__.py`, canned invoke results, and the outputs each
+component registers. Nothing here talks to Cloudflare, GitHub or Docker: the bridged provider
+plugins cannot be installed on this machine, so these tests check the registered graph only.
+
+    run = run_component(lambda: Edge("edge", args), invokes={"cloudflare:index/getZone:getZone": {...}})
+    record = run.one("cloudflare:index/dnsRecord:DnsRecord", "edge-dns-api")
+"""
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional
+
+from pulumi.runtime import rpc
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockResourceArgs
+from pulumi.runtime.settings import Settings, configure
+from pulumi.runtime.stack import run_in_stack
+
+from tests.mock_harness import Invoke, ProgramRun, _Mocks, _RecordingMonitor, _unwrap
+
+PROJECT = "procurement"
+
+
+class _InvokeMocks(_Mocks):
+    """The program harness's mocks, answering invokes from a table (token -> result or callable)."""
+
+    def __init__(self, resource_outputs, stack_references, invoke_results: Mapping[str, Any],
+                 invokes: list[Invoke]) -> None:
+        super().__init__(resource_outputs, stack_references, invokes)
+        self._invoke_results = invoke_results
+
+    def call(self, args: MockCallArgs) -> tuple[dict, Optional[list]]:
+        self._invokes.append(Invoke(args.token, dict(args.args)))
+        result = self._invoke_results.get(args.token, {})
+        return (result(dict(args.args)) if callable(result) else dict(result)), None
+
+
+class _ComponentMonitor(_RecordingMonitor):
+    """Also keeps what each component passed to `register_outputs` (by URN), secrets marked."""
+
+    def __init__(self, mocks) -> None:
+        super().__init__(mocks)
+        self.registered_outputs: dict[str, tuple[dict[str, Any], frozenset[str]]] = {}
+
+    def RegisterResourceOutputs(self, request):
+        if request.urn != self.stack_urn:
+            secrets: set[str] = set()
+            outputs = _unwrap(rpc.deserialize_properties(request.outputs, keep_unknowns=True), "", secrets)
+            self.registered_outputs[request.urn] = (outputs, frozenset(secrets))
+        return super().RegisterResourceOutputs(request)
+
+
+@dataclass
+class ComponentRun(ProgramRun):
+    registered_outputs: Optional[dict[str, tuple[dict[str, Any], frozenset[str]]]] = None
+
+    def outputs_of(self, component_urn: str) -> dict[str, Any]:
+        """What the component registered with `register_outputs` (secrets unwrapped)."""
+        return self.registered_outputs[component_urn][0]
+
+    def secret_outputs_of(self, component_urn: str) -> frozenset[str]:
+        return frozenset(p.split(".")[0].split("[")[0] for p in self.registered_outputs[component_urn][1])
+
+
+def run_component(build: Callable[[], Any], *, stack: str = "staging", preview: bool = False,
+                  invokes: Optional[Mapping[str, Any]] = None,
+                  resource_outputs: Optional[Callable[[MockResourceArgs], Optional[dict]]] = None,
+                  stack_references: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                  allow_error: bool = False) -> ComponentRun:
+    """Run `build()` as if it were the program of `stack`, under mocks; return the recorded graph.
+
+    `build` runs inside the Pulumi runtime, so it may parse config (secret Outputs) and export
+    values with `pulumi.export` (they come back in `run.outputs`, secrecy in `run.secret_outputs`).
+    `invokes` maps an invoke token to its result (or to a callable of the invoke's args);
+    `stack_references` maps a stack name to the outputs a `StackReference` to it reads.
+    """
+    recorded_invokes: list[Invoke] = []
+    mocks = _InvokeMocks(resource_outputs, stack_references or {}, invokes or {}, recorded_invokes)
+    monitor = _ComponentMonitor(mocks)
+    logger = logging.getLogger(f"component_mocks.{id(monitor)}")
+    logger.propagate = False
+    # A fresh context per run: Pulumi keeps the root stack and settings in context variables.
+    error = contextvars.Context().run(_run, build, stack, monitor, logger, preview)
+    run = ComponentRun(
+        stack=stack, project=PROJECT, config=None, stack_urn=monitor.stack_urn, resources=list(monitor.recorded),
+        outputs=monitor.stack_outputs, secret_outputs=frozenset(monitor.stack_secret_outputs),
+        invokes=recorded_invokes, logs=[], error=error, registered_outputs=monitor.registered_outputs,
+    )
+    if error is not None and not allow_error:
+        raise error
+    return run
+
+
+def _run(build: Callable[[], Any], stack: str, monitor: _ComponentMonitor, logger: logging.Logger,
+         preview: bool) -> Optional[BaseException]:
+    configure(Settings(project=PROJECT, stack=stack, monitor=monitor, engine=MockEngine(logger), dry_run=preview,
+                       organization="organization"))
+    set_all_config({}, [])
+    try:
+        previous = asyncio.get_event_loop_policy().get_event_loop()
+    except RuntimeError:
+        previous = None
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(run_in_stack(build))
+        return None
+    except BaseException as exc:  # noqa: BLE001 - handed back to the caller as the run's error
+        return exc
+    finally:
+        loop.close()
+        asyncio.set_event_loop(previous)
+
+
+def stack_config(stack: str, overrides: Optional[Mapping[str, Any]] = None, remove: tuple[str, ...] = ()):
+    """Typed config of a committed stack file (plus its ESC secrets, tests/components/stack_cases.py).
+
+    Call it inside `build`: secret keys become secret Outputs, which belong to the running program.
+    """
+    from components.config import RawConfig, parse_config
+    from tests.components.stack_cases import ESC_SECRETS
+    from tests.mock_harness import read_stack_config
+
+    f = read_stack_config(stack, overrides={**ESC_SECRETS[stack], **(overrides or {})}, remove=remove)
+    return parse_config(RawConfig(f.values, f.secret_keys), project=f.project, stack=stack)
