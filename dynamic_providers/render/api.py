@@ -7,6 +7,8 @@ from typing import Any, Optional
 from ..core import ApiSettings, Transport, iter_pages
 from .models import Deploy
 
+SUPERSEDED = frozenset({"deactivated", "canceled"})  # ended because a newer deploy replaced it
+
 RENDER = ApiSettings(
     name="Render",
     url_config_key="procurement:renderApiUrl",
@@ -50,24 +52,38 @@ def list_deploys(api: Transport, service_id: str, limit: int = 100) -> list[Depl
 
 
 def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: float,
-                    first_poll: float = 1.0, max_poll: float = 10.0, sleep=time.sleep) -> Deploy:
-    """Polls until the deploy is live (returned) or failed/timed out (raised).
+                    first_poll: float = 1.0, max_poll: float = 10.0,
+                    sleep=time.sleep) -> tuple[Deploy, Deploy]:
+    """Polls until the deploy is live or failed/timed out (raised).
+
+    Returns (our deploy as last seen, the deploy that went live): the same deploy, unless ours
+    was superseded by a newer one that went live.
 
     Polling backs off x1.5 up to ``max_poll`` so long builds cost few GETs.
     """
     deadline = time.monotonic() + timeout
     interval = first_poll
-    current = deploy
-    while not current.finished:
-        if time.monotonic() >= deadline:
-            raise DeployTimeoutError(
-                f"Render deploy {current.id} of service {service_id} still '{current.status}' after {timeout:.0f}s")
-        sleep(interval)
-        interval = min(max_poll, interval * 1.5)
-        current = Deploy.from_api(api.get(f"/services/{service_id}/deploys/{current.id}"))
-    if current.status != "live":
-        raise DeployFailedError(f"Render deploy {current.id} of service {service_id} ended '{current.status}'")
-    return current
+    current = watched = deploy
+    while True:
+        while not watched.finished:
+            if time.monotonic() >= deadline:
+                raise DeployTimeoutError(
+                    f"Render deploy {watched.id} of service {service_id} still '{watched.status}' after {timeout:.0f}s")
+            sleep(interval)
+            interval = min(max_poll, interval * 1.5)
+            watched = Deploy.from_api(api.get(f"/services/{service_id}/deploys/{watched.id}"))
+            if watched.id == current.id:
+                current = watched
+        if watched.status == "live":
+            return current, watched
+        if watched.status in SUPERSEDED:
+            # Deactivated/canceled because a newer deploy took over (e.g. one an env-var change
+            # triggered): the service converges when the newest deploy goes live, so follow it.
+            newest = latest_deploy(api, service_id)
+            if newest is not None and newest.id != watched.id and (newest.created_at or "") >= (watched.created_at or ""):
+                watched = newest
+                continue
+        raise DeployFailedError(f"Render deploy {watched.id} of service {service_id} ended '{watched.status}'")
 
 
 def first(items: Any) -> Any:

@@ -42,7 +42,8 @@ class DeployProvider(DeclarativeProvider):
         "wait": Field(bool, default=True, managed=False),
         "timeout_seconds": Field(int, default=1800, managed=False),
     }
-    output_names = ("status", "previous_deploy_id", "image_ref", "commit", "finished_at", "trigger")
+    output_names = ("status", "previous_deploy_id", "live_deploy_id", "image_ref", "commit", "finished_at",
+                    "trigger")
 
     def __init__(self, http: Optional[HttpOptions] = None, first_poll: float = 2.0, max_poll: float = 15.0) -> None:
         super().__init__(http)
@@ -98,9 +99,10 @@ class DeployProvider(DeclarativeProvider):
 
     def after_create(self, api: Transport, id_: str, live: dict, inputs: Mapping[str, Any]) -> dict:
         if inputs.get("wait", True):
-            live["deploy"] = wait_for_deploy(api, live["service_id"], live["deploy"],
-                                             timeout=float(inputs.get("timeout_seconds") or 1800),
-                                             first_poll=self.first_poll, max_poll=self.max_poll)
+            ours, went_live = wait_for_deploy(api, live["service_id"], live["deploy"],
+                                              timeout=float(inputs.get("timeout_seconds") or 1800),
+                                              first_poll=self.first_poll, max_poll=self.max_poll)
+            live["deploy"], live["live_deploy_id"] = ours, went_live.id
         return live
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
@@ -108,7 +110,8 @@ class DeployProvider(DeclarativeProvider):
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:
         deploy = DeployModel.from_api(api.get(f"/services/{props['service_id']}/deploys/{id_}"))
-        return {"service_id": props["service_id"], "deploy": deploy, "previous": props.get("previous_deploy_id")}
+        return {"service_id": props["service_id"], "deploy": deploy, "previous": props.get("previous_deploy_id"),
+                "live_deploy_id": props.get("live_deploy_id")}
 
     def update_remote(self, api, id_, olds, news, changed):  # every managed input is create-only
         raise AssertionError(f"deploys have no updatable fields (changed: {sorted(changed)})")
@@ -118,7 +121,8 @@ class DeployProvider(DeclarativeProvider):
 
     def live_outputs(self, live: dict) -> dict[str, Any]:
         deploy: DeployModel = live["deploy"]
-        return {"status": deploy.status, "previous_deploy_id": live.get("previous"), "image_ref": deploy.image_ref,
+        return {"status": deploy.status, "previous_deploy_id": live.get("previous"),
+                "live_deploy_id": live.get("live_deploy_id"), "image_ref": deploy.image_ref,
                 "commit": deploy.commit_id, "finished_at": deploy.finished_at, "trigger": deploy.trigger}
 
 
@@ -128,12 +132,15 @@ class Deploy(DeclarativeResource, module="render", name="Deploy"):
     Inputs: ``service_id``; one of ``image_digest`` (image-backed), ``commit_id`` (repo-backed) or
     ``rollback_to`` (an earlier deploy id); ``triggers`` (any map: a change forces a new deploy),
     ``clear_cache``, ``wait`` (default True: fail unless it goes live), ``timeout_seconds``.
-    Outputs: ``status``, ``previous_deploy_id`` (roll back to it), ``image_ref``, ``commit``,
+    Outputs: ``status`` (of this deploy; ``deactivated`` once a newer one replaced it),
+    ``previous_deploy_id`` (roll back to it), ``live_deploy_id`` (the deploy that went live when the
+    wait ended: this one, or a newer one that superseded it), ``image_ref``, ``commit``,
     ``finished_at``, ``trigger``. Deleting a Deploy changes nothing on Render.
     """
 
     status: pulumi.Output[str]
     previous_deploy_id: pulumi.Output[Optional[str]]
+    live_deploy_id: pulumi.Output[Optional[str]]
     image_ref: pulumi.Output[Optional[str]]
     commit: pulumi.Output[Optional[str]]
     finished_at: pulumi.Output[Optional[str]]

@@ -175,7 +175,7 @@ def test_deploy_image_digest_waits_live_and_rolls_back(sandbox):
     time.sleep(0.3)  # let the service's first deploy go live (sandbox deploy_delay 0.2 s)
     first = Driver(deploy_provider(sandbox))
     outs = first.up({"service_id": svc.id, "image_digest": DIGEST_2})
-    assert outs["status"] == "live" and outs["previous_deploy_id"]
+    assert outs["status"] == "live" and outs["previous_deploy_id"] and outs["live_deploy_id"] == first.id
     assert objects(sandbox, "services")[svc.id]["imagePath"] == f"ghcr.io/acme/api@{DIGEST_2}"
     first.refresh()
     assert first.preview({"service_id": svc.id, "image_digest": DIGEST_2}).changes is False
@@ -263,3 +263,24 @@ def test_create_under_fault_converges_without_duplicate(sandbox, resource, kind,
     d.refresh()
     assert d.preview(spec).changes is False
     assert request_violations(sandbox) == []
+
+
+def test_deploy_superseded_by_a_newer_one_counts_when_the_newer_goes_live(sandbox):
+    from dynamic_providers.render.api import trigger_deploy, wait_for_deploy
+    from dynamic_providers.render.models import Deploy as DeployModel
+
+    svc = make_service(sandbox)
+    api = deploy_provider(sandbox).transport()
+    ours = trigger_deploy(api, svc.id)
+    newer = trigger_deploy(api, svc.id)  # e.g. triggered by an env-var change right after ours
+    time.sleep(0.3)
+    api.get(f"/services/{svc.id}/deploys")  # let the sandbox advance: both went live, ours was deactivated
+    assert objects(sandbox, "deploys")[ours.id]["status"] == "deactivated"
+    done, went_live = wait_for_deploy(api, svc.id, DeployModel(id=ours.id, status="queued"), timeout=5,
+                                      first_poll=0.01)
+    assert done.id == ours.id and done.status == "deactivated" and went_live.id == newer.id
+    assert objects(sandbox, "deploys")[newer.id]["status"] == "live"
+    # the newest deploy itself deactivated with nothing newer: that is a failure
+    sandbox.render.edit("deploys", newer.id, {"status": "canceled"})
+    with pytest.raises(DeployFailedError, match="ended 'canceled'"):
+        wait_for_deploy(api, svc.id, DeployModel(id=newer.id, status="queued"), timeout=5, first_poll=0.01)
