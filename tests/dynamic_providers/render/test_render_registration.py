@@ -1,0 +1,89 @@
+"""The Resource classes under Pulumi's mocks: stable type tokens, secret inputs and outputs, and a
+pickled provider that carries no token (what the engine stores in the state)."""
+from __future__ import annotations
+
+import base64
+
+import pulumi
+import pytest
+from pulumi.dynamic import Config, ConfigureRequest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from dynamic_providers import render as r
+from tests.components.component_mocks import run_component
+
+TOKEN = "rnd_token_that_must_never_be_pickled"
+
+
+def build():
+    cred = r.RegistryCredential("cred", name="ghcr", owner_id="tea-1", registry="GITHUB", username="bot",
+                                auth_token="reg-token-plain")
+    svc = r.Service("api", name="api", owner_id="tea-1", service_type="web_service", image="ghcr.io/a/api",
+                    registry_credential_id=cred.id, health_check_path="/healthz")
+    r.EnvVars("env", service_id=svc.id, variables={"DB": "plain-db-url"})
+    r.SecretFiles("files", service_id=svc.id, files={"k.pem": "plain-pem"})
+    group = r.EnvGroup("group", name="shared", owner_id="tea-1", variables={"S": "plain-shared"})
+    r.EnvGroupLink("link", env_group_id=group.id, service_ids=[svc.id])
+    r.CustomDomain("domain", service_id=svc.id, name="api.example.com")
+    r.Project("project", name="procurement", owner_id="tea-1", environments={"production": {"protected": True}})
+    r.Deploy("release", service_id=svc.id, triggers={"v": "1"})
+
+
+EXPECTED = {
+    "RegistryCredential": ("cred", {"auth_token"}),
+    "Service": ("api", set()),
+    "EnvVars": ("env", {"variables"}),
+    "SecretFiles": ("files", {"files"}),
+    "EnvGroup": ("group", {"variables", "files"}),
+    "EnvGroupLink": ("link", set()),
+    "CustomDomain": ("domain", set()),
+    "Project": ("project", set()),
+    "Deploy": ("release", set()),
+}
+
+
+@pytest.fixture(scope="module")
+def run():
+    return run_component(build)
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_type_tokens_and_secrets(run, kind):
+    name, secret_inputs = EXPECTED[kind]
+    record = run.one(f"pulumi-python:dynamic/render:{kind}", name)
+    assert set(record.additional_secret_outputs) == secret_inputs
+    secret_roots = {p.split(".")[0].split("[")[0] for p in record.secret_paths} - {"__provider"}
+    assert {k for k in secret_roots if record.inputs.get(k) is not None} == \
+        {k for k in secret_inputs if record.inputs.get(k) is not None}
+    assert "__provider" in record.inputs
+
+
+def test_computed_outputs_exist_as_attributes():
+    made = {}
+
+    def build_one():
+        made["svc"] = r.Service("api", name="api", owner_id="tea-1", service_type="web_service", image="nginx")
+        made["domain"] = r.CustomDomain("d", service_id=made["svc"].id, name="api.example.com")
+
+    run_component(build_one)
+    for output in ("url", "host", "slug", "dashboard_url", "deploy_id", "live_image_path", "is_suspended"):
+        assert isinstance(getattr(made["svc"], output), pulumi.Output), output
+    for output in ("dns_target", "dns_record_type", "verification_status"):
+        assert isinstance(getattr(made["domain"], output), pulumi.Output), output
+
+
+@pytest.mark.parametrize("cls", [r.ServiceProvider, r.EnvVarsProvider, r.SecretFilesProvider, r.EnvGroupProvider,
+                                 r.EnvGroupLinkProvider, r.CustomDomainProvider, r.RegistryCredentialProvider,
+                                 r.ProjectProvider, r.DeployProvider])
+def test_provider_pickles_by_reference_without_token(cls):
+    provider = cls()
+    provider.configure(ConfigureRequest(Config({"procurement:renderApiKey": TOKEN}, "procurement")))
+    blob = base64.b64decode(serialize_provider(provider))
+    assert TOKEN.encode() not in blob
+    assert cls.__module__.encode() in blob and len(blob) < 600  # by reference: module path, not code
+
+
+def test_unknown_service_argument_fails_at_construction():
+    with pytest.raises(TypeError, match="unknown argument"):
+        run_component(lambda: r.Service("bad", name="x", owner_id="tea-1", service_type="web_service",
+                                        helth_check_path="/typo"))
