@@ -41,7 +41,9 @@ class _InvokeMocks(_Mocks):
     def call(self, args: MockCallArgs) -> tuple[dict, Optional[list]]:
         self._invokes.append(Invoke(args.token, dict(args.args)))
         result = self._invoke_results.get(args.token, {})
-        return (result(dict(args.args)) if callable(result) else dict(result)), None
+        # An empty failure list, not None: pulumi's MockMonitor iterates it (mock_harness._Mocks.call
+        # returns None there, which breaks any program that invokes).
+        return (result(dict(args.args)) if callable(result) else dict(result)), []
 
 
 class _ComponentMonitor(_RecordingMonitor):
