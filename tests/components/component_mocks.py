@@ -117,6 +117,9 @@ def _run(build: Callable[[], Any], stack: str, monitor: _ComponentMonitor, logge
         loop.run_until_complete(run_in_stack(build))
         return None
     except BaseException as exc:  # noqa: BLE001 - handed back to the caller as the run's error
+        # The failed registration leaves sibling futures holding the same error; without this,
+        # asyncio prints each one as "never retrieved" when they are collected.
+        loop.set_exception_handler(lambda _loop, _context: None)
         return exc
     finally:
         loop.close()
