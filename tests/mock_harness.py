@@ -230,10 +230,12 @@ def _optional_bool(request: Any, name: str) -> Optional[bool]:
 
 class _Mocks(Mocks):
     def __init__(self, resource_outputs: Optional[Callable[[MockResourceArgs], Optional[dict]]],
-                 stack_references: Mapping[str, Mapping[str, Any]], invokes: list[Invoke]) -> None:
+                 stack_references: Mapping[str, Mapping[str, Any]], invokes: list[Invoke],
+                 invoke_results: Optional[Mapping[str, Any]] = None) -> None:
         self._resource_outputs = resource_outputs
         self._stack_references = stack_references
         self._invokes = invokes
+        self._invoke_results = invoke_results or {}
 
     def new_resource(self, args: MockResourceArgs) -> tuple[Optional[str], dict]:
         if args.typ == STACK_REFERENCE_TYPE:
@@ -246,8 +248,11 @@ class _Mocks(Mocks):
         return args.resource_id or f"{args.name}-id", state
 
     def call(self, args: MockCallArgs) -> tuple[dict, Optional[list]]:
+        """Answer an invoke (provider lookup) from the table: token -> result or callable(args)."""
         self._invokes.append(Invoke(args.token, dict(args.args)))
-        return {}, None
+        result = self._invoke_results.get(args.token, {})
+        # An empty failure list, not None: pulumi's MockMonitor iterates it.
+        return (result(dict(args.args)) if callable(result) else dict(result)), []
 
 
 class _RecordingMonitor(MockMonitor):
@@ -331,16 +336,18 @@ def run_program(stack: str = "local", *, root: Path = PROJECT_ROOT, overrides: O
                 remove: Iterable[str] = (), stack_file: Optional[Path] = None, preview: bool = False,
                 resource_outputs: Optional[Callable[[MockResourceArgs], Optional[dict]]] = None,
                 stack_references: Optional[Mapping[str, Mapping[str, Any]]] = None,
+                invoke_results: Optional[Mapping[str, Any]] = None,
                 allow_error: bool = False) -> ProgramRun:
     """Run `<root>/__main__.py` for `stack` under mocks and return everything it registered.
 
     resource_outputs(args) may return extra output properties for a resource (provider-computed
     fields such as ids or URLs); stack_references maps a stack name to the outputs a
-    `StackReference` to it reads.
+    `StackReference` to it reads; invoke_results maps an invoke token (e.g.
+    `github:index/getTeam:getTeam`) to its result or to a callable of the invoke's args.
     """
     config = read_stack_config(stack, root=root, overrides=overrides, remove=remove, stack_file=stack_file)
     invokes: list[Invoke] = []
-    monitor = _RecordingMonitor(_Mocks(resource_outputs, stack_references or {}, invokes))
+    monitor = _RecordingMonitor(_Mocks(resource_outputs, stack_references or {}, invokes, invoke_results))
     handler = _ListHandler()
     logger = logging.getLogger(f"mock_harness.{id(monitor)}")
     logger.propagate = False

@@ -21,29 +21,13 @@ from typing import Any, Callable, Mapping, Optional
 
 from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.mocks import MockCallArgs, MockEngine, MockResourceArgs
+from pulumi.runtime.mocks import MockEngine, MockResourceArgs
 from pulumi.runtime.settings import Settings, configure
 from pulumi.runtime.stack import run_in_stack
 
 from tests.mock_harness import Invoke, ProgramRun, _Mocks, _RecordingMonitor, _unwrap
 
 PROJECT = "procurement"
-
-
-class _InvokeMocks(_Mocks):
-    """The program harness's mocks, answering invokes from a table (token -> result or callable)."""
-
-    def __init__(self, resource_outputs, stack_references, invoke_results: Mapping[str, Any],
-                 invokes: list[Invoke]) -> None:
-        super().__init__(resource_outputs, stack_references, invokes)
-        self._invoke_results = invoke_results
-
-    def call(self, args: MockCallArgs) -> tuple[dict, Optional[list]]:
-        self._invokes.append(Invoke(args.token, dict(args.args)))
-        result = self._invoke_results.get(args.token, {})
-        # An empty failure list, not None: pulumi's MockMonitor iterates it (mock_harness._Mocks.call
-        # returns None there, which breaks any program that invokes).
-        return (result(dict(args.args)) if callable(result) else dict(result)), []
 
 
 class _ComponentMonitor(_RecordingMonitor):
@@ -86,7 +70,7 @@ def run_component(build: Callable[[], Any], *, stack: str = "staging", preview: 
     `stack_references` maps a stack name to the outputs a `StackReference` to it reads.
     """
     recorded_invokes: list[Invoke] = []
-    mocks = _InvokeMocks(resource_outputs, stack_references or {}, invokes or {}, recorded_invokes)
+    mocks = _Mocks(resource_outputs, stack_references or {}, recorded_invokes, invokes or {})
     monitor = _ComponentMonitor(mocks)
     logger = logging.getLogger(f"component_mocks.{id(monitor)}")
     logger.propagate = False
