@@ -1,0 +1,113 @@
+"""Which stack the pack is judging, and so how hard it enforces.
+
+The engine tells a policy pack its stack through the analyzer's `ConfigureStack` call (stack name
+and the stack's config, the same string map a program gets), right after starting it.
+pulumi-policy 1.21.0 keeps only the stack tags from that call, and the `PULUMI_CONFIG` /
+`PULUMI_STACK` variables it reads instead are only set when the engine starts a pack without a
+language host, which is never the case for Python packs. So `install_stack_hook()` wraps
+`ConfigureStack` to learn the stack, and sets every policy's enforcement level from it before the
+first resource is analyzed (the variables remain a fallback).
+
+The kind of environment is `procurement:environment` (local, staging, production), falling back to
+the stack name, so a scratch stack configured as production is judged as production. Production: every rule is mandatory (the preview/update fails).
+Anything else: advisory (warnings only), so staging and local show what production would refuse.
+A `--policy-pack-config` file can still override one rule's level, as with any pack.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from pulumi_policy import EnforcementLevel
+
+PRODUCTION = "production"
+ENVIRONMENT_KEY = "procurement:environment"
+
+
+@dataclass(frozen=True)
+class StackFacts:
+    """What the rules may know about the stack beyond its resources."""
+
+    environment: str
+    """`local`, `staging`, `production` (or the stack name when the config does not say)."""
+    source_control_on: bool = False
+    """`procurement:tiers.sourceControl`."""
+    manages_repository_settings: bool = False
+    """`procurement:sourceControl.manageRepositorySettings` (this stack owns rulesets)."""
+    default_branch: str = "main"
+    """`procurement:sourceControl.defaultBranch`: the branch the ruleset must protect."""
+
+    @property
+    def enforcement(self) -> EnforcementLevel:
+        return EnforcementLevel.MANDATORY if self.environment == PRODUCTION else EnforcementLevel.ADVISORY
+
+
+def _object(config: Mapping[str, str], key: str) -> Mapping[str, Any]:
+    raw = config.get(key)
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def facts_from(config: Mapping[str, str], stack: Optional[str]) -> StackFacts:
+    environment = config.get(ENVIRONMENT_KEY) or (stack or "").rsplit("/", 1)[-1] or "unknown"
+    tiers = _object(config, "procurement:tiers")
+    source_control = _object(config, "procurement:sourceControl")
+    return StackFacts(
+        environment=environment,
+        source_control_on=tiers.get("sourceControl") is True,
+        manages_repository_settings=source_control.get("manageRepositorySettings") is True,
+        default_branch=str(source_control.get("defaultBranch") or "main"),
+    )
+
+
+class StackContext:
+    """The facts of the stack being judged; set once the engine has said which stack that is."""
+
+    def __init__(self, facts: StackFacts) -> None:
+        self.facts = facts
+        self._policies: list[Any] = []
+
+    def govern(self, policies: list[Any]) -> list[Any]:
+        """These policies take their enforcement level from the stack's facts (now and on update)."""
+        self._policies = list(policies)
+        self._apply()
+        return policies
+
+    def update(self, facts: StackFacts) -> None:
+        self.facts = facts
+        self._apply()
+
+    def _apply(self) -> None:
+        for policy in self._policies:
+            policy.enforcement_level = self.facts.enforcement
+
+
+def install_stack_hook(context: StackContext) -> None:
+    """Make the analyzer's `ConfigureStack` call update `context` (see the module docstring)."""
+    from pulumi_policy import policy as _policy_module
+
+    servicer = _policy_module._PolicyAnalyzerServicer  # noqa: SLF001 - the only place the stack arrives
+    original = servicer.ConfigureStack
+
+    def configure_stack(self, request, context_):  # type: ignore[no-untyped-def]
+        response = original(self, request, context_)
+        context.update(facts_from(dict(request.config), request.stack or None))
+        return response
+
+    servicer.ConfigureStack = configure_stack
+
+
+def current_facts(environ: Mapping[str, str] = os.environ) -> StackFacts:
+    """The facts in the environment variables a pack started without a language host gets."""
+    try:
+        config = json.loads(environ.get("PULUMI_CONFIG") or "{}")
+    except ValueError:
+        config = {}
+    return facts_from(config if isinstance(config, dict) else {}, environ.get("PULUMI_STACK"))

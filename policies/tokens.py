@@ -1,0 +1,12 @@
+"""Type tokens the rules target. Dynamic resources keep `pulumi-python:dynamic/<module>:<Name>` forever
+(interfaces.md); bridged ones are the tokens of the installed SDKs (pulumi-cloudflare 6.23.1,
+pulumi-github 6.15.0)."""
+
+RENDER_SERVICE = "pulumi-python:dynamic/render:Service"
+SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
+CLOUDFLARE_ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+GITHUB_REPOSITORY = "github:index/repository:Repository"
+GITHUB_RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+
+# Render `service_type` values (dynamic_providers/render/encoders.py SERVICE_TYPES).
+WEB_SERVICE = "web_service"
