@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ADMIN_ROLE = "supabase_admin"  # the sandbox's own superuser, like the platform's internal admin role
+READ_ONLY_ROLE = "supabase_read_only_user"  # the role database/query/read-only runs as, as on the platform
 
 
 class PostgresUnavailable(RuntimeError):
@@ -230,6 +231,8 @@ class PostgresHarness:
             input=f"ALTER ROLE {ADMIN_ROLE} WITH PASSWORD '{admin_password}';\n"
                   f"CREATE ROLE postgres WITH LOGIN CREATEROLE CREATEDB REPLICATION BYPASSRLS;\n"
                   f"GRANT pg_read_all_data, pg_write_all_data, pg_signal_backend TO postgres;\n"
+                  f"CREATE ROLE {READ_ONLY_ROLE} WITH NOLOGIN;\n"
+                  f"GRANT pg_read_all_data TO {READ_ONLY_ROLE};\n"
                   f"ALTER DATABASE postgres OWNER TO postgres;\n"
                   f"ALTER SCHEMA public OWNER TO postgres;\n",
             capture_output=True, text=True, user=self.user, cwd="/", check=False)

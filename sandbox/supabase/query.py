@@ -16,6 +16,7 @@ import uuid
 
 from ..routing import ApiError, RouteTable
 from ..server import Call, Reply
+from ..postgres import READ_ONLY_ROLE
 from .common import active_project
 
 routes = RouteTable()
@@ -43,12 +44,13 @@ def _placeholders(query: str, parameters: list | None) -> tuple[str, dict | None
     return converted, {f"p{i}": value for i, value in enumerate(parameters, start=1)}
 
 
-def run_sql(instance, query: str, parameters: list | None, read_only: bool) -> list[dict]:
+def run_sql(instance, query: str, parameters: list | None, read_only: bool, role: str = "postgres") -> list[dict]:
     import psycopg
+    from psycopg import sql
     from psycopg.rows import dict_row
 
     with instance.admin_connect(autocommit=False, row_factory=dict_row) as conn:
-        conn.execute("SET ROLE postgres")
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         if read_only:
             conn.execute("SET TRANSACTION READ ONLY")
         try:
@@ -67,13 +69,24 @@ def run_sql(instance, query: str, parameters: list | None, read_only: bool) -> l
     return json.loads(json.dumps(rows, default=_jsonable))
 
 
-# Not under the store lock: SQL may take a while and must not stall every other request.
-@routes.post("/v1/projects/{ref}/database/query", locked=False)
-def run_query(call: Call) -> Reply:
+def _instance(call: Call):
     with call.store.lock:
         project = active_project(call)
     instance = call.server.databases.get(project["ref"])
     if instance is None:
         raise ApiError(500, "Failed to run sql query: the project's database is not running")
+    return instance
+
+
+# Not under the store lock: SQL may take a while and must not stall every other request.
+@routes.post("/v1/projects/{ref}/database/query", locked=False)
+def run_query(call: Call) -> Reply:
     body = call.body
-    return 201, run_sql(instance, body["query"], body.get("parameters"), bool(body.get("read_only")))
+    return 201, run_sql(_instance(call), body["query"], body.get("parameters"), bool(body.get("read_only")))
+
+
+@routes.post("/v1/projects/{ref}/database/query/read-only", locked=False)
+def run_read_only_query(call: Call) -> Reply:
+    """As ``supabase_read_only_user`` (member of pg_read_all_data) in a read-only transaction."""
+    body = call.body
+    return 201, run_sql(_instance(call), body["query"], body.get("parameters"), True, role=READ_ONLY_ROLE)

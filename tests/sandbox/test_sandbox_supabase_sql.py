@@ -75,3 +75,14 @@ def test_each_project_has_its_own_server(sandbox, project):
                      json={"query": "select count(*) as n from pg_roles where rolname = 'only_here'"}).json()
     assert found == [{"n": 0}]
     assert connection_details(api, ref)[1] != connection_details(api, other)[1]
+
+
+def test_read_only_endpoint_reads_but_cannot_write(project):
+    api, ref = project
+    api.post(f"/v1/projects/{ref}/database/query", json={"query": "create table public.notes (t text); "
+                                                                  "insert into public.notes values ('hi')"})
+    rows = api.post(f"/v1/projects/{ref}/database/query/read-only",
+                    json={"query": "select current_user as who, t from public.notes"})
+    assert rows.status_code == 201 and rows.json() == [{"who": "supabase_read_only_user", "t": "hi"}]
+    write = api.post(f"/v1/projects/{ref}/database/query/read-only", json={"query": "delete from public.notes"})
+    assert write.status_code == 400
