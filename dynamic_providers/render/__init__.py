@@ -7,6 +7,7 @@ Resource classes and their inputs/outputs: ``README.md`` in this package.
 from .deploys import Deploy, DeployProvider
 from .domains import CustomDomain, CustomDomainProvider
 from .env_groups import EnvGroup, EnvGroupLink, EnvGroupLinkProvider, EnvGroupProvider
+from .log_streams import LogStream, LogStreamProvider
 from .projects import Project, ProjectProvider
 from .registry import RegistryCredential, RegistryCredentialProvider
 from .service_env import EnvVars, EnvVarsProvider, SecretFiles, SecretFilesProvider
@@ -14,7 +15,8 @@ from .services import Service, ServiceProvider
 
 __all__ = [
     "CustomDomain", "CustomDomainProvider", "Deploy", "DeployProvider", "EnvGroup", "EnvGroupLink",
-    "EnvGroupLinkProvider", "EnvGroupProvider", "EnvVars", "EnvVarsProvider", "Project", "ProjectProvider",
+    "EnvGroupLinkProvider", "EnvGroupProvider", "EnvVars", "EnvVarsProvider", "LogStream", "LogStreamProvider",
+    "Project", "ProjectProvider",
     "RegistryCredential", "RegistryCredentialProvider", "SecretFiles", "SecretFilesProvider", "Service",
     "ServiceProvider",
 ]

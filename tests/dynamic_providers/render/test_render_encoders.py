@@ -113,3 +113,13 @@ def test_image_inputs_are_canonical_so_render_echo_is_no_diff():
     pinned = checked({"service_type": "web_service", "image": "ghcr.io/acme/api:2", "image_digest": DIGEST})
     assert pinned["image"] == "ghcr.io/acme/api"
     assert enc.split_image_path(f"ghcr.io/acme/api@{DIGEST}") == ("ghcr.io/acme/api", DIGEST)
+
+
+def test_log_stream_body_conforms():
+    from dynamic_providers.render.log_streams import LogStreamProvider, log_stream_body
+
+    inputs = LogStreamProvider().check({}, {"owner_id": "tea-1", "endpoint": "logs.example.com:6514",
+                                            "token": "t"}).inputs
+    body = log_stream_body(inputs)
+    assert body == {"endpoint": "logs.example.com:6514", "preview": "drop", "token": "t"}
+    assert violations("PUT", "/logs/streams/owner/{ownerId}", body) == []

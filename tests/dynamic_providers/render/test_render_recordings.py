@@ -40,6 +40,30 @@ ENDPOINTS = [
 ]
 
 
+def test_log_stream_reader_reads_recorded_owner_settings():
+    from dynamic_providers.render.log_streams import LogStreamProvider
+
+    class Recorded:  # replays one recorded GET body through the provider's reader
+        api_name = "Render"
+
+        def __init__(self, body):
+            self.body = body
+
+        def get(self, path, params=None):
+            return self.body
+
+    bodies = [json.loads(item["response"]["body"]) for _, _, item in interactions()
+              if item["request"]["method"] == "GET" and "/logs/streams/owner/" in item["request"]["url"]
+              and int(item["response"]["code"]) == 200]
+    assert bodies, "no recorded owner log-stream reads"
+    provider = LogStreamProvider()
+    for body in bodies:
+        live = provider._get(Recorded(body), body["ownerId"])
+        assert live is None if not body.get("endpoint") else live["endpoint"] == body["endpoint"]
+    assert provider._get(Recorded({"ownerId": "tea-1", "endpoint": "h:1", "preview": None}), "tea-1") == \
+        {"owner_id": "tea-1", "endpoint": "h:1", "preview_logs": None}
+
+
 def interactions():
     for path in sorted(RECORDINGS.glob("*.yaml")):
         data = yaml.load(path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))

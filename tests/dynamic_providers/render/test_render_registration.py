@@ -27,6 +27,7 @@ def build():
     r.CustomDomain("domain", service_id=svc.id, name="api.example.com")
     r.Project("project", name="procurement", owner_id="tea-1", environments={"production": {"protected": True}})
     r.Deploy("release", service_id=svc.id, triggers={"v": "1"})
+    r.LogStream("logs", owner_id="tea-1", endpoint="logs.example.com:6514", token="plain-log-token")
 
 
 EXPECTED = {
@@ -39,6 +40,7 @@ EXPECTED = {
     "CustomDomain": ("domain", set()),
     "Project": ("project", set()),
     "Deploy": ("release", set()),
+    "LogStream": ("logs", {"token"}),
 }
 
 
@@ -74,7 +76,7 @@ def test_computed_outputs_exist_as_attributes():
 
 @pytest.mark.parametrize("cls", [r.ServiceProvider, r.EnvVarsProvider, r.SecretFilesProvider, r.EnvGroupProvider,
                                  r.EnvGroupLinkProvider, r.CustomDomainProvider, r.RegistryCredentialProvider,
-                                 r.ProjectProvider, r.DeployProvider])
+                                 r.ProjectProvider, r.DeployProvider, r.LogStreamProvider])
 def test_provider_pickles_by_reference_without_token(cls):
     provider = cls()
     provider.configure(ConfigureRequest(Config({"procurement:renderApiKey": TOKEN}, "procurement")))
