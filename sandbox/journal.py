@@ -27,6 +27,7 @@ class JournalEntry:
     fault: dict | None = None  # the fault applied, if any
     request_violations: list[dict] = field(default_factory=list)
     response_violations: list[dict] = field(default_factory=list)
+    response_checked: bool = False  # True when the answer was validated against the spec
     seq: int = field(default_factory=lambda: next(_SEQUENCE))
     time: float = field(default_factory=time.time)
 

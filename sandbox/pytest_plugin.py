@@ -19,6 +19,7 @@ from .postgres import PostgresHarness
 from .runner import Sandbox
 
 TEST_DEFAULTS = {"deploy_delay": 0.2, "project_ready_delay": 0.2}
+_TOTALS = {"checked": 0, "violations": 0}  # over the whole session, for the terminal summary
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,6 +45,9 @@ def sandbox(request: pytest.FixtureRequest, sandbox_postgres: PostgresHarness) -
         yield sb
     finally:
         sb.stop()
+    entries = sb.journal()
+    _TOTALS["checked"] += sum(1 for e in entries if e.response_checked)
+    _TOTALS["violations"] += sum(1 for e in entries if e.response_violations)
     if request.node.get_closest_marker("sandbox_allow_response_violations") is None:
         broken = sb.response_violations()
         if broken:
@@ -51,3 +55,9 @@ def sandbox(request: pytest.FixtureRequest, sandbox_postgres: PostgresHarness) -
                      + "; ".join(f"{v['location']}: {v['message']} ({v['rule']})" for v in e.response_violations)
                      for e in broken]
             pytest.fail("sandbox responses broke the vendor spec (a sandbox bug):\n" + "\n".join(lines))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    if _TOTALS["checked"]:
+        terminalreporter.write_line(f"sandbox: {_TOTALS['checked']} responses validated against the vendor specs, "
+                                    f"{_TOTALS['violations']} with violations")

@@ -340,6 +340,7 @@ class ApiServer:
                 found = self.spec.check_response(entry.method, relative, template, params, reply.status, data,
                                                   "application/json")
                 entry.response_violations.extend(v.to_json() for v in found)
+                entry.response_checked = True
         return reply
 
     # ------------------------------------------------------------------------------------- control
