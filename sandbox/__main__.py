@@ -147,15 +147,13 @@ def _controls(args: argparse.Namespace, server: str | None) -> list[tuple[str, S
 
 def control(args: argparse.Namespace) -> int:
     out: Any = None
-    if args.command == "fault":
-        (name, ctl), = _controls(args, args.server) if args.fault_command == "add" else [(None, None)]
-        if args.fault_command == "add":
-            out = ctl.add_fault(args.kind, method=args.method, path=args.path, count=args.count or None,
-                                status=args.status, retry_after=args.retry_after, delay=args.delay)
-        else:
-            out = {}
-            for name, ctl in _controls(args, args.server):
-                out[name] = ctl.faults() if args.fault_command == "list" else ctl.clear_faults()
+    if args.command == "fault" and args.fault_command == "add":
+        (_, ctl), = _controls(args, args.server)
+        out = ctl.add_fault(args.kind, method=args.method, path=args.path, count=args.count or None,
+                            status=args.status, retry_after=args.retry_after, delay=args.delay)
+    elif args.command == "fault":
+        out = {name: ctl.faults() if args.fault_command == "list" else ctl.clear_faults()
+               for name, ctl in _controls(args, args.server)}
     elif args.command == "edit":
         (_, ctl), = _controls(args, args.server)
         out = ctl.edit(args.collection, args.id, _assignments(args.assignments), args.unset)

@@ -60,6 +60,12 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     empty: bool = False  # True: send no body at all (204/202), even though body is None
+    data: bytes | None = None  # the serialised body, once the pipeline has produced it
+
+    def encoded(self) -> bytes:
+        if self.data is None:
+            self.data = b"" if self.empty else json.dumps(self.body).encode()
+        return self.data
 
 
 def _as_reply(result: Any) -> Reply:
@@ -218,8 +224,9 @@ class ApiServer:
         self._stopping.wait(seconds)
 
     # ------------------------------------------------------------------------------------- pipeline
-    def dispatch(self, method: str, target: str, headers: dict[str, str], body: bytes) -> tuple[Reply | None, JournalEntry, Fault | None]:
-        """Handle one API request. Returns (reply or None to reset the connection, journal entry, fault)."""
+    def dispatch(self, method: str, target: str, headers: dict[str, str],
+                 body: bytes) -> tuple[Reply | None, Fault | None]:
+        """Handle one API request. Returns (the reply, or None to reset the connection; the fault applied)."""
         started = time.perf_counter()
         url = urlsplit(target)
         path = url.path
@@ -233,11 +240,11 @@ class ApiServer:
         if fault is not None:
             entry.fault = fault.to_json()
 
-        def finish(reply: Reply | None) -> tuple[Reply | None, JournalEntry, Fault | None]:
+        def finish(reply: Reply | None) -> tuple[Reply | None, Fault | None]:
             entry.status = reply.status if reply is not None else None
             entry.duration_ms = round((time.perf_counter() - started) * 1000, 3)
             self.journal.add(entry)
-            return reply, entry, fault
+            return reply, fault
 
         if fault is not None and fault.kind == "reset":
             return finish(None)
@@ -325,10 +332,9 @@ class ApiServer:
         return self._finish(reply, entry, None)
 
     def _finish(self, reply: Reply, entry: JournalEntry, matched: tuple | None) -> Reply:
-        data = b"" if reply.empty else json.dumps(reply.body).encode()
+        data = reply.encoded()
         reply.headers.setdefault("Content-Type", JSON_TYPE)
         reply.headers.update(self._rate_headers())
-        reply.data = data  # type: ignore[attr-defined]
         if matched is not None:
             relative, template, params = matched
             operation = self.spec.operation(entry.method, template) or {}
@@ -376,7 +382,7 @@ class _Handler(BaseHTTPRequestHandler):
         if urlsplit(self.path).path.startswith("/_sandbox"):
             self._send(self.api.control(method, self.path, body))
             return
-        reply, _entry, fault = self.api.dispatch(method, self.path, headers, body)
+        reply, fault = self.api.dispatch(method, self.path, headers, body)
         if reply is None:
             self._reset_connection()
             return
@@ -385,9 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
-        data = getattr(reply, "data", None)
-        if data is None:
-            data = b"" if reply.empty else json.dumps(reply.body).encode()
+        data = reply.encoded()
         self.send_response(reply.status)
         for name, value in reply.headers.items():
             self.send_header(name, value)

@@ -9,7 +9,7 @@ from ..clock import now_iso
 from ..ids import render_id
 from ..routing import BadRequest, NotFound, RouteTable
 from ..server import Call, Reply
-from .common import get_or_404, matches_filters, public, require_owner, service_or_404
+from .common import get_or_404, matches_filters, require_owner, service_or_404
 from .env import apply_env_var_inputs, value_from_input
 from .services import short_type
 

@@ -15,6 +15,8 @@ from ..routing import BadRequest, Conflict, RequestViolation, RouteTable
 from ..server import Call, Reply
 from .common import matches_filters, paginate, public, require_owner, service_or_404, slugify
 from .deploys import start_deploy
+from .env import apply_env_var_inputs
+from .static_site import replace_headers, replace_routes
 
 routes = RouteTable()
 
@@ -146,14 +148,10 @@ def create_service(call: Call) -> Reply:
     call.store["services"][sid] = service
     call.store["env_vars"][sid] = {}
     call.store["secret_files"][sid] = {}
-    from .env import apply_env_var_inputs  # env imports services' helpers; import here to avoid a cycle
-
     apply_env_var_inputs(call.store["env_vars"][sid], body.get("envVars") or [])
     for item in body.get("secretFiles") or []:
         call.store["secret_files"][sid][item["name"]] = item["content"]
     if service_type == "static_site":
-        from .static_site import replace_headers, replace_routes
-
         replace_headers(call, sid, (given.get("headers") or []))
         replace_routes(call, sid, (given.get("routes") or []))
     deploy = start_deploy(call, service, trigger="api")

@@ -28,8 +28,10 @@ AUTH_DEFAULTS: dict[str, Any] = {
     "rate_limit_verify": 30, "rate_limit_otp": 30, "rate_limit_anonymous_users": 30, "smtp_max_frequency": 60,
     "db_max_pool_size": 10, "api_max_request_duration": 10,
 }
-EXTRA_KEYS: dict[str, Any] = {"audit_log_disable_postgres": False, "index_worker_ensure_user_search_indexes_exist": True,
-                              "mfa_allow_low_aal": False, "security_update_password_require_current_password": False}
+EXTRA_KEYS: dict[str, Any] = {
+    "audit_log_disable_postgres": False, "index_worker_ensure_user_search_indexes_exist": True,
+    "mfa_allow_low_aal": False, "security_update_password_require_current_password": False,
+}
 SECRET_SUFFIXES = ("_secret", "_secrets", "_auth_token", "_api_key", "_api_secret", "_access_key")
 
 

@@ -46,7 +46,8 @@ def test_edit_errors_name_what_is_missing(sandbox):
 
 def test_unset_removes_a_field(sandbox):
     api = sandbox.render.client()
-    gid = api.post("/env-groups", json={"name": "g", "ownerId": sandbox.render.owner_id,
-                                        "envVars": [{"key": "A", "value": "1"}, {"key": "B", "value": "2"}]}).json()["id"]
+    body = {"name": "g", "ownerId": sandbox.render.owner_id,
+            "envVars": [{"key": "A", "value": "1"}, {"key": "B", "value": "2"}]}
+    gid = api.post("/env-groups", json=body).json()["id"]
     sandbox.render.edit("env_groups", gid, unset=["_envVars.A"])
     assert api.get(f"/env-groups/{gid}").json()["envVars"] == [{"key": "B", "value": "2"}]

@@ -106,8 +106,9 @@ def check_realism(server: Any, seen: list) -> None:
             exercised.add((method, template))
             if not any(_matches(shape, variant, top | items) for variant in recorded[key]):
                 closest = min(recorded[key], key=lambda v: len(v[0] ^ shape[0]))
-                mismatches.append(f"{method} {template} {status}: sandbox-only "
-                                  f"{sorted(shape[0] - closest[0] - top - items)}, missing {sorted(closest[1] - shape[0])}")
+                extra, missing = shape[0] - closest[0] - top - items, closest[1] - shape[0]
+                mismatches.append(f"{method} {template} {status}: sandbox-only {sorted(extra)}, "
+                                  f"missing {sorted(missing)}")
     assert not mismatches, "sandbox answers differ from real ones:\n" + "\n".join(mismatches)
     served = {(m, t) for (m, t) in server.routes}
     covered = {(m, t) for (m, t, _s) in recorded if (m, t) in served}

@@ -63,7 +63,8 @@ def test_pooler_config_points_at_the_real_server(project):
     api, ref = project
     (pooler,) = api.get(f"/v1/projects/{ref}/config/database/pooler").json()
     assert pooler["db_host"] == "127.0.0.1" and pooler["database_type"] == "PRIMARY"
-    assert pooler["connection_string"] == f"postgresql://postgres:[YOUR-PASSWORD]@127.0.0.1:{pooler['db_port']}/postgres"
+    expected = f"postgresql://postgres:[YOUR-PASSWORD]@127.0.0.1:{pooler['db_port']}/postgres"
+    assert pooler["connection_string"] == expected
     url = pooler["connection_string"].replace("[YOUR-PASSWORD]", "settings-pass")
     with psycopg.connect(url) as conn:
         assert conn.execute("select 1").fetchone() == (1,)
