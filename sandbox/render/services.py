@@ -25,6 +25,17 @@ DASHBOARD_KIND = {"web_service": "web", "static_site": "static", "private_servic
 SHORT_TYPE = {"web_service": "web", "static_site": "static", "private_service": "pserv",
               "background_worker": "worker", "cron_job": "cron"}
 DEFAULT_PORT = 10000
+# Not in the spec copy, but in Render's newer client and sent by the Terraform provider; the real API accepts it.
+AUTO_DEPLOY_TRIGGERS = ("commit", "off", "checksPass")
+
+
+def _auto_deploy_trigger(body: dict, auto_deploy: str) -> str:
+    trigger = body.get("autoDeployTrigger")
+    if trigger is None:
+        return "commit" if auto_deploy == "yes" else "off"
+    if trigger not in AUTO_DEPLOY_TRIGGERS:
+        raise BadRequest(f"autoDeployTrigger must be one of {', '.join(AUTO_DEPLOY_TRIGGERS)}")
+    return trigger
 
 
 def _env_specific(runtime: str, given: dict | None, pre_deploy: str | None) -> dict:
@@ -125,7 +136,7 @@ def create_service(call: Call) -> Reply:
     auto_deploy = body.get("autoDeploy", "yes")
     service = {
         "id": sid, "name": body["name"], "ownerId": body["ownerId"], "type": service_type,
-        "autoDeploy": auto_deploy, "autoDeployTrigger": "commit" if auto_deploy == "yes" else "off",
+        "autoDeploy": auto_deploy, "autoDeployTrigger": _auto_deploy_trigger(body, auto_deploy),
         "createdAt": now, "updatedAt": now,
         "dashboardUrl": f"https://dashboard.render.com/{DASHBOARD_KIND[service_type]}/{sid}",
         "notifyOnFail": "default", "rootDir": body.get("rootDir", ""), "slug": slugify(body["name"]),
@@ -197,8 +208,8 @@ def update_service(call: Call) -> Reply:
     for key in ("autoDeploy", "repo", "branch", "name", "buildFilter", "rootDir"):
         if key in body:
             service[key] = body[key]
-    if "autoDeploy" in body:
-        service["autoDeployTrigger"] = "commit" if body["autoDeploy"] == "yes" else "off"
+    if "autoDeploy" in body or "autoDeployTrigger" in body:
+        service["autoDeployTrigger"] = _auto_deploy_trigger(body, service["autoDeploy"])
     if "name" in body:
         service["slug"] = slugify(body["name"])
     if "image" in body:

@@ -33,3 +33,25 @@ def test_combined_journal_is_in_arrival_order(sandbox):
     sandbox.supabase.client().get("/v1/organizations")
     sandbox.render.client().get("/owners")
     assert [e.server for e in sandbox.journal()] == ["render", "supabase", "render"]
+
+
+def test_concurrent_clients_get_consistent_answers(sandbox):
+    """Pulumi runs resources in parallel: many threads at once must all get valid, complete answers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    owner = sandbox.render.owner_id
+
+    def work(i):
+        api = sandbox.render.client()
+        body = {"type": "background_worker", "name": f"w{i}", "ownerId": owner,
+                "image": {"ownerId": owner, "imagePath": "x/y:1"}, "serviceDetails": {"runtime": "image"}}
+        sid = api.post("/services", json=body).json()["service"]["id"]
+        statuses = [api.put(f"/services/{sid}/env-vars/K{j}", json={"value": str(j)}).status_code for j in range(5)]
+        return sid, statuses + [api.get(f"/services/{sid}").status_code, api.get("/services").status_code]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(work, range(16)))
+    assert len({sid for sid, _ in results}) == 16
+    assert all(status == 200 for _, statuses in results for status in statuses)
+    assert len(sandbox.render.journal.entries()) == 16 * 8
+    assert not sandbox.response_violations()

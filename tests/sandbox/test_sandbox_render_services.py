@@ -124,3 +124,14 @@ def test_rate_limit_headers_on_every_response(sandbox):
     assert int(response.headers["Ratelimit-Limit"]) > 0
     assert int(response.headers["Ratelimit-Remaining"]) < int(response.headers["Ratelimit-Limit"])
     assert 0 <= int(response.headers["Ratelimit-Reset"]) <= 60
+
+
+def test_auto_deploy_trigger_beyond_the_spec_copy(sandbox):
+    api = sandbox.render.client()
+    created = api.post("/services", json={**service_body(sandbox, "web_service", "web"), "autoDeployTrigger": "off"})
+    service = created.json()["service"]
+    assert service["autoDeployTrigger"] == "off"
+    patched = api.patch(f"/services/{service['id']}", json={"autoDeployTrigger": "checksPass"}).json()
+    assert patched["autoDeployTrigger"] == "checksPass"
+    assert api.patch(f"/services/{service['id']}", json={"autoDeploy": "no"}).json()["autoDeployTrigger"] == "off"
+    assert api.patch(f"/services/{service['id']}", json={"autoDeployTrigger": "sometimes"}).status_code == 400
