@@ -137,7 +137,13 @@ class SupabaseApi:
     # -- SQL ----------------------------------------------------------------------------------
     def run_query(self, ref: str, query: str, *, idempotent: bool = False) -> list[dict[str, Any]]:
         """``POST database/query``. Pass ``idempotent=True`` only for statements safe to repeat
-        (reads, ``IF NOT EXISTS`` DDL, GRANT/REVOKE sets)."""
+        (``IF NOT EXISTS`` DDL, GRANT/REVOKE sets)."""
         body = self.http.post(f"/v1/projects/{_seg(ref)}/database/query", {"query": query},
                               idempotent=idempotent)
+        return models.decode_query_rows(body)
+
+    def read_query(self, ref: str, query: str) -> list[dict[str, Any]]:
+        """A catalog read in a read-only transaction (``read_only``): a refresh can never write."""
+        body = self.http.post(f"/v1/projects/{_seg(ref)}/database/query", {"query": query, "read_only": True},
+                              idempotent=True)
         return models.decode_query_rows(body)

@@ -56,7 +56,7 @@ class ExtensionProvider(SupabaseProvider):
         return f"{live['ref']}/{live['name']}"
 
     def _installed(self, client, ref: str, name: str) -> Optional[dict]:
-        rows = client.run_query(ref, sql.read_extension_sql(name), idempotent=True)
+        rows = client.read_query(ref, sql.read_extension_sql(name))
         return rows[0] if rows else None
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:

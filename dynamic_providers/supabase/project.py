@@ -129,8 +129,10 @@ class ProjectProvider(SupabaseProvider):
         project = client.get_project(id_)
         if project.status in ("REMOVED",):
             return None  # deleted out of band; the API may still answer for a while
-        return {"project": project, "addons": _optional(client.get_addons, id_),
-                "backups": _optional(client.get_backups, id_)}
+        # The compute add-on is only read when the program manages the size: one call less per
+        # refresh otherwise (the size is then whatever Supabase chose).
+        addons = _optional(client.get_addons, id_) if props.get("instance_size") else None
+        return {"project": project, "addons": addons, "backups": _optional(client.get_backups, id_)}
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
                       changed: set[str]) -> dict[str, Any]:

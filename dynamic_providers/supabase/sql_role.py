@@ -81,7 +81,7 @@ class SqlRoleProvider(SupabaseProvider):
         return f"{live['ref']}/{live['name']}"
 
     def _state(self, client, ref: str, name: str) -> sql.RoleState:
-        return sql.decode_role_rows(client.run_query(ref, sql.read_role_sql(name), idempotent=True))
+        return sql.decode_role_rows(client.read_query(ref, sql.read_role_sql(name)))
 
     def _ready(self, client, inputs):
         wait_for_project_ready(client, inputs["project_ref"], services=("db",), **wait_settings(inputs))

@@ -16,12 +16,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # supabase_shared, sup
 
 from supabase_engine import EngineDriver  # noqa: E402
 
+from engine.testing import pulumi_engine, pulumi_env, pulumi_home  # noqa: E402,F401  (real-CLI fixtures)
+
 
 @pytest.fixture
 def supabase_env(sandbox, monkeypatch):
     monkeypatch.setenv("SUPABASE_API_URL", sandbox.supabase.base_url)
     monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", sandbox.supabase.token)
-    return sandbox
+    yield sandbox
+    # Strict about what we send: no request of any provider test may break the vendor spec.
+    broken = sandbox.request_violations()
+    assert not broken, "requests that broke the spec: " + "; ".join(
+        f"{e.method} {e.path}: {e.request_violations}" for e in broken)
 
 
 @pytest.fixture
