@@ -1,0 +1,204 @@
+"""The delivery workflows: actionlint, and the properties the delivery design depends on.
+
+actionlint (scripts/lint-workflows.sh, built from the Go module proxy) checks syntax, expressions,
+contexts, needs, matrices and script injection. The tests below check what no linter knows: the
+check names the main ruleset requires, least permissions, SHA-pinned actions, OIDC instead of a
+stored Pulumi token, the engine's CLI version, the policy pack in every preview and update,
+one update per stack at a time, and promotion only through the reviewed `production` environment.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+
+import yaml
+
+from engine.testing import read_versions
+from tests.workflows.workflow_files import (
+    PULUMI_ACTION, ROOT, WORKFLOWS, job_names, load, matrix_rows, steps, workflows,
+)
+
+ORG_STACK = re.compile(r"^acme-procurement/procurement/(staging|production)$")
+# Inputs of pulumi/actions v7.0.0 (its action.yml at commit 8e5e406f): a misspelt input is
+# silently ignored by GitHub, so an unknown one here is a bug.
+PULUMI_ACTION_INPUTS = {
+    "command", "stack-name", "pulumi-version", "pulumi-version-file", "work-dir", "comment-on-pr",
+    "comment-on-pr-number", "comment-on-summary", "github-token", "cloud-url", "secrets-provider", "parallel",
+    "message", "config-map", "expect-no-changes", "diff", "replace", "exclude", "exclude-dependents", "target",
+    "target-dependents", "policyPacks", "policyPackConfigs", "refresh", "upsert", "remove", "edit-pr-comment",
+    "color", "exclude-protected", "plan", "suppress-outputs", "suppress-progress", "always-include-summary",
+    "continue-on-error", "log-verbosity", "log-flow", "debug",
+}
+# What a job may be granted beyond `contents: read`, and why.
+WIDER_PERMISSIONS = {
+    "id-token": "write",  # OIDC exchange for a short-lived Pulumi Cloud token
+    "pull-requests": "write",  # the preview comment
+    "issues": "write",  # the drift report
+}
+
+
+def actionlint():
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "install-actionlint.sh")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_workflows_pass_actionlint():
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "lint-workflows.sh")], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_rejects_a_broken_workflow(tmp_path):
+    # The lint can fail: an unknown context and a job that needs a missing job are errors.
+    broken = (WORKFLOWS / "deploy-staging.yml").read_text()
+    broken = broken.replace("needs:", "needs_:").replace("environment: staging",
+                                                        "environment: ${{ matrix.nothing }}\n    needs: nowhere")
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "broken.yml").write_text(broken)
+    done = subprocess.run([actionlint(), "-shellcheck=", "-pyflakes=", "-no-color", "-oneline",
+                           ".github/workflows/broken.yml"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "[job-needs]" in done.stdout and "property \"nothing\" is not defined" in done.stdout
+
+
+def test_pull_request_jobs_are_the_required_status_checks():
+    production = yaml.safe_load((ROOT / "Pulumi.production.yaml").read_text())["config"]
+    infra = next(r for r in production["procurement:sourceControl"]["repositories"] if r["role"] == "infrastructure")
+    required = set(infra["requiredChecks"])
+    assert required == {"test", "preview (staging)", "preview (production)"}
+    pr_names = set()
+    for doc in workflows().values():
+        if "pull_request" in doc["on"]:
+            pr_names |= job_names(doc)
+    assert required <= pr_names, f"required checks without a job: {required - pr_names}"
+
+
+def test_permissions_are_least_privilege():
+    for name, doc in workflows().items():
+        assert doc.get("permissions") == {"contents": "read"}, name
+        for job_id, job in doc["jobs"].items():
+            granted = job.get("permissions", doc["permissions"])
+            assert granted.get("contents") == "read", (name, job_id)
+            extra = {k: v for k, v in granted.items() if k != "contents"}
+            for scope, level in extra.items():
+                assert WIDER_PERMISSIONS.get(scope) == level, (name, job_id, scope, level)
+            actions = {s.action for s in steps({name: doc}) if s.job == job_id}
+            runs_pulumi = PULUMI_ACTION in actions
+            assert ("id-token" in extra) == runs_pulumi, (name, job_id)
+            if "pull-requests" in extra:
+                assert any(s.inputs.get("comment-on-pr") for s in steps({name: doc}) if s.job == job_id)
+            if "issues" in extra:
+                assert "actions/github-script" in actions
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_release_named():
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        for line in path.read_text().splitlines():
+            if "uses:" in line:
+                assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), (path.name, line)
+
+
+def test_no_stored_pulumi_token_and_oidc_before_every_pulumi_step():
+    for path in sorted(WORKFLOWS.glob("*.yml")):
+        text = path.read_text()
+        assert "PULUMI_ACCESS_TOKEN" not in text and "PULUMI_CONFIG_PASSPHRASE" not in text, path.name
+        assert set(re.findall(r"secrets\.(\w+)", text)) <= {"CROSS_REPO_READ_TOKEN"}, path.name
+    for name, doc in workflows().items():
+        for job_id, job in doc["jobs"].items():
+            actions = [s.get("uses", "").split("@")[0] for s in job.get("steps", [])]
+            if PULUMI_ACTION in actions:
+                assert "pulumi/auth-actions" in actions, (name, job_id)
+                assert actions.index("pulumi/auth-actions") < actions.index(PULUMI_ACTION), (name, job_id)
+                auth = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/auth-actions@"))
+                assert auth["with"] == {"organization": "acme-procurement",
+                                        "requested-token-type": "urn:pulumi:token-type:access_token:organization"}
+
+
+def test_pulumi_steps_use_the_engine_version_the_policy_pack_and_known_inputs():
+    cli = read_versions()["PULUMI_CLI_VERSION"]
+    docs = workflows()
+    pulumi_steps = [s for s in steps(docs) if s.action == PULUMI_ACTION]
+    assert pulumi_steps
+    for step in pulumi_steps:
+        where = (step.workflow, step.job, step.index)
+        assert set(step.inputs) <= PULUMI_ACTION_INPUTS, (where, set(step.inputs) - PULUMI_ACTION_INPUTS)
+        assert str(step.inputs["pulumi-version"]) == cli, where
+        if "command" in step.inputs:
+            assert step.inputs["command"] in ("preview", "up"), where
+            assert step.inputs["policyPacks"] == "policies", where
+            assert step.inputs["work-dir"] == "procurement-infra", where
+            for row in matrix_rows(docs[step.workflow]["jobs"][step.job]):
+                stack = step.inputs["stack-name"].replace("${{ matrix.stack }}", str(row.get("stack")))
+                assert ORG_STACK.match(stack), (where, stack)
+                assert (ROOT / f"Pulumi.{stack.rsplit('/', 1)[1]}.yaml").exists()
+
+
+def test_updates_are_serialized_per_stack_and_never_cancelled():
+    docs = workflows()
+    for name, doc in docs.items():
+        for job_id, job in doc["jobs"].items():
+            commands = {s.inputs.get("command") for s in steps({name: doc}) if s.job == job_id
+                        and s.action == PULUMI_ACTION}
+            refreshes = any(str(s.inputs.get("refresh")).lower() == "true" for s in steps({name: doc})
+                            if s.job == job_id and s.action == PULUMI_ACTION)
+            if "up" not in commands and not refreshes:
+                continue
+            concurrency = job.get("concurrency") or doc.get("concurrency")
+            assert concurrency and concurrency["cancel-in-progress"] is False, (name, job_id)
+            stacks = {row.get("stack") for row in matrix_rows(job)} - {None}
+            groups = {concurrency["group"].replace("${{ matrix.stack }}", str(s)) for s in stacks} or \
+                {concurrency["group"]}
+            assert groups <= {"pulumi-staging", "pulumi-production"}, (name, job_id, groups)
+
+
+def test_merge_to_main_updates_staging_only():
+    doc = load(WORKFLOWS / "deploy-staging.yml")
+    assert doc["on"] == {"push": {"branches": ["main"]}}
+    ups = [s for s in steps({"deploy-staging.yml": doc}) if s.inputs.get("command") == "up"]
+    assert [s.inputs["stack-name"] for s in ups] == ["acme-procurement/procurement/staging"]
+
+
+def test_production_is_only_updated_by_the_reviewed_promotion_from_main():
+    docs = workflows()
+    for name, doc in docs.items():
+        for step in steps({name: doc}):
+            if step.inputs.get("command") == "up" and step.inputs["stack-name"].endswith("/production"):
+                assert name == "promote-production.yml"
+                job = doc["jobs"][step.job]
+                # Required reviewers live on the `production` environment (source-control tier);
+                # its deployment policy accepts main only, hence a manual trigger and no tag trigger.
+                assert job["environment"] == "production"
+                assert job["needs"] == "preview"
+                assert doc["on"].keys() == {"workflow_dispatch"}
+                assert doc["jobs"]["preview"]["if"] == "github.ref == 'refs/heads/main'"
+    promotion = load(WORKFLOWS / "promote-production.yml")
+    preview = [s for s in steps({"p": promotion}) if s.inputs.get("command") == "preview"]
+    assert [s.inputs["stack-name"] for s in preview] == ["acme-procurement/procurement/production"]
+
+
+def test_drift_runs_daily_per_stack_and_reports_failures():
+    doc = load(WORKFLOWS / "drift.yml")
+    assert "schedule" in doc["on"] and "workflow_dispatch" in doc["on"]
+    job = doc["jobs"]["drift"]
+    assert [row["stack"] for row in matrix_rows(job)] == ["staging", "production"]
+    assert job["strategy"]["fail-fast"] is False
+    check = next(s for s in job["steps"] if s.get("id") == "drift")
+    assert check["with"]["refresh"] is True and check["with"]["expect-no-changes"] is True
+    report = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/github-script@"))
+    assert report["if"] == "failure() && steps.drift.outcome == 'failure'"
+    assert "issues.create" in report["with"]["script"] and "labels" in report["with"]["script"]
+
+
+def test_user_input_reaches_scripts_only_through_the_environment():
+    # `${{ inputs.* }}` inside `run:` would be a script injection; the digest goes through env.
+    for step in steps():
+        assert "${{" not in (step.data.get("run") or ""), (step.workflow, step.job, step.index)
+
+
+def test_shell_steps_are_valid_bash():
+    bash = shutil.which("bash")
+    for step in steps():
+        if step.data.get("run"):
+            done = subprocess.run([bash, "-n"], input=step.data["run"], capture_output=True, text=True)
+            assert done.returncode == 0, (step.workflow, step.job, done.stderr)
