@@ -1,13 +1,17 @@
 """Render env vars and secret files set directly on a service (list, replace-all, get, upsert, delete).
 
-Stored as ``env_vars[serviceId] = {key: value}`` and ``secret_files[serviceId] = {name: content}``; values come
-back in plaintext, as the real API returns them. ``generateValue: true`` stores a random base64 value.
+The two families differ only in names, so one ``Keyed`` description of each drives the same five handlers (and
+the per-key handlers of env groups, ``sandbox.render.env_groups``). Stored as ``env_vars[serviceId] =
+{key: value}`` and ``secret_files[serviceId] = {name: content}``; values come back in plaintext, as the real
+API returns them. ``generateValue: true`` stores a random base64 value.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
+from dataclasses import dataclass
+from typing import Callable
 
 from ..routing import NotFound, RouteTable
 from ..server import Call, Reply
@@ -20,94 +24,82 @@ def generated_value() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def apply_env_var_inputs(target: dict, inputs: list[dict]) -> None:
-    """Apply ``envVarInput`` items (``{key, value}`` or ``{key, generateValue: true}``) to a key->value dict."""
-    for item in inputs:
-        target[item["key"]] = generated_value() if item.get("generateValue") else item.get("value", "")
-
-
 def value_from_input(body: dict) -> str:
+    """The value of an env var input: ``{value}`` or ``{generateValue: true}``."""
     return generated_value() if body.get("generateValue") else body.get("value", "")
 
 
-def _env(call: Call) -> dict:
-    return call.store["env_vars"][service_or_404(call)["id"]]
+@dataclass(frozen=True)
+class Keyed:
+    """A family of named values: its URL segment, path parameter, JSON field names and stored places."""
+
+    segment: str  # "env-vars"
+    param: str  # path parameter of one item
+    key_field: str
+    value_field: str
+    wrapper: str  # key of the item in Render's cursor list
+    noun: str
+    collection: str  # store collection of the per-service values
+    group_attr: str  # where an env group keeps them
+    upsert_status: int  # PUT of one item: 200 for env vars, 201 for secret files (spec)
+    value_of: Callable[[dict], str]
+
+    def item(self, key: str, value: str) -> dict:
+        return {self.key_field: key, self.value_field: value}
+
+    def apply(self, target: dict, inputs: list[dict]) -> None:
+        for entry in inputs:
+            target[entry[self.key_field]] = self.value_of(entry)
+
+    def get(self, values: dict, key: str) -> dict:
+        if key not in values:
+            raise NotFound(f"{self.noun} {key} not found")
+        return self.item(key, values[key])
+
+    def remove(self, values: dict, key: str) -> None:
+        if values.pop(key, None) is None:
+            raise NotFound(f"{self.noun} {key} not found")
 
 
-def _files(call: Call) -> dict:
-    return call.store["secret_files"][service_or_404(call)["id"]]
+ENV_VARS = Keyed("env-vars", "envVarKey", "key", "value", "envVar", "env var", "env_vars", "_envVars", 200,
+                 value_from_input)
+SECRET_FILES = Keyed("secret-files", "secretFileName", "name", "content", "secretFile", "secret file",
+                     "secret_files", "_secretFiles", 201, lambda body: body.get("content", ""))
 
 
-@routes.get("/services/{serviceId}/env-vars")
-def list_env_vars(call: Call) -> Reply:
-    env = _env(call)
-    return 200, paginate(call, [(k, {"key": k, "value": v}) for k, v in env.items()], "envVar")
+def _register(kind: Keyed) -> None:
+    base = f"/services/{{serviceId}}/{kind.segment}"
+    one = f"{base}/{{{kind.param}}}"
+
+    def values(call: Call) -> dict:
+        return call.store[kind.collection][service_or_404(call)["id"]]
+
+    @routes.get(base)
+    def list_all(call: Call) -> Reply:
+        return 200, paginate(call, [(k, kind.item(k, v)) for k, v in values(call).items()], kind.wrapper)
+
+    @routes.put(base)
+    def replace_all(call: Call) -> Reply:
+        current = values(call)
+        current.clear()  # items missing from the array are deleted
+        kind.apply(current, call.body or [])
+        return 200, [{"cursor": cursor_for(k), kind.wrapper: kind.item(k, v)} for k, v in current.items()]
+
+    @routes.get(one)
+    def get_one(call: Call) -> Reply:
+        return 200, kind.get(values(call), call.params[kind.param])
+
+    @routes.put(one)
+    def upsert_one(call: Call) -> Reply:
+        current, key = values(call), call.params[kind.param]
+        current[key] = kind.value_of(call.body or {})
+        return kind.upsert_status, kind.item(key, current[key])
+
+    @routes.delete(one)
+    def delete_one(call: Call) -> Reply:
+        kind.remove(values(call), call.params[kind.param])
+        return Reply(204, empty=True)
 
 
-@routes.put("/services/{serviceId}/env-vars")
-def replace_env_vars(call: Call) -> Reply:
-    env = _env(call)
-    env.clear()  # keys missing from the array are deleted
-    apply_env_var_inputs(env, call.body or [])
-    return 200, [{"cursor": cursor_for(k), "envVar": {"key": k, "value": v}} for k, v in env.items()]
-
-
-@routes.get("/services/{serviceId}/env-vars/{envVarKey}")
-def get_env_var(call: Call) -> Reply:
-    env, key = _env(call), call.params["envVarKey"]
-    if key not in env:
-        raise NotFound(f"env var {key} not found")
-    return 200, {"key": key, "value": env[key]}
-
-
-@routes.put("/services/{serviceId}/env-vars/{envVarKey}")
-def put_env_var(call: Call) -> Reply:
-    env, key = _env(call), call.params["envVarKey"]
-    env[key] = value_from_input(call.body or {})
-    return 200, {"key": key, "value": env[key]}
-
-
-@routes.delete("/services/{serviceId}/env-vars/{envVarKey}")
-def delete_env_var(call: Call) -> Reply:
-    env, key = _env(call), call.params["envVarKey"]
-    if env.pop(key, None) is None:
-        raise NotFound(f"env var {key} not found")
-    return Reply(204, empty=True)
-
-
-@routes.get("/services/{serviceId}/secret-files")
-def list_secret_files(call: Call) -> Reply:
-    files = _files(call)
-    return 200, paginate(call, [(n, {"name": n, "content": c}) for n, c in files.items()], "secretFile")
-
-
-@routes.put("/services/{serviceId}/secret-files")
-def replace_secret_files(call: Call) -> Reply:
-    files = _files(call)
-    files.clear()  # "Any existing secret files not included ... will be deleted."
-    for item in call.body or []:
-        files[item["name"]] = item["content"]
-    return 200, [{"cursor": cursor_for(n), "secretFile": {"name": n, "content": c}} for n, c in files.items()]
-
-
-@routes.get("/services/{serviceId}/secret-files/{secretFileName}")
-def get_secret_file(call: Call) -> Reply:
-    files, name = _files(call), call.params["secretFileName"]
-    if name not in files:
-        raise NotFound(f"secret file {name} not found")
-    return 200, {"name": name, "content": files[name]}
-
-
-@routes.put("/services/{serviceId}/secret-files/{secretFileName}")
-def put_secret_file(call: Call) -> Reply:
-    files, name = _files(call), call.params["secretFileName"]
-    files[name] = (call.body or {}).get("content", "")
-    return 201, {"name": name, "content": files[name]}
-
-
-@routes.delete("/services/{serviceId}/secret-files/{secretFileName}")
-def delete_secret_file(call: Call) -> Reply:
-    files, name = _files(call), call.params["secretFileName"]
-    if files.pop(name, None) is None:
-        raise NotFound(f"secret file {name} not found")
-    return Reply(204, empty=True)
+_register(ENV_VARS)
+_register(SECRET_FILES)

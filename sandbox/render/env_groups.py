@@ -10,7 +10,7 @@ from ..ids import render_id
 from ..routing import BadRequest, NotFound, RouteTable
 from ..server import Call, Reply
 from .common import get_or_404, matches_filters, require_owner, service_or_404
-from .env import apply_env_var_inputs, value_from_input
+from .env import ENV_VARS, SECRET_FILES, Keyed
 from .services import short_type
 
 routes = RouteTable()
@@ -68,9 +68,8 @@ def create_group(call: Call) -> Reply:
     if environment_id:
         group["environmentId"] = environment_id
         call.store["environments"][environment_id]["envGroupIds"].append(group["id"])
-    apply_env_var_inputs(group["_envVars"], body["envVars"])
-    for item in body.get("secretFiles") or []:
-        group["_secretFiles"][item["name"]] = item["content"]
+    ENV_VARS.apply(group["_envVars"], body["envVars"])
+    SECRET_FILES.apply(group["_secretFiles"], body.get("secretFiles") or [])
     call.store["env_groups"][group["id"]] = group
     return 201, full_view(call, group)
 
@@ -98,54 +97,30 @@ def delete_group(call: Call) -> Reply:
     return Reply(204, empty=True)
 
 
-@routes.get("/env-groups/{envGroupId}/env-vars/{envVarKey}")
-def get_group_var(call: Call) -> Reply:
-    group, key = _group(call), call.params["envVarKey"]
-    if key not in group["_envVars"]:
-        raise NotFound(f"env var {key} not found")
-    return 200, {"key": key, "value": group["_envVars"][key]}
+def _register_per_key(kind: Keyed) -> None:
+    one = f"/env-groups/{{envGroupId}}/{kind.segment}/{{{kind.param}}}"
+
+    @routes.get(one)
+    def get_one(call: Call) -> Reply:
+        return 200, kind.get(_group(call)[kind.group_attr], call.params[kind.param])
+
+    @routes.put(one)
+    def upsert_one(call: Call) -> Reply:
+        group = _group(call)
+        group[kind.group_attr][call.params[kind.param]] = kind.value_of(call.body or {})
+        _touch(group)
+        return 200, full_view(call, group)  # an env group answers with the whole group
+
+    @routes.delete(one)
+    def delete_one(call: Call) -> Reply:
+        group = _group(call)
+        kind.remove(group[kind.group_attr], call.params[kind.param])
+        _touch(group)
+        return Reply(204, empty=True)
 
 
-@routes.put("/env-groups/{envGroupId}/env-vars/{envVarKey}")
-def put_group_var(call: Call) -> Reply:
-    group = _group(call)
-    group["_envVars"][call.params["envVarKey"]] = value_from_input(call.body or {})
-    _touch(group)
-    return 200, full_view(call, group)
-
-
-@routes.delete("/env-groups/{envGroupId}/env-vars/{envVarKey}")
-def delete_group_var(call: Call) -> Reply:
-    group, key = _group(call), call.params["envVarKey"]
-    if group["_envVars"].pop(key, None) is None:
-        raise NotFound(f"env var {key} not found")
-    _touch(group)
-    return Reply(204, empty=True)
-
-
-@routes.get("/env-groups/{envGroupId}/secret-files/{secretFileName}")
-def get_group_file(call: Call) -> Reply:
-    group, name = _group(call), call.params["secretFileName"]
-    if name not in group["_secretFiles"]:
-        raise NotFound(f"secret file {name} not found")
-    return 200, {"name": name, "content": group["_secretFiles"][name]}
-
-
-@routes.put("/env-groups/{envGroupId}/secret-files/{secretFileName}")
-def put_group_file(call: Call) -> Reply:
-    group = _group(call)
-    group["_secretFiles"][call.params["secretFileName"]] = (call.body or {}).get("content", "")
-    _touch(group)
-    return 200, full_view(call, group)
-
-
-@routes.delete("/env-groups/{envGroupId}/secret-files/{secretFileName}")
-def delete_group_file(call: Call) -> Reply:
-    group, name = _group(call), call.params["secretFileName"]
-    if group["_secretFiles"].pop(name, None) is None:
-        raise NotFound(f"secret file {name} not found")
-    _touch(group)
-    return Reply(204, empty=True)
+_register_per_key(ENV_VARS)
+_register_per_key(SECRET_FILES)
 
 
 @routes.post("/env-groups/{envGroupId}/services/{serviceId}")

@@ -15,7 +15,7 @@ from ..routing import BadRequest, Conflict, RequestViolation, RouteTable
 from ..server import Call, Reply
 from .common import matches_filters, paginate, public, require_owner, service_or_404, slugify
 from .deploys import start_deploy
-from .env import apply_env_var_inputs
+from .env import ENV_VARS, SECRET_FILES
 from .static_site import replace_headers, replace_routes
 
 routes = RouteTable()
@@ -159,9 +159,8 @@ def create_service(call: Call) -> Reply:
     call.store["services"][sid] = service
     call.store["env_vars"][sid] = {}
     call.store["secret_files"][sid] = {}
-    apply_env_var_inputs(call.store["env_vars"][sid], body.get("envVars") or [])
-    for item in body.get("secretFiles") or []:
-        call.store["secret_files"][sid][item["name"]] = item["content"]
+    ENV_VARS.apply(call.store["env_vars"][sid], body.get("envVars") or [])
+    SECRET_FILES.apply(call.store["secret_files"][sid], body.get("secretFiles") or [])
     if service_type == "static_site":
         replace_headers(call, sid, (given.get("headers") or []))
         replace_routes(call, sid, (given.get("routes") or []))

@@ -59,12 +59,15 @@ def replace_routes(call: Call, service_id: str, items: list[dict]) -> list[dict]
     return created
 
 
+def _list(call: Call, rules: list[dict], fields: tuple[str, ...], wrapper: str) -> Reply:
+    filters = {k: (lambda r, k=k: r[k]) for k in fields}
+    found = [r for r in rules if matches_filters(r, call, filters)]
+    return 200, paginate(call, [(r["id"], public(r)) for r in found], wrapper)
+
+
 @routes.get("/services/{serviceId}/headers")
 def list_headers(call: Call) -> Reply:
-    service = _static_site(call)
-    filters = {k: (lambda r, k=k: r[k]) for k in ("path", "name", "value")}
-    rules = [r for r in _rules(call, "headers", service["id"]) if matches_filters(r, call, filters)]
-    return 200, paginate(call, [(r["id"], public(r)) for r in rules], "header")
+    return _list(call, _rules(call, "headers", _static_site(call)["id"]), ("path", "name", "value"), "header")
 
 
 @routes.post("/services/{serviceId}/headers")
@@ -82,22 +85,25 @@ def put_headers(call: Call) -> Reply:
     return 200, [public(r) for r in replace_headers(call, service["id"], call.body or [])]
 
 
+def _delete(call: Call, collection: str, rule_id: str, noun: str) -> str:
+    """Delete one rule of the static site; returns the service id."""
+    service = _static_site(call)
+    rule = call.store[collection].get(rule_id)
+    if rule is None or rule["_serviceId"] != service["id"]:
+        raise NotFound(f"{noun} not found")
+    del call.store[collection][rule_id]
+    return service["id"]
+
+
 @routes.delete("/services/{serviceId}/headers/{headerId}")
 def delete_header(call: Call) -> Reply:
-    service = _static_site(call)
-    rule = call.store["headers"].get(call.params["headerId"])
-    if rule is None or rule["_serviceId"] != service["id"]:
-        raise NotFound("header not found")
-    del call.store["headers"][rule["id"]]
+    _delete(call, "headers", call.params["headerId"], "header")
     return Reply(204, empty=True)
 
 
 @routes.get("/services/{serviceId}/routes")
 def list_routes(call: Call) -> Reply:
-    service = _static_site(call)
-    filters = {k: (lambda r, k=k: r[k]) for k in ("type", "source", "destination")}
-    rules = [r for r in _ordered_routes(call, service["id"]) if matches_filters(r, call, filters)]
-    return 200, paginate(call, [(r["id"], public(r)) for r in rules], "route")
+    return _list(call, _ordered_routes(call, _static_site(call)["id"]), ("type", "source", "destination"), "route")
 
 
 @routes.post("/services/{serviceId}/routes")
@@ -138,10 +144,6 @@ def move_route(call: Call) -> Reply:
 
 @routes.delete("/services/{serviceId}/routes/{routeId}")
 def delete_route(call: Call) -> Reply:
-    service = _static_site(call)
-    rule = call.store["routes"].get(call.params["routeId"])
-    if rule is None or rule["_serviceId"] != service["id"]:
-        raise NotFound("route not found")
-    del call.store["routes"][rule["id"]]
-    _renumber(_ordered_routes(call, service["id"]))
+    service_id = _delete(call, "routes", call.params["routeId"], "route")
+    _renumber(_ordered_routes(call, service_id))
     return Reply(204, empty=True)
