@@ -287,7 +287,7 @@ class ApiServer:
 
         violations = self.spec.check_request(method, relative, template, params, raw_query, headers, body)
         if violations:
-            return self._reject(400, violations, entry, template, params)
+            return self._reject(400, violations, entry)
 
         route = self.routes.get((method, template))
         if route is None:
@@ -321,8 +321,7 @@ class ApiServer:
             self._mutated()
         return self._finish(reply, entry, (relative, template, params))
 
-    def _reject(self, status: int, violations: Violation | list[Violation], entry: JournalEntry,
-                template: str | None = None, params: dict | None = None) -> Reply:
+    def _reject(self, status: int, violations: Violation | list[Violation], entry: JournalEntry) -> Reply:
         violations = [violations] if isinstance(violations, Violation) else violations
         entry.request_violations.extend(v.to_json() for v in violations)
         message = "request does not match the API spec: " + "; ".join(str(v) for v in violations[:5])
