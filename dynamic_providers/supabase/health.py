@@ -28,9 +28,6 @@ FAILED_STATUSES = frozenset({
 DEFAULT_SERVICES: tuple[str, ...] = ("auth", "db", "db_postgres_user", "pooler", "realtime", "rest", "storage")
 KNOWN_SERVICES = frozenset(DEFAULT_SERVICES) | {"pg_bouncer"}
 
-# Pooler errors that only mean "not provisioned yet" (observed by the Terraform provider).
-_TRANSIENT_POOLER_ERRORS = ("not found", "failed to retrieve health")
-
 
 class ProjectFailedError(RuntimeError):
     """The project reached a status it will not recover from on its own."""
@@ -83,7 +80,8 @@ def evaluate_health(services: Iterable[ServiceHealth], required: Sequence[str]) 
     """Which required services are not healthy yet.
 
     ``rest`` is skipped when its ``db_schema`` is empty: the Data API is then disabled on purpose
-    and never becomes healthy (Terraform provider issue #304).
+    and never becomes healthy (Terraform provider issue #304). Anything else not healthy, including
+    the pooler's "tenant not found" while it is provisioned, is waited for until the deadline.
     """
     by_name = {s.name: s for s in services}
     waiting = []
@@ -101,10 +99,6 @@ def evaluate_health(services: Iterable[ServiceHealth], required: Sequence[str]) 
             detail += f": {service.error}"
         waiting.append(f"{name} ({detail})")
     return HealthVerdict(ready=not waiting, waiting=tuple(waiting))
-
-
-def pooler_error_is_transient(error: Optional[str]) -> bool:
-    return bool(error) and any(text in error.lower() for text in _TRANSIENT_POOLER_ERRORS)
 
 
 T = TypeVar("T")

@@ -8,7 +8,6 @@ from dynamic_providers.supabase.health import (
     WaitTimeoutError,
     classify_status,
     evaluate_health,
-    pooler_error_is_transient,
     wait_until,
 )
 from dynamic_providers.supabase.models import ServiceHealth
@@ -47,11 +46,6 @@ def test_rest_is_skipped_when_the_data_api_is_disabled():
 def test_deprecated_boolean_is_understood_when_status_is_missing():
     assert evaluate_health([svc("db", status=None, healthy=True)], ["db"]).ready
     assert not evaluate_health([svc("db", status=None, healthy=False)], ["db"]).ready
-
-
-def test_transient_pooler_errors():
-    assert pooler_error_is_transient("Tenant not found") and pooler_error_is_transient("failed to retrieve health")
-    assert not pooler_error_is_transient("connection refused") and not pooler_error_is_transient(None)
 
 
 class FakeClock:

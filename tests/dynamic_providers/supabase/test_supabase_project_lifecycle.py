@@ -163,6 +163,18 @@ def test_missing_token_names_both_places(supabase_env, engine, monkeypatch):
         engine.create(provider(), program(supabase_env))
 
 
+@pytest.mark.sandbox_settings(project_ready_delay=1.5)
+def test_delete_of_a_project_still_coming_up_waits_until_it_is_accepted(supabase_env, engine):
+    sb = supabase_env
+    ref = requests.post(sb.supabase.base_url + "/v1/projects", headers=sb.supabase.auth_headers, json={
+        "name": "procurement-test", "organization_slug": sb.supabase.organization_slug, "db_pass": "pw-12345",
+        "region_selection": {"type": "specific", "code": "eu-central-1"}}, timeout=10).json()["ref"]
+    provider().delete(ref, {**program(sb), "ref": ref})
+    assert ref not in sb.supabase.store.data["projects"]
+    refused = [e for e in sb.supabase.journal.entries() if e.method == "DELETE" and e.status == 400]
+    assert refused  # "Project not ready for deletion." was answered at least once, then retried
+
+
 # ---------------------------------------------------------------------------------------- faults
 def test_lost_create_response_is_recovered_without_a_duplicate(supabase_env, engine):
     sb = supabase_env
