@@ -10,6 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
+from pulumi.output import Unknown
+
 # The value the Pulumi engine sends for "not known until apply" during preview (pulumi.runtime.rpc).
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
@@ -52,8 +54,26 @@ class Field:
         return json.loads(json.dumps(value)) if isinstance(value, (list, dict)) else value
 
 
+def normalise_unknowns(value: Any) -> Any:
+    """Engine unknowns -> the ``UNKNOWN`` sentinel, recursively.
+
+    The dynamic-provider server deserializes check/diff properties with ``keep_unknowns=True``,
+    which yields ``pulumi.output.Unknown`` *objects* (e.g. the id of a resource not created yet),
+    while other paths carry the wire string. One representation keeps every later check simple.
+    """
+    if isinstance(value, Unknown):
+        return UNKNOWN
+    if isinstance(value, dict):
+        return {k: normalise_unknowns(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [normalise_unknowns(v) for v in value]
+    return value
+
+
 def contains_unknown(value: Any) -> bool:
     """True if the value, or anything nested in it, is not known yet (preview)."""
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, dict):

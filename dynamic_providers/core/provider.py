@@ -42,7 +42,7 @@ from pulumi.dynamic import (
 )
 
 from .errors import ApiError, NotFoundError, is_ambiguous
-from .fields import Field, canonical, contains_unknown, integral, kind_ok, same
+from .fields import Field, canonical, contains_unknown, integral, kind_ok, normalise_unknowns, same
 from .settings import ApiSettings
 from .transport import HttpOptions, Transport, backoff_delay
 
@@ -156,7 +156,7 @@ class DeclarativeProvider(ResourceProvider):
         """A fresh transport for one provider call (token resolved now, never stored)."""
         url, token = self.api.resolve(getattr(self, _RUNTIME_SLOT, None))
         return Transport(url, token, api_name=self.api.name, options=self.http,
-                         auth_scheme=self.api.auth_scheme)
+                         auth_scheme=self.api.auth_scheme, explode_lists=self.api.explode_lists)
 
     def inputs_of(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The declared inputs found in a property bag (drops ``__provider`` and outputs)."""
@@ -186,6 +186,7 @@ class DeclarativeProvider(ResourceProvider):
 
     # ---------------------------------------------------------------- Pulumi protocol
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        olds, news = normalise_unknowns(olds), normalise_unknowns(news)
         fields = self.all_fields()
         failures: list[CheckFailure] = []
         for key in news:
@@ -220,6 +221,7 @@ class DeclarativeProvider(ResourceProvider):
         return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        olds, news = normalise_unknowns(olds), normalise_unknowns(news)
         changed, replaced = self.changed_fields(self.inputs_of(olds), self.inputs_of(news))
         return DiffResult(
             changes=bool(changed),

@@ -27,6 +27,9 @@ class ApiSettings:
     token_config_key: str  # e.g. "procurement:renderApiKey"
     token_env: str  # e.g. "RENDER_API_KEY"
     auth_scheme: str = "Bearer"
+    # How list query parameters are sent: False joins them with commas (Render's
+    # ``style: form, explode: false``), True repeats the key (OpenAPI's default, Supabase).
+    explode_lists: bool = False
 
     def resolve(self, configured: Optional[Mapping[str, Any]] = None) -> tuple[str, str]:
         """(base_url, token) with precedence configure() config, then environment, then default.

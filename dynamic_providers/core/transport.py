@@ -38,6 +38,8 @@ from . import errors
 log = logging.getLogger("dynamic_providers.http")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Server errors worth another try; 501 (not implemented) or 505 never get better by retrying.
+RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
 _RESET_HEADERS = ("Retry-After", "Ratelimit-Reset", "RateLimit-Reset", "X-RateLimit-Reset")
 # Reset values at or above this are epoch seconds (2001-09-09); below it, seconds from now.
 _EPOCH_THRESHOLD = 1_000_000_000
@@ -136,11 +138,13 @@ class Transport:
         rng: Callable[[], float] = random.random,
         session: Optional[requests.Session] = None,
         auth_scheme: str = "Bearer",
+        explode_lists: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.api_name = api_name
         self.options = options or HttpOptions()
+        self.explode_lists = explode_lists
         self._sleep = sleep
         self._rng = rng
         self._session = session or requests.Session()
@@ -174,7 +178,7 @@ class Transport:
                 resp = self._session.request(
                     method,
                     url,
-                    params=_clean_params(params),
+                    params=_clean_params(params, explode_lists=self.explode_lists),
                     json=json,
                     timeout=(self.options.connect_timeout, self.options.read_timeout),
                     allow_redirects=False,
@@ -205,8 +209,10 @@ class Transport:
                 # A small jitter on top of the server's hint so parallel steps do not stampede.
                 self._pause(wait + self._rng() * min(1.0, self.options.backoff_base), err)
                 continue
-            if resp.status_code >= 500 and idempotent and not last:
-                hint = server_wait_hint(resp.headers)
+            if resp.status_code in RETRYABLE_SERVER_STATUSES and idempotent and not last:
+                # Only Retry-After speaks about a server error; the rate-limit reset headers some
+                # APIs send on every response (Supabase) describe the quota window, not this error.
+                hint = server_wait_hint({k: v for k, v in resp.headers.items() if k.lower() == "retry-after"})
                 delay = backoff_delay(attempt, self.options, self._rng)
                 if hint is not None and hint <= self.options.max_rate_limit_wait:
                     delay = max(delay, hint)
@@ -266,8 +272,9 @@ class Transport:
         self._sleep(max(0.0, seconds))
 
 
-def _clean_params(params: Optional[Mapping[str, Any]]) -> Optional[dict]:
-    """Drops None values and joins lists with commas (Render's ``style: form, explode: false``)."""
+def _clean_params(params: Optional[Mapping[str, Any]], *, explode_lists: bool = False) -> Optional[dict]:
+    """Drops None values; lists are joined with commas (``style: form, explode: false``) or, with
+    ``explode_lists``, sent as repeated keys (requests does that for list values)."""
     if not params:
         return None
     out = {}
@@ -275,7 +282,7 @@ def _clean_params(params: Optional[Mapping[str, Any]]) -> Optional[dict]:
         if value is None:
             continue
         if isinstance(value, (list, tuple, set, frozenset)):
-            value = ",".join(str(v) for v in value)
+            value = [str(v) for v in value] if explode_lists else ",".join(str(v) for v in value)
         elif isinstance(value, bool):
             value = "true" if value else "false"
         out[key] = value

@@ -8,7 +8,7 @@ with :func:`SupabaseApi.from_provider` style helpers, never keep it on a provide
 from __future__ import annotations
 
 from typing import Any, Iterable
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from ..core.settings import ApiSettings
 from ..core.transport import Transport
@@ -21,6 +21,7 @@ SUPABASE_API = ApiSettings(
     default_url="https://api.supabase.com",
     token_config_key="procurement:supabaseAccessToken",
     token_env="SUPABASE_ACCESS_TOKEN",
+    explode_lists=True,  # e.g. /health?services=db&services=auth (OpenAPI's default form style)
 )
 
 def _seg(value: str) -> str:
@@ -68,10 +69,8 @@ class SupabaseApi:
         return models.Backups.decode(self.http.get(f"/v1/projects/{_seg(ref)}/database/backups"))
 
     def get_health(self, ref: str, services: Iterable[str]) -> list[models.ServiceHealth]:
-        # ``services`` is an exploded form array in the spec (services=a&services=b); the core
-        # transport joins list params with commas (Render's style), so the query is built here.
-        query = urlencode([("services", s) for s in services])
-        return models.decode_health(self.http.get(f"/v1/projects/{_seg(ref)}/health?{query}"))
+        return models.decode_health(self.http.get(f"/v1/projects/{_seg(ref)}/health",
+                                                  params={"services": list(services)}))
 
     # -- keys ---------------------------------------------------------------------------------
     def list_api_keys(self, ref: str) -> list[models.ApiKey]:

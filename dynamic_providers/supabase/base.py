@@ -1,15 +1,12 @@
 """What every Supabase resource provider shares on top of the core ``DeclarativeProvider``:
-the API settings (config keys / env vars), unknown handling, and the "is the project ready" wait.
+the API settings (config keys / env vars) and the "is the project ready" wait.
 """
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Sequence
 
-from pulumi.dynamic import CheckResult, DiffResult
-from pulumi.output import Unknown
-
-from ..core.fields import UNKNOWN, Field
-from ..core.provider import _RUNTIME_SLOT, DeclarativeProvider
+from ..core.fields import Field
+from ..core.provider import DeclarativeProvider
 from ..core.transport import Transport
 from .api import SUPABASE_API, SupabaseApi
 from .health import (
@@ -22,58 +19,8 @@ from .health import (
 )
 
 
-def normalise_unknowns(value: Any) -> Any:
-    """Engine unknowns -> the core's UNKNOWN sentinel.
-
-    The dynamic-provider server deserializes check/diff properties with ``keep_unknowns=True``,
-    which yields ``pulumi.output.Unknown`` *objects*, while ``core.fields.contains_unknown`` only
-    recognises the wire string. Converting here keeps preview working when an input (typically
-    ``project_ref`` of a project not created yet) is unknown. Reported to the core owner; remove
-    once core handles ``Unknown`` itself.
-    """
-    if isinstance(value, Unknown):
-        return UNKNOWN
-    if isinstance(value, dict):
-        return {k: normalise_unknowns(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [normalise_unknowns(v) for v in value]
-    return value
-
-
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, Unknown) or value == UNKNOWN
-
-
-def _rate_limit_reset_only_on_429(response, *args, **kwargs):
-    """requests response hook: drop ``X-RateLimit-Reset`` from every non-429 response.
-
-    Supabase sends ``X-RateLimit-Reset`` (seconds until the rate-limit window resets, up to 60) on
-    *every* response. The core transport reads it as a server wait hint on 5xx replies too, so a
-    single 500/501 made it sleep up to a minute per retry. On a 429 it is the right hint and stays.
-    Reported to the core owner; remove once the transport only uses it for 429s.
-    """
-    if response.status_code != 429:
-        response.headers.pop("X-RateLimit-Reset", None)
-    return response
-
-
 class SupabaseProvider(DeclarativeProvider):
     api = SUPABASE_API
-
-    def transport(self) -> Transport:
-        import requests
-
-        session = requests.Session()
-        session.hooks["response"].append(_rate_limit_reset_only_on_429)
-        url, token = self.api.resolve(getattr(self, _RUNTIME_SLOT, None))
-        return Transport(url, token, api_name=self.api.name, options=self.http, auth_scheme=self.api.auth_scheme,
-                         session=session)
-
-    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return super().check(normalise_unknowns(olds), normalise_unknowns(news))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        return super().diff(_id, normalise_unknowns(olds), normalise_unknowns(news))
 
     @staticmethod
     def client(transport: Transport) -> SupabaseApi:

@@ -230,3 +230,26 @@ def test_backoff_grows_and_is_capped_with_jitter_bounds():
     highs = [backoff_delay(n, opts, rng=lambda: 0.999999) for n in range(1, 7)]
     assert lows == [0.25, 0.5, 1.0, 2.0, 2.0, 2.0]
     assert all(abs(h - 2 * lo) < 1e-3 for h, lo in zip(highs, lows))
+
+
+def test_5xx_waits_only_for_retry_after_not_for_rate_limit_window_headers(server, transport, sleeps):
+    # Supabase sends X-RateLimit-Reset (the quota window, up to 60 s) on every response; a 500
+    # must not make the client sleep that long, while a 503's Retry-After is honoured.
+    server.script = [("respond", 500, {"X-RateLimit-Reset": "60"}, {"message": "oops"}),
+                     ("respond", 503, {"Retry-After": "7", "X-RateLimit-Reset": "60"}, {"message": "busy"})]
+    transport.get("/projects")
+    assert server.count("GET") == 3
+    assert sleeps[0] < 1 and sleeps[1] == 7
+
+
+def test_501_is_not_retried(server, transport, sleeps):
+    server.script = [("respond", 501, {}, {"message": "not implemented"})]
+    with pytest.raises(ServerError):
+        transport.get("/projects/abc/billing/addons")
+    assert server.count("GET") == 1 and sleeps == []
+
+
+def test_exploded_lists_repeat_the_key(server, sleeps):
+    t = Transport(server.url, TOKEN, options=FAST, sleep=sleeps.append, explode_lists=True)
+    t.get("/v1/projects/abc/health", params={"services": ["db", "auth"]})
+    assert server.requests[0]["path"] == "/v1/projects/abc/health?services=db&services=auth"
