@@ -10,35 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ..core.tolerant import boolean, integer, items, obj, text
+
 DEPLOY_IN_PROGRESS = frozenset({"created", "queued", "build_in_progress", "update_in_progress",
                                 "pre_deploy_in_progress"})
 DEPLOY_FAILED = frozenset({"deactivated", "build_failed", "update_failed", "canceled", "pre_deploy_failed"})
 
 
-def _obj(value: Any) -> dict:
-    return value if isinstance(value, dict) else {}
-
-
-def _str(value: Any) -> Optional[str]:
-    return value if isinstance(value, str) else None
-
-
-def _int(value: Any) -> Optional[int]:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
-
-
-def _bool(value: Any) -> Optional[bool]:
-    return value if isinstance(value, bool) else None
-
-
-def _list(value: Any) -> list:
-    return value if isinstance(value, list) else []
+# Render's decoders read through the shared tolerant readers (short local names keep them terse).
+_obj, _str, _int, _bool, _list = obj, text, integer, boolean, items
 
 
 def unwrap(value: Any, key: str) -> dict:

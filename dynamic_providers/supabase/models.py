@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
+from ..core.tolerant import boolean, integer, items, obj, text
+
 
 class DecodeError(ValueError):
     """A response lacked a field the provider cannot work without."""
@@ -21,34 +23,19 @@ class DecodeError(ValueError):
 
 # --- small tolerant accessors -------------------------------------------------------------------
 
-def _obj(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+_obj, _list = obj, items
 
 
 def _str(data: Mapping[str, Any], key: str) -> Optional[str]:
-    value = data.get(key)
-    return value if isinstance(value, str) else None
+    return text(data.get(key))
 
 
 def _int(data: Mapping[str, Any], key: str) -> Optional[int]:
-    value = data.get(key)
-    # bool is an int subclass in Python; a JSON true is not a number here.
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return None
+    return integer(data.get(key))
 
 
 def _bool(data: Mapping[str, Any], key: str) -> Optional[bool]:
-    value = data.get(key)
-    return value if isinstance(value, bool) else None
-
-
-def _list(value: Any) -> list:
-    return list(value) if isinstance(value, list) else []
+    return boolean(data.get(key))
 
 
 def _require_str(data: Mapping[str, Any], key: str, what: str) -> str:
