@@ -1,0 +1,180 @@
+"""The README "Delivery" runbooks, run with the real engine on the real program's `local` stack
+against the sandbox: rollback by digest, promotion by StackReference, drift detection.
+
+The commands are the ones the workflows run (test_workflow_commands.py holds the two in step),
+with the policy pack on. The staging/production stacks cannot be run here (their Cloudflare,
+GitHub and Docker provider plugins cannot be installed on this machine); `local` runs the same
+images/backend code against the sandbox, so the digest behaviour shown here is the production
+behaviour. The database tier is switched off in these scratch stacks: nothing in it depends on the
+image, and its parallel SQL (extensions, roles) currently races in the sandbox's Postgres
+(`duplicate key ... pg_namespace_nspname_index`, reported to its owner), which would make these
+tests fail for a reason that is not theirs.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from engine.testing import run_pulumi
+from tests.mock_harness import PROJECT_ROOT
+from tests.policies.policy_engine import PACK
+
+LOCAL_PASSPHRASE = "procurement-local"  # README "Secrets": guards the sandbox's fixed test tokens only
+IMAGE = "ghcr.io/acme-procurement/procurement-system"
+PREVIOUS = f"{IMAGE}@sha256:{'0123456789abcdef' * 4}"  # the digest a rollback pins
+SERVICE = "pulumi-python:dynamic/render:Service"
+DEPLOY = "pulumi-python:dynamic/render:Deploy"
+
+
+@pytest.fixture
+def local_stack(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
+    """The real program and Pulumi.local.yaml in a scratch directory, pointed at this test's sandbox."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py", "Pulumi.local.yaml"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    (root / ".venv").symlink_to(sys.prefix)  # Pulumi.yaml names the project venv `.venv`
+    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
+    for key in ("RENDER_API_KEY", "SUPABASE_ACCESS_TOKEN", "RENDER_API_URL", "SUPABASE_API_URL"):
+        env.pop(key, None)  # everything comes from the stack's config, as for `make up`
+    run_pulumi(["stack", "init", "local"], cwd=root, env=env)
+    local = yaml.safe_load((root / "Pulumi.local.yaml").read_text())["config"]
+    stack_config(root, "local", {"procurement:renderApiUrl": sandbox.render.base_url,
+                                 "procurement:supabaseApiUrl": sandbox.supabase.base_url,
+                                 "procurement:tiers": {**local["procurement:tiers"], "database": False}},
+                 remove=("procurement:database",))
+    return root, env
+
+
+def stack_config(root: Path, stack: str, changes: dict, remove: tuple = (), source: str = "local") -> None:
+    """Edit Pulumi.<stack>.yaml (created from Pulumi.<source>.yaml, secure values and salt kept)."""
+    doc = yaml.safe_load((root / f"Pulumi.{source}.yaml").read_text())
+    for key in remove:
+        doc["config"].pop(key, None)
+    doc["config"].update(changes)
+    (root / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+
+
+def up(root: Path, env: dict, stack: str = "local", *extra: str) -> None:
+    run_pulumi(["up", "--yes", "--skip-preview", "--stack", stack, "--policy-pack", str(PACK), *extra], cwd=root,
+               env=env)
+
+
+def changes(root: Path, env: dict, stack: str = "local") -> dict[str, tuple[str, str, tuple]]:
+    """name -> (type, ops, changed input keys) of every step of `pulumi preview --json` that is not `same`."""
+    out = json.loads(run_pulumi(["preview", "--json", "--stack", stack, "--policy-pack", str(PACK)], cwd=root,
+                                env=env).stdout)
+    found = {}
+    for step in out.get("steps", []):
+        if step["op"] == "same":
+            continue
+        name = step["urn"].rsplit("::", 1)[-1]
+        kind = step["urn"].split("::")[-2].rsplit("$", 1)[-1]
+        ops = {found[name][1], step["op"]} if name in found else {step["op"]}
+        found[name] = (kind, "+".join(sorted(ops)), _changed_inputs(step))
+    return found
+
+
+def _changed_inputs(step: dict) -> tuple:
+    """Input keys whose planned value differs from the state's (the preview JSON of dynamic resources
+    carries no `diffs`, so compare the two input sets; the pickled provider is not an input)."""
+    old = (step.get("oldState") or {}).get("inputs") or {}
+    new = (step.get("newState") or {}).get("inputs") or {}
+    return tuple(sorted(k for k in set(old) | set(new) if k != "__provider" and old.get(k) != new.get(k)))
+
+
+def render_writes(sandbox) -> list[tuple[str, str]]:
+    return [(e.method, e.operation) for e in sandbox.render.journal.entries() if e.method != "GET"]
+
+
+def backend_services(root: Path, env: dict) -> dict[str, dict]:
+    """Render service records of the backend tier, by logical name, from the stack's state."""
+    state = json.loads(run_pulumi(["stack", "export", "--stack", "local"], cwd=root, env=env).stdout)
+    return {r["urn"].rsplit("::", 1)[-1]: r for r in state["deployment"]["resources"]
+            if r["type"] == SERVICE and "procurement:backend:Backend" in r["urn"]}
+
+
+def test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service(local_stack, sandbox):
+    root, env = local_stack
+    up(root, env)
+    services = backend_services(root, env)
+    assert services, "the local stack declares no backend service"
+    store = sandbox.render.store.data
+
+    # README "Rollback by digest": pin the previous digest in the stack's config, then update.
+    run_pulumi(["config", "set", "procurement:backendImageDigest", PREVIOUS, "--stack", "local"], cwd=root, env=env)
+    planned = changes(root, env)
+    deploys = {name for name, (kind, _, _) in planned.items() if kind == DEPLOY}
+    updated = {name for name, (kind, _, _) in planned.items() if kind == SERVICE}
+    assert updated == set(services), planned
+    assert deploys == {f"{name}-deploy" for name in services}, planned
+    assert set(planned) == updated | deploys, f"a rollback changed more than the image: {planned}"
+    for name in updated:
+        assert planned[name][1] == "update" and planned[name][2] == ("image_digest",), planned[name]
+
+    sandbox.render.journal.clear()
+    up(root, env)
+    writes = render_writes(sandbox)
+    deploy_posts = [w for w in writes if w == ("POST", "/services/{serviceId}/deploys")]
+    assert len(deploy_posts) == len(services), writes  # exactly one Render deploy per backend service
+    assert set(writes) == {("PATCH", "/services/{serviceId}"), ("POST", "/services/{serviceId}/deploys")}, writes
+    pinned = PREVIOUS.split("@", 1)[1]
+    for record in backend_services(root, env).values():
+        assert store["services"][record["id"]]["imagePath"].endswith("@" + pinned)  # what Render now runs
+        assert record["outputs"]["image_digest"] == pinned
+        newest = max((d for d in store["deploys"].values() if d["_serviceId"] == record["id"]),
+                     key=lambda d: d["createdAt"])
+        assert newest["image"]["ref"].endswith("@" + pinned)
+    outputs = json.loads(run_pulumi(["stack", "output", "--json", "--stack", "local"], cwd=root, env=env).stdout)
+    assert PREVIOUS.split("@", 1)[1] in outputs["backend_image_digest"]
+    run_pulumi(["preview", "--expect-no-changes", "--stack", "local"], cwd=root, env=env)
+
+
+def test_promotion_deploys_the_digest_the_source_stack_exports(local_stack, sandbox):
+    root, env = local_stack
+    up(root, env)  # the source stack (staging's role): exports backend_image_digest
+    source = json.loads(run_pulumi(["stack", "output", "backend_image_digest", "--json", "--stack", "local"],
+                                   cwd=root, env=env).stdout)
+
+    # A promoted stack (production's role): no digest of its own, it reads the source's output
+    # through a StackReference. Only the tier that consumes the image, to keep the test short.
+    tiers = {"images": False, "backend": True, "frontend": False, "database": False, "edge": False,
+             "sourceControl": False, "observability": False}
+    stack_config(root, "promoted", {"procurement:promoteFromStack": "organization/procurement/local",
+                                    "procurement:tiers": tiers,
+                                    "procurement:domain": "promoted.procurement.test"},  # its own api host
+                 remove=("procurement:backendImageDigest", "procurement:frontend"))
+    run_pulumi(["stack", "init", "promoted"], cwd=root, env=env)
+    up(root, env, "promoted")
+    promoted = json.loads(run_pulumi(["stack", "output", "backend_image_digest", "--json", "--stack", "promoted"],
+                                     cwd=root, env=env).stdout)
+    assert promoted == source
+    state = json.loads(run_pulumi(["stack", "export", "--stack", "promoted"], cwd=root, env=env).stdout)
+    references = [r for r in state["deployment"]["resources"] if r["type"] == "pulumi:pulumi:StackReference"]
+    assert [r["inputs"]["name"] for r in references] == ["organization/procurement/local"]
+    digests = {r["outputs"]["image_digest"] for r in state["deployment"]["resources"] if r["type"] == SERVICE}
+    assert digests == {source.split("@", 1)[-1]}
+
+
+def test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone(local_stack, sandbox):
+    root, env = local_stack
+    up(root, env)
+    drift = ["preview", "--stack", "local", "--refresh", "--expect-no-changes", "--policy-pack", str(PACK)]
+    run_pulumi(drift, cwd=root, env=env)  # nothing drifted: the check passes
+
+    api = next(r for name, r in backend_services(root, env).items() if name.endswith("-api"))
+    sandbox.render.edit("services", api["id"], {"serviceDetails.healthCheckPath": "/changed-in-the-dashboard"})
+    done = run_pulumi(drift, cwd=root, env=env, check=False)
+    assert done.returncode != 0, done.stdout
+    assert "health_check_path" in done.stdout + done.stderr
+    assert "no changes were expected for preview but changes were proposed" in done.stdout + done.stderr
+
+    # Runbook: undo it with an update that refreshes first; the check passes again.
+    up(root, env, "local", "--refresh")
+    assert sandbox.render.store.data["services"][api["id"]]["serviceDetails"]["healthCheckPath"] == "/health"
+    run_pulumi(drift, cwd=root, env=env)

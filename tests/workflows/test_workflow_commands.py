@@ -1,0 +1,78 @@
+"""Every command the workflows run is documented in README "Delivery" and exercised by a test here.
+
+The workflows' commands are their `run:` lines plus the CLI command each `pulumi/actions` step
+stands for (workflow_files.pulumi_commands). The README lists exactly those (plus the workflow lint);
+EXERCISED names, for each, the test that runs it for real on this machine.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+
+from tests.workflows.workflow_files import ROOT, pulumi_commands, run_commands
+
+LINT = "bash scripts/lint-workflows.sh"
+STACK = r"acme-procurement/procurement/(staging|production)"
+EXERCISED = {
+    r"bash \.ci/run": ["tests/workflows/test_workflow_commands.py::test_ci_entry_point_runs_the_test_suite"],
+    r"make venv": ["tests/workflows/test_workflow_commands.py::test_make_venv_provides_the_program_and_the_pack"],
+    rf"pulumi preview --stack {STACK} --policy-pack policies": [
+        "tests/policies/test_policy_pack_engine.py::test_bad_program_reports_each_dynamic_rule",
+        "tests/policies/test_policy_pack_engine.py::test_good_program_goes_up_as_production_and_passes_every_rule"],
+    rf"pulumi up --stack {STACK} --policy-pack policies": [
+        "tests/policies/test_policy_pack_engine.py::test_good_program_goes_up_as_production_and_passes_every_rule",
+        "tests/workflows/test_delivery_runbooks.py::test_promotion_deploys_the_digest_the_source_stack_exports"],
+    r'pulumi config set procurement:backendImageDigest "\$BACKEND_IMAGE_DIGEST" --stack "\$STACK"': [
+        "tests/workflows/test_delivery_runbooks.py::test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service"],
+    rf"pulumi preview --stack {STACK} --refresh --expect-no-changes --policy-pack policies": [
+        "tests/workflows/test_delivery_runbooks.py::test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone"],
+    re.escape(LINT): ["tests/workflows/test_workflows.py::test_workflows_pass_actionlint"],
+}
+
+
+def documented_commands() -> list[str]:
+    """The first bash block of README "Delivery", one command a line, trailing comments dropped."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Delivery\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines() if line.strip()]
+
+
+def workflow_commands() -> set[str]:
+    return run_commands() | pulumi_commands()
+
+
+def test_readme_lists_exactly_what_the_workflows_run():
+    documented = documented_commands()
+    assert len(documented) == len(set(documented))
+    assert set(documented) == workflow_commands() | {LINT}
+
+
+def test_each_command_is_exercised_by_an_existing_test():
+    for command in workflow_commands() | {LINT}:
+        patterns = [p for p in EXERCISED if re.fullmatch(p, command)]
+        assert len(patterns) == 1, (command, patterns)
+        for node in EXERCISED[patterns[0]]:
+            path, name = node.split("::")
+            tree = ast.parse((ROOT / path).read_text())
+            assert name in {f.name for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)}, node
+
+
+def test_ci_entry_point_runs_the_test_suite():
+    # The `test` job runs .ci/run, the same entry point as this machine's CI; it ends in `make test`.
+    script = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+              if line.strip() and not line.strip().startswith("#")]
+    assert script[-1] == "make test"
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^test: venv\b", makefile, re.M)
+
+
+def test_make_venv_provides_the_program_and_the_pack():
+    done = subprocess.run(["make", "venv"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # What the preview jobs need from it: the program's SDKs and the policy pack's library.
+    check = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c",
+                            "import pulumi, pulumi_policy, pulumi_cloudflare, pulumi_github, pulumi_docker; "
+                            "print(pulumi_policy.__name__)"], capture_output=True, text=True)
+    assert check.returncode == 0 and check.stdout.strip() == "pulumi_policy", check.stderr
