@@ -95,14 +95,6 @@ def scratch(tmp_path: Path, pulumi_env: dict, sandbox, program: str, environment
 
 def test_good_program_goes_up_as_production_and_passes_every_rule(tmp_path, pulumi_env, sandbox):
     project, env = scratch(tmp_path, pulumi_env, sandbox, GOOD, "production")
-    # `up` first: the update is judged as each resource registers (mandatory here), and a preview
-    # from an empty state cannot run yet, because the dynamic providers' check rejects an input that
-    # is unknown during preview (here the env vars' service_id; see the issue-8 report).
-    up_with_pack(project, env, "production")
-    names = {s["name"] for s in sandbox.render.store.data["services"].values()}
-    assert names == {"policy-good-api", "policy-good-web", "policy-good-files"}
-    assert [p["name"] for p in sandbox.supabase.store.data["projects"].values()] == ["policy-good-db"]
-
     run = preview_with_pack(project, env, "production")
     assert run.returncode == 0, run.output
     assert run.violations == [], run.output
@@ -111,6 +103,14 @@ def test_good_program_goes_up_as_production_and_passes_every_rule(tmp_path, pulu
     assert {"stateful-resources-protected", "no-plaintext-secrets"} <= run.passed["db"]
     assert "stateful-resources-protected" in run.passed["files"]
     assert "no-plaintext-secrets" in run.passed["api-env"]
+
+    # The update is judged too (mandatory here, as each resource registers) and reaches the sandbox.
+    up_with_pack(project, env, "production")
+    names = {s["name"] for s in sandbox.render.store.data["services"].values()}
+    assert names == {"policy-good-api", "policy-good-web", "policy-good-files"}
+    assert [p["name"] for p in sandbox.supabase.store.data["projects"].values()] == ["policy-good-db"]
+    again = preview_with_pack(project, env, "production", ["--expect-no-changes"])
+    assert again.returncode == 0 and again.violations == [], again.output
 
 
 @pytest.mark.parametrize("environment, level, returncode_ok", [
