@@ -22,7 +22,7 @@ import yaml
 
 from engine.testing import run_pulumi
 from tests.mock_harness import PROJECT_ROOT
-from tests.policies.policy_engine import PACK
+from tests.policies.policy_engine import PACK, preview_with_pack
 
 LOCAL_PASSPHRASE = "procurement-local"  # README "Secrets": guards the sandbox's fixed test tokens only
 IMAGE = "ghcr.io/acme-procurement/procurement-system"
@@ -178,3 +178,15 @@ def test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone(local
     up(root, env, "local", "--refresh")
     assert sandbox.render.store.data["services"][api["id"]]["serviceDetails"]["healthCheckPath"] == "/health"
     run_pulumi(drift, cwd=root, env=env)
+
+
+def test_local_stack_passes_the_pack_with_advisories_only(local_stack):
+    root, env = local_stack
+    up(root, env)  # judged as it goes; `local` is not production, so nothing is mandatory
+    run = preview_with_pack(root, env, "local", ["--expect-no-changes"])
+    assert run.returncode == 0, run.output
+    assert {level for _, level, _ in run.found()} <= {"advisory"}
+    # Local runs one instance per service on purpose (README "Stacks"); everything else holds even here.
+    assert {policy for policy, _, _ in run.found()} <= {"render-web-min-instances"}, run.found()
+    assert {"render-web-health-check", "no-plaintext-secrets"} <= run.passed["backend-api"]
+    assert all("no-plaintext-secrets" in passed for name, passed in run.passed.items() if name != "")
