@@ -1,0 +1,260 @@
+"""Backend tier: the Python backend's Render services, all running one container image by digest.
+
+Children (all `parent=self`, names derived from the component name `<name>`), per configured
+service S (`backend.services`):
+
+- ``<name>-S`` (render:Service): a web service, background worker or cron job from the image
+  `<registry>/<repository>` pinned at the digest, with its command, plan, region, health-check
+  path (web), fixed instance count or autoscaling (web, worker), schedule (cron). Updating it
+  never deploys by itself (`deploy_on_update=False`): the Deploy below is the one that does.
+- ``<name>-S-env`` (render:EnvVars): the service's own variables, all secret in state: `PORT`
+  (web), `DATABASE_URL` (the pooled URL of the service's least-privilege role) and
+  `SUPABASE_SECRET_KEY` (the service's own Supabase key), when the database tier provides them.
+- ``<name>-S-deploy`` (render:Deploy): the one thing that deploys. It runs after the variables
+  and the group link, deploys the digest, and its `triggers` hold the command and a fingerprint
+  of every variable the service sees (its own and the group's; secret like them). So a new
+  digest (promotion, rollback), command or variable value yields exactly one new deploy, and
+  nothing else deploys (`deploy_on_update` / `deploy_on_change` are off on Service and EnvVars).
+
+Shared by all services: ``<name>-env-group`` (render:EnvGroup: environment, public URLs, the
+Supabase URL and anon key) and ``<name>-env-group-link`` (render:EnvGroupLink); the API's
+custom domain ``<name>-api-domain`` (render:CustomDomain on `api.<domain>`; its `dns_target` is
+what the edge tier's CNAME points at); ``<name>-registry`` (render:RegistryCredential) when the
+registry is private; ``<name>-log-stream`` (render:LogStream, the workspace's syslog stream) when
+`observability.logStreamEndpoint` is set (not lifecycle-tested: the sandbox has no log streams).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+import pulumi
+from pulumi import Input, Output, ResourceOptions
+
+from components import naming
+from components.config import BackendConfig, BackendService, Registry, RenderConfig
+from dynamic_providers import render
+
+SERVICE_TYPES = {"web": "web_service", "worker": "background_worker", "cron": "cron_job"}
+
+# Render's registry-credential kinds by registry host (RegistryCredential.registry).
+_REGISTRY_KINDS = (("ghcr.io", "GITHUB"), ("docker.io", "DOCKER"), ("registry-1.docker.io", "DOCKER"),
+                   ("registry.gitlab.com", "GITLAB"), ("gcr.io", "GOOGLE_ARTIFACT"), ("pkg.dev", "GOOGLE_ARTIFACT"),
+                   ("amazonaws.com", "AWS_ECR"))
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupabaseEnv:
+    """What the database tier hands each backend service (all values are secret)."""
+
+    url: Input[str]
+    """Supabase API URL (`SUPABASE_URL`)."""
+    anon_key: Input[str]
+    """Public anon key (`SUPABASE_ANON_KEY`)."""
+    service_keys: Mapping[str, Input[str]] = field(default_factory=dict)
+    """Service name -> its own Supabase secret key (`SUPABASE_SECRET_KEY`)."""
+    database_urls: Mapping[str, Input[str]] = field(default_factory=dict)
+    """Service name -> pooled connection URL of its role (`DATABASE_URL`)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BackendArgs:
+    config: BackendConfig
+    """The stack's `backend` config: services, plans, scaling, health check, port, API service."""
+
+    render: RenderConfig
+    """Render workspace (`owner_id`) and region of every service."""
+
+    stack: str
+    """Stack name, for physical names (`procurement-<stack>-<service>`)."""
+
+    environment: str
+    """`local`, `staging` or `production` (`ENVIRONMENT` in the env group)."""
+
+    image_name: str
+    """`<registry>/<repository>` without tag or digest."""
+
+    image_digest: Input[str]
+    """`sha256:<hex>` to run (from the images tier, a promotion or a pin)."""
+
+    registry: Optional[Registry]
+    """The registry; when `private`, Render pulls with a RegistryCredential made from it."""
+
+    api_hostname: str
+    """Public host of the API service (custom domain)."""
+
+    app_url: Optional[str] = None
+    """Public URL of the web app (`APP_URL`, e.g. for CORS); None when the frontend tier is off."""
+
+    supabase: Optional[SupabaseEnv] = None
+    """Supabase values for the services; None when the database tier is off."""
+
+    log_stream_endpoint: Optional[str] = None
+    """`host:port` Render streams the workspace's logs to (`observability.logStreamEndpoint`); None: none."""
+
+    log_stream_token: Optional[Input[str]] = None
+    """Token of the log-stream endpoint (`procurement:logStreamToken`, secret)."""
+
+
+class Backend(pulumi.ComponentResource):
+    """Render web services, workers and cron jobs of the backend (``procurement:backend:Backend``)."""
+
+    service_ids: dict[str, Output[str]]
+    """Service name -> Render service id."""
+    api_service_id: Output[str]
+    """Render id of the web service behind `api.<domain>`."""
+    api_url: str
+    """`https://<api host>`."""
+    api_dns_target: Output[str]
+    """Host name Render tells DNS to CNAME `api.<domain>` to."""
+    env_group_id: Output[str]
+    """Render id of the shared env group."""
+    image_ref: Output[str]
+    """`<registry>/<repository>@sha256:<hex>` every service runs."""
+
+    def __init__(self, name: str, args: BackendArgs, opts: Optional[ResourceOptions] = None) -> None:
+        super().__init__("procurement:backend:Backend", name, None, opts)
+        cfg = args.config
+        child = ResourceOptions(parent=self)
+        credential_id = None
+        if args.registry is not None and args.registry.private:
+            credential_id = self._registry_credential(name, args).id
+
+        shared = shared_variables(args)
+        services: dict[str, render.Service] = {}
+        own_variables: dict[str, dict[str, Input[str]]] = {}
+        env_sets: dict[str, render.EnvVars] = {}
+        for service in cfg.services:
+            services[service.name] = self._service(name, args, service, credential_id)
+            own_variables[service.name] = service_variables(service, cfg.port, args.supabase)
+            if own_variables[service.name]:
+                env_sets[service.name] = render.EnvVars(
+                    f"{name}-{service.name}-env", service_id=services[service.name].id,
+                    variables=own_variables[service.name], deploy_on_change=False, opts=child)
+
+        group = render.EnvGroup(f"{name}-env-group", name=naming.physical_name(args.stack, "backend-shared",
+                                                                                naming.RENDER_ENV_GROUP),
+                                owner_id=args.render.owner_id, variables=shared, opts=child)
+        link = render.EnvGroupLink(f"{name}-env-group-link", env_group_id=group.id,
+                                   service_ids=[s.id for s in services.values()], opts=child)
+
+        for service in cfg.services:
+            env = [env_sets[service.name]] if service.name in env_sets else []
+            render.Deploy(
+                f"{name}-{service.name}-deploy", service_id=services[service.name].id,
+                image_digest=args.image_digest,
+                # What reaches Render without deploying (the service's PATCH, variable writes): a
+                # change here makes a new Deploy, which is what puts it into effect.
+                triggers={"command": service.command or "",
+                          "variables": fingerprint({**shared, **own_variables[service.name]})},
+                # After the variables and the group link, so the deploy runs with both.
+                opts=ResourceOptions(parent=self, depends_on=[*env, link]))
+
+        if args.log_stream_endpoint is not None:
+            render.LogStream(f"{name}-log-stream", owner_id=args.render.owner_id, endpoint=args.log_stream_endpoint,
+                             token=Output.secret(args.log_stream_token) if args.log_stream_token is not None else None,
+                             opts=child)
+
+        api = services[cfg.api_service]
+        domain = render.CustomDomain(f"{name}-api-domain", service_id=api.id, name=args.api_hostname, opts=child)
+
+        self.service_ids = {n: s.id for n, s in services.items()}
+        self.api_service_id = api.id
+        self.api_url = f"https://{args.api_hostname}"
+        self.api_dns_target = domain.dns_target
+        self.env_group_id = group.id
+        self.image_ref = Output.concat(args.image_name, "@", args.image_digest)
+        self.register_outputs({
+            "service_ids": self.service_ids,
+            "api_service_id": self.api_service_id,
+            "api_url": self.api_url,
+            "api_dns_target": self.api_dns_target,
+            "env_group_id": self.env_group_id,
+            "image_ref": self.image_ref,
+        })
+
+    def _registry_credential(self, name: str, args: BackendArgs) -> render.RegistryCredential:
+        registry = args.registry
+        if registry.username is None or registry.password is None:
+            raise ValueError("backend: a private registry needs images.username and procurement:registryPassword")
+        return render.RegistryCredential(
+            f"{name}-registry", name=naming.physical_name(args.stack, "registry"), owner_id=args.render.owner_id,
+            registry=registry_kind(registry.host), username=registry.username,
+            auth_token=Output.secret(registry.password), opts=ResourceOptions(parent=self))
+
+    def _service(self, name: str, args: BackendArgs, service: BackendService,
+                 credential_id: Optional[Output[str]]) -> render.Service:
+        kind = SERVICE_TYPES[service.type]
+        inputs = {
+            "region": args.render.region,
+            "plan": service.plan,
+            "image": args.image_name,
+            "image_digest": args.image_digest,
+            "registry_credential_id": credential_id,
+            "start_command": service.command,
+            "deploy_on_update": False,  # the Deploy child deploys, exactly once per change
+        }
+        if service.type == "web":
+            inputs["health_check_path"] = service.health_check_path
+        if service.type == "cron":
+            inputs["schedule"] = service.schedule
+        if service.scaling is not None:
+            inputs.update(scaling_inputs(service))
+        return render.Service(
+            f"{name}-{service.name}", name=naming.physical_name(args.stack, service.name, naming.RENDER_SERVICE),
+            owner_id=args.render.owner_id, service_type=kind,
+            **{k: v for k, v in inputs.items() if v is not None}, opts=ResourceOptions(parent=self))
+
+
+def scaling_inputs(service: BackendService) -> dict:
+    """`num_instances` for a fixed count, else `autoscaling` between min and max on CPU (and memory)."""
+    scaling = service.scaling
+    if not scaling.autoscaling:
+        return {"num_instances": scaling.min_instances}
+    targets = {"cpu_percent": scaling.target_cpu_percent, "memory_percent": scaling.target_memory_percent}
+    return {"autoscaling": {"enabled": True, "min": scaling.min_instances, "max": scaling.max_instances,
+                            **{k: v for k, v in targets.items() if v is not None}}}
+
+
+def service_variables(service: BackendService, port: int, supabase: Optional[SupabaseEnv]) -> dict[str, Input[str]]:
+    """The variables only this service gets (its port, its own database role and Supabase key)."""
+    variables: dict[str, Input[str]] = {}
+    if service.type == "web":
+        variables["PORT"] = str(port)
+    if supabase is not None:
+        if service.name in supabase.database_urls:
+            variables["DATABASE_URL"] = supabase.database_urls[service.name]
+        if service.name in supabase.service_keys:
+            variables["SUPABASE_SECRET_KEY"] = supabase.service_keys[service.name]
+    return variables
+
+
+def shared_variables(args: BackendArgs) -> dict[str, Input[str]]:
+    variables: dict[str, Input[str]] = {"ENVIRONMENT": args.environment, "API_URL": f"https://{args.api_hostname}"}
+    if args.app_url is not None:
+        variables["APP_URL"] = args.app_url
+    if args.supabase is not None:
+        variables["SUPABASE_URL"] = args.supabase.url
+        variables["SUPABASE_ANON_KEY"] = args.supabase.anon_key
+    return variables
+
+
+def fingerprint(variables: Mapping[str, Input[str]]) -> Output[str]:
+    """SHA-256 over the variables' names and values: changes exactly when one of them does.
+
+    Secret when any value is (Pulumi keeps the secrecy of what it is computed from).
+    """
+    return Output.all(**variables).apply(
+        lambda values: hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest())
+
+
+def registry_kind(host: str) -> str:
+    """Render's credential kind for a registry host; a clear error for one Render cannot pull from."""
+    host = host.lower().split(":")[0]
+    for suffix, kind in _REGISTRY_KINDS:
+        if host == suffix or host.endswith("." + suffix):
+            return kind
+    raise ValueError(f"backend: Render has no registry credential kind for '{host}' (images.registry); it pulls "
+                     "private images from ghcr.io, Docker Hub, GitLab, Google Artifact Registry and Amazon ECR")

@@ -1,0 +1,200 @@
+"""Database tier: the Supabase project, its settings, API keys, and one least-privilege role per service.
+
+Children (all `parent=self`, names derived from the component name `<name>`):
+
+- ``<name>-password`` (random:RandomPassword) and ``<name>-project`` (supabase:Project): the
+  project and its Postgres superuser password. Both carry `protect` and the project also
+  `retain_on_delete` from `database.deletionProtection`: a protected database can be neither
+  destroyed nor replaced (region/organization change) without an explicit unprotect first.
+- Settings, each `deleted_with` the project (tearing the project down makes no calls for them):
+  ``<name>-postgres`` (PostgresConfig, only when `database.postgres` sets a parameter),
+  ``<name>-pooler`` (PoolerConfig), ``<name>-network`` (NetworkRestrictions; no CIDRs configured
+  means allow-all, declared explicitly so a restriction added by hand is drift), ``<name>-ssl``
+  (SslEnforcement), ``<name>-auth`` (AuthConfig: site URL = the app's URL, redirect URLs,
+  sign-up, JWT expiry, password length), ``<name>-api-keys`` (ApiKeys: the anon and service-role
+  keys, plus one named secret key per backend service so each can be revoked on its own).
+- Per configured role: ``<name>-role-<role>-password`` (RandomPassword) and ``<name>-role-<role>``
+  (SqlRole: LOGIN, no superuser/createdb/createrole/replication/bypassrls, exactly the declared
+  grants); per extension ``<name>-extension-<ext>`` (Extension).
+
+Known gaps, reported rather than faked: `database.roles[].privileges` (table privileges) are not
+granted: the SqlRole provider grants on named tables only, and the tables belong to the backend's
+migrations, which do not exist when the role is created; roles get CONNECT and USAGE on their
+schemas. `database.auth.mfaTotp` has no AuthConfig field in the Supabase provider yet.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+from urllib.parse import quote
+
+import pulumi
+from pulumi import Output, ResourceOptions
+
+from components import naming
+from components.config import DatabaseConfig, DatabaseRole
+from dynamic_providers import supabase
+from dynamic_providers.random_password import RandomPassword
+
+PASSWORD_LENGTH = 32  # letters and digits only (RandomPassword's default): safe in URLs and SQL
+ALLOW_ALL_V4 = "0.0.0.0/0"
+ALLOW_ALL_V6 = "::/0"
+# The Supabase pooler names its user `postgres.<project ref>`; a role logs in as `<role>.<ref>`.
+POOLER_SUPERUSER = "postgres"
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseArgs:
+    config: DatabaseConfig
+    """The stack's `database` config: organization, region, size, settings, roles, extensions, protection."""
+
+    stack: str
+    """Stack name, for physical names (`procurement-<stack>-database`)."""
+
+    services: tuple[str, ...] = field(default=())
+    """Backend services that get a named Supabase secret key each (`backend_<service>`); empty when the
+    backend tier is off."""
+
+
+class Database(pulumi.ComponentResource):
+    """The Supabase project and everything configured on it (``procurement:database:Database``)."""
+
+    project_ref: Output[str]
+    """The project's ref (its id in the Management API)."""
+    supabase_url: Output[Optional[str]]
+    """`https://<ref>.supabase.co`: where clients reach Supabase's APIs (auth, REST, storage)."""
+    anon_key: Output[Optional[str]]
+    """Public anon key (secret output all the same: it is a credential, even if browsers carry it)."""
+    service_role_key: Output[Optional[str]]
+    """Service-role key (secret). Not handed to any service: each service has its own named key."""
+    service_keys: dict[str, Output[Optional[str]]]
+    """Backend service -> its named secret key (secret)."""
+    database_urls: dict[str, Output[Optional[str]]]
+    """Backend service -> pooled connection URL of its role (secret)."""
+    role_names: dict[str, str]
+    """Backend service -> Postgres role it logs in as."""
+
+    def __init__(self, name: str, args: DatabaseArgs, opts: Optional[ResourceOptions] = None) -> None:
+        super().__init__("procurement:database:Database", name, None, opts)
+        cfg = args.config
+        protect = bool(cfg.deletion_protection)
+
+        password = RandomPassword(f"{name}-password", length=PASSWORD_LENGTH,
+                                  opts=ResourceOptions(parent=self, protect=protect))
+        project = supabase.Project(
+            f"{name}-project",
+            organization_slug=cfg.organization_slug,
+            name=naming.physical_name(args.stack, "database", naming.SUPABASE_PROJECT),
+            region=cfg.region,
+            instance_size=cfg.instance_size,
+            db_password=password.result,
+            opts=ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
+        )
+        ref = project.id
+        # Settings die with the project: no calls for them when it is torn down.
+        setting = ResourceOptions(parent=self, deleted_with=project)
+
+        restarts = []  # settings that may restart Postgres: roles and extensions wait for them
+        postgres_settings = _postgres_parameters(cfg)
+        if postgres_settings:
+            restarts.append(supabase.PostgresConfig(f"{name}-postgres", project_ref=ref, settings=postgres_settings,
+                                                    opts=setting))
+        pooler = supabase.PoolerConfig(f"{name}-pooler", project_ref=ref, pool_mode=cfg.pooler.mode,
+                                       default_pool_size=cfg.pooler.default_pool_size, opts=setting)
+        v4, v6 = _allowed_networks(cfg)
+        supabase.NetworkRestrictions(f"{name}-network", project_ref=ref, db_allowed_cidrs=v4, db_allowed_cidrs_v6=v6,
+                                     opts=setting)
+        restarts.append(supabase.SslEnforcement(f"{name}-ssl", project_ref=ref, enforced=bool(cfg.enforce_ssl),
+                                                opts=setting))
+        auth = cfg.auth
+        supabase.AuthConfig(
+            f"{name}-auth", project_ref=ref, site_url=auth.site_url, redirect_urls=list(auth.redirect_urls),
+            jwt_expiry=auth.jwt_expiry_seconds, disable_signup=auth.disable_signup,
+            password_min_length=auth.password_min_length, opts=setting)
+        key_names = {service: service_key_name(service) for service in args.services}
+        keys = supabase.ApiKeys(f"{name}-api-keys", project_ref=ref, secret_key_names=sorted(key_names.values()),
+                                opts=setting)
+
+        after_restarts = ResourceOptions(parent=self, deleted_with=project, depends_on=restarts)
+        extensions = [supabase.Extension(f"{name}-extension-{ext}", project_ref=ref, name=ext, opts=after_restarts)
+                      for ext in cfg.extensions]
+        self.database_urls = {}
+        self.role_names = {}
+        for role in cfg.roles:
+            role_password = RandomPassword(f"{name}-role-{role.name}-password", length=PASSWORD_LENGTH,
+                                           opts=ResourceOptions(parent=self))
+            supabase.SqlRole(
+                f"{name}-role-{role.name}", project_ref=ref, name=role.name, password=role_password.result,
+                login=True, grants=role_grants(role),
+                opts=ResourceOptions(parent=self, deleted_with=project, depends_on=[*restarts, *extensions]))
+            self.role_names[role.service] = role.name
+            self.database_urls[role.service] = Output.secret(
+                Output.all(pooler.db_host, pooler.db_port, pooler.db_user, pooler.db_name, role_password.result)
+                .apply(lambda v, role=role: connection_url(host=v[0], port=v[1], pooler_user=v[2], database=v[3],
+                                                           role=role.name, password=v[4],
+                                                           require_ssl=bool(cfg.enforce_ssl))))
+
+        self.project_ref = ref
+        # From the ref alone: Supabase serves every project at https://<ref>.supabase.co. (The
+        # provider's `api_url` is absent when the database host is not db.<ref>.supabase.co, as in
+        # the sandbox, and an absent output reads as unknown in every later preview.)
+        self.supabase_url = ref.apply(supabase_url)
+        self.anon_key = Output.secret(keys.anon_key)
+        self.service_role_key = Output.secret(keys.service_role_key)
+        self.service_keys = {
+            service: Output.secret(keys.secret_keys.apply(lambda found, key=key: (found or {}).get(key)))
+            for service, key in key_names.items()
+        }
+        self.register_outputs({
+            "project_ref": self.project_ref,
+            "supabase_url": self.supabase_url,
+            "anon_key": self.anon_key,
+            "service_role_key": self.service_role_key,
+            "service_keys": self.service_keys,
+            "database_urls": self.database_urls,
+            "role_names": self.role_names,
+        })
+
+
+def service_key_name(service: str) -> str:
+    """Name of a backend service's own Supabase secret key: `backend_<service>` (API: ^[a-z_][a-z0-9_]+$)."""
+    return "backend_" + service.replace("-", "_")
+
+
+def role_grants(role: DatabaseRole) -> list[dict[str, Any]]:
+    """What the role is granted: connecting to the database and using its schemas."""
+    return [{"on": "database", "privileges": ["CONNECT"]},
+            *({"on": "schema", "schema": schema, "privileges": ["USAGE"]} for schema in role.schemas)]
+
+
+def supabase_url(ref: Optional[str]) -> Optional[str]:
+    """`https://<ref>.supabase.co`, where Supabase serves a project's APIs."""
+    return f"https://{ref}.supabase.co" if ref else None
+
+
+def connection_url(*, host: Optional[str], port: Any, pooler_user: Optional[str], database: Optional[str],
+                   role: str, password: Optional[str], require_ssl: bool) -> Optional[str]:
+    """`postgresql://<user>:<password>@<host>:<port>/<db>` of `role` through the pooler.
+
+    None while the pooler has not reported its address (never a half-made URL).
+    """
+    if not host or not port or not password:
+        return None
+    user = role
+    if pooler_user and pooler_user.startswith(POOLER_SUPERUSER + "."):
+        user = role + pooler_user[len(POOLER_SUPERUSER):]  # `postgres.<ref>` -> `<role>.<ref>`
+    url = f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{int(port)}/{database or 'postgres'}"
+    return url + "?sslmode=require" if require_ssl else url
+
+
+def _postgres_parameters(cfg: DatabaseConfig) -> dict[str, Any]:
+    values = {"statement_timeout": cfg.postgres.statement_timeout, "max_connections": cfg.postgres.max_connections,
+              "work_mem": cfg.postgres.work_mem}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def _allowed_networks(cfg: DatabaseConfig) -> tuple[list[str], list[str]]:
+    if not cfg.network_restrictions:
+        return [ALLOW_ALL_V4], [ALLOW_ALL_V6]  # config: empty list = anywhere
+    # Only the listed networks: an IPv4-only list admits no IPv6 client.
+    return sorted(cfg.ipv4_cidrs), sorted(cfg.ipv6_cidrs)
