@@ -1,17 +1,13 @@
 """The procurement platform: one stack per environment (local, staging, production).
 
 Kept thin on purpose: read and validate the whole stack config first (a bad stack fails here with
-one message listing every problem, before any resource exists), then build, then export.
+one message listing every problem, before any resource exists), then build every tier the config
+switches on, then export the stack-outputs contract (components/outputs.py, README "Stack outputs").
 """
-import pulumi
-
-from components.config import load_config, stack_facts
+from components.config import load_config
+from components.outputs import export_outputs, stack_outputs
+from components.platform import build_platform
 
 config = load_config()
-
-# Issue 7 composes the tier components here: `components.platform` builds every tier that
-# `config.tiers` switches on (images, backend, frontend, database, edge, source control,
-# observability) and returns the stack-outputs contract, which then extends the facts below.
-
-for name, value in stack_facts(config).items():
-    pulumi.export(name, value)
+platform = build_platform(config)
+export_outputs(stack_outputs(platform))

@@ -8,7 +8,8 @@ import yaml
 from components.config import KEYS, NAMESPACE, field_paths
 from components.config.fields import MISSING
 from stack_cases import ESC_SECRETS, STACKS
-from tests.mock_harness import PROJECT_ROOT, run_program
+from tests.components.platform_mocks import run_stack
+from tests.mock_harness import PROJECT_ROOT
 
 PROJECT = yaml.safe_load((PROJECT_ROOT / "Pulumi.yaml").read_text())
 DECLARED = PROJECT["config"]
@@ -57,7 +58,7 @@ def test_the_program_reads_exactly_the_declared_keys(stack, monkeypatch):
 
     # pulumi.Config.get goes through this module-level name: every key the program asks for.
     monkeypatch.setattr(pulumi.config, "get_config", recording_get)
-    run_program(stack, overrides=ESC_SECRETS[stack])
+    run_stack(stack)  # the whole program, tiers included, with believable provider answers
     ours = {k for k in read if k.startswith(NAMESPACE + ":")}
     assert ours == {f"{NAMESPACE}:{name}" for name in DECLARED}
 

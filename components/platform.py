@@ -1,0 +1,126 @@
+"""The whole platform for one stack: every tier the config switches on, wired together.
+
+`build_platform(config)` declares the tier components in dependency order and returns them; a
+tier that is off is `None` here and declares nothing (no component, no child). What flows
+between tiers:
+
+    images ──digest──> backend ──api custom domain──┐
+    database ──URL, keys, role URLs──> backend      ├──> edge (CNAMEs) ──> observability (health checks)
+    database ──URL, anon key──> frontend ──app custom domain──┘
+    database, backend, frontend ──values──> source control (GitHub environment variables/secrets)
+
+The images tier decides whether the backend image may be *built* (`tiers.images`); whenever the
+backend runs, `BackendImage` resolves its digest (pinned, promoted from another stack, or built).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from components.backend import Backend, BackendArgs, SupabaseEnv
+from components.config import StackConfig
+from components.database import Database, DatabaseArgs
+from components.edge import Edge, EdgeArgs
+from components.frontend import Frontend, FrontendArgs
+from components.images import BackendImage, BackendImageArgs
+from components.observability import EdgeMonitoring, EdgeMonitoringArgs
+from components.source_control import SourceControl, SourceControlArgs
+
+
+@dataclass(frozen=True)
+class Platform:
+    """The tier components of one stack; a tier that is off is None."""
+
+    config: StackConfig
+    images: Optional[BackendImage] = None
+    database: Optional[Database] = None
+    backend: Optional[Backend] = None
+    frontend: Optional[Frontend] = None
+    edge: Optional[Edge] = None
+    monitoring: Optional[EdgeMonitoring] = None
+    source_control: Optional[SourceControl] = None
+
+
+def build_platform(config: StackConfig) -> Platform:
+    """Declare every tier `config.tiers` switches on, in dependency order."""
+    images = database = backend = frontend = edge = monitoring = source_control = None
+
+    if config.images is not None:
+        images = BackendImage("images", BackendImageArgs(source=config.images, stack=config.stack))
+
+    if config.database is not None:
+        services = tuple(s.name for s in config.backend.services) if config.backend is not None else ()
+        database = Database("database", DatabaseArgs(config=config.database, stack=config.stack, services=services))
+
+    app_url = f"https://{config.app_hostname}" if config.frontend is not None else None
+    if config.backend is not None:
+        supabase = None
+        if database is not None:
+            supabase = SupabaseEnv(url=database.supabase_url, anon_key=database.anon_key,
+                                   service_keys=database.service_keys, database_urls=database.database_urls)
+        backend = Backend("backend", BackendArgs(
+            config=config.backend, render=config.render, stack=config.stack, environment=config.environment,
+            image_name=images.image_name, image_digest=images.digest, registry=config.images.registry,
+            api_hostname=config.api_hostname, app_url=app_url, supabase=supabase,
+            # Render's log stream is a workspace object next to the services: the backend tier holds it.
+            log_stream_endpoint=config.observability.log_stream_endpoint if config.observability else None,
+            log_stream_token=config.observability.log_stream_token if config.observability else None))
+
+    if config.frontend is not None:
+        frontend = Frontend("frontend", FrontendArgs(
+            config=config.frontend, render=config.render, stack=config.stack, app_hostname=config.app_hostname,
+            api_url=backend.api_url if backend is not None else None,
+            supabase_url=database.supabase_url if database is not None else None,
+            supabase_anon_key=database.anon_key if database is not None else None))
+
+    if config.edge is not None:
+        targets = {}
+        if backend is not None:
+            targets[config.api_hostname] = backend.api_dns_target
+        if frontend is not None:
+            targets[config.app_hostname] = frontend.dns_target
+        edge = Edge("edge", EdgeArgs(
+            config=config.edge, stack=config.stack, dns_targets=targets,
+            api_hostname=config.api_hostname if backend is not None else None,
+            app_hostname=config.app_hostname if frontend is not None else None))
+
+    # Cloudflare health checks probe the public hosts through the edge: they need the zone and an API.
+    if config.observability is not None and config.edge is not None and backend is not None:
+        monitoring = EdgeMonitoring("observability", EdgeMonitoringArgs(
+            zone_id=config.edge.zone_id, stack=config.stack, health_check=config.edge.health_check,
+            targets=config.observability, api_hostname=config.api_hostname,
+            app_hostname=config.app_hostname if frontend is not None else None))
+
+    if config.source_control is not None:
+        secrets, variables = actions_values(config, database, backend, frontend)
+        source_control = SourceControl("source-control", SourceControlArgs(
+            config=config.source_control, stack=config.stack, environment=config.environment,
+            environment_secrets=secrets, environment_variables=variables))
+
+    return Platform(config=config, images=images, database=database, backend=backend, frontend=frontend, edge=edge,
+                    monitoring=monitoring, source_control=source_control)
+
+
+def actions_values(config: StackConfig, database: Optional[Database], backend: Optional[Backend],
+                   frontend: Optional[Frontend]) -> tuple[dict, dict]:
+    """What the repositories' CI reads from this stack's GitHub environment (secrets, variables) by role.
+
+    frontend: the Vite build variables (the same the Render build gets) and the app URL;
+    backend: the API URL its smoke tests call. Only roles that `sourceControl.repositories` lists.
+    """
+    secrets: dict[str, dict] = {}
+    variables: dict[str, dict] = {}
+    frontend_vars: dict = {}
+    if frontend is not None:
+        frontend_vars["APP_URL"] = frontend.url
+    if database is not None:
+        frontend_vars["VITE_SUPABASE_URL"] = database.supabase_url
+        secrets["frontend"] = {"VITE_SUPABASE_ANON_KEY": database.anon_key}
+    if backend is not None:
+        frontend_vars["VITE_API_URL"] = backend.api_url
+        variables["backend"] = {"API_URL": backend.api_url}
+    if frontend_vars:
+        variables["frontend"] = frontend_vars
+    roles = {repo.role for repo in config.source_control.repositories}
+    return ({r: v for r, v in secrets.items() if r in roles}, {r: v for r, v in variables.items() if r in roles})
+

@@ -1,0 +1,102 @@
+"""Run the whole program (`__main__.py`) for a committed stack under mocks, with believable provider answers.
+
+Under Pulumi's mocks a resource's outputs are its inputs; the values providers compute (Render
+hosts, the Supabase pooler address, API keys, generated passwords, the pushed image digest) and
+the lookups the bridged components make (GitHub team ids, the Cloudflare zone's account) come
+from here, as does what production's StackReference reads from staging. The fake secrets are
+distinctive strings, so tests can look for them in places they must never appear.
+
+    run = run_stack("production")
+    site = run.one(SERVICE, "frontend-site")
+"""
+from __future__ import annotations
+
+import pickle
+from typing import Any, Optional
+
+from pulumi.runtime.mocks import MockResourceArgs
+
+from tests.components.stack_cases import ESC_SECRETS
+from tests.mock_harness import ProgramRun, run_program
+
+DIGEST = "sha256:" + "5" * 64
+STAGING_IMAGE = f"ghcr.io/acme-procurement/procurement-system@{DIGEST}"
+BUILT_DIGEST = "sha256:" + "b" * 64
+STACK_REFERENCES = {"acme-procurement/procurement/staging": {"backend_image_digest": STAGING_IMAGE}}
+TEAM_ID = "4242"
+ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
+INVOKES = {
+    "github:index/getTeam:getTeam": {"id": TEAM_ID},
+    "github:index/getUser:getUser": {"id": "777"},
+    "cloudflare:index/getZone:getZone": {"account": {"id": ACCOUNT_ID}},
+}
+POOLER_HOST = "aws-0-eu-central-1.pooler.supabase.com"
+POOLER_PORT = 6543
+ANON_KEY = "mock-anon-key-eyJhbGciOiJIUzI1NiJ9"
+SERVICE_ROLE_KEY = "mock-service-role-key-eyJhbGciOiJIUzI1NiJ9"
+
+
+def password_of(resource_name: str) -> str:
+    return f"MockPw{resource_name.replace('-', '').replace('_', '')}0123456789"[:40]
+
+
+def secret_key_of(key_name: str) -> str:
+    return f"sb_secret_mock_{key_name}"
+
+
+def project_ref(args_or_id: Any) -> str:
+    return "mockprojectrefabcdefg"
+
+
+def provider_outputs(args: MockResourceArgs) -> Optional[dict]:
+    """What the real providers would add to a resource's state."""
+    kind = args.typ.rsplit("/", 1)[-1]
+    inputs = args.inputs
+    if args.typ == "pulumi-python:dynamic/random:RandomPassword":
+        return {"result": password_of(args.name)}
+    if args.typ == "pulumi-python:dynamic/render:Service":
+        host = f"{inputs['name']}.onrender.com"
+        return {"host": host, "url": f"https://{host}", "slug": inputs["name"]}
+    if args.typ == "pulumi-python:dynamic/render:CustomDomain":
+        # Render's answer: the service's own *.onrender.com host (its id stands in for it here).
+        return {"dns_record_type": "CNAME", "dns_target": f"{inputs['service_id']}.onrender.com",
+                "domain_type": "subdomain", "verification_status": "verified"}
+    if args.typ == "pulumi-python:dynamic/supabase:Project":
+        ref = project_ref(args)
+        return {"ref": ref, "api_url": f"https://{ref}.supabase.co", "database_host": f"db.{ref}.supabase.co",
+                "status": "ACTIVE_HEALTHY"}
+    if args.typ == "pulumi-python:dynamic/supabase:PoolerConfig":
+        return {"db_host": POOLER_HOST, "db_port": POOLER_PORT, "db_user": f"postgres.{project_ref(args)}",
+                "db_name": "postgres"}
+    if args.typ == "pulumi-python:dynamic/supabase:ApiKeys":
+        names = inputs.get("secret_key_names") or []
+        return {"anon_key": ANON_KEY, "service_role_key": SERVICE_ROLE_KEY,
+                "secret_keys": {name: secret_key_of(name) for name in names}}
+    if kind == "image:Image" and args.typ.startswith("docker:"):
+        return {"repoDigest": f"{inputs['imageName'].rsplit(':', 1)[0]}@{BUILT_DIGEST}"}
+    return None
+
+
+def run_stack(stack: str, *, preview: bool = False, overrides: Optional[dict] = None, **kwargs: Any) -> ProgramRun:
+    """`run_program` for a committed stack plus its ESC secrets, with the answers above."""
+    try:
+        return run_program(stack, overrides={**ESC_SECRETS[stack], **(overrides or {})}, preview=preview,
+                           resource_outputs=provider_outputs, stack_references=STACK_REFERENCES,
+                           invoke_results=INVOKES, **kwargs)
+    finally:
+        unwrap_pickler()
+
+
+def unwrap_pickler() -> None:
+    """Undo what pulumi.dynamic leaves behind in `pickle` after serializing providers.
+
+    `pulumi.dynamic.dynamic.serialize_provider` (SDK 3.272.0) wraps `pickle._Pickler._batch_setitems`
+    in a sorting wrapper on every call and never restores it. A real program runs once per process;
+    a test process runs the program hundreds of times, and the nested wrappers end in a
+    RecursionError while pickling the next provider. The wrappers keep the wrapped function in
+    their closure, so the original is recovered by unwrapping.
+    """
+    function = pickle._Pickler._batch_setitems
+    while function.__name__.startswith("batch_set_items_sorted") and function.__closure__:
+        function = next(cell.cell_contents for cell in function.__closure__ if callable(cell.cell_contents))
+    pickle._Pickler._batch_setitems = function
