@@ -115,9 +115,13 @@ class Database(pulumi.ComponentResource):
         keys = supabase.ApiKeys(f"{name}-api-keys", project_ref=ref, secret_key_names=sorted(key_names.values()),
                                 opts=setting)
 
-        after_restarts = ResourceOptions(parent=self, deleted_with=project, depends_on=restarts)
-        extensions = [supabase.Extension(f"{name}-extension-{ext}", project_ref=ref, name=ext, opts=after_restarts)
-                      for ext in cfg.extensions]
+        # One after the other: concurrent CREATE EXTENSION ... SCHEMA may race to create the schema
+        # (a unique violation on pg_namespace where the `extensions` schema does not exist yet).
+        extensions: list[supabase.Extension] = []
+        for ext in cfg.extensions:
+            extensions.append(supabase.Extension(
+                f"{name}-extension-{ext}", project_ref=ref, name=ext,
+                opts=ResourceOptions(parent=self, deleted_with=project, depends_on=[*restarts, *extensions[-1:]])))
         self.database_urls = {}
         self.role_names = {}
         for role in cfg.roles:

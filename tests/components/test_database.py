@@ -94,7 +94,10 @@ def test_one_least_privilege_login_role_per_service_with_its_own_secret_password
 
 def test_extensions_and_the_named_key_per_backend_service(run):
     cfg = config_of(run.stack)
-    assert sorted(r.inputs["name"] for r in run.of_type(D + "Extension")) == sorted(cfg.database.extensions)
+    extensions = run.of_type(D + "Extension")
+    assert [r.inputs["name"] for r in extensions] == list(cfg.database.extensions)
+    for earlier, later in zip(extensions, extensions[1:]):  # created one at a time (schema creation races)
+        assert earlier.urn in later.depends_on
     keys = run.one(D + "ApiKeys", "database-api-keys")
     assert keys.inputs["secret_key_names"] == sorted(service_key_name(s.name) for s in cfg.backend.services)
     assert {"anon_key", "service_role_key", "secret_keys"} <= set(keys.additional_secret_outputs)
