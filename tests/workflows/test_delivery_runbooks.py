@@ -5,10 +5,7 @@ The commands are the ones the workflows run (test_workflow_commands.py holds the
 with the policy pack on. The staging/production stacks cannot be run here (their Cloudflare,
 GitHub and Docker provider plugins cannot be installed on this machine); `local` runs the same
 images/backend code against the sandbox, so the digest behaviour shown here is the production
-behaviour. The database tier is switched off in these scratch stacks: nothing in it depends on the
-image, and its parallel SQL (extensions, roles) currently races in the sandbox's Postgres
-(`duplicate key ... pg_namespace_nspname_index`, reported to its owner), which would make these
-tests fail for a reason that is not theirs.
+behaviour.
 """
 from __future__ import annotations
 
@@ -43,11 +40,8 @@ def local_stack(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
     for key in ("RENDER_API_KEY", "SUPABASE_ACCESS_TOKEN", "RENDER_API_URL", "SUPABASE_API_URL"):
         env.pop(key, None)  # everything comes from the stack's config, as for `make up`
     run_pulumi(["stack", "init", "local"], cwd=root, env=env)
-    local = yaml.safe_load((root / "Pulumi.local.yaml").read_text())["config"]
     stack_config(root, "local", {"procurement:renderApiUrl": sandbox.render.base_url,
-                                 "procurement:supabaseApiUrl": sandbox.supabase.base_url,
-                                 "procurement:tiers": {**local["procurement:tiers"], "database": False}},
-                 remove=("procurement:database",))
+                                 "procurement:supabaseApiUrl": sandbox.supabase.base_url})
     return root, env
 
 
@@ -118,11 +112,13 @@ def test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service(l
         assert planned[name][1] == "update" and planned[name][2] == ("image_digest",), planned[name]
 
     sandbox.render.journal.clear()
+    sandbox.supabase.journal.clear()
     up(root, env)
     writes = render_writes(sandbox)
     deploy_posts = [w for w in writes if w == ("POST", "/services/{serviceId}/deploys")]
     assert len(deploy_posts) == len(services), writes  # exactly one Render deploy per backend service
     assert set(writes) == {("PATCH", "/services/{serviceId}"), ("POST", "/services/{serviceId}/deploys")}, writes
+    assert [e for e in sandbox.supabase.journal.entries() if e.method != "GET"] == []  # the database untouched
     pinned = PREVIOUS.split("@", 1)[1]
     for record in backend_services(root, env).values():
         assert store["services"][record["id"]]["imagePath"].endswith("@" + pinned)  # what Render now runs
@@ -148,7 +144,7 @@ def test_promotion_deploys_the_digest_the_source_stack_exports(local_stack, sand
     stack_config(root, "promoted", {"procurement:promoteFromStack": "organization/procurement/local",
                                     "procurement:tiers": tiers,
                                     "procurement:domain": "promoted.procurement.test"},  # its own api host
-                 remove=("procurement:backendImageDigest", "procurement:frontend"))
+                 remove=("procurement:backendImageDigest", "procurement:frontend", "procurement:database"))
     run_pulumi(["stack", "init", "promoted"], cwd=root, env=env)
     up(root, env, "promoted")
     promoted = json.loads(run_pulumi(["stack", "output", "backend_image_digest", "--json", "--stack", "promoted"],
@@ -186,7 +182,10 @@ def test_local_stack_passes_the_pack_with_advisories_only(local_stack):
     run = preview_with_pack(root, env, "local", ["--expect-no-changes"])
     assert run.returncode == 0, run.output
     assert {level for _, level, _ in run.found()} <= {"advisory"}
-    # Local runs one instance per service on purpose (README "Stacks"); everything else holds even here.
-    assert {policy for policy, _, _ in run.found()} <= {"render-web-min-instances"}, run.found()
+    # Local runs one instance per service and an unprotected, disposable database on purpose
+    # (README "Stacks"); everything else holds even here.
+    assert {policy for policy, _, _ in run.found()} == {"render-web-min-instances", "stateful-resources-protected"}
+    assert {resource for policy, _, resource in run.found() if policy == "stateful-resources-protected"} == \
+        {"database-project"}
     assert {"render-web-health-check", "no-plaintext-secrets"} <= run.passed["backend-api"]
     assert all("no-plaintext-secrets" in passed for name, passed in run.passed.items() if name != "")

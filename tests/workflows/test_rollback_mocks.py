@@ -1,0 +1,63 @@
+"""Promotion and rollback on the committed production stack, under Pulumi's mocks.
+
+Production cannot be previewed by the real engine here (its bridged plugins cannot be installed);
+test_delivery_runbooks.py shows the same behaviour with the real engine on the local stack. Here
+the full production graph (edge, source control, observability included) is compared between two
+configurations: only the backend services' image and their deploys may differ.
+"""
+from tests.components.platform_mocks import DIGEST, STAGING_IMAGE, run_stack
+
+IMAGE = "ghcr.io/acme-procurement/procurement-system"
+PREVIOUS = f"{IMAGE}@sha256:{'a1' * 32}"
+SERVICE = "pulumi-python:dynamic/render:Service"
+DEPLOY = "pulumi-python:dynamic/render:Deploy"
+
+
+REFERENCE = "pulumi:pulumi:StackReference"
+
+
+def graph(run):
+    """Resources by URN, without reads: a StackReference is read on every run and changes nothing."""
+    return {r.urn: r for r in run.resources if r.type != REFERENCE}
+
+
+def differences(before, after):
+    """urn -> input keys that differ (the resources must be the same set)."""
+    a, b = graph(before), graph(after)
+    assert set(a) == set(b), set(a) ^ set(b)
+    return {urn: sorted(k for k in set(a[urn].inputs) | set(b[urn].inputs)
+                        if a[urn].inputs.get(k) != b[urn].inputs.get(k))
+            for urn in a if a[urn].inputs != b[urn].inputs}
+
+
+def test_production_promotes_the_digest_staging_exports_and_builds_nothing():
+    run = run_stack("production", preview=True)
+    assert [r.inputs.get("name") for r in run.of_type("pulumi:pulumi:StackReference")] == \
+        ["acme-procurement/procurement/staging"]
+    assert not [r for r in run.resources if r.type.startswith("docker:")]
+    services = run.of_type(SERVICE)
+    backend = [s for s in services if s.inputs.get("image")]
+    assert backend and {s.inputs["image_digest"] for s in backend} == {DIGEST}
+    assert {d.inputs["image_digest"] for d in run.of_type(DEPLOY)} == {DIGEST}
+    assert run.outputs["backend_image_digest"].endswith(DIGEST)
+
+
+def test_pinning_a_digest_changes_only_each_backend_service_image_and_its_one_deploy():
+    promoted = run_stack("production", preview=True)
+    pinned = run_stack("production", preview=True, overrides={"procurement:backendImageDigest": PREVIOUS})
+    changed = differences(promoted, pinned)
+    by_urn = graph(pinned)
+    backend = {r.urn for r in pinned.of_type(SERVICE) if r.inputs.get("image")}
+    deploys = {r.urn for r in pinned.of_type(DEPLOY)}
+    # A pin wins over promotion: staging's output is no longer read at all.
+    assert promoted.of_type(REFERENCE) and not pinned.of_type(REFERENCE)
+    assert set(changed) == backend | deploys, sorted(by_urn[u].name for u in changed)
+    assert all(keys == ["image_digest"] for keys in changed.values()), changed
+    assert len(deploys) == len(backend)  # one deploy per service: the Deploy's digest is replace-only
+    assert {by_urn[u].inputs["service_id"] for u in deploys} == {f"{by_urn[u].name}-id" for u in backend}
+
+
+def test_pinning_the_promoted_digest_changes_nothing():
+    promoted = run_stack("production", preview=True)
+    pinned = run_stack("production", preview=True, overrides={"procurement:backendImageDigest": STAGING_IMAGE})
+    assert differences(promoted, pinned) == {}
