@@ -124,13 +124,17 @@ class Database(pulumi.ComponentResource):
                 opts=ResourceOptions(parent=self, deleted_with=project, depends_on=[*restarts, *extensions[-1:]])))
         self.database_urls = {}
         self.role_names = {}
+        roles: list[supabase.SqlRole] = []
         for role in cfg.roles:
             role_password = RandomPassword(f"{name}-role-{role.name}-password", length=PASSWORD_LENGTH,
                                            opts=ResourceOptions(parent=self))
-            supabase.SqlRole(
+            # One after the other too: concurrent GRANTs on the same schema or database update the
+            # same catalog row and fail with "tuple concurrently updated".
+            roles.append(supabase.SqlRole(
                 f"{name}-role-{role.name}", project_ref=ref, name=role.name, password=role_password.result,
                 login=True, grants=role_grants(role),
-                opts=ResourceOptions(parent=self, deleted_with=project, depends_on=[*restarts, *extensions]))
+                opts=ResourceOptions(parent=self, deleted_with=project,
+                                     depends_on=[*restarts, *extensions, *roles[-1:]])))
             self.role_names[role.service] = role.name
             self.database_urls[role.service] = Output.secret(
                 Output.all(pooler.db_host, pooler.db_port, pooler.db_user, pooler.db_name, role_password.result)

@@ -90,6 +90,9 @@ def test_one_least_privilege_login_role_per_service_with_its_own_secret_password
         assert record.deleted_with == project.urn
         # Roles and extensions wait for the settings that may restart Postgres.
         assert run.one(D + "SslEnforcement").urn in record.depends_on
+    records = [run.one(D + "SqlRole", f"database-role-{role.name}") for role in cfg.roles]
+    for earlier, later in zip(records, records[1:]):  # one at a time: concurrent GRANTs collide
+        assert earlier.urn in later.depends_on
 
 
 def test_extensions_and_the_named_key_per_backend_service(run):
