@@ -1,7 +1,7 @@
 # Two commands on a fresh machine (README.md):
 #   make up     bring the local platform up: venv, engine, sandbox, `pulumi up` on the local stack
 #   make test   run the whole test suite
-# Everything else here is a step of those two.
+# Everything else here is a step of those two (or undoes one: `make down`, `make sandbox-stop`).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -12,25 +12,27 @@ VENV := .venv
 VENV_PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed-requirements
 
-# The local stack: file backend inside the checkout, passphrase secrets. The passphrase only
-# guards the sandbox's fixed test tokens in Pulumi.local.yaml (README "Local stack").
-LOCAL_STACK := local
-LOCAL_BACKEND := file://$(CURDIR)/.pulumi-state
-LOCAL_PASSPHRASE := procurement-local
-PULUMI_LOCAL_ENV := source engine/env.sh && export PULUMI_BACKEND_URL="$(LOCAL_BACKEND)" \
-	PULUMI_CONFIG_PASSPHRASE="$(LOCAL_PASSPHRASE)"
+# The local stack (scripts/local-stack.sh): file backend in LOCAL_STATE_DIR, passphrase secrets
+# (the passphrase only guards the sandbox's fixed test tokens in Pulumi.local.yaml).
+LOCAL_STATE_DIR ?= $(CURDIR)/.pulumi-state
 
 # The sandbox keeps its state in a file so that a second `make up` (or a restart) finds the
-# objects the local Pulumi state remembers.
-SANDBOX_DIR := .sandbox-state
+# objects the local Pulumi state remembers. Ports 0 = ephemeral (the stack config follows the
+# URLs the sandbox prints); SANDBOX_ARGS e.g. `--deploy-delay 0.2 --project-ready-delay 0.2`.
+SANDBOX_DIR ?= .sandbox-state
+SANDBOX_RENDER_PORT ?= 18081
+SANDBOX_SUPABASE_PORT ?= 18082
+SANDBOX_ARGS ?=
 SANDBOX_PID := $(SANDBOX_DIR)/sandbox.pid
 SANDBOX_LOG := $(SANDBOX_DIR)/sandbox.log
+LOCAL_STACK_ENV := SANDBOX_DIR="$(SANDBOX_DIR)" LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)"
 
-.PHONY: help venv engine sandbox sandbox-stop up test
+.PHONY: help venv engine sandbox sandbox-stop up down test
 
 help:
-	@echo "make up           bring the local platform up (venv, engine, sandbox, pulumi up on '$(LOCAL_STACK)')"
+	@echo "make up           bring the local platform up (venv, engine, sandbox, pulumi up on 'local')"
 	@echo "make test         run the whole test suite"
+	@echo "make down         destroy the local stack (the sandbox keeps running; make sandbox-stop stops it)"
 	@echo "make venv | engine | sandbox | sandbox-stop   individual steps"
 
 venv: $(VENV_STAMP)
@@ -51,25 +53,27 @@ sandbox: venv
 	@if [ -f "$(SANDBOX_PID)" ] && kill -0 "$$(cat "$(SANDBOX_PID)")" 2>/dev/null; then \
 		echo "sandbox already running (pid $$(cat "$(SANDBOX_PID)"))"; exit 0; fi; \
 	: > "$(SANDBOX_LOG)"; \
-	nohup "$(VENV_PY)" -m sandbox --state "$(SANDBOX_DIR)/state.json" >>"$(SANDBOX_LOG)" 2>&1 & \
+	nohup "$(VENV_PY)" -m sandbox --render-port "$(SANDBOX_RENDER_PORT)" --supabase-port "$(SANDBOX_SUPABASE_PORT)" \
+		--state "$(SANDBOX_DIR)/state.json" $(SANDBOX_ARGS) >>"$(SANDBOX_LOG)" 2>&1 & \
 	echo $$! > "$(SANDBOX_PID)"; \
 	for _ in $$(seq 1 120); do \
 		if grep -q '"render":' "$(SANDBOX_LOG)"; then echo "sandbox up: $$(head -n1 "$(SANDBOX_LOG)")"; exit 0; fi; \
 		kill -0 "$$(cat "$(SANDBOX_PID)")" 2>/dev/null || break; sleep 0.5; done; \
 	echo "sandbox did not start; its log ($(SANDBOX_LOG)):" >&2; cat "$(SANDBOX_LOG)" >&2; exit 1
 
+# Waits until the sandbox has exited: it stops its Postgres servers on the way out.
 sandbox-stop:
 	@if [ -f "$(SANDBOX_PID)" ] && kill -0 "$$(cat "$(SANDBOX_PID)")" 2>/dev/null; then \
-		kill "$$(cat "$(SANDBOX_PID)")"; echo "sandbox stopped"; else echo "sandbox not running"; fi
+		pid="$$(cat "$(SANDBOX_PID)")"; kill "$$pid"; \
+		for _ in $$(seq 1 100); do kill -0 "$$pid" 2>/dev/null || break; sleep 0.1; done; \
+		echo "sandbox stopped"; else echo "sandbox not running"; fi
 	@rm -f "$(SANDBOX_PID)"
 
 up: venv engine sandbox
-	@mkdir -p .pulumi-state
-	@$(PULUMI_LOCAL_ENV) && \
-	{ pulumi stack select "$(LOCAL_STACK)" --non-interactive 2>/dev/null \
-		|| pulumi stack init "$(LOCAL_STACK)" --non-interactive; } && \
-	pulumi up --yes --non-interactive --stack "$(LOCAL_STACK)" && \
-	pulumi stack output --stack "$(LOCAL_STACK)" --non-interactive
+	@$(LOCAL_STACK_ENV) bash scripts/local-stack.sh up
+
+down: venv engine sandbox
+	@$(LOCAL_STACK_ENV) bash scripts/local-stack.sh destroy
 
 # The whole suite, other packages' tests included. Exit code 5 means pytest collected no
 # tests: not a failure of the suite, so say so and succeed.
