@@ -22,9 +22,10 @@ import contextvars
 import hashlib
 import json
 import logging
+import pickle
 import runpy
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
@@ -375,19 +376,47 @@ def _run(config: StackConfigFile, root: Path, monitor: _RecordingMonitor, logger
                         dry_run=preview, organization="organization", root_directory=str(root))
     configure(settings)
     set_all_config(dict(config.values), sorted(config.secret_keys))
-    try:  # the caller's loop (pytest's, or one asyncio makes on demand) is put back afterwards
+    # As pulumi-language-python-exec does: run the project directory (its __main__.py, with the
+    # directory on sys.path) inside a new root stack, then wait for every outstanding RPC.
+    return run_in_fresh_loop(lambda: runpy.run_path(str(root), run_name="__main__"))
+
+
+def run_in_fresh_loop(program: Callable[[], Any]) -> Optional[BaseException]:
+    """Run `program` inside a new root stack on a fresh event loop; return its error, if any.
+
+    The caller's loop (pytest's, or one asyncio makes on demand) is put back afterwards, and what
+    pulumi.dynamic leaves in `pickle` is undone (see unwrap_pickler).
+    """
+    try:
         previous = asyncio.get_event_loop_policy().get_event_loop()
     except RuntimeError:
         previous = None
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:
-        # As pulumi-language-python-exec does: run the project directory (its __main__.py, with the
-        # directory on sys.path) inside a new root stack, then wait for every outstanding RPC.
-        loop.run_until_complete(run_in_stack(lambda: runpy.run_path(str(root), run_name="__main__")))
+        loop.run_until_complete(run_in_stack(program))
         return None
     except BaseException as exc:  # noqa: BLE001 - handed back to the caller as the run's error
+        # A failed registration leaves sibling futures holding the same error; without this,
+        # asyncio prints each one as "never retrieved" when they are collected.
+        loop.set_exception_handler(lambda _loop, _context: None)
         return exc
     finally:
         loop.close()
         asyncio.set_event_loop(previous)
+        unwrap_pickler()
+
+
+def unwrap_pickler() -> None:
+    """Undo what pulumi.dynamic leaves behind in `pickle` after serializing providers.
+
+    `pulumi.dynamic.dynamic.serialize_provider` (SDK 3.272.0) wraps `pickle._Pickler._batch_setitems`
+    in a sorting wrapper on every call and never restores it. A real program runs once per process;
+    a test process runs the program hundreds of times, and the nested wrappers end in a
+    RecursionError while pickling the next provider. The wrappers keep the wrapped function in
+    their closure, so the original is recovered by unwrapping.
+    """
+    function = pickle._Pickler._batch_setitems
+    while function.__name__.startswith("batch_set_items_sorted") and function.__closure__:
+        function = next(cell.cell_contents for cell in function.__closure__ if callable(cell.cell_contents))
+    pickle._Pickler._batch_setitems = function

@@ -13,7 +13,6 @@ plugins cannot be installed on this machine, so these tests check the registered
 """
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import logging
 from dataclasses import dataclass
@@ -23,9 +22,8 @@ from pulumi.runtime import rpc
 from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import MockEngine, MockResourceArgs
 from pulumi.runtime.settings import Settings, configure
-from pulumi.runtime.stack import run_in_stack
 
-from tests.mock_harness import Invoke, ProgramRun, _Mocks, _RecordingMonitor, _unwrap
+from tests.mock_harness import Invoke, ProgramRun, _Mocks, _RecordingMonitor, _unwrap, run_in_fresh_loop
 
 PROJECT = "procurement"
 
@@ -91,23 +89,7 @@ def _run(build: Callable[[], Any], stack: str, monitor: _ComponentMonitor, logge
     configure(Settings(project=PROJECT, stack=stack, monitor=monitor, engine=MockEngine(logger), dry_run=preview,
                        organization="organization"))
     set_all_config({}, [])
-    try:
-        previous = asyncio.get_event_loop_policy().get_event_loop()
-    except RuntimeError:
-        previous = None
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        loop.run_until_complete(run_in_stack(build))
-        return None
-    except BaseException as exc:  # noqa: BLE001 - handed back to the caller as the run's error
-        # The failed registration leaves sibling futures holding the same error; without this,
-        # asyncio prints each one as "never retrieved" when they are collected.
-        loop.set_exception_handler(lambda _loop, _context: None)
-        return exc
-    finally:
-        loop.close()
-        asyncio.set_event_loop(previous)
+    return run_in_fresh_loop(build)
 
 
 def stack_config(stack: str, overrides: Optional[Mapping[str, Any]] = None, remove: tuple[str, ...] = ()):

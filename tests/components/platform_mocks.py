@@ -11,7 +11,6 @@ distinctive strings, so tests can look for them in places they must never appear
 """
 from __future__ import annotations
 
-import pickle
 from typing import Any, Optional
 
 from pulumi.runtime.mocks import MockResourceArgs
@@ -79,24 +78,6 @@ def provider_outputs(args: MockResourceArgs) -> Optional[dict]:
 
 def run_stack(stack: str, *, preview: bool = False, overrides: Optional[dict] = None, **kwargs: Any) -> ProgramRun:
     """`run_program` for a committed stack plus its ESC secrets, with the answers above."""
-    try:
-        return run_program(stack, overrides={**ESC_SECRETS[stack], **(overrides or {})}, preview=preview,
-                           resource_outputs=provider_outputs, stack_references=STACK_REFERENCES,
-                           invoke_results=INVOKES, **kwargs)
-    finally:
-        unwrap_pickler()
-
-
-def unwrap_pickler() -> None:
-    """Undo what pulumi.dynamic leaves behind in `pickle` after serializing providers.
-
-    `pulumi.dynamic.dynamic.serialize_provider` (SDK 3.272.0) wraps `pickle._Pickler._batch_setitems`
-    in a sorting wrapper on every call and never restores it. A real program runs once per process;
-    a test process runs the program hundreds of times, and the nested wrappers end in a
-    RecursionError while pickling the next provider. The wrappers keep the wrapped function in
-    their closure, so the original is recovered by unwrapping.
-    """
-    function = pickle._Pickler._batch_setitems
-    while function.__name__.startswith("batch_set_items_sorted") and function.__closure__:
-        function = next(cell.cell_contents for cell in function.__closure__ if callable(cell.cell_contents))
-    pickle._Pickler._batch_setitems = function
+    return run_program(stack, overrides={**ESC_SECRETS[stack], **(overrides or {})}, preview=preview,
+                       resource_outputs=provider_outputs, stack_references=STACK_REFERENCES,
+                       invoke_results=INVOKES, **kwargs)
