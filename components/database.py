@@ -17,10 +17,13 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   (SqlRole: LOGIN, no superuser/createdb/createrole/replication/bypassrls, exactly the declared
   grants); per extension ``<name>-extension-<ext>`` (Extension).
 
-Known gaps, reported rather than faked: `database.roles[].privileges` (table privileges) are not
-granted: the SqlRole provider grants on named tables only, and the tables belong to the backend's
-migrations, which do not exist when the role is created; roles get CONNECT and USAGE on their
-schemas. `database.auth.mfaTotp` has no AuthConfig field in the Supabase provider yet.
+Role privileges: CONNECT on the database, USAGE on each of `database.roles[].schemas`, and
+`database.roles[].privileges` on every table of those schemas, present and future (SqlRole's
+`all_tables` grant: the tables belong to the backend's migrations, which run after the role exists,
+as `postgres`, whose default privileges then cover them).
+
+Known gap, reported rather than faked: `database.auth.mfaTotp` has no AuthConfig field in the
+Supabase provider yet.
 """
 from __future__ import annotations
 
@@ -170,9 +173,11 @@ def service_key_name(service: str) -> str:
 
 
 def role_grants(role: DatabaseRole) -> list[dict[str, Any]]:
-    """What the role is granted: connecting to the database and using its schemas."""
+    """What the role is granted: connecting to the database, using its schemas, and its table
+    privileges on every table of those schemas (existing and created later)."""
     return [{"on": "database", "privileges": ["CONNECT"]},
-            *({"on": "schema", "schema": schema, "privileges": ["USAGE"]} for schema in role.schemas)]
+            *({"on": "schema", "schema": schema, "privileges": ["USAGE"]} for schema in role.schemas),
+            *({"on": "all_tables", "schema": schema, "privileges": list(role.privileges)} for schema in role.schemas)]
 
 
 def supabase_url(ref: Optional[str]) -> Optional[str]:

@@ -216,7 +216,9 @@ class ApiKeys(Resource, module="supabase", name="ApiKeys"):
 class SqlRole(Resource, module="supabase", name="SqlRole"):
     """A least-privilege Postgres role with exactly the declared grants, e.g.
     ``grants=[{"on": "schema", "schema": "public", "privileges": ["USAGE"]},
-    {"on": "table", "schema": "public", "objects": ["orders"], "privileges": ["SELECT", "INSERT"]}]``."""
+    {"on": "table", "schema": "public", "objects": ["orders"], "privileges": ["SELECT", "INSERT"]}]``;
+    ``{"on": "all_tables", "schema": "public", "privileges": ["SELECT"]}`` covers every table of the
+    schema, existing and created later (by ``owner``, default ``postgres``)."""
 
     granted: Output[list]
 

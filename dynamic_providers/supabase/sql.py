@@ -7,6 +7,14 @@ Management API's request logs nor ``pg_stat_statements`` ever see the password.
 
 Grants are modelled as a set of :class:`Grant` tuples (kind, schema, object, privilege) so that
 declared and read-back grants compare as sets regardless of grouping or order.
+
+Schema-wide table privileges (kind ``all_tables``) cover the tables of a schema that exist now AND
+those created later: ``GRANT ... ON ALL TABLES IN SCHEMA`` plus ``ALTER DEFAULT PRIVILEGES FOR ROLE
+<owner> IN SCHEMA ... ON TABLES``. The owner is the role whose future tables get the privilege
+(``postgres`` by default: the role ``database/query`` and the dashboard create tables as). Read back,
+the fact "default privilege present and every existing table granted" folds into one ``all_tables``
+grant; a default privilege without full coverage reads as ``table_defaults`` (drift only: never
+declared), so a refresh shows the difference and ``up`` restores or revokes it.
 """
 from __future__ import annotations
 
@@ -36,11 +44,17 @@ PRIVILEGES = {
     "schema": ("USAGE", "CREATE"),
     "table": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
     "sequence": ("USAGE", "SELECT", "UPDATE"),
+    "all_tables": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
 }
+# Read-back only: a default privilege (future tables) whose schema has tables without the privilege.
+TABLE_DEFAULTS = "table_defaults"
+# Whose future tables ``all_tables`` covers when the spec names no ``owner``: Supabase runs
+# ``database/query`` (and the dashboard's SQL editor, and most migration tools) as ``postgres``.
+DEFAULT_TABLE_OWNER = "postgres"
 # Postgres reports TEMPORARY as "TEMPORARY"; accept the TEMP spelling on input.
 _PRIVILEGE_ALIASES = {"TEMP": "TEMPORARY"}
 # PG17 adds MAINTAIN on tables; it may show up in read-back, so it is accepted but not in "ALL".
-_EXTRA_PRIVILEGES = {"table": ("MAINTAIN",)}
+_EXTRA_PRIVILEGES = {"table": ("MAINTAIN",), "all_tables": ("MAINTAIN",)}
 
 EXTENSION_NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_\-]{0,62}$")
 
@@ -119,9 +133,9 @@ def validate_role_name(name: Any) -> Optional[str]:
 
 @dataclass(frozen=True, order=True)
 class Grant:
-    kind: str  # database | schema | table | sequence
+    kind: str  # database | schema | table | sequence | all_tables | table_defaults (read back only)
     schema: str  # "" for database grants
-    object: str  # "" for database and schema grants
+    object: str  # "" for database and schema grants; the owner role for all_tables/table_defaults
     privilege: str
 
     def to_dict(self) -> dict[str, str]:
@@ -129,15 +143,20 @@ class Grant:
         if self.schema:
             out["schema"] = self.schema
         if self.object:
-            out["object"] = self.object
+            out["owner" if self.kind in _SCHEMA_WIDE else "object"] = self.object
         return out
+
+
+_SCHEMA_WIDE = ("all_tables", TABLE_DEFAULTS)
 
 
 def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
     """Declared grant specs -> the canonical set.
 
     A spec is ``{"on": "table"|"sequence", "schema": s, "objects": [...], "privileges": [...]}``,
-    ``{"on": "schema", "schema": s, "privileges": [...]}`` or ``{"on": "database", "privileges": [...]}``.
+    ``{"on": "schema", "schema": s, "privileges": [...]}``, ``{"on": "database", "privileges": [...]}``
+    or ``{"on": "all_tables", "schema": s, "privileges": [...], "owner": r}`` (every table of the
+    schema, present and future; ``owner`` defaults to :data:`DEFAULT_TABLE_OWNER`).
     ``"ALL"`` expands to every privilege of the kind, so it compares equal to what Postgres reports.
     Raises :class:`SqlInputError` naming the offending spec.
     """
@@ -146,7 +165,7 @@ def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
         where = f"grants[{index}]"
         if not isinstance(spec, Mapping):
             raise SqlInputError(f"{where} must be an object")
-        unknown = set(spec) - {"on", "schema", "objects", "privileges"}
+        unknown = set(spec) - {"on", "schema", "objects", "privileges", "owner"}
         if unknown:
             raise SqlInputError(f"{where} has unknown keys {sorted(unknown)}")
         kind = spec.get("on")
@@ -167,7 +186,17 @@ def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
                                     f"(one of {', '.join(PRIVILEGES[kind])}, ALL)")
         schema = spec.get("schema")
         objects = spec.get("objects")
-        if kind == "database":
+        if spec.get("owner") is not None and kind != "all_tables":
+            raise SqlInputError(f"{where}: only all_tables grants take an owner")
+        if kind == "all_tables":
+            if objects is not None:
+                raise SqlInputError(f"{where}: all_tables grants take no objects (they cover every table)")
+            quote_ident(schema if isinstance(schema, str) else "")
+            owner = spec.get("owner")
+            owner = DEFAULT_TABLE_OWNER if owner is None else owner
+            quote_ident(owner if isinstance(owner, str) else "")
+            targets = [(schema, owner)]
+        elif kind == "database":
             if schema is not None or objects is not None:
                 raise SqlInputError(f"{where}: database grants take no schema or objects "
                                     "(they apply to the project's database)")
@@ -207,7 +236,12 @@ def group_grants(grants: Iterable[Grant]) -> list[dict[str, Any]]:
                 spec["schema"] = schema
             if kind in ("table", "sequence"):
                 spec["objects"] = sorted(objs)
-            specs.append(spec)
+                specs.append(spec)
+            elif kind in _SCHEMA_WIDE:
+                for owner in sorted(objs):  # one spec per owner; the default owner goes unsaid
+                    specs.append({**spec, "owner": owner} if owner != DEFAULT_TABLE_OWNER else dict(spec))
+            else:
+                specs.append(spec)
     return specs
 
 
@@ -237,6 +271,18 @@ def _grant_statements(grants: Iterable[Grant], role: str, revoke: bool) -> list[
                 f"{quote_literal(role)}); END $procurement$"
             )
             continue
+        if kind in _SCHEMA_WIDE:
+            # Future tables (the owner's default privileges), then - for all_tables - existing ones.
+            defaults = f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote_ident(obj)} IN SCHEMA {quote_ident(schema)}"
+            if revoke:
+                out.append(f"{defaults} REVOKE {privs_sql} ON TABLES FROM {role_sql}")
+            else:
+                out.append(f"{defaults} GRANT {privs_sql} ON TABLES TO {role_sql}")
+            if kind == "all_tables":
+                verb = "REVOKE" if revoke else "GRANT"
+                prep = "FROM" if revoke else "TO"
+                out.append(f"{verb} {privs_sql} ON ALL TABLES IN SCHEMA {quote_ident(schema)} {prep} {role_sql}")
+            continue
         clause = _object_clause(Grant(kind, schema, obj, ""))
         if revoke:
             out.append(f"REVOKE {privs_sql} ON {clause} FROM {role_sql}")
@@ -251,6 +297,26 @@ def grant_sql(grants: Iterable[Grant], role: str) -> list[str]:
 
 def revoke_sql(grants: Iterable[Grant], role: str) -> list[str]:
     return _grant_statements(grants, role, revoke=True)
+
+
+def _covered(g: Grant, desired: set[Grant]) -> bool:
+    """Whether granting ``desired`` puts ``g`` back anyway (so revoking it first is pointless)."""
+    if g.kind == "table":
+        return any(d.kind == "all_tables" and d.schema == g.schema and d.privilege == g.privilege for d in desired)
+    if g.kind == TABLE_DEFAULTS:
+        return Grant("all_tables", g.schema, g.object, g.privilege) in desired
+    return False
+
+
+def change_sql(current: Iterable[Grant], desired: set[Grant], role: str) -> list[str]:
+    """Statements turning the role's ``current`` grants (as read back) into exactly ``desired``.
+
+    Revokes go first: revoking a schema-wide grant also clears its tables, which a later grant of
+    single tables then restores.
+    """
+    current = set(current)
+    extra = {g for g in current - desired if not _covered(g, desired)}
+    return revoke_sql(extra, role) + grant_sql(desired - current, role)
 
 
 # --- roles --------------------------------------------------------------------------------------
@@ -291,11 +357,25 @@ def read_role_sql(name: str) -> str:
 
     ACLs are read from the catalogs with ``aclexplode`` rather than ``information_schema``, whose
     views hide grants the querying role is not involved in.
+
+    Schema-wide table grants need two more facts: the role's default privileges on tables (row
+    kind 'table_default', object = the owner whose future tables they cover) and, per schema with
+    such defaults, how many tables it has (row kind 'table_count', in ``connection_limit``).
     """
     lit = quote_literal(name)
-    return f"""WITH r AS (SELECT oid, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = {lit})
+    return f"""WITH r AS (SELECT oid, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = {lit}),
+d AS (SELECT da.defaclnamespace AS nsp, da.defaclrole AS owner, a.privilege_type
+        FROM pg_default_acl da CROSS JOIN LATERAL aclexplode(da.defaclacl) a JOIN r ON a.grantee = r.oid
+       WHERE da.defaclobjtype = 'r' AND da.defaclnamespace <> 0)
 SELECT 'role' AS kind, NULL::text AS schema, NULL::text AS object, NULL::text AS privilege,
        r.rolcanlogin AS can_login, r.rolconnlimit AS connection_limit FROM r
+UNION ALL
+SELECT 'table_default', n.nspname::text, o.rolname::text, d.privilege_type, NULL::bool, NULL::int
+  FROM d JOIN pg_namespace n ON n.oid = d.nsp JOIN pg_roles o ON o.oid = d.owner
+UNION ALL
+SELECT 'table_count', n.nspname::text, NULL, NULL, NULL::bool,
+       (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN {_ALL_TABLES_RELKINDS})
+  FROM pg_namespace n WHERE n.oid IN (SELECT nsp FROM d)
 UNION ALL
 SELECT 'database', NULL, NULL, a.privilege_type, NULL::bool, NULL::int
   FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a JOIN r ON a.grantee = r.oid
@@ -311,6 +391,11 @@ SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, n.nspname::te
  WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')"""
 
 
+# What GRANT ... ON ALL TABLES IN SCHEMA covers: tables, views, materialized views, foreign and
+# partitioned tables (Postgres' objectsInSchemaToOids for OBJECT_TABLE).
+_ALL_TABLES_RELKINDS = "('r', 'v', 'm', 'p', 'f')"
+
+
 @dataclass(frozen=True)
 class RoleState:
     exists: bool
@@ -324,14 +409,39 @@ def decode_role_rows(rows: Iterable[Mapping[str, Any]]) -> RoleState:
     role_rows = [r for r in rows if r.get("kind") == "role"]
     if not role_rows:
         return RoleState(exists=False)
-    grants = frozenset(
+    raw = {
         Grant(str(r["kind"]), r.get("schema") or "", r.get("object") or "", str(r["privilege"]).upper())
         for r in rows
         if r.get("kind") in PRIVILEGES and r.get("privilege")
-    )
+    }
+    defaults = {(r.get("schema") or "", r.get("object") or "", str(r["privilege"]).upper())
+                for r in rows if r.get("kind") == "table_default" and r.get("privilege")}
+    table_counts = {r.get("schema") or "": r.get("connection_limit") or 0
+                    for r in rows if r.get("kind") == "table_count"}
     limit = role_rows[0].get("connection_limit")
     return RoleState(exists=True, can_login=role_rows[0].get("can_login"),
-                     connection_limit=limit if isinstance(limit, int) else None, grants=grants)
+                     connection_limit=limit if isinstance(limit, int) else None,
+                     grants=frozenset(fold_schema_wide(raw, defaults, table_counts)))
+
+
+def fold_schema_wide(raw: set[Grant], defaults: set[tuple[str, str, str]],
+                     table_counts: Mapping[str, int]) -> set[Grant]:
+    """Per-table grants + default privileges -> the canonical set (see the module docstring).
+
+    ``defaults``: (schema, owner, privilege) of the role's default table privileges; a privilege
+    that also holds on every existing table of the schema is one ``all_tables`` grant (its
+    per-table grants fold into it), otherwise a ``table_defaults`` grant next to the per-table ones.
+    """
+    grants = set(raw)
+    folded: set[tuple[str, str]] = set()
+    for schema, owner, privilege in defaults:
+        granted = sum(1 for g in raw if g.kind == "table" and g.schema == schema and g.privilege == privilege)
+        if granted >= table_counts.get(schema, 0):
+            grants.add(Grant("all_tables", schema, owner, privilege))
+            folded.add((schema, privilege))
+        else:
+            grants.add(Grant(TABLE_DEFAULTS, schema, owner, privilege))
+    return {g for g in grants if not (g.kind == "table" and (g.schema, g.privilege) in folded)}
 
 
 # --- extensions ---------------------------------------------------------------------------------

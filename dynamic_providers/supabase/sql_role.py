@@ -6,6 +6,10 @@ read compares the role's real privileges (from the catalogs) with the declaratio
 revokes anything extra and grants anything missing. The login password is a secret input sent as
 a SCRAM verifier (see ``sql.py``); it cannot be read back, so it is write-only.
 
+Schema-wide table privileges (``{"on": "all_tables", "schema": ...}``) cover existing tables and,
+through the owner's default privileges, tables created later (e.g. by the backend's migrations
+after the role exists); see ``sql.py`` for how they are read back.
+
 An existing role with the same name is taken over only with ``adopt=True``.
 """
 from __future__ import annotations
@@ -30,7 +34,9 @@ class SqlRoleProvider(SupabaseProvider):
                           doc="Login password (printable ASCII, >= 12 chars); required when login is true."),
         "login": Field(kind=bool, default=True, doc="Whether the role can log in."),
         "connection_limit": Field(kind=int, default=-1, doc="Maximum concurrent connections (-1 = no limit)."),
-        "grants": Field(kind=list, default=[], doc="Privileges: [{on, schema, objects, privileges}]."),
+        "grants": Field(kind=list, default=[],
+                        doc="Privileges: [{on, schema, objects, privileges}]; on=all_tables covers every "
+                            "table of the schema, present and future ({on, schema, privileges, owner})."),
         **WAIT_FIELDS,
     }
     output_names = ("granted",)
@@ -125,8 +131,7 @@ class SqlRoleProvider(SupabaseProvider):
             desired = sql.expand_grants(news.get("grants") or [])
             # Diff against what the database really has, not the old state: also removes grants
             # someone added by hand.
-            statements += sql.revoke_sql(set(current.grants) - desired, name)
-            statements += sql.grant_sql(desired - set(current.grants), name)
+            statements += sql.change_sql(current.grants, desired, name)
         if statements:
             client.run_query(ref, sql.script(statements), idempotent=True)
         return {"ref": ref, "name": name, "state": self._state(client, ref, name), "prior": news}

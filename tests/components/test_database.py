@@ -87,6 +87,10 @@ def test_one_least_privilege_login_role_per_service_with_its_own_secret_password
         assert record.inputs["password"] == password_of(f"database-role-{role.name}-password")
         assert record.is_secret("password")
         assert record.inputs["grants"] == role_grants(role)
+        # The config's table privileges on every table of its schemas, present and future.
+        assert [g for g in record.inputs["grants"] if g["on"] == "all_tables"] == [
+            {"on": "all_tables", "schema": schema, "privileges": list(role.privileges)} for schema in role.schemas]
+        assert role.privileges and role.schemas
         assert record.deleted_with == project.urn
         # Roles and extensions wait for the settings that may restart Postgres.
         assert run.one(D + "SslEnforcement").urn in record.depends_on

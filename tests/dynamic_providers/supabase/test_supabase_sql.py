@@ -153,3 +153,69 @@ def test_extension_statements():
     assert sql.drop_extension_sql("pgcrypto") == 'DROP EXTENSION IF EXISTS "pgcrypto"'
     assert sql.validate_extension_name("pg_trgm") is None
     assert sql.validate_extension_name("x; DROP TABLE y") is not None
+
+
+def test_all_tables_grants_expand_group_and_default_the_owner():
+    grants = sql.expand_grants([{"on": "all_tables", "schema": "public", "privileges": ["SELECT", "insert"]},
+                                {"on": "all_tables", "schema": "app", "privileges": ["ALL"], "owner": "migrator"}])
+    assert Grant("all_tables", "public", "postgres", "SELECT") in grants
+    assert {g.privilege for g in grants if g.schema == "app"} == set(sql.PRIVILEGES["table"])
+    assert {g.object for g in grants if g.schema == "app"} == {"migrator"}
+    grouped = sql.group_grants(grants)
+    assert {"on": "all_tables", "schema": "public", "privileges": ["INSERT", "SELECT"]} in grouped  # owner unsaid
+    assert sql.expand_grants(grouped) == grants
+    assert Grant("all_tables", "public", "postgres", "SELECT").to_dict()["owner"] == "postgres"
+
+
+@pytest.mark.parametrize("spec,message", [
+    ({"on": "all_tables", "schema": "public", "objects": ["t"], "privileges": ["SELECT"]}, "take no objects"),
+    ({"on": "all_tables", "privileges": ["SELECT"]}, "non-empty string"),
+    ({"on": "all_tables", "schema": "public", "privileges": ["USAGE"]}, "not a all_tables privilege"),
+    ({"on": "table", "schema": "public", "objects": ["t"], "privileges": ["SELECT"], "owner": "x"}, "only all_tables"),
+    ({"on": "table_defaults", "schema": "public", "privileges": ["SELECT"]}, "on must be one of"),  # read back only
+])
+def test_bad_all_tables_specs_are_named(spec, message):
+    with pytest.raises(sql.SqlInputError, match=message):
+        sql.expand_grants([spec])
+
+
+def test_all_tables_statements_cover_existing_and_future_tables():
+    grants = sql.expand_grants([{"on": "all_tables", "schema": "My Schema", "privileges": ["SELECT", "UPDATE"]}])
+    assert sql.grant_sql(grants, "orders_api") == [
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "My Schema" GRANT SELECT, UPDATE ON TABLES TO "orders_api"',
+        'GRANT SELECT, UPDATE ON ALL TABLES IN SCHEMA "My Schema" TO "orders_api"']
+    assert sql.revoke_sql(grants, "orders_api") == [
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "My Schema" REVOKE SELECT, UPDATE ON TABLES FROM "orders_api"',
+        'REVOKE SELECT, UPDATE ON ALL TABLES IN SCHEMA "My Schema" FROM "orders_api"']
+    stale_default = {Grant(sql.TABLE_DEFAULTS, "s", "postgres", "DELETE")}
+    assert sql.revoke_sql(stale_default, "r") == [
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "s" REVOKE DELETE ON TABLES FROM "r"']
+
+
+def test_read_back_folds_full_coverage_into_all_tables():
+    def rows(*extra, count=2):
+        return [{"kind": "role", "can_login": True, "connection_limit": -1},
+                {"kind": "table_count", "schema": "public", "connection_limit": count}, *extra]
+    defaults = {"kind": "table_default", "schema": "public", "object": "postgres", "privilege": "SELECT"}
+    t = lambda name, priv="SELECT": {"kind": "table", "schema": "public", "object": name, "privilege": priv}  # noqa: E731
+    # Default privilege + every table granted = one all_tables grant; other per-table grants stay.
+    state = sql.decode_role_rows(rows(defaults, t("a"), t("b"), t("a", "DELETE")))
+    assert state.grants == {Grant("all_tables", "public", "postgres", "SELECT"), Grant("table", "public", "a", "DELETE")}
+    # An empty schema is fully covered by its default privilege.
+    assert sql.decode_role_rows(rows(defaults, count=0)).grants == {Grant("all_tables", "public", "postgres", "SELECT")}
+    # A table without the privilege: the default reads as table_defaults and the tables stay single.
+    state = sql.decode_role_rows(rows(defaults, t("a")))
+    assert state.grants == {Grant(sql.TABLE_DEFAULTS, "public", "postgres", "SELECT"), Grant("table", "public", "a", "SELECT")}
+    # Every table granted but no default privilege: single table grants (future tables are not covered).
+    assert Grant("table", "public", "b", "SELECT") in sql.decode_role_rows(rows(t("a"), t("b"))).grants
+
+
+def test_change_sql_does_not_revoke_what_a_schema_wide_grant_restores():
+    desired = sql.expand_grants([{"on": "all_tables", "schema": "public", "privileges": ["SELECT"]}])
+    current = {Grant(sql.TABLE_DEFAULTS, "public", "postgres", "SELECT"), Grant("table", "public", "a", "SELECT"),
+               Grant("table", "public", "a", "DELETE")}
+    assert sql.change_sql(current, desired, "r") == [
+        'REVOKE DELETE ON TABLE "public"."a" FROM "r"',
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "r"',
+        'GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "r"']
+    assert sql.change_sql(desired, desired, "r") == []

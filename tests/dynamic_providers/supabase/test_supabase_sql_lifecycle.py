@@ -223,3 +223,90 @@ def test_pre_existing_extension_is_not_dropped(supabase_env, engine, project):
     engine.destroy(p, state)
     with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'plpgsql'").fetchone()[0] == 1
+
+
+# --- schema-wide table privileges (existing tables and tables created later) ------------------
+
+SCHEMA_WIDE = [
+    {"on": "database", "privileges": ["CONNECT"]},
+    {"on": "schema", "schema": "public", "privileges": ["USAGE"]},
+    {"on": "all_tables", "schema": "public", "privileges": ["SELECT", "INSERT"]},
+]
+
+
+def default_privileges(sb, ref):
+    """(owner, schema, privilege) of orders_api's default table privileges."""
+    with sb.supabase.databases[ref].admin_connect(autocommit=True) as conn:
+        rows = conn.execute("""SELECT o.rolname, n.nspname, a.privilege_type FROM pg_default_acl d
+            JOIN pg_namespace n ON n.oid = d.defaclnamespace JOIN pg_roles o ON o.oid = d.defaclrole
+            CROSS JOIN LATERAL aclexplode(d.defaclacl) a
+            WHERE a.grantee = 'orders_api'::regrole AND d.defaclobjtype = 'r'""").fetchall()
+    return {tuple(r) for r in rows}
+
+
+def as_postgres(sb, ref, statement):
+    """Runs SQL the way migrations would (through database/query, as `postgres`, which owns the tables)."""
+    SupabaseApi(Transport(sb.supabase.base_url, sb.supabase.token, api_name="Supabase")).run_query(ref, statement)
+
+
+def test_schema_wide_privileges_cover_later_tables_and_converge(supabase_env, engine, project):
+    sb = supabase_env
+    p = SqlRoleProvider(http=FAST_HTTP)
+    state = engine.create(p, role_program(project, grants=SCHEMA_WIDE))
+    assert {(g["on"], g.get("schema"), g.get("owner"), g["privilege"]) for g in state.outputs["granted"]
+            if g["on"] == "all_tables"} == {("all_tables", "public", "postgres", "SELECT"),
+                                           ("all_tables", "public", "postgres", "INSERT")}
+    assert default_privileges(sb, project) == {("postgres", "public", "SELECT"), ("postgres", "public", "INSERT")}
+    # A table the backend's migrations create after the role exists.
+    as_postgres(sb, project, "CREATE TABLE public.suppliers (id int PRIMARY KEY, name text);"
+                             "INSERT INTO public.suppliers VALUES (1, 'acme')")
+    with connect_as(sb, project, "orders_api", PASSWORD) as conn:
+        assert can(conn, "SELECT * FROM public.invoices")  # existed before
+        assert conn.execute("SELECT name FROM public.suppliers").fetchall() == [("acme",)]  # created after
+        assert can(conn, "INSERT INTO public.suppliers VALUES (2, 'globex')")
+        assert not can(conn, "DELETE FROM public.suppliers")
+    # The later table is covered, so refresh and preview see no change.
+    refreshed = engine.refresh(p, state)
+    assert refreshed.inputs["grants"] == SCHEMA_WIDE
+    assert not engine.preview(p, refreshed, role_program(project, grants=SCHEMA_WIDE))[0].changes
+
+    # Removing INSERT in the program revokes it on existing tables and for future ones.
+    select_only = [*SCHEMA_WIDE[:2], {"on": "all_tables", "schema": "public", "privileges": ["SELECT"]}]
+    assert engine.preview(p, refreshed, role_program(project, grants=select_only))[0].changes
+    state = engine.up(p, refreshed, role_program(project, grants=select_only))
+    assert default_privileges(sb, project) == {("postgres", "public", "SELECT")}
+    assert {priv for (_s, _t, priv) in actual_grants(sb, project)} == {"SELECT"}
+    as_postgres(sb, project, "CREATE TABLE public.later (id int)")
+    with connect_as(sb, project, "orders_api", PASSWORD) as conn:
+        assert can(conn, "SELECT * FROM public.later")
+        assert not can(conn, "INSERT INTO public.later VALUES (1)")
+        assert not can(conn, "INSERT INTO public.suppliers VALUES (3, 'initech')")
+
+    # Privileges added by hand (on a table and in the default privileges) are drift: refresh shows
+    # them, up revokes them.
+    with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
+        conn.execute("GRANT DELETE ON public.orders TO orders_api")
+        conn.execute("ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT UPDATE ON TABLES TO orders_api")
+    drifted = engine.refresh(p, state)
+    assert drifted.inputs["grants"] != select_only
+    assert engine.preview(p, drifted, role_program(project, grants=select_only))[0].changes
+    state = engine.up(p, drifted, role_program(project, grants=select_only))
+    assert ("public", "orders", "DELETE") not in actual_grants(sb, project)
+    assert default_privileges(sb, project) == {("postgres", "public", "SELECT")}
+
+    # A privilege revoked by hand from one table (or a table its owner's defaults do not cover) is
+    # drift too: up grants it again.
+    with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
+        conn.execute("REVOKE SELECT ON public.invoices FROM orders_api")
+    drifted = engine.refresh(p, state)
+    assert any(g["on"] == "table_defaults" for g in drifted.inputs["grants"])
+    state = engine.up(p, drifted, role_program(project, grants=select_only))
+    assert ("public", "invoices", "SELECT") in actual_grants(sb, project)
+    assert not engine.preview(p, engine.refresh(p, state), role_program(project, grants=select_only))[0].changes
+
+    # Delete clears the default privileges too (DROP ROLE refuses while they exist).
+    engine.destroy(p, state)
+    assert engine.refresh(p, state) is None
+    with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'orders_api'").fetchone()[0] == 0
+    assert not sb.request_violations()
