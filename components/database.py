@@ -118,26 +118,23 @@ class Database(pulumi.ComponentResource):
         keys = supabase.ApiKeys(f"{name}-api-keys", project_ref=ref, secret_key_names=sorted(key_names.values()),
                                 opts=setting)
 
-        # One after the other: concurrent CREATE EXTENSION ... SCHEMA may race to create the schema
-        # (a unique violation on pg_namespace where the `extensions` schema does not exist yet).
-        extensions: list[supabase.Extension] = []
-        for ext in cfg.extensions:
-            extensions.append(supabase.Extension(
-                f"{name}-extension-{ext}", project_ref=ref, name=ext,
-                opts=ResourceOptions(parent=self, deleted_with=project, depends_on=[*restarts, *extensions[-1:]])))
+        # Extensions, and then roles, are created in parallel: the providers retry the catalog races
+        # concurrent CREATE EXTENSION/SCHEMA and GRANTs run into ("tuple concurrently updated",
+        # unique violations; tests/dynamic_providers/supabase/test_supabase_sql_concurrency.py).
+        extensions = [supabase.Extension(f"{name}-extension-{ext}", project_ref=ref, name=ext,
+                                         opts=ResourceOptions(parent=self, deleted_with=project, depends_on=restarts))
+                      for ext in cfg.extensions]
         self.database_urls = {}
         self.role_names = {}
         roles: list[supabase.SqlRole] = []
         for role in cfg.roles:
             role_password = RandomPassword(f"{name}-role-{role.name}-password", length=PASSWORD_LENGTH,
                                            opts=ResourceOptions(parent=self))
-            # One after the other too: concurrent GRANTs on the same schema or database update the
-            # same catalog row and fail with "tuple concurrently updated".
+            # After the extensions: a role's schemas may be ones an extension creates.
             roles.append(supabase.SqlRole(
                 f"{name}-role-{role.name}", project_ref=ref, name=role.name, password=role_password.result,
                 login=True, grants=role_grants(role),
-                opts=ResourceOptions(parent=self, deleted_with=project,
-                                     depends_on=[*restarts, *extensions, *roles[-1:]])))
+                opts=ResourceOptions(parent=self, deleted_with=project, depends_on=[*restarts, *extensions])))
             self.role_names[role.service] = role.name
             self.database_urls[role.service] = Output.secret(
                 Output.all(pooler.db_host, pooler.db_port, pooler.db_user, pooler.db_name, role_password.result)

@@ -7,12 +7,39 @@ with :func:`SupabaseApi.from_provider` style helpers, never keep it on a provide
 """
 from __future__ import annotations
 
-from typing import Any, Iterable
+import logging
+import random
+import re
+import time
+from typing import Any, Callable, Iterable
 from urllib.parse import quote
 
+from ..core.errors import ValidationError
 from ..core.settings import ApiSettings
-from ..core.transport import Transport
+from ..core.transport import Transport, backoff_delay
 from . import models
+
+log = logging.getLogger(__name__)
+
+# Concurrent DDL/GRANTs that lose a race on a catalog row: the statement failed, its transaction
+# rolled back (database/query runs the whole script in one), so running it again is safe - and
+# once the other transaction has committed it succeeds. Exactly these, nothing broader:
+# - XX000 "tuple concurrently updated": two GRANT/REVOKE/ALTER DEFAULT PRIVILEGES (or CREATE
+#   EXTENSION) updating the same pg_database/pg_namespace/pg_default_acl row at once;
+# - 23505 on pg_namespace's / pg_extension's name index: two CREATE SCHEMA/EXTENSION IF NOT EXISTS
+#   of the same name, both past the "not exists" check; on pg_default_acl's key: two first ALTER
+#   DEFAULT PRIVILEGES for the same owner and schema, both inserting the row.
+_TRANSIENT_SQL = (
+    re.compile(r"\bXX000\b.*tuple concurrently (updated|deleted)", re.S),
+    re.compile(r"\b23505\b.*\b(pg_namespace_nspname_index|pg_extension_name_index|pg_default_acl_role_nsp_obj_index)\b", re.S),
+)
+SQL_RACE_ATTEMPTS = 8  # with the transport's backoff (0.5 s doubling, capped): ~1 min at most
+
+
+def is_transient_sql_error(exc: BaseException) -> bool:
+    """A ``database/query`` 400 caused by a concurrent transaction (see ``_TRANSIENT_SQL``)."""
+    return (isinstance(exc, ValidationError) and exc.status == 400
+            and any(p.search(exc.api_message or "") for p in _TRANSIENT_SQL))
 
 SUPABASE_API = ApiSettings(
     name="Supabase",
@@ -134,12 +161,25 @@ class SupabaseApi:
         self.http.request("DELETE", f"/v1/projects/{_seg(ref)}/secrets", json=sorted(names))
 
     # -- SQL ----------------------------------------------------------------------------------
-    def run_query(self, ref: str, query: str, *, idempotent: bool = False) -> list[dict[str, Any]]:
+    def run_query(self, ref: str, query: str, *, idempotent: bool = False,
+                  sleep: Callable[[float], None] = time.sleep) -> list[dict[str, Any]]:
         """``POST database/query``. Pass ``idempotent=True`` only for statements safe to repeat
-        (``IF NOT EXISTS`` DDL, GRANT/REVOKE sets)."""
-        body = self.http.post(f"/v1/projects/{_seg(ref)}/database/query", {"query": query},
-                              idempotent=idempotent)
-        return models.decode_query_rows(body)
+        (``IF NOT EXISTS`` DDL, GRANT/REVOKE sets): that governs retries of ambiguous failures
+        (5xx, lost answers). A query that lost a race with a concurrent transaction is retried
+        whatever ``idempotent`` says (bounded, with backoff): the error proves it rolled back."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                body = self.http.post(f"/v1/projects/{_seg(ref)}/database/query", {"query": query},
+                                      idempotent=idempotent)
+                return models.decode_query_rows(body)
+            except ValidationError as exc:
+                if not is_transient_sql_error(exc) or attempt >= SQL_RACE_ATTEMPTS:
+                    raise
+                delay = backoff_delay(attempt, self.http.options, random.random)
+                log.info("retrying in %.2fs after a concurrent transaction: %s", delay, exc)
+                sleep(delay)
 
     def read_query(self, ref: str, query: str) -> list[dict[str, Any]]:
         """A catalog read in a read-only transaction (``read_only``): a refresh can never write."""

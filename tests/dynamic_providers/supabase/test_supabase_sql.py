@@ -219,3 +219,21 @@ def test_change_sql_does_not_revoke_what_a_schema_wide_grant_restores():
         'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "r"',
         'GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "r"']
     assert sql.change_sql(desired, desired, "r") == []
+
+
+@pytest.mark.parametrize("message,transient", [
+    ("Failed to run sql query: ERROR:  XX000: tuple concurrently updated", True),
+    ('Failed to run sql query: ERROR:  23505: duplicate key value violates unique constraint '
+     '"pg_namespace_nspname_index"', True),
+    ('Failed to run sql query: ERROR:  23505: duplicate key value violates unique constraint '
+     '"pg_default_acl_role_nsp_obj_index"', True),
+    ('Failed to run sql query: ERROR:  23505: duplicate key value violates unique constraint "orders_pkey"', False),
+    ("Failed to run sql query: ERROR:  XX000: cache lookup failed for relation 1234", False),
+    ('Failed to run sql query: ERROR:  42P01: relation "public.no_such_table" does not exist', False),
+])
+def test_only_concurrent_catalog_races_are_transient(message, transient):
+    from dynamic_providers.core.errors import ServerError, ValidationError
+    from dynamic_providers.supabase.api import is_transient_sql_error
+    err = ValidationError("Supabase", "POST", "/v1/projects/x/database/query", 400, message)
+    assert is_transient_sql_error(err) is transient
+    assert not is_transient_sql_error(ServerError("Supabase", "POST", "/v1/projects/x/database/query", 500, message))
