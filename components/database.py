@@ -11,8 +11,8 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   ``<name>-pooler`` (PoolerConfig), ``<name>-network`` (NetworkRestrictions; no CIDRs configured
   means allow-all, declared explicitly so a restriction added by hand is drift), ``<name>-ssl``
   (SslEnforcement), ``<name>-auth`` (AuthConfig: site URL = the app's URL, redirect URLs,
-  sign-up, JWT expiry, password length), ``<name>-api-keys`` (ApiKeys: the anon and service-role
-  keys, plus one named secret key per backend service so each can be revoked on its own).
+  sign-up, JWT expiry, password length, TOTP MFA from `database.auth.mfaTotp`),
+  ``<name>-api-keys`` (ApiKeys: the anon and service-role keys, plus one named secret key per backend service so each can be revoked on its own).
 - Per configured role: ``<name>-role-<role>-password`` (RandomPassword) and ``<name>-role-<role>``
   (SqlRole: LOGIN, no superuser/createdb/createrole/replication/bypassrls, exactly the declared
   grants); per extension ``<name>-extension-<ext>`` (Extension).
@@ -22,8 +22,6 @@ Role privileges: CONNECT on the database, USAGE on each of `database.roles[].sch
 `all_tables` grant: the tables belong to the backend's migrations, which run after the role exists,
 as `postgres`, whose default privileges then cover them).
 
-Known gap, reported rather than faked: `database.auth.mfaTotp` has no AuthConfig field in the
-Supabase provider yet.
 """
 from __future__ import annotations
 
@@ -113,7 +111,10 @@ class Database(pulumi.ComponentResource):
         supabase.AuthConfig(
             f"{name}-auth", project_ref=ref, site_url=auth.site_url, redirect_urls=list(auth.redirect_urls),
             jwt_expiry=auth.jwt_expiry_seconds, disable_signup=auth.disable_signup,
-            password_min_length=auth.password_min_length, opts=setting)
+            password_min_length=auth.password_min_length,
+            # `mfaTotp`: users may enrol TOTP factors and are challenged for them; off = both off.
+            mfa_totp_enroll_enabled=bool(auth.mfa_totp), mfa_totp_verify_enabled=bool(auth.mfa_totp),
+            opts=setting)
         key_names = {service: service_key_name(service) for service in args.services}
         keys = supabase.ApiKeys(f"{name}-api-keys", project_ref=ref, secret_key_names=sorted(key_names.values()),
                                 opts=setting)

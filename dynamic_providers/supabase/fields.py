@@ -101,6 +101,11 @@ AUTH_SCALARS: dict[str, tuple[str, FieldSpec]] = {
     "email_autoconfirm": ("mailer_autoconfirm", FieldSpec("bool")),
     "anonymous_sign_ins_enabled": ("external_anonymous_users_enabled", FieldSpec("bool")),
     "password_min_length": ("password_min_length", FieldSpec("int", 6, 32767)),
+    # TOTP multi-factor auth: enrolling new factors and verifying (challenging) enrolled ones are
+    # separate switches (the dashboard's "enabled" = both, "verify only" = verify alone).
+    "mfa_totp_enroll_enabled": ("mfa_totp_enroll_enabled", FieldSpec("bool")),
+    "mfa_totp_verify_enabled": ("mfa_totp_verify_enabled", FieldSpec("bool")),
+    "mfa_max_enrolled_factors": ("mfa_max_enrolled_factors", FieldSpec("int", 0, 2147483647)),
 }
 # ``redirect_urls`` (a list) is sent as the comma-separated ``uri_allow_list``.
 REDIRECT_URLS_KEY = "uri_allow_list"

@@ -166,6 +166,9 @@ class AuthConfig(Resource, module="supabase", name="AuthConfig"):
                  email_autoconfirm: Optional[Input[bool]] = None,
                  anonymous_sign_ins_enabled: Optional[Input[bool]] = None,
                  password_min_length: Optional[Input[int]] = None,
+                 mfa_totp_enroll_enabled: Optional[Input[bool]] = None,
+                 mfa_totp_verify_enabled: Optional[Input[bool]] = None,
+                 mfa_max_enrolled_factors: Optional[Input[int]] = None,
                  smtp: Optional[Input[Mapping[str, Any]]] = None, smtp_password: Optional[Input[str]] = None,
                  providers: Optional[Input[Mapping[str, Mapping[str, Any]]]] = None,
                  provider_secrets: Optional[Input[Mapping[str, Input[str]]]] = None,
@@ -176,6 +179,8 @@ class AuthConfig(Resource, module="supabase", name="AuthConfig"):
             "jwt_expiry": jwt_expiry, "disable_signup": disable_signup,
             "email_signup_enabled": email_signup_enabled, "email_autoconfirm": email_autoconfirm,
             "anonymous_sign_ins_enabled": anonymous_sign_ins_enabled, "password_min_length": password_min_length,
+            "mfa_totp_enroll_enabled": mfa_totp_enroll_enabled, "mfa_totp_verify_enabled": mfa_totp_verify_enabled,
+            "mfa_max_enrolled_factors": mfa_max_enrolled_factors,
             "smtp": smtp, "smtp_password": smtp_password, "providers": providers,
             "provider_secrets": provider_secrets,
             **_wait(wait_timeout_seconds, poll_interval_seconds)}), _opts(AuthConfigProvider, opts))

@@ -75,6 +75,8 @@ def test_auth_sends_users_to_the_app(run):
     assert auth["disable_signup"] is True
     assert auth["jwt_expiry"] == cfg.database.auth.jwt_expiry_seconds
     assert auth["password_min_length"] == cfg.database.auth.password_min_length
+    assert cfg.database.auth.mfa_totp is True  # both committed stacks turn TOTP on
+    assert (auth["mfa_totp_enroll_enabled"], auth["mfa_totp_verify_enabled"]) == (True, True)
 
 
 def test_one_least_privilege_login_role_per_service_with_its_own_secret_password(run):

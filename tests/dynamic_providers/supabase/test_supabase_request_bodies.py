@@ -111,6 +111,7 @@ def test_settings_bodies():
         "site_url": "https://procurement.example.com", "redirect_urls": ["https://a.example.com/cb", "http://localhost:3000"],
         "jwt_expiry": 3600, "disable_signup": True, "email_signup_enabled": True, "email_autoconfirm": False,
         "anonymous_sign_ins_enabled": False, "password_min_length": 12,
+        "mfa_totp_enroll_enabled": True, "mfa_totp_verify_enabled": True, "mfa_max_enrolled_factors": 10,
         "smtp": {"admin_email": "noreply@example.com", "host": "smtp.example.com", "port": 587, "user": "mailer",
                  "sender_name": "Procurement", "max_frequency": 60},
         "smtp_password": "smtp-secret",

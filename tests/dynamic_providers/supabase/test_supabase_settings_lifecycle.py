@@ -246,6 +246,34 @@ def test_auth_config_hashed_secrets_never_diff_but_drift_is_found(supabase_env, 
     assert_clean(sb)
 
 
+def test_auth_config_totp_mfa_is_applied_and_drift_restored(supabase_env, engine, project):
+    sb = supabase_env
+    p = AuthConfigProvider(http=FAST_HTTP)
+    program = {"project_ref": project.id, "mfa_totp_enroll_enabled": False, "mfa_totp_verify_enabled": True,
+               "mfa_max_enrolled_factors": 3, **FAST_WAIT}
+    state = engine.create(p, program)
+    remote = store(sb, "auth_config", project.id)
+    assert (remote["mfa_totp_enroll_enabled"], remote["mfa_totp_verify_enabled"],
+            remote["mfa_max_enrolled_factors"]) == (False, True, 3)
+    state = converge_checks(engine, p, state, program, sb)
+
+    sb.supabase.edit("auth_config", project.id, set={"mfa_totp_verify_enabled": False})
+    drifted = engine.refresh(p, state)
+    assert drifted.inputs["mfa_totp_verify_enabled"] is False
+    assert engine.preview(p, drifted, program)[0].changes
+    enabled = {**program, "mfa_totp_enroll_enabled": True}
+    state = engine.up(p, drifted, enabled)
+    remote = store(sb, "auth_config", project.id)
+    assert (remote["mfa_totp_enroll_enabled"], remote["mfa_totp_verify_enabled"]) == (True, True)
+    converge_checks(engine, p, state, enabled, sb)
+    assert_clean(sb)
+
+
+def test_auth_config_rejects_a_negative_factor_limit(engine):
+    with pytest.raises(AssertionError, match="mfa_max_enrolled_factors"):
+        engine.check(AuthConfigProvider(), {}, {"project_ref": "abcdefghijklmnopqrst", "mfa_max_enrolled_factors": -1})
+
+
 # ---------------------------------------------------------------------------------- EdgeFunctionSecrets
 def test_edge_function_secrets_drift_by_digest(supabase_env, engine, project):
     sb = supabase_env
