@@ -15,17 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
-import sys
-import tempfile
-from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from engine.testing import TEST_PASSPHRASE, install_engine, python_project_yaml  # noqa: E402
-from sandbox.runner import Sandbox  # noqa: E402
+from api_call_harness import RESULTS, report, run_standard_operations
+from sandbox.runner import Sandbox
 
 PROGRAM = """
 import pulumi
@@ -63,51 +56,16 @@ SETTINGS_GETS = (
 QUERY = "POST /v1/projects/{ref}/database/query"
 
 
-def pulumi(args, cwd, env):
-    done = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=cwd, env=env, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"pulumi {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done
-
-
-def measure(sandbox: Sandbox, label: str, action) -> dict:
-    sandbox.supabase.journal.clear()
-    action()
-    entries = sandbox.supabase.journal.entries()
-    by_method = Counter(e.method for e in entries)
-    by_operation = Counter(f"{e.method} {e.operation}" for e in entries)
-    return {"operation": label, "calls": len(entries), "gets": by_method.get("GET", 0),
-            "writes": len(entries) - by_method.get("GET", 0) - by_operation.get(QUERY, 0),
-            "queries": by_operation.get(QUERY, 0), "by_endpoint": dict(sorted(by_operation.items()))}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--roles", type=int, default=2)
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "supabase_api_calls.results.json")
+    parser.add_argument("--json", type=Path, default=RESULTS / "supabase_api_calls.json")
     args = parser.parse_args()
-    engine = install_engine()
-    with tempfile.TemporaryDirectory() as tmp, Sandbox(project_ready_delay=0.5) as sandbox:
-        tmp = Path(tmp)
-        project = tmp / "project"
-        project.mkdir()
-        (tmp / "state").mkdir()
-        (project / "Pulumi.yaml").write_text(python_project_yaml("supabase-bench", virtualenv=str(ROOT / ".venv")))
-        (project / "__main__.py").write_text(PROGRAM.format(org=sandbox.supabase.organization_slug, roles=args.roles))
-        env = engine.environ(pulumi_home=tmp / "home", backend_url=(tmp / "state").as_uri(),
-                             passphrase=TEST_PASSPHRASE, extra=sandbox.env)
-        pulumi(["stack", "init", "bench"], project, env)
-        rows = [
-            measure(sandbox, "up (create)", lambda: pulumi(["up", "--yes", "--skip-preview"], project, env)),
-            measure(sandbox, "preview (no changes)", lambda: pulumi(["preview", "--expect-no-changes"], project, env)),
-            measure(sandbox, "refresh", lambda: pulumi(["refresh", "--yes", "--skip-preview"], project, env)),
-            measure(sandbox, "up (no changes)", lambda: pulumi(["up", "--yes", "--skip-preview"], project, env)),
-        ]
-        pulumi(["config", "set", "statementTimeout", "45s"], project, env)
-        rows.append(measure(sandbox, "up (change one parameter)",
-                            lambda: pulumi(["up", "--yes", "--skip-preview"], project, env)))
-        rows.append(measure(sandbox, "destroy", lambda: pulumi(["destroy", "--yes", "--skip-preview"], project, env)))
-        violations = [e for e in sandbox.journal() if e.request_violations or e.response_violations]
+    with Sandbox(project_ready_delay=0.5) as sandbox:
+        program = PROGRAM.format(org=sandbox.supabase.organization_slug, roles=args.roles)
+        rows, violations = run_standard_operations(sandbox, sandbox.supabase, "supabase-bench", program,
+                                                   ("statementTimeout", "45s"), "up (change one parameter)",
+                                                   query_operation=QUERY)
 
     by_label = {row["operation"]: row for row in rows}
     refresh = by_label["refresh"]["by_endpoint"]
@@ -125,18 +83,12 @@ def main() -> int:
         "destroy = 1 write (project; children deleted with it)": by_label["destroy"]["writes"] == 1,
         "no spec violations": not violations,
     }
-    print(f"Supabase Management API calls per operation (Project + 7 settings objects + {args.roles} SqlRoles "
-          f"+ 1 Extension)")
-    print(f"{'operation':<28}{'calls':>7}{'GETs':>7}{'writes':>8}{'SQL':>6}")
-    for row in rows:
-        print(f"{row['operation']:<28}{row['calls']:>7}{row['gets']:>7}{row['writes']:>8}{row['queries']:>6}")
-    print(f"refresh by endpoint: {refresh}")
-    print(f"change by endpoint: {change['by_endpoint']}")
-    for name, ok in checks.items():
-        print(f"{'PASS' if ok else 'FAIL'}  {name}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"roles": args.roles, "rows": rows, "checks": checks}, indent=1))
-    return 0 if all(checks.values()) else 1
+    return report(f"Supabase Management API calls per operation (Project + 7 settings objects + {args.roles} "
+                  f"SqlRoles + 1 Extension)", rows, checks,
+                  [f"refresh by endpoint: {refresh}", f"change by endpoint: {change['by_endpoint']}"],
+                  with_queries=True)
 
 
 if __name__ == "__main__":
