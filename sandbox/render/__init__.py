@@ -6,7 +6,8 @@ from typing import Any
 
 from ..server import ApiServer
 from ..specs import RENDER_SPEC
-from . import deploys, domains, env, env_groups, owners, projects, registry, scaling, services, static_site
+from . import (deploys, disks, domains, env, env_groups, log_streams, owners, projects, registry, scaling, services,
+               static_site)
 from .owners import SANDBOX_OWNER
 
 DEFAULT_TOKEN = "rnd_sandbox_local_token"
@@ -17,9 +18,11 @@ class RenderServer(ApiServer):
     spec = RENDER_SPEC
     base_path = "/v1"
     collections = ("owners", "services", "deploys", "env_vars", "secret_files", "custom_domains", "headers",
-                   "routes", "env_groups", "registry_credentials", "projects", "environments")
+                   "routes", "env_groups", "registry_credentials", "projects", "environments", "disks",
+                   "log_streams", "resource_log_streams")
     route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
-                    scaling.routes, env_groups.routes, registry.routes, projects.routes)
+                    scaling.routes, env_groups.routes, registry.routes, projects.routes, disks.routes,
+                    log_streams.routes)
     rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs)
 
     def default_settings(self) -> dict[str, Any]:
@@ -27,6 +30,16 @@ class RenderServer(ApiServer):
 
     def seed(self) -> None:
         self.store["owners"][SANDBOX_OWNER["id"]] = dict(SANDBOX_OWNER)
+
+    def edit(self, collection: str, key: str, set: dict | None = None, unset: list | None = None) -> Any:
+        """Out-of-band edits keep a disk and its service's ``serviceDetails.disk`` copy consistent both ways."""
+        result = super().edit(collection, key, set, unset)
+        with self.store.lock:
+            if collection == "disks":
+                disks.sync_service(self.store, self.store["disks"][key]["serviceId"])
+            elif collection == "services":
+                disks.sync_from_service(self.store, key)
+        return result
 
     @property
     def owner_id(self) -> str:

@@ -15,6 +15,7 @@ from ..routing import BadRequest, Conflict, RequestViolation, RouteTable
 from ..server import Call, Reply
 from .common import matches_filters, paginate, public, require_owner, service_or_404, slugify
 from .deploys import start_deploy
+from .disks import delete_service_disks, new_disk
 from .env import ENV_VARS, SECRET_FILES
 from .static_site import replace_headers, replace_routes
 
@@ -78,10 +79,6 @@ def _details(service_type: str, name: str, sid: str, given: dict, image_backed: 
     details["sshAddress"] = f"{sid}@ssh.{details['region']}.render.com"
     if given.get("maxShutdownDelaySeconds") is not None:
         details["maxShutdownDelaySeconds"] = given["maxShutdownDelaySeconds"]
-    if given.get("disk"):
-        disk = given["disk"]
-        details["disk"] = {"id": render_id("dsk"), "name": disk["name"], "sizeGB": disk.get("sizeGB", 1),
-                           "mountPath": disk["mountPath"]}
     if given.get("autoscaling"):
         details["autoscaling"] = copy.deepcopy(given["autoscaling"])
     if service_type in ("web_service", "private_service"):
@@ -156,6 +153,9 @@ def create_service(call: Call) -> Reply:
     if body.get("environmentId"):
         service["environmentId"] = body["environmentId"]
         call.store["environments"][body["environmentId"]]["serviceIds"].append(sid)
+    if given.get("disk"):  # a disk record of its own, mirrored into serviceDetails.disk (see disks.py)
+        disk = given["disk"]
+        new_disk(call.store, service, disk["name"], disk.get("sizeGB", 1), disk["mountPath"])
     call.store["services"][sid] = service
     call.store["env_vars"][sid] = {}
     call.store["secret_files"][sid] = {}
@@ -247,8 +247,9 @@ def delete_service(call: Call) -> Reply:
     sid = service["id"]
     store = call.store
     del store["services"][sid]
-    for collection in ("env_vars", "secret_files"):
+    for collection in ("env_vars", "secret_files", "resource_log_streams"):
         store[collection].pop(sid, None)
+    delete_service_disks(store, sid)
     for collection in ("deploys", "custom_domains", "headers", "routes"):
         for key in [k for k, v in store[collection].items() if v.get("_serviceId") == sid]:
             del store[collection][key]
