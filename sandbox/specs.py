@@ -18,7 +18,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from openapi_core import Config, OpenAPI
 from werkzeug.datastructures import Headers, ImmutableMultiDict
@@ -282,7 +282,9 @@ class Spec:
     def _resolve(self, node: dict) -> dict:
         while "$ref" in node:
             target: Any = self.document
-            for part in node["$ref"].lstrip("#/").split("/"):
+            # A JSON-pointer fragment is percent-encoded when it points into paths
+            # (``#/paths/~1logs~1streams~1owner~1%7BownerId%7D/...``): decode, then unescape.
+            for part in unquote(node["$ref"]).lstrip("#/").split("/"):
                 target = target[part.replace("~1", "/").replace("~0", "~")]
             node = target
         return node

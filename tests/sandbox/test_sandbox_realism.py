@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
-from urllib.parse import unquote
 
 from sandbox.recordings import exchanges
 from sandbox.testing import ApiClient, wait_for
@@ -41,12 +40,7 @@ def _schema_required(spec: Any, method: str, template: str, status: int) -> tupl
     """Keys the spec requires at the top level and at item level (incl. Render cursor wrappers)."""
     operation = spec.operation(method, template) or {}
 
-    def resolve(node: dict) -> dict:
-        # JSON pointers into paths are percent-encoded (``%7BownerId%7D``, the log-stream answers);
-        # Spec._resolve does not decode them (sandbox/specs.py, not this test's to change).
-        while "$ref" in node:
-            node = spec._resolve({"$ref": unquote(node["$ref"])})
-        return node
+    resolve = spec._resolve
 
     response = resolve(operation.get("responses", {}).get(str(status), {}))
     schema = resolve(response.get("content", {}).get("application/json", {}).get("schema", {}))
