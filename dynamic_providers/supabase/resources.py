@@ -223,7 +223,8 @@ class SqlRole(Resource, module="supabase", name="SqlRole"):
     ``grants=[{"on": "schema", "schema": "public", "privileges": ["USAGE"]},
     {"on": "table", "schema": "public", "objects": ["orders"], "privileges": ["SELECT", "INSERT"]}]``;
     ``{"on": "all_tables", "schema": "public", "privileges": ["SELECT"]}`` covers every table of the
-    schema, existing and created later (by ``owner``, default ``postgres``)."""
+    schema, existing and created later (by ``owner``, default ``postgres``); with INSERT also USAGE
+    on the schema's sequences (``"sequences": False`` opts out)."""
 
     granted: Output[list]
 

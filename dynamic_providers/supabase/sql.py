@@ -15,6 +15,15 @@ those created later: ``GRANT ... ON ALL TABLES IN SCHEMA`` plus ``ALTER DEFAULT 
 the fact "default privilege present and every existing table granted" folds into one ``all_tables``
 grant; a default privilege without full coverage reads as ``table_defaults`` (drift only: never
 declared), so a refresh shows the difference and ``up`` restores or revokes it.
+
+Sequences follow INSERT: ``nextval`` on a ``serial``/``bigserial`` column's sequence needs USAGE on
+it, so an ``all_tables`` grant that includes INSERT also grants USAGE (only: least privilege; UPDATE
+would allow ``setval``) on ALL SEQUENCES IN SCHEMA plus the owner's default privileges ON SEQUENCES.
+It is derived, not declared: the canonical set carries it as an ``all_sequences`` grant (read back
+the same way as ``all_tables``, with ``sequence_defaults`` for partial coverage), and grouping folds
+it back into the INSERT, so a refresh of a converged role shows the user's own spec. A spec can opt
+out with ``"sequences": false`` (identity columns need no sequence privilege); a refresh that finds
+the derived USAGE missing reads back exactly that, so the drift shows up as a diff.
 """
 from __future__ import annotations
 
@@ -48,6 +57,11 @@ PRIVILEGES = {
 }
 # Read-back only: a default privilege (future tables) whose schema has tables without the privilege.
 TABLE_DEFAULTS = "table_defaults"
+# Derived from an all_tables INSERT (never declared): USAGE on the schema's sequences, present and
+# future; SEQUENCE_DEFAULTS is its partial-coverage read-back, like TABLE_DEFAULTS.
+ALL_SEQUENCES = "all_sequences"
+SEQUENCE_DEFAULTS = "sequence_defaults"
+SEQUENCE_PRIVILEGE_FOR_INSERT = "USAGE"  # enough for nextval/currval
 # Whose future tables ``all_tables`` covers when the spec names no ``owner``: Supabase runs
 # ``database/query`` (and the dashboard's SQL editor, and most migration tools) as ``postgres``.
 DEFAULT_TABLE_OWNER = "postgres"
@@ -133,9 +147,10 @@ def validate_role_name(name: Any) -> Optional[str]:
 
 @dataclass(frozen=True, order=True)
 class Grant:
-    kind: str  # database | schema | table | sequence | all_tables | table_defaults (read back only)
+    kind: str  # database | schema | table | sequence | all_tables | all_sequences (derived)
+    #            | table_defaults, sequence_defaults (read back only)
     schema: str  # "" for database grants
-    object: str  # "" for database and schema grants; the owner role for all_tables/table_defaults
+    object: str  # "" for database and schema grants; the owner role for the schema-wide kinds
     privilege: str
 
     def to_dict(self) -> dict[str, str]:
@@ -147,7 +162,8 @@ class Grant:
         return out
 
 
-_SCHEMA_WIDE = ("all_tables", TABLE_DEFAULTS)
+_SEQUENCE_WIDE = (ALL_SEQUENCES, SEQUENCE_DEFAULTS)
+_SCHEMA_WIDE = ("all_tables", TABLE_DEFAULTS, *_SEQUENCE_WIDE)
 
 
 def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
@@ -156,7 +172,9 @@ def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
     A spec is ``{"on": "table"|"sequence", "schema": s, "objects": [...], "privileges": [...]}``,
     ``{"on": "schema", "schema": s, "privileges": [...]}``, ``{"on": "database", "privileges": [...]}``
     or ``{"on": "all_tables", "schema": s, "privileges": [...], "owner": r}`` (every table of the
-    schema, present and future; ``owner`` defaults to :data:`DEFAULT_TABLE_OWNER`).
+    schema, present and future; ``owner`` defaults to :data:`DEFAULT_TABLE_OWNER`; with INSERT it
+    also yields the derived ``all_sequences`` USAGE unless ``"sequences": false``).
+    Per-object grants a schema-wide grant already covers are dropped, as read-back folds them too.
     ``"ALL"`` expands to every privilege of the kind, so it compares equal to what Postgres reports.
     Raises :class:`SqlInputError` naming the offending spec.
     """
@@ -165,7 +183,7 @@ def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
         where = f"grants[{index}]"
         if not isinstance(spec, Mapping):
             raise SqlInputError(f"{where} must be an object")
-        unknown = set(spec) - {"on", "schema", "objects", "privileges", "owner"}
+        unknown = set(spec) - {"on", "schema", "objects", "privileges", "owner", "sequences"}
         if unknown:
             raise SqlInputError(f"{where} has unknown keys {sorted(unknown)}")
         kind = spec.get("on")
@@ -188,6 +206,12 @@ def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
         objects = spec.get("objects")
         if spec.get("owner") is not None and kind != "all_tables":
             raise SqlInputError(f"{where}: only all_tables grants take an owner")
+        sequences = spec.get("sequences")
+        if sequences is not None:
+            if kind != "all_tables" or "INSERT" not in resolved:
+                raise SqlInputError(f"{where}: sequences only applies to all_tables grants that include INSERT")
+            if not isinstance(sequences, bool):
+                raise SqlInputError(f"{where}.sequences must be true or false")
         if kind == "all_tables":
             if objects is not None:
                 raise SqlInputError(f"{where}: all_tables grants take no objects (they cover every table)")
@@ -196,6 +220,8 @@ def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
             owner = DEFAULT_TABLE_OWNER if owner is None else owner
             quote_ident(owner if isinstance(owner, str) else "")
             targets = [(schema, owner)]
+            if "INSERT" in resolved and sequences is not False:
+                grants.add(Grant(ALL_SEQUENCES, schema, owner, SEQUENCE_PRIVILEGE_FOR_INSERT))
         elif kind == "database":
             if schema is not None or objects is not None:
                 raise SqlInputError(f"{where}: database grants take no schema or objects "
@@ -216,13 +242,30 @@ def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
         for target_schema, target_object in targets:
             for priv in resolved:
                 grants.add(Grant(kind, target_schema, target_object, priv))
-    return grants
+    return {g for g in grants if not _within_schema_wide(g, grants)}
+
+
+def _within_schema_wide(g: Grant, grants: set[Grant]) -> bool:
+    """Whether ``g`` is a single table/sequence grant that a schema-wide one in ``grants`` includes."""
+    wide = {"table": "all_tables", "sequence": ALL_SEQUENCES}.get(g.kind)
+    return wide is not None and any(
+        d.kind == wide and d.schema == g.schema and d.privilege == g.privilege for d in grants)
 
 
 def group_grants(grants: Iterable[Grant]) -> list[dict[str, Any]]:
-    """The inverse of :func:`expand_grants`: compact specs, deterministic order (for ``read`` inputs)."""
+    """The inverse of :func:`expand_grants`: compact specs, deterministic order (for ``read`` inputs).
+
+    The derived sequence USAGE folds back into its all_tables INSERT; an INSERT without it reads as
+    ``"sequences": false``, and one without an INSERT stays visible as an ``all_sequences`` spec.
+    """
+    grants = set(grants)
+    inserts = {(g.schema, g.object) for g in grants if g.kind == "all_tables" and g.privilege == "INSERT"}
+    derived = {(g.schema, g.object) for g in grants
+               if g.kind == ALL_SEQUENCES and g.privilege == SEQUENCE_PRIVILEGE_FOR_INSERT}
     by_target: dict[tuple[str, str], dict[str, set[str]]] = {}
     for g in grants:
+        if g.kind == ALL_SEQUENCES and g.privilege == SEQUENCE_PRIVILEGE_FOR_INSERT and (g.schema, g.object) in inserts:
+            continue
         by_target.setdefault((g.kind, g.schema), {}).setdefault(g.object, set()).add(g.privilege)
     specs: list[dict[str, Any]] = []
     for (kind, schema), objects in sorted(by_target.items()):
@@ -239,7 +282,10 @@ def group_grants(grants: Iterable[Grant]) -> list[dict[str, Any]]:
                 specs.append(spec)
             elif kind in _SCHEMA_WIDE:
                 for owner in sorted(objs):  # one spec per owner; the default owner goes unsaid
-                    specs.append({**spec, "owner": owner} if owner != DEFAULT_TABLE_OWNER else dict(spec))
+                    one = {**spec, "owner": owner} if owner != DEFAULT_TABLE_OWNER else dict(spec)
+                    if kind == "all_tables" and "INSERT" in privs and (schema, owner) not in derived:
+                        one["sequences"] = False
+                    specs.append(one)
             else:
                 specs.append(spec)
     return specs
@@ -272,16 +318,17 @@ def _grant_statements(grants: Iterable[Grant], role: str, revoke: bool) -> list[
             )
             continue
         if kind in _SCHEMA_WIDE:
-            # Future tables (the owner's default privileges), then - for all_tables - existing ones.
+            # Future objects (the owner's default privileges), then - for all_* - existing ones.
+            objects = "SEQUENCES" if kind in _SEQUENCE_WIDE else "TABLES"
             defaults = f"ALTER DEFAULT PRIVILEGES FOR ROLE {quote_ident(obj)} IN SCHEMA {quote_ident(schema)}"
             if revoke:
-                out.append(f"{defaults} REVOKE {privs_sql} ON TABLES FROM {role_sql}")
+                out.append(f"{defaults} REVOKE {privs_sql} ON {objects} FROM {role_sql}")
             else:
-                out.append(f"{defaults} GRANT {privs_sql} ON TABLES TO {role_sql}")
-            if kind == "all_tables":
+                out.append(f"{defaults} GRANT {privs_sql} ON {objects} TO {role_sql}")
+            if kind in ("all_tables", ALL_SEQUENCES):
                 verb = "REVOKE" if revoke else "GRANT"
                 prep = "FROM" if revoke else "TO"
-                out.append(f"{verb} {privs_sql} ON ALL TABLES IN SCHEMA {quote_ident(schema)} {prep} {role_sql}")
+                out.append(f"{verb} {privs_sql} ON ALL {objects} IN SCHEMA {quote_ident(schema)} {prep} {role_sql}")
             continue
         clause = _object_clause(Grant(kind, schema, obj, ""))
         if revoke:
@@ -301,10 +348,12 @@ def revoke_sql(grants: Iterable[Grant], role: str) -> list[str]:
 
 def _covered(g: Grant, desired: set[Grant]) -> bool:
     """Whether granting ``desired`` puts ``g`` back anyway (so revoking it first is pointless)."""
-    if g.kind == "table":
-        return any(d.kind == "all_tables" and d.schema == g.schema and d.privilege == g.privilege for d in desired)
+    if g.kind in ("table", "sequence"):
+        return _within_schema_wide(g, desired)
     if g.kind == TABLE_DEFAULTS:
         return Grant("all_tables", g.schema, g.object, g.privilege) in desired
+    if g.kind == SEQUENCE_DEFAULTS:
+        return Grant(ALL_SEQUENCES, g.schema, g.object, g.privilege) in desired
     return False
 
 
@@ -358,24 +407,30 @@ def read_role_sql(name: str) -> str:
     ACLs are read from the catalogs with ``aclexplode`` rather than ``information_schema``, whose
     views hide grants the querying role is not involved in.
 
-    Schema-wide table grants need two more facts: the role's default privileges on tables (row
-    kind 'table_default', object = the owner whose future tables they cover) and, per schema with
-    such defaults, how many tables it has (row kind 'table_count', in ``connection_limit``).
+    Schema-wide grants need two more facts: the role's default privileges on tables and sequences
+    (row kinds 'table_default'/'sequence_default', object = the owner whose future objects they
+    cover) and, per schema with such defaults, how many tables and sequences it has (row kinds
+    'table_count'/'sequence_count', in ``connection_limit``).
     """
     lit = quote_literal(name)
     return f"""WITH r AS (SELECT oid, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = {lit}),
-d AS (SELECT da.defaclnamespace AS nsp, da.defaclrole AS owner, a.privilege_type
+d AS (SELECT da.defaclnamespace AS nsp, da.defaclrole AS owner, da.defaclobjtype AS objtype, a.privilege_type
         FROM pg_default_acl da CROSS JOIN LATERAL aclexplode(da.defaclacl) a JOIN r ON a.grantee = r.oid
-       WHERE da.defaclobjtype = 'r' AND da.defaclnamespace <> 0)
+       WHERE da.defaclobjtype IN ('r', 'S') AND da.defaclnamespace <> 0)
 SELECT 'role' AS kind, NULL::text AS schema, NULL::text AS object, NULL::text AS privilege,
        r.rolcanlogin AS can_login, r.rolconnlimit AS connection_limit FROM r
 UNION ALL
-SELECT 'table_default', n.nspname::text, o.rolname::text, d.privilege_type, NULL::bool, NULL::int
+SELECT CASE WHEN d.objtype = 'S' THEN 'sequence_default' ELSE 'table_default' END,
+       n.nspname::text, o.rolname::text, d.privilege_type, NULL::bool, NULL::int
   FROM d JOIN pg_namespace n ON n.oid = d.nsp JOIN pg_roles o ON o.oid = d.owner
 UNION ALL
 SELECT 'table_count', n.nspname::text, NULL, NULL, NULL::bool,
        (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN {_ALL_TABLES_RELKINDS})
-  FROM pg_namespace n WHERE n.oid IN (SELECT nsp FROM d)
+  FROM pg_namespace n WHERE n.oid IN (SELECT nsp FROM d WHERE objtype = 'r')
+UNION ALL
+SELECT 'sequence_count', n.nspname::text, NULL, NULL, NULL::bool,
+       (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'S')
+  FROM pg_namespace n WHERE n.oid IN (SELECT nsp FROM d WHERE objtype = 'S')
 UNION ALL
 SELECT 'database', NULL, NULL, a.privilege_type, NULL::bool, NULL::int
   FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a JOIN r ON a.grantee = r.oid
@@ -414,34 +469,42 @@ def decode_role_rows(rows: Iterable[Mapping[str, Any]]) -> RoleState:
         for r in rows
         if r.get("kind") in PRIVILEGES and r.get("privilege")
     }
-    defaults = {(r.get("schema") or "", r.get("object") or "", str(r["privilege"]).upper())
-                for r in rows if r.get("kind") == "table_default" and r.get("privilege")}
-    table_counts = {r.get("schema") or "": r.get("connection_limit") or 0
-                    for r in rows if r.get("kind") == "table_count"}
+
+    def facts(kind: str) -> tuple[set[tuple[str, str, str]], dict[str, int]]:
+        defaults = {(r.get("schema") or "", r.get("object") or "", str(r["privilege"]).upper())
+                    for r in rows if r.get("kind") == f"{kind}_default" and r.get("privilege")}
+        counts = {r.get("schema") or "": r.get("connection_limit") or 0
+                  for r in rows if r.get("kind") == f"{kind}_count"}
+        return defaults, counts
+
+    grants = fold_schema_wide(raw, *facts("table"))
+    grants = fold_schema_wide(grants, *facts("sequence"), kinds=("sequence", ALL_SEQUENCES, SEQUENCE_DEFAULTS))
     limit = role_rows[0].get("connection_limit")
     return RoleState(exists=True, can_login=role_rows[0].get("can_login"),
                      connection_limit=limit if isinstance(limit, int) else None,
-                     grants=frozenset(fold_schema_wide(raw, defaults, table_counts)))
+                     grants=frozenset(grants))
 
 
-def fold_schema_wide(raw: set[Grant], defaults: set[tuple[str, str, str]],
-                     table_counts: Mapping[str, int]) -> set[Grant]:
-    """Per-table grants + default privileges -> the canonical set (see the module docstring).
+def fold_schema_wide(raw: set[Grant], defaults: set[tuple[str, str, str]], counts: Mapping[str, int],
+                     kinds: tuple[str, str, str] = ("table", "all_tables", TABLE_DEFAULTS)) -> set[Grant]:
+    """Per-object grants + default privileges -> the canonical set (see the module docstring).
 
-    ``defaults``: (schema, owner, privilege) of the role's default table privileges; a privilege
-    that also holds on every existing table of the schema is one ``all_tables`` grant (its
-    per-table grants fold into it), otherwise a ``table_defaults`` grant next to the per-table ones.
+    ``defaults``: (schema, owner, privilege) of the role's default privileges on the object kind;
+    a privilege that also holds on every existing object of the schema (``counts``) is one
+    schema-wide grant (its per-object grants fold into it), otherwise a ``*_defaults`` grant next
+    to the per-object ones. ``kinds``: (per-object, schema-wide, partial) kind names.
     """
+    single, wide, partial = kinds
     grants = set(raw)
     folded: set[tuple[str, str]] = set()
     for schema, owner, privilege in defaults:
-        granted = sum(1 for g in raw if g.kind == "table" and g.schema == schema and g.privilege == privilege)
-        if granted >= table_counts.get(schema, 0):
-            grants.add(Grant("all_tables", schema, owner, privilege))
+        granted = sum(1 for g in raw if g.kind == single and g.schema == schema and g.privilege == privilege)
+        if granted >= counts.get(schema, 0):
+            grants.add(Grant(wide, schema, owner, privilege))
             folded.add((schema, privilege))
         else:
-            grants.add(Grant(TABLE_DEFAULTS, schema, owner, privilege))
-    return {g for g in grants if not (g.kind == "table" and (g.schema, g.privilege) in folded)}
+            grants.add(Grant(partial, schema, owner, privilege))
+    return {g for g in grants if not (g.kind == single and (g.schema, g.privilege) in folded)}
 
 
 # --- extensions ---------------------------------------------------------------------------------

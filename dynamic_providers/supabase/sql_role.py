@@ -8,7 +8,8 @@ a SCRAM verifier (see ``sql.py``); it cannot be read back, so it is write-only.
 
 Schema-wide table privileges (``{"on": "all_tables", "schema": ...}``) cover existing tables and,
 through the owner's default privileges, tables created later (e.g. by the backend's migrations
-after the role exists); see ``sql.py`` for how they are read back.
+after the role exists); with INSERT they also grant USAGE on the schema's sequences, present and
+future (``serial`` columns call ``nextval``); see ``sql.py`` for how they are read back.
 
 An existing role with the same name is taken over only with ``adopt=True``.
 """
@@ -36,7 +37,8 @@ class SqlRoleProvider(SupabaseProvider):
         "connection_limit": Field(kind=int, default=-1, doc="Maximum concurrent connections (-1 = no limit)."),
         "grants": Field(kind=list, default=[],
                         doc="Privileges: [{on, schema, objects, privileges}]; on=all_tables covers every "
-                            "table of the schema, present and future ({on, schema, privileges, owner})."),
+                            "table of the schema, present and future ({on, schema, privileges, owner}); with "
+                            "INSERT also USAGE on its sequences unless sequences=false."),
         **WAIT_FIELDS,
     }
     output_names = ("granted",)
@@ -67,6 +69,22 @@ class SqlRoleProvider(SupabaseProvider):
             except sql.SqlInputError as exc:
                 failures.append(CheckFailure("grants", str(exc)))
         return failures
+
+    def inputs_of(self, props):
+        inputs = super().inputs_of(props)
+        # State written before a grant's meaning grew (e.g. all_tables INSERT now also covering
+        # sequences) still says the declared grants hold; its ``granted`` output says what really
+        # held. Diff from the latter, so ``up`` without ``--refresh`` applies the new meaning too.
+        granted, grants = props.get("granted"), inputs.get("grants")
+        if isinstance(granted, list) and isinstance(grants, list) and not contains_unknown(grants):
+            try:
+                held = {sql.Grant(g["on"], g.get("schema") or "", g.get("owner") or g.get("object") or "",
+                                  g["privilege"]) for g in granted}
+                if sql.expand_grants(grants) != held:
+                    inputs["grants"] = sql.group_grants(held)
+            except (sql.SqlInputError, KeyError, TypeError):
+                pass
+        return inputs
 
     def changed_fields(self, olds, news):
         changed, replaced = super().changed_fields(olds, news)

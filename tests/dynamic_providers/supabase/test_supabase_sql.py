@@ -159,8 +159,11 @@ def test_all_tables_grants_expand_group_and_default_the_owner():
     grants = sql.expand_grants([{"on": "all_tables", "schema": "public", "privileges": ["SELECT", "insert"]},
                                 {"on": "all_tables", "schema": "app", "privileges": ["ALL"], "owner": "migrator"}])
     assert Grant("all_tables", "public", "postgres", "SELECT") in grants
-    assert {g.privilege for g in grants if g.schema == "app"} == set(sql.PRIVILEGES["table"])
+    assert {g.privilege for g in grants if g.schema == "app" and g.kind == "all_tables"} == set(sql.PRIVILEGES["table"])
     assert {g.object for g in grants if g.schema == "app"} == {"migrator"}
+    # INSERT brings USAGE on the schema's sequences (nextval for serial columns), for the same owner.
+    assert {g for g in grants if g.kind == sql.ALL_SEQUENCES} == {
+        Grant(sql.ALL_SEQUENCES, "public", "postgres", "USAGE"), Grant(sql.ALL_SEQUENCES, "app", "migrator", "USAGE")}
     grouped = sql.group_grants(grants)
     assert {"on": "all_tables", "schema": "public", "privileges": ["INSERT", "SELECT"]} in grouped  # owner unsaid
     assert sql.expand_grants(grouped) == grants
@@ -173,6 +176,11 @@ def test_all_tables_grants_expand_group_and_default_the_owner():
     ({"on": "all_tables", "schema": "public", "privileges": ["USAGE"]}, "not a all_tables privilege"),
     ({"on": "table", "schema": "public", "objects": ["t"], "privileges": ["SELECT"], "owner": "x"}, "only all_tables"),
     ({"on": "table_defaults", "schema": "public", "privileges": ["SELECT"]}, "on must be one of"),  # read back only
+    ({"on": "all_sequences", "schema": "public", "privileges": ["USAGE"]}, "on must be one of"),  # derived only
+    ({"on": "all_tables", "schema": "public", "privileges": ["SELECT"], "sequences": True}, "include INSERT"),
+    ({"on": "all_tables", "schema": "public", "privileges": ["INSERT"], "sequences": "no"}, "true or false"),
+    ({"on": "sequence", "schema": "public", "objects": ["s"], "privileges": ["USAGE"], "sequences": False},
+     "only applies to all_tables"),
 ])
 def test_bad_all_tables_specs_are_named(spec, message):
     with pytest.raises(sql.SqlInputError, match=message):
@@ -219,6 +227,46 @@ def test_change_sql_does_not_revoke_what_a_schema_wide_grant_restores():
         'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON TABLES TO "r"',
         'GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "r"']
     assert sql.change_sql(desired, desired, "r") == []
+
+
+def test_sequence_usage_is_derived_from_insert_and_folds_back():
+    spec = [{"on": "all_tables", "schema": "public", "privileges": ["SELECT", "INSERT"]}]
+    grants = sql.expand_grants(spec)
+    assert grants == {Grant("all_tables", "public", "postgres", "SELECT"), Grant("all_tables", "public", "postgres", "INSERT"),
+                      Grant(sql.ALL_SEQUENCES, "public", "postgres", "USAGE")}
+    assert sql.group_grants(grants) == [{"on": "all_tables", "privileges": ["INSERT", "SELECT"], "schema": "public"}]
+    assert sql.grant_sql(grants, "r")[:2] == [
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT USAGE ON SEQUENCES TO "r"',
+        'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "public" TO "r"']
+    # The derived USAGE missing (opted out, or revoked by hand) reads back as "sequences": false.
+    without = grants - {Grant(sql.ALL_SEQUENCES, "public", "postgres", "USAGE")}
+    opted_out = [{**spec[0], "sequences": False}]
+    assert sql.expand_grants(opted_out) == without
+    assert sql.group_grants(without) == [{"on": "all_tables", "privileges": ["INSERT", "SELECT"], "schema": "public",
+                                          "sequences": False}]
+    # Without INSERT the sequence usage is nobody's: it stays visible (and is not declarable).
+    stray = {Grant("all_tables", "public", "postgres", "SELECT"), Grant(sql.ALL_SEQUENCES, "public", "postgres", "USAGE")}
+    assert {"on": sql.ALL_SEQUENCES, "privileges": ["USAGE"], "schema": "public"} in sql.group_grants(stray)
+    # A single sequence grant the derived one includes is redundant (read-back folds it the same way).
+    assert sql.expand_grants([*spec, {"on": "sequence", "schema": "public", "objects": ["s"],
+                                      "privileges": ["USAGE"]}]) == grants
+
+
+def test_read_back_folds_sequence_defaults_and_repairs_partial_coverage():
+    base = [{"kind": "role", "can_login": True, "connection_limit": -1},
+            {"kind": "sequence_count", "schema": "public", "connection_limit": 2},
+            {"kind": "sequence_default", "schema": "public", "object": "postgres", "privilege": "USAGE"}]
+    seq = lambda name: {"kind": "sequence", "schema": "public", "object": name, "privilege": "USAGE"}  # noqa: E731
+    assert sql.decode_role_rows([*base, seq("a"), seq("b")]).grants == {Grant(sql.ALL_SEQUENCES, "public", "postgres", "USAGE")}
+    partial = sql.decode_role_rows([*base, seq("a")]).grants
+    assert partial == {Grant(sql.SEQUENCE_DEFAULTS, "public", "postgres", "USAGE"), Grant("sequence", "public", "a", "USAGE")}
+    desired = {Grant(sql.ALL_SEQUENCES, "public", "postgres", "USAGE")}
+    assert sql.change_sql(partial, desired, "r") == [
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT USAGE ON SEQUENCES TO "r"',
+        'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "public" TO "r"']
+    assert 'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" REVOKE USAGE ON SEQUENCES FROM "r"' \
+        in sql.revoke_sql(partial, "r")  # delete clears it before DROP ROLE
+    assert "sequence_default" in sql.read_role_sql("r") and "defaclobjtype IN ('r', 'S')" in sql.read_role_sql("r")
 
 
 @pytest.mark.parametrize("message,transient", [

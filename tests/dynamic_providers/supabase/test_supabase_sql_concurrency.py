@@ -60,7 +60,8 @@ def test_roles_and_extensions_created_concurrently_all_succeed_exactly(supabase_
         for state in role_states:
             granted = {(g["on"], g.get("schema"), g["privilege"]) for g in state.outputs["granted"]}
             assert granted == {("database", None, "CONNECT"), ("schema", "public", "USAGE"),
-                               ("all_tables", "public", "SELECT"), ("all_tables", "public", "INSERT")}
+                               ("all_tables", "public", "SELECT"), ("all_tables", "public", "INSERT"),
+                               ("all_sequences", "public", "USAGE")}
             name = state.id.split("/", 1)[1]
             with psycopg.connect(host=db.host, port=db.port, dbname=db.dbname, user=name, password=PASSWORD,
                                  connect_timeout=5, autocommit=True) as conn:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import psycopg
 import pytest
@@ -309,4 +310,96 @@ def test_schema_wide_privileges_cover_later_tables_and_converge(supabase_env, en
     assert engine.refresh(p, state) is None
     with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
         assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'orders_api'").fetchone()[0] == 0
+    assert not sb.request_violations()
+
+
+# --- sequences follow INSERT (nextval on serial columns) ---------------------------------------
+
+def sequence_privileges(sb, ref):
+    """(sequence, privilege) on orders_api's existing sequences, and (owner, schema, privilege) of its
+    default sequence privileges."""
+    with sb.supabase.databases[ref].admin_connect(autocommit=True) as conn:
+        acl = conn.execute("""SELECT c.relname, a.privilege_type FROM pg_class c
+            CROSS JOIN LATERAL aclexplode(c.relacl) a
+            WHERE c.relkind = 'S' AND a.grantee = 'orders_api'::regrole""").fetchall()
+        defaults = conn.execute("""SELECT o.rolname, n.nspname, a.privilege_type FROM pg_default_acl d
+            JOIN pg_namespace n ON n.oid = d.defaclnamespace JOIN pg_roles o ON o.oid = d.defaclrole
+            CROSS JOIN LATERAL aclexplode(d.defaclacl) a
+            WHERE a.grantee = 'orders_api'::regrole AND d.defaclobjtype = 'S'""").fetchall()
+    return {tuple(r) for r in acl}, {tuple(r) for r in defaults}
+
+
+def test_insert_on_all_tables_brings_sequence_usage_and_converges(supabase_env, engine, project):
+    sb = supabase_env
+    p = SqlRoleProvider(http=FAST_HTTP)
+    state = engine.create(p, role_program(project, grants=SCHEMA_WIDE))
+    assert ("all_sequences", "public", "postgres", "USAGE") in {
+        (g["on"], g.get("schema"), g.get("owner"), g["privilege"]) for g in state.outputs["granted"]}
+    assert sequence_privileges(sb, project) == ({("orders_id_seq", "USAGE")}, {("postgres", "public", "USAGE")})
+    # A serial table the migrations create after the role exists.
+    as_postgres(sb, project, "CREATE TABLE public.receipts (id bigserial PRIMARY KEY, note text)")
+    with connect_as(sb, project, "orders_api", PASSWORD) as conn:
+        assert can(conn, "INSERT INTO public.orders (item) VALUES ('desk')")  # serial table that existed
+        assert can(conn, "INSERT INTO public.receipts (note) VALUES ('paid')")  # bigserial table created after
+        assert not can(conn, "SELECT setval('public.orders_id_seq', 100)")  # USAGE only: no UPDATE
+    refreshed = engine.refresh(p, state)
+    assert refreshed.inputs["grants"] == SCHEMA_WIDE  # the derived usage folds back into INSERT
+    assert not engine.preview(p, refreshed, role_program(project, grants=SCHEMA_WIDE))[0].changes
+
+    # Usage revoked by hand from one sequence: refresh shows it, up restores it.
+    with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
+        conn.execute("REVOKE USAGE ON SEQUENCE public.receipts_id_seq FROM orders_api")
+    drifted = engine.refresh(p, refreshed)
+    assert drifted.inputs["grants"] != SCHEMA_WIDE
+    assert any(g["on"] == "sequence_defaults" for g in drifted.inputs["grants"])
+    assert engine.preview(p, drifted, role_program(project, grants=SCHEMA_WIDE))[0].changes
+    state = engine.up(p, drifted, role_program(project, grants=SCHEMA_WIDE))
+    assert ("receipts_id_seq", "USAGE") in sequence_privileges(sb, project)[0]
+    with connect_as(sb, project, "orders_api", PASSWORD) as conn:
+        assert can(conn, "INSERT INTO public.receipts (note) VALUES ('again')")
+    # Sequence usage (existing and default) revoked entirely: reads back as "sequences": false.
+    with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
+        conn.execute("REVOKE USAGE ON ALL SEQUENCES IN SCHEMA public FROM orders_api")
+        conn.execute("ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public REVOKE USAGE ON SEQUENCES "
+                     "FROM orders_api")
+    drifted = engine.refresh(p, state)
+    assert {**SCHEMA_WIDE[2], "privileges": ["INSERT", "SELECT"], "sequences": False} in drifted.inputs["grants"]
+    state = engine.up(p, drifted, role_program(project, grants=SCHEMA_WIDE))
+    assert sequence_privileges(sb, project) == ({("orders_id_seq", "USAGE"), ("receipts_id_seq", "USAGE")},
+                                                {("postgres", "public", "USAGE")})
+    assert not engine.preview(p, engine.refresh(p, state), role_program(project, grants=SCHEMA_WIDE))[0].changes
+
+    # Removing INSERT revokes the sequence usage, existing and default.
+    select_only = [*SCHEMA_WIDE[:2], {"on": "all_tables", "schema": "public", "privileges": ["SELECT"]}]
+    state = engine.up(p, engine.refresh(p, state), role_program(project, grants=select_only))
+    assert sequence_privileges(sb, project) == (set(), set())
+    assert not any(g["on"] == "all_sequences" for g in state.outputs["granted"])
+    as_postgres(sb, project, "CREATE TABLE public.later_serial (id serial PRIMARY KEY)")
+    with connect_as(sb, project, "orders_api", PASSWORD) as conn:
+        assert not can(conn, "SELECT nextval('public.orders_id_seq')")
+        assert not can(conn, "SELECT nextval('public.later_serial_id_seq')")
+    assert sequence_privileges(sb, project) == (set(), set())
+
+    # Delete clears the default sequence privileges (DROP ROLE refuses while they exist).
+    state = engine.up(p, engine.refresh(p, state), role_program(project, grants=SCHEMA_WIDE))
+    assert sequence_privileges(sb, project)[1] == {("postgres", "public", "USAGE")}
+
+    # A stack deployed before INSERT implied sequence usage: its state's `granted` lacks it (and so
+    # does the database). `up` without refresh still grants it.
+    with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
+        conn.execute("REVOKE USAGE ON ALL SEQUENCES IN SCHEMA public FROM orders_api")
+        conn.execute("ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public REVOKE USAGE ON SEQUENCES "
+                     "FROM orders_api")
+    old_state = replace(state, outputs={**state.outputs, "granted": [
+        g for g in state.outputs["granted"] if g["on"] != "all_sequences"]})
+    assert engine.preview(p, old_state, role_program(project, grants=SCHEMA_WIDE))[0].changes
+    state = engine.up(p, old_state, role_program(project, grants=SCHEMA_WIDE))
+    assert sequence_privileges(sb, project)[1] == {("postgres", "public", "USAGE")}
+    with connect_as(sb, project, "orders_api", PASSWORD) as conn:
+        assert can(conn, "INSERT INTO public.later_serial DEFAULT VALUES")
+    assert not engine.preview(p, state, role_program(project, grants=SCHEMA_WIDE))[0].changes
+    engine.destroy(p, state)
+    with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'orders_api'").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM pg_default_acl WHERE defaclobjtype = 'S'").fetchone()[0] == 0
     assert not sb.request_violations()
