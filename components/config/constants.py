@@ -1,11 +1,17 @@
 """Values the vendors' APIs accept, frozen here at development time.
 
 Why constants and not the spec at runtime: the program must validate a stack with no access to
-`shared/` (CI clones, operators' laptops). When a vendor adds a region or plan, update the list
+`shared/` (CI clones, operators' laptops). Regions, plans and instance sizes are the providers'
+own lists (dynamic_providers/render/encoders.py, dynamic_providers/supabase/project.py), so the
+program accepts exactly what the providers send. When a vendor adds a value, update the list
 from the spec named beside it; `tests/components/test_constants_match_specs.py` re-derives each
 list from the spec whenever the spec is present, so a drift is a failing test.
 """
 from __future__ import annotations
+
+# The vendor vocabularies live once, in the providers that send them; config validation reuses them.
+from dynamic_providers.render import encoders as _render
+from dynamic_providers.supabase import project as _supabase_project
 
 NAMESPACE = "procurement"
 
@@ -13,17 +19,15 @@ ENVIRONMENTS = ("local", "staging", "production")
 
 # --- Render -------------------------------------------------------------------------------------
 # shared/specs/render/render-openapi.json, components.schemas.region.enum
-RENDER_REGIONS = ("frankfurt", "oregon", "ohio", "singapore", "virginia")
+RENDER_REGIONS = _render.REGIONS
 
 # components.schemas.plan.enum (web services: webServiceDetailsPOST.plan), without "custom",
 # which is assigned by Render sales and cannot be requested through the API.
-RENDER_WEB_PLANS = (
-    "starter", "starter_plus", "standard", "standard_plus", "pro", "pro_plus", "pro_max", "pro_ultra", "free",
-)
+RENDER_WEB_PLANS = tuple(plan for plan in _render.WEB_PLANS if plan != "custom")
 
 # components.schemas.paidPlan.enum: what backgroundWorkerDetailsPOST.plan and
 # cronJobDetailsPOST.plan accept (workers and cron jobs have no free plan).
-RENDER_PAID_PLANS = ("starter", "standard", "pro", "pro_plus", "pro_max", "pro_ultra")
+RENDER_PAID_PLANS = _render.PAID_PLANS
 
 # Not in the spec (numInstances only has minimum 1). Render's dashboard caps manual scaling and
 # autoscaling at 100 instances; a larger number is a typo, not a plan.
@@ -32,18 +36,10 @@ RENDER_MAX_INSTANCES = 100
 # --- Supabase -----------------------------------------------------------------------------------
 # shared/specs/supabase/openapi.json, components.schemas.V1CreateProjectBody.region_selection
 # (type "specific").code.enum, same list as the deprecated V1CreateProjectBody.region.enum
-SUPABASE_REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ap-east-1", "ap-southeast-1", "ap-northeast-1",
-    "ap-northeast-2", "ap-southeast-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-central-1",
-    "eu-central-2", "ca-central-1", "ap-south-1", "sa-east-1",
-)
+SUPABASE_REGIONS = _supabase_project.REGIONS
 
 # components.schemas.V1CreateProjectBody.desired_instance_size.enum
-SUPABASE_INSTANCE_SIZES = (
-    "nano", "micro", "small", "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge",
-    "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu", "24xlarge_high_memory",
-    "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu", "48xlarge_high_memory",
-)
+SUPABASE_INSTANCE_SIZES = _supabase_project.INSTANCE_SIZES
 
 # components.schemas.UpdateSupavisorConfigBody.pool_mode.enum
 SUPABASE_POOL_MODES = ("transaction", "session")
