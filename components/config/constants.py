@@ -12,6 +12,7 @@ from __future__ import annotations
 # The vendor vocabularies live once, in the providers that send them; config validation reuses them.
 from dynamic_providers.render import encoders as _render
 from dynamic_providers.supabase import project as _supabase_project
+from dynamic_providers.supabase import settings as _supabase_settings
 
 NAMESPACE = "procurement"
 
@@ -42,7 +43,7 @@ SUPABASE_REGIONS = _supabase_project.REGIONS
 SUPABASE_INSTANCE_SIZES = _supabase_project.INSTANCE_SIZES
 
 # components.schemas.UpdateSupavisorConfigBody.pool_mode.enum
-SUPABASE_POOL_MODES = ("transaction", "session")
+SUPABASE_POOL_MODES = _supabase_settings.POOL_MODES
 # UpdateSupavisorConfigBody.default_pool_size minimum/maximum
 SUPABASE_MAX_POOL_SIZE = 3000
 # UpdatePostgresConfigBody.max_connections minimum/maximum

@@ -6,6 +6,8 @@ import re
 from typing import Optional
 from urllib.parse import urlparse
 
+from dynamic_providers.supabase.project import ORG_SLUG as SUPABASE_ORG_SLUG
+
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$")
 _PG_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -15,7 +17,6 @@ _GITHUB_TEAM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _RENDER_OWNER = re.compile(r"^(?:tea|usr)-[0-9a-z]{20}$")
-_SUPABASE_ORG = re.compile(r"^[\w-]+$")  # V1CreateProjectBody.organization_slug.pattern
 # Postgres duration / memory settings as the Supabase API validates them
 # (UpdatePostgresConfigBody.statement_timeout.pattern); memory sizes use Postgres units.
 _PG_DURATION = re.compile(r"^(-?[0-9]+(?:\.[0-9]+)?)(us|ms|s|min|h|d)?$")
@@ -155,7 +156,7 @@ def render_owner(value: str) -> Optional[str]:
 
 
 def supabase_org(value: str) -> Optional[str]:
-    if not _SUPABASE_ORG.match(value):
+    if not SUPABASE_ORG_SLUG.match(value):
         return f"'{value}' is not a Supabase organization slug (letters, digits, '_' and '-')"
     return None
 

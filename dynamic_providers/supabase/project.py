@@ -42,7 +42,7 @@ INSTANCE_SIZES = (
 )
 # Projects in these states no longer count as "the project with this name" (a deleted or dead twin).
 _GONE_STATUSES = frozenset({"REMOVED", "GOING_DOWN", "INIT_FAILED"})
-_ORG_SLUG = re.compile(r"^[\w-]+$")
+ORG_SLUG = re.compile(r"^[\w-]+$")  # V1CreateProjectBody.organization_slug.pattern
 
 OUTPUTS = ("ref", "status", "database_host", "database_version", "postgres_engine", "api_url",
            "database_url", "created_at", "backups")
@@ -74,7 +74,7 @@ class ProjectProvider(SupabaseProvider):
         if isinstance(name, str) and not contains_unknown(name) and not 1 <= len(name) <= 256:
             failures.append(CheckFailure("name", "'name' must be 1 to 256 characters"))
         org = inputs.get("organization_slug")
-        if isinstance(org, str) and not contains_unknown(org) and not _ORG_SLUG.match(org):
+        if isinstance(org, str) and not contains_unknown(org) and not ORG_SLUG.match(org):
             failures.append(CheckFailure("organization_slug",
                                          "'organization_slug' must match ^[\\w-]+$ (letters, digits, _ and -)"))
         password = inputs.get("db_password")

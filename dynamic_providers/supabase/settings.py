@@ -146,6 +146,10 @@ class PostgresConfigProvider(SettingsProvider):
 
 
 # ================================================================ PoolerConfig
+# components.schemas.UpdateSupavisorConfigBody.pool_mode.enum
+POOL_MODES = ("transaction", "session")
+
+
 class PoolerConfigProvider(SettingsProvider):
     kind = "Supabase pooler config"
     suffix = "pooler-config"
@@ -153,7 +157,7 @@ class PoolerConfigProvider(SettingsProvider):
     fields = {
         **SettingsProvider.base_fields,
         "default_pool_size": Field(kind=int, doc="Server connections per user+database pair (0-3000)."),
-        "pool_mode": Field(kind=str, choices=("transaction", "session"), doc="Supavisor pool mode."),
+        "pool_mode": Field(kind=str, choices=POOL_MODES, doc="Supavisor pool mode."),
     }
     output_names = ("connection_string", "db_host", "db_port", "db_user", "db_name", "max_client_conn")
 
