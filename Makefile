@@ -27,22 +27,35 @@ SANDBOX_PID := $(SANDBOX_DIR)/sandbox.pid
 SANDBOX_LOG := $(SANDBOX_DIR)/sandbox.log
 LOCAL_STACK_ENV := SANDBOX_DIR="$(SANDBOX_DIR)" LOCAL_STATE_DIR="$(LOCAL_STATE_DIR)"
 
-.PHONY: help venv engine sandbox sandbox-stop up down test
+.PHONY: help venv lock engine sandbox sandbox-stop up down test
 
 help:
 	@echo "make up           bring the local platform up (venv, engine, sandbox, pulumi up on 'local')"
 	@echo "make test         run the whole test suite"
 	@echo "make down         destroy the local stack (the sandbox keeps running; make sandbox-stop stops it)"
 	@echo "make venv | engine | sandbox | sandbox-stop   individual steps"
+	@echo "make lock         recompile requirements*.txt (locks with hashes) from requirements*.in"
 
 venv: $(VENV_STAMP)
 
-# Re-installs only when a requirements file changed since the last install.
+# Re-installs only when a lock file changed since the last install. requirements-dev.txt is the
+# lock (every transitive dependency, pinned with hashes) compiled from requirements*.in by `make lock`.
 $(VENV_STAMP): requirements.txt requirements-dev.txt
 	@[ -x "$(VENV_PY)" ] || { echo "creating $(VENV) with $(PYTHON)"; "$(PYTHON)" -m venv "$(VENV)"; }
 	@"$(VENV_PY)" -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required (set PYTHON=)"'
-	"$(VENV_PY)" -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	"$(VENV_PY)" -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	@touch "$@"
+
+# Recompiles the locks from requirements.in / requirements-dev.in (pip-tools in a throwaway venv;
+# existing pins are kept unless an .in file asks for another version: PIP_COMPILE_ARGS=--upgrade
+# moves everything to the newest allowed).
+PIP_TOOLS_VERSION := 7.6.2
+lock:
+	@tools="$$(mktemp -d)"; trap 'rm -rf "$$tools"' EXIT; \
+	"$(PYTHON)" -m venv "$$tools" && "$$tools/bin/pip" install --quiet --disable-pip-version-check "pip-tools==$(PIP_TOOLS_VERSION)"; \
+	for f in requirements requirements-dev; do \
+		PIP_FIND_LINKS= "$$tools/bin/pip-compile" --quiet --allow-unsafe --generate-hashes --strip-extras \
+			--no-emit-index-url --no-emit-find-links $(PIP_COMPILE_ARGS) -o $$f.txt $$f.in; done
 
 # The Pulumi CLI and Python plugins, built from the Go module proxy on first use, then cached.
 engine:
