@@ -31,8 +31,8 @@ set -euo pipefail
 
 # shellcheck source=scripts/local-paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/local-paths.sh"
-# No `cd`: a command such as `pulumi stack export --file x.json` keeps the caller's directory;
-# pulumi itself always gets `--cwd <repo>` and every other path here is absolute.
+# Every path here is absolute; pulumi runs with `--cwd <repo>` (the project), so file names given
+# to it (`pulumi stack export --file x.json`) are relative to the repository, as under make.
 
 STACK=local
 # Guards only the sandbox's fixed test tokens in Pulumi.local.yaml (README "Secrets").
