@@ -80,6 +80,7 @@ def project_data_root(state_file: Path, user: str | None) -> Path:
 
 def _shared_root(link: Path, user: str) -> Path:
     base = shared_base(user)
+    collect_orphans(base)  # at every start as root: the machine's sandboxes clean up after deleted checkouts
     if link.is_symlink():
         target = Path(os.readlink(link))
         if target.is_dir() and _owner_of(target) in (None, str(link)):
@@ -96,7 +97,6 @@ def _shared_root(link: Path, user: str) -> Path:
         link.unlink()
     base.mkdir(parents=True, exist_ok=True)
     _chown(base, user)
-    collect_orphans(base)
     root = base / secrets.token_hex(8)
     # The link first: from the moment the owner file exists, the root has a live owner (see collect_orphans).
     link.parent.mkdir(parents=True, exist_ok=True)
