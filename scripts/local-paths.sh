@@ -20,11 +20,18 @@ SANDBOX_LOG="$SANDBOX_DIR/sandbox.log"
 export SANDBOX_DIR LOCAL_STATE_DIR
 
 # The pid of the sandbox serving SANDBOX_DIR, if it runs (a pid file left by a crash, or a pid the
-# system reused for another program, does not count).
+# system reused for another program, does not count): the process's `--state` argument, taken
+# relative to its working directory, must be our state file.
 procurement_sandbox_pid() {
-  local pid
+  local pid state
   pid="$(cat "$SANDBOX_PID_FILE" 2>/dev/null)" || return 1
   [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qxF -- "$SANDBOX_STATE_FILE" || return 1
+  state="$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -A1 -xF -- --state | tail -n +2)" || return 1
+  case "$state" in
+    "") return 1 ;;
+    /*) ;;
+    *) state="$(readlink "/proc/$pid/cwd")/$state" ;;
+  esac
+  [ "$(procurement_abspath "$state")" = "$SANDBOX_STATE_FILE" ] || return 1
   echo "$pid"
 }

@@ -69,8 +69,9 @@ class Clone:
                 and k not in ("PROCUREMENT_SHARED_DIR", "VIRTUAL_ENV", "PYTHONPATH")}
         self.env = {**base, **self.ports}
 
-    def run(self, command: str, env: dict | None = None, timeout: float = 900) -> subprocess.CompletedProcess:
-        return subprocess.run(["bash", "-c", command], cwd=self.root, env={**self.env, **(env or {})},
+    def run(self, command: str, env: dict | None = None, timeout: float = 900,
+            cwd: Path | None = None) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", "-c", command], cwd=cwd or self.root, env={**self.env, **(env or {})},
                               capture_output=True, text=True, timeout=timeout)
 
     def ok(self, command: str, **kw) -> subprocess.CompletedProcess:
@@ -98,8 +99,8 @@ class Clone:
         with psycopg.connect(shown["database_url"], connect_timeout=10) as conn:
             assert conn.execute("select current_user").fetchone()[0] == "procurement_api"
 
-    def no_changes_after_refresh(self) -> None:
-        preview = self.ok("bash scripts/local-stack.sh preview --refresh --expect-no-changes")
+    def no_changes_after_refresh(self, **kw) -> None:
+        preview = self.ok(f"bash {self.root}/scripts/local-stack.sh preview --refresh --expect-no-changes", **kw)
         assert summary(preview.stdout) == f"Resources:\n    {RESOURCES} unchanged", preview.stdout
 
 
@@ -151,16 +152,20 @@ def test_sandbox_restart_and_crash_change_nothing_the_stack_depends_on(clone):
     assert clone.outputs()["database_url"] == before
     clone.database_reachable()
 
-    # A crash: SIGKILL leaves the project's Postgres running and a stale pid file; `make up` starts over cleanly.
+    # A crash: SIGKILL leaves the project's Postgres running and a stale pid file; `make up` starts over cleanly,
+    # here run from another directory, as every target and script may be.
     pid = int((clone.sandbox_dir / "sandbox.pid").read_text())
     os.kill(pid, signal.SIGKILL)
     for _ in range(100):
         if not Path(f"/proc/{pid}").exists():
             break
         time.sleep(0.1)
-    again = clone.ok("make up")
+    status = clone.run(f"make -f {clone.root}/Makefile sandbox-status", cwd=Path("/"))
+    assert status.returncode != 0 and "sandbox not running" in status.stdout, status.stdout + status.stderr
+    again = clone.ok(f"make -C {clone.root} up", cwd=Path("/"))
     assert summary(again.stdout) == f"Resources:\n    {RESOURCES} unchanged", again.stdout
-    clone.no_changes_after_refresh()
+    assert not (Path("/") / ".sandbox-state").exists() and not (Path("/") / ".pulumi-state").exists()
+    clone.no_changes_after_refresh(cwd=Path("/"))
     clone.database_reachable()
 
 
