@@ -132,10 +132,14 @@ def serve(args: argparse.Namespace) -> int:
     from .postgres import PostgresUnavailable
     from .runner import Sandbox, SandboxStartError
 
-    sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
-                      render_token=args.render_token, supabase_token=args.supabase_token,
-                      state_file=args.state, deploy_delay=args.deploy_delay,
-                      project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres)
+    try:
+        sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
+                          render_token=args.render_token, supabase_token=args.supabase_token,
+                          state_file=args.state, deploy_delay=args.deploy_delay,
+                          project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres)
+    except FileNotFoundError as error:  # the vendors' specs (../shared) are missing: say where they were sought
+        print(f"sandbox: {error}", file=sys.stderr, flush=True)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

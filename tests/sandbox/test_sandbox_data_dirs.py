@@ -1,6 +1,7 @@
 """A persisted sandbox in a private directory (mode 700, as a clone under /root or `mktemp -d` is): its project
-databases live where the Postgres user can reach them, keep their ports across restarts and crashes, a taken
-port is a clear error with nothing left running, and a root whose checkout is gone is collected."""
+databases live where the Postgres user can reach them (sandbox/data_dirs.py), keep their ports across restarts and
+crashes, a taken database port is a clear error with nothing left running, and a root whose checkout is gone is
+collected."""
 
 import os
 import shutil
@@ -14,8 +15,8 @@ import psycopg
 import pytest
 
 from sandbox import data_dirs
-from sandbox.postgres import PostgresUnavailable, free_port, run_as_user
-from sandbox.runner import Sandbox, SandboxStartError
+from sandbox.postgres import PostgresUnavailable, run_as_user
+from sandbox.runner import Sandbox
 from sandbox.testing import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -206,32 +207,3 @@ def test_roots_whose_checkout_is_gone_are_collected(tmp_path):
     data_dirs.collect_orphans(base)
 
     assert sorted(p.name for p in base.iterdir()) == ["fresh", "live"]
-
-
-def test_a_taken_api_port_is_one_line_naming_the_variables(tmp_path):
-    squatter = socket.socket()
-    squatter.bind(("127.0.0.1", 0))
-    squatter.listen()
-    port = squatter.getsockname()[1]
-    try:
-        with pytest.raises(SandboxStartError) as failure:
-            Sandbox(render_port=port, postgres=False).start()
-        assert f"port {port}" in str(failure.value)
-        done = subprocess.run([sys.executable, "-m", "sandbox", "--no-postgres", "--state", str(tmp_path / "s.json")],
-                              cwd=ROOT, capture_output=True, text=True, timeout=60,
-                              env={**os.environ, "SANDBOX_RENDER_PORT": str(free_port()),
-                                   "SANDBOX_SUPABASE_PORT": str(port)})
-    finally:
-        squatter.close()
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
-    assert lines[0].startswith(f"sandbox: port {port} on 127.0.0.1 (Supabase Management API) is already in use")
-    assert "SANDBOX_RENDER_PORT" in lines[0] and "SANDBOX_SUPABASE_PORT" in lines[0]
-
-
-def test_a_bad_port_variable_is_one_line():
-    done = subprocess.run([sys.executable, "-m", "sandbox", "--no-postgres"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=60, env={**os.environ, "SANDBOX_RENDER_PORT": "eighty"})
-    assert done.returncode != 0
-    assert done.stderr.strip() == "sandbox: SANDBOX_RENDER_PORT='eighty' is not a port number (0-65535; 0 = any free port)"
