@@ -8,6 +8,7 @@
     python -m sandbox state [--server render] [COLLECTION [ID]]
     python -m sandbox settings [--server render] [deploy_delay=0.5 ...]
     python -m sandbox reset [--server render]
+    python -m sandbox stop-databases --state FILE    # after a SIGKILL of the sandbox: stop its Postgres servers
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ SERVERS = ("render", "supabase")
 
 
 def _port(env: str, default: int) -> int:
-    return int(os.environ.get(env, default))
+    value = os.environ.get(env, "").strip()
+    if not value:  # unset or empty (make exports its unset variables empty): the default
+        return default
+    if not value.isdigit() or int(value) > 65535:
+        raise SystemExit(f"sandbox: {env}={value!r} is not a port number (0-65535; 0 = any free port)")
+    return int(value)
 
 
 def _value(text: str) -> Any:
@@ -98,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     reset = commands.add_parser("reset", help="forget all objects, the journal and the faults")
     with_server(reset)
+
+    leftovers = commands.add_parser("stop-databases",
+                                    help="stop the project Postgres servers a killed sandbox left running")
+    leftovers.add_argument("--state", required=True, help="the state file the sandbox ran with")
     _serve_options(parser, top_level=True)
     return parser
 
@@ -119,16 +129,26 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .runner import Sandbox
+    from .postgres import PostgresUnavailable
+    from .runner import Sandbox, SandboxStartError
 
-    sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
-                      render_token=args.render_token, supabase_token=args.supabase_token,
-                      state_file=args.state, deploy_delay=args.deploy_delay,
-                      project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres)
+    try:
+        sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
+                          render_token=args.render_token, supabase_token=args.supabase_token,
+                          state_file=args.state, deploy_delay=args.deploy_delay,
+                          project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres)
+    except FileNotFoundError as error:  # the vendors' specs (../shared) are missing: say where they were sought
+        print(f"sandbox: {error}", file=sys.stderr, flush=True)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    sandbox.start()
+    try:
+        sandbox.start()
+    except (SandboxStartError, PostgresUnavailable) as error:
+        # Expected failures (a port taken, no Postgres) are one line for the user, never a traceback.
+        print(f"sandbox: {error}", file=sys.stderr, flush=True)
+        return 2
     print(json.dumps({"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url,
                       "render_owner_id": sandbox.render.owner_id,
                       "supabase_organization_slug": sandbox.supabase.organization_slug}), flush=True)
@@ -184,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in (None, "serve"):
         return serve(args)
+    if args.command == "stop-databases":
+        from .data_dirs import stop_leftover_servers
+
+        for data_dir in stop_leftover_servers(args.state):
+            print(f"stopped the Postgres server in {data_dir}")
+        return 0
     try:
         return control(args)
     except (ControlError, OSError) as error:

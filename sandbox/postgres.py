@@ -68,7 +68,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run_as() -> str | None:
+def port_is_free(port: int) -> bool:
+    """True when nothing listens on (or holds) 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is no obstacle
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def run_as_user() -> str | None:
     """The user the Postgres binaries run as: ``postgres`` when we are root (Postgres refuses root)."""
     if os.geteuid() != 0:
         return None
@@ -77,6 +88,13 @@ def _run_as() -> str | None:
     except KeyError:
         raise PostgresUnavailable("running as root but there is no `postgres` system user to run Postgres as")
     return "postgres"
+
+
+def reachable_by(path: Path, user: str | None) -> bool:
+    """Whether ``user`` (None: we) may enter ``path``: search permission on it and every directory above it."""
+    if user is None:
+        return os.access(path, os.X_OK)
+    return subprocess.run(["test", "-x", str(path)], user=user, cwd="/", check=False).returncode == 0
 
 
 def _chown_tree(path: Path, user: str | None) -> None:
@@ -192,12 +210,19 @@ class PostgresHarness:
         return subprocess.run([str(self._bin / program), *args], capture_output=True, text=True, user=self.user,
                               cwd="/", check=False)
 
+    def prepare(self) -> str | None:
+        """Find (or install) the binaries and decide who runs them; returns that user (None: this process's)."""
+        with self._lock:
+            if self._bin is None:
+                self._bin = ensure_binaries()
+                self.user = run_as_user()
+            return self.user
+
     def _ensure_template(self) -> Path:
+        self.prepare()
         with self._lock:
             if self._template is not None:
                 return self._template
-            self._bin = ensure_binaries()
-            self.user = _run_as()
             template = self.root / "template"
             if not (template / "PG_VERSION").exists():
                 _chown_tree(self.root, self.user)
@@ -247,10 +272,21 @@ class PostgresHarness:
         instance.set_postgres_password(postgres_password)
         return instance
 
-    def reopen_instance(self, data_dir: Path, admin_password: str) -> PostgresInstance:
-        """Start an existing project server again (after a sandbox restart with a persisted state)."""
-        self._ensure_template()
-        instance = PostgresInstance(self, data_dir, free_port(), admin_password)
+    def reopen_instance(self, data_dir: Path, admin_password: str, port: int | None = None) -> PostgresInstance:
+        """Start an existing project server again (after a sandbox restart with a persisted state), on ``port``:
+        the port it had before, which clients (a stack's ``database_url``) recorded. A server still running
+        from a sandbox that was killed is stopped first; a port someone else took is an error, never a move."""
+        self.prepare()
+        if (data_dir / "postmaster.pid").exists() and self.run("pg_ctl", "-D", str(data_dir), "status").returncode == 0:
+            self.run("pg_ctl", "-D", str(data_dir), "-m", "fast", "-w", "stop")
+        if port is None:
+            port = free_port()
+        elif not port_is_free(port):
+            raise PostgresUnavailable(
+                f"its database port {port} on 127.0.0.1 is taken by another process (`ss -ltnp 'sport = :{port}'` "
+                f"names it); a database keeps its port across restarts because clients recorded it (the local "
+                f"stack's database_url), so stop that process and start the sandbox again")
+        instance = PostgresInstance(self, data_dir, port, admin_password)
         instance.start()
         return instance
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..postgres import PostgresHarness, PostgresInstance
+from ..postgres import PostgresHarness, PostgresInstance, PostgresUnavailable
 from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
 from . import api_keys, auth_config, backups, database, function_secrets, network, projects, query
@@ -101,7 +101,9 @@ class SupabaseServer(ApiServer):
                 if project is None or self._stopping.is_set():  # deleted or shut down while booting
                     instance.destroy()
                     return
-                project["_db"] = {"data_dir": str(instance.data_dir), "admin_password": instance.admin_password}
+                # The port is kept for restarts: the stack's database_url and the services' variables name it.
+                project["_db"] = {"data_dir": str(instance.data_dir), "admin_password": instance.admin_password,
+                                  "port": instance.port}
                 self.databases[ref] = instance
             self._mutated()
 
@@ -141,13 +143,30 @@ class SupabaseServer(ApiServer):
             return False
 
     def reopen_databases(self) -> None:
-        """After loading a persisted state: start the project servers that were running before."""
+        """After loading a persisted state: start the project servers that were running before, each on the port
+        it had. If one cannot start, the ones already started are stopped again and the error says which."""
         if self.postgres is None:
             return
-        for ref, project in self.store["projects"].items():
-            db = project.get("_db")
-            if db and Path(db["data_dir"]).exists():
-                self.databases[ref] = self.postgres.reopen_instance(Path(db["data_dir"]), db["admin_password"])
+        try:
+            for ref, project in self.store["projects"].items():
+                db = project.get("_db")
+                if not db:
+                    continue
+                # Under the current root first: the state directory may have moved since the path was recorded.
+                data_dir = self.data_root / ref if self.data_root and (self.data_root / ref).exists() \
+                    else Path(db["data_dir"])
+                if not data_dir.exists():
+                    log.warning("the database of %s is gone (%s); the project has none", ref, data_dir)
+                    continue
+                try:
+                    instance = self.postgres.reopen_instance(data_dir, db["admin_password"], db.get("port"))
+                except PostgresUnavailable as error:
+                    raise PostgresUnavailable(f"project {ref}: {error}") from None
+                self.databases[ref] = instance
+                db.update(data_dir=str(data_dir), port=instance.port)
+        except BaseException:
+            self._release_databases(keep_data=True)
+            raise
 
     def _release_databases(self, keep_data: bool) -> None:
         for thread in list(self._db_threads.values()):
