@@ -116,6 +116,11 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
     parser.add_argument("--project-ready-delay", type=float,
                         help="seconds until a Supabase project is ACTIVE_HEALTHY (default 3)", **suppress)
     parser.add_argument("--no-postgres", action="store_true", help="run without Postgres databases", **suppress)
+    parser.add_argument("--rate-limit-time-scale", type=float,
+                        help="multiply Render's rate-limit windows (default 1: as recorded; 0.01 turns the hourly "
+                             "service-create window into 36 s)", **suppress)
+    parser.add_argument("--rate-limit-capacity-scale", type=float,
+                        help="multiply Render's rate limits (default 1: as recorded)", **suppress)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -124,7 +129,9 @@ def serve(args: argparse.Namespace) -> int:
     sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
                       render_token=args.render_token, supabase_token=args.supabase_token,
                       state_file=args.state, deploy_delay=args.deploy_delay,
-                      project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres)
+                      project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres,
+                      rate_limit_time_scale=args.rate_limit_time_scale,
+                      rate_limit_capacity_scale=args.rate_limit_capacity_scale)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

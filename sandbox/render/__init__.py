@@ -9,6 +9,7 @@ from ..specs import RENDER_SPEC
 from . import (deploys, disks, domains, env, env_groups, log_streams, owners, projects, registry, scaling, services,
                static_site)
 from .owners import SANDBOX_OWNER
+from .ratelimits import FAMILIES
 
 DEFAULT_TOKEN = "rnd_sandbox_local_token"
 
@@ -23,7 +24,8 @@ class RenderServer(ApiServer):
     route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
                     scaling.routes, env_groups.routes, registry.routes, projects.routes, disks.routes,
                     log_streams.routes)
-    rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs)
+    rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs); only for injected faults' headers
+    rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)
 
     def default_settings(self) -> dict[str, Any]:
         return {"deploy_delay": 2.0}  # seconds from a deploy's creation until it is live
@@ -48,8 +50,8 @@ class RenderServer(ApiServer):
     def error_body(self, status: int, message: str, code: str | None) -> Any:
         return {"id": code or "error", "message": message}
 
-    def rate_limit_headers(self, remaining: int, reset: int) -> dict[str, str]:
-        # Render documents Ratelimit-Reset as epoch seconds but its example shows seconds-until-reset;
-        # the sandbox sends seconds until reset (clients are told to handle both).
-        return {"Ratelimit-Limit": str(self.rate_limit), "Ratelimit-Remaining": str(remaining),
-                "Ratelimit-Reset": str(reset)}
+    def rate_limit_headers(self, remaining: int, reset: int, limit: int | None = None) -> dict[str, str]:
+        # Render documents Ratelimit-Reset as epoch seconds, but every recorded response carries seconds until
+        # the window ends (sandbox/render/ratelimits.py); the sandbox sends what was recorded.
+        return {"Ratelimit-Limit": str(limit if limit is not None else self.rate_limit),
+                "Ratelimit-Remaining": str(remaining), "Ratelimit-Reset": str(reset)}
