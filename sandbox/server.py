@@ -50,6 +50,7 @@ class Call:
     raw_query: list[tuple[str, str]]
     headers: dict[str, str]
     body: Any  # the JSON body as sent (not unmarshalled: dates stay strings), None when empty
+    fault: Fault | None = None  # a fault that lets the request through but changes what it does (deploy_fail)
 
     @property
     def store(self) -> Store:
@@ -269,7 +270,7 @@ class ApiServer:
             reply.headers.update(self._rate_headers(self._peek(method, path)))
             return finish(reply)
 
-        reply = self._process(method, path, raw_query, headers, body, entry)
+        reply = self._process(method, path, raw_query, headers, body, entry, fault)
         if fault is not None and fault.kind == "drop_response":
             return finish(None)
         return finish(reply)
@@ -278,7 +279,7 @@ class ApiServer:
         return Reply(status, self.error_body(status, message, code))
 
     def _process(self, method: str, path: str, raw_query: list, headers: dict[str, str], body: bytes,
-                 entry: JournalEntry) -> Reply:
+                 entry: JournalEntry, fault: Fault | None = None) -> Reply:
         auth = headers.get("Authorization", "")
         if auth != f"Bearer {self.token}":
             reason = "missing bearer token" if not auth else "invalid bearer token"
@@ -320,7 +321,7 @@ class ApiServer:
         except ValueError:
             parsed = None
         call = Call(self, method, relative, template, params, self.spec.parse_query(method, template, raw_query),
-                    raw_query, headers, parsed)
+                    raw_query, headers, parsed, fault)
         try:
             if route.locked:
                 with self.store.lock:

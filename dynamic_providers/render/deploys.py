@@ -92,7 +92,7 @@ class DeployProvider(DeclarativeProvider):
                 if not repo:
                     raise ValueError(f"Render service {sid} is not image-backed: deploy a commit_id instead")
                 body["imageUrl"] = enc.image_path(repo, inputs["image_digest"])
-            deploy = trigger_deploy(api, sid, body)
+            deploy = trigger_deploy(api, sid, body, known=[d.id for d in history])
         if deploy is None or not deploy.id:
             raise RuntimeError(f"Render accepted a deploy of service {sid} but no deploy could be found")
         return {"service_id": sid, "deploy": deploy, "previous": _call.previous}

@@ -28,7 +28,10 @@ class RenderServer(ApiServer):
     rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)
 
     def default_settings(self) -> dict[str, Any]:
-        return {"deploy_delay": 2.0}  # seconds from a deploy's creation until it is live
+        # deploy_delay: seconds a deploy spends in progress before it ends (its phases share them);
+        # overlapping_deploys: "wait" (queue, 202) or "override" (cancel the running one, 201), see deploys.py;
+        # unpullable_images: glob patterns of image refs whose deploys fail with update_failed.
+        return {"deploy_delay": 2.0, "overlapping_deploys": "wait", "unpullable_images": []}
 
     def seed(self) -> None:
         self.store["owners"][SANDBOX_OWNER["id"]] = dict(SANDBOX_OWNER)
