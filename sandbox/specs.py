@@ -99,6 +99,17 @@ def render_accepts_null_input_lists(spec: dict) -> None:
         content["schema"] = {"type": "array", "items": items, "nullable": True}
 
 
+def cron_job_create_takes_the_create_shape_of_env_details(spec: dict) -> None:
+    """Render: ``cronJobDetailsPOST.envSpecificDetails`` points at the *response* union (``envSpecificDetails``,
+    whose docker branch carries a full ``registryCredential``), where every other service type's create uses
+    ``envSpecificDetailsPOST``. The Terraform provider sends a zero-valued ``registryCredential``
+    (``{"id": "", "registry": "", ...}``) in every cron-job create and Render answered 201 each time
+    (cronjob__resource__cron_job_cassette.yaml#4, docker#0, env_var#0, notifications#0); under the response shape
+    its ``registry: ""`` breaks the enum. The create shape takes it like any other unlisted property."""
+    details = spec["components"]["schemas"]["cronJobDetailsPOST"]["properties"]
+    details["envSpecificDetails"] = {"$ref": "#/components/schemas/envSpecificDetailsPOST"}
+
+
 def render_accepts_an_empty_cursor(spec: dict) -> None:
     """Render: ``cursor=`` (empty) is accepted and means "from the start": the Terraform provider's first page
     request of every list (11 recorded ``GET /services/{id}/routes?cursor=&limit=100``, e.g.
@@ -380,6 +391,7 @@ class Spec:
 RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of, nullable_enums_accept_null,
                                                                 environment_resources_answer_201,
                                                                 render_accepts_null_input_lists,
+                                                                cron_job_create_takes_the_create_shape_of_env_details,
                                                                 render_accepts_an_empty_cursor))
 SUPABASE_SPEC = Spec("supabase/openapi.json", errata=(declare_bearer_security_schemes, drop_unmappable_discriminators,
                                                       nullable_enums_accept_null))
