@@ -133,9 +133,11 @@ class ApiServer:
     def rate_limit_headers(self, remaining: int, reset: int, limit: int | None = None) -> dict[str, str]:
         raise NotImplementedError
 
-    def retry_headers(self, retry_after: int) -> dict[str, str]:
-        """Headers of an injected 429 (fault): Retry-After plus the vendor's reset header."""
-        headers = self.rate_limit_headers(0, retry_after)
+    def retry_headers(self, retry_after: int, charge: Charge | None = None) -> dict[str, str]:
+        """Headers of an injected 429 (fault): Retry-After plus the vendor's reset header (and, where buckets are
+        enforced, the limit of the request's bucket)."""
+        headers = (self.rate_limit_headers(0, retry_after, charge.limit) if charge is not None
+                   else self.rate_limit_headers(0, retry_after))
         headers["Retry-After"] = str(retry_after)
         return headers
 
@@ -263,7 +265,7 @@ class ApiServer:
             return finish(None)
         if fault is not None and fault.kind == "rate_limit":
             reply = self._error(429, "rate limit exceeded (sandbox fault)", "too_many_requests")
-            reply.headers.update(self.retry_headers(fault.retry_after))
+            reply.headers.update(self.retry_headers(fault.retry_after, self._peek(method, path)))
             return finish(reply)
         if fault is not None and fault.kind == "error":
             reply = self._error(fault.status, f"injected {fault.status} (sandbox fault)", "server_error")
