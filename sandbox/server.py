@@ -100,6 +100,7 @@ class ApiServer:
         self.settings: dict[str, Any] = dict(self.default_settings())
         if self.rate_limit_families:
             self.settings.update(RATE_LIMIT_SETTINGS)
+        self.check_settings(settings or {})
         self.settings.update(settings or {})
         self.limiter = RateLimiter(self.rate_limit_families, self.settings) if self.rate_limit_families else None
         self.store = Store(self.collections)
@@ -123,6 +124,12 @@ class ApiServer:
     # ------------------------------------------------------------------------------------------ hooks
     def default_settings(self) -> dict[str, Any]:
         return {}
+
+    def check_settings(self, changes: dict[str, Any]) -> None:
+        """Raise ValueError naming a setting whose new value is invalid (control API, constructor)."""
+        for key in ("rate_limit_time_scale", "rate_limit_capacity_scale"):
+            if key in changes and not (isinstance(changes[key], (int, float)) and changes[key] > 0):
+                raise ValueError(f"{key} must be a number > 0, got {changes[key]!r}")
 
     def seed(self) -> None:
         """Create the objects a fresh account has (owner/workspace, organization)."""

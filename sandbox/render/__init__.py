@@ -33,6 +33,15 @@ class RenderServer(ApiServer):
         # unpullable_images: glob patterns of image refs whose deploys fail with update_failed.
         return {"deploy_delay": 2.0, "overlapping_deploys": "wait", "unpullable_images": []}
 
+    def check_settings(self, changes: dict[str, Any]) -> None:
+        super().check_settings(changes)
+        if "overlapping_deploys" in changes and changes["overlapping_deploys"] not in deploys.POLICIES:
+            raise ValueError(f"overlapping_deploys must be one of {', '.join(deploys.POLICIES)}, "
+                             f"got {changes['overlapping_deploys']!r}")
+        images = changes.get("unpullable_images", [])
+        if not (isinstance(images, list) and all(isinstance(p, str) for p in images)):
+            raise ValueError(f"unpullable_images must be a list of glob patterns, got {images!r}")
+
     def seed(self) -> None:
         self.store["owners"][SANDBOX_OWNER["id"]] = dict(SANDBOX_OWNER)
 

@@ -5,6 +5,7 @@ import time
 
 import pytest
 
+from sandbox.client import ControlError, SandboxControl
 from sandbox.testing import wait_for
 
 IMAGE = "ghcr.io/acme/api:1.0"
@@ -186,3 +187,13 @@ def test_deploy_delay_can_be_changed_at_runtime(sandbox):
     sandbox.render.settings["deploy_delay"] = 60
     sid, deploy_id = create_service(api, sandbox)
     assert api.get(f"/services/{sid}/deploys/{deploy_id}").json()["status"] == "update_in_progress"
+
+
+def test_settings_are_checked(sandbox):
+    control = SandboxControl(sandbox.render.origin)
+
+    with pytest.raises(ControlError, match="overlapping_deploys must be one of wait, override"):
+        control.settings(overlapping_deploys="sometimes")
+    with pytest.raises(ControlError, match="rate_limit_time_scale must be a number > 0"):
+        control.settings(rate_limit_time_scale=0)
+    assert control.settings(unpullable_images=["ghcr.io/x/*"])["unpullable_images"] == ["ghcr.io/x/*"]
