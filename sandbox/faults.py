@@ -7,6 +7,9 @@ Kinds (``Fault.kind``):
   gives up while the change is already committed).
 - ``reset``: close the connection with a TCP reset before processing anything.
 - ``drop_response``: process the request (commit the create), then reset the connection instead of answering.
+- ``deploy_fail`` (Render): process the request normally, but a deploy it starts (service create, deploy,
+  rollback, resume) ends in ``deploy_status`` (``build_failed``, ``update_failed``, ``pre_deploy_failed``,
+  ``canceled``) instead of ``live``, at the phase of that name.
 
 A fault applies to the next ``count`` matching requests (``count=None``: until removed), so tests are
 deterministic. Path patterns are matched against the request path including the base (``/v1/services``):
@@ -22,7 +25,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-KINDS = ("rate_limit", "error", "slow", "reset", "drop_response")
+KINDS = ("rate_limit", "error", "slow", "reset", "drop_response", "deploy_fail")
+DEPLOY_FAILURES = ("build_failed", "update_failed", "pre_deploy_failed", "canceled")
 _IDS = itertools.count(1)
 
 
@@ -46,6 +50,7 @@ class Fault:
     status: int = 503  # for kind="error"
     retry_after: int = 1  # seconds, for kind="rate_limit"
     delay: float = 5.0  # seconds, for kind="slow"
+    deploy_status: str = "build_failed"  # for kind="deploy_fail"
     id: int = field(default_factory=lambda: next(_IDS))
     applied: int = 0
 
@@ -54,6 +59,8 @@ class Fault:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(KINDS)}")
         if self.kind == "error" and not 400 <= int(self.status) <= 599:
             raise ValueError(f"fault status must be a 4xx/5xx code, got {self.status}")
+        if self.kind == "deploy_fail" and self.deploy_status not in DEPLOY_FAILURES:
+            raise ValueError(f"deploy_status must be one of {', '.join(DEPLOY_FAILURES)}, got {self.deploy_status!r}")
         if self.count is not None and int(self.count) < 1:
             raise ValueError("fault count must be >= 1 (or null for unlimited)")
         self.method = self.method.upper() if self.method and self.method != "*" else None
@@ -67,7 +74,7 @@ class Fault:
 
     @classmethod
     def from_json(cls, data: dict) -> "Fault":
-        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay"}
+        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay", "deploy_status"}
         unknown = set(data) - allowed - {"id", "applied"}
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")

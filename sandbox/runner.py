@@ -45,14 +45,23 @@ class Sandbox:
     def __init__(self, *, render_port: int = 0, supabase_port: int = 0, render_token: str = RENDER_TOKEN,
                  supabase_token: str = SUPABASE_TOKEN, state_file: str | Path | None = None,
                  deploy_delay: float | None = None, project_ready_delay: float | None = None,
-                 postgres: PostgresHarness | bool = True):
+                 postgres: PostgresHarness | bool = True, rate_limit_time_scale: float | None = None,
+                 rate_limit_capacity_scale: float | None = None, render_settings: dict | None = None):
         """``postgres``: a shared ``PostgresHarness``, True to make one, False for no databases (projects then
-        become ACTIVE_HEALTHY without one and ``database/query`` answers 500)."""
+        become ACTIVE_HEALTHY without one and ``database/query`` answers 500).
+
+        ``rate_limit_time_scale`` / ``rate_limit_capacity_scale`` scale Render's rate-limit windows and limits
+        (``sandbox.ratelimits``; default 1 = as recorded). ``render_settings``: any other Render setting
+        (``overlapping_deploys``, ``unpullable_images`` ...)."""
         # Absolute once, here: Postgres and other helpers run from other working directories.
         self.state_file = Path(os.path.abspath(state_file)) if state_file else None
         self._owns_harness = postgres is True
         harness = PostgresHarness() if postgres is True else (postgres or None)
-        render_settings = {} if deploy_delay is None else {"deploy_delay": deploy_delay}
+        render_settings = dict(render_settings or {})
+        for key, value in (("deploy_delay", deploy_delay), ("rate_limit_time_scale", rate_limit_time_scale),
+                           ("rate_limit_capacity_scale", rate_limit_capacity_scale)):
+            if value is not None:
+                render_settings[key] = value
         supabase_settings = {} if project_ready_delay is None else {"project_ready_delay": project_ready_delay}
         # Resolved at start (sandbox.data_dirs): where it is depends on the user Postgres runs as.
         data_root = link_of(self.state_file) if self.state_file else None

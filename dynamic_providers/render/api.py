@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Optional
 
-from ..core import ApiSettings, Transport, iter_pages
+from ..core import ApiSettings, Transport, iter_pages, progress
 from .models import Deploy
 
 SUPERSEDED = frozenset({"deactivated", "canceled"})  # ended because a newer deploy replaced it
@@ -16,6 +16,8 @@ RENDER = ApiSettings(
     default_url="https://api.render.com/v1",
     token_config_key="procurement:renderApiKey",
     token_env="RENDER_API_KEY",
+    wait_config_key="procurement:renderMaxRateLimitWaitSeconds",
+    wait_env="RENDER_MAX_RATE_LIMIT_WAIT_SECONDS",
 )
 
 
@@ -27,23 +29,46 @@ class DeployTimeoutError(Exception):
     """A deploy did not finish within the allowed time."""
 
 
-def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None) -> Optional[Deploy]:
-    """POST a deploy. Render answers 201 with the deploy, or 202 with no body when it queued it;
-    then the newest deploy is looked up so callers always get an id."""
+# After a 202 the queued deploy is looked up this many times, this far apart (seconds), before giving up.
+QUEUED_LOOKUPS = (0.0, 0.5, 1.0, 2.0)
+
+
+def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None,
+                   known: Optional[Iterable[str]] = None,
+                   sleep: Callable[[float], None] = time.sleep) -> Optional[Deploy]:
+    """POST a deploy and return the deploy this request caused.
+
+    Render answers 201 with the deploy, or 202 with no body when another deploy of the service is running and
+    the workspace waits for it ("queued"; 16 of 49 recorded deploy requests). Then our deploy is the one that
+    was not in the list before the POST (``known``: the ids listed then; listed here when not given), never
+    the running one. None when Render listed no new deploy at all."""
+    before = set(known) if known is not None else {d.id for d in recent_deploys(api, service_id)}
     resp = api.request("POST", f"/services/{service_id}/deploys", json=body or {})
     if resp.body:
         return Deploy.from_api(resp.body)
-    return latest_deploy(api, service_id)
+    for pause in QUEUED_LOOKUPS:
+        sleep(pause)
+        new = [d for d in recent_deploys(api, service_id) if d.id not in before]
+        if new:
+            return newest(new)
+    return None
 
 
-def latest_deploy(api: Transport, service_id: str) -> Optional[Deploy]:
-    # Render lists newest first; sorting by createdAt as well keeps us right if that ever changes.
+def recent_deploys(api: Transport, service_id: str) -> list[Deploy]:
+    """The service's newest deploys (one page of 20, newest first)."""
     page = api.get(f"/services/{service_id}/deploys", params={"limit": 20})
-    deploys = [Deploy.from_api(d) for d in (page if isinstance(page, list) else [])]
-    deploys = [d for d in deploys if d.id]
+    return [d for d in (Deploy.from_api(x) for x in (page if isinstance(page, list) else [])) if d.id]
+
+
+def newest(deploys: list[Deploy]) -> Optional[Deploy]:
+    # Render lists newest first; sorting by createdAt as well keeps us right if that ever changes.
     if not deploys:
         return None
     return max(enumerate(deploys), key=lambda p: (p[1].created_at or "", -p[0]))[1]
+
+
+def latest_deploy(api: Transport, service_id: str) -> Optional[Deploy]:
+    return newest(recent_deploys(api, service_id))
 
 
 def list_deploys(api: Transport, service_id: str, limit: int = 100) -> list[Deploy]:
@@ -61,14 +86,22 @@ def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: fl
 
     Polling backs off x1.5 up to ``max_poll`` so long builds cost few GETs.
     """
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     interval = first_poll
     current = watched = deploy
+
+    def where() -> str:
+        followed = f" (following it after ours, {current.id}, was {current.status})" if watched.id != current.id else ""
+        return f"Render deploy {watched.id} of service {service_id}{followed}"
+
     while True:
         while not watched.finished:
+            elapsed = time.monotonic() - started
+            progress.report(f"{where()}: {watched.status or 'unknown'} ({progress.duration(elapsed)})")
             if time.monotonic() >= deadline:
-                raise DeployTimeoutError(
-                    f"Render deploy {watched.id} of service {service_id} still '{watched.status}' after {timeout:.0f}s")
+                raise DeployTimeoutError(f"{where()} still '{watched.status}' after {progress.duration(elapsed)} "
+                                         f"(timeout_seconds={timeout:.0f})")
             sleep(interval)
             interval = min(max_poll, interval * 1.5)
             watched = Deploy.from_api(api.get(f"/services/{service_id}/deploys/{watched.id}"))
@@ -78,12 +111,14 @@ def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: fl
             return current, watched
         if watched.status in SUPERSEDED:
             # Deactivated/canceled because a newer deploy took over (e.g. one an env-var change
-            # triggered): the service converges when the newest deploy goes live, so follow it.
-            newest = latest_deploy(api, service_id)
-            if newest is not None and newest.id != watched.id and (newest.created_at or "") >= (watched.created_at or ""):
-                watched = newest
+            # triggered, or the newest of several queued ones): the service converges when the newest
+            # deploy goes live, so follow it.
+            latest = latest_deploy(api, service_id)
+            if latest is not None and latest.id != watched.id and (latest.created_at or "") >= (watched.created_at or ""):
+                watched = latest
                 continue
-        raise DeployFailedError(f"Render deploy {watched.id} of service {service_id} ended '{watched.status}'")
+        raise DeployFailedError(f"{where()} ended '{watched.status}' after "
+                                f"{progress.duration(time.monotonic() - started)}")
 
 
 def first(items: Any) -> Any:

@@ -92,7 +92,7 @@ class DeployProvider(DeclarativeProvider):
                 if not repo:
                     raise ValueError(f"Render service {sid} is not image-backed: deploy a commit_id instead")
                 body["imageUrl"] = enc.image_path(repo, inputs["image_digest"])
-            deploy = trigger_deploy(api, sid, body)
+            deploy = trigger_deploy(api, sid, body, known=[d.id for d in history])
         if deploy is None or not deploy.id:
             raise RuntimeError(f"Render accepted a deploy of service {sid} but no deploy could be found")
         return {"service_id": sid, "deploy": deploy, "previous": _call.previous}
@@ -132,7 +132,8 @@ class Deploy(DeclarativeResource, module="render", name="Deploy"):
     Inputs: ``service_id``; one of ``image_digest`` (image-backed), ``commit_id`` (repo-backed) or
     ``rollback_to`` (an earlier deploy id); ``triggers`` (any map: a change forces a new deploy),
     ``clear_cache``, ``wait`` (default True: fail unless it goes live), ``timeout_seconds``.
-    Outputs: ``status`` (of this deploy; ``deactivated`` once a newer one replaced it),
+    Outputs: ``status`` (of this deploy; ``deactivated`` once a newer one replaced it, ``canceled`` when a newer
+    deploy queued after it and Render went straight to the newest),
     ``previous_deploy_id`` (roll back to it), ``live_deploy_id`` (the deploy that went live when the
     wait ended: this one, or a newer one that superseded it), ``image_ref``, ``commit``,
     ``finished_at``, ``trigger``. Deleting a Deploy changes nothing on Render.

@@ -120,6 +120,8 @@ CASES = [
      {P + "tiers.observability"}),
     ("plain-http-api-outside-local", "production", {P + "supabaseApiUrl": "http://api.supabase.com"}, (),
      {P + "supabaseApiUrl"}),
+    ("rate-limit-wait-not-seconds", "staging", {P + "renderMaxRateLimitWaitSeconds": "15m"}, (),
+     {P + "renderMaxRateLimitWaitSeconds"}),
     ("api-service-is-a-worker", "staging", edit("staging", P + "backend", "apiService", "worker"), (),
      {P + "backend.apiService"}),
     # Renaming the worker to "api" also orphans the worker's database role: two true problems.

@@ -142,6 +142,8 @@ def test_render_answers_carry_the_recorded_keys(sandbox):
     api.get("/services")
     api.get(f"/services/{sid}")
     api.patch(f"/services/{sid}", json={"serviceDetails": {"plan": "standard"}})
+    # The create's deploy must end first: one requested while it runs is queued (202, no body to compare).
+    wait_for(lambda: api.get(f"/services/{sid}/deploys/{web['deployId']}").json()["status"] == "live", timeout=10)
     api.post(f"/services/{sid}/deploys", json={})
     api.post(f"/services/{sid}/scale", json={"numInstances": 2})
     api.put(f"/services/{sid}/autoscaling", json={"enabled": True, "min": 1, "max": 3, "criteria": {
