@@ -1,9 +1,10 @@
 """pytest fixtures for tests that talk to the sandbox (loaded by ``tests/conftest.py``).
 
 - ``sandbox``: a fresh ``Sandbox`` on ephemeral loopback ports for one test, with short lifecycle delays
-  (deploys live after 0.2 s, projects ACTIVE_HEALTHY after 0.2 s). At teardown it fails the test if any response
-  the sandbox produced broke the vendor spec. Mark a test ``@pytest.mark.sandbox_allow_response_violations`` to
-  opt out, or ``@pytest.mark.sandbox_settings(deploy_delay=5, project_ready_delay=1, postgres=False)`` to change
+  (deploys live after 0.2 s, projects ACTIVE_HEALTHY after 0.2 s, compute resizes done after 0.2 s). At teardown
+  it fails the test if any response the sandbox produced broke the vendor spec. Mark a test
+  ``@pytest.mark.sandbox_allow_response_violations`` to opt out, or
+  ``@pytest.mark.sandbox_settings(deploy_delay=5, project_ready_delay=1, resize_delay=1, postgres=False)`` to change
   the settings.
 - ``sandbox_postgres``: the session-wide ``PostgresHarness`` (one initdb per test session; every Supabase project
   gets its own server cloned from it).
@@ -39,7 +40,9 @@ def sandbox_postgres() -> Iterator[PostgresHarness]:
 def sandbox(request: pytest.FixtureRequest, sandbox_postgres: PostgresHarness) -> Iterator[Sandbox]:
     marker = request.node.get_closest_marker("sandbox_settings")
     options = {**TEST_DEFAULTS, "postgres": sandbox_postgres, **(marker.kwargs if marker else {})}
+    resize_delay = options.pop("resize_delay", 0.2)  # a compute resize's RESIZING time
     sb = Sandbox(**options)
+    sb.supabase.settings["resize_delay"] = resize_delay
     sb.start()
     try:
         yield sb

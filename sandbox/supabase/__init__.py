@@ -12,7 +12,7 @@ from typing import Any
 from ..postgres import PostgresHarness, PostgresInstance
 from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
-from . import api_keys, auth_config, backups, database, function_secrets, network, projects, query
+from . import api_keys, auth_config, backups, billing, database, function_secrets, network, projects, query
 from .projects import SANDBOX_ORG
 
 DEFAULT_TOKEN = "sbp_sandbox_local_token"
@@ -29,7 +29,7 @@ class SupabaseServer(ApiServer):
     base_path = ""
     collections = ("organizations", "projects", *PROJECT_SETTINGS)
     route_tables = (projects.routes, query.routes, api_keys.routes, database.routes, network.routes,
-                    auth_config.routes, function_secrets.routes, backups.routes)
+                    auth_config.routes, function_secrets.routes, backups.routes, billing.routes)
     rate_limit = 120  # "120 requests / 1 minute per user, per scope, per endpoint"
 
     def __init__(self, *, postgres: PostgresHarness | None = None, data_root: Path | None = None, **kw: Any):
@@ -38,10 +38,12 @@ class SupabaseServer(ApiServer):
         self.databases: dict[str, PostgresInstance] = {}
         self._db_threads: dict[str, threading.Thread] = {}
         self._db_failures: dict[str, str] = {}
+        self.resizes: dict[str, threading.Event] = {}  # ref -> set once a resize's database restart is done
         super().__init__(**kw)
 
     def default_settings(self) -> dict[str, Any]:
-        return {"project_ready_delay": 3.0}  # seconds from create until ACTIVE_HEALTHY (if Postgres is up)
+        # Seconds from create until ACTIVE_HEALTHY (if Postgres is up), and a compute resize's RESIZING time.
+        return {"project_ready_delay": 3.0, "resize_delay": 3.0}
 
     def seed(self) -> None:
         self.store["organizations"][SANDBOX_ORG["slug"]] = dict(SANDBOX_ORG)
@@ -59,10 +61,17 @@ class SupabaseServer(ApiServer):
 
     # ------------------------------------------------------------------------------- project lifecycle
     def advance(self, project: dict) -> None:
-        """Move a project along COMING_UP -> ACTIVE_HEALTHY (or INIT_FAILED) when its time has come."""
+        """Move a project along COMING_UP -> ACTIVE_HEALTHY (or INIT_FAILED), and RESIZING -> ACTIVE_HEALTHY,
+        when its time has come."""
+        ref = project["ref"]
+        if project["status"] == "RESIZING":
+            restarted = self.resizes.get(ref)
+            if time.time() >= project["_readyAt"] and (restarted is None or restarted.is_set()):
+                project["status"] = "ACTIVE_HEALTHY"
+                self.resizes.pop(ref, None)
+            return
         if project["status"] != "COMING_UP":
             return
-        ref = project["ref"]
         if ref in self._db_failures:
             project["status"] = "INIT_FAILED"
         elif time.time() >= project["_readyAt"] and (self.postgres is None or ref in self.databases):
