@@ -13,6 +13,7 @@ from ..postgres import PostgresHarness, PostgresInstance
 from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
 from . import api_keys, auth_config, backups, billing, database, function_secrets, network, projects, query
+from .pooler import Pooler
 from .projects import SANDBOX_ORG
 
 DEFAULT_TOKEN = "sbp_sandbox_local_token"
@@ -27,7 +28,7 @@ class SupabaseServer(ApiServer):
     name = "supabase"
     spec = SUPABASE_SPEC
     base_path = ""
-    collections = ("organizations", "projects", *PROJECT_SETTINGS)
+    collections = ("organizations", "projects", *PROJECT_SETTINGS, "pooler")  # pooler: the proxy's port
     route_tables = (projects.routes, query.routes, api_keys.routes, database.routes, network.routes,
                     auth_config.routes, function_secrets.routes, backups.routes, billing.routes)
     rate_limit = 120  # "120 requests / 1 minute per user, per scope, per endpoint"
@@ -39,6 +40,7 @@ class SupabaseServer(ApiServer):
         self._db_threads: dict[str, threading.Thread] = {}
         self._db_failures: dict[str, str] = {}
         self.resizes: dict[str, threading.Event] = {}  # ref -> set once a resize's database restart is done
+        self.pooler = Pooler(self)
         super().__init__(**kw)
 
     def default_settings(self) -> dict[str, Any]:
@@ -47,6 +49,13 @@ class SupabaseServer(ApiServer):
 
     def seed(self) -> None:
         self.store["organizations"][SANDBOX_ORG["slug"]] = dict(SANDBOX_ORG)
+        pooler = getattr(self, "pooler", None)
+        if pooler is not None and pooler.port:  # after a reset: the proxy keeps listening where it did
+            self.store["pooler"]["proxy"] = {"port": pooler.port}
+
+    def start(self) -> None:
+        self.pooler.start()  # first: a pooler port someone else took fails the start before anything listens
+        super().start()
 
     @property
     def organization_slug(self) -> str:
@@ -127,6 +136,7 @@ class SupabaseServer(ApiServer):
         return self.databases[ref]
 
     def stop_database(self, ref: str, destroy: bool = True) -> None:
+        self.pooler.forget(ref)
         instance = self.databases.pop(ref, None)
         if instance is not None:
             threading.Thread(target=instance.destroy if destroy else instance.stop, daemon=True).start()
@@ -168,8 +178,11 @@ class SupabaseServer(ApiServer):
             instance.stop() if keep_data else instance.destroy()
 
     def shutdown_hook(self) -> None:
+        self.pooler.stop()
         # A persisted sandbox keeps its project databases for the next start; an ephemeral one removes them.
         self._release_databases(keep_data=self.data_root is not None)
 
     def reset_hook(self) -> None:
+        for ref in list(self.pooler.bouncers):
+            self.pooler.forget(ref)
         self._release_databases(keep_data=False)
