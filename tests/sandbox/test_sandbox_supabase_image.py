@@ -153,3 +153,11 @@ def test_a_template_from_other_code_is_not_reused(tmp_path):
     assert not image.is_current(tmp_path)
     (tmp_path / image.STAMP_FILE).write_text(image._version() + "\n")
     assert image.is_current(tmp_path)
+
+
+def test_the_api_reports_postgres_17_as_new_projects_do_the_server_is_debians_15(project):
+    """A documented gap (sandbox README): the reported version is what clients read; the server is Debian 12's."""
+    sandbox, ref, query = project
+    database = sandbox.supabase.client().get(f"/v1/projects/{ref}").json()["database"]
+    assert database["postgres_engine"] == "17" and database["version"].startswith("17.")
+    assert query("SELECT current_setting('server_version_num')::int / 10000 AS major")[1] == [{"major": 15}]
