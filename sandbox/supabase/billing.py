@@ -56,6 +56,10 @@ def _monthly(amount: float) -> dict:
     return {"description": f"${amount:g}/month", "amount": amount, "interval": "monthly", "type": "fixed"}
 
 
+def _hourly(amount: float, description: str) -> dict:
+    return {"description": description, "amount": amount, "interval": "hourly", "type": "usage"}
+
+
 def _compute_variant(size: str, name: str, cores: int, dedicated: bool, memory: int, direct: int, pooled: int,
                      hourly: float) -> dict:
     return {"id": f"ci_{size}", "name": name,
@@ -72,6 +76,14 @@ CATALOG: dict[str, tuple[str, list[dict]]] = {
     "pitr": ("Point-In-Time-Recovery", [{"id": f"pitr_{d}", "name": f"{d} days", "price": _monthly(100 * d // 7),
                                          "meta": {"backup_duration_days": d}} for d in PITR_DAYS]),
     "ipv4": ("IPv4", [{"id": "ipv4_default", "name": "IPv4", "price": _monthly(4)}]),
+    # Listed as recorded; the spec's PATCH/DELETE variants do not include them, so they cannot be applied here.
+    "auth_mfa_phone": ("Advanced MFA - Phone", [{"id": "auth_mfa_phone_default", "name": "Advanced MFA - Phone",
+                                                 "price": _hourly(0.1027, "$75/month, then $10/month")}]),
+    "auth_mfa_web_authn": ("Advanced MFA - WebAuthn", [{"id": "auth_mfa_web_authn_default",
+                                                        "name": "Advanced MFA - WebAuthn",
+                                                        "price": _hourly(0.1027, "$75/month, then $10/month")}]),
+    "log_drain": ("Log Drain", [{"id": "log_drain_default", "name": "Log Drain",
+                                 "price": _hourly(0.0822, "$60/month")}]),
 }
 VARIANTS = {v["id"]: (kind, v) for kind, (_name, variants) in CATALOG.items() for v in variants}
 
