@@ -224,6 +224,10 @@ class PostgresHarness:
             if self._template is not None:
                 return self._template
             template = self.root / "template"
+            from .supabase import image  # the Supabase image every project's database is cloned from
+
+            if (template / "PG_VERSION").exists() and not image.is_current(template):
+                shutil.rmtree(template)  # made by other code: rebuild rather than clone a different database
             if not (template / "PG_VERSION").exists():
                 _chown_tree(self.root, self.user)
                 # trust is only for the template's bootstrap; every clone switches to scram before it listens.
@@ -231,12 +235,15 @@ class PostgresHarness:
                                   "--locale=C.UTF-8", "--no-instructions")
                 if result.returncode != 0:
                     raise PostgresUnavailable(f"initdb failed: {result.stderr[-2000:]}")
+                image.initialise_template(self, template)
             self._template = template
             return template
 
     def create_instance(self, name: str, postgres_password: str, data_dir: Path | None = None) -> PostgresInstance:
-        """Clone the template into ``data_dir`` (default: under the harness root), start it, create the
-        ``postgres`` role with ``postgres_password`` and return the running instance."""
+        """Clone the template into ``data_dir`` (default: under the harness root), start it, set the
+        ``postgres`` role's password to ``postgres_password`` and return the running instance."""
+        from .supabase import image
+
         template = self._ensure_template()
         data_dir = data_dir or (self.root / name)
         if data_dir.exists():
@@ -253,13 +260,7 @@ class PostgresHarness:
         # Set the admin password in single-user mode so the server never listens with trust auth.
         single = subprocess.run(
             [str(self._bin / "postgres"), "--single", "-D", str(data_dir), "postgres"],
-            input=f"ALTER ROLE {ADMIN_ROLE} WITH PASSWORD '{admin_password}';\n"
-                  f"CREATE ROLE postgres WITH LOGIN CREATEROLE CREATEDB REPLICATION BYPASSRLS;\n"
-                  f"GRANT pg_read_all_data, pg_write_all_data, pg_signal_backend TO postgres;\n"
-                  f"CREATE ROLE {READ_ONLY_ROLE} WITH NOLOGIN;\n"
-                  f"GRANT pg_read_all_data TO {READ_ONLY_ROLE};\n"
-                  f"ALTER DATABASE postgres OWNER TO postgres;\n"
-                  f"ALTER SCHEMA public OWNER TO postgres;\n",
+            input=image.clone_bootstrap_sql(admin_password),  # roles, schemas ...: in the template already
             capture_output=True, text=True, user=self.user, cwd="/", check=False)
         if single.returncode != 0:
             hint = ""

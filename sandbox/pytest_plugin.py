@@ -1,9 +1,10 @@
 """pytest fixtures for tests that talk to the sandbox (loaded by ``tests/conftest.py``).
 
 - ``sandbox``: a fresh ``Sandbox`` on ephemeral loopback ports for one test, with short lifecycle delays
-  (deploys live after 0.2 s, projects ACTIVE_HEALTHY after 0.2 s). At teardown it fails the test if any response
-  the sandbox produced broke the vendor spec. Mark a test ``@pytest.mark.sandbox_allow_response_violations`` to
-  opt out, or ``@pytest.mark.sandbox_settings(deploy_delay=5, project_ready_delay=1, postgres=False)`` to change
+  (deploys live after 0.2 s, projects ACTIVE_HEALTHY after 0.2 s, compute resizes done after 0.2 s). At teardown
+  it fails the test if any response the sandbox produced broke the vendor spec. Mark a test
+  ``@pytest.mark.sandbox_allow_response_violations`` to opt out, or
+  ``@pytest.mark.sandbox_settings(deploy_delay=5, project_ready_delay=1, resize_delay=1, postgres=False)`` to change
   the settings.
 - Render's rate limits are enforced as recorded (``sandbox.ratelimits``). A test that legitimately needs more than
   a real window allows (a replay of hours of traffic in seconds, a test of the wait itself) says so:
@@ -60,7 +61,9 @@ def sandbox(request: pytest.FixtureRequest, sandbox_postgres: PostgresHarness) -
     marker = request.node.get_closest_marker("sandbox_settings")
     options = {**TEST_DEFAULTS, "postgres": sandbox_postgres, **(marker.kwargs if marker else {})}
     options.update(rate_limit_options(request.node))
+    resize_delay = options.pop("resize_delay", 0.2)  # a compute resize's RESIZING time
     sb = Sandbox(**options)
+    sb.supabase.settings["resize_delay"] = resize_delay
     sb.start()
     try:
         yield sb

@@ -217,6 +217,7 @@ def test_supabase_answers_carry_the_recorded_keys(sandbox):
     api.get(f"/v1/projects/{ref}/secrets")
     api.delete(f"/v1/projects/{ref}/secrets", json=["FOO"])
     api.get(f"/v1/projects/{ref}/database/backups")
+    api.get(f"/v1/projects/{ref}/billing/addons")
     api.post(f"/v1/projects/{ref}/database/query", json={"query": "select 1"})
     api.delete(f"/v1/projects/{ref}")
     coming_up = api.post("/v1/projects", json={"name": "q", "organization_slug": sandbox.supabase.organization_slug,
