@@ -20,8 +20,11 @@ Shared by all services: ``<name>-env-group`` (render:EnvGroup: environment, publ
 Supabase URL and anon key) and ``<name>-env-group-link`` (render:EnvGroupLink); the API's
 custom domain ``<name>-api-domain`` (render:CustomDomain on `api.<domain>`; its `dns_target` is
 what the edge tier's CNAME points at); ``<name>-registry`` (render:RegistryCredential) when the
-registry is private; ``<name>-log-stream`` (render:LogStream, the workspace's syslog stream) when
-`observability.logStreamEndpoint` is set (not lifecycle-tested: the sandbox has no log streams).
+registry is private, its token read from ``REGISTRY_PULL_TOKEN`` when it is written;
+``<name>-log-stream`` (render:LogStream, the workspace's syslog stream) when
+`observability.logStreamEndpoint` is set, its token read from ``RENDER_LOG_STREAM_TOKEN``. Neither
+token is an input: the resources hold the variable's name and a fingerprint of its value (a
+rotation shows as a change), so no token is ever stored in the state.
 """
 from __future__ import annotations
 
@@ -38,6 +41,11 @@ from components.config import BackendConfig, BackendService, Registry, RenderCon
 from dynamic_providers import render
 
 SERVICE_TYPES = {"web": "web_service", "worker": "background_worker", "cron": "cron_job"}
+
+# Environment variables the Render provider reads the vendor-bound tokens from, at call time (the
+# stack's ESC environment exports them; README "Secrets").
+REGISTRY_PULL_TOKEN_ENV = "REGISTRY_PULL_TOKEN"
+LOG_STREAM_TOKEN_ENV = "RENDER_LOG_STREAM_TOKEN"
 
 # Render's registry-credential kinds by registry host (RegistryCredential.registry).
 _REGISTRY_KINDS = (("ghcr.io", "GITHUB"), ("docker.io", "DOCKER"), ("registry-1.docker.io", "DOCKER"),
@@ -92,10 +100,8 @@ class BackendArgs:
     """Supabase values for the services; None when the database tier is off."""
 
     log_stream_endpoint: Optional[str] = None
-    """`host:port` Render streams the workspace's logs to (`observability.logStreamEndpoint`); None: none."""
-
-    log_stream_token: Optional[Input[str]] = None
-    """Token of the log-stream endpoint (`procurement:logStreamToken`, secret)."""
+    """`host:port` Render streams the workspace's logs to (`observability.logStreamEndpoint`); None: none.
+    Its token is read from `RENDER_LOG_STREAM_TOKEN` when the stream is written."""
 
 
 class Backend(pulumi.ComponentResource):
@@ -154,8 +160,7 @@ class Backend(pulumi.ComponentResource):
 
         if args.log_stream_endpoint is not None:
             render.LogStream(f"{name}-log-stream", owner_id=args.render.owner_id, endpoint=args.log_stream_endpoint,
-                             token=Output.secret(args.log_stream_token) if args.log_stream_token is not None else None,
-                             opts=child)
+                             token_env=LOG_STREAM_TOKEN_ENV, opts=child)
 
         api = services[cfg.api_service]
         domain = render.CustomDomain(f"{name}-api-domain", service_id=api.id, name=args.api_hostname, opts=child)
@@ -177,12 +182,12 @@ class Backend(pulumi.ComponentResource):
 
     def _registry_credential(self, name: str, args: BackendArgs) -> render.RegistryCredential:
         registry = args.registry
-        if registry.username is None or registry.password is None:
-            raise ValueError("backend: a private registry needs images.username and procurement:registryPassword")
+        if registry.username is None:
+            raise ValueError("backend: a private registry needs images.username")
         return render.RegistryCredential(
             f"{name}-registry", name=naming.physical_name(args.stack, "registry"), owner_id=args.render.owner_id,
             registry=registry_kind(registry.host), username=registry.username,
-            auth_token=Output.secret(registry.password), opts=ResourceOptions(parent=self))
+            auth_token_env=REGISTRY_PULL_TOKEN_ENV, opts=ResourceOptions(parent=self))
 
     def _service(self, name: str, args: BackendArgs, service: BackendService,
                  credential_id: Optional[Output[str]]) -> render.Service:

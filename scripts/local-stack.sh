@@ -22,7 +22,7 @@ command="${1:-up}"
 STACK=local
 SANDBOX_DIR="${SANDBOX_DIR:-.sandbox-state}"
 LOCAL_STATE_DIR="${LOCAL_STATE_DIR:-$PWD/.pulumi-state}"
-# Guards only the sandbox's fixed test tokens in Pulumi.local.yaml (README "Secrets").
+# Guards the local state's secrets (README "Secrets").
 LOCAL_PASSPHRASE=procurement-local
 
 endpoints="$SANDBOX_DIR/sandbox.log"
@@ -55,6 +55,10 @@ mkdir -p "$LOCAL_STATE_DIR"
 export PULUMI_BACKEND_URL="file://$(cd "$LOCAL_STATE_DIR" && pwd)"
 export PULUMI_CONFIG_PASSPHRASE="$LOCAL_PASSPHRASE"
 unset PULUMI_CONFIG_PASSPHRASE_FILE
+# The sandbox's API tokens (its defaults, or the SANDBOX_*_TOKEN it was started with), exported the
+# way a stack's ESC environment exports the real ones: no token is stack config (README "Secrets").
+export RENDER_API_KEY="${SANDBOX_RENDER_TOKEN:-rnd_sandbox_local_token}"
+export SUPABASE_ACCESS_TOKEN="${SANDBOX_SUPABASE_TOKEN:-sbp_sandbox_local_token}"
 
 pulumi stack select "$STACK" --non-interactive 2>/dev/null || pulumi stack init "$STACK" --non-interactive
 case "$command" in

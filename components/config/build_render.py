@@ -25,20 +25,17 @@ def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optiona
     raw = r.obj("images", active)
     digest = r.text("backendImageDigest", Text(check=formats.digest_reference))
     promote = r.text("promoteFromStack", Text(check=formats.stack_reference))
-    password = r.secret("registryPassword")
     if not active:
         return None
 
     registry = Registry(host=get(raw, "registry"), repository=get(raw, "repository"), username=get(raw, "username"),
-                        private=bool(get(raw, "private")), password=password)
-    needs_credentials = tiers.images or (tiers.backend and registry.private)
-    if needs_credentials and raw is not None:
-        why = "images are built and pushed" if tiers.images else "Render pulls from a private registry"
+                        private=bool(get(raw, "private")))
+    # Render pulls a private image with images.username and the token in REGISTRY_PULL_TOKEN (read
+    # from the environment when the credential is written, never config). Builds push with the
+    # runner's `docker login` credentials and need neither.
+    if tiers.backend and registry.private and raw is not None:
         if registry.username is None and not r.reported("images.username"):
-            r.add("images.username", f"is required when {why}")
-        if password is None:
-            r.add("registryPassword", f"is required when {why}; set it with "
-                  "`pulumi config set --secret procurement:registryPassword <token>` or in the stack's ESC environment")
+            r.add("images.username", "is required when Render pulls from a private registry (images.private)")
 
     if digest is not None and registry.host and registry.repository:
         pinned = formats.digest_image_name(digest)

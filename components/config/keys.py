@@ -31,10 +31,15 @@ def _object(name: str, spec: ObjectSpec, description: str, required: bool = Fals
     return ConfigKey(name, "object", description, MISSING if required else {}, spec=spec)
 
 
-def _secret(name: str, description: str) -> ConfigKey:
-    # Optional, empty by default: Pulumi.yaml's `secret: true` would make the key mandatory on
-    # every stack, but these may also come from the environment (API tokens) or be unneeded.
-    return ConfigKey(name, "string", description, "", secret=True)
+# Keys earlier versions read, and where their value lives now. Credentials are never stack config:
+# the engine stores the whole stack config as the default dynamic provider's inputs in the state,
+# and refresh/destroy keep using that stored copy after a rotation (README "Secrets").
+RETIRED: dict[str, str] = {
+    "renderApiKey": "RENDER_API_KEY",
+    "supabaseAccessToken": "SUPABASE_ACCESS_TOKEN",
+    "registryPassword": "REGISTRY_PULL_TOKEN",
+    "logStreamToken": "RENDER_LOG_STREAM_TOKEN",
+}
 
 
 KEYS: tuple[ConfigKey, ...] = (
@@ -48,15 +53,8 @@ KEYS: tuple[ConfigKey, ...] = (
             "sourceControl, observability (all booleans, all required).", required=True),
     ConfigKey("renderApiUrl", "string", "Base URL of the Render API (the local stack points at the sandbox).",
               "https://api.render.com/v1"),
-    _secret("renderApiKey", "SECRET. Render API key. Empty: the providers read RENDER_API_KEY."),
     ConfigKey("supabaseApiUrl", "string", "Base URL of the Supabase Management API (paths begin with /v1/).",
               "https://api.supabase.com"),
-    _secret("supabaseAccessToken", "SECRET. Supabase access token. Empty: the providers read "
-            "SUPABASE_ACCESS_TOKEN."),
-    _secret("registryPassword", "SECRET. Token of images.username for the image registry; required when "
-            "images are built or pulled from a private registry."),
-    _secret("logStreamToken", "SECRET. Token of the log-stream endpoint; required when "
-            "observability.logStreamEndpoint is set."),
     ConfigKey("backendImageDigest", "string", "Pinned backend image, <registry>/<repository>@sha256:<digest>. "
               "Wins over promotion and builds; pin the previous digest to roll back.", ""),
     ConfigKey("promoteFromStack", "string", "Stack (<org>/<project>/<stack>) whose backend_image_digest output "

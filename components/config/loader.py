@@ -90,13 +90,11 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
 
 
 def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
-    # Outside `local` the tokens travel to real vendors: plain http would expose them.
+    # Outside `local` the (environment's) tokens travel to real vendors: plain http would expose them.
     check = formats.http_url if environment in (None, "local") else formats.https_url
     return ApiEndpoints(
         render_api_url=r.text("renderApiUrl", Text(check=check)),
-        render_api_key=r.secret("renderApiKey"),
         supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
-        supabase_access_token=r.secret("supabaseAccessToken"),
     )
 
 

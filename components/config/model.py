@@ -31,16 +31,14 @@ class Tiers:
 
 @dataclass(frozen=True)
 class ApiEndpoints:
-    """Where the Render and Supabase dynamic providers send requests (interfaces.md).
+    """Where the Render and Supabase dynamic providers send requests.
 
-    The tokens are None when the stack leaves them empty; the providers then read RENDER_API_KEY /
-    SUPABASE_ACCESS_TOKEN from their environment at call time.
+    No tokens here: the providers read RENDER_API_KEY / SUPABASE_ACCESS_TOKEN from their environment
+    at call time (dynamic_providers/core/settings.py says why config is the wrong place).
     """
 
     render_api_url: str
-    render_api_key: Optional[pulumi.Output[str]]
     supabase_api_url: str
-    supabase_access_token: Optional[pulumi.Output[str]]
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,6 @@ class Registry:
     repository: str
     username: Optional[str]
     private: bool
-    password: Optional[pulumi.Output[str]]
 
     @property
     def image_name(self) -> str:
@@ -264,7 +261,6 @@ class ObservabilityConfig:
     uptime_target_percent: float
     response_time_target_ms: int
     log_stream_endpoint: Optional[str]
-    log_stream_token: Optional[pulumi.Output[str]]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pulumi
 from .constants import NAMESPACE
 from .errors import Problems
 from .fields import Kind, ObjectSpec
-from .keys import BY_NAME, KEYS
+from .keys import BY_NAME, KEYS, RETIRED
 
 
 def full_key(path: str) -> str:
@@ -44,7 +44,13 @@ class Reader:
                 continue  # provider namespaces (cloudflare:, github:) are the providers' business
             name = key[len(prefix):]
             spec = BY_NAME.get(name)
-            if spec is None:
+            if name in RETIRED:
+                # Never stored: the whole config lands in the state (the default provider's inputs).
+                self.problems.add(key, f"is no longer read: credentials never live in stack config (the engine "
+                                  f"stores the config in the state). Remove it (`pulumi config rm {key}`) and "
+                                  f"export {RETIRED[name]} instead (the stack's ESC environment: "
+                                  f"environmentVariables.{RETIRED[name]})")
+            elif spec is None:
                 close = difflib.get_close_matches(name, [k.name for k in KEYS], n=1, cutoff=0.6)
                 hint = f"; did you mean '{prefix}{close[0]}'?" if close else "; see the config table in README.md"
                 self.problems.add(key, "unknown key" + hint)

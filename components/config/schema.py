@@ -28,7 +28,7 @@ RENDER = ObjectSpec((
 IMAGES = ObjectSpec((
     Field("registry", Text(check=f.registry_host), "registry host, e.g. ghcr.io", required=True),
     Field("repository", Text(check=f.image_repository), "image path in the registry", required=True),
-    Field("username", Text(), "registry user (its token is procurement:registryPassword)"),
+    Field("username", Text(), "registry user Render pulls with (its token: REGISTRY_PULL_TOKEN)"),
     Field("private", Flag(), "Render needs registry credentials to pull", default=True),
     Field("context", Text(check=f.relative_path), "docker build context, relative to this project"),
     Field("dockerfile", Text(check=f.relative_path), "Dockerfile path relative to the context",

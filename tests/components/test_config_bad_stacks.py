@@ -76,7 +76,9 @@ CASES = [
     ("production-single-instance", "production",
      edits("production", P + "backend", ("minInstances", 1), ("services[0].minInstances", 1)), (),
      {P + "backend.minInstances", P + "backend.services[0].minInstances"}),
-    ("plaintext-secret", "production", {P + "renderApiKey": "rnd_plaintext_key"}, (), {P + "renderApiKey"}),
+    # Credentials are never config (the engine stores the config in the state), encrypted or not.
+    ("credential-in-config", "production", {P + "renderApiKey": Secret("rnd_encrypted_but_stored")}, (),
+     {P + "renderApiKey"}),
     ("typo-in-structured-value", "staging", edit("staging", P + "backend", "minInstance", 2), (),
      {P + "backend.minInstance"}),
     ("unknown-top-level-key", "local", {P + "domian": "procurement.test"}, (), {P + "domian"}),
@@ -111,7 +113,8 @@ CASES = [
      {P + "backendImageDigest"}),
     ("digest-of-another-image", "local",
      {P + "backendImageDigest": "ghcr.io/acme/other@sha256:" + "a" * 64}, (), {P + "backendImageDigest"}),
-    ("registry-token-missing", "staging", {P + "registryPassword": ""}, (), {P + "registryPassword"}),
+    ("private-registry-without-user", "staging", edit("staging", P + "images", "username", DELETE), (),
+     {P + "images.username"}),
     ("object-given-as-string", "staging", {P + "backend": "large"}, (), {P + "backend"}),
     ("secure-value-inside-object", "production", {}, (), {P + "database"}),  # built below
     ("wrong-type-inside-object", "staging", edit("staging", P + "backend", "minInstances", "two"), (),
@@ -136,9 +139,10 @@ CASES = [
      {P + "edge.zoneId", P + "edge.healthCheck.notificationEmail"}),
     ("production-environment-without-reviewers", "production",
      edit("production", P + "sourceControl", "productionReviewers", []), (), {P + "sourceControl.productionReviewers"}),
-    ("log-stream-without-token", "production",
-     edit("production", P + "observability", "logStreamEndpoint", "logs.example.net:6514"), (),
-     {P + "logStreamToken"}),
+    ("log-stream-token-in-config", "production",
+     {**edit("production", P + "observability", "logStreamEndpoint", "logs.example.net:6514"),
+      P + "logStreamToken": Secret("log-token"), P + "registryPassword": Secret("ghp_token")}, (),
+     {P + "logStreamToken", P + "registryPassword"}),
     ("everything-at-once", "production",
      {P + "domian": "x", P + "renderApiKey": "plain",
       **edit("production", P + "render", "region", "mars"),
@@ -173,6 +177,13 @@ def test_bad_config_fails_naming_every_offending_key_and_declares_nothing(case_i
     assert message.count("\n  - ") == len(run.error.problems)  # one error, one line per problem
     assert run.resources == []
     assert run.outputs == {}
+
+
+def test_a_credential_key_says_which_variable_replaces_it():
+    run = run_program("staging", overrides={P + "supabaseAccessToken": Secret("sbp_x")}, allow_error=True)
+    (problem,) = run.error.problems
+    assert problem.key == P + "supabaseAccessToken"
+    assert "SUPABASE_ACCESS_TOKEN" in problem.message and "pulumi config rm" in problem.message
 
 
 def test_secret_values_never_appear_in_the_error():

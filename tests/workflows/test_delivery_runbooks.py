@@ -21,7 +21,7 @@ from engine.testing import run_pulumi
 from tests.mock_harness import PROJECT_ROOT
 from tests.policies.policy_engine import PACK, preview_with_pack
 
-LOCAL_PASSPHRASE = "procurement-local"  # README "Secrets": guards the sandbox's fixed test tokens only
+LOCAL_PASSPHRASE = "procurement-local"  # README "Secrets": guards the local state's secrets
 IMAGE = "ghcr.io/acme-procurement/procurement-system"
 PREVIOUS = f"{IMAGE}@sha256:{'0123456789abcdef' * 4}"  # the digest a rollback pins
 SERVICE = "pulumi-python:dynamic/render:Service"
@@ -36,9 +36,11 @@ def local_stack(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
     for name in ("Pulumi.yaml", "__main__.py", "Pulumi.local.yaml"):
         shutil.copy(PROJECT_ROOT / name, root / name)
     (root / ".venv").symlink_to(sys.prefix)  # Pulumi.yaml names the project venv `.venv`
-    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
-    for key in ("RENDER_API_KEY", "SUPABASE_ACCESS_TOKEN", "RENDER_API_URL", "SUPABASE_API_URL"):
-        env.pop(key, None)  # everything comes from the stack's config, as for `make up`
+    # The URLs from the stack's config, the tokens from the environment: what scripts/local-stack.sh does.
+    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
+           "RENDER_API_KEY": sandbox.render.token, "SUPABASE_ACCESS_TOKEN": sandbox.supabase.token}
+    for key in ("RENDER_API_URL", "SUPABASE_API_URL"):
+        env.pop(key, None)
     run_pulumi(["stack", "init", "local"], cwd=root, env=env)
     stack_config(root, "local", {"procurement:renderApiUrl": sandbox.render.base_url,
                                  "procurement:supabaseApiUrl": sandbox.supabase.base_url})
