@@ -23,9 +23,6 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
-# Where each credential is documented for users (README "Going live").
-ESC_HINT = "the stack's ESC environment (esc/procurement-<stack>.yaml) sets it under environmentVariables"
-
 
 class MissingCredentialsError(Exception):
     """A credential the call needs is not in the environment.
@@ -67,8 +64,8 @@ class ApiSettings:
     @property
     def auth_hint(self) -> str:
         """Appended to 401/403 errors: which variable to fix."""
-        return (f"check {self.token_env}: it is read from the environment of this run "
-                f"({ESC_HINT}: environmentVariables.{self.token_env})")
+        return (f"check {self.token_env} (read from this run's environment; the stack's ESC environment "
+                f"sets environmentVariables.{self.token_env})")
 
     def pick(self, config: Any) -> dict[str, Any]:
         """The non-secret values this API needs, taken from a ``pulumi.dynamic.Config`` (or a dict)."""
