@@ -1,10 +1,12 @@
 """Render-side tiers: workspace/region, backend images, backend services, frontend static site."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 from . import constants as c
 from . import formats
+from .build_app import AppEnvRules
 from .fields import Text, get
 from .model import (
     BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
@@ -64,10 +66,14 @@ def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optiona
     return ImageSource("digest", registry, None, None, None)
 
 
-def build_backend(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[BackendConfig]:
+def build_backend(r: Reader, tiers: Tiers, environment: Optional[str],
+                  secrets: Optional[dict[str, Any]] = None) -> Optional[BackendConfig]:
     raw = r.obj("backend", tiers.backend)
     if not tiers.backend:
         return None
+    rules = AppEnvRules(r, c.BACKEND_GENERATED_VARIABLES, c.BACKEND_GENERATED_PREFIXES, "backend")
+    shared_env = rules.build(get(raw, "env"), "backend.env", get(secrets, "backend"), "appSecrets.backend")
+    service_secrets = get(secrets, "services") or {}
     plan = get(raw, "plan")
     minimum = get(raw, "minInstances")
     maximum = get(raw, "maxInstances")
@@ -89,10 +95,19 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str]) -> Option
         service = _service(r, f"backend.services[{i}]", item, plan, scaling, health, production)
         if service is None:
             continue
+        name = service.name
+        service = replace(service, env=rules.build(
+            item["env"], f"backend.services[{i}].env", service_secrets.get(name), f"appSecrets.services.{name}",
+            shared=shared_env, shared_paths=("backend.env", "appSecrets.backend")))
         if service.name in seen:
             r.add(f"backend.services[{i}].name", f"duplicate service name '{service.name}'")
         seen.add(service.name)
         services.append(service)
+
+    for name in service_secrets:
+        if name not in seen and get(raw, "services") is not None:
+            r.add(f"appSecrets.services.{name}", f"'{name}' is not a service in backend.services "
+                  f"(services: {', '.join(sorted(seen)) or 'none'})")
 
     api_service = get(raw, "apiService")
     if api_service is not None and raw is not None and get(raw, "services") is not None:
@@ -101,7 +116,7 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str]) -> Option
             r.add("backend.apiService", f"'{api_service}' is not a web service in backend.services "
                   f"(web services: {', '.join(web) or 'none'})")
     return BackendConfig(plan=plan, scaling=scaling, health_check_path=health, port=get(raw, "port"),
-                         api_service=api_service, services=tuple(services))
+                         api_service=api_service, services=tuple(services), env=shared_env)
 
 
 def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan: Optional[str], scaling: Scaling,
@@ -144,9 +159,12 @@ def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan:
     )
 
 
-def build_frontend(r: Reader, tiers: Tiers) -> Optional[FrontendConfig]:
+def build_frontend(r: Reader, tiers: Tiers, secrets: Optional[dict[str, Any]] = None) -> Optional[FrontendConfig]:
     raw = r.obj("frontend", tiers.frontend)
     if not tiers.frontend:
         return None
+    rules = AppEnvRules(r, c.FRONTEND_GENERATED_VARIABLES, c.FRONTEND_GENERATED_PREFIXES, "frontend")
+    env = rules.build(get(raw, "env"), "frontend.env", get(secrets, "frontend"), "appSecrets.frontend",
+                      public_build=True)
     return FrontendConfig(repo=get(raw, "repo"), branch=get(raw, "branch"), build_command=get(raw, "buildCommand"),
-                          publish_path=get(raw, "publishPath"), auto_deploy=get(raw, "autoDeploy"))
+                          publish_path=get(raw, "publishPath"), auto_deploy=get(raw, "autoDeploy"), env=env)

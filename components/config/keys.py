@@ -27,8 +27,9 @@ class ConfigKey:
         return self.default is MISSING
 
 
-def _object(name: str, spec: ObjectSpec, description: str, required: bool = False) -> ConfigKey:
-    return ConfigKey(name, "object", description, MISSING if required else {}, spec=spec)
+def _object(name: str, spec: ObjectSpec, description: str, required: bool = False, secret: bool = False) -> ConfigKey:
+    # A secret key is optional: Pulumi.yaml's `secret: true` would make it mandatory on every stack.
+    return ConfigKey(name, "object", description, MISSING if required else {}, secret=secret, spec=spec)
 
 
 # Keys earlier versions read, and where their value lives now. Credentials are never stack config:
@@ -70,6 +71,9 @@ KEYS: tuple[ConfigKey, ...] = (
             "health check."),
     _object("sourceControl", schema.SOURCE_CONTROL, "GitHub owner, repositories, required checks, reviewers."),
     _object("observability", schema.OBSERVABILITY, "Uptime and response-time targets, optional log stream."),
+    _object("appSecrets", schema.APP_SECRETS, "SECRET. Application secrets: environment variables and files of "
+            "the backend services (shared or per service) and build variables of the frontend. Every value "
+            "encrypted (pulumi config set --secret --path).", secret=True),
 )
 
 BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}

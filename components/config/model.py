@@ -5,12 +5,25 @@ Secrets are `pulumi.Output[str]` marked secret; everything else is plain data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Optional
+from dataclasses import dataclass, field
+from typing import Literal, Mapping, Optional
 
 import pulumi
 
 ServiceType = Literal["web", "worker", "cron"]
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """What one scope of the application (every backend service, one service, the frontend build)
+    gets from config: plain variables, secret variables and secret files (secret Outputs)."""
+
+    variables: Mapping[str, str] = field(default_factory=dict)
+    secret_variables: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    secret_files: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+
+    def all_variables(self) -> dict[str, pulumi.Input[str]]:
+        return {**self.variables, **self.secret_variables}
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class BackendService:
     schedule: Optional[str]  # cron only (UTC)
     health_check_path: Optional[str]  # web only
     scaling: Optional[Scaling]  # web and worker; None for cron
+    env: AppEnv = field(default_factory=AppEnv)  # this service's own variables and secret files
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,7 @@ class BackendConfig:
     port: int
     api_service: str
     services: tuple[BackendService, ...]
+    env: AppEnv = field(default_factory=AppEnv)  # every service's (the shared env group)
 
     def of_type(self, service_type: ServiceType) -> tuple[BackendService, ...]:
         return tuple(s for s in self.services if s.type == service_type)
@@ -125,6 +140,7 @@ class FrontendConfig:
     build_command: str
     publish_path: str
     auto_deploy: bool
+    env: AppEnv = field(default_factory=AppEnv)  # build-time variables (no files: a static site has none)
 
 
 @dataclass(frozen=True)
