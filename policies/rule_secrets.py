@@ -90,8 +90,8 @@ def findings(props: Any, path: str = "", key: Optional[str] = None) -> Iterator[
         for index, value in enumerate(props):
             yield from findings(value, f"{path}[{index}]", key)
         return
-    if not isinstance(props, str) or not props.strip():
-        return
+    if not isinstance(props, str) or props.strip() in ("", "{}", "[]"):
+        return  # nothing, or an empty object/list as config text (an unset `procurement:appSecrets`)
     if key is not None and secret_key(key):
         yield path, f"its name '{key}' says it is a secret"
         return

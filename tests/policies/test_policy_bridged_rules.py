@@ -170,3 +170,13 @@ def test_a_secrets_variable_name_and_fingerprint_are_not_secrets_themselves():
 
     assert not secret_key("auth_token_env") and not secret_key("token_fingerprint")
     assert secret_key("auth_token") and secret_key("token")
+
+
+def test_an_empty_secret_config_object_is_not_a_plain_text_secret():
+    # The default dynamic provider's inputs are the whole stack config, objects as JSON text: an unset
+    # `procurement:appSecrets` arrives as "{}" in plain text, which holds nothing.
+    from policies.rule_secrets import findings
+
+    assert list(findings({"procurement:appSecrets": "{}", "procurement:x": "[]"})) == []
+    assert [path for path, _ in findings({"procurement:appSecrets": '{"backend": {"env": {"A": "b"}}}'})] == \
+        ["procurement:appSecrets"]

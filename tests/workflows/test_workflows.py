@@ -2,9 +2,12 @@
 
 actionlint (scripts/lint-workflows.sh, built from the Go module proxy) checks syntax, expressions,
 contexts, needs, matrices and script injection. The tests below check what no linter knows: the
-check names the main ruleset requires, least permissions, SHA-pinned actions, OIDC instead of a
-stored Pulumi token, the engine's CLI version, the policy pack in every preview and update,
-one update per stack at a time, and promotion only through the reviewed `production` environment.
+check names the main ruleset requires, least permissions, SHA-pinned actions, OIDC team tokens
+instead of a stored Pulumi token (each admitted by esc/pulumi-cloud-access.yaml for exactly that
+job), the engine's CLI version, the policy pack in every preview and update, one update per stack
+at a time with no read-only job waiting behind an approval, promotion only through the reviewed
+`production` environment and of exactly the digest its preview resolved, a validated staging
+dispatch, and the pip and engine caches.
 """
 from __future__ import annotations
 
