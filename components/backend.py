@@ -9,19 +9,28 @@ service S (`backend.services`):
   never deploys by itself (`deploy_on_update=False`): the Deploy below is the one that does.
 - ``<name>-S-env`` (render:EnvVars): the service's own variables, all secret in state: `PORT`
   (web), `DATABASE_URL` (the pooled URL of the service's least-privilege role) and
-  `SUPABASE_SECRET_KEY` (the service's own Supabase key), when the database tier provides them.
-- ``<name>-S-deploy`` (render:Deploy): the one thing that deploys. It runs after the variables
-  and the group link, deploys the digest, and its `triggers` hold the command and a fingerprint
-  of every variable the service sees (its own and the group's; secret like them). So a new
-  digest (promotion, rollback), command or variable value yields exactly one new deploy, and
-  nothing else deploys (`deploy_on_update` / `deploy_on_change` are off on Service and EnvVars).
+  `SUPABASE_SECRET_KEY` (the service's own Supabase key), when the database tier provides them,
+  and the service's variables from config (`backend.services[].env`, `appSecrets.services.S.env`).
+- ``<name>-S-files`` (render:SecretFiles): the service's secret files from config
+  (`appSecrets.services.S.files`), only when it has some; removing the last one deploys once
+  more after the removal (deletes run last in an `up`).
+- ``<name>-S-deploy`` (render:Deploy): the one thing that deploys. It runs after the variables,
+  the files and the group link, deploys the digest, and its `triggers` hold the command and a
+  fingerprint of every variable and secret file the service sees (its own and the group's;
+  secret like them). So a new digest (promotion, rollback), command, variable or file yields
+  exactly one new deploy, and nothing else deploys (`deploy_on_update` / `deploy_on_change` are
+  off on Service, EnvVars and SecretFiles).
 
 Shared by all services: ``<name>-env-group`` (render:EnvGroup: environment, public URLs, the
-Supabase URL and anon key) and ``<name>-env-group-link`` (render:EnvGroupLink); the API's
+Supabase URL and anon key, and `backend.env` / `appSecrets.backend` from config, files
+included) and ``<name>-env-group-link`` (render:EnvGroupLink); the API's
 custom domain ``<name>-api-domain`` (render:CustomDomain on `api.<domain>`; its `dns_target` is
 what the edge tier's CNAME points at); ``<name>-registry`` (render:RegistryCredential) when the
-registry is private; ``<name>-log-stream`` (render:LogStream, the workspace's syslog stream) when
-`observability.logStreamEndpoint` is set (not lifecycle-tested: the sandbox has no log streams).
+registry is private, its token read from ``REGISTRY_PULL_TOKEN`` when it is written;
+``<name>-log-stream`` (render:LogStream, the workspace's syslog stream) when
+`observability.logStreamEndpoint` is set, its token read from ``RENDER_LOG_STREAM_TOKEN``. Neither
+token is an input: the resources hold the variable's name and a fingerprint of its value (a
+rotation shows as a change), so no token is ever stored in the state.
 """
 from __future__ import annotations
 
@@ -38,6 +47,11 @@ from components.config import BackendConfig, BackendService, Registry, RenderCon
 from dynamic_providers import render
 
 SERVICE_TYPES = {"web": "web_service", "worker": "background_worker", "cron": "cron_job"}
+
+# Environment variables the Render provider reads the vendor-bound tokens from, at call time (the
+# stack's ESC environment exports them; README "Secrets").
+REGISTRY_PULL_TOKEN_ENV = "REGISTRY_PULL_TOKEN"
+LOG_STREAM_TOKEN_ENV = "RENDER_LOG_STREAM_TOKEN"
 
 # Render's registry-credential kinds by registry host (RegistryCredential.registry).
 _REGISTRY_KINDS = (("ghcr.io", "GITHUB"), ("docker.io", "DOCKER"), ("registry-1.docker.io", "DOCKER"),
@@ -92,10 +106,8 @@ class BackendArgs:
     """Supabase values for the services; None when the database tier is off."""
 
     log_stream_endpoint: Optional[str] = None
-    """`host:port` Render streams the workspace's logs to (`observability.logStreamEndpoint`); None: none."""
-
-    log_stream_token: Optional[Input[str]] = None
-    """Token of the log-stream endpoint (`procurement:logStreamToken`, secret)."""
+    """`host:port` Render streams the workspace's logs to (`observability.logStreamEndpoint`); None: none.
+    Its token is read from `RENDER_LOG_STREAM_TOKEN` when the stream is written."""
 
 
 class Backend(pulumi.ComponentResource):
@@ -123,39 +135,45 @@ class Backend(pulumi.ComponentResource):
             credential_id = self._registry_credential(name, args).id
 
         shared = shared_variables(args)
+        shared_files = dict(cfg.env.secret_files)
         services: dict[str, render.Service] = {}
         own_variables: dict[str, dict[str, Input[str]]] = {}
-        env_sets: dict[str, render.EnvVars] = {}
+        settings: dict[str, list[pulumi.Resource]] = {}  # what each service's deploy waits for
         for service in cfg.services:
             services[service.name] = self._service(name, args, service, credential_id)
             own_variables[service.name] = service_variables(service, cfg.port, args.supabase)
+            settings[service.name] = []
             if own_variables[service.name]:
-                env_sets[service.name] = render.EnvVars(
+                settings[service.name].append(render.EnvVars(
                     f"{name}-{service.name}-env", service_id=services[service.name].id,
-                    variables=own_variables[service.name], deploy_on_change=False, opts=child)
+                    variables=own_variables[service.name], deploy_on_change=False, opts=child))
+            if service.env.secret_files:
+                settings[service.name].append(render.SecretFiles(
+                    f"{name}-{service.name}-files", service_id=services[service.name].id,
+                    files=dict(service.env.secret_files), deploy_on_change=False, deploy_on_delete=True, opts=child))
 
         group = render.EnvGroup(f"{name}-env-group", name=naming.physical_name(args.stack, "backend-shared",
                                                                                 naming.RENDER_ENV_GROUP),
-                                owner_id=args.render.owner_id, variables=shared, opts=child)
+                                owner_id=args.render.owner_id, variables=shared, files=shared_files or None,
+                                opts=child)
         link = render.EnvGroupLink(f"{name}-env-group-link", env_group_id=group.id,
                                    service_ids=[s.id for s in services.values()], opts=child)
 
         for service in cfg.services:
-            env = [env_sets[service.name]] if service.name in env_sets else []
+            seen = {**shared, **own_variables[service.name],
+                    **file_entries({**shared_files, **service.env.secret_files})}
             render.Deploy(
                 f"{name}-{service.name}-deploy", service_id=services[service.name].id,
                 image_digest=args.image_digest,
-                # What reaches Render without deploying (the service's PATCH, variable writes): a
-                # change here makes a new Deploy, which is what puts it into effect.
-                triggers={"command": service.command or "",
-                          "variables": fingerprint({**shared, **own_variables[service.name]})},
-                # After the variables and the group link, so the deploy runs with both.
-                opts=ResourceOptions(parent=self, depends_on=[*env, link]))
+                # What reaches Render without deploying (the service's PATCH, variable and file
+                # writes): a change here makes a new Deploy, which is what puts it into effect.
+                triggers={"command": service.command or "", "variables": fingerprint(seen)},
+                # After the variables, the files and the group link, so the deploy runs with all of them.
+                opts=ResourceOptions(parent=self, depends_on=[*settings[service.name], link]))
 
         if args.log_stream_endpoint is not None:
             render.LogStream(f"{name}-log-stream", owner_id=args.render.owner_id, endpoint=args.log_stream_endpoint,
-                             token=Output.secret(args.log_stream_token) if args.log_stream_token is not None else None,
-                             opts=child)
+                             token_env=LOG_STREAM_TOKEN_ENV, opts=child)
 
         api = services[cfg.api_service]
         domain = render.CustomDomain(f"{name}-api-domain", service_id=api.id, name=args.api_hostname, opts=child)
@@ -177,12 +195,12 @@ class Backend(pulumi.ComponentResource):
 
     def _registry_credential(self, name: str, args: BackendArgs) -> render.RegistryCredential:
         registry = args.registry
-        if registry.username is None or registry.password is None:
-            raise ValueError("backend: a private registry needs images.username and procurement:registryPassword")
+        if registry.username is None:
+            raise ValueError("backend: a private registry needs images.username")
         return render.RegistryCredential(
             f"{name}-registry", name=naming.physical_name(args.stack, "registry"), owner_id=args.render.owner_id,
             registry=registry_kind(registry.host), username=registry.username,
-            auth_token=Output.secret(registry.password), opts=ResourceOptions(parent=self))
+            auth_token_env=REGISTRY_PULL_TOKEN_ENV, opts=ResourceOptions(parent=self))
 
     def _service(self, name: str, args: BackendArgs, service: BackendService,
                  credential_id: Optional[Output[str]]) -> render.Service:
@@ -219,8 +237,9 @@ def scaling_inputs(service: BackendService) -> dict:
 
 
 def service_variables(service: BackendService, port: int, supabase: Optional[SupabaseEnv]) -> dict[str, Input[str]]:
-    """The variables only this service gets (its port, its own database role and Supabase key)."""
-    variables: dict[str, Input[str]] = {}
+    """The variables only this service gets (its port, its own database role and Supabase key, and
+    its variables from config, plain and secret; config validation keeps their names apart)."""
+    variables: dict[str, Input[str]] = dict(service.env.all_variables())
     if service.type == "web":
         variables["PORT"] = str(port)
     if supabase is not None:
@@ -232,13 +251,21 @@ def service_variables(service: BackendService, port: int, supabase: Optional[Sup
 
 
 def shared_variables(args: BackendArgs) -> dict[str, Input[str]]:
-    variables: dict[str, Input[str]] = {"ENVIRONMENT": args.environment, "API_URL": f"https://{args.api_hostname}"}
+    """Every service's variables (the env group): generated ones and `backend.env` / `appSecrets.backend.env`."""
+    variables: dict[str, Input[str]] = dict(args.config.env.all_variables())
+    variables.update({"ENVIRONMENT": args.environment, "API_URL": f"https://{args.api_hostname}"})
     if args.app_url is not None:
         variables["APP_URL"] = args.app_url
     if args.supabase is not None:
         variables["SUPABASE_URL"] = args.supabase.url
         variables["SUPABASE_ANON_KEY"] = args.supabase.anon_key
     return variables
+
+
+def file_entries(files: Mapping[str, Input[str]]) -> dict[str, Input[str]]:
+    """Secret files as fingerprint entries (`file:<name>`: never a variable name). No files, no
+    entries: a service without files keeps the fingerprint it had before files existed."""
+    return {f"file:{name}": content for name, content in files.items()}
 
 
 def fingerprint(variables: Mapping[str, Input[str]]) -> Output[str]:

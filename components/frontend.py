@@ -8,8 +8,9 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   `/*` -> `/index.html`, so client-side routes load the app instead of a 404.
 - ``<name>-site-env`` (render:EnvVars): the build-time variables Vite bakes into the bundle:
   `VITE_SUPABASE_URL`, `VITE_SUPABASE_ANON_KEY` (when the database tier is on) and `VITE_API_URL`
-  (when the backend tier is on). The anon key is public by design (it ships to browsers) but is
-  still kept secret in state like every credential.
+  (when the backend tier is on), plus `frontend.env` and `appSecrets.frontend.env` from config.
+  The anon key is public by design (it ships to browsers) but is still kept secret in state like
+  every credential. A change redeploys the site (Render rebuilds it with the new values).
 - ``<name>-domain`` (render:CustomDomain on `app.<domain>`; its `dns_target` feeds the edge tier).
 """
 from __future__ import annotations
@@ -84,7 +85,8 @@ class Frontend(pulumi.ComponentResource):
 
 
 def build_variables(args: FrontendArgs) -> dict[str, Input[str]]:
-    variables: dict[str, Input[str]] = {}
+    """The generated build variables and the config's (plain and secret; validation keeps them apart)."""
+    variables: dict[str, Input[str]] = dict(args.config.env.all_variables())
     if args.supabase_url is not None:
         variables["VITE_SUPABASE_URL"] = args.supabase_url
     if args.supabase_anon_key is not None:

@@ -8,8 +8,10 @@ components/config/model.py):
 - ``promote``: the `backend_image_digest` output of another stack (production promotes what
   staging verified), read through a `StackReference`. Nothing is built.
 - ``build``: `docker.Image` (pulumi-docker 5.2.0) builds the context for the configured platform
-  (linux/amd64) and pushes it with the registry password as a secret; the pushed manifest's
-  `repo_digest` is the result.
+  (linux/amd64) and pushes it with the credentials of the runner's `docker login` (the `registry`
+  input names only the server: with no username/password pulumi-docker uses the Docker config's
+  credentials, pulumi/pulumi-docker#461 and #465), so no registry password is an input or in the
+  state; the pushed manifest's `repo_digest` is the result.
 
 Whichever path is taken the public surface is the same: `image_ref` (`<image_name>@sha256:<hex>`,
 what Render runs) and `digest` (`sha256:<hex>`).
@@ -102,9 +104,6 @@ class BackendImage(pulumi.ComponentResource):
         source = args.source
         registry = source.registry
         build = source.build
-        if registry.username is None or registry.password is None:
-            raise ValueError("images: building pushes to the registry, which needs images.username and "
-                             "procurement:registryPassword")
         tag = naming.physical_name(args.stack, "backend")
         image = docker.Image(
             f"{name}-image",
@@ -116,11 +115,11 @@ class BackendImage(pulumi.ComponentResource):
                 dockerfile=posixpath.join(build.context, build.dockerfile),
                 platform=build.platform,
             ),
-            registry=docker.RegistryArgs(server=registry.host, username=registry.username,
-                                         password=pulumi.Output.secret(registry.password)),
-            build_on_preview=False,  # a preview must not need a Docker engine or push anything
+            # The server only: the push authenticates with the runner's `docker login` (deploy-staging.yml).
+            registry=docker.RegistryArgs(server=registry.host),
+            build_on_preview=False,  # a preview must not need a Docker engine, credentials or a push
             skip_push=False,
-            opts=pulumi.ResourceOptions(parent=self, additional_secret_outputs=["registry"]),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         return image.repo_digest.apply(
             lambda value: _checked_ref(value, self.image_name, f"repo_digest of {name}-image"))

@@ -13,10 +13,11 @@ The repositories are shared by every stack, so two kinds of objects are kept apa
   environment, fed from this stack's outputs. A stack other than the owner writes into an
   environment the owner created, so the owner's first `up` must come first.
 
-The repositories themselves are never created or deleted by Pulumi: bring each existing one under
-management with `pulumi import github:index/repository:Repository <child name> <repository>
---parent <this component's URN>` before the owning stack's first `up`; they are retained on
-delete and archived rather than deleted if a delete ever reaches the provider.
+The repositories themselves are never created or deleted by Pulumi: bring them (and the GitHub
+environments, rulesets and branch policies that already exist) under management before the owning
+stack's first `up` with `pulumi import --file`, from the file `scripts/github-import.py` writes
+(README "Bringing existing objects under management": the commands and the id of each type); they
+are retained on delete and archived rather than deleted if a delete ever reaches the provider.
 
 Credentials: the component's GitHub provider takes the owner from config and the token from the
 environment (`GITHUB_TOKEN`), never from state.

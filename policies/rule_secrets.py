@@ -34,7 +34,10 @@ SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key"),
 DESCRIBING_WORDS = frozenset({"name", "names", "id", "ids", "path", "paths", "url", "urls", "uri", "ref", "arn",
                               "length", "count", "type", "types", "kind", "enabled", "expiry", "exp", "seconds",
                               "ttl", "scanning", "protection", "version", "policy", "rotation", "status", "hint",
-                              "header", "location", "field"})
+                              "header", "location", "field",
+                              # the environment variable a provider reads a secret from, and the one-way
+                              # fingerprint it keeps to notice a rotation (`auth_token_env`, `token_fingerprint`)
+                              "env", "fingerprint"})
 
 VALUE_PATTERNS = (
     ("a private key block", re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----")),
@@ -87,8 +90,8 @@ def findings(props: Any, path: str = "", key: Optional[str] = None) -> Iterator[
         for index, value in enumerate(props):
             yield from findings(value, f"{path}[{index}]", key)
         return
-    if not isinstance(props, str) or not props.strip():
-        return
+    if not isinstance(props, str) or props.strip() in ("", "{}", "[]"):
+        return  # nothing, or an empty object/list as config text (an unset `procurement:appSecrets`)
     if key is not None and secret_key(key):
         yield path, f"its name '{key}' says it is a secret"
         return

@@ -9,6 +9,7 @@
   GET    /_sandbox/state                   every collection;  GET /_sandbox/state/{collection}[/{id}]
   POST   /_sandbox/reset                   forget objects (re-seed), journal and faults
   GET    /_sandbox/settings                timing settings;  PATCH merges new values
+  PATCH  /_sandbox/settings {"token": "…"}  rotate the API token: from now on only the new one is accepted
 """
 
 from __future__ import annotations
@@ -91,11 +92,17 @@ def _route(api: "ApiServer", method: str, parts: list[str], payload: Any) -> "Re
         return _reply(204)
     if head == "settings":
         if method == "PATCH":
-            unknown = set(payload or {}) - set(api.settings)
+            payload = dict(payload or {})
+            token = payload.pop("token", None)  # a rotation, as a vendor dashboard does it; never echoed
+            if token is not None and (not isinstance(token, str) or not token.strip()):
+                raise ValueError("token must be a non-empty string")
+            unknown = set(payload) - set(api.settings)
             if unknown:
                 raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-            api.check_settings(payload or {})
-            api.settings.update(payload or {})
+            api.check_settings(payload)
+            api.settings.update(payload)
+            if token is not None:
+                api.token = token
         if method in ("GET", "PATCH"):
             return _reply(200, api.settings)
     return _reply(404, {"error": f"no control endpoint {method} /_sandbox/{'/'.join(parts)}"})

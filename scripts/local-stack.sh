@@ -35,7 +35,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/local-paths.sh"
 # to it (`pulumi stack export --file x.json`) are relative to the repository, as under make.
 
 STACK=local
-# Guards only the sandbox's fixed test tokens in Pulumi.local.yaml (README "Secrets").
+# Guards the local state's secrets (README "Secrets").
 LOCAL_PASSPHRASE=procurement-local
 CONFIG_FILE="$SANDBOX_DIR/Pulumi.$STACK.yaml"
 WRAPPER_DIR="$SANDBOX_DIR/bin"
@@ -64,6 +64,10 @@ export PULUMI_BACKEND_URL="file://$LOCAL_STATE_DIR"
 export PULUMI_CONFIG_PASSPHRASE="$LOCAL_PASSPHRASE"
 unset PULUMI_CONFIG_PASSPHRASE_FILE
 export PROCUREMENT_LOCAL_CONFIG_FILE="$CONFIG_FILE"
+# The sandbox's API tokens (its defaults, or the SANDBOX_*_TOKEN it was started with), exported the
+# way a stack's ESC environment exports the real ones: no token is stack config (README "Secrets").
+export RENDER_API_KEY="${SANDBOX_RENDER_TOKEN:-rnd_sandbox_local_token}"
+export SUPABASE_ACCESS_TOKEN="${SANDBOX_SUPABASE_TOKEN:-sbp_sandbox_local_token}"
 
 # --- the stack config pointing at this checkout's running sandbox ---------------------------------
 write_config() {
@@ -113,7 +117,7 @@ print_env() {
   local name
   for name in PULUMI_HOME PULUMI_SKIP_UPDATE_CHECK PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION \
     PULUMI_DISABLE_REGISTRY_RESOLVE PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PROCUREMENT_LOCAL_CONFIG_FILE \
-    SANDBOX_DIR LOCAL_STATE_DIR; do
+    RENDER_API_KEY SUPABASE_ACCESS_TOKEN SANDBOX_DIR LOCAL_STATE_DIR; do
     printf 'export %s=%q\n' "$name" "${!name}"
   done
   echo 'unset PULUMI_CONFIG_PASSPHRASE_FILE'

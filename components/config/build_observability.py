@@ -10,12 +10,10 @@ from .reader import Reader
 
 def build_observability(r: Reader, tiers: Tiers, edge: Optional[EdgeConfig]) -> Optional[ObservabilityConfig]:
     raw = r.obj("observability", tiers.observability)
-    token = r.secret("logStreamToken")
     if not tiers.observability:
         return None
+    # The endpoint's token comes from RENDER_LOG_STREAM_TOKEN when the stream is written, never config.
     endpoint = get(raw, "logStreamEndpoint")
-    if endpoint is not None and token is None:
-        r.add("logStreamToken", "is required when observability.logStreamEndpoint is set")
     target_ms = get(raw, "responseTimeTargetMs")
     timeout = edge.health_check.timeout_seconds if edge is not None else None
     if target_ms is not None and timeout is not None and timeout * 1000 < target_ms:
@@ -23,5 +21,4 @@ def build_observability(r: Reader, tiers: Tiers, edge: Optional[EdgeConfig]) -> 
         r.add("edge.healthCheck.timeoutSeconds", f"{timeout}s is shorter than "
               f"observability.responseTimeTargetMs ({target_ms} ms)")
     return ObservabilityConfig(uptime_target_percent=get(raw, "uptimeTargetPercent"),
-                               response_time_target_ms=target_ms, log_stream_endpoint=endpoint,
-                               log_stream_token=token)
+                               response_time_target_ms=target_ms, log_stream_endpoint=endpoint)

@@ -1,10 +1,12 @@
 """Render-side tiers: workspace/region, backend images, backend services, frontend static site."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 from . import constants as c
 from . import formats
+from .build_app import AppEnvRules
 from .fields import Text, get
 from .model import (
     BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
@@ -25,20 +27,17 @@ def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optiona
     raw = r.obj("images", active)
     digest = r.text("backendImageDigest", Text(check=formats.digest_reference))
     promote = r.text("promoteFromStack", Text(check=formats.stack_reference))
-    password = r.secret("registryPassword")
     if not active:
         return None
 
     registry = Registry(host=get(raw, "registry"), repository=get(raw, "repository"), username=get(raw, "username"),
-                        private=bool(get(raw, "private")), password=password)
-    needs_credentials = tiers.images or (tiers.backend and registry.private)
-    if needs_credentials and raw is not None:
-        why = "images are built and pushed" if tiers.images else "Render pulls from a private registry"
+                        private=bool(get(raw, "private")))
+    # Render pulls a private image with images.username and the token in REGISTRY_PULL_TOKEN (read
+    # from the environment when the credential is written, never config). Builds push with the
+    # runner's `docker login` credentials and need neither.
+    if tiers.backend and registry.private and raw is not None:
         if registry.username is None and not r.reported("images.username"):
-            r.add("images.username", f"is required when {why}")
-        if password is None:
-            r.add("registryPassword", f"is required when {why}; set it with "
-                  "`pulumi config set --secret procurement:registryPassword <token>` or in the stack's ESC environment")
+            r.add("images.username", "is required when Render pulls from a private registry (images.private)")
 
     if digest is not None and registry.host and registry.repository:
         pinned = formats.digest_image_name(digest)
@@ -67,10 +66,14 @@ def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optiona
     return ImageSource("digest", registry, None, None, None)
 
 
-def build_backend(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[BackendConfig]:
+def build_backend(r: Reader, tiers: Tiers, environment: Optional[str],
+                  secrets: Optional[dict[str, Any]] = None) -> Optional[BackendConfig]:
     raw = r.obj("backend", tiers.backend)
     if not tiers.backend:
         return None
+    rules = AppEnvRules(r, c.BACKEND_GENERATED_VARIABLES, c.BACKEND_GENERATED_PREFIXES, "backend")
+    shared_env = rules.build(get(raw, "env"), "backend.env", get(secrets, "backend"), "appSecrets.backend")
+    service_secrets = get(secrets, "services") or {}
     plan = get(raw, "plan")
     minimum = get(raw, "minInstances")
     maximum = get(raw, "maxInstances")
@@ -92,22 +95,32 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str]) -> Option
         service = _service(r, f"backend.services[{i}]", item, plan, scaling, health, production)
         if service is None:
             continue
+        name = service.name
+        service = replace(service, env=rules.build(
+            item["env"], f"backend.services[{i}].env", service_secrets.get(name), f"appSecrets.services.{name}",
+            shared=shared_env, shared_paths=("backend.env", "appSecrets.backend")))
         if service.name is not None and service.name in seen:
             r.add(f"backend.services[{i}].name", f"duplicate service name '{service.name}'")
-        seen.add(service.name)
+        if service.name is not None:
+            seen.add(service.name)
         services.append(service)
 
-    api_service = get(raw, "apiService")
-    # A service whose name is itself invalid is already reported; naming the API service after it
-    # is then no second mistake.
+    # A service whose name is itself invalid is already reported; naming the API service (or a secret's
+    # service) after it is then no second mistake.
     unnamed = any(s.name is None for s in services)
+    for name in service_secrets:
+        if name not in seen and get(raw, "services") is not None and not unnamed:
+            r.add(f"appSecrets.services.{name}", f"'{name}' is not a service in backend.services "
+                  f"(services: {', '.join(sorted(seen)) or 'none'})")
+
+    api_service = get(raw, "apiService")
     if api_service is not None and raw is not None and get(raw, "services") is not None and not unnamed:
         web = [s.name for s in services if s.type == "web"]
         if api_service not in web:
             r.add("backend.apiService", f"'{api_service}' is not a web service in backend.services "
                   f"(web services: {', '.join(web) or 'none'})")
     return BackendConfig(plan=plan, scaling=scaling, health_check_path=health, port=get(raw, "port"),
-                         api_service=api_service, services=tuple(services))
+                         api_service=api_service, services=tuple(services), env=shared_env)
 
 
 def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan: Optional[str], scaling: Scaling,
@@ -150,9 +163,12 @@ def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan:
     )
 
 
-def build_frontend(r: Reader, tiers: Tiers) -> Optional[FrontendConfig]:
+def build_frontend(r: Reader, tiers: Tiers, secrets: Optional[dict[str, Any]] = None) -> Optional[FrontendConfig]:
     raw = r.obj("frontend", tiers.frontend)
     if not tiers.frontend:
         return None
+    rules = AppEnvRules(r, c.FRONTEND_GENERATED_VARIABLES, c.FRONTEND_GENERATED_PREFIXES, "frontend")
+    env = rules.build(get(raw, "env"), "frontend.env", get(secrets, "frontend"), "appSecrets.frontend",
+                      public_build=True)
     return FrontendConfig(repo=get(raw, "repo"), branch=get(raw, "branch"), build_command=get(raw, "buildCommand"),
-                          publish_path=get(raw, "publishPath"), auto_deploy=get(raw, "autoDeploy"))
+                          publish_path=get(raw, "publishPath"), auto_deploy=get(raw, "autoDeploy"), env=env)

@@ -34,6 +34,18 @@ RENDER_PAID_PLANS = _render.PAID_PLANS
 # autoscaling at 100 instances; a larger number is a typo, not a plan.
 RENDER_MAX_INSTANCES = 100
 
+# Application variables (procurement:backend.env, backend.services[].env, frontend.env and
+# procurement:appSecrets) may not take names the program sets itself or Render sets for every service
+# (render.com/docs/environment-variables: RENDER, RENDER_*, IS_PULL_REQUEST). Exact names and prefixes.
+BACKEND_GENERATED_VARIABLES = ("PORT", "DATABASE_URL", "ENVIRONMENT", "API_URL", "APP_URL")
+BACKEND_GENERATED_PREFIXES = ("SUPABASE_",)
+FRONTEND_GENERATED_VARIABLES = ("VITE_API_URL",)
+FRONTEND_GENERATED_PREFIXES = ("VITE_SUPABASE_",)
+RENDER_SET_VARIABLES = ("RENDER", "IS_PULL_REQUEST")
+RENDER_SET_PREFIXES = ("RENDER_",)
+# Vite compiles VITE_* variables into the public bundle: never a secret.
+PUBLIC_BUILD_PREFIX = "VITE_"
+
 # --- Supabase -----------------------------------------------------------------------------------
 # shared/specs/supabase/openapi.json, components.schemas.V1CreateProjectBody.region_selection
 # (type "specific").code.enum, same list as the deprecated V1CreateProjectBody.region.enum

@@ -165,6 +165,42 @@ class ListOf(Kind):
 
 
 @dataclass(frozen=True)
+class MapOf(Kind):
+    """An object whose keys the user chooses (variable names, file names, service names), each key
+    checked by ``key_check`` and each value by ``value``. ``key_label`` names a key in docs (``<name>``)."""
+
+    value: Kind = field(default_factory=Text)
+    key_check: Optional[Check] = None
+    key_label: str = "<name>"
+    max_items: int = 500
+
+    @property
+    def label(self) -> str:  # type: ignore[override]
+        return f"map of {self.key_label} to {self.value.label}"
+
+    def parse(self, value, key, problems, active):
+        if not isinstance(value, dict):
+            problems.add(key, f"must be an object of {self.key_label}: value (got {_type_name(value)})")
+            return None
+        if len(value) > self.max_items:
+            problems.add(key, f"must have at most {self.max_items} entries (got {len(value)})")
+        out: dict[str, Any] = {}
+        for name, item in value.items():
+            path = f"{key}.{name}"
+            message = self.key_check(name) if self.key_check is not None else None
+            if message:
+                problems.add(path, message)
+                continue
+            if item is None:
+                problems.add(path, "has no value; remove the line or give a value")
+                continue
+            parsed = self.value.parse(item, path, problems, active)
+            if parsed is not None:
+                out[name] = parsed
+        return out
+
+
+@dataclass(frozen=True)
 class Field:
     """One field of a structured value. `required` applies only while the owning tier is on."""
 
@@ -211,9 +247,14 @@ class ObjectSpec:
         for f in self.fields:
             path = f"{prefix}.{f.name}"
             yield path, f
-            kind = f.kind.item if isinstance(f.kind, ListOf) else f.kind
+            if isinstance(f.kind, ListOf):
+                kind, below = f.kind.item, path + "[]"
+            elif isinstance(f.kind, MapOf):
+                kind, below = f.kind.value, f"{path}.{f.kind.key_label}"
+            else:
+                kind, below = f.kind, path
             if isinstance(kind, Nested):
-                yield from kind.spec.walk(path + ("[]" if isinstance(f.kind, ListOf) else ""))
+                yield from kind.spec.walk(below)
 
 
 @dataclass(frozen=True)

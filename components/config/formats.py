@@ -28,6 +28,11 @@ _STACK_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _GIT_BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$")
 _FILE_EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
 _HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
+# POSIX's portable environment variable name (IEEE Std 1003.1, 8.1): what shells, Docker and every
+# language runtime read. Render's API documents no rule of its own and stores any string.
+_ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# One file name in /etc/secrets (where Render mounts a secret file): no directories, no dot names.
+_SECRET_FILE_NAME = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,255}$")
 
 
 def domain(value: str) -> Optional[str]:
@@ -260,4 +265,18 @@ def cron_schedule(value: str) -> Optional[str]:
             numbers = [int(b) for b in bounds]
             if any(not low <= n <= high for n in numbers) or numbers != sorted(numbers):
                 return f"'{value}': '{part}' is outside {low}-{high} in the {name} field"
+    return None
+
+
+def env_var_name(value: str) -> Optional[str]:
+    if not _ENV_VAR_NAME.match(value):
+        return (f"'{value}' is not an environment variable name (letters, digits and '_', not starting with a "
+                "digit, at most 128)")
+    return None
+
+
+def secret_file_name(value: str) -> Optional[str]:
+    if not _SECRET_FILE_NAME.match(value):
+        return (f"'{value}' is not a secret file name (one file in /etc/secrets: letters, digits, '.', '_' and "
+                "'-', no '/')")
     return None

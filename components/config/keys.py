@@ -27,14 +27,20 @@ class ConfigKey:
         return self.default is MISSING
 
 
-def _object(name: str, spec: ObjectSpec, description: str, required: bool = False) -> ConfigKey:
-    return ConfigKey(name, "object", description, MISSING if required else {}, spec=spec)
+def _object(name: str, spec: ObjectSpec, description: str, required: bool = False, secret: bool = False) -> ConfigKey:
+    # A secret key is optional: Pulumi.yaml's `secret: true` would make it mandatory on every stack.
+    return ConfigKey(name, "object", description, MISSING if required else {}, secret=secret, spec=spec)
 
 
-def _secret(name: str, description: str) -> ConfigKey:
-    # Optional, empty by default: Pulumi.yaml's `secret: true` would make the key mandatory on
-    # every stack, but these may also come from the environment (API tokens) or be unneeded.
-    return ConfigKey(name, "string", description, "", secret=True)
+# Keys earlier versions read, and where their value lives now. Credentials are never stack config:
+# the engine stores the whole stack config as the default dynamic provider's inputs in the state,
+# and refresh/destroy keep using that stored copy after a rotation (README "Secrets").
+RETIRED: dict[str, str] = {
+    "renderApiKey": "RENDER_API_KEY",
+    "supabaseAccessToken": "SUPABASE_ACCESS_TOKEN",
+    "registryPassword": "REGISTRY_PULL_TOKEN",
+    "logStreamToken": "RENDER_LOG_STREAM_TOKEN",
+}
 
 
 KEYS: tuple[ConfigKey, ...] = (
@@ -48,16 +54,9 @@ KEYS: tuple[ConfigKey, ...] = (
             "sourceControl, observability (all booleans, all required).", required=True),
     ConfigKey("renderApiUrl", "string", "Base URL of the Render API (the local stack points at the sandbox).",
               "https://api.render.com/v1"),
-    _secret("renderApiKey", "SECRET. Render API key. Empty: the providers read RENDER_API_KEY."),
     ConfigKey("renderMaxRateLimitWaitSeconds", "string", 'Longest wait, in seconds, a Render API call accepts for a rate-limit window to reset (Render allows 20 service creates per clock hour); longer waits fail at once naming the bucket and when it resets. Env: RENDER_MAX_RATE_LIMIT_WAIT_SECONDS.', "900"),
     ConfigKey("supabaseApiUrl", "string", "Base URL of the Supabase Management API (paths begin with /v1/).",
               "https://api.supabase.com"),
-    _secret("supabaseAccessToken", "SECRET. Supabase access token. Empty: the providers read "
-            "SUPABASE_ACCESS_TOKEN."),
-    _secret("registryPassword", "SECRET. Token of images.username for the image registry; required when "
-            "images are built or pulled from a private registry."),
-    _secret("logStreamToken", "SECRET. Token of the log-stream endpoint; required when "
-            "observability.logStreamEndpoint is set."),
     ConfigKey("backendImageDigest", "string", "Pinned backend image, <registry>/<repository>@sha256:<digest>. "
               "Wins over promotion and builds; pin the previous digest to roll back.", ""),
     ConfigKey("promoteFromStack", "string", "Stack (<org>/<project>/<stack>) whose backend_image_digest output "
@@ -73,6 +72,9 @@ KEYS: tuple[ConfigKey, ...] = (
             "health check."),
     _object("sourceControl", schema.SOURCE_CONTROL, "GitHub owner, repositories, required checks, reviewers."),
     _object("observability", schema.OBSERVABILITY, "Uptime and response-time targets, optional log stream."),
+    _object("appSecrets", schema.APP_SECRETS, "SECRET. Application secrets: environment variables and files of "
+            "the backend services (shared or per service) and build variables of the frontend. Every value "
+            "encrypted (pulumi config set --secret --path).", secret=True),
 )
 
 BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}

@@ -5,12 +5,15 @@ logic on plain data, for tests that do not need a Pulumi runtime.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import pulumi
+import yaml
 
 from . import constants as c
 from . import formats
+from .build_app import read_app_secrets
 from .build_cloudflare import build_edge
 from .build_github import build_source_control
 from .build_observability import build_observability
@@ -40,7 +43,40 @@ def read_runtime_config() -> RawConfig:
         if name.startswith(c.NAMESPACE + ":") and name not in values:
             values[name] = pulumi.runtime.get_config(name) or ""
     secret = frozenset(name for name in values if pulumi.runtime.is_config_secret(name))
-    return RawConfig(values=values, secret_keys=secret)
+    stack_file = Path.cwd() / f"Pulumi.{pulumi.get_stack()}.yaml"
+    return RawConfig(values=values, secret_keys=secret, plaintext_secret_paths=plaintext_secret_values(stack_file))
+
+
+def plaintext_secret_values(stack_file: Path) -> frozenset[str]:
+    """Full paths of the values under a secret object key that the stack file keeps in plain text.
+
+    The engine reports secrecy per key, so `procurement:appSecrets` with one `secure:` value and one
+    plain one arrives all secret; the file shows the plain one. (A `--config-file` elsewhere or an
+    ESC environment is not read here: ESC values are plain unless `fn::secret`, so say so in docs.)
+    """
+    try:
+        doc = yaml.safe_load(stack_file.read_text()) or {}
+    except (OSError, yaml.YAMLError):
+        return frozenset()
+    config = doc.get("config") if isinstance(doc, dict) else None
+    found: set[str] = set()
+
+    def walk(value: object, path: str) -> None:
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            return
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{path}.{k}")
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(v, f"{path}[{i}]")
+        elif value is not None:
+            found.add(path)
+
+    for key in KEYS:
+        if key.secret and key.type == "object" and isinstance(config, dict) and full_key(key.name) in config:
+            walk(config[full_key(key.name)], full_key(key.name))
+    return frozenset(found)
 
 
 def load_config() -> StackConfig:
@@ -72,8 +108,9 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
 
     render = build_render(r, tiers)
     images = build_images(r, tiers, environment)
-    backend = build_backend(r, tiers, environment)
-    frontend = build_frontend(r, tiers)
+    app_secrets = read_app_secrets(r, tiers)
+    backend = build_backend(r, tiers, environment, app_secrets)
+    frontend = build_frontend(r, tiers, app_secrets)
     database = build_database(r, tiers, environment, app_host, backend)
     edge = build_edge(r, tiers, environment, domain, backend)
     source_control = build_source_control(r, tiers, frontend)
@@ -90,15 +127,13 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
 
 
 def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
-    # Outside `local` the tokens travel to real vendors: plain http would expose them.
+    # Outside `local` the (environment's) tokens travel to real vendors: plain http would expose them.
     check = formats.http_url if environment in (None, "local") else formats.https_url
     return ApiEndpoints(
         render_api_url=r.text("renderApiUrl", Text(check=check)),
-        render_api_key=r.secret("renderApiKey"),
         render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds",
                                                            Text(check=_whole_seconds))),
         supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
-        supabase_access_token=r.secret("supabaseAccessToken"),
     )
 
 

@@ -5,12 +5,25 @@ Secrets are `pulumi.Output[str]` marked secret; everything else is plain data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal, Optional
+from dataclasses import dataclass, field
+from typing import Literal, Mapping, Optional
 
 import pulumi
 
 ServiceType = Literal["web", "worker", "cron"]
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """What one scope of the application (every backend service, one service, the frontend build)
+    gets from config: plain variables, secret variables and secret files (secret Outputs)."""
+
+    variables: Mapping[str, str] = field(default_factory=dict)
+    secret_variables: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+    secret_files: Mapping[str, pulumi.Output[str]] = field(default_factory=dict)
+
+    def all_variables(self) -> dict[str, pulumi.Input[str]]:
+        return {**self.variables, **self.secret_variables}
 
 
 @dataclass(frozen=True)
@@ -31,16 +44,14 @@ class Tiers:
 
 @dataclass(frozen=True)
 class ApiEndpoints:
-    """Where the Render and Supabase dynamic providers send requests (interfaces.md).
+    """Where the Render and Supabase dynamic providers send requests.
 
-    The tokens are None when the stack leaves them empty; the providers then read RENDER_API_KEY /
-    SUPABASE_ACCESS_TOKEN from their environment at call time.
+    No tokens here: the providers read RENDER_API_KEY / SUPABASE_ACCESS_TOKEN from their environment
+    at call time (dynamic_providers/core/settings.py says why config is the wrong place).
     """
 
     render_api_url: str
-    render_api_key: Optional[pulumi.Output[str]]
     supabase_api_url: str
-    supabase_access_token: Optional[pulumi.Output[str]]
     # Read by the Render providers themselves (configure()); validated here so a bad value fails preview.
     render_max_rate_limit_wait_seconds: Optional[int] = None
 
@@ -74,6 +85,7 @@ class BackendService:
     schedule: Optional[str]  # cron only (UTC)
     health_check_path: Optional[str]  # web only
     scaling: Optional[Scaling]  # web and worker; None for cron
+    env: AppEnv = field(default_factory=AppEnv)  # this service's own variables and secret files
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,7 @@ class BackendConfig:
     port: int
     api_service: str
     services: tuple[BackendService, ...]
+    env: AppEnv = field(default_factory=AppEnv)  # every service's (the shared env group)
 
     def of_type(self, service_type: ServiceType) -> tuple[BackendService, ...]:
         return tuple(s for s in self.services if s.type == service_type)
@@ -105,7 +118,6 @@ class Registry:
     repository: str
     username: Optional[str]
     private: bool
-    password: Optional[pulumi.Output[str]]
 
     @property
     def image_name(self) -> str:
@@ -130,6 +142,7 @@ class FrontendConfig:
     build_command: str
     publish_path: str
     auto_deploy: bool
+    env: AppEnv = field(default_factory=AppEnv)  # build-time variables (no files: a static site has none)
 
 
 @dataclass(frozen=True)
@@ -266,7 +279,6 @@ class ObservabilityConfig:
     uptime_target_percent: float
     response_time_target_ms: int
     log_stream_endpoint: Optional[str]
-    log_stream_token: Optional[pulumi.Output[str]]
 
 
 @dataclass(frozen=True)

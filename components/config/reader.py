@@ -11,7 +11,7 @@ import pulumi
 from .constants import NAMESPACE
 from .errors import Problems
 from .fields import Kind, ObjectSpec
-from .keys import BY_NAME, KEYS
+from .keys import BY_NAME, KEYS, RETIRED
 
 
 def full_key(path: str) -> str:
@@ -29,6 +29,9 @@ class RawConfig:
 
     values: Mapping[str, str]
     secret_keys: frozenset[str] = field(default_factory=frozenset)
+    # Full paths of values inside a secret key that the stack file stores in plain text (the engine
+    # marks a key secret as soon as one value in it is; only the file tells the rest apart).
+    plaintext_secret_paths: frozenset[str] = field(default_factory=frozenset)
 
 
 class Reader:
@@ -44,18 +47,30 @@ class Reader:
                 continue  # provider namespaces (cloudflare:, github:) are the providers' business
             name = key[len(prefix):]
             spec = BY_NAME.get(name)
-            if spec is None:
+            if name in RETIRED:
+                # Never stored: the whole config lands in the state (the default provider's inputs).
+                self.problems.add(key, f"is no longer read: credentials never live in stack config (the engine "
+                                  f"stores the config in the state). Remove it (`pulumi config rm {key}`) and "
+                                  f"export {RETIRED[name]} instead (the stack's ESC environment: "
+                                  f"environmentVariables.{RETIRED[name]})")
+            elif spec is None:
                 close = difflib.get_close_matches(name, [k.name for k in KEYS], n=1, cutoff=0.6)
                 hint = f"; did you mean '{prefix}{close[0]}'?" if close else "; see the config table in README.md"
                 self.problems.add(key, "unknown key" + hint)
-            elif spec.secret and self.raw.values[key] and key not in self.raw.secret_keys:
+            elif spec.secret and self.raw.values[key] not in ("", "{}") and key not in self.raw.secret_keys:
                 self.problems.add(key, "is a secret but is stored in plain text; store it encrypted with "
-                                  f"`pulumi config set --secret {key} <value>` (or fn::secret in ESC)")
+                                  f"`{_set_secret(key, spec.type)}` (or fn::secret in ESC)")
             elif not spec.secret and key in self.raw.secret_keys:
                 where = " (a secure: value inside the object?)" if spec.type == "object" else ""
                 self.problems.add(key, f"is encrypted{where}, but it is not secret config: its values end up "
                                   "in resource names and stack outputs. Store it in plain text; secrets have "
                                   f"their own keys ({', '.join(k.name for k in KEYS if k.secret)})")
+
+        for path in sorted(self.raw.plaintext_secret_paths):
+            if path.split(".", 1)[0] not in self.raw.secret_keys:
+                continue  # the whole key is plain: reported once, above
+            self.problems.add(path, "is stored in plain text in the stack file although it is a secret; encrypt it "
+                              f"with `{_set_secret(path, 'string')}` (the value is never shown)")
 
     def _value(self, name: str) -> Optional[str]:
         spec = BY_NAME[name]  # KeyError here means a key read without being declared
@@ -104,3 +119,11 @@ class Reader:
     def reported(self, path: str) -> bool:
         """Whether `path` already has a problem (so a follow-on rule stays quiet)."""
         return any(p.key == full_key(path) for p in self.problems)
+
+
+def _set_secret(key: str, kind: str) -> str:
+    if kind == "object":
+        return f"pulumi config set --secret --path '{key}.<field>' <value>"
+    if "." in key.split(":", 1)[-1]:
+        return f"pulumi config set --secret --path '{key}' <value>"
+    return f"pulumi config set --secret {key} <value>"

@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from . import constants as c
 from . import formats as f
-from .fields import Field, Flag, Integer, ListOf, Nested, Number, ObjectSpec, Text, defaults_of
+from .fields import Field, Flag, Integer, ListOf, MapOf, Nested, Number, ObjectSpec, Text, defaults_of
+
+
+def _variables(doc: str) -> Field:
+    """`env`: environment variable name -> value (strings; quote numbers and booleans in YAML)."""
+    return Field("env", MapOf(Text(allow_empty=True), key_check=f.env_var_name), doc, default={})
+
+
+def _files(doc: str) -> Field:
+    """`files`: file name in /etc/secrets -> content."""
+    return Field("files", MapOf(Text(allow_empty=True), key_check=f.secret_file_name, key_label="<file>"), doc,
+                 default={})
 
 TIERS = ObjectSpec((
     Field("images", Flag(), "build and push backend images (off: use a pinned or promoted digest)", required=True),
@@ -28,7 +39,7 @@ RENDER = ObjectSpec((
 IMAGES = ObjectSpec((
     Field("registry", Text(check=f.registry_host), "registry host, e.g. ghcr.io", required=True),
     Field("repository", Text(check=f.image_repository), "image path in the registry", required=True),
-    Field("username", Text(), "registry user (its token is procurement:registryPassword)"),
+    Field("username", Text(), "registry user Render pulls with (its token: REGISTRY_PULL_TOKEN)"),
     Field("private", Flag(), "Render needs registry credentials to pull", default=True),
     Field("context", Text(check=f.workspace_path), "docker build context, relative to this project (a sibling checkout: ../<repository>)"),
     Field("dockerfile", Text(check=f.relative_path), "Dockerfile path relative to the context",
@@ -45,6 +56,7 @@ SERVICE = ObjectSpec((
     Field("healthCheckPath", Text(check=f.url_path), "health-check path override (web only)"),
     Field("minInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instance floor override (web/worker)"),
     Field("maxInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instance ceiling override (web/worker)"),
+    _variables("plain environment variables of this service only (secret ones: procurement:appSecrets)"),
 ))
 
 BACKEND = ObjectSpec((
@@ -59,6 +71,7 @@ BACKEND = ObjectSpec((
     Field("apiService", Text(check=f.service_name), "web service that serves api.<domain>", default="api"),
     Field("services", ListOf(Nested(SERVICE), min_items=1, max_items=20), "web services, workers, cron jobs",
           required=True),
+    _variables("plain environment variables of every backend service (the shared env group)"),
 ))
 
 FRONTEND = ObjectSpec((
@@ -67,6 +80,7 @@ FRONTEND = ObjectSpec((
     Field("buildCommand", Text(), "build command", default="npm ci && npm run build"),
     Field("publishPath", Text(check=f.relative_path), "directory of the built site", default="dist"),
     Field("autoDeploy", Flag(), "deploy on every push to the branch", default=True),
+    _variables("plain build-time environment variables of the static site (VITE_* reach the browser)"),
 ))
 
 POSTGRES = ObjectSpec((
@@ -187,4 +201,23 @@ OBSERVABILITY = ObjectSpec((
     Field("uptimeTargetPercent", Number(90.0, 100.0), "availability objective", default=99.9),
     Field("responseTimeTargetMs", Integer(100, 60000), "response time objective", default=2000),
     Field("logStreamEndpoint", Text(check=f.host_port), "syslog host:port for Render logs (absent: none)"),
+))
+
+# procurement:appSecrets, a secret key: every value is stored encrypted (`pulumi config set --secret
+# --path 'procurement:appSecrets.services.api.env.STRIPE_API_KEY' <value>`, or fn::secret in ESC).
+SECRET_SET = ObjectSpec((
+    _variables("secret environment variables"),
+    _files("secret files, mounted by Render at /etc/secrets/<file>"),
+))
+
+FRONTEND_SECRETS = ObjectSpec((
+    _variables("secret build-time variables of the static site (never VITE_*: those are published)"),
+))
+
+APP_SECRETS = ObjectSpec((
+    Field("backend", Nested(SECRET_SET), "every backend service, through the shared env group",
+          default=defaults_of(SECRET_SET)),
+    Field("services", MapOf(Nested(SECRET_SET), key_check=f.service_name, key_label="<service>"),
+          "one backend service, by its backend.services[].name", default={}),
+    Field("frontend", Nested(FRONTEND_SECRETS), "the static site's build", default=defaults_of(FRONTEND_SECRETS)),
 ))

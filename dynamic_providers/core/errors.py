@@ -15,7 +15,12 @@ class ApiError(Exception):
     Attributes: ``api`` (e.g. "Render"), ``method``, ``path`` (no query string), ``status`` (None for
     transport failures), ``api_message`` (the server's message, scrubbed), ``api_code`` (the server's
     error id/code if it sent one), ``retry_after`` (seconds, for rate limits).
+
+    ``concise``: the message says everything a user needs (API, method, path, status, the API's
+    message), so the provider host shows it as one line without a Python traceback.
     """
+
+    concise = True
 
     def __init__(
         self,

@@ -21,13 +21,25 @@ implements a few small hooks that talk to the API; the base implements Pulumi's 
 - ``delete``: 404 is success.
 
 Provider objects are pickled into the state (dill), so they hold only class-level declarations and
-plain ``HttpOptions``; the configure()d URL/token live in a slot that ``__getstate__`` drops, and
-a fresh ``Transport`` is built per call.
+plain ``HttpOptions``; the configure()d URL lives in a slot that ``__getstate__`` drops, the API
+token is read from the environment per call (``settings.py`` says why), and a fresh ``Transport``
+is built per call.
+
+Secrets a resource hands to a vendor (``env_secrets``) follow the token: the resource names an
+environment variable, check() records a ``fingerprint`` of its value (or keeps the previous one when
+the variable is not set, e.g. in a credential-less PR preview), create/update read the value itself
+at call time. A rotation changes the fingerprint, so it shows in a preview and ``up`` re-sends it;
+the value never reaches inputs, outputs or state.
+
+Errors marked ``concise`` (API errors, missing credentials) reach the CLI as their one-line message
+instead of a Python traceback (``install_concise_errors``).
 """
 from __future__ import annotations
 
 import dataclasses
+import os
 import random
+import sys
 import time
 from typing import Any, ClassVar, Mapping, Optional
 
@@ -44,7 +56,7 @@ from pulumi.dynamic import (
 
 from .errors import ApiError, NotFoundError, is_ambiguous
 from .fields import Field, canonical, contains_unknown, integral, kind_ok, normalise_unknowns, same
-from .settings import ApiSettings
+from .settings import ApiSettings, env_secret, fingerprint
 from .transport import HttpOptions, Transport, backoff_delay
 
 ADOPT = "adopt"
@@ -69,6 +81,9 @@ class DeclarativeProvider(ResourceProvider):
     delete_before_replace: ClassVar[bool] = True
     create_attempts: ClassVar[int] = 3  # tries of an ambiguous create (each after a lookup)
     adopt_alternative: ClassVar[str] = "choose another name"  # ends the "already exists" message
+    # Secrets read from the environment at call time: fingerprint field -> (field naming the
+    # environment variable, what the secret is for, in words). Both fields must be declared.
+    env_secrets: ClassVar[Mapping[str, tuple[str, str]]] = {}
 
     def __init__(self, http: Optional[HttpOptions] = None) -> None:
         super().__init__()
@@ -145,16 +160,18 @@ class DeclarativeProvider(ResourceProvider):
 
     # ---------------------------------------------------------------- plumbing
     def configure(self, req: ConfigureRequest) -> None:
+        # Only the base URL: tokens are read from the environment per call, never from config.
         setattr(self, _RUNTIME_SLOT, self.api.pick(req.config))
+        install_concise_errors()  # configure() runs in the provider host only
 
     def __getstate__(self) -> dict:
-        # The configure()d token must never reach the pickled provider in the state.
+        # Nothing configure()d reaches the pickled provider in the state.
         state = dict(self.__dict__)
         state.pop(_RUNTIME_SLOT, None)
         return state
 
     def transport(self) -> Transport:
-        """A fresh transport for one provider call (token resolved now, never stored)."""
+        """A fresh transport for one provider call (token read from the environment now, never stored)."""
         configured = getattr(self, _RUNTIME_SLOT, None)
         url, token = self.api.resolve(configured)
         options = self.http
@@ -163,7 +180,23 @@ class DeclarativeProvider(ResourceProvider):
             options = dataclasses.replace(options, max_rate_limit_wait=wait)
         return Transport(url, token, api_name=self.api.name, options=options,
                          auth_scheme=self.api.auth_scheme, explode_lists=self.api.explode_lists,
-                         wait_setting=self.api.wait_setting())
+                         wait_setting=self.api.wait_setting(), credential_hint=self.api.auth_hint)
+
+    def env_secret(self, inputs: Mapping[str, Any], fingerprint_field: str) -> str:
+        """The current value of an ``env_secrets`` secret, read from the environment now."""
+        variable_field, purpose = self.env_secrets[fingerprint_field]
+        return env_secret(inputs[variable_field], purpose)
+
+    def _fingerprint_env_secrets(self, olds: Mapping[str, Any], inputs: dict[str, Any]) -> None:
+        """check(): each ``env_secrets`` fingerprint from the variable's current value; without the
+        variable (a preview that has no credentials) the last known fingerprint, so nothing changes."""
+        for fingerprint_field, (variable_field, _) in self.env_secrets.items():
+            variable = inputs.get(variable_field)
+            value = os.environ.get(variable, "").strip() if isinstance(variable, str) and variable else ""
+            if value:
+                inputs[fingerprint_field] = fingerprint(variable, value)
+            else:
+                inputs[fingerprint_field] = olds.get(fingerprint_field)
 
     def inputs_of(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The declared inputs found in a property bag (drops ``__provider`` and outputs)."""
@@ -207,6 +240,7 @@ class DeclarativeProvider(ResourceProvider):
                 value = spec.default_value()
             inputs[name] = value
         inputs = self.prepare(inputs)
+        self._fingerprint_env_secrets(olds, inputs)
         for name, spec in fields.items():
             value = inputs.get(name)
             if value is None:
@@ -347,6 +381,39 @@ class DeclarativeProvider(ResourceProvider):
         if changed:
             live = self.update_remote(api, id_, current, inputs, changed)
         return id_, live
+
+
+class _ConciseTraceback:
+    """Stands in for the ``traceback`` module inside the dynamic-provider host's ``__main__``.
+
+    The host (``python -m pulumi.dynamic``) reports every exception a provider raises as
+    ``traceback.format_exc()``, which the CLI prints under the resource. For exceptions marked
+    ``concise`` (their message is complete and meant for the user: a failed API call, a missing
+    credential) this returns the message alone; anything else (a bug) keeps its full traceback.
+    """
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def format_exc(self, *args: Any, **kwargs: Any) -> str:
+        exc = sys.exc_info()[1]
+        if exc is not None and getattr(exc, "concise", False):
+            return str(exc)
+        return self._real.format_exc(*args, **kwargs)
+
+
+def install_concise_errors() -> None:
+    """In the dynamic-provider host process only (a no-op anywhere else, idempotent)."""
+    host = sys.modules.get("__main__")
+    spec = getattr(host, "__spec__", None)
+    if host is None or getattr(spec, "name", None) != "pulumi.dynamic.__main__":
+        return
+    current = getattr(host, "traceback", None)
+    if current is not None and not isinstance(current, _ConciseTraceback):
+        host.traceback = _ConciseTraceback(current)
 
 
 def unset(value: Any) -> bool:

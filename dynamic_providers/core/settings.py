@@ -1,19 +1,37 @@
-"""Where a provider finds its API's base URL and token: configure() config, then environment.
+"""Where a provider finds its API's base URL and its credentials.
 
-Pulumi calls ``ResourceProvider.configure(req)`` once per unpickled provider in the dynamic-provider
-process, with the whole stack config (every namespace, secrets already unwrapped). We keep the two
-values we need in a runtime-only slot that is excluded from pickling (see ``RuntimeConfig`` use in
-``provider.py``); the environment is read at call time, never at import.
+Base URL: the ``configure()`` config (``procurement:renderApiUrl``, plain, non-secret), then the
+environment, then the vendor's default.
+
+Credentials come from the environment of the ``pulumi`` run, read at call time, and from nowhere
+else. Pulumi hands a dynamic provider the *whole* stack config, and the engine stores that config as
+the inputs of the default ``pulumi:providers:pulumi-python`` provider in the state; refresh and
+destroy configure providers from that stored copy. A token in stack config would therefore live in
+the state (encrypted, but stored) and a rotated or revoked token would keep being used by refresh,
+destroy and the drift check until a non-refresh ``up``. Read from the environment (the stack's ESC
+environment exports it, ``environmentVariables``), a rotation takes effect on the very next call.
+
+The same holds for the secrets a resource hands to a vendor (a registry token, a log-stream
+token): the resource names the environment variable (``env_secret``) and keeps only a
+``fingerprint`` of the value in its inputs, so a rotation shows as a change without the value ever
+entering the state.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 
 class MissingCredentialsError(Exception):
-    """No token in the stack config nor in the environment."""
+    """A credential the call needs is not in the environment.
+
+    ``concise``: shown by the provider host as this one-line message, without a Python traceback
+    (see ``provider.install_concise_errors``); the message says what to set and where.
+    """
+
+    concise = True
 
 
 @dataclass(frozen=True)
@@ -24,8 +42,7 @@ class ApiSettings:
     url_config_key: str  # fully qualified, e.g. "procurement:renderApiUrl"
     url_env: str  # e.g. "RENDER_API_URL"
     default_url: str
-    token_config_key: str  # e.g. "procurement:renderApiKey"
-    token_env: str  # e.g. "RENDER_API_KEY"
+    token_env: str  # e.g. "RENDER_API_KEY": the only place the token is read from
     auth_scheme: str = "Bearer"
     # How list query parameters are sent: False joins them with commas (Render's
     # ``style: form, explode: false``), True repeats the key (OpenAPI's default, Supabase).
@@ -36,18 +53,16 @@ class ApiSettings:
     wait_env: Optional[str] = None  # e.g. "RENDER_MAX_RATE_LIMIT_WAIT_SECONDS"
 
     def resolve(self, configured: Optional[Mapping[str, Any]] = None) -> tuple[str, str]:
-        """(base_url, token) with precedence configure() config, then environment, then default.
-
-        Raises MissingCredentialsError naming both places a token can come from.
-        """
+        """(base_url, token): URL from configure() config, then environment, then default; the
+        token from the environment only, read now. Raises MissingCredentialsError without one."""
         configured = configured or {}
         url = _text(configured.get(self.url_config_key)) or _text(os.environ.get(self.url_env)) or self.default_url
-        token = _text(configured.get(self.token_config_key)) or _text(os.environ.get(self.token_env))
+        token = _text(os.environ.get(self.token_env))
         if not token:
             raise MissingCredentialsError(
-                f"No {self.name} API token: set it with `pulumi config set --secret "
-                f"{self.token_config_key} <token>` or export {self.token_env}."
-            )
+                f"No {self.name} API token: {self.token_env} is not set for this `pulumi` run. Export "
+                f"{self.token_env}, or check the stack's ESC environment "
+                f"(environmentVariables.{self.token_env}); API tokens are never read from stack config.")
         return url.rstrip("/"), token
 
     def max_rate_limit_wait(self, configured: Optional[Mapping[str, Any]] = None) -> Optional[float]:
@@ -73,11 +88,36 @@ class ApiSettings:
         places = [p for p in (self.wait_config_key, self.wait_env) if p]
         return " or ".join(places)
 
+    @property
+    def auth_hint(self) -> str:
+        """Appended to 401/403 errors: which variable to fix."""
+        return (f"check {self.token_env} (read from this run's environment; the stack's ESC environment "
+                f"sets environmentVariables.{self.token_env})")
+
     def pick(self, config: Any) -> dict[str, Any]:
-        """The values this API needs, taken from a ``pulumi.dynamic.Config`` (or a plain dict)."""
+        """The non-secret values this API needs, taken from a ``pulumi.dynamic.Config`` (or a dict)."""
         getter = config.get if hasattr(config, "get") else (lambda _k: None)
-        keys = [k for k in (self.url_config_key, self.token_config_key, self.wait_config_key) if k]
+        keys = [k for k in (self.url_config_key, self.wait_config_key) if k]
         return {key: getter(key) for key in keys}
+
+
+def env_secret(variable: str, purpose: str) -> str:
+    """The value of environment variable ``variable``, read now; MissingCredentialsError without it.
+
+    ``purpose`` says what it is for in the message ("the registry token Render pulls images with").
+    """
+    value = _text(os.environ.get(variable))
+    if not value:
+        raise MissingCredentialsError(
+            f"No {purpose}: {variable} is not set for this `pulumi` run. Export {variable}, or check the "
+            f"stack's ESC environment (environmentVariables.{variable}); it is never stored in config or state.")
+    return value
+
+
+def fingerprint(variable: str, value: str) -> str:
+    """A short, one-way fingerprint of a secret (SHA-256 of the variable name and the value, 16 hex
+    digits): changes when the value is rotated, reveals nothing usable about a random token."""
+    return "sha256:" + hashlib.sha256(f"{variable}\0{value}".encode()).hexdigest()[:16]
 
 
 def _text(value: Any) -> Optional[str]:

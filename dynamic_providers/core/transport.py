@@ -168,8 +168,11 @@ class Transport:
         auth_scheme: str = "Bearer",
         explode_lists: bool = False,
         wait_setting: str = "",
+        credential_hint: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        # Appended to 401/403 messages: which credential to fix and where it comes from.
+        self.credential_hint = credential_hint
         self._token = token
         self.api_name = api_name
         self.options = options or HttpOptions()
@@ -300,7 +303,10 @@ class Transport:
         message, code = _error_message(resp)
         cls = errors.error_class_for_status(resp.status_code)
         retry_after = server_wait_hint(resp.headers) if resp.status_code == 429 else None
-        return cls(self.api_name, method, path, resp.status_code, self.scrub(message),
+        message = self.scrub(message)
+        if cls is errors.AuthError and self.credential_hint:
+            message = f"{message}; {self.credential_hint}" if message else self.credential_hint
+        return cls(self.api_name, method, path, resp.status_code, message,
                    api_code=self.scrub(code) if code else None, retry_after=retry_after)
 
     def _pause(self, seconds: float, because: errors.ApiError) -> None:

@@ -1,7 +1,8 @@
 """Render resources as Python dynamic providers (type tokens ``pulumi-python:dynamic/render:<Name>``).
 
-Import-safe: importing performs no I/O. Credentials: ``procurement:renderApiKey`` (stack config,
-secret) or ``RENDER_API_KEY``; base URL ``procurement:renderApiUrl`` or ``RENDER_API_URL``.
+Import-safe: importing performs no I/O. Credentials: ``RENDER_API_KEY`` from the environment, read at
+call time (never stack config: it would be stored in the state); base URL ``procurement:renderApiUrl``
+or ``RENDER_API_URL``.
 Resource classes and their inputs/outputs: ``README.md`` in this package.
 """
 from .deploys import Deploy, DeployProvider

@@ -14,7 +14,6 @@ RENDER = ApiSettings(
     url_config_key="procurement:renderApiUrl",
     url_env="RENDER_API_URL",
     default_url="https://api.render.com/v1",
-    token_config_key="procurement:renderApiKey",
     token_env="RENDER_API_KEY",
     wait_config_key="procurement:renderMaxRateLimitWaitSeconds",
     wait_env="RENDER_MAX_RATE_LIMIT_WAIT_SECONDS",

@@ -1,8 +1,10 @@
 """The workspace log stream: where Render ships every service's logs (one setting per owner).
 
 It is a singleton keyed by the owner, so "create" and "update" are the same PUT. An existing stream
-to another endpoint is someone else's: taking it over needs ``adopt``. The token is write-only and
-secret (Render never returns it); an emptied endpoint reads as gone.
+to another endpoint is someone else's: taking it over needs ``adopt``. The receiver's token is read
+from an environment variable at call time (``token_env``, e.g. ``RENDER_LOG_STREAM_TOKEN``); inputs
+and state hold only its ``token_fingerprint``, so a rotation shows as a change and is re-sent. Render
+never returns the token; an emptied endpoint reads as gone.
 """
 from __future__ import annotations
 
@@ -14,11 +16,11 @@ from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundErro
 from .api import RENDER
 
 
-def log_stream_body(inputs: Mapping[str, Any]) -> dict:
+def log_stream_body(inputs: Mapping[str, Any], token: Optional[str] = None) -> dict:
     """PUT /logs/streams/owner/{ownerId} body (the token is re-sent: Render cannot echo it)."""
     body = {"endpoint": inputs["endpoint"], "preview": inputs.get("preview_logs") or "drop"}
-    if inputs.get("token"):
-        body["token"] = inputs["token"]
+    if token:
+        body["token"] = token
     return body
 
 
@@ -28,10 +30,13 @@ class LogStreamProvider(DeclarativeProvider):
     fields = {
         "owner_id": Field(str, required=True, replace=True),
         "endpoint": Field(str, required=True),  # host:port of the syslog-over-TLS receiver
-        "token": Field(str, secret=True, write_only=True),
+        # The name of the variable holding the receiver's token (none: no token), never the token.
+        "token_env": Field(str, managed=False),
+        "token_fingerprint": Field(str, write_only=True),  # set by check(), from the variable
         "preview_logs": Field(str, default="drop", choices=("send", "drop")),  # preview environments' logs
     }
     adopt_alternative = "remove the existing log stream first"
+    env_secrets = {"token_fingerprint": ("token_env", "log-stream token for Render to send logs with")}
 
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"of owner {inputs.get('owner_id')}"
@@ -57,7 +62,8 @@ class LogStreamProvider(DeclarativeProvider):
         return current if current and current["endpoint"] == inputs["endpoint"] else None
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
-        api.put(f"/logs/streams/owner/{inputs['owner_id']}", log_stream_body(inputs))
+        token = self.env_secret(inputs, "token_fingerprint") if inputs.get("token_env") else None
+        api.put(f"/logs/streams/owner/{inputs['owner_id']}", log_stream_body(inputs, token))
         return {"owner_id": inputs["owner_id"], "endpoint": inputs["endpoint"],
                 "preview_logs": inputs.get("preview_logs")}
 
@@ -81,13 +87,16 @@ class LogStreamProvider(DeclarativeProvider):
 class LogStream(DeclarativeResource, module="render", name="LogStream"):
     """The workspace log stream (``pulumi-python:dynamic/render:LogStream``).
 
-    Inputs: ``owner_id``, ``endpoint`` (``host:port``), ``token`` (secret), ``preview_logs``
-    (send|drop, default drop), ``adopt``.
+    Inputs: ``owner_id``, ``endpoint`` (``host:port``), ``token_env`` (environment variable holding
+    the receiver's token, read at call time; absent: no token), ``preview_logs`` (send|drop, default
+    drop), ``adopt``. Output ``token_fingerprint`` changes when the token is rotated.
     """
 
+    token_fingerprint: pulumi.Output[Optional[str]]
+
     def __init__(self, resource_name: str, *, owner_id: pulumi.Input[str], endpoint: pulumi.Input[str],
-                 token: Optional[pulumi.Input[str]] = None, preview_logs: str = "drop", adopt: bool = False,
+                 token_env: Optional[str] = None, preview_logs: str = "drop", adopt: bool = False,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(LogStreamProvider(), resource_name,
-                         {"owner_id": owner_id, "endpoint": endpoint, "token": token, "preview_logs": preview_logs,
-                          "adopt": adopt}, opts)
+                         {"owner_id": owner_id, "endpoint": endpoint, "token_env": token_env,
+                          "token_fingerprint": None, "preview_logs": preview_logs, "adopt": adopt}, opts)

@@ -1,7 +1,10 @@
-"""Registry credentials: how Render pulls private images. The token is write-only and secret.
+"""Registry credentials: how Render pulls private images.
 
-Render never returns the token, so drift in it cannot be seen; a changed token is re-sent (PATCH
-takes the full credential). Services pick up a changed credential at their next deploy.
+The registry token is read from an environment variable at call time (``auth_token_env``, e.g.
+``REGISTRY_PULL_TOKEN``, which the stack's ESC environment exports); inputs and state hold only its
+``auth_token_fingerprint``. Render never returns the token, so drift in it cannot be seen; a rotated
+token changes the fingerprint and is re-sent (PATCH takes the full credential). Services pick up a
+changed credential at their next deploy.
 """
 from __future__ import annotations
 
@@ -23,9 +26,12 @@ class RegistryCredentialProvider(DeclarativeProvider):
         "owner_id": Field(str, required=True, replace=True),
         "registry": Field(str, required=True, choices=enc.REGISTRIES),
         "username": Field(str, required=True),
-        "auth_token": Field(str, required=True, secret=True, write_only=True),
+        # The name of the variable, not the token: the token never enters inputs or state.
+        "auth_token_env": Field(str, required=True, managed=False),
+        "auth_token_fingerprint": Field(str, write_only=True),  # set by check(), from the variable
     }
     output_names = ()
+    env_secrets = {"auth_token_fingerprint": ("auth_token_env", "registry token for Render to pull images with")}
 
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"'{inputs.get('name')}' (owner {inputs.get('owner_id')})"
@@ -40,7 +46,7 @@ class RegistryCredentialProvider(DeclarativeProvider):
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> CredentialModel:
         body = {"registry": inputs["registry"], "name": inputs["name"], "username": inputs["username"],
-                "authToken": inputs["auth_token"], "ownerId": inputs["owner_id"]}
+                "authToken": self.env_secret(inputs, "auth_token_fingerprint"), "ownerId": inputs["owner_id"]}
         return CredentialModel.from_api(api.post("/registrycredentials", body))
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> CredentialModel:
@@ -49,7 +55,7 @@ class RegistryCredentialProvider(DeclarativeProvider):
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
                       changed: set[str]) -> CredentialModel:
         body = {"registry": news["registry"], "name": news["name"], "username": news["username"],
-                "authToken": news["auth_token"]}  # PATCH requires the full credential
+                "authToken": self.env_secret(news, "auth_token_fingerprint")}  # PATCH takes the full credential
         return CredentialModel.from_api(api.patch(f"/registrycredentials/{id_}", body, idempotent=True))
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
@@ -67,12 +73,17 @@ class RegistryCredential(DeclarativeResource, module="render", name="RegistryCre
     """A container-registry credential (``pulumi-python:dynamic/render:RegistryCredential``).
 
     Inputs: ``name``, ``owner_id``, ``registry`` (GITHUB|GITLAB|DOCKER|GOOGLE_ARTIFACT|AWS_ECR),
-    ``username``, ``auth_token`` (secret), ``adopt``. The resource id is the credential id (``rgc-...``).
+    ``username``, ``auth_token_env`` (the environment variable holding the token, read at call time),
+    ``adopt``. Output ``auth_token_fingerprint`` changes when the token is rotated. The resource id is
+    the credential id (``rgc-...``).
     """
 
+    auth_token_fingerprint: pulumi.Output[Optional[str]]
+
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], owner_id: pulumi.Input[str],
-                 registry: pulumi.Input[str], username: pulumi.Input[str], auth_token: pulumi.Input[str],
+                 registry: pulumi.Input[str], username: pulumi.Input[str], auth_token_env: str,
                  adopt: bool = False, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(RegistryCredentialProvider(), resource_name,
                          {"name": name, "owner_id": owner_id, "registry": registry, "username": username,
-                          "auth_token": auth_token, "adopt": adopt}, opts)
+                          "auth_token_env": auth_token_env, "auth_token_fingerprint": None, "adopt": adopt},
+                         opts)

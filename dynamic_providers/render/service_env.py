@@ -109,6 +109,10 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         sid = props.get("service_id") or id_.split("/", 1)[0]
         api.put(f"/services/{sid}/{self.collection}", [])
+        # Deletes run after every create and update of an `up` (the Deploy that re-deployed the
+        # service included): without a deploy here the removed entries would stay live until the next one.
+        if props.get("deploy_on_delete"):
+            self._deploy(api, {**props, "service_id": sid, "deploy_on_change": True})
 
     def id_of(self, live: dict) -> str:
         return f"{live['service_id']}/{self.collection}"
@@ -140,6 +144,7 @@ class EnvVarsProvider(_ServiceKeyedSetProvider):
         "service_id": Field(str, required=True, replace=True),
         "variables": Field(dict, required=True, secret=True),
         "deploy_on_change": Field(bool, default=True, managed=False),
+        "deploy_on_delete": Field(bool, default=False, managed=False),
     }
 
     @classmethod
@@ -161,6 +166,7 @@ class SecretFilesProvider(_ServiceKeyedSetProvider):
         "service_id": Field(str, required=True, replace=True),
         "files": Field(dict, required=True, secret=True),
         "deploy_on_change": Field(bool, default=True, managed=False),
+        "deploy_on_delete": Field(bool, default=False, managed=False),
     }
 
     @classmethod
@@ -176,7 +182,8 @@ class EnvVars(DeclarativeResource, module="render", name="EnvVars"):
     """All environment variables of one service (``pulumi-python:dynamic/render:EnvVars``).
 
     Inputs: ``service_id``, ``variables`` ({KEY: value}, secret), ``deploy_on_change`` (default True),
-    ``adopt``. Outputs: ``keys`` (names only), ``deploy_id`` (deploy triggered by the last change).
+    ``deploy_on_delete`` (default False: deploy after removing them all), ``adopt``. Outputs: ``keys``
+    (names only), ``deploy_id`` (deploy triggered by the last change).
     """
 
     keys: pulumi.Output[list]
@@ -184,17 +191,18 @@ class EnvVars(DeclarativeResource, module="render", name="EnvVars"):
 
     def __init__(self, resource_name: str, *, service_id: pulumi.Input[str],
                  variables: pulumi.Input[Mapping[str, pulumi.Input[str]]], deploy_on_change: bool = True,
-                 adopt: bool = False, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+                 deploy_on_delete: bool = False, adopt: bool = False,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(EnvVarsProvider(), resource_name,
                          {"service_id": service_id, "variables": variables, "deploy_on_change": deploy_on_change,
-                          "adopt": adopt}, opts)
+                          "deploy_on_delete": deploy_on_delete, "adopt": adopt}, opts)
 
 
 class SecretFiles(DeclarativeResource, module="render", name="SecretFiles"):
     """All secret files of one service (``pulumi-python:dynamic/render:SecretFiles``).
 
-    Inputs: ``service_id``, ``files`` ({name: content}, secret), ``deploy_on_change``, ``adopt``.
-    Outputs: ``keys`` (file names), ``deploy_id``.
+    Inputs: ``service_id``, ``files`` ({name: content}, secret), ``deploy_on_change``,
+    ``deploy_on_delete``, ``adopt``. Outputs: ``keys`` (file names), ``deploy_id``.
     """
 
     keys: pulumi.Output[list]
@@ -202,7 +210,8 @@ class SecretFiles(DeclarativeResource, module="render", name="SecretFiles"):
 
     def __init__(self, resource_name: str, *, service_id: pulumi.Input[str],
                  files: pulumi.Input[Mapping[str, pulumi.Input[str]]], deploy_on_change: bool = True,
-                 adopt: bool = False, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+                 deploy_on_delete: bool = False, adopt: bool = False,
+                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(SecretFilesProvider(), resource_name,
                          {"service_id": service_id, "files": files, "deploy_on_change": deploy_on_change,
-                          "adopt": adopt}, opts)
+                          "deploy_on_delete": deploy_on_delete, "adopt": adopt}, opts)

@@ -2,8 +2,8 @@
 
 Resources (``resources.py``): Project, PostgresConfig, PoolerConfig, NetworkRestrictions,
 SslEnforcement, AuthConfig, EdgeFunctionSecrets, ApiKeys, SqlRole, Extension. Configuration:
-``procurement:supabaseApiUrl`` / ``SUPABASE_API_URL`` (default https://api.supabase.com) and
-``procurement:supabaseAccessToken`` / ``SUPABASE_ACCESS_TOKEN``, read at call time, never stored.
+``procurement:supabaseApiUrl`` / ``SUPABASE_API_URL`` (default https://api.supabase.com) and the token
+``SUPABASE_ACCESS_TOKEN`` from the environment only, read at call time, never stored.
 
 Module paths are part of the Pulumi state (providers are pickled by reference): never move or
 rename modules here. Importing performs no I/O.

@@ -46,7 +46,6 @@ SUPABASE_API = ApiSettings(
     url_config_key="procurement:supabaseApiUrl",
     url_env="SUPABASE_API_URL",
     default_url="https://api.supabase.com",
-    token_config_key="procurement:supabaseAccessToken",
     token_env="SUPABASE_ACCESS_TOKEN",
     explode_lists=True,  # e.g. /health?services=db&services=auth (OpenAPI's default form style)
 )

@@ -1,18 +1,15 @@
 """Helpers shared by the config tests: the committed stacks and what their ESC environments add.
 
-Staging and production stack files carry no secret values (README "Real accounts"); in real
-life their ESC environments supply these keys as `fn::secret`. The values here are fake.
+Staging and production stack files carry no secret values (README "Secrets"): their ESC
+environments (esc/procurement-<stack>.yaml) export every credential as an environment variable
+and add no stack config, so no stack needs a secret config key to preview.
 """
 from components.config import RawConfig, StackConfig, parse_config
 import yaml
 
-from tests.mock_harness import PROJECT_ROOT, Secret, read_stack_config
+from tests.mock_harness import PROJECT_ROOT, read_stack_config
 
-ESC_SECRETS = {
-    "local": {},
-    "staging": {"procurement:registryPassword": Secret("ghp_fakeStagingRegistryToken000000000000")},
-    "production": {"procurement:registryPassword": Secret("ghp_fakeProductionRegistryToken000000000")},
-}
+ESC_SECRETS: dict[str, dict] = {"local": {}, "staging": {}, "production": {}}
 STACKS = tuple(ESC_SECRETS)
 
 

@@ -76,7 +76,9 @@ CASES = [
     ("production-single-instance", "production",
      edits("production", P + "backend", ("minInstances", 1), ("services[0].minInstances", 1)), (),
      {P + "backend.minInstances", P + "backend.services[0].minInstances"}),
-    ("plaintext-secret", "production", {P + "renderApiKey": "rnd_plaintext_key"}, (), {P + "renderApiKey"}),
+    # Credentials are never config (the engine stores the config in the state), encrypted or not.
+    ("credential-in-config", "production", {P + "renderApiKey": Secret("rnd_encrypted_but_stored")}, (),
+     {P + "renderApiKey"}),
     ("typo-in-structured-value", "staging", edit("staging", P + "backend", "minInstance", 2), (),
      {P + "backend.minInstance"}),
     ("unknown-top-level-key", "local", {P + "domian": "procurement.test"}, (), {P + "domian"}),
@@ -111,7 +113,8 @@ CASES = [
      {P + "backendImageDigest"}),
     ("digest-of-another-image", "local",
      {P + "backendImageDigest": "ghcr.io/acme/other@sha256:" + "a" * 64}, (), {P + "backendImageDigest"}),
-    ("registry-token-missing", "staging", {P + "registryPassword": ""}, (), {P + "registryPassword"}),
+    ("private-registry-without-user", "staging", edit("staging", P + "images", "username", DELETE), (),
+     {P + "images.username"}),
     ("object-given-as-string", "staging", {P + "backend": "large"}, (), {P + "backend"}),
     ("secure-value-inside-object", "production", {}, (), {P + "database"}),  # built below
     ("wrong-type-inside-object", "staging", edit("staging", P + "backend", "minInstances", "two"), (),
@@ -138,9 +141,51 @@ CASES = [
      {P + "edge.zoneId", P + "edge.healthCheck.notificationEmail"}),
     ("production-environment-without-reviewers", "production",
      edit("production", P + "sourceControl", "productionReviewers", []), (), {P + "sourceControl.productionReviewers"}),
-    ("log-stream-without-token", "production",
-     edit("production", P + "observability", "logStreamEndpoint", "logs.example.net:6514"), (),
-     {P + "logStreamToken"}),
+    ("log-stream-token-in-config", "production",
+     {**edit("production", P + "observability", "logStreamEndpoint", "logs.example.net:6514"),
+      P + "logStreamToken": Secret("log-token"), P + "registryPassword": Secret("ghp_token")}, (),
+     {P + "logStreamToken", P + "registryPassword"}),
+    # Application configuration: names, collisions with generated variables, secrecy, targets.
+    ("app-variable-names", "staging",
+     {**edits("staging", P + "backend", ("env", {"LOG-LEVEL": "info", "9LIVES": "x", "OK_NAME": "y"}),
+              ("services[0].env", {"WEB CONCURRENCY": "2"})),
+      **edit("staging", P + "frontend", "env", {"VITE.FLAG": "on"})}, (),
+     {P + "backend.env.LOG-LEVEL", P + "backend.env.9LIVES", P + "backend.services[0].env.WEB CONCURRENCY",
+      P + "frontend.env.VITE.FLAG"}),
+    ("app-variables-shadow-generated-ones", "production",
+     {**edits("production", P + "backend", ("env", {"DATABASE_URL": "postgres://x", "SUPABASE_URL": "x"}),
+              ("services[0].env", {"PORT": "9000", "RENDER_SERVICE_ID": "x"})),
+      **edit("production", P + "frontend", "env", {"VITE_API_URL": "https://elsewhere", "VITE_SUPABASE_KEY": "x"}),
+      P + "appSecrets": Secret({"backend": {"env": {"API_URL": "x"}}, "services": {"worker": {"env": {"APP_URL": "x"}}},
+                                "frontend": {"env": {"IS_PULL_REQUEST": "x"}}})}, (),
+     {P + "backend.env.DATABASE_URL", P + "backend.env.SUPABASE_URL", P + "backend.services[0].env.PORT",
+      P + "backend.services[0].env.RENDER_SERVICE_ID", P + "frontend.env.VITE_API_URL",
+      P + "frontend.env.VITE_SUPABASE_KEY", P + "appSecrets.backend.env.API_URL",
+      P + "appSecrets.services.worker.env.APP_URL", P + "appSecrets.frontend.env.IS_PULL_REQUEST"}),
+    ("app-variable-given-twice", "staging",
+     {**edits("staging", P + "backend", ("env", {"LOG_LEVEL": "info", "SENTRY_DSN": "x"}),
+              ("services[0].env", {"LOG_LEVEL": "debug", "WORKERS": "2"})),
+      P + "appSecrets": Secret({"backend": {"files": {"gcp.json": "{}"}},
+                                "services": {"api": {"env": {"WORKERS": "3"}, "files": {"gcp.json": "{}"}},
+                                             "worker": {"env": {"SENTRY_DSN": "y"}}}})}, (),
+     {P + "backend.services[0].env.LOG_LEVEL", P + "appSecrets.services.api.env.WORKERS",
+      P + "appSecrets.services.api.files.gcp.json", P + "appSecrets.services.worker.env.SENTRY_DSN"}),
+    ("app-secrets-in-plain-text", "staging", {P + "appSecrets": {"backend": {"env": {"STRIPE_KEY": "sk_live"}}}}, (),
+     {P + "appSecrets"}),
+    ("app-secrets-for-nothing", "local",
+     {P + "appSecrets": Secret({"services": {"billing": {"env": {"A": "1"}}}, "backend": {"envs": {}},
+                                "frontend": {"env": {"VITE_STRIPE_KEY": "pk"}, "files": {"x": "y"}}})}, (),
+     {P + "appSecrets.services.billing", P + "appSecrets.backend.envs", P + "appSecrets.frontend.files",
+      P + "appSecrets.frontend.env.VITE_STRIPE_KEY"}),
+    ("app-secrets-for-a-tier-that-is-off", "local",
+     {**edit("local", P + "tiers", "frontend", False),
+      P + "appSecrets": Secret({"frontend": {"env": {"NPM_TOKEN": "x"}}})}, (P + "frontend",),
+     {P + "appSecrets.frontend"}),
+    ("app-secret-file-names-and-values", "local",
+     {P + "appSecrets": Secret({"backend": {"files": {"../etc/passwd": "x", "ok.pem": 3}},
+                                "services": {"api": {"env": {"PAGE_SIZE": 50}}}})}, (),
+     {P + "appSecrets.backend.files.../etc/passwd", P + "appSecrets.backend.files.ok.pem",
+      P + "appSecrets.services.api.env.PAGE_SIZE"}),
     ("everything-at-once", "production",
      {P + "domian": "x", P + "renderApiKey": "plain",
       **edit("production", P + "render", "region", "mars"),
@@ -188,6 +233,41 @@ def test_bad_config_fails_naming_every_offending_key_and_declares_nothing(case_i
     assert message.count("\n  - ") == len(run.error.problems)  # one error, one line per problem
     assert run.resources == []
     assert run.outputs == {}
+
+
+def test_a_credential_key_says_which_variable_replaces_it():
+    run = run_program("staging", overrides={P + "supabaseAccessToken": Secret("sbp_x")}, allow_error=True)
+    (problem,) = run.error.problems
+    assert problem.key == P + "supabaseAccessToken"
+    assert "SUPABASE_ACCESS_TOKEN" in problem.message and "pulumi config rm" in problem.message
+
+
+def test_app_secret_values_never_appear_in_the_error():
+    secrets = {"backend": {"env": {"PORT": "sk_do_not_print_1"}, "files": {"a/b": "pem_do_not_print_2"}},
+               "services": {"nope": {"env": {"X": "tok_do_not_print_3"}}},
+               "frontend": {"env": {"VITE_KEY": "pk_do_not_print_4", "N": 5}}}
+    run = run_program("staging", overrides={P + "appSecrets": Secret(secrets)}, allow_error=True)
+    assert len(run.error.problems) == 5, run.error
+    assert "do_not_print" not in str(run.error)
+
+
+def test_a_plain_value_among_encrypted_ones_in_the_stack_file_is_refused(tmp_path):
+    # The engine marks the whole key secret as soon as one value is; the stack file tells them apart.
+    from components.config import RawConfig, parse_config
+    from components.config.loader import plaintext_secret_values
+    from tests.mock_harness import read_stack_config
+
+    stack_file = tmp_path / "Pulumi.staging.yaml"
+    stack_file.write_text(yaml.safe_dump({"config": {P + "appSecrets": {"services": {"api": {"env": {
+        "STRIPE_API_KEY": {"secure": "v1:abc:def"}, "SENTRY_DSN": "https://plain@sentry.example/1"}}}}}}))
+    plain = plaintext_secret_values(stack_file)
+    assert plain == {P + "appSecrets.services.api.env.SENTRY_DSN"}
+    f = read_stack_config("staging", overrides={P + "appSecrets": Secret(
+        {"services": {"api": {"env": {"STRIPE_API_KEY": "sk", "SENTRY_DSN": "https://plain@sentry.example/1"}}}})})
+    with pytest.raises(ConfigError) as error:
+        parse_config(RawConfig(f.values, f.secret_keys, plain), project="procurement", stack="staging")
+    assert error.value.keys == (P + "appSecrets.services.api.env.SENTRY_DSN",)
+    assert "sentry.example" not in str(error.value)
 
 
 def test_secret_values_never_appear_in_the_error():

@@ -39,12 +39,20 @@ def test_every_declared_key_is_in_the_registry():
 
 
 def test_secret_keys_are_marked_and_optional():
-    for key in KEYS:
-        if key.secret:
-            # `secret: true` would make the key mandatory on every stack; the program checks instead.
-            assert "secret" not in DECLARED[key.name]
-            assert DECLARED[key.name]["description"].startswith("SECRET.")
-            assert DECLARED[key.name]["default"] == ""
+    secret = [key for key in KEYS if key.secret]
+    assert [key.name for key in secret] == ["appSecrets"]  # application secrets only: no credential is config
+    for key in secret:
+        # `secret: true` would make the key mandatory on every stack; the program checks instead.
+        assert "secret" not in DECLARED[key.name]
+        assert DECLARED[key.name]["description"].startswith("SECRET.")
+        assert DECLARED[key.name]["default"] == ("" if key.type == "string" else {})
+
+
+def test_no_credential_is_a_config_key():
+    # The engine stores the whole stack config in the state (the default dynamic provider's inputs).
+    from components.config.keys import RETIRED
+
+    assert not set(RETIRED) & {key.name for key in KEYS} and not set(RETIRED) & set(DECLARED)
 
 
 @pytest.mark.parametrize("stack", STACKS)

@@ -1,23 +1,27 @@
-"""Under the real `pulumi` CLI: the project loads, the local stack runs, a bad stack fails cleanly.
+"""Under the real `pulumi` CLI: the project loads, the local stack runs, a bad stack fails cleanly,
+and the README's file-backend check of staging and production stops exactly where it says.
 
 The mock tests cover the config logic; these check what only the engine can: Pulumi.yaml's
-declarations are accepted, the local stack's secure: values decrypt with the documented
-passphrase and arrive as secrets, and a ConfigError is shown as a plain error message (no Python
-traceback) with nothing created. (The local stack's real `up`: tests/engine/test_main_job.py.)
+declarations are accepted, the local stack opens with the documented passphrase and holds no
+credential, a ConfigError is shown as a plain error message (no Python traceback) with nothing
+created, and the committed staging/production files get as far as this machine allows (their ESC
+import, then the bridged plugins). (The local stack's real `up`: tests/engine/test_main_job.py.)
 """
 import json
 import re
 import shutil
+import subprocess
 import sys
 
 import yaml
 
-from engine.testing import run_pulumi
+from engine.testing import python_project_yaml, run_pulumi
 from stack_cases import ESC_SECRETS
 from tests.mock_harness import PROJECT_ROOT
 
-LOCAL_PASSPHRASE = "procurement-local"  # documented in README and the Makefile; guards sandbox tokens only
+LOCAL_PASSPHRASE = "procurement-local"  # documented in README and the Makefile; guards the local state's secrets
 MISSING_PLUGIN = re.compile(r"no resource plugin 'pulumi-resource-(cloudflare|github|docker)' found")
+PLUGIN_VERSIONS = {"cloudflare": "6.23.1", "github": "6.15.0", "docker": "5.2.0"}  # requirements.in
 
 
 def project_copy(tmp_path, *stack_files):
@@ -30,22 +34,25 @@ def project_copy(tmp_path, *stack_files):
     return root
 
 
-def test_local_stack_secrets_decrypt_with_the_documented_passphrase(tmp_path, pulumi_env):
+def test_local_stack_opens_with_the_documented_passphrase_and_holds_no_credential(tmp_path, pulumi_env):
     # The local stack's `up` against the sandbox, and its outputs against the harness's, are the
     # main job's test (tests/engine/test_main_job.py); here only what the stack file itself holds.
     root = project_copy(tmp_path, "Pulumi.local.yaml")
     env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
     run_pulumi(["stack", "init", "local"], cwd=root, env=env)
-    # The sandbox tokens decrypt and are known to the program as secrets.
+    # The passphrase opens the stack (its salt is committed); the config holds no token, secret or not:
+    # scripts/local-stack.sh exports the sandbox's tokens, as the stacks' ESC environments do.
     shown = json.loads(run_pulumi(["config", "--json", "--show-secrets", "--stack", "local"], cwd=root,
                                   env=env).stdout)
-    assert shown["procurement:renderApiKey"] == {"value": "rnd_sandbox_local_token", "secret": True}
-    assert shown["procurement:supabaseAccessToken"] == {"value": "sbp_sandbox_local_token", "secret": True}
+    assert shown["procurement:environment"] == {"value": "local", "secret": False}
+    assert not [key for key, value in shown.items() if value["secret"]]
+    assert not [key for key in shown if "Key" in key or "Token" in key or "Password" in key]
 
 
 def test_bad_stack_fails_preview_with_one_clean_message(tmp_path, pulumi_env):
     root = project_copy(tmp_path, "Pulumi.production.yaml")
     stack = yaml.safe_load((root / "Pulumi.production.yaml").read_text())
+    del stack["environment"]  # a file backend opens no ESC environment (README "Going live")
     config = stack["config"]
     config["procurement:backend"]["minInstances"] = 1
     config["procurement:database"]["deletionProtection"] = False
@@ -67,20 +74,71 @@ def test_bad_stack_fails_preview_with_one_clean_message(tmp_path, pulumi_env):
     assert "+ 1 to create" in output  # only the root stack: no resource was declared
 
 
-def test_staging_and_production_stack_files_pass_the_cli_and_the_program(tmp_path, pulumi_env):
-    # The CLI type-checks each stack file against Pulumi.yaml before the program runs; the program
-    # then validates the config and declares the tiers. The first thing that stops these previews
-    # on this machine is a bridged provider plugin (Cloudflare, GitHub, Docker), which cannot be
-    # built here (README "Tests"): getting that far means the CLI and the program accepted the stack.
+# What stops a staging or production preview on a file backend, in order (README "Going live",
+# "Check it on a file backend"): the stack files' ESC import, then (with the import left out) the
+# bridged provider plugins, which cannot be installed on this machine. {host} is the machine's name.
+ESC_STOP = ("error: getting stack configuration: opening environment: backend {host} does not support "
+            "environments; Pulumi ESC environments require the Pulumi Cloud backend, use `pulumi login` "
+            "without arguments to log into the Pulumi Cloud backend")
+PLUGIN_STOP = "error: no resource plugin 'pulumi-resource-{plugin}' found in the workspace at version {version} or on your $PATH"
+REFERENCE_STOP = "error: Preview failed: organization name must be 'organization'"
+
+
+def readme_going_live() -> str:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    return readme.split("\n## Going live\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_file_backend_check_stops_exactly_where_the_readme_says(tmp_path, pulumi_env):
+    # The README's commands, from a clone, on a file backend, with no credential at all set: the
+    # previews need none (no Render/Supabase call without --refresh).
     root = project_copy(tmp_path, "Pulumi.staging.yaml", "Pulumi.production.yaml")
+    (root / "scripts").mkdir()
+    shutil.copy(PROJECT_ROOT / "scripts" / "stack-environment.sh", root / "scripts")
+    env = {k: v for k, v in pulumi_env.items() if not k.endswith(("_TOKEN", "_API_KEY"))}
+    section = readme_going_live()
+    esc_stop = re.compile(re.escape(ESC_STOP).replace(re.escape("{host}"), r"\S+"))
+    assert ESC_STOP.replace("{host}", "<host>") in section
+    assert PLUGIN_STOP.format(plugin="cloudflare", version="v6.23.1") in section
     for stack in ("staging", "production"):
-        run_pulumi(["stack", "init", stack], cwd=root, env=pulumi_env)
-        for key, secret in ESC_SECRETS[stack].items():
-            run_pulumi(["config", "set", "--secret", "--stack", stack, key, secret.value], cwd=root, env=pulumi_env)
-        done = run_pulumi(["preview", "--stack", stack, "--json"], cwd=root, env=pulumi_env, check=False)
+        run_pulumi(["stack", "init", stack], cwd=root, env=env)
+        done = run_pulumi(["preview", "--stack", stack], cwd=root, env=env, check=False)
+        output = done.stdout + done.stderr
+        assert done.returncode != 0 and esc_stop.search(output), output
+        assert "Traceback" not in output and "+ 1 to create" not in output  # stopped before the program
+
+        check = tmp_path / f"{stack}-check.yaml"
+        written = subprocess.run(["bash", "scripts/stack-environment.sh", stack, "none"], cwd=root,
+                                 capture_output=True, text=True, check=True).stdout
+        check.write_text(written)
+        assert "environment" not in yaml.safe_load(written)
+        done = run_pulumi(["preview", "--stack", stack, "--config-file", str(check), "--json"], cwd=root, env=env,
+                          check=False)
         preview = json.loads(done.stdout)
         errors = [d["message"] for d in preview.get("diagnostics", []) if d.get("severity") == "error"]
-        assert errors, f"{stack}: expected the missing bridged plugins to stop the preview"
-        assert any(MISSING_PLUGIN.search(e) for e in errors), (stack, errors)
+        plugins = [e for e in errors if MISSING_PLUGIN.search(e)]
+        assert plugins, f"{stack}: expected the missing bridged plugins to stop the preview: {errors}"
+        found = MISSING_PLUGIN.search(plugins[0])
+        assert PLUGIN_STOP.format(plugin=found.group(1), version=f"v{PLUGIN_VERSIONS[found.group(1)]}") in \
+            plugins[0].strip()
         text = "\n".join(errors)
+        # The CLI and the program accepted the stack file: no config problem, no type error, no credential.
         assert "configuration problem" not in text and "must be of type" not in text, (stack, text)
+        assert "API token" not in text and "is not set" not in text, (stack, text)
+
+
+def test_a_file_backend_cannot_resolve_productions_promotion_source(tmp_path, pulumi_env):
+    # The next stop on a file backend once the plugins are there: production's promoteFromStack names
+    # acme-procurement/procurement/staging, and a file backend only knows the organization
+    # `organization`. The README's remedy: pin a digest in the check's config file.
+    root = tmp_path / "reference"
+    root.mkdir()
+    (root / "Pulumi.yaml").write_text(python_project_yaml("procurement"))
+    (root / "__main__.py").write_text("import pulumi\n"
+                                      "ref = pulumi.StackReference('promoted-from', "
+                                      "stack_name='acme-procurement/procurement/staging')\n"
+                                      "pulumi.export('digest', ref.get_output('backend_image_digest'))\n")
+    run_pulumi(["stack", "init", "production"], cwd=root, env=pulumi_env)
+    done = run_pulumi(["preview", "--stack", "production"], cwd=root, env=pulumi_env, check=False)
+    assert done.returncode != 0 and REFERENCE_STOP in done.stdout + done.stderr, done.stdout + done.stderr
+    assert REFERENCE_STOP in readme_going_live()

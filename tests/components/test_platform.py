@@ -3,7 +3,6 @@ import pytest
 
 from stack_cases import STACKS, config_of, tier_overrides
 from tests.components.platform_mocks import run_stack
-from tests.mock_harness import Secret
 
 TIER_COMPONENTS = {
     "images": "procurement:images:BackendImage",
@@ -133,10 +132,10 @@ def test_a_log_stream_is_declared_only_where_configured(runs):
     assert all(not run.of_type(R + "LogStream") for run in runs.values())
     observability = {"uptimeTargetPercent": 99.9, "responseTimeTargetMs": 2000,
                      "logStreamEndpoint": "logs.acme-procurement.com:6514"}
-    run = run_stack("production", overrides={"procurement:observability": observability,
-                                             "procurement:logStreamToken": Secret("log-token-do-not-print")})
+    run = run_stack("production", overrides={"procurement:observability": observability})
     stream = run.one(R + "LogStream", "backend-log-stream")
     assert stream.parent == run.one(TIER_COMPONENTS["backend"]).urn
     assert stream.inputs["endpoint"] == "logs.acme-procurement.com:6514"
     assert stream.inputs["owner_id"] == config_of("production").render.owner_id
-    assert stream.inputs["token"] == "log-token-do-not-print" and stream.is_secret("token")
+    # The receiver's token is named, never given: the provider reads it at call time.
+    assert stream.inputs["token_env"] == "RENDER_LOG_STREAM_TOKEN" and "token" not in stream.inputs

@@ -8,6 +8,8 @@ import pytest
 
 from components.source_control import SourceControl, SourceControlArgs
 from tests.components.component_mocks import run_component, stack_config
+from tests.components.platform_mocks import run_stack
+from tests.mock_harness import PROJECT_ROOT
 
 COMPONENT = "procurement:source_control:SourceControl"
 PROVIDER = "pulumi:providers:github"
@@ -187,3 +189,34 @@ def test_bad_value_names_and_roles_are_refused_with_the_culprit_named(values, fr
 def test_an_unknown_reviewer_team_fails_naming_it():
     run = run_component(build("production"), stack="production", invokes={GET_TEAM: {}}, allow_error=True)
     assert run.error is not None and "acme-procurement/platform-leads" in str(run.error)
+
+
+def test_the_github_import_file_matches_what_production_declares():
+    # scripts/github-import.py (README "Bringing existing objects under management"): every resource
+    # it imports is one production declares, with the same type, name, parent and provider, so the
+    # first `up` after `pulumi import --file` finds them all and changes only what config says.
+    import importlib.util
+    import json as _json
+
+    spec = importlib.util.spec_from_file_location("github_import", PROJECT_ROOT / "scripts" / "github-import.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    document = module.import_file("production", {"backend": "42"}, {"backend:production": "7"},
+                                  {"frontend:staging"})
+    _json.dumps(document)  # what `pulumi import --file` reads
+    run = run_stack("production")
+    component = run.one("procurement:source_control:SourceControl", "source-control")
+    provider = run.one("pulumi:providers:github", "source-control-github")
+    assert provider.parent == component.urn and provider.inputs["owner"] == "acme-procurement"
+    imported = [r for r in document["resources"] if "id" in r]
+    assert len(imported) == 3 * 2 + 1 + 5 + 1  # repos + alerts, one ruleset, 6 - 1 environments, one policy
+    for entry in imported:
+        declared = run.one(entry["type"], entry["name"])
+        assert declared.parent == component.urn and declared.provider.startswith(provider.urn + "::"), entry
+        assert entry["parent"] == "source-control" and entry["provider"] == "source-control-github"
+    ids = {r["name"]: r["id"] for r in imported}
+    assert ids["source-control-backend"] == "procurement-system"
+    assert ids["source-control-backend-default-branch"] == "procurement-system:42"
+    assert ids["source-control-infrastructure-production"] == "procurement-infra:production"
+    assert ids["source-control-backend-production-branch"] == "procurement-system:production:7"
+    assert "source-control-frontend-staging" not in ids

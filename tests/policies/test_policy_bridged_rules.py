@@ -161,3 +161,22 @@ def test_github_actions_secret_values_are_secret_and_a_plain_one_is_reported():
     assert by_policy(violations) == ["no-plaintext-secrets"]
     assert "input 'value' is plain text but its value looks like a URL with a password" in violations[0].message
     assert "pw@" not in violations[0].message  # the value itself is never repeated
+
+
+def test_a_secrets_variable_name_and_fingerprint_are_not_secrets_themselves():
+    # Render's registry and log-stream resources name the environment variable their token is read
+    # from and keep a fingerprint of it (README "Secrets"): neither is the token.
+    from policies.rule_secrets import secret_key
+
+    assert not secret_key("auth_token_env") and not secret_key("token_fingerprint")
+    assert secret_key("auth_token") and secret_key("token")
+
+
+def test_an_empty_secret_config_object_is_not_a_plain_text_secret():
+    # The default dynamic provider's inputs are the whole stack config, objects as JSON text: an unset
+    # `procurement:appSecrets` arrives as "{}" in plain text, which holds nothing.
+    from policies.rule_secrets import findings
+
+    assert list(findings({"procurement:appSecrets": "{}", "procurement:x": "[]"})) == []
+    assert [path for path, _ in findings({"procurement:appSecrets": '{"backend": {"env": {"A": "b"}}}'})] == \
+        ["procurement:appSecrets"]

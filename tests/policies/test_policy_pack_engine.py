@@ -80,16 +80,11 @@ def scratch(tmp_path: Path, pulumi_env: dict, sandbox, program: str, environment
     project.mkdir()
     (project / "Pulumi.yaml").write_text(python_project_yaml("procurement"))
     (project / "__main__.py").write_text(program)
-    env = {**pulumi_env, **sandbox.env}
-    for key in ("RENDER_API_KEY", "SUPABASE_ACCESS_TOKEN"):  # tokens only through secret config
-        env.pop(key, None)
+    env = {**pulumi_env, **sandbox.env}  # the sandbox's URLs and tokens, as the environment (ESC) gives them
     run_pulumi(["stack", "init", environment], cwd=project, env=env)
     for key, value in (("environment", environment), ("ownerId", sandbox.render.owner_id),
                        ("organizationSlug", sandbox.supabase.organization_slug)):
         run_pulumi(["config", "set", f"procurement:{key}", value], cwd=project, env=env)
-    run_pulumi(["config", "set", "--secret", "procurement:renderApiKey", sandbox.render.token], cwd=project, env=env)
-    run_pulumi(["config", "set", "--secret", "procurement:supabaseAccessToken", sandbox.supabase.token], cwd=project,
-               env=env)
     return project, env
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,8 +21,18 @@ import yaml
 from engine.testing import run_pulumi
 from tests.mock_harness import PROJECT_ROOT
 from tests.policies.policy_engine import PACK, preview_with_pack
+from tests.workflows.workflow_files import WORKFLOWS, load
 
-LOCAL_PASSPHRASE = "procurement-local"  # README "Secrets": guards the sandbox's fixed test tokens only
+
+def run_step(data: dict, cwd: Path, env: dict, tmp_path: Path) -> tuple[subprocess.CompletedProcess, dict]:
+    """A workflow step's script as GitHub runs it (`bash -eo pipefail`), with $GITHUB_OUTPUT read back."""
+    output = tmp_path / "github-output"
+    output.write_text("")
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", data["run"]], cwd=cwd,
+                          env={**env, "GITHUB_OUTPUT": str(output)}, capture_output=True, text=True, timeout=300)
+    return done, dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
+
+LOCAL_PASSPHRASE = "procurement-local"  # README "Secrets": guards the local state's secrets
 IMAGE = "ghcr.io/acme-procurement/procurement-system"
 PREVIOUS = f"{IMAGE}@sha256:{'0123456789abcdef' * 4}"  # the digest a rollback pins
 SERVICE = "pulumi-python:dynamic/render:Service"
@@ -36,9 +47,11 @@ def local_stack(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
     for name in ("Pulumi.yaml", "__main__.py", "Pulumi.local.yaml"):
         shutil.copy(PROJECT_ROOT / name, root / name)
     (root / ".venv").symlink_to(sys.prefix)  # Pulumi.yaml names the project venv `.venv`
-    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
-    for key in ("RENDER_API_KEY", "SUPABASE_ACCESS_TOKEN", "RENDER_API_URL", "SUPABASE_API_URL"):
-        env.pop(key, None)  # everything comes from the stack's config, as for `make up`
+    # The URLs from the stack's config, the tokens from the environment: what scripts/local-stack.sh does.
+    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
+           "RENDER_API_KEY": sandbox.render.token, "SUPABASE_ACCESS_TOKEN": sandbox.supabase.token}
+    for key in ("RENDER_API_URL", "SUPABASE_API_URL"):
+        env.pop(key, None)
     run_pulumi(["stack", "init", "local"], cwd=root, env=env)
     stack_config(root, "local", {"procurement:renderApiUrl": sandbox.render.base_url,
                                  "procurement:supabaseApiUrl": sandbox.supabase.base_url})
@@ -155,6 +168,72 @@ def test_promotion_deploys_the_digest_the_source_stack_exports(local_stack, sand
     assert [r["inputs"]["name"] for r in references] == ["organization/procurement/local"]
     digests = {r["outputs"]["image_digest"] for r in state["deployment"]["resources"] if r["type"] == SERVICE}
     assert digests == {source.split("@", 1)[-1]}
+
+
+def promoted_digests(root: Path, env: dict, sandbox) -> set[str]:
+    """The digest each backend service of the promoted stack runs, in its state and at Render."""
+    state = json.loads(run_pulumi(["stack", "export", "--stack", "promoted"], cwd=root, env=env).stdout)
+    services = [r for r in state["deployment"]["resources"] if r["type"] == SERVICE]
+    live = {sandbox.render.store.data["services"][r["id"]]["imagePath"].rsplit("@", 1)[-1] for r in services}
+    return {r["outputs"]["image_digest"] for r in services} | live
+
+
+def test_promotion_deploys_the_digest_its_preview_resolved_though_the_source_moved_on(local_stack, sandbox,
+                                                                                     tmp_path):
+    """promote-production.yml, its shell steps run for real: the preview job resolves the source's
+    digest once and pins it; the source deploys a new digest meanwhile (a merge to main during the
+    approval); the up job pins the preview job's output and deploys exactly what was previewed."""
+    root, env = local_stack
+    (root / "scripts").mkdir()
+    shutil.copy(PROJECT_ROOT / "scripts" / "image-digest.sh", root / "scripts")
+    up(root, env)  # the source stack (staging's role)
+    first = json.loads(run_pulumi(["stack", "output", "backend_image_digest", "--json", "--stack", "local"],
+                                  cwd=root, env=env).stdout)
+    tiers = {"images": False, "backend": True, "frontend": False, "database": False, "edge": False,
+             "sourceControl": False, "observability": False}
+    stack_config(root, "promoted", {"procurement:promoteFromStack": "organization/procurement/local",
+                                    "procurement:tiers": tiers, "procurement:domain": "promoted.procurement.test"},
+                 remove=("procurement:backendImageDigest", "procurement:frontend", "procurement:database"))
+    run_pulumi(["stack", "init", "promoted"], cwd=root, env=env)
+
+    workflow = load(WORKFLOWS / "promote-production.yml")
+    jobs = workflow["jobs"]
+    resolve = next(s for s in jobs["preview"]["steps"] if s.get("id") == "digest")
+    pin = 'pulumi config set procurement:backendImageDigest "$BACKEND_IMAGE_DIGEST" --stack "$STACK"'
+    pin_for_preview = next(s for s in jobs["preview"]["steps"] if s.get("run") == pin)
+    pin_for_up = next(s for s in jobs["up"]["steps"] if s.get("run") == pin)
+
+    # preview job: resolve once (no rollback input), pin, preview.
+    done, outputs = run_step(resolve, root, {**env, "ROLLBACK_DIGEST": "",
+                                             "SOURCE_STACK": "organization/procurement/local"}, tmp_path)
+    assert done.returncode == 0, done.stderr
+    previewed = outputs["digest"]
+    assert previewed == first
+    done, _ = run_step(pin_for_preview, root, {**env, "STACK": "promoted", "BACKEND_IMAGE_DIGEST": previewed},
+                       tmp_path)
+    assert done.returncode == 0, done.stderr
+    plan = json.loads(run_pulumi(["preview", "--json", "--stack", "promoted", "--policy-pack", str(PACK)], cwd=root,
+                                 env=env).stdout)
+    planned = {(s.get("newState") or {}).get("inputs", {}).get("image_digest") for s in plan["steps"]
+               if s["urn"].split("::")[-2].endswith("render:Service")}
+    assert planned == {previewed.split("@", 1)[1]}
+
+    # Meanwhile the source deploys another image.
+    moved_on = f"{IMAGE}@sha256:{'fedcba9876543210' * 4}"
+    run_pulumi(["config", "set", "procurement:backendImageDigest", moved_on, "--stack", "local"], cwd=root, env=env)
+    up(root, env)
+    assert json.loads(run_pulumi(["stack", "output", "backend_image_digest", "--json", "--stack", "local"],
+                                 cwd=root, env=env).stdout) == moved_on
+
+    # up job, after approval, in a fresh checkout (the preview job's pin is gone): pin needs.preview.outputs.digest.
+    stack_config(root, "promoted", {}, source="promoted", remove=("procurement:backendImageDigest",))
+    done, _ = run_step(pin_for_up, root, {**env, "STACK": "promoted", "BACKEND_IMAGE_DIGEST": outputs["digest"]},
+                       tmp_path)
+    assert done.returncode == 0, done.stderr
+    up(root, env, "promoted")
+    assert promoted_digests(root, env, sandbox) == {previewed.split("@", 1)[1]}
+    state = json.loads(run_pulumi(["stack", "export", "--stack", "promoted"], cwd=root, env=env).stdout)
+    assert not [r for r in state["deployment"]["resources"] if r["type"] == "pulumi:pulumi:StackReference"]
 
 
 def test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone(local_stack, sandbox):

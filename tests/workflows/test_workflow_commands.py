@@ -24,7 +24,17 @@ EXERCISED = {
         "tests/policies/test_policy_pack_engine.py::test_good_program_goes_up_as_production_and_passes_every_rule",
         "tests/workflows/test_delivery_runbooks.py::test_promotion_deploys_the_digest_the_source_stack_exports"],
     r'pulumi config set procurement:backendImageDigest "\$BACKEND_IMAGE_DIGEST" --stack "\$STACK"': [
-        "tests/workflows/test_delivery_runbooks.py::test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service"],
+        "tests/workflows/test_delivery_runbooks.py::test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service",
+        "tests/workflows/test_delivery_runbooks.py::"
+        "test_promotion_deploys_the_digest_its_preview_resolved_though_the_source_moved_on"],
+    r'bash scripts/image-digest\.sh --pin "\$ROLLBACK_DIGEST" --from-stack "\$SOURCE_STACK"': [
+        "tests/workflows/test_delivery_runbooks.py::"
+        "test_promotion_deploys_the_digest_its_preview_resolved_though_the_source_moved_on"],
+    r'bash scripts/image-digest\.sh --pin "\$DISPATCHED_DIGEST"': [
+        "tests/workflows/test_workflow_scripts.py::test_a_dispatched_digest_is_validated_before_staging_pins_it"],
+    r'bash scripts/stack-environment\.sh "\$STACK_NAME" procurement/preview --in-place': [
+        "tests/workflows/test_workflow_scripts.py::test_pr_preview_imports_the_preview_environment_and_changes_nothing_else",
+        "tests/components/test_config_real_cli.py::test_file_backend_check_stops_exactly_where_the_readme_says"],
     rf"pulumi preview --stack {STACK} --refresh --expect-no-changes --policy-pack policies": [
         "tests/workflows/test_delivery_runbooks.py::test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone"],
     re.escape(LINT): ["tests/workflows/test_workflows.py::test_workflows_pass_actionlint"],

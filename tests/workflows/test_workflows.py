@@ -2,9 +2,12 @@
 
 actionlint (scripts/lint-workflows.sh, built from the Go module proxy) checks syntax, expressions,
 contexts, needs, matrices and script injection. The tests below check what no linter knows: the
-check names the main ruleset requires, least permissions, SHA-pinned actions, OIDC instead of a
-stored Pulumi token, the engine's CLI version, the policy pack in every preview and update,
-one update per stack at a time, and promotion only through the reviewed `production` environment.
+check names the main ruleset requires, least permissions, SHA-pinned actions, OIDC team tokens
+instead of a stored Pulumi token (each admitted by esc/pulumi-cloud-access.yaml for exactly that
+job), the engine's CLI version, the policy pack in every preview and update, one update per stack
+at a time with no read-only job waiting behind an approval, promotion only through the reviewed
+`production` environment and of exactly the digest its preview resolved, a validated staging
+dispatch, and the pip and engine caches.
 """
 from __future__ import annotations
 
@@ -35,7 +38,10 @@ WIDER_PERMISSIONS = {
     "id-token": "write",  # OIDC exchange for a short-lived Pulumi Cloud token
     "pull-requests": "write",  # the preview comment
     "issues": "write",  # the drift report
+    "packages": "write",  # staging pushes the backend image to ghcr.io with the run's GITHUB_TOKEN
 }
+ACCESS = yaml.safe_load((ROOT / "esc" / "pulumi-cloud-access.yaml").read_text())
+REPO = "acme-procurement/procurement-infra"
 
 
 def actionlint():
@@ -90,6 +96,8 @@ def test_permissions_are_least_privilege():
                 assert any(s.inputs.get("comment-on-pr") for s in steps({name: doc}) if s.job == job_id)
             if "issues" in extra:
                 assert "actions/github-script" in actions
+            if "packages" in extra:
+                assert "docker/login-action" in actions
 
 
 def test_every_action_is_pinned_to_a_commit_with_its_release_named():
@@ -99,20 +107,71 @@ def test_every_action_is_pinned_to_a_commit_with_its_release_named():
                 assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), (path.name, line)
 
 
-def test_no_stored_pulumi_token_and_oidc_before_every_pulumi_step():
+# The Pulumi Cloud team each job's OIDC token is for (esc/pulumi-cloud-access.yaml grants each team).
+JOB_TEAMS = {
+    ("pull-request.yml", "preview"): "procurement-preview",
+    ("promote-production.yml", "preview"): "procurement-preview",
+    ("promote-production.yml", "up"): "procurement-production",
+    ("deploy-staging.yml", "up"): "procurement-staging",
+    ("drift.yml", "drift"): "procurement-drift",
+}
+
+
+def oidc_claims(workflow: str, doc: dict, job: dict) -> dict[str, str]:
+    """The `sub` (and, outside pull requests, `job_workflow_ref`) GitHub puts in this job's id_token."""
+    if job.get("environment"):
+        sub = f"repo:{REPO}:environment:{job['environment']}"
+    elif "pull_request" in doc["on"]:
+        return {"sub": f"repo:{REPO}:pull_request"}
+    else:
+        sub = f"repo:{REPO}:ref:refs/heads/main"  # push, dispatch and schedule all run on main
+    return {"sub": sub, "job_workflow_ref": f"{REPO}/.github/workflows/{workflow}@refs/heads/main"}
+
+
+def test_no_stored_pulumi_token_and_a_team_token_by_oidc_before_every_pulumi_step():
     for path in sorted(WORKFLOWS.glob("*.yml")):
         text = path.read_text()
         assert "PULUMI_ACCESS_TOKEN" not in text and "PULUMI_CONFIG_PASSPHRASE" not in text, path.name
         assert set(re.findall(r"secrets\.(\w+)", text)) <= {"CROSS_REPO_READ_TOKEN"}, path.name
+    seen = set()
     for name, doc in workflows().items():
         for job_id, job in doc["jobs"].items():
             actions = [s.get("uses", "").split("@")[0] for s in job.get("steps", [])]
-            if PULUMI_ACTION in actions:
-                assert "pulumi/auth-actions" in actions, (name, job_id)
-                assert actions.index("pulumi/auth-actions") < actions.index(PULUMI_ACTION), (name, job_id)
-                auth = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/auth-actions@"))
-                assert auth["with"] == {"organization": "acme-procurement",
-                                        "requested-token-type": "urn:pulumi:token-type:access_token:organization"}
+            if PULUMI_ACTION not in actions:
+                continue
+            assert "pulumi/auth-actions" in actions, (name, job_id)
+            assert actions.index("pulumi/auth-actions") < actions.index(PULUMI_ACTION), (name, job_id)
+            auth = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/auth-actions@"))
+            team = JOB_TEAMS[(name, job_id)]
+            assert auth["with"] == {"organization": "acme-procurement",
+                                    "requested-token-type": "urn:pulumi:token-type:access_token:team",
+                                    "scope": f"team:{team}"}, (name, job_id)
+            # The issuer's policy admits exactly this job's claims for this team.
+            claims = oidc_claims(name, doc, job)
+            admitted = [p for p in ACCESS["policies"] if p["decision"] == "allow" and p["tokenType"] == "team"
+                        and p["teamName"] == team and all(claims.get(k) == v for k, v in p["rules"].items())]
+            assert admitted, (name, job_id, claims)
+            seen.add((name, job_id))
+    assert seen == set(JOB_TEAMS)
+
+
+def test_only_the_approved_production_job_can_get_production_write_credentials():
+    teams = ACCESS["teams"]
+    writers = {team for team, grants in teams.items() if "write" in grants["stacks"].values()}
+    for policy in ACCESS["policies"]:
+        sub = policy["rules"]["sub"]
+        if policy["teamName"] in writers:
+            # Write tokens only inside a GitHub environment (production's has required reviewers).
+            assert ":environment:" in sub and "job_workflow_ref" in policy["rules"], policy
+        if sub.endswith(":pull_request"):
+            assert policy["teamName"] == "procurement-preview", policy
+    assert teams["procurement-production"]["stacks"] == {"procurement/production": "write"}
+    # PR previews open no environment holding a vendor credential.
+    assert teams["procurement-preview"]["environments"] == {"procurement/preview": "open"}
+    assert all(grant == "read" for grant in teams["procurement-preview"]["stacks"].values())
+    preview_env = yaml.safe_load((ROOT / "esc" / "procurement-preview.yaml").read_text())["values"]
+    assert set(preview_env["environmentVariables"]) == {"CLOUDFLARE_API_TOKEN", "GITHUB_TOKEN"}
+    assert preview_env["github"]["fn::open::gh-login"]["permissions"] == {"metadata": "read", "members": "read"}
 
 
 def test_pulumi_steps_use_the_engine_version_the_policy_pack_and_known_inputs():
@@ -134,6 +193,14 @@ def test_pulumi_steps_use_the_engine_version_the_policy_pack_and_known_inputs():
                 assert (ROOT / f"Pulumi.{stack.rsplit('/', 1)[1]}.yaml").exists()
 
 
+def concurrency_groups(doc: dict, job: dict) -> set[str]:
+    concurrency = job.get("concurrency") or doc.get("concurrency")
+    if not concurrency:
+        return set()
+    stacks = {row.get("stack") for row in matrix_rows(job)} - {None}
+    return {concurrency["group"].replace("${{ matrix.stack }}", str(s)) for s in stacks} or {concurrency["group"]}
+
+
 def test_updates_are_serialized_per_stack_and_never_cancelled():
     docs = workflows()
     for name, doc in docs.items():
@@ -146,15 +213,101 @@ def test_updates_are_serialized_per_stack_and_never_cancelled():
                 continue
             concurrency = job.get("concurrency") or doc.get("concurrency")
             assert concurrency and concurrency["cancel-in-progress"] is False, (name, job_id)
-            stacks = {row.get("stack") for row in matrix_rows(job)} - {None}
-            groups = {concurrency["group"].replace("${{ matrix.stack }}", str(s)) for s in stacks} or \
-                {concurrency["group"]}
-            assert groups <= {"pulumi-staging", "pulumi-production"}, (name, job_id, groups)
+            groups = concurrency_groups(doc, job)
+            if "up" in commands:
+                assert groups <= {"pulumi-staging", "pulumi-production"}, (name, job_id, groups)
+            else:  # the read-only drift check: one at a time per stack, in a group of its own
+                assert groups <= {"drift-staging", "drift-production"}, (name, job_id, groups)
+
+
+def test_no_read_only_job_waits_behind_an_approval():
+    # GitHub holds a concurrency group for a job from when it is queued until it ends, including the
+    # hours it may wait for an environment's reviewers; a group keeps one running and one pending
+    # job, and a newer pending one cancels the older. So a job that waits for approval (an
+    # `environment:` with reviewers: production) must not share its group with anything that only
+    # reads (previews, the drift check), and the group it holds must be its own job's, not its workflow's.
+    docs = workflows()
+    approvals, readers = {}, {}
+    for name, doc in docs.items():
+        for job_id, job in doc["jobs"].items():
+            commands = {s.inputs.get("command") for s in steps({name: doc}) if s.job == job_id
+                        and s.action == PULUMI_ACTION}
+            groups = concurrency_groups(doc, job)
+            if job.get("environment") == "production":
+                assert job.get("concurrency") and not doc.get("concurrency"), (name, job_id)
+                approvals[(name, job_id)] = groups
+            elif commands == {"preview"}:
+                readers[(name, job_id)] = groups
+    assert approvals and readers
+    for waiting, held in approvals.items():
+        for reader, groups in readers.items():
+            assert not held & groups, (waiting, reader, held & groups)
+
+
+def test_promotion_deploys_exactly_the_digest_its_preview_resolved():
+    doc = load(WORKFLOWS / "promote-production.yml")
+    preview, up = doc["jobs"]["preview"], doc["jobs"]["up"]
+    named = {s.get("id"): s for s in preview["steps"] if s.get("id")}
+    resolve = named["digest"]
+    assert resolve["run"] == 'bash scripts/image-digest.sh --pin "$ROLLBACK_DIGEST" --from-stack "$SOURCE_STACK"'
+    assert resolve["env"] == {"ROLLBACK_DIGEST": "${{ inputs.backend_image_digest }}",
+                              "SOURCE_STACK": "acme-procurement/procurement/staging"}
+    assert preview["outputs"] == {"digest": "${{ steps.digest.outputs.digest }}"}
+    assert up["needs"] == "preview"
+    pin = 'pulumi config set procurement:backendImageDigest "$BACKEND_IMAGE_DIGEST" --stack "$STACK"'
+    for job, source in ((preview, "${{ steps.digest.outputs.digest }}"), (up, "${{ needs.preview.outputs.digest }}")):
+        order = [s.get("run") or s.get("with", {}).get("command") for s in job["steps"]]
+        pins = [s for s in job["steps"] if s.get("run") == pin]
+        assert len(pins) == 1 and "if" not in pins[0] and pins[0]["env"] == {"BACKEND_IMAGE_DIGEST": source}
+        pulumi_step = next(c for c in order if c in ("preview", "up"))
+        assert order.index(pin) < order.index(pulumi_step)  # pinned before the preview / the update
+    # The up job reads staging nowhere: no second resolution, no stack output.
+    assert not [s for s in up["steps"] if "image-digest" in (s.get("run") or "") or "stack output" in
+                (s.get("run") or "")]
+    assert doc["env"] == {"STACK": "acme-procurement/procurement/production"}
+
+
+def test_staging_takes_a_dispatched_digest_only_after_validating_it():
+    doc = load(WORKFLOWS / "deploy-staging.yml")
+    assert doc["on"]["repository_dispatch"] == {"types": ["backend-image"]}
+    assert "backend_image_digest" in doc["on"]["workflow_dispatch"]["inputs"]
+    job = doc["jobs"]["up"]
+    assert job["env"]["DISPATCHED_DIGEST"] == \
+        "${{ github.event.client_payload.image_digest || inputs.backend_image_digest }}"
+    named = {s.get("id"): s for s in job["steps"] if s.get("id")}
+    assert named["digest"]["run"] == 'bash scripts/image-digest.sh --pin "$DISPATCHED_DIGEST"'
+    pin = next(s for s in job["steps"] if "config set" in (s.get("run") or ""))
+    assert pin["env"]["BACKEND_IMAGE_DIGEST"] == "${{ steps.digest.outputs.digest }}"  # the validated value
+    assert pin["if"] == named["digest"]["if"] == "env.DISPATCHED_DIGEST != ''"
+    # A dispatched run builds nothing: no backend checkout, no registry login.
+    for step in job["steps"]:
+        if step.get("uses", "").startswith(("docker/login-action@", "actions/checkout@")) and \
+                step.get("with", {}).get("repository") != "acme-procurement/procurement-infra" and \
+                step.get("with", {}).get("path") != "procurement-infra":
+            assert step["if"] == "env.DISPATCHED_DIGEST == ''", step
+
+
+def test_ci_caches_pip_on_the_lock_and_the_engine_on_its_sources():
+    for step in steps():
+        if step.action == "actions/setup-python":
+            assert step.inputs["cache"] == "pip", (step.workflow, step.job)
+            assert step.inputs["cache-dependency-path"] == "procurement-infra/requirements-dev.txt"
+    test_job = load(WORKFLOWS / "pull-request.yml")["jobs"]["test"]
+    cache = next(s for s in test_job["steps"] if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"] == "~/.cache/procurement-infra/engine"  # scripts/install-engine.sh's default
+    for source in ("scripts/engine-versions.env", "scripts/install-engine.sh", "engine/**"):
+        assert f"'procurement-infra/{source}'" in cache["with"]["key"]
+    install = (ROOT / "scripts" / "install-engine.sh").read_text()
+    assert "${XDG_CACHE_HOME:-$HOME/.cache}/procurement-infra/engine" in install
+    order = [s.get("uses", "").split("@")[0] or s.get("run") for s in test_job["steps"]]
+    assert order.index("actions/cache") < order.index("bash .ci/run")
 
 
 def test_merge_to_main_updates_staging_only():
     doc = load(WORKFLOWS / "deploy-staging.yml")
-    assert doc["on"] == {"push": {"branches": ["main"]}}
+    # A merge, or the backend pipeline's dispatch (repository_dispatch only runs on the default branch).
+    assert doc["on"]["push"] == {"branches": ["main"]} and set(doc["on"]) == {"push", "repository_dispatch",
+                                                                             "workflow_dispatch"}
     ups = [s for s in steps({"deploy-staging.yml": doc}) if s.inputs.get("command") == "up"]
     assert [s.inputs["stack-name"] for s in ups] == ["acme-procurement/procurement/staging"]
 

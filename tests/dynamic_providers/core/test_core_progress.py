@@ -116,9 +116,9 @@ def test_the_rate_limit_wait_limit_comes_from_config_then_environment(monkeypatc
 
 def test_providers_build_transports_with_the_configured_limit(monkeypatch):
     monkeypatch.delenv("RENDER_MAX_RATE_LIMIT_WAIT_SECONDS", raising=False)
+    monkeypatch.setenv("RENDER_API_KEY", "k")
     provider = ServiceProvider()
-    provider.configure(ConfigureRequest(Config({"procurement:renderApiKey": "k",
-                                                "procurement:renderMaxRateLimitWaitSeconds": "1800"}, "procurement")))
+    provider.configure(ConfigureRequest(Config({"procurement:renderMaxRateLimitWaitSeconds": "1800"}, "procurement")))
     transport = provider.transport()
     assert transport.options.max_rate_limit_wait == 1800
     assert transport.wait_setting == "procurement:renderMaxRateLimitWaitSeconds or RENDER_MAX_RATE_LIMIT_WAIT_SECONDS"

@@ -16,6 +16,7 @@ from dynamic_providers.core import (
     UNKNOWN,
     AdoptionRequiredError,
     ApiSettings,
+    AuthError,
     DeclarativeProvider,
     Field,
     HttpOptions,
@@ -28,8 +29,7 @@ from core_http_stub import StubServer
 
 TOKEN = "toy_token_that_must_not_leak"
 TOY = ApiSettings(name="Toy", url_config_key="procurement:toyApiUrl", url_env="TOY_API_URL",
-                  default_url="http://127.0.0.1:9/v1", token_config_key="procurement:toyApiKey",
-                  token_env="TOY_API_KEY")
+                  default_url="http://127.0.0.1:9/v1", token_env="TOY_API_KEY")
 
 
 class WidgetProvider(DeclarativeProvider):
@@ -113,11 +113,11 @@ def toy():
 
 
 @pytest.fixture
-def provider(toy):
+def provider(toy, monkeypatch):
     server, _ = toy
+    monkeypatch.setenv("TOY_API_KEY", TOKEN)  # tokens come from the environment only
     p = WidgetProvider(http=HttpOptions(read_timeout=0.5, backoff_base=0.01, max_attempts=3))
-    p.configure(ConfigureRequest(Config({"procurement:toyApiUrl": server.url + "/v1",
-                                         "procurement:toyApiKey": TOKEN}, "procurement")))
+    p.configure(ConfigureRequest(Config({"procurement:toyApiUrl": server.url + "/v1"}, "procurement")))
     return p
 
 
@@ -273,16 +273,118 @@ def test_configured_token_is_never_pickled(provider):
     assert b"WidgetProvider" in blob
 
 
-def test_token_from_environment_and_clear_error_when_missing(toy, monkeypatch):
+def test_token_from_environment_only_and_one_clear_line_when_missing(toy, monkeypatch):
     server, _ = toy
     p = WidgetProvider(http=HttpOptions(backoff_base=0.01))
+    # A token in the stack config (what the engine stores in the state) is never used.
+    p.configure(ConfigureRequest(Config({"procurement:toyApiKey": "config-token"}, "procurement")))
     monkeypatch.delenv("TOY_API_KEY", raising=False)
     monkeypatch.setenv("TOY_API_URL", server.url + "/v1")
-    with pytest.raises(MissingCredentialsError, match="procurement:toyApiKey.*TOY_API_KEY"):
+    with pytest.raises(MissingCredentialsError) as missing:
         p.read("wdg-1", {})
+    message = str(missing.value)
+    assert "TOY_API_KEY" in message and "environmentVariables.TOY_API_KEY" in message and "\n" not in message
+    assert "config-token" not in message and server.requests == []
     monkeypatch.setenv("TOY_API_KEY", "env-token")
     assert p.read("wdg-404", {"name": "a"}).id is None
     assert server.requests[-1]["headers"]["Authorization"] == "Bearer env-token"
+    # Rotation takes effect on the next call: nothing was kept from the first one.
+    monkeypatch.setenv("TOY_API_KEY", "rotated-token")
+    p.read("wdg-404", {"name": "a"})
+    assert server.requests[-1]["headers"]["Authorization"] == "Bearer rotated-token"
+
+
+def test_a_rejected_token_names_the_variable_to_fix(provider, toy):
+    server, _ = toy
+    server.script.append(("respond", 401, {}, {"message": "unauthorized: invalid bearer token"}))
+    with pytest.raises(AuthError) as rejected:
+        provider.read("wdg-1", {"name": "a"})
+    message = str(rejected.value)
+    assert "HTTP 401" in message and "check TOY_API_KEY" in message and TOKEN not in message
+    assert rejected.value.concise
+
+
+class SecretWidgetProvider(WidgetProvider):
+    """A widget whose `token` comes from an environment variable the resource names."""
+
+    fields = {**{k: v for k, v in WidgetProvider.fields.items() if k != "token"},
+              "token_env": Field(str, managed=False), "token_fingerprint": Field(str, write_only=True)}
+    env_secrets = {"token_fingerprint": ("token_env", "widget token")}
+
+    def create_remote(self, api, inputs):
+        return api.post("/widgets", {"name": inputs["name"], "token": self.env_secret(inputs, "token_fingerprint")})
+
+    def update_remote(self, api, id_, olds, news, changed):
+        return api.patch(f"/widgets/{id_}", {"token": self.env_secret(news, "token_fingerprint")},
+                         idempotent=True)
+
+
+def test_an_env_secret_is_fingerprinted_never_stored_and_a_rotation_is_a_change(toy, monkeypatch):
+    server, state = toy
+    monkeypatch.setenv("TOY_API_KEY", TOKEN)
+    monkeypatch.setenv("TOY_API_URL", server.url + "/v1")
+    p = SecretWidgetProvider(http=HttpOptions(backoff_base=0.01))
+    news = {"name": "s", "token_env": "WIDGET_TOKEN"}
+
+    monkeypatch.delenv("WIDGET_TOKEN", raising=False)
+    with pytest.raises(MissingCredentialsError, match="widget token: WIDGET_TOKEN is not set"):
+        p.create(checked(p, news))
+    monkeypatch.setenv("WIDGET_TOKEN", "first-secret-value")
+    inputs = checked(p, news)
+    created = p.create(inputs)
+    assert server.requests[-1]["body"]["token"] == "first-secret-value"
+    assert inputs["token_fingerprint"].startswith("sha256:")
+    assert "first-secret-value" not in repr(inputs) + repr(created.outs)
+
+    # Unchanged value: same fingerprint, no diff. No variable (a credential-less preview): the last
+    # known fingerprint is kept, so nothing changes either.
+    assert not p.diff(created.id, created.outs, checked(p, news, created.outs)).changes
+    monkeypatch.delenv("WIDGET_TOKEN")
+    kept = checked(p, news, created.outs)
+    assert kept["token_fingerprint"] == created.outs["token_fingerprint"]
+    assert not p.diff(created.id, created.outs, kept).changes
+
+    # Rotated: a change, and the update sends the new value read at call time.
+    monkeypatch.setenv("WIDGET_TOKEN", "rotated-secret-value")
+    rotated = checked(p, news, created.outs)
+    assert p.diff(created.id, created.outs, rotated).changes
+    updated = p.update(created.id, created.outs, rotated)
+    assert server.requests[-1]["body"] == {"token": "rotated-secret-value"}
+    assert "rotated-secret-value" not in repr(rotated) + repr(updated.outs)
+
+
+def test_concise_errors_reach_the_cli_without_a_traceback(monkeypatch):
+    import sys
+    import traceback
+    import types
+
+    from dynamic_providers.core import provider as base
+
+    host = types.ModuleType("__main__")
+    host.__spec__ = types.SimpleNamespace(name="pulumi.dynamic.__main__")
+    host.traceback = traceback
+    monkeypatch.setitem(sys.modules, "__main__", host)
+    base.install_concise_errors()
+    base.install_concise_errors()  # idempotent
+    try:
+        raise MissingCredentialsError("No Toy API token: TOY_API_KEY is not set")
+    except MissingCredentialsError:
+        assert host.traceback.format_exc() == "No Toy API token: TOY_API_KEY is not set"
+    try:
+        raise KeyError("a bug")
+    except KeyError:
+        assert host.traceback.format_exc().startswith("Traceback (most recent call last)")
+    assert host.traceback.format_exception is traceback.format_exception  # everything else untouched
+
+
+def test_concise_errors_are_left_alone_outside_the_provider_host():
+    import sys
+    import traceback
+
+    from dynamic_providers.core import provider as base
+
+    base.install_concise_errors()  # pytest's __main__ is no provider host: nothing changes
+    assert not isinstance(getattr(sys.modules["__main__"], "traceback", traceback), base._ConciseTraceback)
 
 
 def test_not_found_error_type_is_exported():

@@ -18,11 +18,11 @@ FAST = HttpOptions(connect_timeout=2, read_timeout=1.0, max_attempts=4, backoff_
 
 
 def configured(provider_cls, sandbox, http: HttpOptions = FAST, **kwargs):
+    """A provider configured the way the engine does it: the URL from the stack config; the token is
+    read from RENDER_API_KEY at call time (tests/dynamic_providers/render/conftest.py sets it)."""
     provider = provider_cls(http=http, **kwargs)
-    provider.configure(ConfigureRequest(Config({
-        "procurement:renderApiUrl": sandbox.render.base_url,
-        "procurement:renderApiKey": sandbox.render.token,
-    }, "procurement")))
+    provider.configure(ConfigureRequest(Config({"procurement:renderApiUrl": sandbox.render.base_url},
+                                               "procurement")))
     return provider
 
 

@@ -75,21 +75,33 @@ def test_disk_patch_converges_through_rate_limit_and_lost_response(sandbox):
 
 
 # ----------------------------------------------------------------------------- log stream
+LOG_TOKEN_ENV = "RENDER_LOG_STREAM_TOKEN"
+
+
 def stream(sandbox, **extra):
-    return {"owner_id": sandbox.render.owner_id, "endpoint": "logs.example.com:6514", "token": "tok-1", **extra}
+    return {"owner_id": sandbox.render.owner_id, "endpoint": "logs.example.com:6514", "token_env": LOG_TOKEN_ENV,
+            **extra}
 
 
-def test_log_stream_lifecycle(sandbox):
+@pytest.fixture(autouse=True)
+def log_stream_token(monkeypatch):
+    monkeypatch.setenv(LOG_TOKEN_ENV, "tok-1")
+
+
+def test_log_stream_lifecycle(sandbox, monkeypatch):
     d = Driver(configured(LogStreamProvider, sandbox))
     owner = sandbox.render.owner_id
     outs = d.up(stream(sandbox))
+    assert "tok-1" not in repr(outs) and outs["token_fingerprint"].startswith("sha256:")
     assert d.id == f"{owner}/log-stream" and outs["preview_logs"] == "drop"
     live = objects(sandbox, "log_streams")[owner]
     assert live["endpoint"] == "logs.example.com:6514" and live["_token"] == "tok-1" and live["preview"] == "drop"
     d.refresh()
     assert d.inputs["endpoint"] == "logs.example.com:6514" and d.inputs["preview_logs"] == "drop"
     assert d.preview(stream(sandbox)).changes is False
-    changed = stream(sandbox, endpoint="logs2.example.com:6514", preview_logs="send", token="tok-2")
+    monkeypatch.setenv(LOG_TOKEN_ENV, "tok-2")  # rotated in the environment (ESC)
+    assert d.preview(stream(sandbox)).changes is True
+    changed = stream(sandbox, endpoint="logs2.example.com:6514", preview_logs="send")
     diff = d.preview(changed)
     assert diff.changes is True and not diff.replaces
     d.up(changed)

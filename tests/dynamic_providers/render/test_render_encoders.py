@@ -119,7 +119,7 @@ def test_log_stream_body_conforms():
     from dynamic_providers.render.log_streams import LogStreamProvider, log_stream_body
 
     inputs = LogStreamProvider().check({}, {"owner_id": "tea-1", "endpoint": "logs.example.com:6514",
-                                            "token": "t"}).inputs
-    body = log_stream_body(inputs)
+                                            "token_env": "RENDER_LOG_STREAM_TOKEN"}).inputs
+    body = log_stream_body(inputs, "t")
     assert body == {"endpoint": "logs.example.com:6514", "preview": "drop", "token": "t"}
     assert violations("PUT", "/logs/streams/owner/{ownerId}", body) == []

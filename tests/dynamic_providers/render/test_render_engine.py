@@ -29,7 +29,7 @@ from dynamic_providers.render import (CustomDomain, Deploy, EnvGroup, EnvGroupLi
 OWNER = {owner!r}
 cfg = pulumi.Config()
 cred = RegistryCredential("ghcr", name="ghcr", owner_id=OWNER, registry="GITHUB", username="bot",
-                          auth_token={registry!r})
+                          auth_token_env="REGISTRY_PULL_TOKEN")
 api = Service("api", name="api", owner_id=OWNER, service_type="web_service", image="ghcr.io/acme/api",
               image_digest=cfg.require("digest"), registry_credential_id=cred.id, health_check_path="/healthz",
               region="frankfurt")
@@ -53,11 +53,10 @@ def project(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
     project.mkdir()
     (project / "Pulumi.yaml").write_text(python_project_yaml("render-engine-test"))
     (project / "__main__.py").write_text(PROGRAM.format(owner=sandbox.render.owner_id, **SECRETS))
-    # The URL comes from the environment; the token only from secret stack config (configure()).
-    env = {**pulumi_env, "RENDER_API_URL": sandbox.render.base_url}
-    env.pop("RENDER_API_KEY", None)
+    # URL and tokens from the environment, read by the provider at call time (never stack config).
+    env = {**pulumi_env, "RENDER_API_URL": sandbox.render.base_url, "RENDER_API_KEY": sandbox.render.token,
+           "REGISTRY_PULL_TOKEN": SECRETS["registry"]}
     run_pulumi(["stack", "init", "test"], cwd=project, env=env)
-    run_pulumi(["config", "set", "--secret", "procurement:renderApiKey", sandbox.render.token], cwd=project, env=env)
     run_pulumi(["config", "set", "digest", DIGEST], cwd=project, env=env)
     return project, env
 

@@ -47,11 +47,11 @@ def make_project(tmp_path: Path, env: dict, sandbox, program: str, **config: str
     project.mkdir()
     (project / "Pulumi.yaml").write_text(python_project_yaml("render-waits-test"))
     (project / "__main__.py").write_text(program)
-    env = {**env, "RENDER_API_URL": sandbox.render.base_url, "PULUMI_DEBUG_COMMANDS": "true"}  # --event-log
-    env.pop("RENDER_API_KEY", None)
+    # The token from the environment, as every stack gets it (README "Secrets"); --event-log needs the flag.
+    env = {**env, "RENDER_API_URL": sandbox.render.base_url, "RENDER_API_KEY": sandbox.render.token,
+           "PULUMI_DEBUG_COMMANDS": "true"}
     env.pop("RENDER_MAX_RATE_LIMIT_WAIT_SECONDS", None)
     run_pulumi(["stack", "init", "test"], cwd=project, env=env)
-    run_pulumi(["config", "set", "--secret", "procurement:renderApiKey", sandbox.render.token], cwd=project, env=env)
     for key, value in config.items():
         run_pulumi(["config", "set", key, value], cwd=project, env=env)
     return project, env

@@ -1,5 +1,6 @@
-"""The Resource classes under Pulumi's mocks: stable type tokens, secret inputs and outputs, and a
-pickled provider that carries no token (what the engine stores in the state)."""
+"""The Resource classes under Pulumi's mocks: stable type tokens, secret inputs and outputs, tokens
+named by environment variable (never inputs), and a pickled provider that carries no token (what
+the engine stores in the state)."""
 from __future__ import annotations
 
 import base64
@@ -17,7 +18,7 @@ TOKEN = "rnd_token_that_must_never_be_pickled"
 
 def build():
     cred = r.RegistryCredential("cred", name="ghcr", owner_id="tea-1", registry="GITHUB", username="bot",
-                                auth_token="reg-token-plain")
+                                auth_token_env="REGISTRY_PULL_TOKEN")
     svc = r.Service("api", name="api", owner_id="tea-1", service_type="web_service", image="ghcr.io/a/api",
                     registry_credential_id=cred.id, health_check_path="/healthz")
     r.EnvVars("env", service_id=svc.id, variables={"DB": "plain-db-url"})
@@ -27,11 +28,11 @@ def build():
     r.CustomDomain("domain", service_id=svc.id, name="api.example.com")
     r.Project("project", name="procurement", owner_id="tea-1", environments={"production": {"protected": True}})
     r.Deploy("release", service_id=svc.id, triggers={"v": "1"})
-    r.LogStream("logs", owner_id="tea-1", endpoint="logs.example.com:6514", token="plain-log-token")
+    r.LogStream("logs", owner_id="tea-1", endpoint="logs.example.com:6514", token_env="RENDER_LOG_STREAM_TOKEN")
 
 
 EXPECTED = {
-    "RegistryCredential": ("cred", {"auth_token"}),
+    "RegistryCredential": ("cred", set()),  # the token is read from REGISTRY_PULL_TOKEN, never an input
     "Service": ("api", set()),
     "EnvVars": ("env", {"variables"}),
     "SecretFiles": ("files", {"files"}),
@@ -40,7 +41,7 @@ EXPECTED = {
     "CustomDomain": ("domain", set()),
     "Project": ("project", set()),
     "Deploy": ("release", set()),
-    "LogStream": ("logs", {"token"}),
+    "LogStream": ("logs", set()),  # likewise RENDER_LOG_STREAM_TOKEN
 }
 
 
@@ -77,9 +78,11 @@ def test_computed_outputs_exist_as_attributes():
 @pytest.mark.parametrize("cls", [r.ServiceProvider, r.EnvVarsProvider, r.SecretFilesProvider, r.EnvGroupProvider,
                                  r.EnvGroupLinkProvider, r.CustomDomainProvider, r.RegistryCredentialProvider,
                                  r.ProjectProvider, r.DeployProvider, r.LogStreamProvider])
-def test_provider_pickles_by_reference_without_token(cls):
+def test_provider_pickles_by_reference_without_token(cls, monkeypatch):
+    monkeypatch.setenv("RENDER_API_KEY", TOKEN)
     provider = cls()
     provider.configure(ConfigureRequest(Config({"procurement:renderApiKey": TOKEN}, "procurement")))
+    provider.transport()  # a token was read: still nothing of it on the provider
     blob = base64.b64decode(serialize_provider(provider))
     assert TOKEN.encode() not in blob
     assert cls.__module__.encode() in blob and len(blob) < 600  # by reference: module path, not code

@@ -126,19 +126,30 @@ def test_env_group_link_refuses_foreign_links_without_adopt(sandbox):
 
 
 # ----------------------------------------------------------------------------- registry credentials
-def test_registry_credential_lifecycle_token_write_only(sandbox):
+def test_registry_credential_token_from_the_environment_rotation_re_sent(sandbox, monkeypatch):
     owner = sandbox.render.owner_id
     d = Driver(configured(RegistryCredentialProvider, sandbox))
-    spec = {"name": "ghcr", "owner_id": owner, "registry": "GITHUB", "username": "bot", "auth_token": "tok-1"}
+    spec = {"name": "ghcr", "owner_id": owner, "registry": "GITHUB", "username": "bot",
+            "auth_token_env": "REGISTRY_PULL_TOKEN"}
+    monkeypatch.setenv("REGISTRY_PULL_TOKEN", "tok-1")
     d.up(spec)
-    assert objects(sandbox, "registry_credentials")[d.id]["username"] == "bot"
+    live = objects(sandbox, "registry_credentials")[d.id]
+    assert live["username"] == "bot" and live["_authToken"] == "tok-1"
+    assert "tok-1" not in repr(d.outs) + repr(d.inputs)  # only its fingerprint is kept
     d.refresh()
-    assert d.outs["auth_token"] == "tok-1"  # never readable: the last value is kept
+    first = d.outs["auth_token_fingerprint"]
+    assert first.startswith("sha256:")  # never readable from Render: the last value is kept
     assert d.preview(spec).changes is False
+    monkeypatch.delenv("REGISTRY_PULL_TOKEN")  # a preview without credentials: no change either
+    assert d.preview(spec).changes is False
+    monkeypatch.setenv("REGISTRY_PULL_TOKEN", "tok-2")  # rotated in the environment (ESC)
+    assert d.preview(spec).changes is True
     sandbox.render.journal.clear()
-    d.up({**spec, "auth_token": "tok-2"})
+    d.up(spec)
     patch = render_requests(sandbox, "PATCH")
     assert len(patch) == 1
+    assert objects(sandbox, "registry_credentials")[d.id]["_authToken"] == "tok-2"
+    assert d.outs["auth_token_fingerprint"] != first
     d.destroy()
     assert d.id not in objects(sandbox, "registry_credentials")
     assert request_violations(sandbox) == []
@@ -262,7 +273,7 @@ def _specs(sandbox):
         "env_group": (EnvGroupProvider, {"name": "shared", "owner_id": owner, "variables": {"A": "1"}},
                       "POST", "/v1/env-groups", "env_groups"),
         "registry": (RegistryCredentialProvider, {"name": "ghcr", "owner_id": owner, "registry": "GITHUB",
-                                                  "username": "bot", "auth_token": "t"},
+                                                  "username": "bot", "auth_token_env": "REGISTRY_PULL_TOKEN"},
                      "POST", "/v1/registrycredentials", "registry_credentials"),
         "project": (ProjectProvider, {"name": "procurement", "owner_id": owner, "environments": {"prod": {}}},
                     "POST", "/v1/projects", "projects"),
@@ -276,7 +287,8 @@ def _specs(sandbox):
 @pytest.mark.parametrize("resource", ["domain", "env_group", "registry", "project", "deploy", "link"])
 @pytest.mark.parametrize("kind,extra", [("rate_limit", {"retry_after": 1}), ("error", {"status": 503}),
                                         ("reset", {}), ("drop_response", {}), ("slow", {"delay": 2.0})])
-def test_create_under_fault_converges_without_duplicate(sandbox, resource, kind, extra):
+def test_create_under_fault_converges_without_duplicate(sandbox, resource, kind, extra, monkeypatch):
+    monkeypatch.setenv("REGISTRY_PULL_TOKEN", "t")
     provider_cls, spec, method, path, collection = _specs(sandbox)[resource]
     before = dict(objects(sandbox, collection)) if collection else {}
     kwargs = {"first_poll": 0.05, "max_poll": 0.2} if provider_cls is DeployProvider else {}

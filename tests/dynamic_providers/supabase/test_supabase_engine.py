@@ -60,7 +60,9 @@ pulumi.export("backups", project.backups)
 @pytest.fixture
 def stack(tmp_path: Path, pulumi_env: dict, supabase_env) -> tuple[Path, dict]:
     sb = supabase_env
-    env = {k: v for k, v in pulumi_env.items() if not k.startswith("SUPABASE_")}  # config only, no env fallback
+    # The URL from stack config, the token from the environment only (never config: it is stored in the state).
+    env = {**{k: v for k, v in pulumi_env.items() if not k.startswith("SUPABASE_")},
+           "SUPABASE_ACCESS_TOKEN": sb.supabase.token}
     project = tmp_path / "project"
     project.mkdir()
     (project / "Pulumi.yaml").write_text(python_project_yaml("supabase-engine-test"))
@@ -68,7 +70,6 @@ def stack(tmp_path: Path, pulumi_env: dict, supabase_env) -> tuple[Path, dict]:
     run_pulumi(["stack", "init", "test"], cwd=project, env=env)
     for key, value, secret in [
         ("procurement:supabaseApiUrl", sb.supabase.base_url, False),
-        ("procurement:supabaseAccessToken", sb.supabase.token, True),
         ("test:org", sb.supabase.organization_slug, False),
         ("test:dbPassword", DB_PASSWORD, True), ("test:rolePassword", ROLE_PASSWORD, True),
         ("test:smtpPassword", SMTP_PASSWORD, True), ("test:fnSecret", FUNCTION_SECRET, True),

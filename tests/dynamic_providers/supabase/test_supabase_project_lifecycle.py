@@ -10,6 +10,7 @@ import requests
 
 from dynamic_providers.core.errors import AuthError
 from dynamic_providers.core.provider import AdoptionRequiredError
+from dynamic_providers.core.settings import MissingCredentialsError
 from dynamic_providers.supabase.health import ProjectFailedError, WaitTimeoutError
 from dynamic_providers.supabase.project import ProjectProvider
 from supabase_engine import FAST_HTTP, FAST_WAIT
@@ -155,11 +156,13 @@ def test_bad_token_is_a_clear_error_without_the_token(supabase_env, engine, monk
         engine.create(provider(), program(supabase_env))
     text = str(info.value)
     assert "GET /v1/projects" in text and "401" in text and "sbp_wrong_token_value" not in text
+    assert "check SUPABASE_ACCESS_TOKEN" in text  # which variable to fix
 
 
-def test_missing_token_names_both_places(supabase_env, engine, monkeypatch):
+def test_missing_token_names_the_variable_and_the_esc_key(supabase_env, engine, monkeypatch):
     monkeypatch.delenv("SUPABASE_ACCESS_TOKEN")
-    with pytest.raises(Exception, match=r"procurement:supabaseAccessToken.*SUPABASE_ACCESS_TOKEN"):
+    with pytest.raises(MissingCredentialsError, match=r"SUPABASE_ACCESS_TOKEN is not set.*"
+                                                      r"environmentVariables\.SUPABASE_ACCESS_TOKEN"):
         engine.create(provider(), program(supabase_env))
 
 

@@ -98,15 +98,19 @@ def test_secret_inputs_are_wrapped_and_secret_outputs_declared():
     assert "secrets" in EdgeFunctionSecretsProvider.secret_names()
 
 
-def test_configured_token_is_not_pickled():
+def test_token_is_read_from_the_environment_and_never_pickled(monkeypatch):
     from pulumi.dynamic import ConfigureRequest
     from pulumi.dynamic.config import Config
 
+    monkeypatch.setenv("SUPABASE_ACCESS_TOKEN", "sbp_environment_secret")
     provider = ProjectProvider()
     provider.configure(ConfigureRequest(Config({"procurement:supabaseAccessToken": "sbp_configured_secret",
                                                 "procurement:supabaseApiUrl": "http://127.0.0.1:1"}, "procurement")))
-    assert provider.transport().base_url == "http://127.0.0.1:1"
-    assert b"sbp_configured_secret" not in dill.dumps(provider, recurse=True)
+    transport = provider.transport()
+    assert transport.base_url == "http://127.0.0.1:1"
+    assert transport._session.headers["Authorization"] == "Bearer sbp_environment_secret"  # config is ignored
+    blob = dill.dumps(provider, recurse=True)
+    assert b"sbp_configured_secret" not in blob and b"sbp_environment_secret" not in blob
 
 
 def test_postgres_config_rejects_unknown_parameters_at_construction():

@@ -1,0 +1,68 @@
+"""The workflows' own shell steps, run as GitHub runs them (`bash -eo pipefail`, the step's `env:`).
+
+- The PR previews' ESC swap: `scripts/stack-environment.sh` rewrites only the stack file's import.
+- Staging's dispatch: `scripts/image-digest.sh --pin "$DISPATCHED_DIGEST"` passes a valid digest to
+  the next step and stops the run on anything else, whatever the payload holds.
+(The promotion's resolve-and-pin steps run with the real CLI in test_delivery_runbooks.py.)
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.workflows.workflow_files import ROOT, WORKFLOWS, load
+
+DIGEST = "ghcr.io/acme-procurement/procurement-system@sha256:" + "7" * 64
+
+
+def step(workflow: str, job: str, **match) -> dict:
+    doc = load(WORKFLOWS / workflow)
+    (found,) = [s for s in doc["jobs"][job]["steps"] if all(s.get(k) == v for k, v in match.items())]
+    return found
+
+
+def run_step(data: dict, cwd: Path, env: dict, tmp_path: Path) -> tuple[subprocess.CompletedProcess, str]:
+    """The step's script as GitHub runs it; returns the result and what it wrote to $GITHUB_OUTPUT."""
+    output = tmp_path / "github-output"
+    output.write_text("")
+    script = tmp_path / "step.sh"
+    script.write_text(data["run"])
+    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], cwd=cwd,
+                          env={"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(output), **env},
+                          capture_output=True, text=True, timeout=60)
+    return done, output.read_text()
+
+
+@pytest.mark.parametrize("stack", ["staging", "production"])
+def test_pr_preview_imports_the_preview_environment_and_changes_nothing_else(stack, tmp_path):
+    data = step("pull-request.yml", "preview", name="Import the preview ESC environment instead of the stack's")
+    checkout = tmp_path / "procurement-infra"
+    (checkout / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "scripts" / "stack-environment.sh", checkout / "scripts")
+    shutil.copy(ROOT / f"Pulumi.{stack}.yaml", checkout)
+    done, _ = run_step(data, checkout, {"STACK_NAME": stack}, tmp_path)
+    assert done.returncode == 0, done.stderr
+    before = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    after = yaml.safe_load((checkout / f"Pulumi.{stack}.yaml").read_text())
+    assert before["environment"] == [f"procurement/{stack}"]
+    assert after["environment"] == ["procurement/preview"]
+    assert after["config"] == before["config"]  # the stack itself is previewed unchanged
+
+
+def test_a_dispatched_digest_is_validated_before_staging_pins_it(tmp_path):
+    data = step("deploy-staging.yml", "up", id="digest")
+    env = {"DISPATCHED_DIGEST": DIGEST}
+    done, output = run_step(data, ROOT, env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert output == f"digest={DIGEST}\n"  # what the pin step reads (steps.digest.outputs.digest)
+    for bad in ("ghcr.io/acme-procurement/procurement-system:latest",  # a tag moves; only a digest is a release
+                DIGEST[:-1],
+                f"{DIGEST}\nBACKEND_IMAGE_DIGEST=evil",  # an attempt to write a second output line
+                "$(touch pwned)", ""):
+        done, output = run_step(data, ROOT, {"DISPATCHED_DIGEST": bad}, tmp_path)
+        assert done.returncode == 2, (bad, done.stdout, done.stderr)
+        assert output == "" and not (ROOT / "pwned").exists()
