@@ -1,9 +1,11 @@
-"""Rate-limit buckets: fixed, clock-aligned windows per request family, as the vendors' headers show them.
+"""Rate-limit buckets: fixed windows per request family, as the vendors' headers show them.
 
 A ``Family`` says which requests share a bucket (method + relative path regex), how many requests a window
-allows, how long a window lasts and whose bucket it is (the user, or one per service). Windows start at
-multiples of their length since the epoch: Render's recorded ``Ratelimit-Reset`` values always point at the
-top of the next hour or minute, whatever the time of the first request (see ``sandbox/render/ratelimits.py``).
+allows, how long a window lasts and whose bucket it is (the user, one per service, one per endpoint and project).
+Render's windows start at multiples of their length since the epoch: its recorded ``Ratelimit-Reset`` values
+always point at the top of the next hour or minute, whatever the time of the first request
+(``sandbox/render/ratelimits.py``). Supabase's start with their first request (``anchored``:
+``sandbox/supabase/ratelimits.py``).
 
 The limiter charges one request to the first family that matches it and answers what the headers say: the
 limit, what remains, and whole seconds until the window ends (rounded down, as recorded: ``Reset: 0`` occurs).
@@ -34,9 +36,12 @@ class Family:
     limit: int
     window: float  # seconds
     evidence: str
-    # The bucket key within the family: "" for one bucket per user; a function of the regex match for
-    # per-object buckets (Render: one bucket per service).
-    scope: Callable[[re.Match], str] | None = None
+    # The bucket key within the family: "" for one bucket per user; a function of the method and the regex
+    # match for per-object buckets (Render: one bucket per service; Supabase: per endpoint and project).
+    scope: Callable[[str, re.Match], str] | None = None
+    # Clock-aligned windows (Render: the top of the minute/hour) or windows that start with their first
+    # request (Supabase: the first request of a window is answered Remaining 119, Reset 60).
+    anchored: bool = False
 
     def match(self, method: str, path: str) -> re.Match | None:
         if self.methods is not None and method not in self.methods:
@@ -69,7 +74,7 @@ class RateLimiter:
         for family in self.families:
             found = family.match(method, path)
             if found is not None:
-                return family, (family.scope(found) if family.scope else "")
+                return family, (family.scope(method, found) if family.scope else "")
         raise LookupError(f"no rate-limit family for {method} {path}")  # the table ends with catch-alls
 
     def _shape(self, family: Family) -> tuple[int, float]:
@@ -82,10 +87,16 @@ class RateLimiter:
         family, scope = self.family_of(method, path)
         capacity, window = self._shape(family)
         now = self.clock()
-        start = math.floor(now / window) * window
         key = (family.name, scope)
         with self._lock:
-            window_start, used = self._counts.get(key, (start, 0))
+            if family.anchored:
+                start, used = self._counts.get(key, (now, 0))
+                if now >= start + window:
+                    start, used = now, 0
+                window_start = start
+            else:
+                start = math.floor(now / window) * window
+                window_start, used = self._counts.get(key, (start, 0))
             if window_start != start:
                 used = 0
             allowed = used < capacity

@@ -50,8 +50,8 @@ class Sandbox:
         """``postgres``: a shared ``PostgresHarness``, True to make one, False for no databases (projects then
         become ACTIVE_HEALTHY without one and ``database/query`` answers 500).
 
-        ``rate_limit_time_scale`` / ``rate_limit_capacity_scale`` scale Render's rate-limit windows and limits
-        (``sandbox.ratelimits``; default 1 = as recorded). ``render_settings``: any other Render setting
+        ``rate_limit_time_scale`` / ``rate_limit_capacity_scale`` scale both vendors' rate-limit windows and
+        limits (``sandbox.ratelimits``; default 1 = as recorded). ``render_settings``: any other Render setting
         (``overlapping_deploys``, ``unpullable_images`` ...)."""
         # Absolute once, here: Postgres and other helpers run from other working directories.
         self.state_file = Path(os.path.abspath(state_file)) if state_file else None
@@ -63,6 +63,10 @@ class Sandbox:
             if value is not None:
                 render_settings[key] = value
         supabase_settings = {} if project_ready_delay is None else {"project_ready_delay": project_ready_delay}
+        for key, value in (("rate_limit_time_scale", rate_limit_time_scale),
+                           ("rate_limit_capacity_scale", rate_limit_capacity_scale)):
+            if value is not None:
+                supabase_settings[key] = value  # the same scaling for both vendors' buckets
         # Resolved at start (sandbox.data_dirs): where it is depends on the user Postgres runs as.
         data_root = link_of(self.state_file) if self.state_file else None
         self.render = RenderServer(port=render_port, token=render_token, settings=render_settings)

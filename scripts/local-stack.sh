@@ -134,6 +134,9 @@ case "$command" in
     write_config; select_stack
     extra=()
     [ "$command" = preview ] || extra=(--yes)
+    # refresh and destroy normally configure providers from the state's copy of the config; running the
+    # program gives them the sandbox's current URLs (its ports may have changed since the last up).
+    [ "$command" = preview ] || extra+=(--run-program)
     pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     ;;
   output)

@@ -22,7 +22,7 @@ WRITE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _ID = r"[a-z]{3}-[a-z0-9]+"
 
 
-def _service_scope(match) -> str:
+def _service_scope(method, match) -> str:
     service_id = match.group("sid")
     return "cron-jobs" if service_id.startswith("crn-") else service_id
 

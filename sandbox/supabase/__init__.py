@@ -14,6 +14,7 @@ from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
 from . import api_keys, auth_config, backups, billing, database, function_secrets, network, projects, query
 from .pooler import Pooler
+from .ratelimits import FAMILIES as RATE_LIMIT_FAMILIES
 from .projects import SANDBOX_ORG
 
 DEFAULT_TOKEN = "sbp_sandbox_local_token"
@@ -32,6 +33,7 @@ class SupabaseServer(ApiServer):
     route_tables = (projects.routes, query.routes, api_keys.routes, database.routes, network.routes,
                     auth_config.routes, function_secrets.routes, backups.routes, billing.routes)
     rate_limit = 120  # "120 requests / 1 minute per user, per scope, per endpoint"
+    rate_limit_families = RATE_LIMIT_FAMILIES  # enforced per endpoint and project, as recorded
 
     def __init__(self, *, postgres: PostgresHarness | None = None, data_root: Path | None = None, **kw: Any):
         self.postgres = postgres
@@ -64,9 +66,9 @@ class SupabaseServer(ApiServer):
     def error_body(self, status: int, message: str, code: str | None) -> Any:
         return {"message": message}
 
-    def rate_limit_headers(self, remaining: int, reset: int) -> dict[str, str]:
-        return {"X-RateLimit-Limit": str(self.rate_limit), "X-RateLimit-Remaining": str(remaining),
-                "X-RateLimit-Reset": str(reset)}
+    def rate_limit_headers(self, remaining: int, reset: int, limit: int | None = None) -> dict[str, str]:
+        return {"X-RateLimit-Limit": str(limit if limit is not None else self.rate_limit),
+                "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Reset": str(reset)}
 
     # ------------------------------------------------------------------------------- project lifecycle
     def advance(self, project: dict) -> None:
