@@ -188,6 +188,14 @@ def test_render_answers_carry_the_recorded_keys(sandbox):
     api.get(f"/logs/streams/resource/{sid}")
     api.delete(f"/logs/streams/resource/{sid}")
     api.get(f"/logs/streams/resource/{sid}")  # 404 {"message": ...} as recorded
+    api.patch(f"/notification-settings/owners/{owner}", json={})
+    api.get(f"/notification-settings/owners/{owner}")
+    api.patch(f"/notification-settings/overrides/services/{sid}",
+              json={"notificationsToSend": "all", "previewNotificationsEnabled": "true"})
+    api.get(f"/notification-settings/overrides/services/{sid}")
+    api.put(f"/metrics-stream/{owner}", json={"provider": "CUSTOM", "url": "https://otel.example.com", "token": "t"})
+    api.get(f"/metrics-stream/{owner}")
+    api.delete(f"/metrics-stream/{owner}")
     check_realism(sandbox.render, api.seen)
 
 
