@@ -225,6 +225,7 @@ def test_supabase_answers_carry_the_recorded_keys(sandbox):
     api.get(f"/v1/projects/{ref}/secrets")
     api.delete(f"/v1/projects/{ref}/secrets", json=["FOO"])
     api.get(f"/v1/projects/{ref}/database/backups")
+    api.post(f"/v1/projects/{ref}/database/backups/restore-pitr", json={"recovery_time_target_unix": 1707407047})
     api.get(f"/v1/projects/{ref}/billing/addons")
     api.post(f"/v1/projects/{ref}/database/query", json={"query": "select 1"})
     api.delete(f"/v1/projects/{ref}")
