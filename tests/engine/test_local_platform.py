@@ -28,7 +28,7 @@ from sandbox import data_dirs
 from sandbox.client import SandboxControl
 from sandbox.postgres import free_port
 
-RESOURCES = 40  # README "Two commands": the local platform
+RESOURCES = 47  # README "Two commands": the local platform
 
 
 def readme_main_command() -> str:
