@@ -12,7 +12,8 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   means allow-all, declared explicitly so a restriction added by hand is drift), ``<name>-ssl``
   (SslEnforcement), ``<name>-auth`` (AuthConfig: site URL = the app's URL, redirect URLs,
   sign-up, JWT expiry, password length, TOTP MFA from `database.auth.mfaTotp`),
-  ``<name>-api-keys`` (ApiKeys: the anon and service-role keys, plus one named secret key per backend service so each can be revoked on its own).
+  ``<name>-api-keys`` (ApiKeys: the anon and service-role keys, plus one named secret key per backend service so each can be revoked on its own),
+  ``<name>-pitr`` (PitrAddon, only with `database.pitrDays`: point-in-time recovery; removing the key turns it off).
 - Per configured role: ``<name>-role-<role>-password`` (RandomPassword) and ``<name>-role-<role>``
   (SqlRole: LOGIN, no superuser/createdb/createrole/replication/bypassrls, exactly the declared
   grants); per extension ``<name>-extension-<ext>`` (Extension).
@@ -42,6 +43,7 @@ ALLOW_ALL_V4 = "0.0.0.0/0"
 ALLOW_ALL_V6 = "::/0"
 # The Supabase pooler names its user `postgres.<project ref>`; a role logs in as `<role>.<ref>`.
 POOLER_SUPERUSER = "postgres"
+SESSION_POOLER_PORT = 5432  # Supavisor session mode on the pooler host (transaction mode: 6543)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,6 +91,8 @@ class Database(pulumi.ComponentResource):
             region=cfg.region,
             instance_size=cfg.instance_size,
             db_password=password.result,
+            # A restore's project (`database.projectRef`): adopted instead of creating one (README "Operations").
+            project_ref=cfg.project_ref,
             opts=ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
         )
         ref = project.id
@@ -115,6 +119,10 @@ class Database(pulumi.ComponentResource):
             # `mfaTotp`: users may enrol TOTP factors and are challenged for them; off = both off.
             mfa_totp_enroll_enabled=bool(auth.mfa_totp), mfa_totp_verify_enabled=bool(auth.mfa_totp),
             opts=setting)
+        if cfg.pitr_days is not None:
+            # Point-in-time recovery is the billing add-on; removing database.pitrDays deletes it (PITR off).
+            supabase.PitrAddon(f"{name}-pitr", project_ref=ref, days=cfg.pitr_days,
+                               opts=ResourceOptions(parent=self, deleted_with=project, depends_on=restarts))
         key_names = {service: service_key_name(service) for service in args.services}
         keys = supabase.ApiKeys(f"{name}-api-keys", project_ref=ref, secret_key_names=sorted(key_names.values()),
                                 opts=setting)
@@ -144,6 +152,12 @@ class Database(pulumi.ComponentResource):
                                                            require_ssl=bool(cfg.enforce_ssl))))
 
         self.project_ref = ref
+        # The `postgres` user through the pooler's session mode (port 5432 of the pooler host): what pg_dump
+        # needs (one session, every object readable) from a host without IPv6, such as a Render cron job.
+        self.dump_url = Output.secret(
+            Output.all(pooler.db_host, pooler.db_user, pooler.db_name, password.result)
+            .apply(lambda v: connection_url(host=v[0], port=SESSION_POOLER_PORT, pooler_user=v[1], database=v[2],
+                                            role=POOLER_SUPERUSER, password=v[3], require_ssl=bool(cfg.enforce_ssl))))
         # From the ref alone: Supabase serves every project at https://<ref>.supabase.co. (The
         # provider's `api_url` is absent when the database host is not db.<ref>.supabase.co, as in
         # the sandbox, and an absent output reads as unknown in every later preview.)
@@ -162,6 +176,7 @@ class Database(pulumi.ComponentResource):
             "service_keys": self.service_keys,
             "database_urls": self.database_urls,
             "role_names": self.role_names,
+            "dump_url": self.dump_url,
         })
 
 

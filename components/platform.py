@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import Optional
 
 from components.backend import Backend, BackendArgs, SupabaseEnv
+from components.backups import DatabaseBackup, DatabaseBackupArgs
 from components.config import StackConfig
 from components.database import Database, DatabaseArgs
 from components.edge import Edge, EdgeArgs
 from components.frontend import Frontend, FrontendArgs
 from components.images import BackendImage, BackendImageArgs
-from components.observability import EdgeMonitoring, EdgeMonitoringArgs
+from components.observability import EdgeMonitoring, EdgeMonitoringArgs, RenderAlerting, RenderAlertingArgs
 from components.source_control import SourceControl, SourceControlArgs
 
 
@@ -38,12 +39,14 @@ class Platform:
     frontend: Optional[Frontend] = None
     edge: Optional[Edge] = None
     monitoring: Optional[EdgeMonitoring] = None
+    alerting: Optional[RenderAlerting] = None
+    backup: Optional[DatabaseBackup] = None
     source_control: Optional[SourceControl] = None
 
 
 def build_platform(config: StackConfig) -> Platform:
     """Declare every tier `config.tiers` switches on, in dependency order."""
-    images = database = backend = frontend = edge = monitoring = source_control = None
+    images = database = backend = frontend = edge = monitoring = source_control = None  # noqa: F841
 
     if config.images is not None:
         images = BackendImage("images", BackendImageArgs(source=config.images, stack=config.stack))
@@ -90,6 +93,26 @@ def build_platform(config: StackConfig) -> Platform:
             targets=config.observability, api_hostname=config.api_hostname,
             app_hostname=config.app_hostname if frontend is not None else None))
 
+    # The nightly dump: a Render cron job writing to an R2 bucket of the zone's Cloudflare account.
+    backup = None
+    if config.backup is not None and database is not None and config.render is not None and config.edge is not None:
+        backup = DatabaseBackup("backup", DatabaseBackupArgs(
+            config=config.backup, render=config.render, stack=config.stack, zone_id=config.edge.zone_id,
+            dump_url=database.dump_url))
+
+    # Render's notifications: every service of the stack has an alert route (the coverage policy checks it).
+    alerting = None
+    if config.observability is not None and config.render is not None and (backend or frontend or backup):
+        services = dict(backend.service_ids) if backend is not None else {}
+        if frontend is not None:
+            services["frontend-site"] = frontend.site_id
+        if backup is not None:
+            services["db-backup"] = backup.job_id
+        alerting = RenderAlerting("alerting", RenderAlertingArgs(
+            owner_id=config.render.owner_id, alerts=config.observability.alerts, services=services,
+            metrics_stream_url=config.observability.metrics_stream_url,
+            metrics_stream_provider=config.observability.metrics_stream_provider))
+
     if config.source_control is not None:
         secrets, variables = actions_values(config, database, backend, frontend)
         source_control = SourceControl("source-control", SourceControlArgs(
@@ -97,7 +120,7 @@ def build_platform(config: StackConfig) -> Platform:
             environment_secrets=secrets, environment_variables=variables))
 
     return Platform(config=config, images=images, database=database, backend=backend, frontend=frontend, edge=edge,
-                    monitoring=monitoring, source_control=source_control)
+                    monitoring=monitoring, alerting=alerting, backup=backup, source_control=source_control)
 
 
 def actions_values(config: StackConfig, database: Optional[Database], backend: Optional[Backend],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pulumi_policy import Policy, ResourceValidationPolicy, StackValidationPolicy
 
-from . import rule_cloudflare, rule_github, rule_protection, rule_render, rule_secrets
+from . import rule_cloudflare, rule_coverage, rule_github, rule_protection, rule_render, rule_secrets
 from .enforcement import StackContext
 
 PACK_NAME = "procurement-platform"
@@ -29,6 +29,8 @@ def build_policies(context: StackContext) -> list[Policy]:
                                  rule_render.validate_min_instances, enforcement_level=level),
         ResourceValidationPolicy(rule_secrets.NAME, rule_secrets.DESCRIPTION, rule_secrets.validate,
                                  enforcement_level=level),
+        StackValidationPolicy(rule_coverage.NAME, rule_coverage.DESCRIPTION, rule_coverage.validate,
+                              enforcement_level=level),
         StackValidationPolicy(rule_github.NAME, rule_github.DESCRIPTION, rule_github.make_validate(context),
                               enforcement_level=level),
     ])

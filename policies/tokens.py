@@ -3,10 +3,15 @@
 pulumi-github 6.15.0)."""
 
 RENDER_SERVICE = "pulumi-python:dynamic/render:Service"
+RENDER_CUSTOM_DOMAIN = "pulumi-python:dynamic/render:CustomDomain"
+RENDER_NOTIFICATION_OVERRIDE = "pulumi-python:dynamic/render:NotificationOverride"
 SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
 CLOUDFLARE_ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
+CLOUDFLARE_HEALTHCHECK = "cloudflare:index/healthcheck:Healthcheck"
+CLOUDFLARE_NOTIFICATION_POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
 GITHUB_REPOSITORY = "github:index/repository:Repository"
 GITHUB_RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 
 # Render `service_type` values (dynamic_providers/render/encoders.py SERVICE_TYPES).
 WEB_SERVICE = "web_service"
+STATIC_SITE = "static_site"

@@ -27,9 +27,15 @@ SKIPPED: dict[str, str] = {
     "redis": "Render Redis (legacy Key Value): not part of the platform",
     "key-value": "Render Key Value: not part of the platform",
     "dedicated-ips": "dedicated outbound IPs: not in the vendor spec copy and not used by the platform",
-    "notification-settings": "notification settings: the platform leaves Render's defaults; answered 501",
-    "metrics-stream": "metrics streams: not part of the observability tier; answered 501",
     "webhooks": "webhooks: not used by the platform; answered 501",
+}
+# Recorded answers whose Ratelimit-Limit a newer recording of the same request contradicts: Render moved the
+# family since. Their status is still compared; their limit is not (the newer one is, see
+# sandbox/render/ratelimits.py).
+SUPERSEDED_LIMITS: dict[str, str] = {
+    f"notifications__resource__notifications_resource_cassette.yaml#{i}":
+        "GET owner notification settings: 500 on 2024-05-29, the common 400 read bucket on 2024-09-03"
+    for i in (1, 2, 4)
 }
 OWNER_PLACEHOLDER = "some-owner-id"  # what the cassettes call the workspace (recordings/SOURCE.md)
 _ID = re.compile(r"^[a-z]{3}-[a-z0-9]{20}(-[a-z])?$")  # Render ids (Postgres ids carry a -a/-b suffix)
@@ -160,7 +166,8 @@ def replay_render(server: Any, exchanges: Iterable[Exchange] | None = None) -> R
             response = api.request(exchange.method, path, **kwargs)
             outcome.status = response.status_code
             outcome.limit = response.headers.get("Ratelimit-Limit")
-            outcome.recorded_limit = exchange.response_headers.get("Ratelimit-Limit")
+            if exchange.source not in SUPERSEDED_LIMITS:
+                outcome.recorded_limit = exchange.response_headers.get("Ratelimit-Limit")
             if response.content and 200 <= response.status_code < 300:
                 try:
                     _learn(exchange.response_body, response.json(), ids)

@@ -10,16 +10,16 @@ from .facts import stack_facts
 from .keys import KEYS, SECRET_KEYS, ConfigKey, field_paths
 from .loader import load_config, parse_config, read_runtime_config
 from .model import (
-    ApiEndpoints, AuthSettings, BackendConfig, BackendService, CacheRule, DatabaseConfig, DatabaseRole, EdgeConfig,
+    ApiEndpoints, AuthSettings, BackendConfig, BackupConfig, BackendService, CacheRule, DatabaseConfig, DatabaseRole, EdgeConfig,
     FrontendConfig, HealthCheck, Hsts, ImageBuild, ImageSource, ObservabilityConfig, PoolerSettings,
-    PostgresSettings, RateLimit, Registry, RenderConfig, Repository, Scaling, SourceControlConfig, StackConfig, Tiers,
+    PostgresSettings, RateLimit, Registry, RenderAlerts, RenderConfig, Repository, Scaling, SourceControlConfig, StackConfig, Tiers,
 )
 from .reader import RawConfig
 
 __all__ = [
     "NAMESPACE", "ConfigError", "Problem", "stack_facts", "KEYS", "SECRET_KEYS", "ConfigKey", "field_paths", "load_config",
-    "parse_config", "read_runtime_config", "RawConfig", "ApiEndpoints", "AuthSettings", "BackendConfig",
+    "parse_config", "read_runtime_config", "RawConfig", "ApiEndpoints", "AuthSettings", "BackendConfig", "BackupConfig",
     "BackendService", "CacheRule", "DatabaseConfig", "DatabaseRole", "EdgeConfig", "FrontendConfig", "HealthCheck",
     "Hsts", "ImageBuild", "ImageSource", "ObservabilityConfig", "PoolerSettings", "PostgresSettings", "RateLimit",
-    "Registry", "RenderConfig", "Repository", "Scaling", "SourceControlConfig", "StackConfig", "Tiers",
+    "Registry", "RenderAlerts", "RenderConfig", "Repository", "Scaling", "SourceControlConfig", "StackConfig", "Tiers",
 ]

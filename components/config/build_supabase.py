@@ -25,6 +25,12 @@ def build_database(r: Reader, tiers: Tiers, environment: Optional[str], app_host
         if get(raw, "enforceSsl") is False:
             r.add("database.enforceSsl", "must be true in production")
 
+    pitr_days, size = get(raw, "pitrDays"), get(raw, "instanceSize")
+    if pitr_days is not None and size is not None and \
+            c.SUPABASE_INSTANCE_SIZES.index(size) < c.SUPABASE_INSTANCE_SIZES.index(c.SUPABASE_PITR_MINIMUM_SIZE):
+        r.add("database.pitrDays", f"point-in-time recovery needs database.instanceSize "
+              f"{c.SUPABASE_PITR_MINIMUM_SIZE} or larger (got {size})")
+
     site_url = get(auth, "siteUrl") or (f"https://{app_hostname}" if app_hostname else None)
     return DatabaseConfig(
         organization_slug=get(raw, "organizationSlug"),
@@ -41,6 +47,8 @@ def build_database(r: Reader, tiers: Tiers, environment: Optional[str], app_host
         roles=_roles(r, get(raw, "roles") or (), backend, tiers.backend),
         extensions=tuple(x for x in get(raw, "extensions") or () if x is not None),
         deletion_protection=protected,
+        pitr_days=pitr_days,
+        project_ref=get(raw, "projectRef"),
     )
 
 

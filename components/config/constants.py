@@ -30,6 +30,12 @@ RENDER_WEB_PLANS = tuple(plan for plan in _render.WEB_PLANS if plan != "custom")
 # cronJobDetailsPOST.plan accept (workers and cron jobs have no free plan).
 RENDER_PAID_PLANS = _render.PAID_PLANS
 
+# Notification settings: notificationsToSend of the owner settings (none, failure, all); per-service overrides
+# also take "default" (paths /notification-settings/*). Metrics-stream receivers: upsertOwnerMetricsStream.
+RENDER_NOTIFY_EVENTS = ("none", "failure", "all")
+RENDER_METRICS_PROVIDERS = ("BETTER_STACK", "GRAFANA", "DATADOG", "NEW_RELIC", "HONEYCOMB", "SIGNOZ", "GROUNDCOVER",
+                            "CUSTOM")
+
 # Not in the spec (numInstances only has minimum 1). Render's dashboard caps manual scaling and
 # autoscaling at 100 instances; a larger number is a typo, not a plan.
 RENDER_MAX_INSTANCES = 100
@@ -64,6 +70,11 @@ SUPABASE_MAX_CONNECTIONS = 262143
 SUPABASE_MAX_JWT_EXPIRY = 604800
 # UpdateAuthConfigBody.password_min_length minimum
 SUPABASE_MIN_PASSWORD_LENGTH = 6
+
+# ApplyProjectAddonBody.addon_variant pitr_7 / pitr_14 / pitr_28; PITR needs at least the Small compute size
+# (Supabase's PITR docs; the sandbox enforces it as the stricter reading).
+SUPABASE_PITR_DAYS = (7, 14, 28)
+SUPABASE_PITR_MINIMUM_SIZE = "small"
 
 # Roles Supabase itself owns; a service role with one of these names would hijack or break them.
 POSTGRES_RESERVED_ROLES = (

@@ -33,6 +33,9 @@ _HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
 _ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 # One file name in /etc/secrets (where Render mounts a secret file): no directories, no dot names.
 _SECRET_FILE_NAME = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,255}$")
+_SUPABASE_REF = re.compile(r"^[a-z]{20}$")
+# An age X25519 recipient (public key): "age1" + 58 bech32 characters (age-encryption.org/v1).
+_AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
 
 
 def domain(value: str) -> Optional[str]:
@@ -174,6 +177,20 @@ def hex32(value: str) -> Optional[str]:
 def render_owner(value: str) -> Optional[str]:
     if not _RENDER_OWNER.match(value):
         return f"'{value}' is not a Render workspace id (tea-… or usr-… followed by 20 characters)"
+    return None
+
+
+def supabase_ref(value: str) -> Optional[str]:
+    if not _SUPABASE_REF.match(value):
+        return f"'{value}' is not a Supabase project ref (20 lowercase letters)"
+    return None
+
+
+def age_recipient(value: str) -> Optional[str]:
+    if value.startswith("AGE-SECRET-KEY-"):
+        return "is an age identity (the private key); give its public recipient (age1...) and keep the identity in ESC"
+    if not _AGE_RECIPIENT.match(value):
+        return f"'{value}' is not an age recipient (age1 followed by 58 characters; `age-keygen -y key.txt` prints it)"
     return None
 
 

@@ -71,10 +71,13 @@ KEYS: tuple[ConfigKey, ...] = (
     _object("edge", schema.EDGE, "Cloudflare zone, SSL/TLS, HSTS, WAF level, rate limit, cache rules, "
             "health check."),
     _object("sourceControl", schema.SOURCE_CONTROL, "GitHub owner, repositories, required checks, reviewers."),
-    _object("observability", schema.OBSERVABILITY, "Uptime and response-time targets, optional log stream."),
+    _object("observability", schema.OBSERVABILITY, "Uptime and response-time targets, Render notifications, "
+            "optional log and metrics streams."),
     _object("appSecrets", schema.APP_SECRETS, "SECRET. Application secrets: environment variables and files of "
             "the backend services (shared or per service) and build variables of the frontend. Every value "
             "encrypted (pulumi config set --secret --path).", secret=True),
+    _object("backup", schema.BACKUP, "Nightly encrypted logical backup of the database to an R2 bucket (absent: "
+            "none)."),
 )
 
 BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}

@@ -14,6 +14,7 @@ import yaml
 from . import constants as c
 from . import formats
 from .build_app import read_app_secrets
+from .build_backup import build_backup
 from .build_cloudflare import build_edge
 from .build_github import build_source_control
 from .build_observability import build_observability
@@ -114,7 +115,8 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     database = build_database(r, tiers, environment, app_host, backend)
     edge = build_edge(r, tiers, environment, domain, backend)
     source_control = build_source_control(r, tiers, frontend)
-    observability = build_observability(r, tiers, edge)
+    observability = build_observability(r, tiers, edge, environment)
+    backup = build_backup(r, tiers)
 
     if problems:
         raise ConfigError(stack, problems)
@@ -122,7 +124,7 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
         project=project, stack=stack, environment=environment, domain=domain, api_hostname=api_host,
         app_hostname=app_host, tiers=tiers, apis=apis, render=render, images=images, backend=backend,
         frontend=frontend, database=database, edge=edge, source_control=source_control,
-        observability=observability,
+        observability=observability, backup=backup,
     )
 
 

@@ -189,6 +189,8 @@ class DatabaseConfig:
     roles: tuple[DatabaseRole, ...]
     extensions: tuple[str, ...]
     deletion_protection: bool
+    pitr_days: Optional[int] = None  # None: point-in-time recovery off
+    project_ref: Optional[str] = None  # an existing project to use (adopt) instead of creating one
 
     @property
     def ipv4_cidrs(self) -> tuple[str, ...]:
@@ -275,10 +277,37 @@ class SourceControlConfig:
 
 
 @dataclass(frozen=True)
+class RenderAlerts:
+    """Where Render's notifications go: every service's override, and (one stack) the workspace's defaults."""
+
+    service_events: str  # none | failure | all
+    preview_notifications: bool
+    manage_workspace: bool
+    workspace_email: bool
+    workspace_events: str
+
+
+@dataclass(frozen=True)
 class ObservabilityConfig:
     uptime_target_percent: float
     response_time_target_ms: int
     log_stream_endpoint: Optional[str]
+    metrics_stream_url: Optional[str] = None
+    metrics_stream_provider: str = "CUSTOM"
+    alerts: RenderAlerts = RenderAlerts("failure", False, False, True, "failure")
+
+
+@dataclass(frozen=True)
+class BackupConfig:
+    """The nightly logical backup: a Render cron job dumping the database, encrypted to `recipient`, into R2."""
+
+    recipient: str
+    schedule: str
+    retention_days: int
+    schemas: tuple[str, ...]
+    plan: str
+    repo: str
+    branch: str
 
 
 @dataclass(frozen=True)
@@ -299,6 +328,7 @@ class StackConfig:
     edge: Optional[EdgeConfig]
     source_control: Optional[SourceControlConfig]
     observability: Optional[ObservabilityConfig]
+    backup: Optional[BackupConfig] = None
 
     @property
     def is_production(self) -> bool:

@@ -126,6 +126,10 @@ DATABASE = ObjectSpec((
     Field("roles", ListOf(Nested(ROLE)), "least-privilege login role per backend service", default=()),
     Field("extensions", ListOf(Text(check=f.pg_identifier)), "Postgres extensions to enable", default=()),
     Field("deletionProtection", Flag(), "protect the project from delete/replace", default=True),
+    Field("pitrDays", Integer(choices=c.SUPABASE_PITR_DAYS), "point-in-time recovery retention in days "
+          "(billing add-on pitr_<days>, needs instanceSize small or larger; absent: PITR off)"),
+    Field("projectRef", Text(check=f.supabase_ref), "use (adopt) this existing project instead of creating one; "
+          "set by the restore command (README \"Restore\")"),
 ))
 
 HSTS = ObjectSpec((
@@ -197,10 +201,38 @@ SOURCE_CONTROL = ObjectSpec((
           required=True),
 ))
 
+RENDER_ALERTS = ObjectSpec((
+    Field("serviceEvents", Text(choices=c.RENDER_NOTIFY_EVENTS), "Render notifications of each of this stack's "
+          "services: none, failure (failed deploys, unhealthy services, failed cron runs) or all", default="failure"),
+    Field("previewNotifications", Flag(), "also notify for the services' preview environments", default=False),
+    Field("manageWorkspace", Flag(), "this stack owns the Render workspace's notification defaults", default=False),
+    Field("workspaceEmail", Flag(), "workspace default: email the workspace's members", default=True),
+    Field("workspaceEvents", Text(choices=c.RENDER_NOTIFY_EVENTS), "workspace default: which events notify",
+          default="failure"),
+))
+
 OBSERVABILITY = ObjectSpec((
     Field("uptimeTargetPercent", Number(90.0, 100.0), "availability objective", default=99.9),
     Field("responseTimeTargetMs", Integer(100, 60000), "response time objective", default=2000),
     Field("logStreamEndpoint", Text(check=f.host_port), "syslog host:port for Render logs (absent: none)"),
+    Field("metricsStreamUrl", Text(check=f.https_url), "OTLP endpoint Render streams the workspace's metrics to "
+          "(absent: none; token: RENDER_METRICS_STREAM_TOKEN)"),
+    Field("metricsStreamProvider", Text(choices=c.RENDER_METRICS_PROVIDERS), "kind of metrics receiver",
+          default="CUSTOM"),
+    Field("alerts", Nested(RENDER_ALERTS), "Render notification routing", default=defaults_of(RENDER_ALERTS)),
+))
+
+BACKUP = ObjectSpec((
+    Field("recipient", Text(check=f.age_recipient), "age public key the dumps are encrypted to (the private key "
+          "lives in ESC as BACKUP_AGE_IDENTITY, for restores only)", required=True),
+    Field("schedule", Text(check=f.cron_schedule), "when the nightly dump runs (cron, UTC)", default="30 2 * * *"),
+    Field("retentionDays", Integer(7, 3650), "days a dump is kept in the bucket (R2 lifecycle rule)", default=35),
+    Field("schemas", ListOf(Text(check=f.pg_identifier), min_items=1), "schemas dumped (schema and data)",
+          default=("public",)),
+    Field("plan", Text(choices=c.RENDER_PAID_PLANS), "Render plan of the backup cron job", default="starter"),
+    Field("repo", Text(check=f.github_repo_url), "this repository, which Render builds the backup job's image from",
+          default="https://github.com/acme-procurement/procurement-infra"),
+    Field("branch", Text(check=f.git_branch), "branch Render builds the backup job from", default="main"),
 ))
 
 # procurement:appSecrets, a secret key: every value is stored encrypted (`pulumi config set --secret

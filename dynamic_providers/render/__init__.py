@@ -9,6 +9,9 @@ from .deploys import Deploy, DeployProvider
 from .domains import CustomDomain, CustomDomainProvider
 from .env_groups import EnvGroup, EnvGroupLink, EnvGroupLinkProvider, EnvGroupProvider
 from .log_streams import LogStream, LogStreamProvider
+from .metrics_streams import MetricsStream, MetricsStreamProvider
+from .notifications import (NotificationOverride, NotificationOverrideProvider, NotificationSettings,
+                            NotificationSettingsProvider)
 from .projects import Project, ProjectProvider
 from .registry import RegistryCredential, RegistryCredentialProvider
 from .service_env import EnvVars, EnvVarsProvider, SecretFiles, SecretFilesProvider
@@ -17,7 +20,8 @@ from .services import Service, ServiceProvider
 __all__ = [
     "CustomDomain", "CustomDomainProvider", "Deploy", "DeployProvider", "EnvGroup", "EnvGroupLink",
     "EnvGroupLinkProvider", "EnvGroupProvider", "EnvVars", "EnvVarsProvider", "LogStream", "LogStreamProvider",
-    "Project", "ProjectProvider",
+    "MetricsStream", "MetricsStreamProvider", "NotificationOverride", "NotificationOverrideProvider",
+    "NotificationSettings", "NotificationSettingsProvider", "Project", "ProjectProvider",
     "RegistryCredential", "RegistryCredentialProvider", "SecretFiles", "SecretFilesProvider", "Service",
     "ServiceProvider",
 ]

@@ -14,6 +14,7 @@ from .resources import (  # noqa: F401
     EdgeFunctionSecrets,
     Extension,
     NetworkRestrictions,
+    PitrAddon,
     PoolerConfig,
     PostgresConfig,
     Project,

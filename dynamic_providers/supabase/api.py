@@ -93,6 +93,30 @@ class SupabaseApi:
         self.http.patch(f"/v1/projects/{_seg(ref)}/billing/addons",
                         {"addon_type": "compute_instance", "addon_variant": f"ci_{size}"}, idempotent=False)
 
+    def set_addon(self, ref: str, addon_type: str, variant: str) -> None:
+        # Repeating the same selection is harmless (a no-op on the platform): idempotent.
+        self.http.patch(f"/v1/projects/{_seg(ref)}/billing/addons",
+                        {"addon_type": addon_type, "addon_variant": variant}, idempotent=True)
+
+    def remove_addon(self, ref: str, variant: str) -> None:
+        self.http.delete(f"/v1/projects/{_seg(ref)}/billing/addons/{_seg(variant)}")
+
+    def create_restore_point(self, ref: str, name: str) -> models.RestorePoint:
+        # Not retried blindly: the caller looks the restore point up after an ambiguous failure.
+        return models.RestorePoint.decode(self.http.post(
+            f"/v1/projects/{_seg(ref)}/database/backups/restore-point", {"name": name}, idempotent=False))
+
+    def get_restore_point(self, ref: str, name: str) -> models.RestorePoint:
+        return models.RestorePoint.decode(self.http.get(f"/v1/projects/{_seg(ref)}/database/backups/restore-point",
+                                                        params={"name": name}))
+
+    def undo_to_restore_point(self, ref: str, name: str) -> None:
+        self.http.post(f"/v1/projects/{_seg(ref)}/database/backups/undo", {"name": name}, idempotent=False)
+
+    def restore_pitr(self, ref: str, target_unix: int) -> None:
+        self.http.post(f"/v1/projects/{_seg(ref)}/database/backups/restore-pitr",
+                       {"recovery_time_target_unix": int(target_unix)}, idempotent=False)
+
     def get_backups(self, ref: str) -> models.Backups:
         return models.Backups.decode(self.http.get(f"/v1/projects/{_seg(ref)}/database/backups"))
 

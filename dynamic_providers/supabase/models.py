@@ -183,6 +183,23 @@ class Backups:
         )
 
 
+@dataclass(frozen=True)
+class RestorePoint:
+    """``POST/GET database/backups/restore-point`` (``V1RestorePointResponse``)."""
+
+    name: Optional[str]
+    status: Optional[str]  # AVAILABLE | PENDING | REMOVED | FAILED (unknown values kept as-is)
+    completed_on: Optional[str]
+
+    @classmethod
+    def decode(cls, body: Any) -> "RestorePoint":
+        data = _obj(body)
+        if isinstance(body, list):  # a list of restore points: the newest answers
+            items = [_obj(b) for b in _list(body)]
+            data = items[-1] if items else {}
+        return cls(name=_str(data, "name"), status=_str(data, "status"), completed_on=_str(data, "completed_on"))
+
+
 # --- keys ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -20,9 +20,9 @@ import re
 from typing import Any, Mapping, Optional
 from urllib.parse import quote
 
-from pulumi.dynamic import CheckFailure
+from pulumi.dynamic import CheckFailure, DiffResult
 
-from ..core.errors import ApiError, ServerError, TransportError, ValidationError
+from ..core.errors import ApiError, NotFoundError, ServerError, TransportError, ValidationError
 from ..core.fields import Field, contains_unknown
 from ..core.provider import ADOPT, AdoptionRequiredError
 from ..core.transport import Transport
@@ -61,6 +61,9 @@ class ProjectProvider(SupabaseProvider):
                                    "nano only at create (the add-ons API cannot resize to it)."),
         "db_password": Field(kind=str, required=True, secret=True, write_only=True,
                              doc="Postgres superuser password; rotated in place."),
+        "project_ref": Field(kind=str, managed=False,
+                             doc="Use (adopt) this existing project instead of creating one (a restore's new "
+                                 "project); a state holding another project is replaced by it."),
         "health_services": Field(kind=list, default=list(DEFAULT_SERVICES), managed=False,
                                  doc="Services that must be healthy before create/update returns."),
         **WAIT_FIELDS,
@@ -206,8 +209,11 @@ class ProjectProvider(SupabaseProvider):
         inputs = self.inputs_of(props)
         transport = self.transport()
         client = self.client(transport)
-        existing = self.find_existing(transport, inputs)
-        if existing is not None and not inputs.get(ADOPT):
+        if inputs.get("project_ref"):
+            existing = self._named_project(client, inputs)
+        else:
+            existing = self.find_existing(transport, inputs)
+        if existing is not None and not inputs.get(ADOPT) and not inputs.get("project_ref"):
             raise AdoptionRequiredError(
                 f"A {self.kind} {self.describe(inputs)} already exists ({existing.ref}, status "
                 f"{existing.status}). Refusing to take it over silently: set adopt=True to manage it "
@@ -224,6 +230,28 @@ class ProjectProvider(SupabaseProvider):
             self._converge(transport, project, inputs)
         live = self.read_remote(transport, ref, inputs)
         return CreateResult(ref, self.outputs_for(live, inputs))
+
+    def _named_project(self, client, inputs: Mapping[str, Any]) -> models.Project:
+        """The project ``project_ref`` names: adopted as it is, then converged to the declared inputs."""
+        ref = inputs["project_ref"]
+        try:
+            project = client.get_project(ref)
+        except NotFoundError:
+            project = None
+        if project is None or project.status in _GONE_STATUSES:
+            raise AdoptionRequiredError(
+                f"'project_ref' names Supabase project {ref}, which does not exist (or this token cannot see it); "
+                f"check procurement:database.projectRef.")
+        return project
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]):
+        result = super().diff(_id, olds, news)
+        wanted = news.get("project_ref")
+        if isinstance(wanted, str) and wanted and not contains_unknown(wanted) and _id and wanted != _id:
+            # The stack is told to use another project (a restore's): replace this one by it.
+            return DiffResult(changes=True, replaces=sorted({*result.replaces, "project_ref"}), stables=[],
+                              delete_before_replace=True)
+        return result
 
     def _wait_after_create(self, client, ref: str, inputs: Mapping[str, Any]) -> None:
         try:

@@ -21,6 +21,7 @@ from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
 from .api_keys import ApiKeysProvider
+from .backups import PitrAddonProvider
 from .edge_secrets import EdgeFunctionSecretsProvider
 from .extension import ExtensionProvider
 from .project import ProjectProvider
@@ -73,6 +74,7 @@ class Project(Resource, module="supabase", name="Project"):
         db_password: Input[str],
         instance_size: Optional[Input[str]] = None,
         adopt: bool = False,
+        project_ref: Optional[Input[str]] = None,
         health_services: Optional[Sequence[str]] = None,
         wait_timeout_seconds: Optional[int] = None,
         poll_interval_seconds: Optional[float] = None,
@@ -80,7 +82,7 @@ class Project(Resource, module="supabase", name="Project"):
     ) -> None:
         super().__init__(ProjectProvider(), resource_name, _props(ProjectProvider, {
             "organization_slug": organization_slug, "name": name, "region": region,
-            "db_password": db_password, "instance_size": instance_size, "adopt": adopt,
+            "db_password": db_password, "instance_size": instance_size, "adopt": adopt, "project_ref": project_ref,
             "health_services": list(health_services) if health_services is not None else None,
             "wait_timeout_seconds": wait_timeout_seconds, "poll_interval_seconds": poll_interval_seconds,
         }), _opts(ProjectProvider, opts))
@@ -256,3 +258,16 @@ class Extension(Resource, module="supabase", name="Extension"):
 
 __all__ = ["Project", "PostgresConfig", "PoolerConfig", "NetworkRestrictions", "SslEnforcement", "AuthConfig",
            "EdgeFunctionSecrets", "ApiKeys", "SqlRole", "Extension"]
+
+
+class PitrAddon(Resource, module="supabase", name="PitrAddon"):
+    """Point-in-time recovery of a project (the billing add-on ``pitr_<days>``); deleting it turns PITR off."""
+
+    pitr_enabled: Output[Optional[bool]]
+
+    def __init__(self, resource_name: str, *, project_ref: Input[str], days: Input[int],
+                 wait_timeout_seconds: Optional[int] = None, poll_interval_seconds: Optional[float] = None,
+                 opts: Optional[ResourceOptions] = None) -> None:
+        super().__init__(PitrAddonProvider(), resource_name, _props(PitrAddonProvider, {
+            "project_ref": project_ref, "days": days, **_wait(wait_timeout_seconds, poll_interval_seconds)}),
+            _opts(PitrAddonProvider, opts))

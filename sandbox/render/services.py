@@ -275,7 +275,7 @@ def delete_service(call: Call) -> Reply:
     sid = service["id"]
     store = call.store
     del store["services"][sid]
-    for collection in ("env_vars", "secret_files", "resource_log_streams"):
+    for collection in ("env_vars", "secret_files", "resource_log_streams", "notification_overrides"):
         store[collection].pop(sid, None)
     delete_service_disks(store, sid)
     for collection in ("deploys", "custom_domains", "headers", "routes"):

@@ -24,10 +24,15 @@ BUILT_DIGEST = "sha256:" + "b" * 64
 STACK_REFERENCES = {"acme-procurement/procurement/staging": {"backend_image_digest": STAGING_IMAGE}}
 TEAM_ID = "4242"
 ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
+R2_WRITE_GROUP = "2efd5506f9c8494dacb1fa10a3e7d5b6"
+BACKUP_TOKEN_VALUE = "mock-r2-token-value-0123456789"
 INVOKES = {
     "github:index/getTeam:getTeam": {"id": TEAM_ID},
     "github:index/getUser:getUser": {"id": "777"},
     "cloudflare:index/getZone:getZone": {"account": {"id": ACCOUNT_ID}},
+    # The R2 object-write permission group the backup's token is scoped to (looked up by name).
+    "cloudflare:index/getAccountApiTokenPermissionGroupsList:getAccountApiTokenPermissionGroupsList": {
+        "results": [{"id": R2_WRITE_GROUP, "name": "Workers R2 Storage Bucket Item Write"}]},
 }
 POOLER_HOST = "aws-0-eu-central-1.pooler.supabase.com"
 POOLER_PORT = 6543
@@ -71,6 +76,8 @@ def provider_outputs(args: MockResourceArgs) -> Optional[dict]:
         names = inputs.get("secret_key_names") or []
         return {"anon_key": ANON_KEY, "service_role_key": SERVICE_ROLE_KEY,
                 "secret_keys": {name: secret_key_of(name) for name in names}}
+    if args.typ == "cloudflare:index/accountToken:AccountToken":
+        return {"value": BACKUP_TOKEN_VALUE}
     if kind == "image:Image" and args.typ.startswith("docker:"):
         return {"repoDigest": f"{inputs['imageName'].rsplit(':', 1)[0]}@{BUILT_DIGEST}"}
     return None

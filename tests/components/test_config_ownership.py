@@ -27,3 +27,13 @@ def test_at_most_one_stack_per_render_workspace_owns_the_log_stream():
     streams = owners(lambda c: [(c.render.owner_id, c.observability is not None and
                                  c.observability.log_stream_endpoint is not None)] if c.render else [])
     assert all(len(stacks) <= 1 for stacks in streams.values()), streams
+
+
+def test_at_most_one_stack_per_render_workspace_owns_the_metrics_stream_and_notification_defaults():
+    streams = owners(lambda c: [(c.render.owner_id, c.observability is not None and
+                                 c.observability.metrics_stream_url is not None)] if c.render else [])
+    assert all(len(stacks) <= 1 for stacks in streams.values()), streams
+    defaults = owners(lambda c: [(c.render.owner_id, c.observability is not None and
+                                  c.observability.alerts.manage_workspace)] if c.render else [])
+    shared = defaults["tea-cs1ql6bqf0us73d1k2g0"]
+    assert shared == ["production"], defaults

@@ -27,6 +27,7 @@ def test_every_child_is_parented_to_the_component_and_named_after_it(run):
                 "database-ssl", "database-auth", "database-api-keys"}
     expected |= {f"database-role-{r.name}" for r in cfg.roles} | {f"database-role-{r.name}-password" for r in cfg.roles}
     expected |= {f"database-extension-{e}" for e in cfg.extensions}
+    expected |= {"database-pitr"} if cfg.pitr_days is not None else set()
     assert {c.name for c in children} == expected
     assert all(r.parent == component.urn for r in run.resources if r.name.startswith("database-"))
 

@@ -13,6 +13,8 @@ TIER_COMPONENTS = {
     "observability": "procurement:observability:EdgeMonitoring",
     "source_control": "procurement:source_control:SourceControl",
 }
+ALERTING = "procurement:observability:RenderAlerting"
+BACKUP = "procurement:backup:DatabaseBackup"
 BRIDGED = ("cloudflare:", "github:", "docker:", "pulumi:providers:")
 R = "pulumi-python:dynamic/render:"
 ALL_OFF = {"images": False, "backend": False, "frontend": False, "database": False, "edge": False,
@@ -33,6 +35,13 @@ def test_each_stack_builds_exactly_the_tiers_it_switches_on(runs, stack):
     enabled = set(config_of(stack).tiers.enabled())
     # The backend's image is resolved (pinned/promoted) even where the images tier may not build.
     expected = {TIER_COMPONENTS[t] for t in enabled | ({"images"} if "backend" in enabled else set())}
+    if "observability" in enabled:
+        # Render's notifications wherever there are Render services; Cloudflare's checks need the edge tier.
+        expected.add(ALERTING)
+        if "edge" not in enabled:
+            expected.discard(TIER_COMPONENTS["observability"])
+    if config_of(stack).backup is not None:
+        expected.add(BACKUP)
     assert components(runs[stack]) - {"pulumi:pulumi:StackReference"} == expected
 
 
@@ -45,7 +54,7 @@ def test_local_declares_nothing_that_needs_an_outside_account(runs):
 @pytest.mark.parametrize("stack", STACKS)
 def test_every_child_is_parented_to_a_tier_component_and_named_after_it(runs, stack):
     run = runs[stack]
-    tiers = {r.urn: r for r in run.resources if r.type in TIER_COMPONENTS.values()}
+    tiers = {r.urn: r for r in run.resources if r.type in {*TIER_COMPONENTS.values(), ALERTING, BACKUP}}
     assert all(t.parent == run.stack_urn for t in tiers.values())
     for resource in run.resources:
         if resource.urn in tiers:

@@ -188,6 +188,14 @@ def test_render_answers_carry_the_recorded_keys(sandbox):
     api.get(f"/logs/streams/resource/{sid}")
     api.delete(f"/logs/streams/resource/{sid}")
     api.get(f"/logs/streams/resource/{sid}")  # 404 {"message": ...} as recorded
+    api.patch(f"/notification-settings/owners/{owner}", json={})
+    api.get(f"/notification-settings/owners/{owner}")
+    api.patch(f"/notification-settings/overrides/services/{sid}",
+              json={"notificationsToSend": "all", "previewNotificationsEnabled": "true"})
+    api.get(f"/notification-settings/overrides/services/{sid}")
+    api.put(f"/metrics-stream/{owner}", json={"provider": "CUSTOM", "url": "https://otel.example.com", "token": "t"})
+    api.get(f"/metrics-stream/{owner}")
+    api.delete(f"/metrics-stream/{owner}")
     check_realism(sandbox.render, api.seen)
 
 
@@ -217,6 +225,7 @@ def test_supabase_answers_carry_the_recorded_keys(sandbox):
     api.get(f"/v1/projects/{ref}/secrets")
     api.delete(f"/v1/projects/{ref}/secrets", json=["FOO"])
     api.get(f"/v1/projects/{ref}/database/backups")
+    api.post(f"/v1/projects/{ref}/database/backups/restore-pitr", json={"recovery_time_target_unix": 1707407047})
     api.get(f"/v1/projects/{ref}/billing/addons")
     api.post(f"/v1/projects/{ref}/database/query", json={"query": "select 1"})
     api.delete(f"/v1/projects/{ref}")

@@ -261,9 +261,14 @@ def test_local_stack_passes_the_pack_with_advisories_only(local_stack):
     run = preview_with_pack(root, env, "local", ["--expect-no-changes"])
     assert run.returncode == 0, run.output
     assert {level for _, level, _ in run.found()} <= {"advisory"}
-    # Local runs one instance per service and an unprotected, disposable database on purpose
-    # (README "Stacks"); everything else holds even here.
-    assert {policy for policy, _, _ in run.found()} == {"render-web-min-instances", "stateful-resources-protected"}
+    # Local runs one instance per service and an unprotected, disposable database on purpose, and has no
+    # Cloudflare to probe its public hosts (README "Stacks"); everything else holds even here.
+    assert {policy for policy, _, _ in run.found()} == {"render-web-min-instances", "stateful-resources-protected",
+                                                        "public-service-monitored"}
+    assert {resource for policy, _, resource in run.found() if policy == "public-service-monitored"} == \
+        {"backend-api", "frontend-site"}
+    assert all("no Cloudflare health check" in v.message and "no Render notification override" not in v.message
+               for v in run.violations if v.policy == "public-service-monitored")
     assert {resource for policy, _, resource in run.found() if policy == "stateful-resources-protected"} == \
         {"database-project"}
     assert {"render-web-health-check", "no-plaintext-secrets"} <= run.passed["backend-api"]

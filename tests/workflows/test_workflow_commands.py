@@ -38,6 +38,15 @@ EXERCISED = {
     rf"pulumi preview --stack {STACK} --refresh --expect-no-changes --policy-pack policies": [
         "tests/workflows/test_delivery_runbooks.py::test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone"],
     re.escape(LINT): ["tests/workflows/test_workflows.py::test_workflows_pass_actionlint"],
+    # In the workflows through the stack's ESC environment (`pulumi env run`), which needs Pulumi Cloud; the
+    # commands themselves run here against the sandbox.
+    r'pulumi env run acme-procurement/procurement/production -- \.venv/bin/python -m ops\.restore_point '
+    r'--stack "\$STACK"': [
+        "tests/sandbox/test_sandbox_supabase_restore_points.py::"
+        "test_the_restore_point_command_waits_for_available_and_names_the_undo"],
+    r"pulumi env run acme-procurement/procurement/production -- \.venv/bin/python -m ops\.backup check "
+    r"--max-age-hours 26": ["tests/ops/test_restore_drill.py::test_restore_drill_backup_destroy_restore_verify_converge",
+                            "tests/ops/test_backup_program.py::test_check_fails_on_a_stale_or_broken_backup"],
 }
 
 

@@ -1,0 +1,144 @@
+"""The nightly off-platform backup: a Render cron job dumps the database into an R2 bucket, encrypted.
+
+Why a Render cron job (README "Operations", "The nightly backup"): the database accepts connections only from
+`database.networkRestrictions`, which already admit the Render workspace's outbound addresses; a scheduled
+GitHub workflow would run from GitHub's shared address ranges (thousands of CIDRs, changing) or need a paid
+static-IP runner. The job's failure is a failed cron run of a Render service, which the same notification
+override every service gets (`observability.alerts`) turns into an email, and the daily `backup-check`
+workflow (outside Render) fails when the newest dump is older than a day: the two alerts do not share a
+point of failure. The dumps leave both vendors that run the platform: they go to Cloudflare R2.
+
+Children (all `parent=self`, names derived from the component name `<name>`):
+
+- ``<name>-bucket`` (cloudflare:R2Bucket `procurement-<stack>-db-backups`) and ``<name>-retention``
+  (cloudflare:R2BucketLifecycle): dumps are deleted `backup.retentionDays` after upload, unfinished multipart
+  uploads after a day.
+- ``<name>-writer`` (cloudflare:AccountToken): a token that may read and write objects of that bucket only; its
+  S3 credentials (access key = token id, secret = SHA-256 of the token value, as R2 documents) are generated
+  secrets: they exist in the state only encrypted and rotate by replacing the token.
+- ``<name>-job`` (render:Service, cron job): built by Render from this repository's `ops/backup/Dockerfile`
+  (pg_dump 17 + our backup program), running `python -m ops.backup run` on `backup.schedule`, and
+  ``<name>-job-env`` (render:EnvVars) with what it needs: the `postgres` user's session-pooler URL, the bucket,
+  the credentials and the age recipient. The dumps are encrypted to `backup.recipient` before they leave the
+  job: the job can write backups but never read one; the private key is only in ESC (`BACKUP_AGE_IDENTITY`),
+  for restores.
+
+Verification status: the Cloudflare children are checked under Pulumi mocks only (the pulumi-resource-cloudflare
+plugin cannot be installed here); the Render children, the backup program and the restore run for real
+against the sandbox (tests/ops/, tests/engine/test_restore_drill.py).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Optional
+
+import pulumi
+import pulumi_cloudflare as cloudflare
+from pulumi import Input, Output, ResourceOptions
+
+from components import naming
+from components.observability import zone_account_id
+from components.config import BackupConfig, RenderConfig
+from dynamic_providers import render
+
+DOCKERFILE = "ops/backup/Dockerfile"
+COMMAND = "python -m ops.backup run"
+# Cloudflare's permission groups for R2 objects, looked up by name (their ids are Cloudflare's).
+R2_WRITE = "Workers R2 Storage Bucket Item Write"
+R2_SCOPE = "com.cloudflare.edge.r2.bucket"
+MULTIPART_ABORT_SECONDS = 86400
+
+
+@dataclass(frozen=True, kw_only=True)
+class DatabaseBackupArgs:
+    config: BackupConfig
+    """`procurement:backup`: recipient, schedule, retention, schemas, plan, repository."""
+
+    render: RenderConfig
+    """Render workspace and region of the cron job."""
+
+    stack: str
+    """Stack name, for physical names (`procurement-<stack>-db-backups`)."""
+
+    zone_id: str
+    """Cloudflare zone (`edge.zoneId`): the bucket lives in the account that owns it."""
+
+    dump_url: Input[str]
+    """Secret: URL pg_dump connects with (the database tier's `dump_url`)."""
+
+
+class DatabaseBackup(pulumi.ComponentResource):
+    """Bucket, retention, scoped credentials and the nightly job (``procurement:backup:DatabaseBackup``)."""
+
+    bucket_name: str
+    """The R2 bucket dumps go to."""
+    job_id: Output[str]
+    """Render id of the backup cron job (its notification override alerts on a failed run)."""
+
+    def __init__(self, name: str, args: DatabaseBackupArgs, opts: Optional[ResourceOptions] = None) -> None:
+        super().__init__("procurement:backup:DatabaseBackup", name, None, opts)
+        cfg = args.config
+        child = ResourceOptions(parent=self)
+        account_id = zone_account_id(args.zone_id, self)
+        bucket_name = naming.physical_name(args.stack, "db-backups")
+        bucket = cloudflare.R2Bucket(f"{name}-bucket", account_id=account_id, name=bucket_name,
+                                     # The bucket outlives a mistaken removal from the program: backups are kept.
+                                     opts=ResourceOptions(parent=self, retain_on_delete=True))
+        cloudflare.R2BucketLifecycle(
+            f"{name}-retention", account_id=account_id, bucket_name=bucket.name,
+            rules=[cloudflare.R2BucketLifecycleRuleArgs(
+                id="expire-dumps", enabled=True, conditions=cloudflare.R2BucketLifecycleRuleConditionsArgs(prefix=""),
+                delete_objects_transition=cloudflare.R2BucketLifecycleRuleDeleteObjectsTransitionArgs(
+                    condition=cloudflare.R2BucketLifecycleRuleDeleteObjectsTransitionConditionArgs(
+                        type="Age", max_age=cfg.retention_days * 86400)),
+                abort_multipart_uploads_transition=cloudflare.R2BucketLifecycleRuleAbortMultipartUploadsTransitionArgs(
+                    condition=cloudflare.R2BucketLifecycleRuleAbortMultipartUploadsTransitionConditionArgs(
+                        type="Age", max_age=MULTIPART_ABORT_SECONDS)))],
+            opts=child)
+
+        groups = cloudflare.get_account_api_token_permission_groups_list_output(
+            account_id=account_id, name=R2_WRITE, scope=R2_SCOPE, opts=pulumi.InvokeOutputOptions(parent=self))
+        token = cloudflare.AccountToken(
+            f"{name}-writer", account_id=account_id, name=naming.physical_name(args.stack, "db-backup-writer"),
+            policies=[cloudflare.AccountTokenPolicyArgs(
+                effect="allow",
+                permission_groups=[cloudflare.AccountTokenPolicyPermissionGroupArgs(id=groups.apply(_group_id))],
+                resources=Output.all(account_id, bucket.name).apply(
+                    lambda v: json.dumps({f"{R2_SCOPE}.{v[0]}_default_{v[1]}": "*"})))],
+            opts=ResourceOptions(parent=self, additional_secret_outputs=["value"]))
+
+        job = render.Service(
+            f"{name}-job", name=naming.physical_name(args.stack, "db-backup", naming.RENDER_SERVICE),
+            owner_id=args.render.owner_id, service_type="cron_job", region=args.render.region, plan=cfg.plan,
+            runtime="docker", repo=cfg.repo, branch=cfg.branch, dockerfile_path=DOCKERFILE, docker_context=".",
+            start_command=COMMAND, schedule=cfg.schedule, opts=child)
+        render.EnvVars(f"{name}-job-env", service_id=job.id, variables={
+            "BACKUP_DATABASE_URL": Output.secret(args.dump_url),
+            "BACKUP_TARGET": Output.concat("s3://", bucket.name, "/", args.stack),
+            "BACKUP_S3_ENDPOINT": Output.concat("https://", account_id, ".r2.cloudflarestorage.com"),
+            "BACKUP_S3_ACCESS_KEY_ID": token.id,
+            "BACKUP_S3_SECRET_ACCESS_KEY": Output.secret(token.value.apply(_s3_secret)),
+            "BACKUP_AGE_RECIPIENT": cfg.recipient,
+            "BACKUP_SCHEMAS": ",".join(cfg.schemas),
+        }, opts=child)
+
+        self.bucket_name = bucket_name
+        self.job_id = job.id
+        self.register_outputs({"bucket_name": self.bucket_name, "job_id": self.job_id})
+
+
+def _group_id(result) -> str:
+    groups = getattr(result, "results", None) or []
+    first = groups[0] if groups else None
+    group_id = first.get("id") if isinstance(first, dict) else getattr(first, "id", None)
+    if not group_id:
+        raise ValueError(f"backup: Cloudflare lists no permission group '{R2_WRITE}' for {R2_SCOPE}; check the "
+                         "token's 'API Tokens Read' permission")
+    return group_id
+
+
+def _s3_secret(token_value: Optional[str]) -> Optional[str]:
+    """R2's S3 secret access key of an API token: the SHA-256 of the token value (R2 "Authentication" docs)."""
+    return hashlib.sha256(token_value.encode()).hexdigest() if token_value else None

@@ -1,0 +1,64 @@
+"""``python -m ops.backup run``: one nightly backup (what the Render cron job runs).
+``python -m ops.backup check --max-age-hours 26``: the newest backup is recent and intact (the backup-check
+workflow). Both read their settings from the environment:
+
+    BACKUP_DATABASE_URL    postgres URL pg_dump connects with (run)
+    BACKUP_TARGET          s3://<bucket>/<prefix> or file:///<dir>
+    BACKUP_S3_ENDPOINT, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY   (s3 targets)
+    BACKUP_AGE_RECIPIENT   age public key the dump is encrypted to (run)
+    BACKUP_SCHEMAS         comma-separated schemas (run; default public)
+
+Exit code 0 only when the backup was written and verified; anything else is 1 with one line saying which step
+failed, so Render marks the run failed and notifies (the job's notification override).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import datetime, timezone
+
+from .run import BackupFailed, latest_manifest, run_backup
+from .targets import open_target
+
+
+def _env(name: str) -> str:
+    value = (os.environ.get(name) or "").strip()
+    if not value:
+        raise BackupFailed(f"{name} is not set")
+    return value
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops.backup")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="dump, encrypt, upload and verify one backup")
+    check = sub.add_parser("check", help="fail unless the newest backup is recent and its object intact")
+    check.add_argument("--max-age-hours", type=float, default=26.0)
+    args = parser.parse_args(argv)
+    try:
+        target = open_target(_env("BACKUP_TARGET"))
+        if args.command == "run":
+            schemas = [s.strip() for s in (os.environ.get("BACKUP_SCHEMAS") or "public").split(",") if s.strip()]
+            manifest = run_backup(_env("BACKUP_DATABASE_URL"), target, _env("BACKUP_AGE_RECIPIENT"), schemas)
+            rows = sum(manifest["tables"].values())
+            print(f"backup ok: {target.url}/{manifest['object']} ({manifest['size']} bytes, {len(manifest['tables'])} "
+                  f"tables, {rows} rows, snapshot {manifest['taken_at']}, {manifest['duration_seconds']}s)")
+            return 0
+        manifest = latest_manifest(target)
+        age = (datetime.now(timezone.utc) - datetime.fromisoformat(manifest["taken_at"])).total_seconds() / 3600
+        if age > args.max_age_hours:
+            raise BackupFailed(f"the newest backup ({manifest['object']}) is {age:.1f} h old, more than "
+                               f"{args.max_age_hours:g} h: the nightly job did not run or failed")
+        if target.size(manifest["object"]) != manifest["size"]:
+            raise BackupFailed(f"{manifest['object']} is missing or not the size its manifest records")
+        print(json.dumps({"latest": manifest["object"], "age_hours": round(age, 2), "size": manifest["size"]}))
+        return 0
+    except BackupFailed as error:
+        print(f"backup {args.command} failed: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

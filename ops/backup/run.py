@@ -1,0 +1,113 @@
+"""One backup: dump in a consistent snapshot, check the dump, encrypt, upload, verify. Returns the manifest."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from . import crypto
+from .targets import Target, sha256_of
+
+FORMAT = "pg_dump custom format (-Fc), age-encrypted"
+
+
+class BackupFailed(Exception):
+    """The backup did not complete; the message says which step and why (never a credential)."""
+
+
+def stamp(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def table_counts(connection, schemas: Sequence[str]) -> dict[str, int]:
+    """Rows of every ordinary table of ``schemas``, counted in the connection's (snapshot) transaction."""
+    tables = connection.execute(
+        "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relkind IN ('r', 'p') AND n.nspname = ANY(%s) ORDER BY 1, 2", (list(schemas),)).fetchall()
+    counts = {}
+    for schema, table in tables:
+        quoted = '"' + schema.replace('"', '""') + '"."' + table.replace('"', '""') + '"'
+        counts[f"{schema}.{table}"] = connection.execute(f"SELECT count(*) FROM {quoted}").fetchone()[0]
+    return counts
+
+
+def _run(step: str, command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    if done.returncode != 0:
+        raise BackupFailed(f"{step} failed (exit {done.returncode}): {done.stderr.strip()[-1500:]}")
+    return done
+
+
+def dump(database_url: str, schemas: Sequence[str], path: Path) -> dict:
+    """pg_dump of ``schemas`` into ``path`` in the snapshot the row counts were taken in: the counts describe
+    exactly the rows in the dump. Returns {taken_at, tables, server_version}."""
+    import psycopg
+
+    try:
+        connection = psycopg.connect(database_url, connect_timeout=30)
+    except psycopg.Error as error:
+        raise BackupFailed(f"connecting to the database failed: {str(error).strip()}") from None
+    with connection:
+        connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        snapshot = connection.execute("SELECT pg_export_snapshot()").fetchone()[0]
+        taken_at = connection.execute("SELECT now()").fetchone()[0]
+        server = connection.execute("SHOW server_version").fetchone()[0]
+        counts = table_counts(connection, schemas)
+        command = ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={path}", "--no-password"]
+        command += [f"--schema={schema}" for schema in schemas]
+        _run("pg_dump", [*command, f"--dbname={database_url}"])
+        connection.execute("COMMIT")
+    listed = _run("pg_restore --list (checking the dump)", ["pg_restore", "--list", str(path)]).stdout
+    absent = [t for t in counts if f" TABLE DATA {t.split('.', 1)[0]} {t.split('.', 1)[1]} " not in listed]
+    if absent:
+        raise BackupFailed(f"the dump lacks the data of {', '.join(absent)}")
+    return {"taken_at": taken_at.astimezone(timezone.utc).isoformat(), "tables": counts, "server_version": server}
+
+
+def run_backup(database_url: str, target: Target, recipient: str, schemas: Sequence[str]) -> dict:
+    started = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="procurement-backup-"))
+    try:
+        plain, sealed = workdir / "dump", workdir / "dump.age"
+        facts = dump(database_url, schemas, plain)
+        crypto.encrypt(plain, sealed, recipient)
+        plain.unlink()  # nothing unencrypted outlives this step
+        name = stamp(datetime.fromisoformat(facts["taken_at"]))
+        key = f"{name}.dump.age"
+        manifest = {"object": key, "format": FORMAT, "schemas": list(schemas), **facts,
+                    "size": sealed.stat().st_size, "sha256": sha256_of(sealed),
+                    "pg_dump": _run("pg_dump --version", ["pg_dump", "--version"]).stdout.strip()}
+        target.put(key, sealed, metadata={"sha256": manifest["sha256"]})
+        if target.size(key) != manifest["size"]:
+            raise BackupFailed(f"verify: {target.url}/{key} does not have the {manifest['size']} bytes uploaded")
+        manifest["duration_seconds"] = round(time.monotonic() - started, 3)
+        (workdir / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        # The manifest goes last: a backup without one is incomplete, and the restore ignores it.
+        target.put(f"{name}.json", workdir / "manifest.json")
+        return manifest
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def manifests(target: Target) -> list[str]:
+    """Manifest keys, oldest first (their names are UTC timestamps)."""
+    return sorted(k for k in target.keys() if k.endswith(".json"))
+
+
+def latest_manifest(target: Target) -> dict:
+    keys = manifests(target)
+    if not keys:
+        raise BackupFailed(f"no backup in {target.url}")
+    return read_manifest(target, keys[-1])
+
+
+def read_manifest(target: Target, key: str) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "manifest.json"
+        target.get(key if key.endswith(".json") else f"{key}.json", path)
+        return json.loads(path.read_text())

@@ -1,0 +1,231 @@
+"""``python -m ops.restore``: restore the stack's database, repoint the stack, verify. README "Operations".
+
+From an off-platform backup into a NEW Supabase project (the project is lost, or its data is beyond repair):
+
+    python -m ops.restore --stack <stack> --backup latest|<stamp> [--target s3://...|file:///...]
+
+1. fetch the backup's manifest and dump from the target (BACKUP_TARGET and its credentials), check its SHA-256,
+   decrypt it with BACKUP_AGE_IDENTITY;
+2. create a project in the stack's organization, region and size (Management API, SUPABASE_ACCESS_TOKEN),
+   pre-create the stack's extensions, load the dump in one transaction (all or nothing), and check every
+   table's row count against the manifest;
+3. repoint the stack: ``procurement:database.projectRef`` = the new project, then ``pulumi up --refresh``
+   (the lost project leaves the state, the new one is adopted and renamed, roles, settings and the services'
+   DATABASE_URL follow);
+4. verify: every role of ``database.roles`` exists and may log in, and the API service's own role logs in
+   through the pooler (the stack's ``database_url``) and reads every table with the manifest's row counts.
+
+In place, where Supabase can (the project is there, its data is wrong):
+
+    python -m ops.restore --stack <stack> --restore-point <name>     # undo to a restore point
+    python -m ops.restore --stack <stack> --pitr 2026-05-04T03:12:00Z # point in time (database.pitrDays)
+
+It prints what it did and how long it took (the recovery time) and the age of the data restored (the data lost
+by the disaster is what changed after it). Exit 1 with one line on any failure; a created project is named in
+the message and left in place (never delete a database automatically).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import shutil
+import string
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
+from components import naming
+from dynamic_providers.supabase.base import wait_for_project_ready
+from dynamic_providers.supabase.models import primary_pooler
+
+from .backup import crypto
+from .backup.run import latest_manifest, read_manifest
+from .backup.targets import open_target, sha256_of
+from .stack import Stack
+from .supabase_api import client
+
+DEFAULT_CWD = Path(__file__).resolve().parents[1]
+
+
+def _say(message: str) -> None:
+    print(f"restore: {message}", flush=True)
+
+
+def _short(stack: str) -> str:
+    return stack.rsplit("/", 1)[-1]
+
+
+def _quoted(table: str) -> str:
+    schema, name = table.split(".", 1)
+    return '"' + schema.replace('"', '""') + '"."' + name.replace('"', '""') + '"'
+
+
+def fetch_backup(target_url: str, which: str, workdir: Path) -> tuple[dict, Path]:
+    target = open_target(target_url)
+    manifest = latest_manifest(target) if which == "latest" else read_manifest(target, which.removesuffix(".dump.age"))
+    sealed, plain = workdir / "dump.age", workdir / "dump"
+    target.get(manifest["object"], sealed)
+    if sha256_of(sealed) != manifest["sha256"]:
+        raise SystemExit(f"restore: {manifest['object']} does not match its manifest's SHA-256 (corrupted or "
+                         "tampered with); pick another backup with --backup <stamp>")
+    crypto.decrypt(sealed, plain)
+    sealed.unlink()
+    return manifest, plain
+
+
+def counts_via_api(api, ref: str, tables) -> dict[str, int]:
+    if not tables:
+        return {}
+    query = " UNION ALL ".join(f"SELECT '{t}' AS t, count(*) AS n FROM {_quoted(t)}" for t in tables)
+    return {row["t"]: int(row["n"]) for row in api.read_query(ref, query)}
+
+
+def new_project(api, stack: Stack, database: dict, wait: float) -> tuple[str, str]:
+    """Create the project the dump goes into; (ref, password). The name says it is a restore; the stack renames
+    it to its own name when it adopts it."""
+    password = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
+    stamp = datetime.now(timezone.utc).strftime("%y%m%d%H%M")
+    name = naming.physical_name(_short(stack.name), f"database-restore-{stamp}", naming.SUPABASE_PROJECT)
+    body = {"name": name, "organization_slug": database["organizationSlug"], "db_pass": password,
+            "region_selection": {"type": "specific", "code": database["region"]}}
+    if database.get("instanceSize"):
+        body["desired_instance_size"] = database["instanceSize"]
+    ref = api.create_project(body).ref
+    _say(f"created project {ref} ({name}); waiting for it to be ready")
+    wait_for_project_ready(api, ref, services=("db", "pooler"), timeout_s=wait, interval_s=1.0)
+    return ref, password
+
+
+def load(api, ref: str, password: str, extensions, dump: Path) -> None:
+    for extension in extensions:  # objects of the dump may use them (indexes, defaults)
+        api.run_query(ref, f'CREATE EXTENSION IF NOT EXISTS "{extension}" WITH SCHEMA extensions', idempotent=True)
+    pooler = primary_pooler(api.get_pooler(ref))
+    if pooler is None or not pooler.db_host or not pooler.db_port:
+        raise SystemExit(f"restore: project {ref} reports no pooler address; it was left in place")
+    url = (f"postgresql://{pooler.db_user or 'postgres.' + ref}:{password}@{pooler.db_host}:{pooler.db_port}/"
+           f"{pooler.db_name or 'postgres'}")
+    # Schemas the new project has already (public, Supabase's own) are not created again.
+    existing = {row["nspname"] for row in api.read_query(ref, "SELECT nspname FROM pg_namespace")}
+    listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True).stdout
+    toc = dump.with_suffix(".toc")
+    toc.write_text("\n".join(line for line in listing.splitlines() if not _creates_existing_schema(line, existing)))
+    # One transaction: all or nothing, and one server connection even through a transaction-mode pooler.
+    # Owners and grants are not restored: objects belong to postgres, and the stack's roles get their grants
+    # from `pulumi up` (SqlRole's all_tables grants cover tables that exist).
+    done = subprocess.run(["pg_restore", "--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges",
+                           f"--use-list={toc}", f"--dbname={url}", str(dump)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"restore: loading the dump into project {ref} failed (nothing was loaded; the project was "
+                         f"left in place): {done.stderr.strip()[-1500:]}")
+
+
+def _creates_existing_schema(line: str, existing: set[str]) -> bool:
+    """A TOC entry creating (or commenting on) a schema the target has: ``5; 2615 2200 SCHEMA - public owner``."""
+    match = re.match(r"^\d+; \d+ \d+ (?:SCHEMA - |COMMENT - SCHEMA )(\S+) ", line)
+    return bool(match) and match.group(1) in existing
+
+
+def verify_stack(api, stack: Stack, ref: str, roles, expected: Optional[dict[str, int]]) -> dict:
+    """Every declared role exists and may log in; the API's role logs in through the pooler and reads the data."""
+    import psycopg
+
+    found = {row["rolname"]: row["rolcanlogin"] for row in api.read_query(
+        ref, "SELECT rolname, rolcanlogin FROM pg_roles WHERE rolname = ANY(ARRAY[%s]::text[])"
+        % ",".join("'" + r.replace("'", "''") + "'" for r in roles))} if roles else {}
+    missing = [r for r in roles if not found.get(r)]
+    if missing:
+        raise SystemExit(f"restore: roles {', '.join(missing)} do not exist or cannot log in on {ref}")
+    url = stack.output("database_url", secret=True)
+    with psycopg.connect(str(url), connect_timeout=30) as connection:
+        who = connection.execute("SELECT current_user").fetchone()[0]
+        counts = {t: connection.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in expected or {}}
+    if expected is not None and counts != expected:
+        raise SystemExit(f"restore: through the stack's database_url ({who}) the row counts are {counts}, the backup "
+                         f"has {expected}")
+    return {"roles": sorted(found), "login": who, "counts": counts}
+
+
+def restore_from_backup(stack: Stack, target_url: str, which: str, wait: float) -> dict:
+    started, clock = datetime.now(timezone.utc), time.monotonic()
+    config = stack.config()
+    database = config.get("procurement:database") or {}
+    roles = [r["name"] for r in database.get("roles") or []]
+    api = client()
+    workdir = Path(tempfile.mkdtemp(prefix="procurement-restore-"))
+    try:
+        manifest, dump = fetch_backup(target_url, which, workdir)
+        _say(f"backup {manifest['object']} (snapshot {manifest['taken_at']}, {len(manifest['tables'])} tables) "
+             "fetched, checked and decrypted")
+        ref, password = new_project(api, stack, database, wait)
+        load(api, ref, password, database.get("extensions") or [], dump)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    loaded = counts_via_api(api, ref, manifest["tables"])
+    if loaded != manifest["tables"]:
+        raise SystemExit(f"restore: project {ref} has the row counts {loaded}, the backup {manifest['tables']}; "
+                         "it was left in place and the stack was not repointed")
+    _say(f"loaded and checked ({sum(loaded.values())} rows); repointing the stack to {ref}")
+    stack.set_config("procurement:database.projectRef", ref)
+    stack.up("--refresh")
+    checked = verify_stack(api, stack, ref, roles, manifest["tables"])
+    seconds = round(time.monotonic() - clock, 1)
+    age = (started - datetime.fromisoformat(manifest["taken_at"])).total_seconds()
+    return {"mode": "backup", "project_ref": ref, "backup": manifest["object"], "snapshot": manifest["taken_at"],
+            "recovery_seconds": seconds, "data_age_seconds": round(age, 1), **checked}
+
+
+def restore_in_place(stack: Stack, restore_point: Optional[str], pitr: Optional[str], wait: float) -> dict:
+    clock = time.monotonic()
+    api = client()
+    ref = str(stack.output("supabase_project_ref"))
+    if restore_point:
+        api.undo_to_restore_point(ref, restore_point)
+        what = f"restore point {restore_point}"
+    else:
+        moment = datetime.fromisoformat(pitr.replace("Z", "+00:00"))
+        api.restore_pitr(ref, int(moment.timestamp()))
+        what = f"point in time {moment.isoformat()}"
+    _say(f"project {ref} is being restored to {what}; waiting for it to be ready")
+    time.sleep(1.0)  # the project leaves ACTIVE_HEALTHY first (RESTORING)
+    wait_for_project_ready(api, ref, services=("db", "pooler"), timeout_s=wait, interval_s=1.0)
+    database = stack.config().get("procurement:database") or {}
+    checked = verify_stack(api, stack, ref, [r["name"] for r in database.get("roles") or []], None)
+    return {"mode": "in place", "project_ref": ref, "to": what, "recovery_seconds": round(time.monotonic() - clock, 1),
+            **checked}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops.restore", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stack", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--backup", help="latest, or a backup's stamp (e.g. 20260504T023000Z): into a new project")
+    source.add_argument("--restore-point", help="in place: undo to this restore point")
+    source.add_argument("--pitr", help="in place: this UTC time (ISO 8601), within database.pitrDays")
+    parser.add_argument("--target", help="where backups are (default $BACKUP_TARGET)")
+    parser.add_argument("--cwd", default=str(DEFAULT_CWD), help="the Pulumi project (this repository)")
+    parser.add_argument("--config-file", help="the stack's config file, when not Pulumi.<stack>.yaml")
+    parser.add_argument("--wait-seconds", type=float, default=1800)
+    args = parser.parse_args(argv)
+    stack = Stack(args.stack, Path(args.cwd), Path(args.config_file) if args.config_file else None)
+    if args.backup:
+        import os
+
+        target = args.target or os.environ.get("BACKUP_TARGET")
+        if not target:
+            parser.error("--target or BACKUP_TARGET is required with --backup")
+        result = restore_from_backup(stack, target, args.backup, args.wait_seconds)
+    else:
+        result = restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds)
+    _say(f"done in {result['recovery_seconds']}s")
+    print(json.dumps(result, sort_keys=True))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

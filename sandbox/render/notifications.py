@@ -1,0 +1,85 @@
+"""Render notification settings: the workspace (owner) defaults and per-service overrides.
+
+Shapes as recorded (recordings/render):
+- owner: ``{"ownerId", "slackEnabled", "emailEnabled", "previewNotificationsEnabled", "notificationsToSend"}``;
+  a ``PATCH {}`` on a workspace that never changed them answers ``emailEnabled: true, notificationsToSend:
+  "failure", previewNotificationsEnabled: false, slackEnabled: false``
+  (notifications__resource__notifications_resource_cassette.yaml#0), which the sandbox takes as Render's
+  defaults. ``slackEnabled`` is read-only (Slack is connected in the dashboard).
+- service override: ``{"serviceId", "previewNotificationsEnabled", "notificationsToSend"}`` with the string
+  enums ``default|false|true`` and ``default|none|failure|all``; a PATCH changes only the fields it sends
+  (backgroundworker__resource__notifications_cassette.yaml#1, #39). A service nobody overrode answers
+  ``default``/``default`` (stricter reading: no recording of a fresh GET).
+- The service's own ``notifyOnFail`` follows its override: ``notify`` once notificationsToSend is failure or
+  all (the same cassette: ``default`` in the create answer, ``notify`` in every GET after the PATCH),
+  ``ignore`` for none, ``default`` for default.
+Neither resource can be deleted through the API (the spec has no DELETE): "removing" one means writing the
+defaults back. An unknown owner or service answers 404.
+"""
+
+from __future__ import annotations
+
+from ..routing import NotFound, RouteTable
+from ..server import Call, Reply
+from .common import paginate, public, service_or_404
+
+routes = RouteTable()
+
+OWNER_DEFAULTS = {"slackEnabled": False, "emailEnabled": True, "previewNotificationsEnabled": False,
+                  "notificationsToSend": "failure"}
+OVERRIDE_DEFAULTS = {"previewNotificationsEnabled": "default", "notificationsToSend": "default"}
+NOTIFY_ON_FAIL = {"default": "default", "none": "ignore", "failure": "notify", "all": "notify"}
+
+
+def _owner_settings(call: Call) -> dict:
+    owner_id = call.params["ownerId"]
+    if owner_id not in call.store["owners"]:
+        raise NotFound(f"owner not found: {owner_id}")
+    return call.store["notification_settings"].setdefault(owner_id, {"ownerId": owner_id, **OWNER_DEFAULTS})
+
+
+@routes.get("/notification-settings/owners/{ownerId}")
+def get_owner_settings(call: Call) -> Reply:
+    return 200, public(_owner_settings(call))
+
+
+@routes.patch("/notification-settings/owners/{ownerId}")
+def patch_owner_settings(call: Call) -> Reply:
+    settings = _owner_settings(call)
+    for key in ("emailEnabled", "previewNotificationsEnabled", "notificationsToSend"):
+        if key in call.body:
+            settings[key] = call.body[key]
+    return 200, public(settings)
+
+
+def override_of(store, service_id: str) -> dict:
+    return {"serviceId": service_id, **OVERRIDE_DEFAULTS, **(store["notification_overrides"].get(service_id) or {})}
+
+
+@routes.get("/notification-settings/overrides/services/{serviceId}")
+def get_override(call: Call) -> Reply:
+    service = service_or_404(call)
+    return 200, public(override_of(call.store, service["id"]))
+
+
+@routes.patch("/notification-settings/overrides/services/{serviceId}")
+def patch_override(call: Call) -> Reply:
+    service = service_or_404(call)
+    stored = call.store["notification_overrides"].setdefault(service["id"], {})
+    for key in ("previewNotificationsEnabled", "notificationsToSend"):
+        if key in call.body:
+            stored[key] = call.body[key]
+    current = override_of(call.store, service["id"])
+    service["notifyOnFail"] = NOTIFY_ON_FAIL[current["notificationsToSend"]]
+    return 200, public(current)
+
+
+@routes.get("/notification-settings/overrides")
+def list_overrides(call: Call) -> Reply:
+    """Every service's override (``default`` ones included), filtered by owner and service ids."""
+    owners = call.query.get("ownerId") or []
+    wanted = call.query.get("serviceId") or []
+    items = [(sid, {"type": "service", **override_of(call.store, sid)})
+             for sid, service in call.store["services"].items()
+             if (not owners or service["ownerId"] in owners) and (not wanted or sid in wanted)]
+    return 200, paginate(call, items, "override")
