@@ -114,6 +114,7 @@ JOB_TEAMS = {
     ("promote-production.yml", "up"): "procurement-production",
     ("deploy-staging.yml", "up"): "procurement-staging",
     ("drift.yml", "drift"): "procurement-drift",
+    ("backup-check.yml", "check"): "procurement-backup-check",
 }
 
 
