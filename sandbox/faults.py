@@ -8,8 +8,9 @@ Kinds (``Fault.kind``):
 - ``reset``: close the connection with a TCP reset before processing anything.
 - ``drop_response``: process the request (commit the create), then reset the connection instead of answering.
 
-A fault applies to the next ``count`` matching requests (``count=None``: until removed), so tests are
-deterministic. Path patterns are matched against the request path including the base (``/v1/services``):
+A fault applies to the next ``count`` matching requests (``count=None``: until removed), after letting the
+first ``after`` matching requests through untouched (to reach, say, the second POST to one path), so tests
+are deterministic. Path patterns are matched against the request path including the base (``/v1/services``):
 ``{name}`` matches one path segment, ``*`` matches anything (also across ``/``); no pattern matches every path.
 """
 
@@ -46,6 +47,7 @@ class Fault:
     status: int = 503  # for kind="error"
     retry_after: int = 1  # seconds, for kind="rate_limit"
     delay: float = 5.0  # seconds, for kind="slow"
+    after: int = 0  # matching requests to let through before the fault applies
     id: int = field(default_factory=lambda: next(_IDS))
     applied: int = 0
 
@@ -56,6 +58,8 @@ class Fault:
             raise ValueError(f"fault status must be a 4xx/5xx code, got {self.status}")
         if self.count is not None and int(self.count) < 1:
             raise ValueError("fault count must be >= 1 (or null for unlimited)")
+        if int(self.after) < 0:
+            raise ValueError("fault after must be >= 0")
         self.method = self.method.upper() if self.method and self.method != "*" else None
         _pattern_regex(self.path or "")  # fail early on a broken pattern
 
@@ -67,7 +71,7 @@ class Fault:
 
     @classmethod
     def from_json(cls, data: dict) -> "Fault":
-        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay"}
+        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay", "after"}
         unknown = set(data) - allowed - {"id", "applied"}
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
@@ -91,6 +95,9 @@ class FaultSet:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path):
+                    if fault.after > 0:
+                        fault.after -= 1  # let this one through; a later fault may still match it
+                        continue
                     fault.applied += 1
                     if fault.count is not None:
                         fault.count -= 1
