@@ -348,11 +348,19 @@ class DeclarativeProvider(ResourceProvider):
                     raise
                 time.sleep(backoff_delay(attempt, self.http, random.random))
 
-    def _converge(self, api: Transport, live: Any, inputs: Mapping[str, Any]) -> tuple[str, Any]:
-        """Brings an existing (adopted or recovered) object to the declared inputs."""
+    def _converge(self, api: Transport, live: Any, inputs: Mapping[str, Any],
+                  assume: Optional[Mapping[str, Any]] = None) -> tuple[str, Any]:
+        """Brings an existing (adopted) object to the declared inputs.
+
+        A field the live object does not show counts as unknown and is written, unless ``assume``
+        gives its current value (e.g. what our own create sent, or "leave it" where writing blind
+        would be wrong)."""
         id_ = self.id_of(live)
         observed = self.live_inputs(live)
         current = {name: observed.get(name) for name in self.all_fields()}
+        for name, value in (assume or {}).items():
+            if name not in observed:
+                current[name] = value
         changed, replaced = self.changed_fields(current, inputs)
         fields = self.all_fields()
         replaced = {n for n in replaced if current.get(n) is not None}  # unobservable: cannot tell

@@ -1,10 +1,11 @@
 """Render API settings and the few calls several Render resources share (deploys)."""
 from __future__ import annotations
 
+import random
 import time
 from typing import Any, Optional
 
-from ..core import ApiSettings, Transport, iter_pages
+from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, iter_pages
 from .models import Deploy
 
 SUPERSEDED = frozenset({"deactivated", "canceled"})  # ended because a newer deploy replaced it
@@ -27,13 +28,53 @@ class DeployTimeoutError(Exception):
     """A deploy did not finish within the allowed time."""
 
 
-def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None) -> Optional[Deploy]:
-    """POST a deploy. Render answers 201 with the deploy, or 202 with no body when it queued it;
-    then the newest deploy is looked up so callers always get an id."""
-    resp = api.request("POST", f"/services/{service_id}/deploys", json=body or {})
-    if resp.body:
-        return Deploy.from_api(resp.body)
-    return latest_deploy(api, service_id)
+_UNSET: Any = object()
+DEPLOY_POST_ATTEMPTS = 3
+
+
+def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None, *,
+                   baseline: Any = _UNSET) -> Optional[Deploy]:
+    """POST a deploy and return it. Render answers 201 with the deploy, or 202 with no body when it
+    queued it; then the deploy newer than ``baseline`` is looked up so callers always get an id.
+
+    ``baseline`` is the id of the service's newest deploy before the POST (None: it had none);
+    unless given it is read first (one GET). It is what makes a lost answer safe: after a POST
+    whose answer was lost (reset or timeout after sending, 5xx) a deploy newer than the baseline
+    is ours; only when there is none is the POST sent again. So one request never yields two deploys."""
+    return post_deploy(api, service_id, f"/services/{service_id}/deploys", body or {}, baseline=baseline)
+
+
+def post_deploy(api: Transport, service_id: str, path: str, body: dict, *, baseline: Any = _UNSET) -> Optional[Deploy]:
+    """POST something that starts a deploy (``/deploys``, ``/rollback``); see ``trigger_deploy``."""
+    if baseline is _UNSET:
+        before = latest_deploy(api, service_id)
+        baseline = before.id if before else None
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            resp = api.request("POST", path, json=body)
+        except ApiError as exc:
+            if not is_ambiguous(exc):
+                raise
+            ours = newer_deploy(api, service_id, baseline)
+            if ours is not None:
+                return ours  # it was made; only the answer was lost
+            if attempt >= DEPLOY_POST_ATTEMPTS:
+                raise
+            time.sleep(backoff_delay(attempt, api.options, random.random))
+            continue
+        if resp.body:
+            return Deploy.from_api(resp.body)
+        return newer_deploy(api, service_id, baseline) or latest_deploy(api, service_id)
+
+
+def newer_deploy(api: Transport, service_id: str, baseline: Optional[str]) -> Optional[Deploy]:
+    """The service's newest deploy when it is not ``baseline`` (the newest before a POST), else None."""
+    newest = latest_deploy(api, service_id)
+    if newest is None or newest.id == baseline:
+        return None
+    return newest
 
 
 def latest_deploy(api: Transport, service_id: str) -> Optional[Deploy]:

@@ -33,8 +33,9 @@ def build():
 EXPECTED = {
     "RegistryCredential": ("cred", {"auth_token"}),
     "Service": ("api", set()),
-    "EnvVars": ("env", {"variables"}),
-    "SecretFiles": ("files", {"files"}),
+    # The fingerprint of what the last deploy carried is a hash of secret values: secret too.
+    "EnvVars": ("env", {"variables", "deployed_fingerprint"}),
+    "SecretFiles": ("files", {"files", "deployed_fingerprint"}),
     "EnvGroup": ("group", {"variables", "files"}),
     "EnvGroupLink": ("link", set()),
     "CustomDomain": ("domain", set()),
