@@ -17,6 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+import pulumi
+
+from components.adoption import adopt_transformation
 from components.backend import Backend, BackendArgs, SupabaseEnv
 from components.config import StackConfig
 from components.database import Database, DatabaseArgs
@@ -44,13 +47,17 @@ class Platform:
 def build_platform(config: StackConfig) -> Platform:
     """Declare every tier `config.tiers` switches on, in dependency order."""
     images = database = backend = frontend = edge = monitoring = source_control = None
+    # procurement:adopt: the tiers whose children can take over existing objects (components/adoption.py).
+    adopt = adopt_transformation(config.adopt)
+    tier = pulumi.ResourceOptions(transformations=[adopt]) if adopt is not None else None
 
     if config.images is not None:
         images = BackendImage("images", BackendImageArgs(source=config.images, stack=config.stack))
 
     if config.database is not None:
         services = tuple(s.name for s in config.backend.services) if config.backend is not None else ()
-        database = Database("database", DatabaseArgs(config=config.database, stack=config.stack, services=services))
+        database = Database("database", DatabaseArgs(config=config.database, stack=config.stack, services=services),
+                            opts=tier)
 
     app_url = f"https://{config.app_hostname}" if config.frontend is not None else None
     if config.backend is not None:
@@ -64,14 +71,16 @@ def build_platform(config: StackConfig) -> Platform:
             api_hostname=config.api_hostname, app_url=app_url, supabase=supabase,
             # Render's log stream is a workspace object next to the services: the backend tier holds it.
             log_stream_endpoint=config.observability.log_stream_endpoint if config.observability else None,
-            log_stream_token=config.observability.log_stream_token if config.observability else None))
+            log_stream_token=config.observability.log_stream_token if config.observability else None),
+            opts=tier)
 
     if config.frontend is not None:
         frontend = Frontend("frontend", FrontendArgs(
             config=config.frontend, render=config.render, stack=config.stack, app_hostname=config.app_hostname,
             api_url=backend.api_url if backend is not None else None,
             supabase_url=database.supabase_url if database is not None else None,
-            supabase_anon_key=database.anon_key if database is not None else None))
+            supabase_anon_key=database.anon_key if database is not None else None),
+            opts=tier)
 
     if config.edge is not None:
         targets = {}

@@ -11,6 +11,7 @@ import pulumi
 
 from . import constants as c
 from . import formats
+from .build_adopt import build_adopt
 from .build_cloudflare import build_edge
 from .build_github import build_source_control
 from .build_observability import build_observability
@@ -78,6 +79,10 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     edge = build_edge(r, tiers, environment, domain, backend)
     source_control = build_source_control(r, tiers, frontend)
     observability = build_observability(r, tiers, edge)
+    # Last: it checks entries against the resources the tiers above declare.
+    adopt = build_adopt(r, project=project, stack=stack, images=images, backend=backend, frontend=frontend,
+                        database=database, observability=observability,
+                        tier_keys={"backend": "backend", "frontend": "frontend", "database": "database"})
 
     if problems:
         raise ConfigError(stack, problems)
@@ -85,7 +90,7 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
         project=project, stack=stack, environment=environment, domain=domain, api_hostname=api_host,
         app_hostname=app_host, tiers=tiers, apis=apis, render=render, images=images, backend=backend,
         frontend=frontend, database=database, edge=edge, source_control=source_control,
-        observability=observability,
+        observability=observability, adopt=adopt,
     )
 
 
