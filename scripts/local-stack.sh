@@ -4,6 +4,7 @@
 #   bash scripts/local-stack.sh up                       # pulumi up, then print the stack outputs
 #   bash scripts/local-stack.sh preview [pulumi flags]   # e.g. --expect-no-changes
 #   bash scripts/local-stack.sh destroy
+#   bash scripts/local-stack.sh recover [--destroy] [pulumi up flags]   # after an interrupted up/destroy
 #
 # The sandbox prints its base URLs as the first line of $SANDBOX_DIR/sandbox.log (JSON). The
 # stack's config is Pulumi.local.yaml with procurement:renderApiUrl and procurement:supabaseApiUrl
@@ -43,11 +44,14 @@ if [ -z "${render_url:-}" ] || [ -z "${supabase_url:-}" ]; then
 fi
 
 config_file="$SANDBOX_DIR/Pulumi.$STACK.yaml"
+# Written beside, then renamed: a second command running at the same time (a preview in another
+# terminal) never reads a half-written file.
 sed -e "s#^\(  procurement:renderApiUrl:\).*#\1 $render_url#" \
-    -e "s#^\(  procurement:supabaseApiUrl:\).*#\1 $supabase_url#" "Pulumi.$STACK.yaml" > "$config_file"
-grep -q "procurement:renderApiUrl: $render_url\$" "$config_file" \
-  && grep -q "procurement:supabaseApiUrl: $supabase_url\$" "$config_file" \
-  || { echo "local-stack: could not point $config_file at the sandbox" >&2; exit 2; }
+    -e "s#^\(  procurement:supabaseApiUrl:\).*#\1 $supabase_url#" "Pulumi.$STACK.yaml" > "$config_file.$$"
+grep -q "procurement:renderApiUrl: $render_url\$" "$config_file.$$" \
+  && grep -q "procurement:supabaseApiUrl: $supabase_url\$" "$config_file.$$" \
+  && mv -f "$config_file.$$" "$config_file" \
+  || { rm -f "$config_file.$$"; echo "local-stack: could not point $config_file at the sandbox" >&2; exit 2; }
 
 # shellcheck source=engine/env.sh
 source engine/env.sh
@@ -67,8 +71,12 @@ case "$command" in
     [ "$command" = preview ] || extra=(--yes)
     pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$config_file" "$@"
     ;;
+  recover)
+    # After an interrupted up/destroy (README "When an up is interrupted"); flags as for recover.sh.
+    bash scripts/recover.sh --stack "$STACK" --config-file "$config_file" "$@"
+    ;;
   *)
-    echo "local-stack: unknown command '$command' (up, preview, refresh, destroy)" >&2
+    echo "local-stack: unknown command '$command' (up, preview, refresh, destroy, recover)" >&2
     exit 2
     ;;
 esac

@@ -32,6 +32,9 @@ LOG_STREAM = _RENDER + "LogStream"
 PROJECT = _SUPABASE + "Project"
 SQL_ROLE = _SUPABASE + "SqlRole"
 
+TYPES = frozenset({SERVICE, ENV_VARS, DEPLOY, ENV_GROUP, ENV_GROUP_LINK, CUSTOM_DOMAIN, REGISTRY_CREDENTIAL,
+                   LOG_STREAM, PROJECT, SQL_ROLE})
+
 # Component names (components/platform.py): the first part of every child's logical name.
 BACKEND, FRONTEND, DATABASE = "backend", "frontend", "database"
 

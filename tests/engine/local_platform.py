@@ -1,0 +1,184 @@
+"""The `local` stack driven exactly as the README prints it (`scripts/local-stack.sh up|recover|preview`),
+against an in-process sandbox, with the real engine, plus what the interruption tests need: kill the
+`pulumi` CLI when the sandbox journal shows a given request, find every process of ours, and count
+what the sandbox holds.
+
+Every process a run starts carries a marker in its environment (`PROCUREMENT_TEST_RUN`), inherited
+by the CLI, the language host, the program and the dynamic-provider processes; "no leftover
+process" means no process with that marker is alive any more. Only those processes are ever
+signalled: the CLI by its pid, found as the child of the script this test started.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Optional
+
+from engine.testing import REPO_ROOT
+
+STACK = "local"
+PASSPHRASE = "procurement-local"  # README "Secrets": guards the sandbox's test tokens only
+MARKER = "PROCUREMENT_TEST_RUN"
+
+
+def _ppid_and_comm(pid: int) -> tuple[Optional[int], str]:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None, ""
+    comm = raw[raw.index(b"(") + 1:raw.rindex(b")")].decode(errors="replace")
+    fields = raw[raw.rindex(b")") + 2:].split()
+    return (None if fields[0] == b"Z" else int(fields[1])), comm
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return ""
+
+
+def wait_until(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
+
+
+class LocalPlatform:
+    """One `local` stack (its own state directory) against one sandbox (its own objects)."""
+
+    def __init__(self, tmp: Path, sandbox, pulumi_home: Path) -> None:
+        self.sandbox = sandbox
+        self.sandbox_dir = tmp / "sandbox"
+        self.state_dir = tmp / "state"
+        self.logs = tmp / "logs"
+        for d in (self.sandbox_dir, self.logs):
+            d.mkdir(parents=True, exist_ok=True)
+        # What `make sandbox` leaves for scripts/local-stack.sh: the URLs as the log's first line.
+        (self.sandbox_dir / "sandbox.log").write_text(json.dumps(
+            {"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url}) + "\n")
+        self.marker = uuid.uuid4().hex
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "RENDER_", "SUPABASE_"))}
+        self.env = {**base, "PULUMI_HOME": str(pulumi_home), "SANDBOX_DIR": str(self.sandbox_dir),
+                    "LOCAL_STATE_DIR": str(self.state_dir), MARKER: self.marker}
+        self.runs = 0
+
+    # ------------------------------------------------------------------ running the documented commands
+    def start(self, *args: str) -> subprocess.Popen:
+        """Starts `bash scripts/local-stack.sh <args>`; its output goes to the returned process's `.log`."""
+        self.runs += 1
+        path = self.logs / f"{self.runs:02d}-{'-'.join(args)[:40]}.log"
+        with open(path, "w") as log:
+            proc = subprocess.Popen(["bash", "scripts/local-stack.sh", *args], cwd=REPO_ROOT, env=self.env,
+                                    stdout=log, stderr=subprocess.STDOUT, text=True)
+        proc.log = path  # type: ignore[attr-defined]
+        return proc
+
+    def run(self, *args: str, ok: bool = True, timeout: float = 600) -> str:
+        proc = self.start(*args)
+        proc.wait(timeout=timeout)
+        output = self.last_log()
+        if ok:
+            assert proc.returncode == 0, f"local-stack.sh {' '.join(args)} exited {proc.returncode}:\n{output[-6000:]}"
+        return output
+
+    def last_log(self) -> str:
+        return sorted(self.logs.iterdir())[-1].read_text()
+
+    def pulumi(self, *args: str) -> str:
+        """A plain `pulumi` command on the same stack (what local-stack.sh sets up), e.g. stack export."""
+        env = {**self.env, "PATH": f"{REPO_ROOT / '.engine' / 'bin'}:{self.env['PATH']}",
+               "PULUMI_BACKEND_URL": f"file://{self.state_dir}", "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+               "PULUMI_SKIP_UPDATE_CHECK": "true"}
+        done = subprocess.run(["pulumi", *args, "--stack", STACK, "--non-interactive"], cwd=REPO_ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def export(self) -> dict:
+        return json.loads(self.pulumi("stack", "export"))["deployment"]
+
+    def pending(self) -> list[tuple[str, str]]:
+        """(operation, type) of every pending operation in the state, read from the file backend's
+        checkpoint itself: right after a kill the CLI may not load it (recover.sh repairs that)."""
+        files = list((self.state_dir / ".pulumi" / "stacks").rglob(f"{STACK}.json"))
+        assert len(files) == 1, files
+        deployment = json.loads(files[0].read_text())["checkpoint"]["latest"]
+        return [(op["type"], op["resource"]["type"]) for op in deployment.get("pending_operations") or []]
+
+    # ------------------------------------------------------------------ interrupting
+    def cli_of(self, script: subprocess.Popen, command: str) -> int:
+        """The pid of the `pulumi <command>` CLI the script started (its child), once it runs."""
+        def child() -> Optional[int]:
+            for entry in Path("/proc").iterdir():
+                if entry.name.isdigit():
+                    ppid, comm = _ppid_and_comm(int(entry.name))
+                    if ppid == script.pid and comm == "pulumi" and \
+                            _cmdline(int(entry.name)).split()[1:2] == [command]:
+                        return int(entry.name)
+            return None
+        return wait_until(child, 120, f"`pulumi {command}` to start", interval=0.05)
+
+    def interrupt_when(self, script: subprocess.Popen, command: str, seen: Callable[[list], bool], *,
+                       sigint_twice: bool = False, timeout: float = 180) -> None:
+        """Waits until ``seen(journal entries)`` holds, then kills the `pulumi <command>` CLI: SIGKILL,
+        or SIGINT twice (the second once the CLI said it is cancelling)."""
+        cli = self.cli_of(script, command)
+        wait_until(lambda: seen(self.sandbox.journal()) or script.poll() is not None, timeout, "the moment to kill")
+        assert script.poll() is None, "the command finished before the moment to interrupt it came:\n" + self.last_log()
+        if sigint_twice:
+            os.kill(cli, signal.SIGINT)
+            wait_until(lambda: "cancel" in self.last_log().lower() or script.poll() is not None, 30,
+                       "the CLI to acknowledge the first Ctrl-C")
+            if script.poll() is None:
+                os.kill(cli, signal.SIGINT)
+        else:
+            os.kill(cli, signal.SIGKILL)
+        script.wait(timeout=120)
+
+    # ------------------------------------------------------------------ processes
+    def our_processes(self) -> list[str]:
+        found = []
+        needle = f"{MARKER}={self.marker}".encode()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                environ = (entry / "environ").read_bytes()
+            except OSError:
+                continue
+            if needle in environ.split(b"\0") and _ppid_and_comm(int(entry.name))[0] is not None:
+                found.append(f"{entry.name}: {_cmdline(int(entry.name))}")
+        return found
+
+    def assert_no_processes_left(self, timeout: float = 20) -> None:
+        """Every process of ours exits on its own (the providers' engine watch polls every 0.5 s)."""
+        try:
+            wait_until(lambda: not self.our_processes(), timeout, "our processes to exit", interval=0.1)
+        except AssertionError:
+            raise AssertionError("processes outlived the CLI:\n" + "\n".join(self.our_processes())) from None
+
+    # ------------------------------------------------------------------ the sandbox's objects
+    def render(self, collection: str) -> dict:
+        return self.sandbox.render.store.data[collection]
+
+    def supabase(self, collection: str) -> dict:
+        return self.sandbox.supabase.store.data[collection]
+
+
+def request(method: str, pattern: str, where: Optional[Callable[[object], bool]] = None) -> Callable[[list], bool]:
+    """A journal condition: a request with this method whose path matches ``pattern`` (a regex) was made."""
+    regex = re.compile(pattern)
+    return lambda entries: any(e.method == method and regex.fullmatch(e.path) and (where is None or where(e))
+                               for e in entries)
