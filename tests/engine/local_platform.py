@@ -177,6 +177,24 @@ class LocalPlatform:
         return self.sandbox.supabase.store.data[collection]
 
 
+HOLD_SECONDS = 120  # longer than any test waits: the sandbox wakes held requests when it stops
+
+
+def hold(server, method: str, path: str, count: Optional[int] = None, seconds: float = HOLD_SECONDS) -> None:
+    """From now on, requests to ``method path`` (a fault path pattern; the next ``count`` of them, or
+    all) are carried out and committed, and their answers held back (the sandbox's `slow` fault): the
+    operation is in flight for sure when the CLI is killed. Take it away with
+    ``server.faults.clear()`` before recovering. (The dynamic-provider process serves 4 calls at a
+    time: holding more than that stops everything else until the providers' read timeout.)"""
+    server.add_fault("slow", method=method, path=path, delay=seconds, count=count)
+
+
+def held(method: str, pattern: str, where: Optional[Callable[[object], bool]] = None) -> Callable[[list], bool]:
+    """A journal condition: a request like ``request`` was carried out and its answer is being held."""
+    made = request(method, pattern, where)
+    return lambda entries: made([e for e in entries if e.fault and e.fault["kind"] == "slow"])
+
+
 def request(method: str, pattern: str, where: Optional[Callable[[object], bool]] = None) -> Callable[[list], bool]:
     """A journal condition: a request with this method whose path matches ``pattern`` (a regex) was made."""
     regex = re.compile(pattern)

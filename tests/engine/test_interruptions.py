@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.runner import Sandbox
-from tests.engine.local_platform import LocalPlatform, request
+from tests.engine.local_platform import LocalPlatform, held, hold, request
 
 SNAPSHOT = json.loads((Path(__file__).resolve().parents[1] / "components" / "urn_snapshot.json").read_text())
 DIGEST = "sha256:d4cf3ab194d0126d8be9968de9eaed39a2d33f7878ca2f7d797e1e027ef574c3"  # Pulumi.local.yaml
@@ -60,10 +60,13 @@ def backend_service(platform: LocalPlatform):
 
 
 def interrupted(platform: LocalPlatform, command: str, seen, **how) -> list[tuple[str, str]]:
-    """Runs `local-stack.sh <command>`, interrupts it when ``seen``; returns the pending operations left."""
+    """Runs `local-stack.sh <command>`, interrupts it when ``seen``; returns the pending operations left.
+    Answers the sandbox was holding back (``hold``) are released first: nobody waits for them now."""
     script = platform.start(command)
     platform.interrupt_when(script, command, seen, **how)
     assert script.returncode != 0, platform.last_log()
+    for server in (platform.sandbox.render, platform.sandbox.supabase):
+        server.faults.clear()
     platform.assert_no_processes_left()
     return platform.pending()
 
@@ -143,17 +146,24 @@ def both_previews(platform: LocalPlatform, expect_changes: bool) -> None:
 
 
 # ----------------------------------------------------------------------------- kill at each phase
+# The sandbox holds back the answer of the request that marks the phase (`hold`): the request is
+# carried out, so the operation is certainly in flight when the CLI dies, as in a slow real API.
 def test_killed_before_any_create_then_during_destroy(platform):
-    pending = interrupted(platform, "up", lambda entries: bool(entries))  # the first API call: a lookup
-    assert any(op == "creating" for op, _ in pending), pending
+    # A create's first call is the lookup by name: hold those, and nothing can be written yet.
+    hold(platform.sandbox.render, "GET", "/v1/services")
+    hold(platform.sandbox.supabase, "GET", "/v1/projects")
+    pending = interrupted(platform, "up", held("GET", "/v1/services"))
+    assert ("creating", "pulumi-python:dynamic/render:Service") in pending, pending
+    assert not [e for e in platform.sandbox.journal() if e.method != "GET"], "something was written already"
     recover(platform)
     assert_converged(platform)
 
-    # The same stack, now complete: `destroy` killed at its first DELETE. Destroy had already
+    # The same stack, now complete: `destroy` killed during its first DELETE. Destroy had already
     # forgotten the Deploys (deleting one calls nothing), so the recovery's `up` deploys each backend
     # service that survived once more (a new Deploy resource, not a duplicate of an interrupted one);
     # a service destroy already removed is created again with its first deploy.
-    pending = interrupted(platform, "destroy", request("DELETE", r"/v1/.+"))
+    hold(platform.sandbox.render, "DELETE", "*")
+    pending = interrupted(platform, "destroy", held("DELETE", r"/v1/.+"))
     assert any(op == "deleting" for op, _ in pending), pending
     recover(platform)
     assert_converged(platform, changes=(1, 2))
@@ -165,9 +175,10 @@ def test_killed_before_any_create_then_during_destroy(platform):
 
 
 def test_killed_during_the_render_and_supabase_creates(platform):
-    # The Render services are created in parallel with the project: kill once both are in flight.
-    pending = interrupted(platform, "up", lambda entries: request("POST", "/v1/projects")(entries)
-                          and request("POST", "/v1/services")(entries))
+    hold(platform.sandbox.render, "POST", "/v1/services", count=1)  # the other services go on
+    hold(platform.sandbox.supabase, "POST", "/v1/projects")
+    both = (lambda entries: held("POST", "/v1/projects")(entries) and held("POST", "/v1/services")(entries))
+    pending = interrupted(platform, "up", both)
     assert ("creating", "pulumi-python:dynamic/supabase:Project") in pending, pending
     assert ("creating", "pulumi-python:dynamic/render:Service") in pending, pending
     output = recover(platform)
@@ -177,7 +188,8 @@ def test_killed_during_the_render_and_supabase_creates(platform):
 
 
 def test_killed_while_deploys_are_in_flight(platform):
-    pending = interrupted(platform, "up", request("POST", r"/v1/services/[^/]+/deploys", backend_service(platform)))
+    hold(platform.sandbox.render, "POST", "/v1/services/{id}/deploys")
+    pending = interrupted(platform, "up", held("POST", r"/v1/services/[^/]+/deploys", backend_service(platform)))
     assert ("creating", "pulumi-python:dynamic/render:Deploy") in pending, pending
     output = recover(platform)
     assert "-deploy@dep-" in output, output[-3000:]  # taken over after the deploys the state knew
@@ -185,7 +197,10 @@ def test_killed_while_deploys_are_in_flight(platform):
 
 
 def test_ctrl_c_twice_during_creates(platform):
-    interrupted(platform, "up", request("POST", "/v1/services"), sigint_twice=True)
+    # The first Ctrl-C asks the engine to stop after the operations in flight; they hang (held
+    # answers), so the user presses it again and the CLI terminates (once the held answers come).
+    hold(platform.sandbox.render, "POST", "/v1/services", seconds=5)
+    interrupted(platform, "up", held("POST", "/v1/services"), sigint_twice=True)
     recover(platform)
     assert_converged(platform)
 
