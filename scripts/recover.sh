@@ -67,7 +67,8 @@ case "$lock" in
   dead) say "the update holding the lock is gone ($detail): releasing it"; run cancel --yes --stack "$stack" ;;
   alive) code=3 fail "an update of $stack is still running ($detail): let it finish, or stop it and run this again" ;;
   *) if [ "$cancel" = 1 ]; then
-       say "releasing the lock of the interrupted update (--cancel)"; run cancel --yes --stack "$stack"
+       say "releasing the lock of the interrupted update (--cancel)"
+       run cancel --yes --stack "$stack" || say "pulumi cancel found nothing to cancel; going on"
      fi ;;
 esac
 
