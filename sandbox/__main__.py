@@ -8,6 +8,7 @@
     python -m sandbox state [--server render] [COLLECTION [ID]]
     python -m sandbox settings [--server render] [deploy_delay=0.5 ...]
     python -m sandbox reset [--server render]
+    python -m sandbox stop-databases --state FILE    # after a SIGKILL of the sandbox: stop its Postgres servers
 """
 
 from __future__ import annotations
@@ -21,13 +22,19 @@ import threading
 from typing import Any
 
 from .client import ControlError, SandboxControl
+from .faults import DEPLOY_FAILURES, KINDS
 from .runner import DEFAULT_RENDER_PORT, DEFAULT_SUPABASE_PORT
 
 SERVERS = ("render", "supabase")
 
 
 def _port(env: str, default: int) -> int:
-    return int(os.environ.get(env, default))
+    value = os.environ.get(env, "").strip()
+    if not value:  # unset or empty (make exports its unset variables empty): the default
+        return default
+    if not value.isdigit() or int(value) > 65535:
+        raise SystemExit(f"sandbox: {env}={value!r} is not a port number (0-65535; 0 = any free port)")
+    return int(value)
 
 
 def _value(text: str) -> Any:
@@ -66,13 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     fault_commands = fault.add_subparsers(dest="fault_command", required=True)
     add = fault_commands.add_parser("add")
     with_server(add, required=True)
-    add.add_argument("--kind", required=True, choices=("rate_limit", "error", "slow", "reset", "drop_response"))
+    add.add_argument("--kind", required=True, choices=KINDS)
     add.add_argument("--method", help="HTTP method to match (default: any)")
     add.add_argument("--path", help="path pattern incl. base, e.g. /v1/services/{id}; * matches anything")
     add.add_argument("--count", type=int, default=1, help="apply to the next N matching requests (0: unlimited)")
     add.add_argument("--status", type=int, default=503, help="status for --kind error")
     add.add_argument("--retry-after", type=int, default=1, help="seconds, for --kind rate_limit")
     add.add_argument("--delay", type=float, default=5.0, help="seconds, for --kind slow")
+    add.add_argument("--deploy-status", default="build_failed", choices=DEPLOY_FAILURES,
+                     help="how the deploy ends, for --kind deploy_fail")
     for name in ("list", "clear"):
         with_server(fault_commands.add_parser(name))
 
@@ -98,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     reset = commands.add_parser("reset", help="forget all objects, the journal and the faults")
     with_server(reset)
+
+    leftovers = commands.add_parser("stop-databases",
+                                    help="stop the project Postgres servers a killed sandbox left running")
+    leftovers.add_argument("--state", required=True, help="the state file the sandbox ran with")
     _serve_options(parser, top_level=True)
     return parser
 
@@ -116,19 +129,44 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
     parser.add_argument("--project-ready-delay", type=float,
                         help="seconds until a Supabase project is ACTIVE_HEALTHY (default 3)", **suppress)
     parser.add_argument("--no-postgres", action="store_true", help="run without Postgres databases", **suppress)
+    parser.add_argument("--rate-limit-time-scale", type=float,
+                        help="multiply Render's rate-limit windows (default 1: as recorded; 0.01 turns the hourly "
+                             "service-create window into 36 s)", **suppress)
+    parser.add_argument("--overlapping-deploys", choices=("wait", "override"),
+                        help="Render deploy requested while another runs: wait (queued, 202; default) or override "
+                             "(the running one is canceled, 201)", **suppress)
+    parser.add_argument("--unpullable-image", action="append", metavar="PATTERN",
+                        help="Render deploys of image refs matching this glob fail with update_failed "
+                             "(repeatable)", **suppress)
+    parser.add_argument("--rate-limit-capacity-scale", type=float,
+                        help="multiply Render's rate limits (default 1: as recorded)", **suppress)
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .runner import Sandbox
+    from .postgres import PostgresUnavailable
+    from .runner import Sandbox, SandboxStartError
 
-    sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
-                      render_token=args.render_token, supabase_token=args.supabase_token,
-                      state_file=args.state, deploy_delay=args.deploy_delay,
-                      project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres)
+    try:
+        sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
+                          render_token=args.render_token, supabase_token=args.supabase_token,
+                          state_file=args.state, deploy_delay=args.deploy_delay,
+                          project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres,
+                          rate_limit_time_scale=args.rate_limit_time_scale,
+                          rate_limit_capacity_scale=args.rate_limit_capacity_scale,
+                          render_settings={k: v for k, v in (("overlapping_deploys", args.overlapping_deploys),
+                                                             ("unpullable_images", args.unpullable_image)) if v})
+    except FileNotFoundError as error:  # the vendors' specs (../shared) are missing: say where they were sought
+        print(f"sandbox: {error}", file=sys.stderr, flush=True)
+        return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    sandbox.start()
+    try:
+        sandbox.start()
+    except (SandboxStartError, PostgresUnavailable) as error:
+        # Expected failures (a port taken, no Postgres) are one line for the user, never a traceback.
+        print(f"sandbox: {error}", file=sys.stderr, flush=True)
+        return 2
     print(json.dumps({"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url,
                       "render_owner_id": sandbox.render.owner_id,
                       "supabase_organization_slug": sandbox.supabase.organization_slug}), flush=True)
@@ -150,7 +188,8 @@ def control(args: argparse.Namespace) -> int:
     if args.command == "fault" and args.fault_command == "add":
         (_, ctl), = _controls(args, args.server)
         out = ctl.add_fault(args.kind, method=args.method, path=args.path, count=args.count or None,
-                            status=args.status, retry_after=args.retry_after, delay=args.delay)
+                            status=args.status, retry_after=args.retry_after, delay=args.delay,
+                            **({"deploy_status": args.deploy_status} if args.kind == "deploy_fail" else {}))
     elif args.command == "fault":
         out = {name: ctl.faults() if args.fault_command == "list" else ctl.clear_faults()
                for name, ctl in _controls(args, args.server)}
@@ -184,6 +223,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command in (None, "serve"):
         return serve(args)
+    if args.command == "stop-databases":
+        from .data_dirs import stop_leftover_servers
+
+        for data_dir in stop_leftover_servers(args.state):
+            print(f"stopped the Postgres server in {data_dir}")
+        return 0
     try:
         return control(args)
     except (ControlError, OSError) as error:

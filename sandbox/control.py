@@ -94,6 +94,7 @@ def _route(api: "ApiServer", method: str, parts: list[str], payload: Any) -> "Re
             unknown = set(payload or {}) - set(api.settings)
             if unknown:
                 raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+            api.check_settings(payload or {})
             api.settings.update(payload or {})
         if method in ("GET", "PATCH"):
             return _reply(200, api.settings)

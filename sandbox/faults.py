@@ -7,6 +7,9 @@ Kinds (``Fault.kind``):
   gives up while the change is already committed).
 - ``reset``: close the connection with a TCP reset before processing anything.
 - ``drop_response``: process the request (commit the create), then reset the connection instead of answering.
+- ``deploy_fail`` (Render): process the request normally, but a deploy it starts (service create, deploy,
+  rollback, resume) ends in ``deploy_status`` (``build_failed``, ``update_failed``, ``pre_deploy_failed``,
+  ``canceled``) instead of ``live``, at the phase of that name.
 
 A fault applies to the next ``count`` matching requests (``count=None``: until removed), after letting the
 first ``after`` matching requests through untouched (to reach, say, the second POST to one path), so tests
@@ -23,7 +26,8 @@ import threading
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-KINDS = ("rate_limit", "error", "slow", "reset", "drop_response")
+KINDS = ("rate_limit", "error", "slow", "reset", "drop_response", "deploy_fail")
+DEPLOY_FAILURES = ("build_failed", "update_failed", "pre_deploy_failed", "canceled")
 _IDS = itertools.count(1)
 
 
@@ -47,6 +51,7 @@ class Fault:
     status: int = 503  # for kind="error"
     retry_after: int = 1  # seconds, for kind="rate_limit"
     delay: float = 5.0  # seconds, for kind="slow"
+    deploy_status: str = "build_failed"  # for kind="deploy_fail"
     after: int = 0  # matching requests to let through before the fault applies
     id: int = field(default_factory=lambda: next(_IDS))
     applied: int = 0
@@ -56,6 +61,8 @@ class Fault:
             raise ValueError(f"unknown fault kind {self.kind!r}; expected one of {', '.join(KINDS)}")
         if self.kind == "error" and not 400 <= int(self.status) <= 599:
             raise ValueError(f"fault status must be a 4xx/5xx code, got {self.status}")
+        if self.kind == "deploy_fail" and self.deploy_status not in DEPLOY_FAILURES:
+            raise ValueError(f"deploy_status must be one of {', '.join(DEPLOY_FAILURES)}, got {self.deploy_status!r}")
         if self.count is not None and int(self.count) < 1:
             raise ValueError("fault count must be >= 1 (or null for unlimited)")
         if int(self.after) < 0:
@@ -71,7 +78,7 @@ class Fault:
 
     @classmethod
     def from_json(cls, data: dict) -> "Fault":
-        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay", "after"}
+        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay", "deploy_status", "after"}
         unknown = set(data) - allowed - {"id", "applied"}
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")

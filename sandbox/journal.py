@@ -28,6 +28,9 @@ class JournalEntry:
     request_violations: list[dict] = field(default_factory=list)
     response_violations: list[dict] = field(default_factory=list)
     response_checked: bool = False  # True when the answer was validated against the spec
+    # The rate-limit bucket the request was charged to (Render): {"bucket", "limit", "remaining", "reset",
+    # "limited"}; "limited": true when the bucket was empty and the answer a 429.
+    rate_limit: dict | None = None
     seq: int = field(default_factory=lambda: next(_SEQUENCE))
     time: float = field(default_factory=time.time)
 

@@ -68,7 +68,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run_as() -> str | None:
+def port_is_free(port: int) -> bool:
+    """True when nothing listens on (or holds) 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind: TIME_WAIT is no obstacle
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def run_as_user() -> str | None:
     """The user the Postgres binaries run as: ``postgres`` when we are root (Postgres refuses root)."""
     if os.geteuid() != 0:
         return None
@@ -77,6 +88,13 @@ def _run_as() -> str | None:
     except KeyError:
         raise PostgresUnavailable("running as root but there is no `postgres` system user to run Postgres as")
     return "postgres"
+
+
+def reachable_by(path: Path, user: str | None) -> bool:
+    """Whether ``user`` (None: we) may enter ``path``: search permission on it and every directory above it."""
+    if user is None:
+        return os.access(path, os.X_OK)
+    return subprocess.run(["test", "-x", str(path)], user=user, cwd="/", check=False).returncode == 0
 
 
 def _chown_tree(path: Path, user: str | None) -> None:
@@ -192,13 +210,24 @@ class PostgresHarness:
         return subprocess.run([str(self._bin / program), *args], capture_output=True, text=True, user=self.user,
                               cwd="/", check=False)
 
+    def prepare(self) -> str | None:
+        """Find (or install) the binaries and decide who runs them; returns that user (None: this process's)."""
+        with self._lock:
+            if self._bin is None:
+                self._bin = ensure_binaries()
+                self.user = run_as_user()
+            return self.user
+
     def _ensure_template(self) -> Path:
+        self.prepare()
         with self._lock:
             if self._template is not None:
                 return self._template
-            self._bin = ensure_binaries()
-            self.user = _run_as()
             template = self.root / "template"
+            from .supabase import image  # the Supabase image every project's database is cloned from
+
+            if (template / "PG_VERSION").exists() and not image.is_current(template):
+                shutil.rmtree(template)  # made by other code: rebuild rather than clone a different database
             if not (template / "PG_VERSION").exists():
                 _chown_tree(self.root, self.user)
                 # trust is only for the template's bootstrap; every clone switches to scram before it listens.
@@ -206,12 +235,15 @@ class PostgresHarness:
                                   "--locale=C.UTF-8", "--no-instructions")
                 if result.returncode != 0:
                     raise PostgresUnavailable(f"initdb failed: {result.stderr[-2000:]}")
+                image.initialise_template(self, template)
             self._template = template
             return template
 
     def create_instance(self, name: str, postgres_password: str, data_dir: Path | None = None) -> PostgresInstance:
-        """Clone the template into ``data_dir`` (default: under the harness root), start it, create the
-        ``postgres`` role with ``postgres_password`` and return the running instance."""
+        """Clone the template into ``data_dir`` (default: under the harness root), start it, set the
+        ``postgres`` role's password to ``postgres_password`` and return the running instance."""
+        from .supabase import image
+
         template = self._ensure_template()
         data_dir = data_dir or (self.root / name)
         if data_dir.exists():
@@ -228,13 +260,7 @@ class PostgresHarness:
         # Set the admin password in single-user mode so the server never listens with trust auth.
         single = subprocess.run(
             [str(self._bin / "postgres"), "--single", "-D", str(data_dir), "postgres"],
-            input=f"ALTER ROLE {ADMIN_ROLE} WITH PASSWORD '{admin_password}';\n"
-                  f"CREATE ROLE postgres WITH LOGIN CREATEROLE CREATEDB REPLICATION BYPASSRLS;\n"
-                  f"GRANT pg_read_all_data, pg_write_all_data, pg_signal_backend TO postgres;\n"
-                  f"CREATE ROLE {READ_ONLY_ROLE} WITH NOLOGIN;\n"
-                  f"GRANT pg_read_all_data TO {READ_ONLY_ROLE};\n"
-                  f"ALTER DATABASE postgres OWNER TO postgres;\n"
-                  f"ALTER SCHEMA public OWNER TO postgres;\n",
+            input=image.clone_bootstrap_sql(admin_password),  # roles, schemas ...: in the template already
             capture_output=True, text=True, user=self.user, cwd="/", check=False)
         if single.returncode != 0:
             hint = ""
@@ -247,10 +273,21 @@ class PostgresHarness:
         instance.set_postgres_password(postgres_password)
         return instance
 
-    def reopen_instance(self, data_dir: Path, admin_password: str) -> PostgresInstance:
-        """Start an existing project server again (after a sandbox restart with a persisted state)."""
-        self._ensure_template()
-        instance = PostgresInstance(self, data_dir, free_port(), admin_password)
+    def reopen_instance(self, data_dir: Path, admin_password: str, port: int | None = None) -> PostgresInstance:
+        """Start an existing project server again (after a sandbox restart with a persisted state), on ``port``:
+        the port it had before, which clients (a stack's ``database_url``) recorded. A server still running
+        from a sandbox that was killed is stopped first; a port someone else took is an error, never a move."""
+        self.prepare()
+        if (data_dir / "postmaster.pid").exists() and self.run("pg_ctl", "-D", str(data_dir), "status").returncode == 0:
+            self.run("pg_ctl", "-D", str(data_dir), "-m", "fast", "-w", "stop")
+        if port is None:
+            port = free_port()
+        elif not port_is_free(port):
+            raise PostgresUnavailable(
+                f"its database port {port} on 127.0.0.1 is taken by another process (`ss -ltnp 'sport = :{port}'` "
+                f"names it); a database keeps its port across restarts because clients recorded it (the local "
+                f"stack's database_url), so stop that process and start the sandbox again")
+        instance = PostgresInstance(self, data_dir, port, admin_password)
         instance.start()
         return instance
 

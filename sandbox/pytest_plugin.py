@@ -1,10 +1,14 @@
 """pytest fixtures for tests that talk to the sandbox (loaded by ``tests/conftest.py``).
 
 - ``sandbox``: a fresh ``Sandbox`` on ephemeral loopback ports for one test, with short lifecycle delays
-  (deploys live after 0.2 s, projects ACTIVE_HEALTHY after 0.2 s). At teardown it fails the test if any response
-  the sandbox produced broke the vendor spec. Mark a test ``@pytest.mark.sandbox_allow_response_violations`` to
-  opt out, or ``@pytest.mark.sandbox_settings(deploy_delay=5, project_ready_delay=1, postgres=False)`` to change
+  (deploys live after 0.2 s, projects ACTIVE_HEALTHY after 0.2 s, compute resizes done after 0.2 s). At teardown
+  it fails the test if any response the sandbox produced broke the vendor spec. Mark a test
+  ``@pytest.mark.sandbox_allow_response_violations`` to opt out, or
+  ``@pytest.mark.sandbox_settings(deploy_delay=5, project_ready_delay=1, resize_delay=1, postgres=False)`` to change
   the settings.
+- Render's rate limits are enforced as recorded (``sandbox.ratelimits``). A test that legitimately needs more than
+  a real window allows (a replay of hours of traffic in seconds, a test of the wait itself) says so:
+  ``@pytest.mark.sandbox_rate_limits(time_scale=0.01, capacity_scale=1, reason="...")``; the reason is required.
 - ``sandbox_postgres``: the session-wide ``PostgresHarness`` (one initdb per test session; every Supabase project
   gets its own server cloned from it).
 """
@@ -26,6 +30,23 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sandbox_allow_response_violations: the test expects the sandbox to "
                                        "produce responses that break the spec")
     config.addinivalue_line("markers", "sandbox_settings(**kw): Sandbox() keyword arguments for this test")
+    # The empty-cursor erratum (sandbox.specs) uses allowEmptyValue, which openapi-core flags on every request.
+    config.addinivalue_line("filterwarnings", "ignore:Use of allowEmptyValue property is deprecated:DeprecationWarning")
+    config.addinivalue_line("markers", "sandbox_rate_limits(time_scale=1, capacity_scale=1, reason=...): scale "
+                                       "Render's rate-limit windows/limits for this test, saying why")
+
+
+def rate_limit_options(node: pytest.Item) -> dict:
+    """Sandbox() arguments of a ``sandbox_rate_limits`` marker; a marker without a reason is an error."""
+    marker = node.get_closest_marker("sandbox_rate_limits")
+    if marker is None:
+        return {}
+    unknown = set(marker.kwargs) - {"time_scale", "capacity_scale", "reason"}
+    if unknown or not str(marker.kwargs.get("reason") or "").strip():
+        raise pytest.UsageError(f"{node.nodeid}: sandbox_rate_limits takes time_scale, capacity_scale and a "
+                                f"non-empty reason= saying why this test exceeds Render's recorded limits")
+    return {"rate_limit_time_scale": float(marker.kwargs.get("time_scale", 1.0)),
+            "rate_limit_capacity_scale": float(marker.kwargs.get("capacity_scale", 1.0))}
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +60,10 @@ def sandbox_postgres() -> Iterator[PostgresHarness]:
 def sandbox(request: pytest.FixtureRequest, sandbox_postgres: PostgresHarness) -> Iterator[Sandbox]:
     marker = request.node.get_closest_marker("sandbox_settings")
     options = {**TEST_DEFAULTS, "postgres": sandbox_postgres, **(marker.kwargs if marker else {})}
+    options.update(rate_limit_options(request.node))
+    resize_delay = options.pop("resize_delay", 0.2)  # a compute resize's RESIZING time
     sb = Sandbox(**options)
+    sb.supabase.settings["resize_delay"] = resize_delay
     sb.start()
     try:
         yield sb

@@ -7,7 +7,7 @@ must carry the keys the real API's answer carried.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,6 +28,9 @@ class Exchange:
     request_body: Any
     status: int
     response_body: Any
+    # Render: the first value of each response header (Ratelimit-*, Date ...); Supabase: not kept.
+    response_headers: dict = field(default_factory=dict, compare=False, hash=False)
+    request_text: str | None = None  # Render: the request body exactly as sent ("" when none, "null" ...)
 
 
 def recordings_dir() -> Path:
@@ -62,6 +65,8 @@ def render_exchanges() -> tuple[Exchange, ...]:
                 "render", f"{cassette.name}#{interaction.get('id')}", request["method"].upper(), path,
                 tuple(parse_qsl(url.query, keep_blank_values=True)), _json_or_none(request.get("body")),
                 int(response["code"]), _json_or_none(response.get("body")),
+                {name: values[0] for name, values in (response.get("headers") or {}).items() if values},
+                request.get("body") or "",
             ))
     return tuple(found)
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .journal import JournalEntry
-from .postgres import PostgresHarness
+from .data_dirs import link_of, project_data_root
+from .postgres import PostgresHarness, port_is_free
 from .render import DEFAULT_TOKEN as RENDER_TOKEN
 from .render import RenderServer
 from .supabase import DEFAULT_TOKEN as SUPABASE_TOKEN
@@ -23,21 +24,47 @@ from .supabase import SupabaseServer
 
 DEFAULT_RENDER_PORT = 18081
 DEFAULT_SUPABASE_PORT = 18082
+SERVER_TITLES = {"render": "Render API", "supabase": "Supabase Management API"}
+PORT_HINT = ("choose other ports with SANDBOX_RENDER_PORT and SANDBOX_SUPABASE_PORT (python -m sandbox: "
+             "--render-port/--supabase-port; 0 = any free port)")
+
+
+class SandboxStartError(RuntimeError):
+    """The sandbox cannot start for a reason the user can fix (a port is taken); the message says how."""
+
+
+def suggest_ports() -> str:
+    """Two neighbouring ports that are free right now, as the variables to set."""
+    for port in range(DEFAULT_RENDER_PORT + 10000, DEFAULT_RENDER_PORT + 10400, 10):
+        if port_is_free(port) and port_is_free(port + 1):
+            return f"SANDBOX_RENDER_PORT={port} SANDBOX_SUPABASE_PORT={port + 1}"
+    return "SANDBOX_RENDER_PORT=0 SANDBOX_SUPABASE_PORT=0"
 
 
 class Sandbox:
     def __init__(self, *, render_port: int = 0, supabase_port: int = 0, render_token: str = RENDER_TOKEN,
                  supabase_token: str = SUPABASE_TOKEN, state_file: str | Path | None = None,
                  deploy_delay: float | None = None, project_ready_delay: float | None = None,
-                 postgres: PostgresHarness | bool = True):
+                 postgres: PostgresHarness | bool = True, rate_limit_time_scale: float | None = None,
+                 rate_limit_capacity_scale: float | None = None, render_settings: dict | None = None):
         """``postgres``: a shared ``PostgresHarness``, True to make one, False for no databases (projects then
-        become ACTIVE_HEALTHY without one and ``database/query`` answers 500)."""
-        self.state_file = Path(state_file) if state_file else None
+        become ACTIVE_HEALTHY without one and ``database/query`` answers 500).
+
+        ``rate_limit_time_scale`` / ``rate_limit_capacity_scale`` scale Render's rate-limit windows and limits
+        (``sandbox.ratelimits``; default 1 = as recorded). ``render_settings``: any other Render setting
+        (``overlapping_deploys``, ``unpullable_images`` ...)."""
+        # Absolute once, here: Postgres and other helpers run from other working directories.
+        self.state_file = Path(os.path.abspath(state_file)) if state_file else None
         self._owns_harness = postgres is True
         harness = PostgresHarness() if postgres is True else (postgres or None)
-        render_settings = {} if deploy_delay is None else {"deploy_delay": deploy_delay}
+        render_settings = dict(render_settings or {})
+        for key, value in (("deploy_delay", deploy_delay), ("rate_limit_time_scale", rate_limit_time_scale),
+                           ("rate_limit_capacity_scale", rate_limit_capacity_scale)):
+            if value is not None:
+                render_settings[key] = value
         supabase_settings = {} if project_ready_delay is None else {"project_ready_delay": project_ready_delay}
-        data_root = self.state_file.with_name(self.state_file.name + ".pgdata") if self.state_file else None
+        # Resolved at start (sandbox.data_dirs): where it is depends on the user Postgres runs as.
+        data_root = link_of(self.state_file) if self.state_file else None
         self.render = RenderServer(port=render_port, token=render_token, settings=render_settings)
         self.supabase = SupabaseServer(port=supabase_port, token=supabase_token, settings=supabase_settings,
                                        postgres=harness, data_root=data_root)
@@ -53,10 +80,36 @@ class Sandbox:
 
     # --------------------------------------------------------------------------------------- lifecycle
     def start(self) -> "Sandbox":
+        """Start both servers, after the project databases of a persisted state (each on its former port).
+        Raises ``SandboxStartError`` (a port is taken) or ``PostgresUnavailable``, with nothing left running."""
+        self._check_ports()
+        harness = self.supabase.postgres
+        if self.state_file and harness is not None:
+            self.supabase.data_root = project_data_root(self.state_file, harness.prepare())
         self.supabase.reopen_databases()
-        for server in self.servers:
-            server.start()
+        started = []
+        try:
+            for server in self.servers:
+                server.start()
+                started.append(server)
+        except OSError as error:  # taken between the check and the bind
+            for server in started:
+                server.stop()
+            self.supabase.shutdown_hook()
+            raise SandboxStartError(f"{error}; {PORT_HINT}") from None
+        if self.state_file:
+            self.save_state()  # the databases' ports and places, as reopened
         return self
+
+    def _check_ports(self) -> None:
+        wanted = [(server, server.requested_port) for server in self.servers if server.requested_port]
+        if len(wanted) == 2 and wanted[0][1] == wanted[1][1]:
+            raise SandboxStartError(f"the Render and Supabase APIs cannot share port {wanted[0][1]}; {PORT_HINT}")
+        for server, port in wanted:
+            if not port_is_free(port):
+                raise SandboxStartError(
+                    f"port {port} on 127.0.0.1 ({SERVER_TITLES[server.name]}) is already in use (another sandbox "
+                    f"or program); {PORT_HINT}, e.g. {suggest_ports()}")
 
     def stop(self) -> None:
         for server in self.servers:

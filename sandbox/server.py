@@ -23,6 +23,8 @@ from urllib.parse import parse_qsl, urlsplit
 from . import control
 from .faults import Fault, FaultSet
 from .journal import Journal, JournalEntry
+from .ratelimits import SETTINGS_DEFAULTS as RATE_LIMIT_SETTINGS
+from .ratelimits import Charge, Family, RateLimiter
 from .routing import ApiError, RequestViolation, Route, RouteTable, SpecRouter
 from .specs import Spec, Violation
 from .state import Store
@@ -48,6 +50,7 @@ class Call:
     raw_query: list[tuple[str, str]]
     headers: dict[str, str]
     body: Any  # the JSON body as sent (not unmarshalled: dates stay strings), None when empty
+    fault: Fault | None = None  # a fault that lets the request through but changes what it does (deploy_fail)
 
     @property
     def store(self) -> Store:
@@ -85,14 +88,21 @@ class ApiServer:
     base_path = ""  # the spec's server base ("/v1" for Render, "" for Supabase whose paths carry /v1)
     collections: tuple[str, ...] = ()
     route_tables: tuple[RouteTable, ...] = ()
-    rate_limit = 100  # requests per window, for the rate-limit headers
+    rate_limit = 100  # requests per window, for the rate-limit headers (APIs without ``rate_limit_families``)
     rate_limit_window = 60
+    # Enforced buckets (``sandbox.ratelimits``): when set, every authenticated request is charged to its family,
+    # the headers describe that bucket, and an empty bucket answers 429 without processing the request.
+    rate_limit_families: tuple[Family, ...] = ()
 
     def __init__(self, *, port: int = 0, token: str, settings: dict | None = None):
         self.requested_port = port
         self.token = token
         self.settings: dict[str, Any] = dict(self.default_settings())
+        if self.rate_limit_families:
+            self.settings.update(RATE_LIMIT_SETTINGS)
+        self.check_settings(settings or {})
         self.settings.update(settings or {})
+        self.limiter = RateLimiter(self.rate_limit_families, self.settings) if self.rate_limit_families else None
         self.store = Store(self.collections)
         self.journal = Journal()
         self.faults = FaultSet()
@@ -115,18 +125,26 @@ class ApiServer:
     def default_settings(self) -> dict[str, Any]:
         return {}
 
+    def check_settings(self, changes: dict[str, Any]) -> None:
+        """Raise ValueError naming a setting whose new value is invalid (control API, constructor)."""
+        for key in ("rate_limit_time_scale", "rate_limit_capacity_scale"):
+            if key in changes and not (isinstance(changes[key], (int, float)) and changes[key] > 0):
+                raise ValueError(f"{key} must be a number > 0, got {changes[key]!r}")
+
     def seed(self) -> None:
         """Create the objects a fresh account has (owner/workspace, organization)."""
 
     def error_body(self, status: int, message: str, code: str | None) -> Any:
         raise NotImplementedError
 
-    def rate_limit_headers(self, remaining: int, reset: int) -> dict[str, str]:
+    def rate_limit_headers(self, remaining: int, reset: int, limit: int | None = None) -> dict[str, str]:
         raise NotImplementedError
 
-    def retry_headers(self, retry_after: int) -> dict[str, str]:
-        """Headers of a 429: Retry-After plus the vendor's reset header."""
-        headers = self.rate_limit_headers(0, retry_after)
+    def retry_headers(self, retry_after: int, charge: Charge | None = None) -> dict[str, str]:
+        """Headers of an injected 429 (fault): Retry-After plus the vendor's reset header (and, where buckets are
+        enforced, the limit of the request's bucket)."""
+        headers = (self.rate_limit_headers(0, retry_after, charge.limit) if charge is not None
+                   else self.rate_limit_headers(0, retry_after))
         headers["Retry-After"] = str(retry_after)
         return headers
 
@@ -193,6 +211,8 @@ class ApiServer:
             self.seed()
         self.journal.clear()
         self.faults.clear()
+        if self.limiter is not None:
+            self.limiter.reset()
 
     # ----------------------------------------------------------------------------------- conveniences
     def add_fault(self, kind: str, **kw: Any) -> Fault:
@@ -208,7 +228,9 @@ class ApiServer:
         if self.on_mutation is not None:
             self.on_mutation()
 
-    def _rate_headers(self) -> dict[str, str]:
+    def _rate_headers(self, charge: Charge | None = None) -> dict[str, str]:
+        if charge is not None:
+            return self.rate_limit_headers(charge.remaining, charge.reset, charge.limit)
         with self._window_lock:
             now = time.time()
             start, count = self._window
@@ -250,14 +272,14 @@ class ApiServer:
             return finish(None)
         if fault is not None and fault.kind == "rate_limit":
             reply = self._error(429, "rate limit exceeded (sandbox fault)", "too_many_requests")
-            reply.headers.update(self.retry_headers(fault.retry_after))
+            reply.headers.update(self.retry_headers(fault.retry_after, self._peek(method, path)))
             return finish(reply)
         if fault is not None and fault.kind == "error":
             reply = self._error(fault.status, f"injected {fault.status} (sandbox fault)", "server_error")
-            reply.headers.update(self._rate_headers())
+            reply.headers.update(self._rate_headers(self._peek(method, path)))
             return finish(reply)
 
-        reply = self._process(method, path, raw_query, headers, body, entry)
+        reply = self._process(method, path, raw_query, headers, body, entry, fault)
         if fault is not None and fault.kind == "drop_response":
             return finish(None)
         return finish(reply)
@@ -266,11 +288,20 @@ class ApiServer:
         return Reply(status, self.error_body(status, message, code))
 
     def _process(self, method: str, path: str, raw_query: list, headers: dict[str, str], body: bytes,
-                 entry: JournalEntry) -> Reply:
+                 entry: JournalEntry, fault: Fault | None = None) -> Reply:
         auth = headers.get("Authorization", "")
         if auth != f"Bearer {self.token}":
             reason = "missing bearer token" if not auth else "invalid bearer token"
             return self._finish(self._error(401, f"unauthorized: {reason}", "unauthorized"), entry, None)
+
+        if self.limiter is not None:
+            charge = self.limiter.charge(method, self._relative(path))
+            entry.rate_limit = {"bucket": charge.family.name, "limit": charge.limit, "remaining": charge.remaining,
+                                "reset": charge.reset, "limited": not charge.allowed}
+            if not charge.allowed:
+                reply = self._error(429, f"rate limit exceeded: {charge.family.name}; {charge.limit} requests per "
+                                         f"window, the window resets in {charge.reset}s", "too_many_requests")
+                return self._finish(reply, entry, None)
 
         if not path.startswith(self.base_path + "/"):
             return self._reject(404, Violation("request", "path", f"{path} is not an API path"), entry)
@@ -299,7 +330,7 @@ class ApiServer:
         except ValueError:
             parsed = None
         call = Call(self, method, relative, template, params, self.spec.parse_query(method, template, raw_query),
-                    raw_query, headers, parsed)
+                    raw_query, headers, parsed, fault)
         try:
             if route.locked:
                 with self.store.lock:
@@ -330,10 +361,21 @@ class ApiServer:
         reply = self._error(status, message, "bad_request" if status == 400 else "not_found")
         return self._finish(reply, entry, None)
 
+    def _relative(self, path: str) -> str:
+        return path[len(self.base_path):] if path.startswith(self.base_path + "/") else path
+
+    def _peek(self, method: str, path: str) -> Charge | None:
+        """The bucket a request belongs to, without counting it (answers that never reached the limiter)."""
+        return self.limiter.charge(method, self._relative(path), consume=False) if self.limiter else None
+
     def _finish(self, reply: Reply, entry: JournalEntry, matched: tuple | None) -> Reply:
         data = reply.encoded()
         reply.headers.setdefault("Content-Type", JSON_TYPE)
-        reply.headers.update(self._rate_headers())
+        if entry.rate_limit is not None:  # charged: describe that bucket (remaining after this request)
+            reply.headers.update(self.rate_limit_headers(entry.rate_limit["remaining"], entry.rate_limit["reset"],
+                                                         entry.rate_limit["limit"]))
+        else:
+            reply.headers.update(self._rate_headers(self._peek(entry.method, entry.path)))
         if matched is not None:
             relative, template, params = matched
             operation = self.spec.operation(entry.method, template) or {}

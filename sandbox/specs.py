@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -70,6 +71,55 @@ def environment_resources_answer_201(spec: dict) -> None:
     exchange), while the spec lists only 200."""
     responses = spec["paths"]["/environments/{environmentId}/resources"]["post"]["responses"]
     responses.setdefault("201", responses["200"])
+
+
+def render_accepts_null_input_lists(spec: dict) -> None:
+    """Render: request lists the Terraform provider sends as ``null`` are accepted (2xx in every recorded
+    exchange), although the spec types them as non-nullable arrays:
+    - ``POST /services`` ``envVars: null`` (21 recorded creates, e.g. backgroundworker__resource__disks_cassette.yaml#0)
+      and ``secretFiles: null`` (20);
+    - ``buildFilter`` with ``paths: null, ignoredPaths: null`` on ``POST /services`` (5) and
+      ``PATCH /services/{id}`` (6, backgroundworker__resource__docker_cassette.yaml#0 and #36); the service is then
+      answered without any ``buildFilter``;
+    - a static site's ``serviceDetails.routes: null`` on create (staticsite__resource__create_minimal_cassette.yaml#2);
+    - ``PUT /services/{id}/env-vars`` and ``/secret-files`` with the body ``null`` (32 and 34 recorded, e.g.
+      backgroundworker__resource__disks_cassette.yaml#37/#38 answered ``200 []``): the replace-all with nothing,
+      which clears the list.
+    Only these places become nullable; a ``null`` anywhere else is still refused."""
+    schemas = spec["components"]["schemas"]
+    post = schemas["servicePOST"]["properties"]
+    post["envVars"] = {"type": "array", "items": {"$ref": "#/components/schemas/envVarInput"}, "nullable": True}
+    post["secretFiles"] = {**post["secretFiles"], "nullable": True}
+    for name in ("paths", "ignoredPaths"):
+        schemas["buildFilter"]["properties"][name]["nullable"] = True
+    schemas["staticSiteDetailsPOST"]["properties"]["routes"]["nullable"] = True
+    for path, items in (("/services/{serviceId}/env-vars", {"$ref": "#/components/schemas/envVarInput"}),
+                        ("/services/{serviceId}/secret-files", {"$ref": "#/components/schemas/secretFileInput"})):
+        content = spec["paths"][path]["put"]["requestBody"]["content"]["application/json"]
+        content["schema"] = {"type": "array", "items": items, "nullable": True}
+
+
+def cron_job_create_takes_the_create_shape_of_env_details(spec: dict) -> None:
+    """Render: ``cronJobDetailsPOST.envSpecificDetails`` points at the *response* union (``envSpecificDetails``,
+    whose docker branch carries a full ``registryCredential``), where every other service type's create uses
+    ``envSpecificDetailsPOST``. The Terraform provider sends a zero-valued ``registryCredential``
+    (``{"id": "", "registry": "", ...}``) in every cron-job create and Render answered 201 each time
+    (cronjob__resource__cron_job_cassette.yaml#4, docker#0, env_var#0, notifications#0); under the response shape
+    its ``registry: ""`` breaks the enum. The create shape takes it like any other unlisted property."""
+    details = spec["components"]["schemas"]["cronJobDetailsPOST"]["properties"]
+    details["envSpecificDetails"] = {"$ref": "#/components/schemas/envSpecificDetailsPOST"}
+
+
+def render_accepts_an_empty_cursor(spec: dict) -> None:
+    """Render: ``cursor=`` (empty) is accepted and means "from the start": the Terraform provider's first page
+    request of every list (11 recorded ``GET /services/{id}/routes?cursor=&limit=100``, e.g.
+    staticsite__resource__create_minimal_cassette.yaml#14, all 200). OpenAPI refuses an empty query value unless
+    the parameter allows it; ``cursor`` is one shared parameter of every Render list."""
+    spec["components"]["parameters"]["cursorParam"]["allowEmptyValue"] = True
+
+
+# OpenAPI 3.0 deprecates allowEmptyValue (the erratum above) and openapi-core warns on every request that has it.
+warnings.filterwarnings("ignore", message="Use of allowEmptyValue property is deprecated", category=DeprecationWarning)
 
 
 def drop_unmappable_discriminators(spec: dict) -> None:
@@ -339,6 +389,9 @@ class Spec:
 
 
 RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of, nullable_enums_accept_null,
-                                                                environment_resources_answer_201))
+                                                                environment_resources_answer_201,
+                                                                render_accepts_null_input_lists,
+                                                                cron_job_create_takes_the_create_shape_of_env_details,
+                                                                render_accepts_an_empty_cursor))
 SUPABASE_SPEC = Spec("supabase/openapi.json", errata=(declare_bearer_security_schemes, drop_unmappable_discriminators,
                                                       nullable_enums_accept_null))

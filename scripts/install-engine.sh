@@ -7,7 +7,8 @@
 # Where the CLI comes from, in order: a `pulumi` on PATH at PULUMI_CLI_VERSION; a build cached
 # in the per-user cache; a build from the Go module proxy (~5 min cold on 2 cores). The Python
 # plugins always come from the pinned SDK's Go module (exec script, dynamic-provider host) and
-# from this repo (engine/pulumi-language-python, see engine/README.md for why).
+# from this repo (engine/pulumi-language-python and its package engine/language_host/, see
+# engine/README.md for why).
 # Nothing is written into the repo except the git-ignored symlink .engine/bin.
 #
 # Environment: PROCUREMENT_ENGINE_CACHE (cache dir), PROCUREMENT_ENGINE_REBUILD=1 (ignore the
@@ -32,7 +33,12 @@ cli_dir="$cache_root/cli/v${PULUMI_CLI_VERSION}"
 sdk_scripts="$cache_root/sdk-python/v${PULUMI_SDK_VERSION}"
 host_venv="$cache_root/langhost-venv/sdk-v${PULUMI_SDK_VERSION}"
 host_src="$root/engine/pulumi-language-python"
-host_hash="$(sha256sum "$host_src" | cut -c1-12)"
+host_pkg="$root/engine/language_host"
+host_files() { # the host's sources, as names relative to engine/, in a stable order
+  (cd "$root/engine" && { echo pulumi-language-python; find language_host -name '*.py' -type f; } | LC_ALL=C sort)
+}
+# The hash covers the executable and every module of its package (names and contents).
+host_hash="$(cd "$root/engine" && host_files | xargs -d '\n' sha256sum | sha256sum | cut -c1-12)"
 # One bin dir per (CLI, SDK, language host) so checkouts with different hosts never fight.
 bin="$cache_root/bin/cli-v${PULUMI_CLI_VERSION}-sdk-v${PULUMI_SDK_VERSION}-host-${host_hash}"
 
@@ -48,6 +54,7 @@ cli_version() { # prints the version a pulumi binary reports, or nothing
 complete() { # a usable bin dir has the CLI at the version and the three Python plugins
   [ "$(cli_version "$1/pulumi")" = "v${PULUMI_CLI_VERSION}" ] \
     && [ -x "$1/pulumi-language-python" ] && cmp -s <(tail -n +2 "$host_src") <(tail -n +2 "$1/pulumi-language-python") \
+    && diff -rq -x __pycache__ "$host_pkg" "$1/language_host" >/dev/null \
     && [ -x "$1/pulumi-resource-pulumi-python" ] && [ -f "$1/pulumi-language-python-exec" ] \
     && "$host_venv/bin/python" -c 'import grpc, pulumi.runtime.proto.language_pb2_grpc' 2>/dev/null
 }
@@ -150,6 +157,11 @@ ln "$cli" "$bin.partial/pulumi" 2>/dev/null || cp "$cli" "$bin.partial/pulumi"
 install -m 0755 "$sdk_scripts/pulumi-language-python-exec" "$sdk_scripts/pulumi-resource-pulumi-python" "$bin.partial/"
 { echo "#!$host_venv/bin/python"; tail -n +2 "$host_src"; } > "$bin.partial/pulumi-language-python"
 chmod 0755 "$bin.partial/pulumi-language-python"
+# The executable imports its package from its own directory (see engine/language_host/__init__.py).
+mkdir -p "$bin.partial/language_host"
+while IFS= read -r module; do
+  install -m 0644 "$root/engine/$module" "$bin.partial/$module"
+done < <(host_files | grep '^language_host/')
 rm -rf "$bin"; mv "$bin.partial" "$bin"
 complete "$bin" || fail "assembled $bin but it is incomplete (pulumi version: '$(cli_version "$bin/pulumi")')"
 link_into_repo "$bin"

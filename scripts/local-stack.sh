@@ -1,82 +1,173 @@
 #!/usr/bin/env bash
-# The `local` stack against the running sandbox: what `make up` / `make down` run after starting it.
+# The `local` stack against this checkout's sandbox: what `make up` / `make down` run, and every
+# other pulumi command run by hand on `local`, always with the same backend, passphrase, engine
+# and sandbox (so no command can reach another checkout's state or someone else's sandbox).
 #
-#   bash scripts/local-stack.sh up                       # pulumi up, then print the stack outputs
-#   bash scripts/local-stack.sh preview [pulumi flags]   # e.g. --expect-no-changes
-#   bash scripts/local-stack.sh destroy
-#   bash scripts/local-stack.sh recover [--destroy] [pulumi up flags]   # after an interrupted up/destroy
+#   bash scripts/local-stack.sh up [flags]        pulumi up --yes, then the stack outputs
+#   bash scripts/local-stack.sh preview [flags]   e.g. --diff, or --refresh --expect-no-changes
+#   bash scripts/local-stack.sh refresh [flags]   pulumi refresh --yes
+#   bash scripts/local-stack.sh destroy [flags]   pulumi destroy --yes (what `make down` runs)
+#   bash scripts/local-stack.sh output [flags]    pulumi stack output, e.g. --json --show-secrets
+#   bash scripts/local-stack.sh cancel            unlock the stack after an update was killed
+#   bash scripts/local-stack.sh pulumi ARGS...    any pulumi command in this environment
+#   bash scripts/local-stack.sh env               that environment as export lines:
+#                                                 eval "$(bash scripts/local-stack.sh env)"
+#   bash scripts/local-stack.sh shell             a shell with that environment
+#   bash scripts/local-stack.sh recover [ARGS]    scripts/recover.sh, when this checkout has it
 #
 # The sandbox prints its base URLs as the first line of $SANDBOX_DIR/sandbox.log (JSON). The
 # stack's config is Pulumi.local.yaml with procurement:renderApiUrl and procurement:supabaseApiUrl
-# set to those URLs, written to $SANDBOX_DIR/Pulumi.local.yaml and passed with --config-file: with
-# the default ports the two files are identical; with other ports (tests use ephemeral ones) the
-# committed file stays untouched.
+# set to those URLs, written to $SANDBOX_DIR/Pulumi.local.yaml and passed with --config-file to
+# the commands that read the program's config (up, preview, refresh, destroy, import): with the
+# default ports the two files are identical; with other ports the committed file stays untouched
+# (and `pulumi config set` still edits the committed file, from which the copy is made each time).
 #
-# Environment (the Makefile passes its variables): SANDBOX_DIR (default .sandbox-state),
-# LOCAL_STATE_DIR (file backend directory, default .pulumi-state), PULUMI_HOME (engine/env.sh).
+# In `env` and `shell`, `pulumi` is $SANDBOX_DIR/bin/pulumi, which runs `local-stack.sh pulumi`:
+# the same backend (file://$LOCAL_STATE_DIR), passphrase, engine and generated config file.
+#
+# Environment (the Makefile passes its variables): SANDBOX_DIR, LOCAL_STATE_DIR
+# (scripts/local-paths.sh), PULUMI_HOME (engine/env.sh).
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-command="${1:-up}"
-[ $# -gt 0 ] && shift
+# shellcheck source=scripts/local-paths.sh
+source "$(dirname "${BASH_SOURCE[0]}")/local-paths.sh"
+# Every path here is absolute; pulumi runs with `--cwd <repo>` (the project), so file names given
+# to it (`pulumi stack export --file x.json`) are relative to the repository, as under make.
 
 STACK=local
-SANDBOX_DIR="${SANDBOX_DIR:-.sandbox-state}"
-LOCAL_STATE_DIR="${LOCAL_STATE_DIR:-$PWD/.pulumi-state}"
 # Guards only the sandbox's fixed test tokens in Pulumi.local.yaml (README "Secrets").
 LOCAL_PASSPHRASE=procurement-local
+CONFIG_FILE="$SANDBOX_DIR/Pulumi.$STACK.yaml"
+WRAPPER_DIR="$SANDBOX_DIR/bin"
 
-endpoints="$SANDBOX_DIR/sandbox.log"
-if [ ! -s "$endpoints" ]; then
-  echo "local-stack: no sandbox endpoints in $endpoints; start it first (make sandbox)" >&2
-  exit 2
-fi
-read -r render_url supabase_url < <(.venv/bin/python -c '
-import json, sys
-for line in open(sys.argv[1]):
-    if line.startswith("{") and "\"render\":" in line:
-        urls = json.loads(line)
-        print(urls["render"], urls["supabase"])
-        break' "$endpoints")
-if [ -z "${render_url:-}" ] || [ -z "${supabase_url:-}" ]; then
-  echo "local-stack: $endpoints does not name the sandbox's URLs; restart it (make sandbox-stop sandbox)" >&2
-  exit 2
-fi
+die() { echo "local-stack: $*" >&2; exit 2; }
 
-config_file="$SANDBOX_DIR/Pulumi.$STACK.yaml"
-# Written beside, then renamed: a second command running at the same time (a preview in another
-# terminal) never reads a half-written file.
-sed -e "s#^\(  procurement:renderApiUrl:\).*#\1 $render_url#" \
-    -e "s#^\(  procurement:supabaseApiUrl:\).*#\1 $supabase_url#" "Pulumi.$STACK.yaml" > "$config_file.$$"
-grep -q "procurement:renderApiUrl: $render_url\$" "$config_file.$$" \
-  && grep -q "procurement:supabaseApiUrl: $supabase_url\$" "$config_file.$$" \
-  && mv -f "$config_file.$$" "$config_file" \
-  || { rm -f "$config_file.$$"; echo "local-stack: could not point $config_file at the sandbox" >&2; exit 2; }
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
 
+command="${1:-up}"
+[ $# -gt 0 ] && shift
+case "$command" in
+  help | -h | --help) usage; exit 0 ;;
+  up | preview | refresh | destroy | output | cancel | pulumi | env | shell | recover) ;;
+  *) die "unknown command '$command'; the commands: up, preview, refresh, destroy, output, cancel, pulumi, env, shell, recover (bash scripts/local-stack.sh help)" ;;
+esac
+
+# --- the engine: called by its path, never through PATH (where our own wrapper may come first) ---
 # shellcheck source=engine/env.sh
-source engine/env.sh
+source "$PROCUREMENT_ROOT/engine/env.sh"
+PULUMI_BIN="$PROCUREMENT_ROOT/.engine/bin/pulumi"
+[ -x "$PULUMI_BIN" ] || die "no engine in $PROCUREMENT_ROOT/.engine/bin; run \`make engine\` first"
+pulumi() { "$PULUMI_BIN" --cwd "$PROCUREMENT_ROOT" "$@"; }
+
 mkdir -p "$LOCAL_STATE_DIR"
-export PULUMI_BACKEND_URL="file://$(cd "$LOCAL_STATE_DIR" && pwd)"
+export PULUMI_BACKEND_URL="file://$LOCAL_STATE_DIR"
 export PULUMI_CONFIG_PASSPHRASE="$LOCAL_PASSPHRASE"
 unset PULUMI_CONFIG_PASSPHRASE_FILE
+export PROCUREMENT_LOCAL_CONFIG_FILE="$CONFIG_FILE"
 
-pulumi stack select "$STACK" --non-interactive 2>/dev/null || pulumi stack init "$STACK" --non-interactive
+# --- the stack config pointing at this checkout's running sandbox ---------------------------------
+write_config() {
+  procurement_sandbox_pid >/dev/null \
+    || die "the sandbox of $SANDBOX_DIR is not running; start it with \`make sandbox\` (or \`make up\`)"
+  local urls render_url supabase_url
+  urls="$(grep -m1 '^{.*"render":' "$SANDBOX_LOG" 2>/dev/null)" \
+    || die "$SANDBOX_LOG does not name the sandbox's URLs; restart it (make sandbox-stop sandbox)"
+  read -r render_url supabase_url < <("$PROCUREMENT_ROOT/.venv/bin/python" -c '
+import json, sys
+urls = json.loads(sys.argv[1])
+print(urls["render"], urls["supabase"])' "$urls")
+  sed -e "s#^\(  procurement:renderApiUrl:\).*#\1 $render_url#" \
+      -e "s#^\(  procurement:supabaseApiUrl:\).*#\1 $supabase_url#" "$PROCUREMENT_ROOT/Pulumi.$STACK.yaml" >"$CONFIG_FILE.$$"
+  # A temporary file of this process's own: two commands at once (a preview in another terminal)
+  # never truncate each other's copy.
+  grep -q "procurement:renderApiUrl: $render_url\$" "$CONFIG_FILE.$$" \
+    && grep -q "procurement:supabaseApiUrl: $supabase_url\$" "$CONFIG_FILE.$$" \
+    || { rm -f "$CONFIG_FILE.$$"; die "could not point $CONFIG_FILE at the sandbox"; }
+  mv -f "$CONFIG_FILE.$$" "$CONFIG_FILE"
+}
+
+select_stack() {
+  pulumi stack select "$STACK" --non-interactive 2>/dev/null || pulumi stack init "$STACK" --non-interactive >&2
+}
+
+# Whether a pulumi subcommand runs the program (and so needs the config file).
+runs_program() {
+  case "${1:-}" in
+    up | update | preview | pre | refresh | destroy | down | dn | import) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+write_wrapper() {
+  mkdir -p "$WRAPPER_DIR"
+  {
+    echo '#!/usr/bin/env bash'
+    echo "# Written by scripts/local-stack.sh: pulumi on the local stack of this checkout, with its"
+    echo "# backend, passphrase, engine and the config file pointing at its sandbox."
+    printf 'SANDBOX_DIR=%q LOCAL_STATE_DIR=%q exec bash %q pulumi "$@"\n' \
+      "$SANDBOX_DIR" "$LOCAL_STATE_DIR" "$PROCUREMENT_ROOT/scripts/local-stack.sh"
+  } >"$WRAPPER_DIR/pulumi.tmp"
+  chmod 0755 "$WRAPPER_DIR/pulumi.tmp"
+  mv -f "$WRAPPER_DIR/pulumi.tmp" "$WRAPPER_DIR/pulumi"
+}
+
+print_env() {
+  local name
+  for name in PULUMI_HOME PULUMI_SKIP_UPDATE_CHECK PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION \
+    PULUMI_DISABLE_REGISTRY_RESOLVE PULUMI_BACKEND_URL PULUMI_CONFIG_PASSPHRASE PROCUREMENT_LOCAL_CONFIG_FILE \
+    SANDBOX_DIR LOCAL_STATE_DIR; do
+    printf 'export %s=%q\n' "$name" "${!name}"
+  done
+  echo 'unset PULUMI_CONFIG_PASSPHRASE_FILE'
+  printf 'export PATH=%q:%q:"$PATH"\n' "$WRAPPER_DIR" "$PROCUREMENT_ROOT/.engine/bin"
+}
+
 case "$command" in
   up)
-    pulumi up --yes --non-interactive --stack "$STACK" --config-file "$config_file" "$@"
+    write_config; select_stack
+    pulumi up --yes --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     pulumi stack output --stack "$STACK" --non-interactive
     ;;
-  preview | destroy | refresh)
+  preview | refresh | destroy)
+    write_config; select_stack
     extra=()
     [ "$command" = preview ] || extra=(--yes)
-    pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$config_file" "$@"
+    pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+    ;;
+  output)
+    select_stack
+    pulumi stack output --stack "$STACK" --non-interactive "$@"
+    ;;
+  cancel)
+    select_stack
+    pulumi cancel --yes --stack "$STACK" --non-interactive "$@"
+    ;;
+  pulumi)
+    select_stack
+    if runs_program "${1:-}" && [[ " $* " != *" --config-file"* ]]; then
+      write_config
+      pulumi "$@" --config-file "$CONFIG_FILE"
+    else
+      pulumi "$@"
+    fi
+    ;;
+  env)
+    select_stack >/dev/null
+    write_wrapper
+    print_env
+    ;;
+  shell)
+    select_stack >/dev/null
+    write_wrapper
+    eval "$(print_env)"
+    echo "local-stack: a shell on the local stack (backend $PULUMI_BACKEND_URL, sandbox $SANDBOX_DIR); exit to leave" >&2
+    exec "${SHELL:-/bin/bash}"
     ;;
   recover)
-    # After an interrupted up/destroy (README "When an up is interrupted"); flags as for recover.sh.
-    bash scripts/recover.sh --stack "$STACK" --config-file "$config_file" "$@"
-    ;;
-  *)
-    echo "local-stack: unknown command '$command' (up, preview, refresh, destroy, recover)" >&2
-    exit 2
+    # Recovery after an interrupted `up` lives in scripts/recover.sh (README "When something fails").
+    [ -f "$PROCUREMENT_ROOT/scripts/recover.sh" ] || die "this checkout has no scripts/recover.sh"
+    if procurement_sandbox_pid >/dev/null; then write_config; fi
+    select_stack
+    exec bash "$PROCUREMENT_ROOT/scripts/recover.sh" --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     ;;
 esac

@@ -92,13 +92,16 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str]) -> Option
         service = _service(r, f"backend.services[{i}]", item, plan, scaling, health, production)
         if service is None:
             continue
-        if service.name in seen:
+        if service.name is not None and service.name in seen:
             r.add(f"backend.services[{i}].name", f"duplicate service name '{service.name}'")
         seen.add(service.name)
         services.append(service)
 
     api_service = get(raw, "apiService")
-    if api_service is not None and raw is not None and get(raw, "services") is not None:
+    # A service whose name is itself invalid is already reported; naming the API service after it
+    # is then no second mistake.
+    unnamed = any(s.name is None for s in services)
+    if api_service is not None and raw is not None and get(raw, "services") is not None and not unnamed:
         web = [s.name for s in services if s.type == "web"]
         if api_service not in web:
             r.add("backend.apiService", f"'{api_service}' is not a web service in backend.services "

@@ -38,19 +38,21 @@ def build_database(r: Reader, tiers: Tiers, environment: Optional[str], app_host
         auth=AuthSettings(site_url=site_url, redirect_urls=tuple(get(auth, "redirectUrls") or ()),
                           jwt_expiry_seconds=get(auth, "jwtExpirySeconds"), disable_signup=get(auth, "disableSignup"),
                           password_min_length=get(auth, "passwordMinLength"), mfa_totp=get(auth, "mfaTotp")),
-        roles=_roles(r, get(raw, "roles") or (), backend),
+        roles=_roles(r, get(raw, "roles") or (), backend, tiers.backend),
         extensions=tuple(x for x in get(raw, "extensions") or () if x is not None),
         deletion_protection=protected,
     )
 
 
-def _roles(r: Reader, items, backend: Optional[BackendConfig]) -> tuple[DatabaseRole, ...]:
+def _roles(r: Reader, items, backend: Optional[BackendConfig], backend_on: bool) -> tuple[DatabaseRole, ...]:
     roles: list[DatabaseRole] = []
     names: set[str] = set()
     services: set[str] = set()
     # No services parsed (the backend value itself is broken): that is already reported; checking
     # roles against nothing would only repeat it.
-    known = {s.name for s in backend.services} if backend is not None and backend.services else None
+    # A service with an invalid name (reported already) leaves the list incomplete: no check either.
+    known = {s.name for s in backend.services} \
+        if backend is not None and backend.services and all(s.name for s in backend.services) else None
     for i, item in enumerate(items):
         if item is None:
             continue
@@ -63,7 +65,10 @@ def _roles(r: Reader, items, backend: Optional[BackendConfig]) -> tuple[Database
                 r.add(f"{path}.name", f"duplicate role '{name}'")
             names.add(name)
         if service is not None:
-            if known is not None and service not in known:
+            if not backend_on:
+                r.add(f"{path}.service", f"names backend service '{service}', but tiers.backend is off: no service "
+                      "would log in as this role; remove the role or switch the backend tier on")
+            elif known is not None and service not in known:
                 r.add(f"{path}.service", f"no backend service named '{service}' "
                       f"(services: {', '.join(sorted(known)) or 'none'})")
             elif service in services:

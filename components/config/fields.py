@@ -9,6 +9,7 @@ reported twice under different names.
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
@@ -115,6 +116,9 @@ class Number(Kind):
     def parse(self, value, key, problems, active):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             problems.add(key, f"must be a number (got {_type_name(value)} {value!r})")
+            return None
+        if not math.isfinite(value):
+            problems.add(key, f"must be a finite number (got {value!r})")
             return None
         if not self.minimum <= value <= self.maximum:
             problems.add(key, f"must be between {self.minimum:g} and {self.maximum:g} (got {value:g})")

@@ -58,8 +58,25 @@ def url_path(value: str) -> Optional[str]:
 
 
 def relative_path(value: str) -> Optional[str]:
+    """A path inside its base directory: relative, '/' separators, and no '..' (it cannot escape)."""
     if value.startswith("/") or "\\" in value or any(part == "" for part in value.split("/")[:-1]):
         return f"'{value}' must be a relative path with '/' separators"
+    if ".." in value.split("/"):
+        return f"'{value}' must stay inside its directory (no '..' segments)"
+    return None
+
+
+def workspace_path(value: str) -> Optional[str]:
+    """A directory of this checkout or of a sibling checkout beside it (`../procurement-system`, as
+    CI checks repositories out side by side), never further up."""
+    parts = value.split("/")
+    inner = "/".join(parts[1:]) if parts[0] == ".." else value
+    if value == "..":
+        return f"'{value}' must name a directory of this checkout or of one beside it, not their parent"
+    message = relative_path(inner) if inner else None
+    if message:
+        return f"'{value}' must be a relative path to this checkout or a sibling one ('../<repository>/...'), " \
+               "with '/' separators and no further '..'"
     return None
 
 

@@ -49,6 +49,7 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("renderApiUrl", "string", "Base URL of the Render API (the local stack points at the sandbox).",
               "https://api.render.com/v1"),
     _secret("renderApiKey", "SECRET. Render API key. Empty: the providers read RENDER_API_KEY."),
+    ConfigKey("renderMaxRateLimitWaitSeconds", "string", 'Longest wait, in seconds, a Render API call accepts for a rate-limit window to reset (Render allows 20 service creates per clock hour); longer waits fail at once naming the bucket and when it resets. Env: RENDER_MAX_RATE_LIMIT_WAIT_SECONDS.', "900"),
     ConfigKey("supabaseApiUrl", "string", "Base URL of the Supabase Management API (paths begin with /v1/).",
               "https://api.supabase.com"),
     _secret("supabaseAccessToken", "SECRET. Supabase access token. Empty: the providers read "

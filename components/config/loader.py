@@ -100,9 +100,19 @@ def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
     return ApiEndpoints(
         render_api_url=r.text("renderApiUrl", Text(check=check)),
         render_api_key=r.secret("renderApiKey"),
+        render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds",
+                                                           Text(check=_whole_seconds))),
         supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
         supabase_access_token=r.secret("supabaseAccessToken"),
     )
+
+
+def _whole_seconds(value: str) -> Optional[str]:
+    return None if value.strip().isdigit() else f"must be a whole number of seconds such as 900 (got {value!r})"
+
+
+def _seconds(value: Optional[str]) -> Optional[int]:
+    return int(value) if value is not None else None
 
 
 def _environment_rules(r: Reader, environment: Optional[str], tiers: Tiers) -> None:

@@ -41,6 +41,8 @@ class ApiEndpoints:
     render_api_key: Optional[pulumi.Output[str]]
     supabase_api_url: str
     supabase_access_token: Optional[pulumi.Output[str]]
+    # Read by the Render providers themselves (configure()); validated here so a bad value fails preview.
+    render_max_rate_limit_wait_seconds: Optional[int] = None
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ IMAGES = ObjectSpec((
     Field("repository", Text(check=f.image_repository), "image path in the registry", required=True),
     Field("username", Text(), "registry user (its token is procurement:registryPassword)"),
     Field("private", Flag(), "Render needs registry credentials to pull", default=True),
-    Field("context", Text(check=f.relative_path), "docker build context, relative to this project"),
+    Field("context", Text(check=f.workspace_path), "docker build context, relative to this project (a sibling checkout: ../<repository>)"),
     Field("dockerfile", Text(check=f.relative_path), "Dockerfile path relative to the context",
           default="Dockerfile"),
     Field("platform", Text(choices=c.IMAGE_PLATFORMS), "target platform", default="linux/amd64"),

@@ -27,7 +27,9 @@ class ApiError(Exception):
         *,
         api_code: Optional[str] = None,
         retry_after: Optional[float] = None,
+        summary: Optional[str] = None,
     ) -> None:
+        self.summary = summary  # a complete one-line message that replaces the generated one
         self.api = api
         self.method = method
         self.path = path
@@ -38,6 +40,8 @@ class ApiError(Exception):
         super().__init__(self._render())
 
     def _render(self) -> str:
+        if self.summary:
+            return self.summary
         status = f"HTTP {self.status}" if self.status is not None else "no response"
         text = f"{self.api} API {self.method} {self.path} failed ({status})"
         if self.api_message:
@@ -50,12 +54,13 @@ class ApiError(Exception):
         return (
             _rebuild,
             (type(self), self.api, self.method, self.path, self.status, self.api_message,
-             self.api_code, self.retry_after),
+             self.api_code, self.retry_after, self.summary),
         )
 
 
-def _rebuild(cls, api, method, path, status, api_message, api_code, retry_after):
-    return cls(api, method, path, status, api_message, api_code=api_code, retry_after=retry_after)
+def _rebuild(cls, api, method, path, status, api_message, api_code, retry_after, summary=None):
+    return cls(api, method, path, status, api_message, api_code=api_code, retry_after=retry_after,
+               summary=summary)
 
 
 class AuthError(ApiError):
@@ -75,7 +80,8 @@ class ValidationError(ApiError):
 
 
 class RateLimitedError(ApiError):
-    """429 that outlasted the retry budget (or asked for a wait longer than we accept)."""
+    """429 that outlasted the rate-limit wait budget (or asked for a wait longer than we accept); its message
+    names the bucket (method + path family) and when it resets."""
 
 
 class ServerError(ApiError):

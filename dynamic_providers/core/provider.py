@@ -30,6 +30,7 @@ a fresh ``Transport`` is built per call.
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from typing import Any, ClassVar, Mapping, Optional
@@ -180,9 +181,15 @@ class DeclarativeProvider(ResourceProvider):
 
     def transport(self) -> Transport:
         """A fresh transport for one provider call (token resolved now, never stored)."""
-        url, token = self.api.resolve(getattr(self, _RUNTIME_SLOT, None))
-        return Transport(url, token, api_name=self.api.name, options=self.http,
-                         auth_scheme=self.api.auth_scheme, explode_lists=self.api.explode_lists)
+        configured = getattr(self, _RUNTIME_SLOT, None)
+        url, token = self.api.resolve(configured)
+        options = self.http
+        wait = self.api.max_rate_limit_wait(configured)
+        if wait is not None:
+            options = dataclasses.replace(options, max_rate_limit_wait=wait)
+        return Transport(url, token, api_name=self.api.name, options=options,
+                         auth_scheme=self.api.auth_scheme, explode_lists=self.api.explode_lists,
+                         wait_setting=self.api.wait_setting())
 
     def inputs_of(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The declared inputs found in a property bag (drops ``__provider`` and outputs)."""

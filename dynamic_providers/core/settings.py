@@ -30,6 +30,10 @@ class ApiSettings:
     # How list query parameters are sent: False joins them with commas (Render's
     # ``style: form, explode: false``), True repeats the key (OpenAPI's default, Supabase).
     explode_lists: bool = False
+    # Longest rate-limit wait per call (seconds): stack config key, then environment variable, else the
+    # provider's ``HttpOptions.max_rate_limit_wait``. None: not configurable for this API.
+    wait_config_key: Optional[str] = None  # e.g. "procurement:renderMaxRateLimitWaitSeconds"
+    wait_env: Optional[str] = None  # e.g. "RENDER_MAX_RATE_LIMIT_WAIT_SECONDS"
 
     def resolve(self, configured: Optional[Mapping[str, Any]] = None) -> tuple[str, str]:
         """(base_url, token) with precedence configure() config, then environment, then default.
@@ -46,10 +50,34 @@ class ApiSettings:
             )
         return url.rstrip("/"), token
 
+    def max_rate_limit_wait(self, configured: Optional[Mapping[str, Any]] = None) -> Optional[float]:
+        """The configured rate-limit wait limit in seconds (config, then environment), or None.
+
+        Raises ValueError naming the key or variable when the value is not a number >= 0."""
+        configured = configured or {}
+        for source, value in ((self.wait_config_key, configured.get(self.wait_config_key or "")),
+                              (self.wait_env, os.environ.get(self.wait_env or ""))):
+            text = _text(value)
+            if source and text is not None:
+                try:
+                    seconds = float(text)
+                except ValueError:
+                    seconds = -1.0
+                if not seconds >= 0:
+                    raise ValueError(f"{source} must be a number of seconds >= 0, got {text!r}")
+                return seconds
+        return None
+
+    def wait_setting(self) -> str:
+        """Where a user changes the rate-limit wait limit, for messages."""
+        places = [p for p in (self.wait_config_key, self.wait_env) if p]
+        return " or ".join(places)
+
     def pick(self, config: Any) -> dict[str, Any]:
         """The values this API needs, taken from a ``pulumi.dynamic.Config`` (or a plain dict)."""
         getter = config.get if hasattr(config, "get") else (lambda _k: None)
-        return {key: getter(key) for key in (self.url_config_key, self.token_config_key)}
+        keys = [k for k in (self.url_config_key, self.token_config_key, self.wait_config_key) if k]
+        return {key: getter(key) for key in keys}
 
 
 def _text(value: Any) -> Optional[str]:

@@ -10,9 +10,12 @@ Policy (why each rule exists):
   object up by natural key first (the base provider does this).
 - 429 is retried for every method (the server rejected the request, so nothing happened), waiting
   what the server asked for (``Retry-After`` seconds or HTTP date, ``Ratelimit-Reset`` /
-  ``X-RateLimit-Reset`` as seconds-until or epoch seconds), else exponential backoff with jitter.
-  If the server asks for longer than ``max_rate_limit_wait`` we fail at once with a clear error
-  instead of blocking a deployment for an hour (Render's create-service limit is 20/hour).
+  ``X-RateLimit-Reset`` as seconds-until or epoch seconds, plus one second because those are whole
+  seconds rounded down), else exponential backoff with jitter. Rate-limit waits do not use up
+  ``max_attempts``; they are bounded by ``max_rate_limit_wait`` in total per call. A wait beyond it
+  fails at once with one line naming the bucket (method + path family) and when it resets, instead
+  of blocking a deployment for an hour (Render's resource-create window is an hour). Every wait is
+  shown while it lasts (``progress``): a status line on the resource, and a note for long waits.
 - Errors carry method, path, status and the API's message; the token is scrubbed from anything
   the server echoes, and never appears in our own text.
 
@@ -25,6 +28,7 @@ import email.utils
 import json as jsonlib
 import logging
 import random
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
@@ -33,7 +37,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
-from . import errors
+from . import errors, progress
 
 log = logging.getLogger("dynamic_providers.http")
 
@@ -41,6 +45,12 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 # Server errors worth another try; 501 (not implemented) or 505 never get better by retrying.
 RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
 _RESET_HEADERS = ("Retry-After", "Ratelimit-Reset", "RateLimit-Reset", "X-RateLimit-Reset")
+# Rate-limit reset headers count whole seconds rounded down (Render's recorded Ratelimit-Reset: 0 occurs while
+# the window still has a fraction of a second to run): wait this much longer than they say.
+_RESET_MARGIN = 1.0
+MAX_RATE_LIMITED_TRIES = 50  # 429s in a row for one call, whatever the waits (a server that never recovers)
+LONG_WAIT = 10.0  # rate-limit waits at least this long also leave a permanent note in the CLI output
+_ID_SEGMENT = re.compile(r"^([a-z]{3,4}-[0-9a-z]{8,}|[a-z]{20}|[0-9a-f]{8}-[0-9a-f-]{27}|\d+)$")
 # Reset values at or above this are epoch seconds (2001-09-09); below it, seconds from now.
 _EPOCH_THRESHOLD = 1_000_000_000
 
@@ -54,7 +64,9 @@ class HttpOptions:
     max_attempts: int = 5  # total tries per call, first one included
     backoff_base: float = 0.5  # first backoff step, doubled per retry
     backoff_cap: float = 30.0
-    max_rate_limit_wait: float = 120.0  # longest server-requested wait we accept
+    # Longest total rate-limit wait per call, in seconds. Providers read it from their API's config key /
+    # environment variable (``ApiSettings.wait_config_key`` / ``wait_env``) when set.
+    max_rate_limit_wait: float = 900.0
 
 
 @dataclass
@@ -100,6 +112,22 @@ def server_wait_hint(headers: Mapping[str, str], now: Optional[float] = None) ->
     return None
 
 
+def rate_limit_wait(headers: Mapping[str, str], now: Optional[float] = None) -> Optional[float]:
+    """Seconds to wait after a 429: ``server_wait_hint`` plus a margin when the hint is a rate-limit
+    reset header (whole seconds, rounded down) rather than ``Retry-After``."""
+    hint = server_wait_hint(headers, now)
+    if hint is None:
+        return None
+    lowered = {k.lower() for k, v in headers.items() if str(v).strip()}
+    return hint if "retry-after" in lowered else hint + _RESET_MARGIN
+
+
+def path_family(path: str) -> str:
+    """The path with object ids replaced by ``{id}``: what a rate-limit bucket is named by
+    (``/v1/services/srv-ct6v.../deploys`` -> ``/v1/services/{id}/deploys``)."""
+    return "/".join("{id}" if _ID_SEGMENT.match(part) else part for part in path.split("/"))
+
+
 def _split_transport_failure(exc: requests.RequestException) -> tuple[bool, bool]:
     """(request_sent, timeout) for a requests exception that produced no response."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -139,12 +167,15 @@ class Transport:
         session: Optional[requests.Session] = None,
         auth_scheme: str = "Bearer",
         explode_lists: bool = False,
+        wait_setting: str = "",
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self.api_name = api_name
         self.options = options or HttpOptions()
         self.explode_lists = explode_lists
+        # Where a user raises ``max_rate_limit_wait`` (named in the rate-limit error).
+        self.wait_setting = wait_setting or "HttpOptions.max_rate_limit_wait"
         self._sleep = sleep
         self._rng = rng
         self._session = session or requests.Session()
@@ -171,6 +202,7 @@ class Transport:
         url = self.base_url + path
         shown_path = urlsplit(url).path  # what errors show: no host, no query string
         attempt = 0
+        limited, waited = 0, 0.0  # 429s so far and the time spent waiting for them
         while True:
             attempt += 1
             last = attempt >= self.options.max_attempts
@@ -202,12 +234,16 @@ class Transport:
 
             err = self._error_for(method, shown_path, resp)
             if resp.status_code == 429:
-                hint = server_wait_hint(resp.headers)
-                if last or (hint is not None and hint > self.options.max_rate_limit_wait):
-                    raise err
-                wait = hint if hint is not None else backoff_delay(attempt, self.options, self._rng)
+                limited += 1
+                attempt -= 1  # a refused request is not a failed attempt; the wait budget bounds these
+                hint = rate_limit_wait(resp.headers)
+                wait = hint if hint is not None else backoff_delay(limited, self.options, self._rng)
+                if waited + wait > self.options.max_rate_limit_wait or limited > MAX_RATE_LIMITED_TRIES:
+                    raise self._rate_limit_exhausted(method, shown_path, resp, err, wait, waited, limited)
                 # A small jitter on top of the server's hint so parallel steps do not stampede.
-                self._pause(wait + self._rng() * min(1.0, self.options.backoff_base), err)
+                wait += self._rng() * min(1.0, self.options.backoff_base)
+                self._wait_for_rate_limit(method, shown_path, resp, wait)
+                waited += wait
                 continue
             if resp.status_code in RETRYABLE_SERVER_STATUSES and idempotent and not last:
                 # Only Retry-After speaks about a server error; the rate-limit reset headers some
@@ -269,7 +305,45 @@ class Transport:
 
     def _pause(self, seconds: float, because: errors.ApiError) -> None:
         log.info("retrying in %.2fs: %s", seconds, because)
+        progress.report(f"retrying in {progress.duration(seconds)}: {because}")
         self._sleep(max(0.0, seconds))
+
+    def _bucket(self, method: str, path: str, resp: requests.Response) -> str:
+        limit = resp.headers.get("Ratelimit-Limit") or resp.headers.get("X-RateLimit-Limit")
+        shown = f"{method} {path_family(path)}"
+        return f"{shown} (limit {limit} per window)" if limit and str(limit).strip().isdigit() else shown
+
+    def _wait_for_rate_limit(self, method: str, path: str, resp: requests.Response, seconds: float) -> None:
+        bucket = self._bucket(method, path, resp)
+        until = _utc(time.time() + seconds)
+        log.info("rate limited on %s: waiting %.1fs until %s", bucket, seconds, until)
+        if seconds >= LONG_WAIT:
+            progress.note(f"{self.api_name} API rate limit on {bucket}: waiting {progress.duration(seconds)} "
+                          f"until {until}")
+        progress.sleep(seconds, lambda left: f"{self.api_name} API rate limit on {bucket}: waiting, "
+                                             f"{progress.duration(left)} left (until {until})",
+                       sleeper=self._sleep)
+
+    def _rate_limit_exhausted(self, method: str, path: str, resp: requests.Response, err: errors.ApiError,
+                              wait: float, waited: float, limited: int) -> errors.RateLimitedError:
+        """One line: which bucket, when it resets, why we stop, what to do."""
+        bucket = self._bucket(method, path, resp)
+        if limited > MAX_RATE_LIMITED_TRIES:
+            why = (f"still refused after {limited - 1} tries over {progress.duration(waited)}")
+        else:
+            why = (f"resets at {_utc(time.time() + wait)} (in {progress.duration(wait)}), beyond the "
+                   f"{self.options.max_rate_limit_wait:.0f}s this stack waits"
+                   + (f" (already waited {progress.duration(waited)})" if waited else "")
+                   + f"; raise it with {self.wait_setting}")
+        said = " ".join((err.api_message or "").split())
+        message = (f"{self.api_name} API rate limit for {bucket} is used up: {why}. The refused call changed "
+                   f"nothing; re-run after the reset (HTTP 429{': ' + said if said else ''})")
+        return errors.RateLimitedError(self.api_name, method, path, 429, err.api_message,
+                                       api_code=err.api_code, retry_after=wait, summary=message)
+
+
+def _utc(epoch: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
 def _clean_params(params: Optional[Mapping[str, Any]], *, explode_lists: bool = False) -> Optional[dict]:

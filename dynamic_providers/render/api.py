@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Iterable, Optional
 
-from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, iter_pages
+from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, iter_pages, progress
 from .models import Deploy
 
 SUPERSEDED = frozenset({"deactivated", "canceled"})  # ended because a newer deploy replaced it
@@ -17,6 +17,8 @@ RENDER = ApiSettings(
     default_url="https://api.render.com/v1",
     token_config_key="procurement:renderApiKey",
     token_env="RENDER_API_KEY",
+    wait_config_key="procurement:renderMaxRateLimitWaitSeconds",
+    wait_env="RENDER_MAX_RATE_LIMIT_WAIT_SECONDS",
 )
 
 
@@ -28,63 +30,65 @@ class DeployTimeoutError(Exception):
     """A deploy did not finish within the allowed time."""
 
 
-_UNSET: Any = object()
-DEPLOY_POST_ATTEMPTS = 3
+# After a 202 the queued deploy is looked up this many times, this far apart (seconds), before giving up.
+QUEUED_LOOKUPS = (0.0, 0.5, 1.0, 2.0)
+DEPLOY_POST_ATTEMPTS = 3  # sends of one deploy request whose answers were lost (each after a lookup)
 
 
-def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None, *,
-                   baseline: Any = _UNSET) -> Optional[Deploy]:
-    """POST a deploy and return it. Render answers 201 with the deploy, or 202 with no body when it
-    queued it; then the deploy newer than ``baseline`` is looked up so callers always get an id.
+def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None,
+                   known: Optional[Iterable[str]] = None,
+                   sleep: Callable[[float], None] = time.sleep, path: Optional[str] = None) -> Optional[Deploy]:
+    """POST a deploy and return the deploy this request caused.
 
-    ``baseline`` is the id of the service's newest deploy before the POST (None: it had none);
-    unless given it is read first (one GET). It is what makes a lost answer safe: after a POST
-    whose answer was lost (reset or timeout after sending, 5xx) a deploy newer than the baseline
-    is ours; only when there is none is the POST sent again. So one request never yields two deploys."""
-    return post_deploy(api, service_id, f"/services/{service_id}/deploys", body or {}, baseline=baseline)
+    Render answers 201 with the deploy, or 202 with no body when another deploy of the service is running and
+    the workspace waits for it ("queued"; 16 of 49 recorded deploy requests). Then our deploy is the one that
+    was not in the list before the POST (``known``: the ids listed then; listed here when not given), never
+    the running one. None when Render listed no new deploy at all.
 
-
-def post_deploy(api: Transport, service_id: str, path: str, body: dict, *, baseline: Any = _UNSET) -> Optional[Deploy]:
-    """POST something that starts a deploy (``/deploys``, ``/rollback``); see ``trigger_deploy``."""
-    if baseline is _UNSET:
-        before = latest_deploy(api, service_id)
-        baseline = before.id if before else None
+    A POST whose answer was lost (reset or timeout after sending, 5xx) is looked up the same way before it
+    is sent again: a deploy that was not listed before is ours, so one request never makes two deploys.
+    ``path``: another endpoint that starts a deploy (``/services/{id}/rollback``)."""
+    before = set(known) if known is not None else {d.id for d in recent_deploys(api, service_id)}
     attempt = 0
     while True:
         attempt += 1
         try:
-            resp = api.request("POST", path, json=body)
+            resp = api.request("POST", path or f"/services/{service_id}/deploys", json=body or {})
+            break
         except ApiError as exc:
             if not is_ambiguous(exc):
                 raise
-            ours = newer_deploy(api, service_id, baseline)
-            if ours is not None:
-                return ours  # it was made; only the answer was lost
+            made = [d for d in recent_deploys(api, service_id) if d.id not in before]
+            if made:
+                return newest(made)  # it was made; only the answer was lost
             if attempt >= DEPLOY_POST_ATTEMPTS:
                 raise
-            time.sleep(backoff_delay(attempt, api.options, random.random))
-            continue
-        if resp.body:
-            return Deploy.from_api(resp.body)
-        return newer_deploy(api, service_id, baseline) or latest_deploy(api, service_id)
+            sleep(backoff_delay(attempt, api.options, random.random))
+    if resp.body:
+        return Deploy.from_api(resp.body)
+    for pause in QUEUED_LOOKUPS:
+        sleep(pause)
+        new = [d for d in recent_deploys(api, service_id) if d.id not in before]
+        if new:
+            return newest(new)
+    return None
 
 
-def newer_deploy(api: Transport, service_id: str, baseline: Optional[str]) -> Optional[Deploy]:
-    """The service's newest deploy when it is not ``baseline`` (the newest before a POST), else None."""
-    newest = latest_deploy(api, service_id)
-    if newest is None or newest.id == baseline:
-        return None
-    return newest
-
-
-def latest_deploy(api: Transport, service_id: str) -> Optional[Deploy]:
-    # Render lists newest first; sorting by createdAt as well keeps us right if that ever changes.
+def recent_deploys(api: Transport, service_id: str) -> list[Deploy]:
+    """The service's newest deploys (one page of 20, newest first)."""
     page = api.get(f"/services/{service_id}/deploys", params={"limit": 20})
-    deploys = [Deploy.from_api(d) for d in (page if isinstance(page, list) else [])]
-    deploys = [d for d in deploys if d.id]
+    return [d for d in (Deploy.from_api(x) for x in (page if isinstance(page, list) else [])) if d.id]
+
+
+def newest(deploys: list[Deploy]) -> Optional[Deploy]:
+    # Render lists newest first; sorting by createdAt as well keeps us right if that ever changes.
     if not deploys:
         return None
     return max(enumerate(deploys), key=lambda p: (p[1].created_at or "", -p[0]))[1]
+
+
+def latest_deploy(api: Transport, service_id: str) -> Optional[Deploy]:
+    return newest(recent_deploys(api, service_id))
 
 
 def list_deploys(api: Transport, service_id: str, limit: int = 100) -> list[Deploy]:
@@ -102,14 +106,22 @@ def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: fl
 
     Polling backs off x1.5 up to ``max_poll`` so long builds cost few GETs.
     """
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     interval = first_poll
     current = watched = deploy
+
+    def where() -> str:
+        followed = f" (following it after ours, {current.id}, was {current.status})" if watched.id != current.id else ""
+        return f"Render deploy {watched.id} of service {service_id}{followed}"
+
     while True:
         while not watched.finished:
+            elapsed = time.monotonic() - started
+            progress.report(f"{where()}: {watched.status or 'unknown'} ({progress.duration(elapsed)})")
             if time.monotonic() >= deadline:
-                raise DeployTimeoutError(
-                    f"Render deploy {watched.id} of service {service_id} still '{watched.status}' after {timeout:.0f}s")
+                raise DeployTimeoutError(f"{where()} still '{watched.status}' after {progress.duration(elapsed)} "
+                                         f"(timeout_seconds={timeout:.0f})")
             sleep(interval)
             interval = min(max_poll, interval * 1.5)
             watched = Deploy.from_api(api.get(f"/services/{service_id}/deploys/{watched.id}"))
@@ -119,12 +131,14 @@ def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: fl
             return current, watched
         if watched.status in SUPERSEDED:
             # Deactivated/canceled because a newer deploy took over (e.g. one an env-var change
-            # triggered): the service converges when the newest deploy goes live, so follow it.
-            newest = latest_deploy(api, service_id)
-            if newest is not None and newest.id != watched.id and (newest.created_at or "") >= (watched.created_at or ""):
-                watched = newest
+            # triggered, or the newest of several queued ones): the service converges when the newest
+            # deploy goes live, so follow it.
+            latest = latest_deploy(api, service_id)
+            if latest is not None and latest.id != watched.id and (latest.created_at or "") >= (watched.created_at or ""):
+                watched = latest
                 continue
-        raise DeployFailedError(f"Render deploy {watched.id} of service {service_id} ended '{watched.status}'")
+        raise DeployFailedError(f"{where()} ended '{watched.status}' after "
+                                f"{progress.duration(time.monotonic() - started)}")
 
 
 def first(items: Any) -> Any:

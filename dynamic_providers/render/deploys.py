@@ -25,7 +25,7 @@ from pulumi.dynamic import CheckFailure
 
 from ..core import ADOPT, DeclarativeProvider, DeclarativeResource, Field, HttpOptions, Transport
 from . import encoders as enc
-from .api import RENDER, latest_deploy, list_deploys, post_deploy, trigger_deploy, wait_for_deploy
+from .api import RENDER, latest_deploy, list_deploys, trigger_deploy, wait_for_deploy
 from .models import Deploy as DeployModel, Service as ServiceModel
 
 # A deploy in one of these states did not put its change into effect: never taken over.
@@ -120,8 +120,8 @@ class DeployProvider(DeclarativeProvider):
         _call.baseline = history[0].id if history else None
         _call.previous = next((d.id for d in history if d.status == "live"), None)
         if inputs.get("rollback_to"):
-            deploy = post_deploy(api, sid, f"/services/{sid}/rollback", {"deployId": inputs["rollback_to"]},
-                                 baseline=_call.baseline)
+            deploy = trigger_deploy(api, sid, {"deployId": inputs["rollback_to"]}, known=[d.id for d in history],
+                                    path=f"/services/{sid}/rollback")
         else:
             body: dict[str, Any] = {}
             if inputs.get("clear_cache"):
@@ -133,7 +133,7 @@ class DeployProvider(DeclarativeProvider):
                 if not repo:
                     raise ValueError(f"Render service {sid} is not image-backed: deploy a commit_id instead")
                 body["imageUrl"] = enc.image_path(repo, inputs["image_digest"])
-            deploy = trigger_deploy(api, sid, body, baseline=_call.baseline)
+            deploy = trigger_deploy(api, sid, body, known=[d.id for d in history])
         if deploy is None or not deploy.id:
             raise RuntimeError(f"Render accepted a deploy of service {sid} but no deploy could be found")
         return {"service_id": sid, "deploy": deploy, "previous": _call.previous}
@@ -174,7 +174,8 @@ class Deploy(DeclarativeResource, module="render", name="Deploy"):
     ``rollback_to`` (an earlier deploy id); ``triggers`` (any map: a change forces a new deploy),
     ``clear_cache``, ``wait`` (default True: fail unless it goes live), ``timeout_seconds``,
     ``adopt`` + ``adopt_after`` (take over the deploy an interrupted ``up`` made; module docstring).
-    Outputs: ``status`` (of this deploy; ``deactivated`` once a newer one replaced it),
+    Outputs: ``status`` (of this deploy; ``deactivated`` once a newer one replaced it, ``canceled`` when a newer
+    deploy queued after it and Render went straight to the newest),
     ``previous_deploy_id`` (roll back to it), ``live_deploy_id`` (the deploy that went live when the
     wait ended: this one, or a newer one that superseded it), ``image_ref``, ``commit``,
     ``finished_at``, ``trigger``. Deleting a Deploy changes nothing on Render.

@@ -89,8 +89,10 @@ class SupabaseApi:
         return models.BillingAddons.decode(self.http.get(f"/v1/projects/{_seg(ref)}/billing/addons"))
 
     def set_compute_size(self, ref: str, size: str) -> None:
+        # Not retried blindly: a resize that did start puts the project in RESIZING, where the same PATCH
+        # is refused ("Project is not ready"); the caller looks at the add-ons before repeating it.
         self.http.patch(f"/v1/projects/{_seg(ref)}/billing/addons",
-                        {"addon_type": "compute_instance", "addon_variant": f"ci_{size}"}, idempotent=True)
+                        {"addon_type": "compute_instance", "addon_variant": f"ci_{size}"}, idempotent=False)
 
     def get_backups(self, ref: str) -> models.Backups:
         return models.Backups.decode(self.http.get(f"/v1/projects/{_seg(ref)}/database/backups"))

@@ -26,7 +26,7 @@ from urllib.parse import quote
 
 from pulumi.dynamic import CheckFailure
 
-from ..core.errors import ApiError, ValidationError
+from ..core.errors import ApiError, ServerError, TransportError, ValidationError
 from ..core.fields import Field, contains_unknown
 from ..core.provider import ADOPT, ADOPT_HINT, AdoptionRequiredError
 from ..core.transport import Transport
@@ -61,7 +61,8 @@ class ProjectProvider(SupabaseProvider):
         "region": Field(kind=str, required=True, replace=True, choices=REGIONS,
                         doc="Region code (create-only: a change replaces the project)."),
         "instance_size": Field(kind=str, choices=INSTANCE_SIZES,
-                               doc="Compute size; unset = smallest available. Changed in place (resize)."),
+                               doc="Compute size; unset = smallest available. Changed in place (resize); "
+                                   "nano only at create (the add-ons API cannot resize to it)."),
         "db_password": Field(kind=str, required=True, secret=True, write_only=True,
                              doc="Postgres superuser password; rotated in place."),
         "health_services": Field(kind=list, default=list(DEFAULT_SERVICES), managed=False,
@@ -146,7 +147,7 @@ class ProjectProvider(SupabaseProvider):
         if "db_password" in changed:
             client.update_db_password(id_, news["db_password"])
         if "instance_size" in changed:
-            self._resize(client, id_, olds.get("instance_size"), news["instance_size"])
+            self._resize(client, id_, olds.get("instance_size"), news["instance_size"], news)
             wait_for_project_ready(client, id_, services=news.get("health_services") or DEFAULT_SERVICES,
                                    **wait_settings(news))
         return self.read_remote(api, id_, news)
@@ -251,15 +252,36 @@ class ProjectProvider(SupabaseProvider):
                 f"It was left in place. To continue with it, {ADOPT_HINT} and re-run `pulumi up`; or "
                 f"raise wait_timeout_seconds.") from None
 
-    def _resize(self, client, ref: str, old: Optional[str], new: str) -> None:
-        if new == "nano":
-            # Nano is the absence of a compute add-on: remove the current one.
-            current = client.get_addons(ref).selected.get("compute_instance")
-            if current:
-                client.http.delete(f"/v1/projects/{quote(ref, safe='')}/billing/addons/{quote(current, safe='')}",
-                                   missing_ok=True)
-            return
-        client.set_compute_size(ref, new)
+    def _resize(self, client, ref: str, old: Optional[str], new: str, inputs: Mapping[str, Any]) -> None:
+        if new == NANO:  # check() refuses it already; never send a request that cannot mean it
+            raise ValueError(_nano_resize_message(ref, old))
+        try:
+            client.set_compute_size(ref, new)
+        except (TransportError, ServerError):
+            # Outcome unknown (lost answer, 5xx). A resize that started leaves the project RESIZING, where
+            # a repeat is refused: wait until it is up again, then look before repeating.
+            wait_for_project_ready(client, ref, services=("db",), **wait_settings(inputs))
+            if client.get_addons(ref).instance_size != new:
+                client.set_compute_size(ref, new)
+
+    def check(self, olds: dict[str, Any], news: dict[str, Any]):
+        result = super().check(olds, news)
+        old_size, new_size = (olds or {}).get("instance_size"), result.inputs.get("instance_size")
+        if olds and new_size == NANO and old_size not in (None, NANO) and not contains_unknown(old_size):
+            result.failures.append(CheckFailure("instance_size", _nano_resize_message(None, old_size)))
+        return result
+
+
+NANO = "nano"
+
+
+def _nano_resize_message(ref: Optional[str], old: Optional[str]) -> str:
+    """Why an existing project cannot become nano through the API (the add-ons API has no ci_nano variant,
+    and DELETE of the compute add-on rolls back to the previous size rather than to nano)."""
+    which = f"Supabase project {ref}" if ref else "an existing Supabase project"
+    return (f"'instance_size' cannot change from {old!r} to 'nano' on {which}: the billing add-ons API has no "
+            f"nano compute variant (removing the compute add-on rolls back to the previous size), so nano is a "
+            f"create-time size only. Keep {old!r} or pick another size (micro or larger).")
 
 
 def _optional(fetch, ref: str):

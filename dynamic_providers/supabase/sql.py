@@ -70,6 +70,10 @@ _PRIVILEGE_ALIASES = {"TEMP": "TEMPORARY"}
 # PG17 adds MAINTAIN on tables; it may show up in read-back, so it is accepted but not in "ALL".
 _EXTRA_PRIVILEGES = {"table": ("MAINTAIN",), "all_tables": ("MAINTAIN",)}
 
+# What GRANT ... ON ALL TABLES IN SCHEMA covers: tables, views, materialized views, foreign and
+# partitioned tables (Postgres' objectsInSchemaToOids for OBJECT_TABLE).
+_ALL_TABLES_RELKINDS_SQL = "('r', 'v', 'm', 'p', 'f')"
+
 EXTENSION_NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_\-]{0,62}$")
 
 
@@ -346,6 +350,61 @@ def revoke_sql(grants: Iterable[Grant], role: str) -> list[str]:
     return _grant_statements(grants, role, revoke=True)
 
 
+# What each kind of grant needs the granting role (``postgres``) to hold WITH GRANT OPTION: on the object
+# itself, or on every existing object of the schema for the schema-wide kinds.
+_GRANTABLE_CHECKS = {
+    "database": "has_database_privilege(current_database(), {priv})",
+    "schema": "has_schema_privilege({schema}, {priv})",
+    "table": "has_table_privilege({qualified}, {priv})",
+    "sequence": "has_sequence_privilege({qualified}, {priv})",
+    "all_tables": ("NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                   "WHERE n.nspname = {schema} "
+                   f"AND CASE WHEN c.relkind IN {_ALL_TABLES_RELKINDS_SQL} "
+                   "THEN NOT has_table_privilege(c.oid, {priv}) END)"),
+    ALL_SEQUENCES: ("NOT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = {schema} "
+                    # CASE: AND does not guarantee that the relkind test runs first.
+                    "AND CASE WHEN c.relkind = 'S' THEN NOT has_sequence_privilege(c.oid, {priv}) END)"),
+}
+
+
+def grantable_check_sql(grants: Iterable[Grant]) -> Optional[str]:
+    """A statement that fails (42501, naming every privilege) unless the running role may grant all of ``grants``.
+
+    On Supabase ``postgres`` is no superuser: on objects another role owns (``auth.users`` belongs to
+    ``supabase_auth_admin``) it holds some privileges without the grant option, and Postgres answers a GRANT
+    of those with a WARNING and grants nothing. Run first in the same script, so nothing is changed then.
+    Default privileges need no check: ALTER DEFAULT PRIVILEGES for a role we are not a member of is an error.
+    """
+    checks: dict[str, str] = {}
+    for g in sorted(grants):
+        template = _GRANTABLE_CHECKS.get(g.kind)
+        if template is None:
+            continue
+        qualified = quote_literal(f"{quote_ident(g.schema)}.{quote_ident(g.object)}") if g.object else ""
+        # Schema names as plain name literals (has_schema_privilege and nspname take names, not identifiers);
+        # relations as quoted, qualified identifiers (has_*_privilege parse those like regclass input).
+        condition = template.format(schema=quote_literal(g.schema) if g.schema else "",
+                                    qualified=qualified, priv=quote_literal(f"{g.privilege} WITH GRANT OPTION"))
+        target = {"database": "the database", "schema": f"schema {g.schema}",
+                  "all_tables": f"every table in schema {g.schema}",
+                  ALL_SEQUENCES: f"every sequence in schema {g.schema}"}.get(g.kind, f"{g.kind} {g.schema}.{g.object}")
+        checks[f"{g.privilege} on {target}"] = condition
+    if not checks:
+        return None
+    body = "\n".join(f"  IF NOT ({condition}) THEN missing := array_append(missing, {quote_literal(what)}); END IF;"
+                     for what, condition in checks.items())
+    message = ("role %s cannot grant %s: it holds them without the grant option (the objects belong to "
+               "another role, e.g. supabase_admin or supabase_auth_admin)")
+    if "$procurement$" in body:  # the dollar quote below must not end inside a name
+        raise SqlInputError("object names must not contain '$procurement$'")
+    return ("DO $procurement$\nDECLARE missing text[] := '{}';\nBEGIN\n" + body + "\n"
+            "  IF cardinality(missing) > 0 THEN\n"
+            f"    RAISE EXCEPTION USING ERRCODE = '42501', MESSAGE = format({quote_literal(message)}, "
+            "current_user, array_to_string(missing, ', '));\n"
+            "  END IF;\nEND $procurement$")
+
+
 def _covered(g: Grant, desired: set[Grant]) -> bool:
     """Whether granting ``desired`` puts ``g`` back anyway (so revoking it first is pointless)."""
     if g.kind in ("table", "sequence"):
@@ -446,9 +505,7 @@ SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, n.nspname::te
  WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')"""
 
 
-# What GRANT ... ON ALL TABLES IN SCHEMA covers: tables, views, materialized views, foreign and
-# partitioned tables (Postgres' objectsInSchemaToOids for OBJECT_TABLE).
-_ALL_TABLES_RELKINDS = "('r', 'v', 'm', 'p', 'f')"
+_ALL_TABLES_RELKINDS = _ALL_TABLES_RELKINDS_SQL
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ through the owner's default privileges, tables created later (e.g. by the backen
 after the role exists); with INSERT they also grant USAGE on the schema's sequences, present and
 future (``serial`` columns call ``nextval``); see ``sql.py`` for how they are read back.
 
+On Supabase ``postgres`` is no superuser and holds some privileges on other roles' objects without the
+grant option (``auth.users``): every script first checks that each privilege can be granted (a GRANT that
+cannot would only warn), and every change is read back and must match the declaration exactly.
+
 An existing role with the same name is taken over only with ``adopt=True``.
 """
 from __future__ import annotations
@@ -125,12 +129,18 @@ class SqlRoleProvider(SupabaseProvider):
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         client = self.client(api)
         ref, name = inputs["project_ref"], inputs["name"]
-        statements = [sql.create_role_sql(name, login=inputs["login"], password=inputs.get("password"),
-                                          connection_limit=inputs["connection_limit"])]
-        statements += sql.grant_sql(sql.expand_grants(inputs.get("grants") or []), name)
+        desired = sql.expand_grants(inputs.get("grants") or [])
+        # The grantability check runs first in the same transaction: a grant Postgres would skip with a
+        # warning fails the whole script, so no half-granted role is left behind.
+        statements = [s for s in [sql.grantable_check_sql(desired)] if s]
+        statements.append(sql.create_role_sql(name, login=inputs["login"], password=inputs.get("password"),
+                                              connection_limit=inputs["connection_limit"]))
+        statements += sql.grant_sql(desired, name)
         # CREATE ROLE is not repeatable: never retried blindly (the base looks the role up instead).
         client.run_query(ref, sql.script(statements))
-        return {"ref": ref, "name": name, "state": self._state(client, ref, name), "prior": inputs}
+        state = self._state(client, ref, name)
+        _verify(state, desired, name)
+        return {"ref": ref, "name": name, "state": state, "prior": inputs}
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Optional[dict]:
         ref, name = ref_of(id_), props.get("name") or id_.split("/", 1)[1]
@@ -149,14 +159,19 @@ class SqlRoleProvider(SupabaseProvider):
             statements.append(sql.alter_role_sql(
                 name, login=news["login"], connection_limit=news["connection_limit"],
                 password=news.get("password") if "password" in changed else None))
+        desired = None
         if "grants" in changed:
             desired = sql.expand_grants(news.get("grants") or [])
             # Diff against what the database really has, not the old state: also removes grants
-            # someone added by hand.
+            # someone added by hand. Checked for grantability first, as on create.
+            statements += [s for s in [sql.grantable_check_sql(desired - set(current.grants))] if s]
             statements += sql.change_sql(current.grants, desired, name)
         if statements:
             client.run_query(ref, sql.script(statements), idempotent=True)
-        return {"ref": ref, "name": name, "state": self._state(client, ref, name), "prior": news}
+        state = self._state(client, ref, name)
+        if desired is not None:
+            _verify(state, desired, name)
+        return {"ref": ref, "name": name, "state": state, "prior": news}
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         client = self.client(api)
@@ -194,3 +209,30 @@ class SqlRoleProvider(SupabaseProvider):
 
     def live_outputs(self, live: Any) -> dict[str, Any]:
         return {"granted": [g.to_dict() for g in sorted(live["state"].grants)]}
+
+
+def _verify(state: sql.RoleState, desired: set[sql.Grant], name: str) -> None:
+    """Fail when the role's privileges are not exactly ``desired`` after our statements ran.
+
+    Postgres can leave a difference without an error: REVOKE removes only what the revoking role granted, so
+    a privilege someone granted as another role (supabase_admin in the dashboard, say) stays."""
+    extra, missing = set(state.grants) - desired, desired - set(state.grants)
+    if not extra and not missing:
+        return
+    parts = []
+    if extra:
+        parts.append("still holds " + ", ".join(_describe(g) for g in sorted(extra)))
+    if missing:
+        parts.append("lacks " + ", ".join(_describe(g) for g in sorted(missing)))
+    raise RuntimeError(
+        f"Postgres role {name!r} {' and '.join(parts)} after the grants were applied. REVOKE only removes "
+        f"privileges the revoking role (postgres) granted: revoke the rest as the role that granted them, then "
+        f"run `pulumi up` again.")
+
+
+def _describe(g: sql.Grant) -> str:
+    where = {"database": "the database", "schema": f"schema {g.schema}"}.get(g.kind)
+    if where is None:
+        where = f"{g.kind} {g.schema}" + (f".{g.object}" if g.kind in ("table", "sequence") else f" (owner {g.object})")
+    return f"{g.privilege} on {where}"
+

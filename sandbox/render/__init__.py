@@ -9,6 +9,7 @@ from ..specs import RENDER_SPEC
 from . import (deploys, disks, domains, env, env_groups, log_streams, owners, projects, registry, scaling, services,
                static_site)
 from .owners import SANDBOX_OWNER
+from .ratelimits import FAMILIES
 
 DEFAULT_TOKEN = "rnd_sandbox_local_token"
 
@@ -23,10 +24,23 @@ class RenderServer(ApiServer):
     route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
                     scaling.routes, env_groups.routes, registry.routes, projects.routes, disks.routes,
                     log_streams.routes)
-    rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs)
+    rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs); only for injected faults' headers
+    rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)
 
     def default_settings(self) -> dict[str, Any]:
-        return {"deploy_delay": 2.0}  # seconds from a deploy's creation until it is live
+        # deploy_delay: seconds a deploy spends in progress before it ends (its phases share them);
+        # overlapping_deploys: "wait" (queue, 202) or "override" (cancel the running one, 201), see deploys.py;
+        # unpullable_images: glob patterns of image refs whose deploys fail with update_failed.
+        return {"deploy_delay": 2.0, "overlapping_deploys": "wait", "unpullable_images": []}
+
+    def check_settings(self, changes: dict[str, Any]) -> None:
+        super().check_settings(changes)
+        if "overlapping_deploys" in changes and changes["overlapping_deploys"] not in deploys.POLICIES:
+            raise ValueError(f"overlapping_deploys must be one of {', '.join(deploys.POLICIES)}, "
+                             f"got {changes['overlapping_deploys']!r}")
+        images = changes.get("unpullable_images", [])
+        if not (isinstance(images, list) and all(isinstance(p, str) for p in images)):
+            raise ValueError(f"unpullable_images must be a list of glob patterns, got {images!r}")
 
     def seed(self) -> None:
         self.store["owners"][SANDBOX_OWNER["id"]] = dict(SANDBOX_OWNER)
@@ -48,8 +62,8 @@ class RenderServer(ApiServer):
     def error_body(self, status: int, message: str, code: str | None) -> Any:
         return {"id": code or "error", "message": message}
 
-    def rate_limit_headers(self, remaining: int, reset: int) -> dict[str, str]:
-        # Render documents Ratelimit-Reset as epoch seconds but its example shows seconds-until-reset;
-        # the sandbox sends seconds until reset (clients are told to handle both).
-        return {"Ratelimit-Limit": str(self.rate_limit), "Ratelimit-Remaining": str(remaining),
-                "Ratelimit-Reset": str(reset)}
+    def rate_limit_headers(self, remaining: int, reset: int, limit: int | None = None) -> dict[str, str]:
+        # Render documents Ratelimit-Reset as epoch seconds, but every recorded response carries seconds until
+        # the window ends (sandbox/render/ratelimits.py); the sandbox sends what was recorded.
+        return {"Ratelimit-Limit": str(limit if limit is not None else self.rate_limit),
+                "Ratelimit-Remaining": str(remaining), "Ratelimit-Reset": str(reset)}

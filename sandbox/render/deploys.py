@@ -1,12 +1,35 @@
-"""Render deploys: create, list, get, cancel, rollback, and the status lifecycle.
+"""Render deploys: create, list, get, cancel, rollback, the status sequences and the overlapping-deploy queue.
 
-A new deploy is ``build_in_progress`` and turns ``live`` ``settings["deploy_delay"]`` seconds after it was
-created; the previously live deploy of the service then becomes ``deactivated``. Progress is computed when
-deploys are read, so there is no background thread and a persisted state picks up where it left off.
+Status sequences, as the recorded ``POST /services/{id}/deploys`` answers show them (recordings/render):
+- image-backed services skip the build: ``update_in_progress`` (workers, web services), or
+  ``pre_deploy_in_progress`` first when a pre-deploy command is set (backgroundworker__resource__
+  background_worker_cassette.yaml#86), then ``live``;
+- image-backed cron jobs are ``live`` in the create answer itself (cronjob__resource__cron_job_cassette.yaml#64);
+- Git-backed services build first: ``build_in_progress`` (webservice__resource__runtime_update_cassette.yaml#30,
+  staticsite__resource__static_site_cassette.yaml#72), then the pre-deploy and update phases, then ``live``.
+The in-progress phases share ``settings["deploy_delay"]`` seconds (default 2). When a deploy goes live, the
+previously live one becomes ``deactivated``.
+
+Overlapping deploys (``settings["overlapping_deploys"]``): with ``"wait"`` (the default here) a deploy requested
+while another is in progress answers ``202`` with an empty body (16 of 49 recorded deploy requests, e.g.
+privateservice__resource__disks_cassette.yaml#41) and is listed as ``queued``; when the running deploy ends, the
+most recently queued one starts and older queued ones are ``canceled`` ("Wait for it to finish, then proceed
+directly to the most recent triggered deploy", Render changelog 2025-05-28). ``"override"`` is Render's
+workspace default: the new deploy answers 201 and the running one is ``canceled`` (the 2024 recordings, e.g.
+webservice__resource__web_service_image_cassette.yaml#48, answered 201 while the previous deploy was updating).
+
+Failures: a ``deploy_fail`` fault on the request that starts a deploy makes that deploy end in its
+``deploy_status`` (``build_failed``, ``update_failed``, ``pre_deploy_failed`` or ``canceled``) at the phase of
+that name; images matching a pattern of ``settings["unpullable_images"]`` fail with ``update_failed`` (an image
+deploy has no build phase, so the pull fails the update).
+
+Progress is computed when deploys are read, so there is no background thread and a persisted state picks up
+where it left off.
 """
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import time
 
@@ -18,20 +41,125 @@ from .common import get_or_404, matches_filters, paginate, public, service_or_40
 
 routes = RouteTable()
 
-IN_PROGRESS = ("created", "queued", "build_in_progress", "update_in_progress", "pre_deploy_in_progress")
+RUNNING = ("created", "build_in_progress", "update_in_progress", "pre_deploy_in_progress")
+IN_PROGRESS = ("queued", *RUNNING)
+FAILURES = ("build_failed", "update_failed", "pre_deploy_failed", "canceled")
+POLICIES = ("wait", "override")
+# The phase a failure status interrupts.
+FAILED_PHASE = {"build_failed": "build_in_progress", "pre_deploy_failed": "pre_deploy_in_progress",
+                "update_failed": "update_in_progress"}
 
 
 def _fake_sha(seed: str) -> str:
     return hashlib.sha1(seed.encode()).hexdigest()
 
 
+def _pre_deploy(service: dict) -> bool:
+    details = service.get("serviceDetails") or {}
+    return bool(details.get("preDeployCommand") or (details.get("envSpecificDetails") or {}).get("preDeployCommand"))
+
+
+def phases_for(service: dict, deploy: dict) -> list[str]:
+    """The in-progress statuses a deploy of this service goes through before it ends (may be none)."""
+    image_backed = "image" in deploy
+    if service["type"] == "cron_job":
+        return [] if image_backed else ["build_in_progress"]
+    if service["type"] == "static_site":
+        return ["build_in_progress"]
+    phases = [] if image_backed else ["build_in_progress"]
+    if _pre_deploy(service):
+        phases.append("pre_deploy_in_progress")
+    return phases + ["update_in_progress"]
+
+
+def _outcome(call: Call, deploy: dict) -> str:
+    fault = call.fault
+    if fault is not None and fault.kind == "deploy_fail":
+        return fault.deploy_status
+    ref = (deploy.get("image") or {}).get("ref")
+    if ref and any(fnmatch.fnmatchcase(ref, p) for p in call.server.settings.get("unpullable_images") or ()):
+        return "update_failed"
+    return "live"
+
+
+def _schedule(deploy: dict, service: dict, at: float, delay: float, others: list[dict]) -> None:
+    """Start ``deploy`` at ``at``: lay out its phases (cut at the failing one) and its final status."""
+    phases = phases_for(service, deploy)
+    outcome = deploy["_outcome"]
+    if outcome != "live":
+        if not phases:
+            phases = ["update_in_progress"]
+        phase = FAILED_PHASE.get(outcome, phases[0])
+        phases = phases[:phases.index(phase) + 1] if phase in phases else phases[:1]
+    step = delay / len(phases) if phases else 0.0
+    deploy["_phases"] = [[status, at + step * (i + 1)] for i, status in enumerate(phases)]
+    deploy["_readyAt"] = at + step * len(phases)
+    if "commit" in deploy:  # Git-backed deploys report startedAt at once (recorded responses)
+        deploy["startedAt"] = iso_at(at)
+    deploy["status"] = phases[0] if phases else outcome
+    deploy["updatedAt"] = iso_at(at)
+    if not phases:
+        _finish(deploy, deploy["_readyAt"], others)
+
+
+def _finish(deploy: dict, at: float, others: list[dict] | None) -> None:
+    deploy["status"] = deploy["_outcome"]
+    deploy.setdefault("startedAt", deploy["createdAt"])
+    deploy["finishedAt"] = deploy["updatedAt"] = iso_at(at)
+    if deploy["status"] == "live":
+        for other in others or ():
+            if other is not deploy and other["status"] == "live":
+                other["status"] = "deactivated"
+                other["updatedAt"] = iso_at(at)
+
+
+def _cancel(deploy: dict, at: float) -> None:
+    deploy["status"] = "canceled"
+    deploy["finishedAt"] = deploy["updatedAt"] = iso_at(at)
+
+
+def _service_deploys(store, service_id: str) -> list[dict]:
+    return [d for d in store["deploys"].values() if d["_serviceId"] == service_id]
+
+
+def refresh(call: Call, service_id: str) -> None:
+    """Advance the service's deploys to the present: phases, endings, and the queue."""
+    store, now = call.store, time.time()
+    service = store["services"].get(service_id)
+    delay = float(call.server.settings["deploy_delay"])
+    free_since = now
+    while True:
+        deploys = _service_deploys(store, service_id)
+        running = [d for d in deploys if d["status"] in RUNNING]
+        queued = sorted((d for d in deploys if d["status"] == "queued"), key=lambda d: d["_queuedAt"])
+        if not running and queued and service is not None:
+            for older in queued[:-1]:  # superseded: Render proceeds to the most recently triggered deploy
+                _cancel(older, free_since)
+            _schedule(queued[-1], service, free_since, delay, deploys)
+            continue
+        due = [d for d in running if d.get("_readyAt", now) <= now]
+        if not due:
+            break
+        ended = min(due, key=lambda d: d.get("_readyAt", now))
+        ended.setdefault("_outcome", "live")
+        _finish(ended, ended.get("_readyAt", now), deploys)
+        free_since = ended.get("_readyAt", now)
+    for deploy in _service_deploys(store, service_id):
+        if deploy["status"] in RUNNING:
+            current = next((s for s, until in deploy.get("_phases") or [] if now < until), None)
+            if current and current != deploy["status"]:
+                deploy["status"] = current
+                deploy["updatedAt"] = now_iso()
+
+
 def start_deploy(call: Call, service: dict, trigger: str, commit_id: str | None = None,
                  image_url: str | None = None, source: dict | None = None) -> dict:
-    """Record a new in-progress deploy of ``service`` (``source``: a deploy whose commit/image to reuse)."""
+    """Record a new deploy of ``service`` (``source``: a deploy whose commit/image to reuse) and start it, or
+    queue it behind a running one (``status == "queued"``) under the ``wait`` policy."""
+    refresh(call, service["id"])
     now = time.time()
-    deploy = {"id": render_id("dep"), "status": "build_in_progress", "trigger": trigger,
-              "createdAt": iso_at(now), "updatedAt": iso_at(now),
-              "_serviceId": service["id"], "_readyAt": now + float(call.server.settings["deploy_delay"])}
+    deploy = {"id": render_id("dep"), "status": "created", "trigger": trigger,
+              "createdAt": iso_at(now), "updatedAt": iso_at(now), "_serviceId": service["id"], "_queuedAt": now}
     if source is not None:
         for key in ("commit", "image"):
             if key in source:
@@ -42,26 +170,17 @@ def start_deploy(call: Call, service: dict, trigger: str, commit_id: str | None 
     else:
         deploy["commit"] = {"id": commit_id or _fake_sha(f"{service['id']}{now}{token()}"),
                             "message": "Deployed by the procurement sandbox", "createdAt": iso_at(now)}
-    if "commit" in deploy:  # Git-backed deploys report startedAt at once (recorded responses)
-        deploy["startedAt"] = iso_at(now)
+    deploy["_outcome"] = _outcome(call, deploy)
     call.store["deploys"][deploy["id"]] = deploy
+    running = [d for d in _service_deploys(call.store, service["id"]) if d["status"] in RUNNING and d is not deploy]
+    if running and call.server.settings.get("overlapping_deploys", "wait") == "wait":
+        deploy["status"] = "queued"
+        return deploy
+    for other in running:  # override: the new deploy replaces the one in progress
+        _cancel(other, now)
+    _schedule(deploy, service, now, float(call.server.settings["deploy_delay"]),
+              _service_deploys(call.store, service["id"]))
     return deploy
-
-
-def refresh(call: Call, service_id: str) -> None:
-    """Advance the lifecycle of the service's deploys to the present."""
-    deploys = sorted((d for d in call.store["deploys"].values() if d["_serviceId"] == service_id),
-                     key=lambda d: d["_readyAt"])
-    now = time.time()
-    for deploy in deploys:
-        if deploy["status"] in IN_PROGRESS and now >= deploy["_readyAt"]:
-            for other in deploys:
-                if other is not deploy and other["status"] == "live":
-                    other["status"] = "deactivated"
-                    other["updatedAt"] = iso_at(deploy["_readyAt"])
-            deploy["status"] = "live"
-            deploy.setdefault("startedAt", deploy["createdAt"])
-            deploy["finishedAt"] = deploy["updatedAt"] = iso_at(deploy["_readyAt"])
 
 
 def _deploy_or_404(call: Call) -> dict:
@@ -75,8 +194,8 @@ def _deploy_or_404(call: Call) -> dict:
 def list_deploys(call: Call) -> Reply:
     service = service_or_404(call)
     refresh(call, service["id"])
-    deploys = [d for d in call.store["deploys"].values() if d["_serviceId"] == service["id"]
-               and matches_filters(d, call, {"status": lambda d: d["status"]})]
+    deploys = [d for d in _service_deploys(call.store, service["id"])
+               if matches_filters(d, call, {"status": lambda d: d["status"]})]
     deploys.sort(key=lambda d: d["createdAt"], reverse=True)  # newest first, as Render lists them
     return 200, paginate(call, [(d["id"], public(d)) for d in deploys], "deploy")
 
@@ -93,10 +212,14 @@ def create_deploy(call: Call) -> Reply:
         raise BadRequest("commitId is only valid for Git-backed services")
     if body.get("commitId") and service["type"] == "cron_job":
         raise BadRequest("commitId cannot be set for cron jobs")
+    if body.get("deployMode") and any(body.get(k) for k in ("commitId", "imageUrl", "clearCache")):
+        raise BadRequest("deployMode cannot be combined with commitId, imageUrl or clearCache")
     if body.get("imageUrl"):
         service["imagePath"] = body["imageUrl"]
     deploy = start_deploy(call, service, trigger="api", commit_id=body.get("commitId"),
                           image_url=body.get("imageUrl"))
+    if deploy["status"] == "queued":
+        return Reply(202, empty=True)  # "Queued", no body (spec; recorded 202s have an empty body)
     return 201, public(deploy)
 
 
@@ -116,8 +239,8 @@ def cancel_deploy(call: Call) -> Reply:
     deploy = _deploy_or_404(call)
     if deploy["status"] not in IN_PROGRESS:
         raise Conflict(f"deploy is {deploy['status']}, not in progress")
-    deploy["status"] = "canceled"
-    deploy["finishedAt"] = deploy["updatedAt"] = now_iso()
+    _cancel(deploy, time.time())
+    refresh(call, service["id"])  # a queued deploy starts now
     return 200, public(deploy)
 
 
@@ -133,4 +256,4 @@ def rollback(call: Call) -> Reply:
     deploy = start_deploy(call, service, trigger="rollback", source=target)
     if "image" in target:
         service["imagePath"] = target["image"]["ref"]
-    return 201, public(deploy)
+    return 201, public(deploy)  # the spec lists only 201: a rollback behind a running deploy is listed queued

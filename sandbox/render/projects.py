@@ -168,9 +168,18 @@ def add_resources(call: Call) -> Reply:
 
 @routes.delete("/environments/{environmentId}/resources")
 def remove_resources(call: Call) -> Reply:
-    environment = _environment(call)
+    """Take the listed resources out of the environment that holds them.
+
+    Render does not check the path's environment id: the Terraform provider sends the resource's own id there
+    (``DELETE /environments/srv-.../resources?resourceIds=srv-...``) and Render answered 204 and moved it out
+    (backgroundworker__resource__background_worker_cassette.yaml#84, then #85 adds it to another environment;
+    same in the cron-job, private-service, Key Value, Redis and Postgres cassettes). The resources must exist."""
+    path_environment = call.store["environments"].get(call.params["environmentId"])
     for resource_id in as_list(call.query.get("resourceIds")) or []:
         resource, field = _resource_list(call, resource_id)
+        environment = call.store["environments"].get(resource.get("environmentId") or "") or path_environment
+        if environment is None:
+            continue
         if field == "serviceIds":
             linked = [g["name"] for g in call.store["env_groups"].values() if resource_id in g["_serviceIds"]
                       and g.get("environmentId") == environment["id"]]

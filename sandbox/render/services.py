@@ -8,6 +8,7 @@ services, ``repo``/``branch`` for Git-backed ones).
 from __future__ import annotations
 
 import copy
+import secrets
 
 from ..clock import now_iso
 from ..ids import render_id
@@ -54,13 +55,29 @@ def _env_specific(runtime: str, given: dict | None, pre_deploy: str | None) -> d
     return details
 
 
-def _details(service_type: str, name: str, sid: str, given: dict, image_backed: bool) -> dict:
+SLUG_SUFFIXED = ("background_worker", "cron_job")
+_SLUG_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def new_slug(service_type: str, name: str) -> str:
+    """The slug a new service gets: its name, slugified; workers and cron jobs add a random 4-character suffix
+    (recorded: ``background-worker-q9lm``, ``cron-job-tf-d6na``; web, private and static services keep the bare
+    name). The slug and the URLs derived from it never change afterwards, not even on a rename (recorded:
+    backgroundworker__resource__background_worker_cassette.yaml keeps ``background-worker-q9lm`` after the rename to
+    ``new-name``; webservice__resource__web_service_cassette.yaml keeps ``terraform-web-service``)."""
+    slug = slugify(name)
+    if service_type in SLUG_SUFFIXED:
+        slug += "-" + "".join(secrets.choice(_SLUG_CHARS) for _ in range(4))
+    return slug
+
+
+def _details(service_type: str, slug: str, sid: str, given: dict, image_backed: bool) -> dict:
     """serviceDetails as GET returns it, from the create body's type-specific serviceDetails."""
     if service_type == "static_site":
         return {"buildCommand": given.get("buildCommand", ""), "publishPath": given.get("publishPath", "public"),
                 "buildPlan": "starter", "previews": given.get("previews") or {"generation": "off"},
                 "pullRequestPreviewsEnabled": given.get("pullRequestPreviewsEnabled", "no"),
-                "url": f"https://{slugify(name)}.onrender.com",
+                "url": f"https://{slug}.onrender.com",
                 **({"renderSubdomainPolicy": given["renderSubdomainPolicy"]}
                    if "renderSubdomainPolicy" in given else {}),
                 **({"ipAllowList": given["ipAllowList"]} if "ipAllowList" in given else {})}
@@ -83,8 +100,8 @@ def _details(service_type: str, name: str, sid: str, given: dict, image_backed: 
         details["autoscaling"] = copy.deepcopy(given["autoscaling"])
     if service_type in ("web_service", "private_service"):
         details["openPorts"] = [{"port": DEFAULT_PORT, "protocol": "TCP"}]
-        details["url"] = (f"https://{slugify(name)}.onrender.com" if service_type == "web_service"
-                          else f"{slugify(name)}:{DEFAULT_PORT}")
+        details["url"] = (f"https://{slug}.onrender.com" if service_type == "web_service"
+                          else f"{slug}:{DEFAULT_PORT}")
     if service_type == "web_service":
         details["healthCheckPath"] = given.get("healthCheckPath", "")
         details["maintenanceMode"] = given.get("maintenanceMode") or {"enabled": False, "uri": ""}
@@ -116,6 +133,17 @@ def _registry_summary(call: Call, credential_id: str | None) -> dict | None:
     return {"id": credential["id"], "name": credential["name"]}
 
 
+def _set_build_filter(service: dict, given: dict | None) -> None:
+    """Null lists read as empty; a filter with nothing in it is no filter (recorded: the service is answered
+    without ``buildFilter`` after ``{"paths": null, "ignoredPaths": null}``)."""
+    given = given or {}
+    paths, ignored = list(given.get("paths") or []), list(given.get("ignoredPaths") or [])
+    if paths or ignored:
+        service["buildFilter"] = {"paths": paths, "ignoredPaths": ignored}
+    else:
+        service.pop("buildFilter", None)
+
+
 @routes.post("/services")
 def create_service(call: Call) -> Reply:
     body = call.body
@@ -131,14 +159,15 @@ def create_service(call: Call) -> Reply:
     now = now_iso()
     image = body.get("image")
     auto_deploy = body.get("autoDeploy", "yes")
+    slug = new_slug(service_type, body["name"])
     service = {
         "id": sid, "name": body["name"], "ownerId": body["ownerId"], "type": service_type,
         "autoDeploy": auto_deploy, "autoDeployTrigger": _auto_deploy_trigger(body, auto_deploy),
         "createdAt": now, "updatedAt": now,
         "dashboardUrl": f"https://dashboard.render.com/{DASHBOARD_KIND[service_type]}/{sid}",
-        "notifyOnFail": "default", "rootDir": body.get("rootDir", ""), "slug": slugify(body["name"]),
+        "notifyOnFail": "default", "rootDir": body.get("rootDir", ""), "slug": slug,
         "suspended": "not_suspended", "suspenders": [],
-        "serviceDetails": _details(service_type, body["name"], sid, given, bool(image)),
+        "serviceDetails": _details(service_type, slug, sid, given, bool(image)),
     }
     if image:
         service["imagePath"] = image["imagePath"]
@@ -148,8 +177,7 @@ def create_service(call: Call) -> Reply:
     else:
         service["repo"] = body.get("repo", "")
         service["branch"] = body.get("branch", "main")
-    if body.get("buildFilter"):
-        service["buildFilter"] = body["buildFilter"]
+    _set_build_filter(service, body.get("buildFilter"))
     if body.get("environmentId"):
         service["environmentId"] = body["environmentId"]
         call.store["environments"][body["environmentId"]]["serviceIds"].append(sid)
@@ -204,13 +232,13 @@ PATCHABLE_DETAILS = {
 def update_service(call: Call) -> Reply:
     service = service_or_404(call)
     body = call.body or {}
-    for key in ("autoDeploy", "repo", "branch", "name", "buildFilter", "rootDir"):
+    for key in ("autoDeploy", "repo", "branch", "name", "rootDir"):
         if key in body:
             service[key] = body[key]
+    if "buildFilter" in body:
+        _set_build_filter(service, body["buildFilter"])
     if "autoDeploy" in body or "autoDeployTrigger" in body:
         service["autoDeployTrigger"] = _auto_deploy_trigger(body, service["autoDeploy"])
-    if "name" in body:
-        service["slug"] = slugify(body["name"])
     if "image" in body:
         service["imagePath"] = body["image"]["imagePath"]
         summary = _registry_summary(call, body["image"].get("registryCredentialId"))

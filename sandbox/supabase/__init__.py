@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..postgres import PostgresHarness, PostgresInstance
+from ..postgres import PostgresHarness, PostgresInstance, PostgresUnavailable
 from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
-from . import api_keys, auth_config, backups, database, function_secrets, network, projects, query
+from . import api_keys, auth_config, backups, billing, database, function_secrets, network, projects, query
+from .pooler import Pooler
 from .projects import SANDBOX_ORG
 
 DEFAULT_TOKEN = "sbp_sandbox_local_token"
@@ -27,9 +28,9 @@ class SupabaseServer(ApiServer):
     name = "supabase"
     spec = SUPABASE_SPEC
     base_path = ""
-    collections = ("organizations", "projects", *PROJECT_SETTINGS)
+    collections = ("organizations", "projects", *PROJECT_SETTINGS, "pooler")  # pooler: the proxy's port
     route_tables = (projects.routes, query.routes, api_keys.routes, database.routes, network.routes,
-                    auth_config.routes, function_secrets.routes, backups.routes)
+                    auth_config.routes, function_secrets.routes, backups.routes, billing.routes)
     rate_limit = 120  # "120 requests / 1 minute per user, per scope, per endpoint"
 
     def __init__(self, *, postgres: PostgresHarness | None = None, data_root: Path | None = None, **kw: Any):
@@ -38,13 +39,23 @@ class SupabaseServer(ApiServer):
         self.databases: dict[str, PostgresInstance] = {}
         self._db_threads: dict[str, threading.Thread] = {}
         self._db_failures: dict[str, str] = {}
+        self.resizes: dict[str, threading.Event] = {}  # ref -> set once a resize's database restart is done
+        self.pooler = Pooler(self)
         super().__init__(**kw)
 
     def default_settings(self) -> dict[str, Any]:
-        return {"project_ready_delay": 3.0}  # seconds from create until ACTIVE_HEALTHY (if Postgres is up)
+        # Seconds from create until ACTIVE_HEALTHY (if Postgres is up), and a compute resize's RESIZING time.
+        return {"project_ready_delay": 3.0, "resize_delay": 3.0}
 
     def seed(self) -> None:
         self.store["organizations"][SANDBOX_ORG["slug"]] = dict(SANDBOX_ORG)
+        pooler = getattr(self, "pooler", None)
+        if pooler is not None and pooler.port:  # after a reset: the proxy keeps listening where it did
+            self.store["pooler"]["proxy"] = {"port": pooler.port}
+
+    def start(self) -> None:
+        self.pooler.start()  # first: a pooler port someone else took fails the start before anything listens
+        super().start()
 
     @property
     def organization_slug(self) -> str:
@@ -59,10 +70,17 @@ class SupabaseServer(ApiServer):
 
     # ------------------------------------------------------------------------------- project lifecycle
     def advance(self, project: dict) -> None:
-        """Move a project along COMING_UP -> ACTIVE_HEALTHY (or INIT_FAILED) when its time has come."""
+        """Move a project along COMING_UP -> ACTIVE_HEALTHY (or INIT_FAILED), and RESIZING -> ACTIVE_HEALTHY,
+        when its time has come."""
+        ref = project["ref"]
+        if project["status"] == "RESIZING":
+            restarted = self.resizes.get(ref)
+            if time.time() >= project["_readyAt"] and (restarted is None or restarted.is_set()):
+                project["status"] = "ACTIVE_HEALTHY"
+                self.resizes.pop(ref, None)
+            return
         if project["status"] != "COMING_UP":
             return
-        ref = project["ref"]
         if ref in self._db_failures:
             project["status"] = "INIT_FAILED"
         elif time.time() >= project["_readyAt"] and (self.postgres is None or ref in self.databases):
@@ -101,7 +119,9 @@ class SupabaseServer(ApiServer):
                 if project is None or self._stopping.is_set():  # deleted or shut down while booting
                     instance.destroy()
                     return
-                project["_db"] = {"data_dir": str(instance.data_dir), "admin_password": instance.admin_password}
+                # The port is kept for restarts: the stack's database_url and the services' variables name it.
+                project["_db"] = {"data_dir": str(instance.data_dir), "admin_password": instance.admin_password,
+                                  "port": instance.port}
                 self.databases[ref] = instance
             self._mutated()
 
@@ -118,6 +138,7 @@ class SupabaseServer(ApiServer):
         return self.databases[ref]
 
     def stop_database(self, ref: str, destroy: bool = True) -> None:
+        self.pooler.forget(ref)
         instance = self.databases.pop(ref, None)
         if instance is not None:
             threading.Thread(target=instance.destroy if destroy else instance.stop, daemon=True).start()
@@ -141,13 +162,30 @@ class SupabaseServer(ApiServer):
             return False
 
     def reopen_databases(self) -> None:
-        """After loading a persisted state: start the project servers that were running before."""
+        """After loading a persisted state: start the project servers that were running before, each on the port
+        it had. If one cannot start, the ones already started are stopped again and the error says which."""
         if self.postgres is None:
             return
-        for ref, project in self.store["projects"].items():
-            db = project.get("_db")
-            if db and Path(db["data_dir"]).exists():
-                self.databases[ref] = self.postgres.reopen_instance(Path(db["data_dir"]), db["admin_password"])
+        try:
+            for ref, project in self.store["projects"].items():
+                db = project.get("_db")
+                if not db:
+                    continue
+                # Under the current root first: the state directory may have moved since the path was recorded.
+                data_dir = self.data_root / ref if self.data_root and (self.data_root / ref).exists() \
+                    else Path(db["data_dir"])
+                if not data_dir.exists():
+                    log.warning("the database of %s is gone (%s); the project has none", ref, data_dir)
+                    continue
+                try:
+                    instance = self.postgres.reopen_instance(data_dir, db["admin_password"], db.get("port"))
+                except PostgresUnavailable as error:
+                    raise PostgresUnavailable(f"project {ref}: {error}") from None
+                self.databases[ref] = instance
+                db.update(data_dir=str(data_dir), port=instance.port)
+        except BaseException:
+            self._release_databases(keep_data=True)
+            raise
 
     def _release_databases(self, keep_data: bool) -> None:
         for thread in list(self._db_threads.values()):
@@ -159,8 +197,11 @@ class SupabaseServer(ApiServer):
             instance.stop() if keep_data else instance.destroy()
 
     def shutdown_hook(self) -> None:
+        self.pooler.stop()
         # A persisted sandbox keeps its project databases for the next start; an ephemeral one removes them.
         self._release_databases(keep_data=self.data_root is not None)
 
     def reset_hook(self) -> None:
+        for ref in list(self.pooler.bouncers):
+            self.pooler.forget(ref)
         self._release_databases(keep_data=False)

@@ -1,9 +1,9 @@
 """Supabase database settings: Postgres config, pooler (Supavisor) config, the database password.
 
 Postgres config ``GET`` returns only the overrides set so far (as the real API does); a ``PUT`` also applies the
-parameters to the project's real server (``ALTER SYSTEM`` + reload) where a reload suffices. The pooler entry
-points at the project's real server: host 127.0.0.1, its port, database ``postgres``. There is no Supavisor on
-loopback, so ``db_user`` is ``postgres`` rather than the pooler's ``postgres.<ref>``.
+parameters to the project's real server (``ALTER SYSTEM`` + reload) where a reload suffices. The pooler entry is
+the sandbox's Supavisor stand-in (``pooler.py``): user ``postgres.<ref>``, host 127.0.0.1, the pooler's port (the
+platform's is 6543), database ``postgres``, transaction mode; a PATCHed pool mode or pool size reaches PgBouncer.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from .common import active_project, settings_of
 
 routes = RouteTable()
 
-UNCONNECTED_PORT = 5432  # reported when the sandbox runs without Postgres
+POOLER_PORT = 6543  # the platform's transaction-mode port, reported when the sandbox runs without Postgres
 
 
 @routes.get("/v1/projects/{ref}/config/database/postgres")
@@ -37,11 +37,11 @@ def put_postgres_config(call: Call) -> Reply:
 
 
 def pooler_entry(call: Call, project: dict) -> dict:
-    instance = call.server.databases.get(project["ref"])
-    port = instance.port if instance else UNCONNECTED_PORT
+    port = call.server.pooler.port or POOLER_PORT
     pooler = call.store["pooler_config"][project["ref"]]
-    url = f"postgresql://postgres:[YOUR-PASSWORD]@127.0.0.1:{port}/postgres"
-    return {"identifier": project["ref"], "database_type": "PRIMARY", "db_user": "postgres", "db_host": "127.0.0.1",
+    user = f"postgres.{project['ref']}"
+    url = f"postgresql://{user}:[YOUR-PASSWORD]@127.0.0.1:{port}/postgres"
+    return {"identifier": project["ref"], "database_type": "PRIMARY", "db_user": user, "db_host": "127.0.0.1",
             "db_port": port, "db_name": "postgres", "connection_string": url, "connectionString": url,
             "pool_mode": pooler.get("pool_mode", "transaction"),
             "default_pool_size": pooler.get("default_pool_size"), "max_client_conn": pooler.get("max_client_conn"),
@@ -59,6 +59,7 @@ def patch_pooler(call: Call) -> Reply:
     for key in ("default_pool_size", "pool_mode"):
         if key in call.body:
             pooler[key] = call.body[key]
+    call.server.pooler.reconfigure(call.params["ref"])
     return 200, {"default_pool_size": pooler.get("default_pool_size"),
                  "pool_mode": pooler.get("pool_mode", "transaction")}
 

@@ -19,14 +19,17 @@ routes = RouteTable()
 
 SANDBOX_ORG = {"id": "sandboxlocalorgslugss", "slug": "sandboxlocalorgslugss", "name": "Sandbox Organization"}
 DEFAULT_REGION = "us-east-1"
-POSTGRES_VERSION = "15.8.1.000"
+# What new projects report (recordings/supabase/GET_v1_projects___PROJECT_REF__: "17.6.1.111", engine "17"). The
+# server behind it is Debian 12's Postgres 15 (the newest Debian ships); the sandbox README lists what differs.
+POSTGRES_VERSION = "17.6.1.111"
+POSTGRES_ENGINE = "17"
 
 
 def project_view(project: dict, with_database: bool = True) -> dict:
     view = {k: project[k] for k in ("id", "ref", "organization_id", "organization_slug", "name", "region",
                                     "created_at", "status")}
     if with_database:
-        view["database"] = {"host": "127.0.0.1", "version": POSTGRES_VERSION, "postgres_engine": "15",
+        view["database"] = {"host": "127.0.0.1", "version": POSTGRES_VERSION, "postgres_engine": POSTGRES_ENGINE,
                             "release_channel": "ga"}
     return view
 

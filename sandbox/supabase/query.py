@@ -1,8 +1,8 @@
 """``POST /v1/projects/{ref}/database/query``: run SQL for real against the project's Postgres server.
 
 The statement runs as the ``postgres`` role (``SET ROLE`` on a connection of the sandbox's admin role, so a
-changed ``postgres`` password never locks the sandbox out); objects created belong to ``postgres`` as on the
-platform. The answer is the rows of the last statement as JSON objects (``[{"?column?": 1}]`` for ``select 1``);
+changed ``postgres`` password never locks the sandbox out) with that role's own settings (its ``search_path``
+``"$user", public, extensions``); objects created belong to ``postgres`` as on the platform. The answer is the rows of the last statement as JSON objects (``[{"?column?": 1}]`` for ``select 1``);
 a SQL error is a 400 whose message carries Postgres' SQLSTATE and text.
 """
 
@@ -44,12 +44,20 @@ def _placeholders(query: str, parameters: list | None) -> tuple[str, dict | None
     return converted, {f"p{i}": value for i, value in enumerate(parameters, start=1)}
 
 
+ROLE_SETTINGS = """SELECT set_config(split_part(setting, '=', 1), substr(setting, strpos(setting, '=') + 1), false)
+  FROM pg_db_role_setting s CROSS JOIN LATERAL unnest(s.setconfig) AS setting
+ WHERE s.setrole = (SELECT oid FROM pg_roles WHERE rolname = %s)
+   AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))"""
+
+
 def run_sql(instance, query: str, parameters: list | None, read_only: bool, role: str = "postgres") -> list[dict]:
     import psycopg
     from psycopg import sql
     from psycopg.rows import dict_row
 
     with instance.admin_connect(autocommit=False, row_factory=dict_row) as conn:
+        # As if the role had logged in: its own settings (postgres' search_path includes `extensions`).
+        conn.execute(ROLE_SETTINGS, (role,))
         conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(role)))
         if read_only:
             conn.execute("SET TRANSACTION READ ONLY")

@@ -120,6 +120,8 @@ CASES = [
      {P + "tiers.observability"}),
     ("plain-http-api-outside-local", "production", {P + "supabaseApiUrl": "http://api.supabase.com"}, (),
      {P + "supabaseApiUrl"}),
+    ("rate-limit-wait-not-seconds", "staging", {P + "renderMaxRateLimitWaitSeconds": "15m"}, (),
+     {P + "renderMaxRateLimitWaitSeconds"}),
     ("api-service-is-a-worker", "staging", edit("staging", P + "backend", "apiService", "worker"), (),
      {P + "backend.apiService"}),
     # Renaming the worker to "api" also orphans the worker's database role: two true problems.
@@ -146,6 +148,19 @@ CASES = [
       **edit("production", P + "database", "deletionProtection", False)}, (P + "domain",),
      {P + "domian", P + "renderApiKey", P + "render.region", P + "backend.minInstances",
       P + "backend.healthCheckPath", P + "database.deletionProtection", P + "domain"}),
+    # Path-like values stay inside their directory: Render publishes what the build wrote, not /etc.
+    ("publish-path-escapes-the-repository", "local", edit("local", P + "frontend", "publishPath", "../../etc"), (),
+     {P + "frontend.publishPath"}),
+    ("dockerfile-escapes-the-context", "staging", edit("staging", P + "images", "dockerfile", "../Dockerfile"), (),
+     {P + "images.dockerfile"}),
+    # A service name that is not a Render name must be reported, not crash the role checks behind it.
+    ("invalid-service-name-with-roles", "local", edit("local", P + "backend", "services[1].name", "Background_Worker"),
+     (), {P + "backend.services[1].name"}),
+    # Roles for services of a tier that is switched off would never be used.
+    ("roles-without-a-backend", "local",
+     {P + "tiers": {**_stack_value("local", P + "tiers"), "backend": False}}, (),
+     {P + "database.roles[0].service", P + "database.roles[1].service", P + "database.roles[2].service",
+      P + "database.roles[3].service"}),
 ]
 
 

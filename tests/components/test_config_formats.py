@@ -27,7 +27,9 @@ from components.config import formats as f
     (f.email, ["platform-oncall@acme-procurement.com"], ["oncall", "a@b", "a b@c.com"]),
     (f.registry_host, ["ghcr.io", "registry.example.com:5000"], ["ghcr", "ghcr.io/acme", "GHCR.io"]),
     (f.host_port, ["logs.example.net:6514"], ["logs.example.net", "logs:0", "logs:70000"]),
-    (f.relative_path, ["dist", "../procurement-system", "build/web"], ["/dist", "a//b", "a\\b"]),
+    (f.relative_path, ["dist", "./dist", "build/web"], ["/dist", "a//b", "a\\b", "../../etc", "dist/../..", ".."]),
+    (f.workspace_path, ["../procurement-system", "../procurement-system/app", ".", "app"],
+     ["/srv", "..", "../..", "../a/../b", "a/../../b", "a\\b"]),
     (f.git_branch, ["main", "release/2026-q4"], ["/main", "a..b", "main/", "a b"]),
     (f.http_status_codes, ["200", "2xx"], ["20", "600", "ok"]),
 ])

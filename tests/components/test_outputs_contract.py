@@ -10,7 +10,7 @@ import pytest
 
 from components.config import RawConfig, parse_config
 from components.outputs import BY_KEY, CONTRACT, expected_keys, export_outputs, readme_table
-from stack_cases import ESC_SECRETS, STACKS, config_of
+from stack_cases import ESC_SECRETS, STACKS, config_of, tier_overrides
 from tests.components.component_mocks import run_component
 from tests.components.platform_mocks import run_stack
 from tests.mock_harness import PROJECT_ROOT, read_stack_config
@@ -74,7 +74,7 @@ def test_each_stack_exports_exactly_the_contract_with_its_secrecy(stack):
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_keys_follow_the_tiers(variant):
-    overrides = {"procurement:tiers": VARIANTS[variant]}
+    overrides = tier_overrides("local", VARIANTS[variant])
     run = run_stack("local", overrides=overrides)
     f = read_stack_config("local", overrides={**ESC_SECRETS["local"], **overrides})
     cfg = parse_config(RawConfig(f.values, f.secret_keys), project=f.project, stack="local")

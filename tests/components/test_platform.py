@@ -1,7 +1,7 @@
 """The composition: which tiers each stack builds, how they are wired, and the component contract on every child."""
 import pytest
 
-from stack_cases import STACKS, config_of
+from stack_cases import STACKS, config_of, tier_overrides
 from tests.components.platform_mocks import run_stack
 from tests.mock_harness import Secret
 
@@ -122,7 +122,7 @@ def test_with_every_tier_off_only_the_config_facts_remain():
 
 
 def test_the_database_alone_gives_no_service_keys_and_no_database_url_output():
-    run = run_stack("local", overrides={"procurement:tiers": {**ALL_OFF, "database": True}})
+    run = run_stack("local", overrides=tier_overrides("local", {**ALL_OFF, "database": True}))
     assert components(run) == {TIER_COMPONENTS["database"]}
     keys = run.one("pulumi-python:dynamic/supabase:ApiKeys").inputs
     assert keys["secret_key_names"] == []

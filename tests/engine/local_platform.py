@@ -1,7 +1,8 @@
-"""The `local` stack driven exactly as the README prints it (`scripts/local-stack.sh up|recover|preview`),
-against an in-process sandbox, with the real engine, plus what the interruption tests need: kill the
-`pulumi` CLI when the sandbox journal shows a given request, find every process of ours, and count
-what the sandbox holds.
+"""The `local` stack driven exactly as the README prints it (`scripts/sandbox.sh start`, then
+`scripts/local-stack.sh up|recover|preview`), with the real engine and the sandbox as its own
+process, plus what the interruption tests need: kill the `pulumi` CLI when the sandbox journal
+shows a given request, find every process of ours, and count what the sandbox holds (through its
+control API, `sandbox/client.py`).
 
 Every process a run starts carries a marker in its environment (`PROCUREMENT_TEST_RUN`), inherited
 by the CLI, the language host, the program and the dynamic-provider processes; "no leftover
@@ -13,14 +14,18 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import time
 import uuid
 from pathlib import Path
-from typing import Callable, Optional
+from types import SimpleNamespace
+from typing import Any, Callable, Optional
 
 from engine.testing import REPO_ROOT
+from sandbox import data_dirs
+from sandbox.client import SandboxControl
 
 STACK = "local"
 PASSPHRASE = "procurement-local"  # README "Secrets": guards the sandbox's test tokens only
@@ -55,24 +60,66 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str, inter
         time.sleep(interval)
 
 
-class LocalPlatform:
-    """One `local` stack (its own state directory) against one sandbox (its own objects)."""
+class Server:
+    """One of the sandbox's servers through its control API, with the calls the tests make."""
 
-    def __init__(self, tmp: Path, sandbox, pulumi_home: Path) -> None:
-        self.sandbox = sandbox
+    def __init__(self, control: SandboxControl) -> None:
+        self.control = control
+        self.faults = SimpleNamespace(clear=control.clear_faults)
+
+    def add_fault(self, kind: str, **fields: Any) -> dict:
+        return self.control.add_fault(kind, **fields)
+
+    def edit(self, collection: str, key: str, set: dict) -> dict:  # noqa: A002 - the control API's name
+        return self.control.edit(collection, key, set)
+
+
+class Sandbox:
+    """The sandbox process `scripts/sandbox.sh start` runs for SANDBOX_DIR, seen through its control API."""
+
+    def __init__(self, sandbox_dir: Path) -> None:
+        urls = json.loads(next(line for line in (sandbox_dir / "sandbox.log").read_text().splitlines()
+                               if line.startswith("{") and '"render":' in line))
+        self.render, self.supabase = (Server(SandboxControl(re.match(r"^(http://[^/]+)", urls[name]).group(1)))
+                                      for name in ("render", "supabase"))
+
+    def journal(self) -> list:
+        """Both servers' journals in arrival order, entries with attribute access (like sandbox.journal)."""
+        entries = [SimpleNamespace(**e) for server in (self.render, self.supabase) for e in server.control.journal()]
+        return sorted(entries, key=lambda e: e.seq)
+
+    def response_violations(self) -> list:
+        return [e for e in self.journal() if e.response_violations]
+
+
+class LocalPlatform:
+    """One `local` stack (its own state directory) against its own sandbox process."""
+
+    def __init__(self, tmp: Path, pulumi_home: Path) -> None:
         self.sandbox_dir = tmp / "sandbox"
         self.state_dir = tmp / "state"
         self.logs = tmp / "logs"
-        for d in (self.sandbox_dir, self.logs):
-            d.mkdir(parents=True, exist_ok=True)
-        # What `make sandbox` leaves for scripts/local-stack.sh: the URLs as the log's first line.
-        (self.sandbox_dir / "sandbox.log").write_text(json.dumps(
-            {"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url}) + "\n")
+        self.logs.mkdir(parents=True, exist_ok=True)
         self.marker = uuid.uuid4().hex
         base = {k: v for k, v in os.environ.items() if not k.startswith(("PULUMI_", "RENDER_", "SUPABASE_"))}
         self.env = {**base, "PULUMI_HOME": str(pulumi_home), "SANDBOX_DIR": str(self.sandbox_dir),
-                    "LOCAL_STATE_DIR": str(self.state_dir), MARKER: self.marker}
+                    "LOCAL_STATE_DIR": str(self.state_dir), "SANDBOX_RENDER_PORT": "0", "SANDBOX_SUPABASE_PORT": "0",
+                    "SANDBOX_ARGS": "--deploy-delay 0.2 --project-ready-delay 0.2"}
         self.runs = 0
+        started = subprocess.run(["bash", "scripts/sandbox.sh", "start"], cwd=REPO_ROOT, env=self.env,
+                                 capture_output=True, text=True, timeout=120)
+        assert started.returncode == 0, started.stdout + started.stderr
+        self.sandbox = Sandbox(self.sandbox_dir)
+        self.env[MARKER] = self.marker  # the processes of the runs below, not the sandbox's
+
+    def stop_sandbox(self) -> None:
+        """Stops the sandbox this platform started (by its pid file) and removes its databases."""
+        env = {k: v for k, v in self.env.items() if k != MARKER}
+        subprocess.run(["bash", "scripts/sandbox.sh", "stop"], cwd=REPO_ROOT, env=env, capture_output=True,
+                       timeout=120)
+        link = data_dirs.link_of(self.sandbox_dir / "state.json")
+        if link.is_symlink():
+            shutil.rmtree(os.readlink(link), ignore_errors=True)
 
     # ------------------------------------------------------------------ running the documented commands
     def start(self, *args: str) -> subprocess.Popen:
@@ -171,10 +218,10 @@ class LocalPlatform:
 
     # ------------------------------------------------------------------ the sandbox's objects
     def render(self, collection: str) -> dict:
-        return self.sandbox.render.store.data[collection]
+        return self.sandbox.render.control.state(collection)
 
     def supabase(self, collection: str) -> dict:
-        return self.sandbox.supabase.store.data[collection]
+        return self.sandbox.supabase.control.state(collection)
 
 
 HOLD_SECONDS = 120  # longer than any test waits: the sandbox wakes held requests when it stops

@@ -49,10 +49,11 @@ def test_cli_and_sdk_versions_are_the_pinned_ones(pulumi_engine, pulumi_env, tmp
     versions = read_versions()
     done = run_pulumi(["version"], cwd=tmp_path, env=pulumi_env)
     assert done.stdout.strip() == f"v{versions['PULUMI_CLI_VERSION']}"
-    requirements = (REPO_ROOT / "requirements.txt").read_text()
-    assert re.search(rf"^pulumi=={re.escape(versions['PULUMI_SDK_VERSION'])}$", requirements, re.M), (
-        "scripts/engine-versions.env PULUMI_SDK_VERSION must equal the pulumi pin in requirements.txt"
-    )
+    for name in ("requirements.in", "requirements.txt"):  # the pin and its lock
+        requirements = (REPO_ROOT / name).read_text()
+        assert re.search(rf"^pulumi=={re.escape(versions['PULUMI_SDK_VERSION'])}( \\)?$", requirements, re.M), (
+            f"scripts/engine-versions.env PULUMI_SDK_VERSION must equal the pulumi pin in {name}"
+        )
 
 
 def test_dynamic_provider_lifecycle(project: Path, pulumi_env: dict, tmp_path: Path):

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.runner import Sandbox
 from tests.engine.local_platform import LocalPlatform, held, hold, request
 
 SNAPSHOT = json.loads((Path(__file__).resolve().parents[1] / "components" / "urn_snapshot.json").read_text())
@@ -35,19 +34,17 @@ PREFIX = "procurement-local-"
 
 
 @pytest.fixture
-def platform(tmp_path, sandbox_postgres, pulumi_engine, pulumi_home):
-    sandbox = Sandbox(deploy_delay=0.2, project_ready_delay=0.2, postgres=sandbox_postgres)
-    sandbox.start()
-    platform = LocalPlatform(tmp_path, sandbox, pulumi_home)
+def platform(tmp_path, pulumi_engine, pulumi_home):
+    platform = LocalPlatform(tmp_path, pulumi_home)  # `make sandbox`'s script, on ephemeral ports
     try:
         yield platform
+        broken = platform.sandbox.response_violations()
+        assert not broken, [(e.method, e.path, e.response_violations) for e in broken]
     finally:
         try:
             platform.assert_no_processes_left()
         finally:
-            sandbox.stop()
-    broken = sandbox.response_violations()
-    assert not broken, [(e.method, e.path, e.response_violations) for e in broken]
+            platform.stop_sandbox()
 
 
 def backend_service(platform: LocalPlatform):

@@ -142,6 +142,8 @@ def test_render_answers_carry_the_recorded_keys(sandbox):
     api.get("/services")
     api.get(f"/services/{sid}")
     api.patch(f"/services/{sid}", json={"serviceDetails": {"plan": "standard"}})
+    # The create's deploy must end first: one requested while it runs is queued (202, no body to compare).
+    wait_for(lambda: api.get(f"/services/{sid}/deploys/{web['deployId']}").json()["status"] == "live", timeout=10)
     api.post(f"/services/{sid}/deploys", json={})
     api.post(f"/services/{sid}/scale", json={"numInstances": 2})
     api.put(f"/services/{sid}/autoscaling", json={"enabled": True, "min": 1, "max": 3, "criteria": {
@@ -215,6 +217,7 @@ def test_supabase_answers_carry_the_recorded_keys(sandbox):
     api.get(f"/v1/projects/{ref}/secrets")
     api.delete(f"/v1/projects/{ref}/secrets", json=["FOO"])
     api.get(f"/v1/projects/{ref}/database/backups")
+    api.get(f"/v1/projects/{ref}/billing/addons")
     api.post(f"/v1/projects/{ref}/database/query", json={"query": "select 1"})
     api.delete(f"/v1/projects/{ref}")
     coming_up = api.post("/v1/projects", json={"name": "q", "organization_slug": sandbox.supabase.organization_slug,

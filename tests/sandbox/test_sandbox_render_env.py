@@ -90,3 +90,29 @@ def test_deleting_a_service_unlinks_it(sandbox):
                                         "serviceIds": [sid]}).json()["id"]
     api.delete(f"/services/{sid}")
     assert api.get(f"/env-groups/{gid}").json()["serviceLinks"] == []
+
+
+def test_null_inputs_render_accepts(sandbox):
+    """envVars/secretFiles null on create, buildFilter with null lists, an empty cursor, PUT env-vars null
+    (specs.render_accepts_null_input_lists / render_accepts_an_empty_cursor)."""
+    api = sandbox.render.client()
+    owner = sandbox.render.owner_id
+    created = api.post("/services", json={
+        "type": "background_worker", "name": "w", "ownerId": owner, "repo": "https://github.com/acme/w",
+        "envVars": None, "secretFiles": None, "buildFilter": {"paths": None, "ignoredPaths": None},
+        "serviceDetails": {"runtime": "docker"}})
+    assert created.status_code == 201, created.text
+    sid = created.json()["service"]["id"]
+    assert "buildFilter" not in created.json()["service"]  # recorded: no filter after null lists
+    patched = api.patch(f"/services/{sid}", json={"buildFilter": {"paths": ["src/**"], "ignoredPaths": None}})
+    assert patched.json()["buildFilter"] == {"paths": ["src/**"], "ignoredPaths": []}
+    api.put(f"/services/{sid}/env-vars", json=[{"key": "A", "value": "1"}])
+    cleared = api.put(f"/services/{sid}/env-vars", data="null", headers={"Content-Type": "application/json"})
+    assert cleared.status_code == 200 and cleared.json() == []
+    assert api.get(f"/services/{sid}/env-vars", params={"cursor": "", "limit": 100}).json() == []
+    site = api.post("/services", json={"type": "static_site", "name": "s", "ownerId": owner,
+                                       "repo": "https://github.com/acme/s",
+                                       "serviceDetails": {"publishPath": "out", "routes": None}})
+    assert site.status_code == 201
+    assert api.get(f"/services/{site.json()['service']['id']}/routes", params={"cursor": ""}).status_code == 200
+    assert api.post("/services", json={"type": "web_service", "name": None, "ownerId": owner}).status_code == 400

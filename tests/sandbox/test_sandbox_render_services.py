@@ -135,3 +135,19 @@ def test_auto_deploy_trigger_beyond_the_spec_copy(sandbox):
     assert patched["autoDeployTrigger"] == "checksPass"
     assert api.patch(f"/services/{service['id']}", json={"autoDeploy": "no"}).json()["autoDeployTrigger"] == "off"
     assert api.patch(f"/services/{service['id']}", json={"autoDeployTrigger": "sometimes"}).status_code == 400
+
+
+@pytest.mark.parametrize("service_type,suffixed", [("background_worker", True), ("cron_job", True),
+                                                   ("web_service", False), ("private_service", False),
+                                                   ("static_site", False)])
+def test_slugs_as_recorded_and_they_survive_a_rename(sandbox, service_type, suffixed):
+    api = sandbox.render.client()
+    first = api.post("/services", json=service_body(sandbox, service_type, "My App")).json()["service"]
+    second = api.post("/services", json=service_body(sandbox, service_type, "my-app")).json()["service"]
+    if suffixed:  # recorded: background-worker-q9lm, cron-job-tf-d6na
+        assert re.fullmatch(r"my-app-[a-z0-9]{4}", first["slug"]) and first["slug"] != second["slug"]
+    else:
+        assert first["slug"] == second["slug"] == "my-app"
+    renamed = api.patch(f"/services/{first['id']}", json={"name": "renamed"}).json()
+    assert renamed["name"] == "renamed" and renamed["slug"] == first["slug"]
+    assert renamed["serviceDetails"].get("url") == first["serviceDetails"].get("url")

@@ -20,7 +20,9 @@ def test_specs_are_parsed_once_and_read_from_the_shared_dir(monkeypatch, tmp_pat
 
 
 def test_overlapping_unions_erratum_lets_real_service_creates_through():
-    strict = Spec("render/render-openapi.json")
+    from sandbox.specs import render_accepts_null_input_lists
+
+    strict = Spec("render/render-openapi.json", errata=(render_accepts_null_input_lists,))
     accepted = []
     for exchange in exchanges("render"):
         if exchange.method == "POST" and exchange.path == "/services" and exchange.status == 201:
@@ -74,3 +76,49 @@ def test_query_values_are_typed_per_the_spec():
     assert parsed["name"] == ["a", "b"] and parsed["limit"] == 5
     exploded = SUPABASE_SPEC.parse_query("GET", "/v1/projects/{ref}/health", [("services", "db"), ("services", "auth")])
     assert exploded == {"services": ["db", "auth"]}
+
+
+def _recorded_requests_refused(spec, predicate):
+    """(source, violations) of recorded 2xx Render requests matching ``predicate`` that ``spec`` refuses."""
+    from sandbox.routing import SpecRouter
+
+    router = SpecRouter(list(RENDER_SPEC.document["paths"].keys()))
+    refused = []
+    for exchange in exchanges("render"):
+        matched = router.match(exchange.path)
+        if not (200 <= exchange.status < 300 and matched and predicate(exchange)):
+            continue
+        template, params = matched
+        body = json.dumps(exchange.request_body).encode() if exchange.method in ("POST", "PUT", "PATCH") else None
+        found = spec.check_request(exchange.method, exchange.path, template, params, list(exchange.query), JSON, body)
+        if found:
+            refused.append((exchange.source, found))
+    return refused
+
+
+def test_null_input_lists_erratum_accepts_what_render_accepted_and_nothing_more():
+    from sandbox.specs import environment_resources_answer_201, nullable_enums_accept_null, overlapping_one_of_as_any_of
+
+    def nulls(e):
+        text = json.dumps(e.request_body)
+        return e.request_body is None and e.method == "PUT" or "null" in text and e.path.startswith("/services")
+
+    before = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_any_of, nullable_enums_accept_null,
+                                                        environment_resources_answer_201))
+    refused_before = _recorded_requests_refused(before, nulls)
+    assert len(refused_before) >= 60  # 21 creates, 6 patches, 66 replace-alls ... with nulls
+    assert _recorded_requests_refused(RENDER_SPEC, nulls) == []
+    # Still refused: null where Render was never seen to take it.
+    body = json.dumps({"type": "web_service", "name": None, "ownerId": "tea-x"}).encode()
+    assert RENDER_SPEC.check_request("POST", "/services", "/services", {}, [], JSON, body)
+    group = json.dumps({"name": "g", "ownerId": "tea-x", "envVars": None}).encode()
+    assert RENDER_SPEC.check_request("POST", "/env-groups", "/env-groups", {}, [], JSON, group)
+
+
+def test_empty_cursor_erratum():
+    recorded = [e for e in exchanges("render") if ("cursor", "") in e.query and e.status == 200]
+    assert recorded, "the recordings page with cursor="
+    assert _recorded_requests_refused(RENDER_SPEC, lambda e: ("cursor", "") in e.query) == []
+    strict = Spec("render/render-openapi.json")
+    assert _recorded_requests_refused(strict, lambda e: ("cursor", "") in e.query)
+    assert RENDER_SPEC.check_request("GET", "/services", "/services", {}, [("limit", "")], JSON, None)

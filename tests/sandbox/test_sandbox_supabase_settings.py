@@ -59,35 +59,51 @@ def test_postgres_config_reports_overrides_and_takes_effect(sandbox, project):
     assert bad.status_code == 400 and "pattern" in bad.json()["message"]
 
 
-def test_pooler_config_points_at_the_real_server(project):
+def test_pooler_config_has_the_real_shape_and_its_url_logs_in(project):
     api, ref = project
     (pooler,) = api.get(f"/v1/projects/{ref}/config/database/pooler").json()
     assert pooler["db_host"] == "127.0.0.1" and pooler["database_type"] == "PRIMARY"
-    expected = f"postgresql://postgres:[YOUR-PASSWORD]@127.0.0.1:{pooler['db_port']}/postgres"
+    assert pooler["db_user"] == f"postgres.{ref}" and pooler["pool_mode"] == "transaction"
+    expected = f"postgresql://postgres.{ref}:[YOUR-PASSWORD]@127.0.0.1:{pooler['db_port']}/postgres"
     assert pooler["connection_string"] == expected
     url = pooler["connection_string"].replace("[YOUR-PASSWORD]", "settings-pass")
     with psycopg.connect(url) as conn:
-        assert conn.execute("select 1").fetchone() == (1,)
+        assert conn.execute("select current_user").fetchone() == ("postgres",)
     patched = api.patch(f"/v1/projects/{ref}/config/database/pooler", json={"pool_mode": "session",
                                                                             "default_pool_size": 20})
     assert patched.json() == {"pool_mode": "session", "default_pool_size": 20}
     assert api.get(f"/v1/projects/{ref}/config/database/pooler").json()[0]["pool_mode"] == "session"
+    with psycopg.connect(url) as conn:  # still logs in after PgBouncer reloaded its configuration
+        assert conn.execute("select 1").fetchone() == (1,)
 
 
-def test_network_restrictions_take_real_effect(project):
+def test_network_restrictions_take_real_effect(sandbox, project):
     api, ref = project
     current = api.get(f"/v1/projects/{ref}/network-restrictions").json()
     assert current["config"] == {"dbAllowedCidrs": ["0.0.0.0/0"], "dbAllowedCidrsV6": ["::/0"]}
-    port = api.get(f"/v1/projects/{ref}/config/database/pooler").json()[0]["db_port"]
+    direct = sandbox.supabase.connection_info(ref)
+    pooled = api.get(f"/v1/projects/{ref}/config/database/pooler").json()[0]["connection_string"].replace(
+        "[YOUR-PASSWORD]", "settings-pass")
     applied = api.post(f"/v1/projects/{ref}/network-restrictions/apply",
                        json={"dbAllowedCidrs": ["10.0.0.0/8"], "dbAllowedCidrsV6": []})
     assert applied.status_code == 201 and applied.json()["status"] == "applied"
-    with pytest.raises(psycopg.OperationalError):  # 127.0.0.1 is no longer allowed
-        psycopg.connect(host="127.0.0.1", port=port, dbname="postgres", user="postgres", password="settings-pass")
+    for attempt in (lambda: psycopg.connect(**direct, connect_timeout=5),  # 127.0.0.1 is no longer allowed
+                    lambda: psycopg.connect(pooled, connect_timeout=5)):  # nor through the pooler
+        with pytest.raises(psycopg.OperationalError):
+            attempt()
     restored = api.patch(f"/v1/projects/{ref}/network-restrictions", json={"add": {"dbAllowedCidrs": ["127.0.0.1/32"]}})
     assert restored.status_code == 200
     assert {"address": "127.0.0.1/32", "type": "v4"} in restored.json()["config"]["dbAllowedCidrs"]
-    psycopg.connect(host="127.0.0.1", port=port, dbname="postgres", user="postgres", password="settings-pass").close()
+    psycopg.connect(**direct).close()
+
+    def pooled_logs_in():  # PgBouncer retries a failed server login after a second
+        try:
+            psycopg.connect(pooled, connect_timeout=5).close()
+            return True
+        except psycopg.OperationalError:
+            return False
+
+    wait_for(pooled_logs_in, timeout=10)
     assert api.post(f"/v1/projects/{ref}/network-restrictions/apply",
                     json={"dbAllowedCidrs": ["not-a-cidr"]}).status_code == 400
 

@@ -16,9 +16,9 @@ def project(sandbox):
 
 
 def connection_details(api, ref):
+    """The pooler's host, port and database, and the user a role logs in as there (`<role>.<ref>`)."""
     (pooler,) = api.get(f"/v1/projects/{ref}/config/database/pooler").json()
-    host = api.get(f"/v1/projects/{ref}").json()["database"]["host"]
-    return host, pooler["db_port"], pooler["db_name"]
+    return pooler["db_host"], pooler["db_port"], pooler["db_name"], lambda role: f"{role}.{ref}"
 
 
 def test_sql_runs_for_real_and_returns_rows(project):
@@ -39,20 +39,20 @@ def test_role_created_through_the_api_can_log_in(project):
                        json={"query": "create role app_reader login password 'reader-secret'; "
                                       "grant pg_read_all_data to app_reader"})
     assert created.status_code == 201, created.text
-    host, port, dbname = connection_details(api, ref)
-    with psycopg.connect(host=host, port=port, dbname=dbname, user="app_reader", password="reader-secret") as conn:
+    host, port, dbname, user = connection_details(api, ref)
+    with psycopg.connect(host=host, port=port, dbname=dbname, user=user("app_reader"), password="reader-secret") as conn:
         assert conn.execute("select current_user").fetchone() == ("app_reader",)
 
 
 def test_postgres_user_logs_in_with_db_pass_and_the_password_endpoint_changes_it(project):
     api, ref = project
-    host, port, dbname = connection_details(api, ref)
-    with psycopg.connect(host=host, port=port, dbname=dbname, user="postgres", password="first-password") as conn:
+    host, port, dbname, user = connection_details(api, ref)
+    with psycopg.connect(host=host, port=port, dbname=dbname, user=user("postgres"), password="first-password") as conn:
         assert conn.execute("select current_user").fetchone() == ("postgres",)
     assert api.patch(f"/v1/projects/{ref}/database/password", json={"password": "second-password"}).status_code == 200
     with pytest.raises(psycopg.OperationalError):
-        psycopg.connect(host=host, port=port, dbname=dbname, user="postgres", password="first-password")
-    psycopg.connect(host=host, port=port, dbname=dbname, user="postgres", password="second-password").close()
+        psycopg.connect(host=host, port=port, dbname=dbname, user=user("postgres"), password="first-password")
+    psycopg.connect(host=host, port=port, dbname=dbname, user=user("postgres"), password="second-password").close()
 
 
 def test_sql_error_and_read_only(project):
@@ -74,7 +74,7 @@ def test_each_project_has_its_own_server(sandbox, project):
     found = api.post(f"/v1/projects/{other}/database/query",
                      json={"query": "select count(*) as n from pg_roles where rolname = 'only_here'"}).json()
     assert found == [{"n": 0}]
-    assert connection_details(api, ref)[1] != connection_details(api, other)[1]
+    assert sandbox.supabase.connection_info(ref)["port"] != sandbox.supabase.connection_info(other)["port"]
 
 
 def test_read_only_endpoint_reads_but_cannot_write(project):

@@ -23,6 +23,7 @@ from dynamic_providers.core import (
     server_wait_hint,
 )
 
+from dynamic_providers.core.transport import path_family
 from core_http_stub import StubServer, free_port
 
 TOKEN = "rnd_secret_token_value_123"
@@ -72,8 +73,9 @@ def test_429_honours_ratelimit_reset_as_seconds_and_as_epoch(server, transport, 
         ("respond", 429, {"X-RateLimit-Reset": str(int(time.time()) + 5)}, {}),
     ]
     transport.get("/services")
-    assert 3.0 <= sleeps[0] <= 4.0
-    assert 3.0 <= sleeps[1] <= 6.5
+    # Reset headers are whole seconds rounded down (Render records "Ratelimit-Reset: 0"): one more second.
+    assert 4.0 <= sleeps[0] <= 4.01
+    assert 4.0 <= sleeps[1] <= 7.5
 
 
 def test_429_without_hint_backs_off_exponentially(server, sleeps):
@@ -89,15 +91,51 @@ def test_429_asking_for_too_long_fails_fast_with_clear_error(server, transport, 
     with pytest.raises(RateLimitedError) as info:
         transport.post("/services", {"name": "x"})
     assert server.count("POST") == 1 and sleeps == []
-    assert "POST /v1/services" in str(info.value) and "429" in str(info.value)
-    assert "3600" in str(info.value)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith("Render API rate limit for POST /v1/services is used up: resets at ")
+    assert "(in 1h00m), beyond the 30s this stack waits; raise it with HttpOptions.max_rate_limit_wait" in message
+    assert message.endswith("(HTTP 429: Rate limit exceeded)")
+    assert info.value.status == 429 and info.value.retry_after == 3600
 
 
-def test_429_budget_exhausted_raises_rate_limited(server, transport):
-    server.script = [("respond", 429, {"Retry-After": "1"}, {"message": "nope"})] * 10
-    with pytest.raises(RateLimitedError):
-        transport.get("/services")
-    assert server.count("GET") == FAST.max_attempts
+def test_429_wait_budget_is_total_per_call_and_the_error_names_the_bucket(server, transport, sleeps):
+    server.script = [("respond", 429, {"Retry-After": "10", "Ratelimit-Limit": "10"}, {"message": "nope"})] * 5
+    with pytest.raises(RateLimitedError) as info:
+        transport.post("/services/srv-ct6vmjtj0q5s700ckea0/deploys", {})
+    assert server.count("POST") == 3 and sum(sleeps) == pytest.approx(20.01)  # a third wait would pass 30 s
+    assert "rate limit for POST /v1/services/{id}/deploys (limit 10 per window) is used up" in str(info.value)
+    assert "(already waited 20s)" in str(info.value)
+
+
+def test_429s_do_not_use_up_the_attempts_of_a_call(server, transport, sleeps):
+    server.script = [("respond", 429, {"Retry-After": "1"}, {})] * (FAST.max_attempts + 2)
+    assert transport.get("/services") == {"ok": True}
+    assert server.count("GET") == FAST.max_attempts + 3
+
+
+def test_rate_limit_waits_are_reported_while_they_last(server, transport, sleeps):
+    from dynamic_providers.core import progress
+
+    server.script = [("respond", 429, {"Ratelimit-Reset": "11", "Ratelimit-Limit": "20"}, {})]
+    with progress.capture() as seen:
+        transport.post("/services", {"name": "x"})
+    assert sleeps == [10.0, pytest.approx(2.005)]  # shown every 10 s while it lasts
+    kinds = [kind for kind, _, _ in seen]
+    assert kinds == ["note", "status", "status"]
+    assert seen[0][2].startswith("Render API rate limit on POST /v1/services (limit 20 per window): waiting 12s until ")
+    assert "waiting, 12s left" in seen[1][2] and "waiting, 2s left" in seen[2][2]
+
+
+@pytest.mark.parametrize("path,family", [
+    ("/v1/services/srv-ct6vmjtj0q5s700ckea0/deploys", "/v1/services/{id}/deploys"),
+    ("/v1/services/crn-d0ibivsfunbc73fd4g7g", "/v1/services/{id}"),
+    ("/v1/services/srv-1/env-vars/DATABASE_URL", "/v1/services/srv-1/env-vars/DATABASE_URL"),
+    ("/v1/projects/abcdefghijklmnopqrst/config/auth", "/v1/projects/{id}/config/auth"),
+    ("/v1/services", "/v1/services"),
+])
+def test_path_family_names_buckets_without_ids(path, family):
+    assert path_family(path) == family
 
 
 def test_5xx_burst_is_retried_for_idempotent_calls(server, transport, sleeps):

@@ -198,19 +198,48 @@ def test_deploy_refuses_a_suspended_service(sandbox):
     assert render_requests(sandbox, "POST", "/services/{serviceId}/deploys") == []
 
 
-def test_failed_deploy_fails_the_step(sandbox):
-    from dynamic_providers.render.api import wait_for_deploy
-    from dynamic_providers.render.models import Deploy as DeployModel
+@pytest.mark.parametrize("status", ["update_failed", "pre_deploy_failed", "canceled"])
+def test_failed_deploy_fails_the_step_naming_the_deploy_and_its_status(sandbox, status):
+    svc = make_service(sandbox, pre_deploy_command="./migrate")
+    time.sleep(0.3)  # the service's first deploy went live
+    sandbox.render.add_fault("deploy_fail", deploy_status=status, method="POST", path="/v1/services/{id}/deploys")
+    d = Driver(deploy_provider(sandbox))
+    with pytest.raises(DeployFailedError) as info:
+        d.up({"service_id": svc.id, "image_digest": DIGEST_2})
+    (failed,) = [k for k, v in objects(sandbox, "deploys").items() if v["status"] == status]
+    assert f"Render deploy {failed} of service {svc.id} ended '{status}' after " in str(info.value)
+
+
+@pytest.mark.sandbox_settings(deploy_delay=1.0)
+def test_a_queued_deploy_is_ours_and_is_followed_to_live(sandbox):
+    from dynamic_providers.core import progress
+
+    svc = make_service(sandbox)  # its first deploy runs for a second: ours must queue behind it
+    (running,) = objects(sandbox, "deploys")
+    d = Driver(deploy_provider(sandbox))
+    with progress.capture() as seen:
+        outs = d.up({"service_id": svc.id, "image_digest": DIGEST_2})
+    (posted,) = render_requests(sandbox, "POST", "/services/{serviceId}/deploys")
+    assert posted.status == 202  # queued, no body: the provider found the deploy it caused
+    assert d.id != running and objects(sandbox, "deploys")[d.id]["trigger"] == "api"
+    assert outs["status"] == "live" and outs["live_deploy_id"] == d.id
+    assert objects(sandbox, "deploys")[running]["status"] == "deactivated"
+    statuses = [m for kind, _, m in seen if kind == "status"]
+    assert statuses[0] == f"Render deploy {d.id} of service {svc.id}: queued (0s)"
+    assert any(": update_in_progress (" in m for m in statuses)
+
+
+@pytest.mark.sandbox_settings(deploy_delay=1.0)
+def test_env_var_change_reports_the_deploy_it_queued_not_the_running_one(sandbox):
+    from dynamic_providers.render.service_env import EnvVarsProvider
 
     svc = make_service(sandbox)
-    d = Driver(deploy_provider(sandbox))
-    outs = d.up({"service_id": svc.id, "image_digest": DIGEST_2, "wait": False})
-    assert outs["status"] in ("build_in_progress", "live")
-    # Render reports the build as failed: waiting on it must raise, naming the status.
-    sandbox.render.edit("deploys", d.id, {"status": "build_failed"})
-    api = d.p.transport()
-    with pytest.raises(DeployFailedError, match=rf"deploy {d.id} of service {svc.id} ended 'build_failed'"):
-        wait_for_deploy(api, svc.id, DeployModel(id=d.id, status="queued"), timeout=5, first_poll=0.01)
+    (running,) = objects(sandbox, "deploys")
+    env = Driver(configured(EnvVarsProvider, sandbox))
+    outs = env.up({"service_id": svc.id, "variables": {"A": "1"}})
+    queued = objects(sandbox, "deploys")[outs["deploy_id"]]
+    assert outs["deploy_id"] != running and queued["status"] == "queued"
+    assert [e.status for e in render_requests(sandbox, "POST", "/services/{serviceId}/deploys")] == [202]
 
 
 def test_deploy_wait_surfaces_api_errors(sandbox):
@@ -271,10 +300,12 @@ def test_deploy_superseded_by_a_newer_one_counts_when_the_newer_goes_live(sandbo
 
     svc = make_service(sandbox)
     api = deploy_provider(sandbox).transport()
+    time.sleep(0.3)  # the service's first deploy went live
     ours = trigger_deploy(api, svc.id)
-    newer = trigger_deploy(api, svc.id)  # e.g. triggered by an env-var change right after ours
+    time.sleep(0.3)  # ours went live too
+    newer = trigger_deploy(api, svc.id)  # e.g. triggered by an env-var change after ours
     time.sleep(0.3)
-    api.get(f"/services/{svc.id}/deploys")  # let the sandbox advance: both went live, ours was deactivated
+    api.get(f"/services/{svc.id}/deploys")  # let the sandbox advance: the newer went live, ours was deactivated
     assert objects(sandbox, "deploys")[ours.id]["status"] == "deactivated"
     done, went_live = wait_for_deploy(api, svc.id, DeployModel(id=ours.id, status="queued"), timeout=5,
                                       first_poll=0.01)
@@ -284,3 +315,17 @@ def test_deploy_superseded_by_a_newer_one_counts_when_the_newer_goes_live(sandbo
     sandbox.render.edit("deploys", newer.id, {"status": "canceled"})
     with pytest.raises(DeployFailedError, match="ended 'canceled'"):
         wait_for_deploy(api, svc.id, DeployModel(id=newer.id, status="queued"), timeout=5, first_poll=0.01)
+
+
+@pytest.mark.sandbox_settings(deploy_delay=1.0)
+def test_queued_deploys_superseded_by_a_newer_queued_one_follow_the_newest(sandbox):
+    from dynamic_providers.render.api import trigger_deploy, wait_for_deploy
+
+    svc = make_service(sandbox)  # its first deploy is running
+    api = deploy_provider(sandbox).transport()
+    ours = trigger_deploy(api, svc.id)
+    newer = trigger_deploy(api, svc.id)
+    assert ours.status == newer.status == "queued" and ours.id != newer.id
+    done, went_live = wait_for_deploy(api, svc.id, ours, timeout=10, first_poll=0.05)
+    # Render proceeds to the most recently queued deploy; ours is canceled, and the service converged.
+    assert done.status == "canceled" and went_live.id == newer.id and went_live.status == "live"

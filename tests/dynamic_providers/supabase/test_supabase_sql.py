@@ -285,3 +285,23 @@ def test_only_concurrent_catalog_races_are_transient(message, transient):
     err = ValidationError("Supabase", "POST", "/v1/projects/x/database/query", 400, message)
     assert is_transient_sql_error(err) is transient
     assert not is_transient_sql_error(ServerError("Supabase", "POST", "/v1/projects/x/database/query", 500, message))
+
+
+def test_grantable_check_names_every_privilege_and_skips_default_privileges():
+    grants = sql.expand_grants([
+        {"on": "database", "privileges": ["CONNECT"]},
+        {"on": "schema", "schema": "auth", "privileges": ["USAGE"]},
+        {"on": "table", "schema": "auth", "objects": ["users"], "privileges": ["SELECT"]},
+        {"on": "all_tables", "schema": "public", "privileges": ["INSERT"]},
+    ])
+    check = sql.grantable_check_sql(grants)
+    assert check.startswith("DO $procurement$") and "ERRCODE = '42501'" in check
+    for condition in ("has_database_privilege(current_database(), 'CONNECT WITH GRANT OPTION')",
+                      "has_schema_privilege('auth', 'USAGE WITH GRANT OPTION')",
+                      """has_table_privilege('"auth"."users"', 'SELECT WITH GRANT OPTION')""",
+                      "n.nspname = 'public'", "has_sequence_privilege(c.oid, 'USAGE WITH GRANT OPTION')"):
+        assert condition in check
+    assert sql.grantable_check_sql({Grant("table_defaults", "public", "postgres", "SELECT")}) is None
+    assert sql.grantable_check_sql(set()) is None
+    with pytest.raises(sql.SqlInputError):
+        sql.grantable_check_sql({Grant("table", "public", "x$procurement$y", "SELECT")})

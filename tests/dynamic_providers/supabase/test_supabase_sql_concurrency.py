@@ -17,7 +17,8 @@ from supabase_engine import FAST_HTTP, FAST_WAIT
 from test_supabase_sql_lifecycle import project  # noqa: F401  (fixture)
 
 ROLES = [f"svc_{i}" for i in range(6)]
-EXTENSIONS = ["hstore", "pg_trgm", "citext", "pgcrypto", "uuid-ossp", "btree_gist"]
+# Trusted extensions a Supabase project does not pre-install (pgcrypto and uuid-ossp are, in `extensions`).
+EXTENSIONS = ["hstore", "pg_trgm", "citext", "ltree", "cube", "btree_gist"]
 PASSWORD = "concurrent-password-1"
 
 

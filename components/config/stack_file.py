@@ -1,0 +1,55 @@
+"""Checks a stack file for values the Pulumi CLI itself refuses before the program runs.
+
+The CLI turns the stack file's YAML into JSON before handing config to the program, and Go's JSON
+encoder has no NaN or infinity: a `.nan` / `.inf` anywhere fails every command with
+`invalid YAML file: ... json: unsupported value: NaN`, which names no key. This check names it:
+
+    python -m components.config.stack_file Pulumi.local.yaml    # exit 1 and one line per problem
+
+`scripts/local-stack.sh` and the workflows run it before `pulumi`; everything that does reach the
+program is validated by `components.config` (which rejects non-finite numbers by key too).
+"""
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+
+def non_finite(value: Any, path: str) -> Iterator[str]:
+    """Dotted paths (`procurement:backend.services[0].minInstances`) of every NaN or infinity."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from non_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from non_finite(item, f"{path}[{index}]")
+
+
+def problems(path: Path) -> list[str]:
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as error:
+        return [f"{path}: cannot be read as YAML: {error}"]
+    config = document.get("config") if isinstance(document, dict) else None
+    if not isinstance(config, dict):
+        return []
+    return [f"{key}: is not a finite number (.nan/.inf); the Pulumi CLI cannot store it (it fails with "
+            f"'json: unsupported value'). Use a number, or remove the line"
+            for key in non_finite(config, "")]
+
+
+def main(argv: list[str]) -> int:
+    found = [line for name in argv for line in problems(Path(name))]
+    for line in found:
+        print(f"error: {line}", file=sys.stderr)
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,30 @@
+"""The stack-file check names the key of a NaN/infinity that the Pulumi CLI would refuse keylessly."""
+from pathlib import Path
+
+from components.config import stack_file
+from tests.mock_harness import PROJECT_ROOT
+
+
+def test_committed_stack_files_pass():
+    for name in ("local", "staging", "production"):
+        assert stack_file.problems(PROJECT_ROOT / f"Pulumi.{name}.yaml") == []
+
+
+def test_non_finite_numbers_are_named_by_key(tmp_path: Path, capsys):
+    text = (PROJECT_ROOT / "Pulumi.local.yaml").read_text()
+    text = text.replace("    minInstances: 1\n", "    minInstances: .nan\n")
+    text = text.replace("  procurement:domain: procurement.test\n", "  procurement:domain: -.inf\n")
+    bad = tmp_path / "Pulumi.local.yaml"
+    bad.write_text(text)
+    assert stack_file.main([str(bad)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2, err
+    assert err[0].startswith("error: procurement:domain: is not a finite number"), err
+    assert err[1].startswith("error: procurement:backend.minInstances: is not a finite number"), err
+
+
+def test_unreadable_yaml_is_one_line(tmp_path: Path):
+    bad = tmp_path / "Pulumi.x.yaml"
+    bad.write_text("config: [unclosed\n")
+    [line] = stack_file.problems(bad)
+    assert "cannot be read as YAML" in line
