@@ -66,9 +66,9 @@ def settings(provider_cls, *programs: dict) -> Scenario:
 
 
 # ---------------------------------------------------------------------------------- the project
-def project(name: str, password: str):
+def project(name: str, password: str, size: str = "micro"):
     return lambda sandbox: {"organization_slug": sandbox.supabase.organization_slug, "name": name,
-                            "region": "eu-central-1", "instance_size": "micro", "db_password": password,
+                            "region": "eu-central-1", "instance_size": size, "db_password": password,
                             **FAST_WAIT}
 
 
@@ -77,10 +77,12 @@ def check_project(sandbox, _ctx, state):
     assert [p["ref"] for p in projects] == [state.id], [(p["ref"], p["name"]) for p in projects]  # no duplicate
     assert projects[0]["name"] == state.inputs["name"] and projects[0]["status"] == "ACTIVE_HEALTHY"
     assert projects[0]["_db_pass"] == state.inputs["db_password"]
+    assert projects[0]["_instance_size"] == state.inputs["instance_size"]  # the compute add-on, resized once
 
 
 PROJECT = Scenario("project", lambda sb: ProjectProvider(http=FAST_HTTP),
-                   [project("procurement-a", PASSWORD), project("procurement-b", PASSWORD + "-rotated")],
+                   [project("procurement-a", PASSWORD), project("procurement-b", PASSWORD + "-rotated"),
+                    project("procurement-b", PASSWORD + "-rotated", size="small")],  # the add-ons calls
                    check_project, setup=lambda sb: sb,
                    gone=lambda sb, _: not live_projects(sb) or pytest.fail("project left behind"))
 
