@@ -49,6 +49,19 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def _subcommand(pid: int) -> list[str]:
+    """The words of a `pulumi` command line that are not options (`pulumi --cwd X up ...` -> [up, ...])."""
+    words, skip = [], False
+    for word in _cmdline(pid).split()[1:]:
+        if skip:
+            skip = False
+        elif word in ("--cwd", "-C"):
+            skip = True
+        elif not word.startswith("-"):
+            words.append(word)
+    return words[:1]
+
+
 def wait_until(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.02):
     deadline = time.monotonic() + timeout
     while True:
@@ -171,8 +184,7 @@ class LocalPlatform:
             for entry in Path("/proc").iterdir():
                 if entry.name.isdigit():
                     ppid, comm = _ppid_and_comm(int(entry.name))
-                    if ppid == script.pid and comm == "pulumi" and \
-                            _cmdline(int(entry.name)).split()[1:2] == [command]:
+                    if ppid == script.pid and comm == "pulumi" and command in _subcommand(int(entry.name)):
                         return int(entry.name)
             return None
         return wait_until(child, 120, f"`pulumi {command}` to start", interval=0.05)
@@ -215,6 +227,14 @@ class LocalPlatform:
             wait_until(lambda: not self.our_processes(), timeout, "our processes to exit", interval=0.1)
         except AssertionError:
             raise AssertionError("processes outlived the CLI:\n" + "\n".join(self.our_processes())) from None
+
+    def kill_leftovers(self) -> None:
+        """After a failed test: end the processes this platform started (marked), one by one by pid."""
+        for line in self.our_processes():
+            try:
+                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
 
     # ------------------------------------------------------------------ the sandbox's objects
     def render(self, collection: str) -> dict:

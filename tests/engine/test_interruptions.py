@@ -44,6 +44,7 @@ def platform(tmp_path, pulumi_engine, pulumi_home):
         try:
             platform.assert_no_processes_left()
         finally:
+            platform.kill_leftovers()  # only when the assertion above failed: never leave them running
             platform.stop_sandbox()
 
 
