@@ -69,7 +69,7 @@ def _pattern(entry) -> str:
 def _phase_calls(sandbox, before: set, phase: str) -> list[Call]:
     """The phase's calls: every write in order, and each kind of read once."""
     calls: list[Call] = []
-    for e in sorted((e for e in sandbox.journal() if (e.server, e.seq) not in before), key=lambda e: e.time):
+    for e in sorted((e for e in sandbox.journal() if (e.server, e.seq) not in before), key=lambda e: e.seq):
         pattern = _pattern(e)
         if e.method in WRITES:
             after = sum(1 for c in calls if c.server == e.server and c.method == e.method and
