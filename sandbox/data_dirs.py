@@ -121,6 +121,8 @@ def collect_orphans(base: Path) -> None:
             continue
         for pid_file in root.glob("*/postmaster.pid"):
             _stop_server(pid_file.parent)
+        for pid_file in root.glob("*/pgbouncer/pgbouncer.pid"):
+            _stop_bouncer(pid_file.parent.parent)
         log.info("removing %s: the sandbox state that used it (%s) is gone", root, owner)
         shutil.rmtree(root, ignore_errors=True)
 
@@ -139,9 +141,16 @@ def stop_leftover_servers(state_file: Path) -> list[Path]:
     for ref, project in projects.items():
         places = {link / ref, Path(project.get("_db", {}).get("data_dir") or link / ref)}
         for data_dir in places:
-            if (data_dir / "postmaster.pid").exists() and _stop_server(data_dir):
+            bouncer = _stop_bouncer(data_dir)
+            if ((data_dir / "postmaster.pid").exists() and _stop_server(data_dir)) or bouncer:
                 stopped.append(data_dir)
     return stopped
+
+
+def _stop_bouncer(data_dir: Path) -> bool:
+    from .supabase.pooler import stop_leftover_bouncer  # the pooler's own files, its own knowledge
+
+    return stop_leftover_bouncer(data_dir)
 
 
 def _links_here(link: Path, root: Path) -> bool:

@@ -81,6 +81,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def stop_leftover_bouncer(data_dir: Path) -> bool:
+    """Stop the PgBouncer a killed sandbox left running for the database in ``data_dir`` (it keeps serving the
+    old server and holds the pid file a new one needs). Returns whether one was stopped."""
+    pid_file = Path(data_dir) / "pgbouncer" / "pgbouncer.pid"
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return False
+    if b"pgbouncer" not in command:  # a reused pid: not ours
+        return False
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        return False
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+        time.sleep(0.02)
+    return True
+
+
 class ProjectBouncer:
     """One project's PgBouncer process, its files in ``<data dir>/pgbouncer``."""
 
@@ -94,6 +115,7 @@ class ProjectBouncer:
         self.pool_size = pool_size
         self._chown = lambda path: _chown_tree(path, instance.harness.user)
         self.dir.mkdir(exist_ok=True)
+        stop_leftover_bouncer(Path(instance.data_dir))
         # The auth_query user's password: new for every start, so nothing about it needs keeping.
         password = secrets.token_urlsafe(18)
         from psycopg import sql

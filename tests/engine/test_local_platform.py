@@ -28,7 +28,14 @@ from sandbox import data_dirs
 from sandbox.client import SandboxControl
 from sandbox.postgres import free_port
 
-RESOURCES = 40  # README "Two commands": the local platform
+def readme_resource_count() -> int:
+    """How many resources README's "Two commands" promises `make up` brings up ("...: 41 resources")."""
+    readme = (REPO_ROOT / "README.md").read_text()
+    section = readme[readme.index("## Two commands"):readme.index("\n## ", readme.index("## Two commands") + 1)]
+    return int(re.search(r"\): (\d+) resources", section).group(1))
+
+
+RESOURCES = readme_resource_count()  # what the README promises, so the two cannot drift apart
 
 
 def readme_main_command() -> str:

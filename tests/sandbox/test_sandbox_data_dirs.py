@@ -47,12 +47,28 @@ def create_project(sb, name="kept"):
 
 
 def db_port(sb, ref):
-    return sb.supabase.client().get(f"/v1/projects/{ref}/config/database/pooler").json()[0]["db_port"]
+    """The project's own Postgres port (the pooler entry names the shared pooler in front of it)."""
+    instance = sb.supabase.databases.get(ref)
+    return instance.port if instance is not None else None
 
 
 def connect(port):
     return psycopg.connect(host="127.0.0.1", port=port, dbname="postgres", user="postgres", password="pw-12345",
                            connect_timeout=5)
+
+
+def kill_in_process_parts(sb):
+    """What a SIGKILL of the sandbox ends: its threads (HTTP servers, the pooler's listener), not the project
+    servers and PgBouncers, which are processes of their own."""
+    for ref in list(sb.supabase.store["projects"]):  # start each project's PgBouncer, as a pooled client would
+        sb.supabase.pooler.bouncer_port(ref)
+    for server in sb.servers:
+        server._httpd.shutdown()
+        server._httpd.server_close()
+    pooler = sb.supabase.pooler
+    pooler.bouncers.clear()  # forgotten, not stopped: the processes outlive the sandbox
+    pooler.stop()
+    sb.supabase.databases.clear()
 
 
 def listening(port):
@@ -144,11 +160,9 @@ def test_databases_left_running_by_a_killed_sandbox_come_back_on_their_port(priv
     first = start(private_state, sandbox_postgres)
     ref = create_project(first)
     port = db_port(first, ref)
-    # What SIGKILL leaves behind: the HTTP servers are gone, the project's Postgres still runs.
-    for server in first.servers:
-        server._httpd.shutdown()
-        server._httpd.server_close()
-    first.supabase.databases.clear()
+    # What SIGKILL leaves behind: the HTTP servers and the pooler's listener (threads of the sandbox) are gone,
+    # the project's Postgres and PgBouncer (processes of their own) still run.
+    kill_in_process_parts(first)
     assert listening(port)
 
     second = start(private_state, sandbox_postgres)
@@ -165,10 +179,7 @@ def test_stop_databases_command_stops_what_a_killed_sandbox_left(private_state, 
     first = start(private_state, sandbox_postgres)
     ref = create_project(first)
     port = db_port(first, ref)
-    for server in first.servers:
-        server._httpd.shutdown()
-        server._httpd.server_close()
-    first.supabase.databases.clear()
+    kill_in_process_parts(first)
     assert listening(port)
     done = subprocess.run([sys.executable, "-m", "sandbox", "stop-databases", "--state", str(private_state)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
