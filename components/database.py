@@ -16,7 +16,8 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   ``<name>-pitr`` (PitrAddon, only with `database.pitrDays`: point-in-time recovery; removing the key turns it off).
 - Per configured role: ``<name>-role-<role>-password`` (RandomPassword) and ``<name>-role-<role>``
   (SqlRole: LOGIN, no superuser/createdb/createrole/replication/bypassrls, exactly the declared
-  grants); per extension ``<name>-extension-<ext>`` (Extension).
+  grants; dropped before the project on destroy, see below); per extension
+  ``<name>-extension-<ext>`` (Extension, `deleted_with` the project: re-creating it converges).
 
 Role privileges: CONNECT on the database, USAGE on each of `database.roles[].schemas`, and
 `database.roles[].privileges` on every table of those schemas, present and future (SqlRole's
@@ -139,11 +140,14 @@ class Database(pulumi.ComponentResource):
         for role in cfg.roles:
             role_password = RandomPassword(f"{name}-role-{role.name}-password", length=PASSWORD_LENGTH,
                                            opts=ResourceOptions(parent=self))
-            # After the extensions: a role's schemas may be ones an extension creates.
+            # After the extensions: a role's schemas may be ones an extension creates. Not `deleted_with`
+            # the project, unlike the settings: a role is found by its name, so if the project's delete
+            # is interrupted or fails, a role the state had already forgotten would block every later
+            # `up` ("already exists"). Destroy drops the roles first (one query each), then the project.
             roles.append(supabase.SqlRole(
                 f"{name}-role-{role.name}", project_ref=ref, name=role.name, password=role_password.result,
                 login=True, grants=role_grants(role),
-                opts=ResourceOptions(parent=self, deleted_with=project, depends_on=[*restarts, *extensions])))
+                opts=ResourceOptions(parent=self, depends_on=[*restarts, *extensions])))
             self.role_names[role.service] = role.name
             self.database_urls[role.service] = Output.secret(
                 Output.all(pooler.db_host, pooler.db_port, pooler.db_user, pooler.db_name, role_password.result)

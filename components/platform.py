@@ -17,6 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+import pulumi
+
+from components.adoption import adopt_transformation
 from components.backend import Backend, BackendArgs, SupabaseEnv
 from components.backups import DatabaseBackup, DatabaseBackupArgs
 from components.config import StackConfig
@@ -46,14 +49,18 @@ class Platform:
 
 def build_platform(config: StackConfig) -> Platform:
     """Declare every tier `config.tiers` switches on, in dependency order."""
-    images = database = backend = frontend = edge = monitoring = source_control = None  # noqa: F841
+    images = database = backend = frontend = edge = monitoring = source_control = None
+    # procurement:adopt: the tiers whose children can take over existing objects (components/adoption.py).
+    adopt = adopt_transformation(config.adopt)
+    tier = pulumi.ResourceOptions(transformations=[adopt]) if adopt is not None else None
 
     if config.images is not None:
         images = BackendImage("images", BackendImageArgs(source=config.images, stack=config.stack))
 
     if config.database is not None:
         services = tuple(s.name for s in config.backend.services) if config.backend is not None else ()
-        database = Database("database", DatabaseArgs(config=config.database, stack=config.stack, services=services))
+        database = Database("database", DatabaseArgs(config=config.database, stack=config.stack, services=services),
+                            opts=tier)
 
     app_url = f"https://{config.app_hostname}" if config.frontend is not None else None
     if config.backend is not None:
@@ -66,14 +73,16 @@ def build_platform(config: StackConfig) -> Platform:
             image_name=images.image_name, image_digest=images.digest, registry=config.images.registry,
             api_hostname=config.api_hostname, app_url=app_url, supabase=supabase,
             # Render's log stream is a workspace object next to the services: the backend tier holds it.
-            log_stream_endpoint=config.observability.log_stream_endpoint if config.observability else None))
+            log_stream_endpoint=config.observability.log_stream_endpoint if config.observability else None),
+            opts=tier)
 
     if config.frontend is not None:
         frontend = Frontend("frontend", FrontendArgs(
             config=config.frontend, render=config.render, stack=config.stack, app_hostname=config.app_hostname,
             api_url=backend.api_url if backend is not None else None,
             supabase_url=database.supabase_url if database is not None else None,
-            supabase_anon_key=database.anon_key if database is not None else None))
+            supabase_anon_key=database.anon_key if database is not None else None),
+            opts=tier)
 
     if config.edge is not None:
         targets = {}
@@ -98,7 +107,7 @@ def build_platform(config: StackConfig) -> Platform:
     if config.backup is not None and database is not None and config.render is not None and config.edge is not None:
         backup = DatabaseBackup("backup", DatabaseBackupArgs(
             config=config.backup, render=config.render, stack=config.stack, zone_id=config.edge.zone_id,
-            dump_url=database.dump_url))
+            dump_url=database.dump_url), opts=tier)
 
     # Render's notifications: every service of the stack has an alert route (the coverage policy checks it).
     alerting = None
@@ -111,7 +120,7 @@ def build_platform(config: StackConfig) -> Platform:
         alerting = RenderAlerting("alerting", RenderAlertingArgs(
             owner_id=config.render.owner_id, alerts=config.observability.alerts, services=services,
             metrics_stream_url=config.observability.metrics_stream_url,
-            metrics_stream_provider=config.observability.metrics_stream_provider))
+            metrics_stream_provider=config.observability.metrics_stream_provider), opts=tier)
 
     if config.source_control is not None:
         secrets, variables = actions_values(config, database, backend, frontend)

@@ -25,6 +25,8 @@ from pulumi.dynamic import (
     ResourceProvider,
 )
 
+from dynamic_providers.core.host import start_watch
+
 MIN_LENGTH = 8
 MAX_LENGTH = 256
 # Specials that are safe inside connection strings once URL-encoded and in SQL string literals
@@ -50,6 +52,10 @@ def generate_password(length: int, special: bool) -> str:
 
 class RandomPasswordProvider(ResourceProvider):
     """Dynamic provider behind :class:`RandomPassword`. Holds nothing: it is pickled into state."""
+
+    def configure(self, req) -> None:
+        # Inside the engine's provider process: exit when the CLI dies (core/host.py says why).
+        start_watch()
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         # Values still unknown during a preview are checked again when they are known.

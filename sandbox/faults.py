@@ -11,8 +11,9 @@ Kinds (``Fault.kind``):
   rollback, resume) ends in ``deploy_status`` (``build_failed``, ``update_failed``, ``pre_deploy_failed``,
   ``canceled``) instead of ``live``, at the phase of that name.
 
-A fault applies to the next ``count`` matching requests (``count=None``: until removed), so tests are
-deterministic. Path patterns are matched against the request path including the base (``/v1/services``):
+A fault applies to the next ``count`` matching requests (``count=None``: until removed), after letting the
+first ``after`` matching requests through untouched (to reach, say, the second POST to one path), so tests
+are deterministic. Path patterns are matched against the request path including the base (``/v1/services``):
 ``{name}`` matches one path segment, ``*`` matches anything (also across ``/``); no pattern matches every path.
 """
 
@@ -51,6 +52,7 @@ class Fault:
     retry_after: int = 1  # seconds, for kind="rate_limit"
     delay: float = 5.0  # seconds, for kind="slow"
     deploy_status: str = "build_failed"  # for kind="deploy_fail"
+    after: int = 0  # matching requests to let through before the fault applies
     id: int = field(default_factory=lambda: next(_IDS))
     applied: int = 0
 
@@ -63,6 +65,8 @@ class Fault:
             raise ValueError(f"deploy_status must be one of {', '.join(DEPLOY_FAILURES)}, got {self.deploy_status!r}")
         if self.count is not None and int(self.count) < 1:
             raise ValueError("fault count must be >= 1 (or null for unlimited)")
+        if int(self.after) < 0:
+            raise ValueError("fault after must be >= 0")
         self.method = self.method.upper() if self.method and self.method != "*" else None
         _pattern_regex(self.path or "")  # fail early on a broken pattern
 
@@ -74,7 +78,7 @@ class Fault:
 
     @classmethod
     def from_json(cls, data: dict) -> "Fault":
-        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay", "deploy_status"}
+        allowed = {"kind", "method", "path", "count", "status", "retry_after", "delay", "deploy_status", "after"}
         unknown = set(data) - allowed - {"id", "applied"}
         if unknown:
             raise ValueError(f"unknown fault field(s): {', '.join(sorted(unknown))}")
@@ -98,6 +102,9 @@ class FaultSet:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path):
+                    if fault.after > 0:
+                        fault.after -= 1  # let this one through; a later fault may still match it
+                        continue
                     fault.applied += 1
                     if fault.count is not None:
                         fault.count -= 1

@@ -81,11 +81,13 @@ import json, sys
 urls = json.loads(sys.argv[1])
 print(urls["render"], urls["supabase"])' "$urls")
   sed -e "s#^\(  procurement:renderApiUrl:\).*#\1 $render_url#" \
-      -e "s#^\(  procurement:supabaseApiUrl:\).*#\1 $supabase_url#" "$PROCUREMENT_ROOT/Pulumi.$STACK.yaml" >"$CONFIG_FILE.tmp"
-  grep -q "procurement:renderApiUrl: $render_url\$" "$CONFIG_FILE.tmp" \
-    && grep -q "procurement:supabaseApiUrl: $supabase_url\$" "$CONFIG_FILE.tmp" \
-    || die "could not point $CONFIG_FILE at the sandbox"
-  mv -f "$CONFIG_FILE.tmp" "$CONFIG_FILE"
+      -e "s#^\(  procurement:supabaseApiUrl:\).*#\1 $supabase_url#" "$PROCUREMENT_ROOT/Pulumi.$STACK.yaml" >"$CONFIG_FILE.$$"
+  # A temporary file of this process's own: two commands at once (a preview in another terminal)
+  # never truncate each other's copy.
+  grep -q "procurement:renderApiUrl: $render_url\$" "$CONFIG_FILE.$$" \
+    && grep -q "procurement:supabaseApiUrl: $supabase_url\$" "$CONFIG_FILE.$$" \
+    || { rm -f "$CONFIG_FILE.$$"; die "could not point $CONFIG_FILE at the sandbox"; }
+  mv -f "$CONFIG_FILE.$$" "$CONFIG_FILE"
 }
 
 select_stack() {
@@ -173,6 +175,6 @@ case "$command" in
     [ -f "$PROCUREMENT_ROOT/scripts/recover.sh" ] || die "this checkout has no scripts/recover.sh"
     if procurement_sandbox_pid >/dev/null; then write_config; fi
     select_stack
-    exec bash "$PROCUREMENT_ROOT/scripts/recover.sh" "$@"
+    exec bash "$PROCUREMENT_ROOT/scripts/recover.sh" --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     ;;
 esac

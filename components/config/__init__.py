@@ -8,18 +8,21 @@ from .constants import NAMESPACE
 from .errors import ConfigError, Problem
 from .facts import stack_facts
 from .keys import KEYS, SECRET_KEYS, ConfigKey, field_paths
+from .adoptable import adoptable_resources
 from .loader import load_config, parse_config, read_runtime_config
 from .model import (
-    ApiEndpoints, AuthSettings, BackendConfig, BackupConfig, BackendService, CacheRule, DatabaseConfig, DatabaseRole, EdgeConfig,
-    FrontendConfig, HealthCheck, Hsts, ImageBuild, ImageSource, ObservabilityConfig, PoolerSettings,
-    PostgresSettings, RateLimit, Registry, RenderAlerts, RenderConfig, Repository, Scaling, SourceControlConfig, StackConfig, Tiers,
+    AdoptEntry, ApiEndpoints, AuthSettings, BackendConfig, BackupConfig, BackendService, CacheRule, DatabaseConfig,
+    DatabaseRole, EdgeConfig, FrontendConfig, HealthCheck, Hsts, ImageBuild, ImageSource, ObservabilityConfig,
+    PoolerSettings, PostgresSettings, RateLimit, Registry, RenderAlerts, RenderConfig, Repository, Scaling,
+    SourceControlConfig, StackConfig, Tiers,
 )
 from .reader import RawConfig
 
 __all__ = [
     "NAMESPACE", "ConfigError", "Problem", "stack_facts", "KEYS", "SECRET_KEYS", "ConfigKey", "field_paths", "load_config",
-    "parse_config", "read_runtime_config", "RawConfig", "ApiEndpoints", "AuthSettings", "BackendConfig", "BackupConfig",
-    "BackendService", "CacheRule", "DatabaseConfig", "DatabaseRole", "EdgeConfig", "FrontendConfig", "HealthCheck",
+    "parse_config", "read_runtime_config", "RawConfig", "AdoptEntry", "adoptable_resources", "ApiEndpoints",
+    "AuthSettings", "BackendConfig", "BackupConfig", "BackendService", "CacheRule", "DatabaseConfig", "DatabaseRole",
+    "EdgeConfig", "FrontendConfig", "HealthCheck",
     "Hsts", "ImageBuild", "ImageSource", "ObservabilityConfig", "PoolerSettings", "PostgresSettings", "RateLimit",
     "Registry", "RenderAlerts", "RenderConfig", "Repository", "Scaling", "SourceControlConfig", "StackConfig", "Tiers",
 ]

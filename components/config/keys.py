@@ -16,7 +16,7 @@ from .fields import MISSING, ObjectSpec
 @dataclass(frozen=True)
 class ConfigKey:
     name: str
-    type: str  # the Pulumi.yaml type: "string" or "object"
+    type: str  # the Pulumi.yaml type: "string", "object" or "array" (of strings)
     description: str
     default: Any = MISSING  # MISSING: the stack must set it (Pulumi.yaml has no default either)
     secret: bool = False  # must be stored encrypted (`pulumi config set --secret` or ESC fn::secret)
@@ -78,6 +78,10 @@ KEYS: tuple[ConfigKey, ...] = (
             "encrypted (pulumi config set --secret --path).", secret=True),
     _object("backup", schema.BACKUP, "Nightly encrypted logical backup of the database to an R2 bucket (absent: "
             "none)."),
+    ConfigKey("adopt", "array", "Resources (logical names such as backend-api, or URNs of this stack) that take "
+              "over an existing object with the same natural key instead of failing (adopt=True). A Deploy entry "
+              "may add @<deploy id>,... (take over only a deploy made after those). scripts/recover.sh sets it "
+              "after an interrupted update; removing an entry later changes nothing.", []),
 )
 
 BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}

@@ -15,6 +15,7 @@ from . import constants as c
 from . import formats
 from .build_app import read_app_secrets
 from .build_backup import build_backup
+from .build_adopt import build_adopt
 from .build_cloudflare import build_edge
 from .build_github import build_source_control
 from .build_observability import build_observability
@@ -117,6 +118,14 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     source_control = build_source_control(r, tiers, frontend)
     observability = build_observability(r, tiers, edge, environment)
     backup = build_backup(r, tiers)
+    # Last: it checks entries against the resources the tiers above declare.
+    # The backup job exists only with its database, Render workspace and Cloudflare zone (components/platform.py).
+    backup_job = backup if database is not None and render is not None and edge is not None else None
+    adopt = build_adopt(r, project=project, stack=stack, images=images, backend=backend, frontend=frontend,
+                        database=database, observability=observability, backup=backup_job,
+                        render_on=render is not None,
+                        tier_keys={"backend": "backend", "frontend": "frontend", "database": "database",
+                                   "backup": "backup", "alerting": "observability"})
 
     if problems:
         raise ConfigError(stack, problems)
@@ -124,7 +133,7 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
         project=project, stack=stack, environment=environment, domain=domain, api_hostname=api_host,
         app_hostname=app_host, tiers=tiers, apis=apis, render=render, images=images, backend=backend,
         frontend=frontend, database=database, edge=edge, source_control=source_control,
-        observability=observability, backup=backup,
+        observability=observability, backup=backup, adopt=adopt,
     )
 
 

@@ -311,6 +311,14 @@ class BackupConfig:
 
 
 @dataclass(frozen=True)
+class AdoptEntry:
+    """One `procurement:adopt` entry: a resource that takes over an existing object (adopt=True)."""
+
+    name: str  # logical name, e.g. backend-api
+    after: tuple[str, ...] = ()  # Deploys only: the deploy ids the stack knows; take over only a newer one
+
+
+@dataclass(frozen=True)
 class StackConfig:
     project: str
     stack: str
@@ -329,6 +337,7 @@ class StackConfig:
     source_control: Optional[SourceControlConfig]
     observability: Optional[ObservabilityConfig]
     backup: Optional[BackupConfig] = None
+    adopt: tuple[AdoptEntry, ...] = ()  # procurement:adopt
 
     @property
     def is_production(self) -> bool:

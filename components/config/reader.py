@@ -79,7 +79,7 @@ class Reader:
             if spec.required:
                 self.problems.add(full_key(name), f"is required: {spec.description}")
                 return None
-            return json.dumps(spec.default) if spec.type == "object" else spec.default
+            return json.dumps(spec.default) if spec.type in ("object", "array") else spec.default
         return value
 
     def text(self, name: str, kind: Kind) -> Optional[str]:
@@ -113,12 +113,28 @@ class Reader:
             return None
         return spec.parse(value, full_key(name), self.problems, active)
 
+    def items(self, name: str, kind: Kind) -> Optional[tuple]:
+        """An array key (a list of values checked by ``kind``, a ``ListOf``)."""
+        text = self._value(name)
+        if text is None:
+            return None
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError:
+            value = text  # a plain string: reported as "must be a list"
+        return kind.parse(value, full_key(name), self.problems, True)
+
     def add(self, path: str, message: str) -> None:
         self.problems.add(full_key(path), message)
 
     def reported(self, path: str) -> bool:
         """Whether `path` already has a problem (so a follow-on rule stays quiet)."""
         return any(p.key == full_key(path) for p in self.problems)
+
+    def reported_under(self, name: str) -> bool:
+        """Whether the key `name` or any field inside it already has a problem."""
+        key = full_key(name)
+        return any(p.key == key or p.key.startswith((key + ".", key + "[")) for p in self.problems)
 
 
 def _set_secret(key: str, kind: str) -> str:

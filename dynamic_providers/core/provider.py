@@ -10,10 +10,14 @@ implements a few small hooks that talk to the API; the base implements Pulumi's 
   replacement; unknown values (preview) count as changes (and as replacements for replace fields).
   Replacements delete before create by default, because identity is a natural key (a name) and
   a side-by-side twin would collide with it.
-- ``create``: natural-key lookup first. An existing object is taken over only with ``adopt=True``;
-  otherwise a clear error. A create that fails ambiguously (5xx, reset/timeout after sending) is
-  followed by a lookup: if the object exists, the lost response is recovered (no duplicate), else
-  the create is retried. Follow-up steps that fail roll the new object back (no orphan).
+- ``create``: natural-key lookup first. An existing object is taken over only with ``adopt=True``
+  (converged to the declared inputs, then ``after_takeover``); otherwise a clear error. A create
+  that fails ambiguously (5xx, reset/timeout after sending) is followed by a lookup: if the object
+  exists, the lost response is recovered (no duplicate) and its follow-up steps (``after_create``)
+  still run, else the create is retried. Follow-up steps that fail roll the new object back (no
+  orphan).
+- Owed work: ``pending_changes`` names work an earlier operation still owes although no input
+  changed (a deploy that failed or was lost after a write); diff reports it and update does it.
 - ``read``: the live object refreshes every managed input the user set (drift becomes visible and
   ``refresh`` leaves no diff noise); write-only inputs keep their last value; 404 = gone.
 - ``update``: the hook gets the set of changed field names (PATCH only what changed); returns full
@@ -56,6 +60,7 @@ from pulumi.dynamic import (
 
 from .errors import ApiError, NotFoundError, is_ambiguous
 from .fields import Field, canonical, contains_unknown, integral, kind_ok, normalise_unknowns, same
+from .host import start_watch
 from .settings import ApiSettings, env_secret, fingerprint
 from .transport import HttpOptions, Transport, backoff_delay
 
@@ -63,6 +68,10 @@ ADOPT = "adopt"
 _ADOPT_FIELD = Field(kind=bool, default=False, managed=False,
                      doc="Take over an existing object with the same natural key instead of failing.")
 _RUNTIME_SLOT = "_configured"
+# How a user of this project sets adopt=True without editing code (README "Bringing existing
+# objects under management"; scripts/recover.sh writes it after an interrupted update).
+ADOPT_HINT = ("set adopt=True on this resource (here: add its logical name to the config key "
+              "procurement:adopt; after an interrupted update, scripts/recover.sh does that for you)")
 
 
 class AdoptionRequiredError(Exception):
@@ -129,8 +138,23 @@ class DeclarativeProvider(ResourceProvider):
         raise NotImplementedError
 
     def after_create(self, api: Transport, id_: str, live: Any, inputs: Mapping[str, Any]) -> Any:
-        """Follow-up calls after the create (returns the live object). Failure rolls back."""
+        """Follow-up calls after the create (returns the live object). Failure rolls back.
+
+        Also runs after a recovered create (``live`` is then what ``find_created`` returned): the
+        create was made from these inputs, but its follow-ups never ran."""
         return live
+
+    def after_takeover(self, api: Transport, id_: str, live: Any, inputs: Mapping[str, Any]) -> Any:
+        """After an adopted object was converged: what create would still do for it (e.g. wait until
+        a deploy it took over has finished). Returns the live object. Default: nothing."""
+        return live
+
+    def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        """Work still owed although no managed input changed (e.g. a deploy that failed or whose
+        answer was lost after a write). ``olds`` is the whole state (inputs and outputs), ``news``
+        the new inputs; no API calls. The names returned count as changes in diff and reach
+        ``update_remote`` in ``changed``. Default: nothing owed."""
+        return set()
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Any:
         """The live object; raise NotFoundError (or return None) when it is gone."""
@@ -160,6 +184,8 @@ class DeclarativeProvider(ResourceProvider):
 
     # ---------------------------------------------------------------- plumbing
     def configure(self, req: ConfigureRequest) -> None:
+        # Inside the engine's provider process: exit when the CLI dies (host.py says why).
+        start_watch()
         # Only the base URL: tokens are read from the environment per call, never from config.
         setattr(self, _RUNTIME_SLOT, self.api.pick(req.config))
         install_concise_errors()  # configure() runs in the provider host only
@@ -264,6 +290,7 @@ class DeclarativeProvider(ResourceProvider):
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         olds, news = normalise_unknowns(olds), normalise_unknowns(news)
         changed, replaced = self.changed_fields(self.inputs_of(olds), self.inputs_of(news))
+        changed |= self.pending_changes(olds, self.inputs_of(news))
         return DiffResult(
             changes=bool(changed),
             replaces=sorted(replaced),
@@ -279,15 +306,15 @@ class DeclarativeProvider(ResourceProvider):
             if not inputs.get(ADOPT):
                 raise AdoptionRequiredError(
                     f"A {self.kind} {self.describe(inputs)} already exists ({self.id_of(existing)}). "
-                    f"Refusing to take it over silently: set adopt=True on this resource to manage "
-                    f"the existing object, or {self.adopt_alternative}.")
+                    f"Refusing to take it over silently: {ADOPT_HINT} to manage the existing object, "
+                    f"or {self.adopt_alternative}.")
             id_, live = self._converge(api, existing, inputs)
+            live = self.after_takeover(api, id_, live, inputs)
             return CreateResult(id_, self.outputs_for(live, inputs))
 
-        live, recovered = self._create_safely(api, inputs)
-        if recovered:
-            id_, live = self._converge(api, live, inputs)
-            return CreateResult(id_, self.outputs_for(live, inputs))
+        # A recovered create (only its answer was lost) was made from these inputs: like a normal
+        # one, it still needs its follow-up steps, which never ran.
+        live, _recovered = self._create_safely(api, inputs)
         id_ = self.id_of(live)
         try:
             live = self.after_create(api, id_, live, inputs)
@@ -300,8 +327,8 @@ class DeclarativeProvider(ResourceProvider):
             except Exception as cleanup_exc:  # report both; the object needs manual cleanup
                 raise RuntimeError(
                     f"{self.kind} {self.describe(inputs)} was created as {id_} but setting it up failed "
-                    f"({exc}) and rolling it back failed too ({cleanup_exc}); delete it or re-run "
-                    f"with adopt=True") from exc
+                    f"({exc}) and rolling it back failed too ({cleanup_exc}); delete it, or "
+                    f"{ADOPT_HINT} and re-run") from exc
             raise
         return CreateResult(id_, self.outputs_for(live, inputs))
 
@@ -327,6 +354,7 @@ class DeclarativeProvider(ResourceProvider):
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         old_inputs, new_inputs = self.inputs_of(olds), self.inputs_of(news)
         changed, _ = self.changed_fields(old_inputs, new_inputs)
+        changed |= self.pending_changes(olds, new_inputs)
         if not changed:
             outs = {name: new_inputs.get(name) for name in self.all_fields()}
             outs.update({k: olds.get(k) for k in self.output_names})
@@ -361,11 +389,19 @@ class DeclarativeProvider(ResourceProvider):
                     raise
                 time.sleep(backoff_delay(attempt, self.http, random.random))
 
-    def _converge(self, api: Transport, live: Any, inputs: Mapping[str, Any]) -> tuple[str, Any]:
-        """Brings an existing (adopted or recovered) object to the declared inputs."""
+    def _converge(self, api: Transport, live: Any, inputs: Mapping[str, Any],
+                  assume: Optional[Mapping[str, Any]] = None) -> tuple[str, Any]:
+        """Brings an existing (adopted) object to the declared inputs.
+
+        A field the live object does not show counts as unknown and is written, unless ``assume``
+        gives its current value (e.g. what our own create sent, or "leave it" where writing blind
+        would be wrong)."""
         id_ = self.id_of(live)
         observed = self.live_inputs(live)
         current = {name: observed.get(name) for name in self.all_fields()}
+        for name, value in (assume or {}).items():
+            if name not in observed:
+                current[name] = value
         changed, replaced = self.changed_fields(current, inputs)
         fields = self.all_fields()
         replaced = {n for n in replaced if current.get(n) is not None}  # unobservable: cannot tell
@@ -421,4 +457,4 @@ def unset(value: Any) -> bool:
     return value is None or value == [] or value == {}
 
 
-__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "unset", "canonical"]
+__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "ADOPT_HINT", "unset", "canonical"]

@@ -1,10 +1,11 @@
 """Render API settings and the few calls several Render resources share (deploys)."""
 from __future__ import annotations
 
+import random
 import time
 from typing import Any, Callable, Iterable, Optional
 
-from ..core import ApiSettings, Transport, iter_pages, progress
+from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, iter_pages, progress
 from .models import Deploy
 
 SUPERSEDED = frozenset({"deactivated", "canceled"})  # ended because a newer deploy replaced it
@@ -30,19 +31,38 @@ class DeployTimeoutError(Exception):
 
 # After a 202 the queued deploy is looked up this many times, this far apart (seconds), before giving up.
 QUEUED_LOOKUPS = (0.0, 0.5, 1.0, 2.0)
+DEPLOY_POST_ATTEMPTS = 3  # sends of one deploy request whose answers were lost (each after a lookup)
 
 
 def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None,
                    known: Optional[Iterable[str]] = None,
-                   sleep: Callable[[float], None] = time.sleep) -> Optional[Deploy]:
+                   sleep: Callable[[float], None] = time.sleep, path: Optional[str] = None) -> Optional[Deploy]:
     """POST a deploy and return the deploy this request caused.
 
     Render answers 201 with the deploy, or 202 with no body when another deploy of the service is running and
     the workspace waits for it ("queued"; 16 of 49 recorded deploy requests). Then our deploy is the one that
     was not in the list before the POST (``known``: the ids listed then; listed here when not given), never
-    the running one. None when Render listed no new deploy at all."""
+    the running one. None when Render listed no new deploy at all.
+
+    A POST whose answer was lost (reset or timeout after sending, 5xx) is looked up the same way before it
+    is sent again: a deploy that was not listed before is ours, so one request never makes two deploys.
+    ``path``: another endpoint that starts a deploy (``/services/{id}/rollback``)."""
     before = set(known) if known is not None else {d.id for d in recent_deploys(api, service_id)}
-    resp = api.request("POST", f"/services/{service_id}/deploys", json=body or {})
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            resp = api.request("POST", path or f"/services/{service_id}/deploys", json=body or {})
+            break
+        except ApiError as exc:
+            if not is_ambiguous(exc):
+                raise
+            made = [d for d in recent_deploys(api, service_id) if d.id not in before]
+            if made:
+                return newest(made)  # it was made; only the answer was lost
+            if attempt >= DEPLOY_POST_ATTEMPTS:
+                raise
+            sleep(backoff_delay(attempt, api.options, random.random))
     if resp.body:
         return Deploy.from_api(resp.body)
     for pause in QUEUED_LOOKUPS:

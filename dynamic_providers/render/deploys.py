@@ -5,6 +5,15 @@ A ``Deploy`` is an event, not a thing: every input is create-only, so changing w
 creates a new Deploy (side by side: no natural key) and deleting one changes nothing on Render.
 ``previous_deploy_id`` is the deploy that was live before this one: pass it as ``rollback_to`` of a
 new Deploy to roll back (``POST /services/{id}/rollback``).
+
+Taking over a deploy (``adopt``): a deploy has no natural key, so ``adopt=True`` alone takes over
+nothing (a new deploy is made: at worst one too many, never a change left undeployed). With
+``adopt_after`` (deploy ids the stack already knows for this service: the state's Deploys, the
+service's first deploy) it takes over the newest deploy of the service that deploys what this
+Deploy declares (its image digest, its commit, or a rollback) and was created after the newest of
+those known deploys, and did not fail: the deploy an interrupted ``up`` had already asked for.
+That is what ``scripts/recover.sh`` writes for a Deploy whose create was interrupted, so a recovery
+never makes a second deploy of the same change.
 """
 from __future__ import annotations
 
@@ -14,10 +23,13 @@ from typing import Any, Mapping, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, HttpOptions, Transport
+from ..core import ADOPT, DeclarativeProvider, DeclarativeResource, Field, HttpOptions, Transport
 from . import encoders as enc
 from .api import RENDER, latest_deploy, list_deploys, trigger_deploy, wait_for_deploy
 from .models import Deploy as DeployModel, Service as ServiceModel
+
+# A deploy in one of these states did not put its change into effect: never taken over.
+UNSUCCESSFUL = frozenset({"build_failed", "update_failed", "canceled", "pre_deploy_failed"})
 
 
 _call = threading.local()
@@ -30,7 +42,6 @@ class ServiceSuspendedError(Exception):
 class DeployProvider(DeclarativeProvider):
     api = RENDER
     kind = "Render deploy"
-    supports_adopt = False
     delete_before_replace = False
     fields = {
         "service_id": Field(str, required=True, replace=True),
@@ -41,6 +52,8 @@ class DeployProvider(DeclarativeProvider):
         "clear_cache": Field(bool, default=False, managed=False),
         "wait": Field(bool, default=True, managed=False),
         "timeout_seconds": Field(int, default=1800, managed=False),
+        # With adopt: deploys the stack already knows; only a newer one can be taken over.
+        "adopt_after": Field(list, managed=False),
     }
     output_names = ("status", "previous_deploy_id", "live_deploy_id", "image_ref", "commit", "finished_at",
                     "trigger")
@@ -63,6 +76,33 @@ class DeployProvider(DeclarativeProvider):
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"of service {inputs.get('service_id')}"
 
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
+        known = {d for d in (inputs.get("adopt_after") or []) if isinstance(d, str) and d}
+        if not inputs.get(ADOPT) or not known:
+            return None  # no natural key: without a bound there is nothing to take over safely
+        sid = inputs["service_id"]
+        history = sorted(list_deploys(api, sid), key=lambda d: d.created_at or "", reverse=True)
+        seen = [i for i, d in enumerate(history) if d.id in known]
+        if not seen:
+            return None  # the known deploys are not in the history: cannot tell ours apart
+        for i, deploy in enumerate(history[:min(seen)]):  # newer than every known deploy, newest first
+            if deploy.status not in UNSUCCESSFUL and self._deploys_declared(api, sid, deploy, inputs):
+                previous = next((d.id for d in history[i + 1:] if d.status in ("live", "deactivated")), None)
+                return {"service_id": sid, "deploy": deploy, "previous": previous}
+        return None
+
+    def _deploys_declared(self, api: Transport, sid: str, deploy: DeployModel, inputs: Mapping[str, Any]) -> bool:
+        if inputs.get("rollback_to"):
+            return deploy.trigger == "rollback"
+        if inputs.get("commit_id"):
+            return deploy.commit_id == inputs["commit_id"]
+        if inputs.get("image_digest"):
+            return bool(deploy.image_ref) and deploy.image_ref.endswith("@" + inputs["image_digest"])
+        return True  # "deploy what the service has": any deploy made after the known ones does
+
+    def after_takeover(self, api: Transport, id_: str, live: dict, inputs: Mapping[str, Any]) -> dict:
+        return self.after_create(api, id_, live, inputs)  # a deploy taken over in flight: wait for it too
+
     def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
         newest = latest_deploy(api, inputs["service_id"])
         # Only a deploy newer than the one that was newest before our POST can be ours.
@@ -80,7 +120,8 @@ class DeployProvider(DeclarativeProvider):
         _call.baseline = history[0].id if history else None
         _call.previous = next((d.id for d in history if d.status == "live"), None)
         if inputs.get("rollback_to"):
-            deploy = DeployModel.from_api(api.post(f"/services/{sid}/rollback", {"deployId": inputs["rollback_to"]}))
+            deploy = trigger_deploy(api, sid, {"deployId": inputs["rollback_to"]}, known=[d.id for d in history],
+                                    path=f"/services/{sid}/rollback")
         else:
             body: dict[str, Any] = {}
             if inputs.get("clear_cache"):
@@ -131,7 +172,8 @@ class Deploy(DeclarativeResource, module="render", name="Deploy"):
 
     Inputs: ``service_id``; one of ``image_digest`` (image-backed), ``commit_id`` (repo-backed) or
     ``rollback_to`` (an earlier deploy id); ``triggers`` (any map: a change forces a new deploy),
-    ``clear_cache``, ``wait`` (default True: fail unless it goes live), ``timeout_seconds``.
+    ``clear_cache``, ``wait`` (default True: fail unless it goes live), ``timeout_seconds``,
+    ``adopt`` + ``adopt_after`` (take over the deploy an interrupted ``up`` made; module docstring).
     Outputs: ``status`` (of this deploy; ``deactivated`` once a newer one replaced it, ``canceled`` when a newer
     deploy queued after it and Render went straight to the newest),
     ``previous_deploy_id`` (roll back to it), ``live_deploy_id`` (the deploy that went live when the
@@ -151,8 +193,10 @@ class Deploy(DeclarativeResource, module="render", name="Deploy"):
                  image_digest: Optional[pulumi.Input[str]] = None, commit_id: Optional[pulumi.Input[str]] = None,
                  rollback_to: Optional[pulumi.Input[str]] = None, triggers: Optional[pulumi.Input[dict]] = None,
                  clear_cache: bool = False, wait: bool = True, timeout_seconds: int = 1800,
+                 adopt: bool = False, adopt_after: Optional[list[str]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(DeployProvider(), resource_name,
                          {"service_id": service_id, "image_digest": image_digest, "commit_id": commit_id,
                           "rollback_to": rollback_to, "triggers": triggers, "clear_cache": clear_cache,
-                          "wait": wait, "timeout_seconds": timeout_seconds}, opts)
+                          "wait": wait, "timeout_seconds": timeout_seconds, "adopt": adopt,
+                          "adopt_after": adopt_after}, opts)

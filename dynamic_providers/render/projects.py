@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, Transport, iter_pages
+from ..core import ApiError, DeclarativeProvider, DeclarativeResource, Field, Transport, is_ambiguous, iter_pages
 from ..core.fields import contains_unknown
 from .api import RENDER
 from .models import Environment as EnvironmentModel, Project as ProjectModel
@@ -97,7 +97,7 @@ class ProjectProvider(DeclarativeProvider):
             current = {e.name: e for e in self._with_environments(api, ProjectModel(id=id_)).environments}
             wanted = news["environments"]
             for name in sorted(set(wanted) - set(current)):
-                api.post("/environments", {"name": name, "projectId": id_, **_env_body(wanted[name])})
+                self._add_environment(api, id_, name, wanted[name])
             for name in sorted(set(current) & set(wanted)):
                 if self._env_input(current[name]) != wanted[name]:
                     api.patch(f"/environments/{current[name].id}", _env_body(wanted[name]), idempotent=True)
@@ -107,6 +107,22 @@ class ProjectProvider(DeclarativeProvider):
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         api.delete(f"/projects/{id_}")
+
+    def _add_environment(self, api: Transport, id_: str, name: str, settings: Mapping[str, Any]) -> None:
+        """POST /environments, which is not idempotent: after a lost answer, look it up by name (unique
+        in a project) before sending it again, so a lost answer never yields two environments."""
+        for attempt in (1, 2):
+            try:
+                api.post("/environments", {"name": name, "projectId": id_, **_env_body(settings)})
+                return
+            except ApiError as exc:
+                if not is_ambiguous(exc):
+                    raise
+                names = {e.name for e in self._with_environments(api, ProjectModel(id=id_)).environments}
+                if name in names:
+                    return  # it was made; only the answer was lost
+                if attempt == 2:
+                    raise
 
     def id_of(self, live: ProjectModel) -> str:
         return live.id

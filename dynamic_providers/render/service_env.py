@@ -7,7 +7,8 @@ removes them. Values are secret (inputs wrapped in ``Output.secret``, outputs in
 Writes: create = one replace-all PUT; update = one PUT/DELETE per changed key (replace-all when
 more than ``BULK_THRESHOLD`` keys change), then one deploy when ``deploy_on_change`` and the
 service is not suspended (Render applies variables at the next deploy). Changing one variable
-therefore costs two writes.
+therefore costs two writes. A deploy that fails or is interrupted after the write stays owed
+(``owed_deploys.py``): the next ``up`` makes it, with or without ``--refresh``.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from pulumi.dynamic import CheckFailure
 from ..core import DeclarativeProvider, DeclarativeResource, Field, Transport, iter_pages
 from ..core.fields import contains_unknown
 from . import encoders as enc
+from . import owed_deploys
 from .api import RENDER, trigger_deploy
 from .models import KeyValue, Service as ServiceModel
 
@@ -32,7 +34,8 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
     item_key: ClassVar[str]  # wrapper key in list pages
     value_input: ClassVar[str]  # input holding {key: value}
     value_field: ClassVar[str]  # body field of a single PUT ("value" / "content")
-    output_names = ("keys", "deploy_id")
+    output_names = ("keys", "deploy_id", owed_deploys.OUTPUT)
+    secret_output_names = (owed_deploys.OUTPUT,)  # a hash of secret values
     adopt_alternative = "remove the existing entries first"
 
     @classmethod
@@ -84,11 +87,17 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
 
     def after_create(self, api: Transport, id_: str, live: dict, inputs: Mapping[str, Any]) -> dict:
         live["deploy_id"] = self._deploy(api, inputs)
+        live[owed_deploys.OUTPUT] = self._covered(inputs)
         return live
+
+    def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        return owed_deploys.owed(olds, news.get(self.value_input) or {}, bool(news.get("deploy_on_change", True)))
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:
         sid = props.get("service_id") or id_.split("/", 1)[0]
-        return {"service_id": sid, "values": self._current(api, sid), "deploy_id": props.get("deploy_id")}
+        # What the last deploy carried cannot be read from Render: the state's record stays.
+        return {"service_id": sid, "values": self._current(api, sid), "deploy_id": props.get("deploy_id"),
+                owed_deploys.OUTPUT: props.get(owed_deploys.OUTPUT)}
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
                       changed: set[str]) -> dict:
@@ -103,8 +112,12 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
                 api.put(f"/services/{sid}/{self.collection}/{quote(key, safe='')}", {self.value_field: upserts[key]})
             for key in sorted(removals):
                 api.delete(f"/services/{sid}/{self.collection}/{quote(key, safe='')}", missing_ok=True)
-        deploy_id = self._deploy(api, news) if (upserts or removals) else None
-        return {"service_id": sid, "values": new, "deploy_id": deploy_id or olds.get("deploy_id")}
+        if upserts or removals or owed_deploys.OWED in changed:
+            deploy_id, covered = self._deploy(api, news), self._covered(news)
+        else:
+            deploy_id, covered = None, olds.get(owed_deploys.OUTPUT)
+        return {"service_id": sid, "values": new, "deploy_id": deploy_id or olds.get("deploy_id"),
+                owed_deploys.OUTPUT: covered}
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         sid = props.get("service_id") or id_.split("/", 1)[0]
@@ -121,10 +134,18 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
         return {"service_id": live["service_id"], self.value_input: live["values"]}
 
     def live_outputs(self, live: dict) -> dict[str, Any]:
-        return {"keys": sorted(live["values"]), "deploy_id": live.get("deploy_id")}
+        return {"keys": sorted(live["values"]), "deploy_id": live.get("deploy_id"),
+                owed_deploys.OUTPUT: live.get(owed_deploys.OUTPUT)}
+
+    def _covered(self, inputs: Mapping[str, Any]) -> Optional[str]:
+        """Fingerprint of the values a deploy just put into effect (None: deploys are not tracked)."""
+        if not inputs.get("deploy_on_change", True):
+            return None
+        return owed_deploys.fingerprint(dict(inputs[self.value_input]))
 
     def _deploy(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[str]:
-        """Deploy so the change takes effect, unless disabled or the service is suspended."""
+        """Deploy so the change takes effect, unless disabled or the service is suspended (resuming
+        it deploys). A failure raises: the write stays, the deploy stays owed (``owed_deploys``)."""
         if not inputs.get("deploy_on_change", True):
             return None
         service = ServiceModel.from_api(api.get(f"/services/{inputs['service_id']}"))
@@ -183,7 +204,8 @@ class EnvVars(DeclarativeResource, module="render", name="EnvVars"):
 
     Inputs: ``service_id``, ``variables`` ({KEY: value}, secret), ``deploy_on_change`` (default True),
     ``deploy_on_delete`` (default False: deploy after removing them all), ``adopt``. Outputs: ``keys``
-    (names only), ``deploy_id`` (deploy triggered by the last change).
+    (names only), ``deploy_id`` (deploy triggered by the last change), ``deployed_fingerprint`` (secret; what
+    that deploy put into effect, see ``owed_deploys``).
     """
 
     keys: pulumi.Output[list]

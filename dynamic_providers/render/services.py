@@ -3,6 +3,7 @@
 Identity (natural key) is (owner_id, service_type, name); type and region are create-only.
 Update order: resume -> scale/autoscaling -> PATCH -> disk -> headers/routes -> environment move
 -> deploy (only when a build/runtime input changed, never on a suspended service) -> suspend.
+A deploy that fails or is interrupted after the PATCH stays owed until made (``owed_deploys.py``).
 """
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pulumi.dynamic import CheckFailure
 from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport, iter_pages
 from ..core.fields import UNKNOWN, contains_unknown
 from . import encoders as enc
-from .api import RENDER, trigger_deploy
+from . import owed_deploys
+from .api import RENDER, latest_deploy, trigger_deploy
 from .models import Header, Route, Service as ServiceModel
 
 # Inputs whose change only takes effect with a new deploy (Render applies config at deploy time).
@@ -66,7 +68,7 @@ class ServiceProvider(DeclarativeProvider):
         "deploy_on_update": Field(bool, default=True, managed=False),
     }
     output_names = ("url", "host", "slug", "dashboard_url", "live_image_path", "deploy_id", "is_suspended",
-                    "disk_id")
+                    "disk_id", owed_deploys.OUTPUT)
 
     # ------------------------------------------------------------------ check
     def prepare(self, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -184,16 +186,35 @@ class ServiceProvider(DeclarativeProvider):
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> ServiceModel:
         return ServiceModel.from_api(api.post("/services", enc.service_create_body(inputs)))
 
+    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[ServiceModel]:
+        live = self.find_existing(api, inputs)
+        if live is not None and not live.deploy_id:
+            # The lost create answer carried the first deploy's id; it is the service's newest deploy.
+            first = latest_deploy(api, live.id)
+            live.deploy_id = first.id if first else None
+        return live
+
     def after_create(self, api: Transport, id_: str, live: ServiceModel, inputs: Mapping[str, Any]) -> ServiceModel:
         if inputs.get("suspended"):
             api.post(f"/services/{id_}/suspend", idempotent=True)
             live.suspended = True
         self._attach_static_rules(api, id_, live, inputs, fetch=False)
+        live.deployed_fingerprint = _covered(inputs)  # Render deploys a new service itself
         return live
+
+    def after_takeover(self, api: Transport, id_: str, live: ServiceModel, inputs: Mapping[str, Any]) -> ServiceModel:
+        if getattr(live, "deployed_fingerprint", None) is None:
+            live.deployed_fingerprint = _covered(inputs)  # no deploy needed to converge: it runs this
+        return live
+
+    def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
+        return owed_deploys.owed(olds, _deploy_values(news), bool(news.get("deploy_on_update", True)))
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> ServiceModel:
         live = ServiceModel.from_api(api.get(f"/services/{id_}"))
         self._attach_static_rules(api, id_, live, props)
+        # What the last deploy carried cannot be read from Render: the state's record stays.
+        live.deployed_fingerprint = props.get(owed_deploys.OUTPUT)
         return live
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
@@ -225,13 +246,19 @@ class ServiceProvider(DeclarativeProvider):
         if live is None or changed - PATCHABLE:  # the PATCH response predates the other calls
             live = ServiceModel.from_api(api.get(f"/services/{id_}"))
         suspended_now = live.suspended
-        # Deploy only when the change needs one, and never on a suspended service (the peer's bug).
-        if changed & DEPLOY_FIELDS and news.get("deploy_on_update", True) and not suspended_now \
+        # Deploy only when the change needs one (or an earlier one is still owed), and never on a
+        # suspended service (the peer's bug; resuming deploys).
+        needs_deploy = bool(changed & (DEPLOY_FIELDS | {owed_deploys.OWED}))
+        live.deployed_fingerprint = olds.get(owed_deploys.OUTPUT)  # olds carry the previous outputs
+        if needs_deploy and news.get("deploy_on_update", True) and not suspended_now \
                 and not news.get("suspended"):
             deploy = trigger_deploy(api, id_)
             live.deploy_id = deploy.id if deploy else None
+            live.deployed_fingerprint = _covered(news)
         else:
-            live.deploy_id = olds.get("deploy_id")  # olds carry the previous outputs
+            live.deploy_id = olds.get("deploy_id")
+            if needs_deploy:
+                live.deployed_fingerprint = _covered(news)  # suspended: resuming deploys it
         if "suspended" in changed and news.get("suspended") is True and not live.suspended:
             api.post(f"/services/{id_}/suspend", idempotent=True)
             live.suspended = True
@@ -283,7 +310,8 @@ class ServiceProvider(DeclarativeProvider):
     def live_outputs(self, live: ServiceModel) -> dict[str, Any]:
         return {"url": live.url, "host": live.host, "slug": live.slug, "dashboard_url": live.dashboard_url,
                 "live_image_path": live.image_path, "deploy_id": live.deploy_id, "is_suspended": live.suspended,
-                "disk_id": live.disk.id if live.disk else None}
+                "disk_id": live.disk.id if live.disk else None,
+                owed_deploys.OUTPUT: getattr(live, "deployed_fingerprint", None)}
 
     # ------------------------------------------------------------------ helpers
     def _attach_static_rules(self, api: Transport, id_: str, live: ServiceModel, props: Mapping[str, Any],
@@ -325,6 +353,18 @@ class ServiceProvider(DeclarativeProvider):
             api.patch(f"/disks/{current.id}", patch, idempotent=True)
 
 
+def _deploy_values(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The inputs a deploy puts into effect."""
+    return {name: inputs.get(name) for name in sorted(DEPLOY_FIELDS)}
+
+
+def _covered(inputs: Mapping[str, Any]) -> Optional[str]:
+    """Fingerprint of what a deploy just put into effect (None: this service's deploys are not tracked)."""
+    if not inputs.get("deploy_on_update", True):
+        return None
+    return owed_deploys.fingerprint(_deploy_values(inputs))
+
+
 def _check_items(inputs: Mapping[str, Any], prop: str, required: tuple, optional: tuple = ()) -> list[CheckFailure]:
     value = inputs.get(prop)
     if value is None or contains_unknown(value) and not isinstance(value, list):
@@ -349,7 +389,8 @@ class Service(DeclarativeResource, module="render", name="Service"):
     """A Render service (``pulumi-python:dynamic/render:Service``). See ``ServiceProvider.fields``.
 
     Outputs: ``url``, ``host`` (the ``*.onrender.com`` CNAME target), ``slug``, ``dashboard_url``,
-    ``live_image_path``, ``deploy_id`` (last deploy this resource triggered), ``is_suspended``, ``disk_id``.
+    ``live_image_path``, ``deploy_id`` (last deploy this resource triggered), ``is_suspended``, ``disk_id``,
+    ``deployed_fingerprint`` (what the last deploy put into effect, see ``owed_deploys``).
     """
 
     url: pulumi.Output[Optional[str]]

@@ -5,6 +5,10 @@ Lifecycle decisions:
   ``adopt=True`` (a production database must never be taken over by accident).
 - Create is a single non-retried POST. If its response is lost (5xx, reset, timeout), the project is
   looked up by natural key before anything is retried, so a lost response never duplicates it.
+- A recovered (lost response) or adopted project is read in full, its compute add-on included,
+  before anything is decided: a size Supabase does not show (add-ons unavailable for the plan or
+  the token) is left as it is rather than changed blind, and the password is set only on an
+  adopted project (our own create sent it).
 - Create (and adopt) then waits for ACTIVE_HEALTHY and for every required ``/health`` service, up to
   ``wait_timeout_seconds``. A terminal status (INIT_FAILED ...) fails fast with a hint. A timeout
   leaves the project in place (never auto-delete a database) and says how to continue.
@@ -24,7 +28,7 @@ from pulumi.dynamic import CheckFailure, DiffResult
 
 from ..core.errors import ApiError, NotFoundError, ServerError, TransportError, ValidationError
 from ..core.fields import Field, contains_unknown
-from ..core.provider import ADOPT, AdoptionRequiredError
+from ..core.provider import ADOPT, ADOPT_HINT, AdoptionRequiredError
 from ..core.transport import Transport
 from . import models
 from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
@@ -101,7 +105,7 @@ class ProjectProvider(SupabaseProvider):
 
     # ------------------------------------------------------------------ API hooks
     def id_of(self, live: Any) -> str:
-        return live.ref
+        return (live["project"] if isinstance(live, dict) else live).ref
 
     def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[models.Project]:
         client = self.client(api)
@@ -216,18 +220,17 @@ class ProjectProvider(SupabaseProvider):
         if existing is not None and not inputs.get(ADOPT) and not inputs.get("project_ref"):
             raise AdoptionRequiredError(
                 f"A {self.kind} {self.describe(inputs)} already exists ({existing.ref}, status "
-                f"{existing.status}). Refusing to take it over silently: set adopt=True to manage it "
-                f"(its password is then rotated to db_password), or choose another name.")
+                f"{existing.status}). Refusing to take it over silently: {ADOPT_HINT} to manage it "
+                f"(its password is then set to db_password), or choose another name.")
         if existing is not None:
-            project, converge = existing, True
+            project, adopted, recovered = existing, True, False
         else:
-            project, converge = self._create_safely(transport, inputs)
+            project, recovered = self._create_safely(transport, inputs)
+            adopted = False
         ref = project.ref
         self._wait_after_create(client, ref, inputs)
-        if converge:
-            # Adopted, or recovered after a lost response: bring it to the declared inputs. The
-            # password cannot be read back, so _converge always (re)applies it.
-            self._converge(transport, project, inputs)
+        if adopted or recovered:
+            self._take_over(transport, ref, inputs, adopted=adopted)
         live = self.read_remote(transport, ref, inputs)
         return CreateResult(ref, self.outputs_for(live, inputs))
 
@@ -253,6 +256,17 @@ class ProjectProvider(SupabaseProvider):
                               delete_before_replace=True)
         return result
 
+    def _take_over(self, transport: Transport, ref: str, inputs: Mapping[str, Any], *, adopted: bool) -> None:
+        """Brings an adopted project, or ours whose create answer was lost, to the declared inputs,
+        deciding from a full read: the project and its compute add-on."""
+        live = self.read_remote(transport, ref, {"instance_size": inputs.get("instance_size")})
+        # A size Supabase does not show (add-ons unavailable for this plan or token) is never
+        # changed blind; a recovered project got ours in the create body anyway.
+        assume: dict[str, Any] = {"instance_size": inputs.get("instance_size")}
+        if not adopted:
+            assume["db_password"] = inputs.get("db_password")  # our create sent it
+        self._converge(transport, live, inputs, assume=assume)
+
     def _wait_after_create(self, client, ref: str, inputs: Mapping[str, Any]) -> None:
         try:
             wait_for_project_ready(client, ref, services=inputs.get("health_services") or DEFAULT_SERVICES,
@@ -263,8 +277,8 @@ class ProjectProvider(SupabaseProvider):
         except WaitTimeoutError as exc:
             raise WaitTimeoutError(
                 f"Supabase project {ref} ({self.describe(inputs)}) was created but is not ready: {exc}. "
-                f"It was left in place. Re-run `pulumi up` with adopt=True on this resource to continue "
-                f"with it, or raise wait_timeout_seconds.") from None
+                f"It was left in place. To continue with it, {ADOPT_HINT} and re-run `pulumi up`; or "
+                f"raise wait_timeout_seconds.") from None
 
     def _resize(self, client, ref: str, old: Optional[str], new: str, inputs: Mapping[str, Any]) -> None:
         if new == NANO:  # check() refuses it already; never send a request that cannot mean it

@@ -23,11 +23,15 @@ from typing import Any, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
 
+from ..core.errors import ApiError, is_ambiguous
 from ..core.fields import Field, contains_unknown
 from ..core.transport import Transport
 from . import sql
 from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
 from .settings import ref_of
+
+
+DROP_ATTEMPTS = 3
 
 
 class SqlRoleProvider(SupabaseProvider):
@@ -172,13 +176,20 @@ class SqlRoleProvider(SupabaseProvider):
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         client = self.client(api)
         ref, name = ref_of(id_), props.get("name") or id_.split("/", 1)[1]
-        state = self._state(client, ref, name)
-        if not state.exists:
-            return
-        # Privileges must go before the role can be dropped. Objects the role owns are not dropped
-        # for it: DROP ROLE then fails with Postgres' own explanation, which is the safe outcome.
-        statements = sql.revoke_sql(state.grants, name) + [sql.drop_role_sql(name)]
-        client.run_query(ref, sql.script(statements), idempotent=True)
+        for attempt in range(1, DROP_ATTEMPTS + 1):
+            state = self._state(client, ref, name)
+            if not state.exists:
+                return
+            # Privileges must go before the role can be dropped. Objects the role owns are not dropped
+            # for it: DROP ROLE then fails with Postgres' own explanation, which is the safe outcome.
+            statements = sql.revoke_sql(state.grants, name) + [sql.drop_role_sql(name)]
+            try:
+                # Not repeated blindly: after a lost answer the REVOKEs would name a dropped role.
+                client.run_query(ref, sql.script(statements))
+                return
+            except ApiError as exc:
+                if not is_ambiguous(exc) or attempt == DROP_ATTEMPTS:
+                    raise  # else: read again, the drop may have happened
 
     # ------------------------------------------------------------------ shaping
     def live_inputs(self, live: Any) -> dict[str, Any]:

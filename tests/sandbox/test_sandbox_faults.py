@@ -86,6 +86,16 @@ def test_drop_response_commits_the_create_then_closes_the_connection(sandbox):
     assert entry.status is None and entry.fault["kind"] == "drop_response"
 
 
+def test_after_lets_the_first_matches_through(sandbox):
+    api = sandbox.render.client()
+    sandbox.render.add_fault("error", status=503, after=2, count=1, method="POST", path="/v1/services")
+    statuses = [api.post("/services", json=worker_body(sandbox, f"w{i}")).status_code for i in range(4)]
+    assert statuses == [201, 201, 503, 201]  # the third POST, once
+    assert sorted(service_names(api)) == ["w0", "w1", "w3"]
+    control = SandboxControl(sandbox.render.origin)
+    assert control.add_fault("reset", after=1, method="GET", path="/v1/services")["after"] == 1
+
+
 def test_faults_over_the_http_control_api(sandbox):
     control = SandboxControl(sandbox.render.origin)
     fault = control.add_fault("error", status=502, count=1, path="/v1/owners")

@@ -34,8 +34,9 @@ def build():
 EXPECTED = {
     "RegistryCredential": ("cred", set()),  # the token is read from REGISTRY_PULL_TOKEN, never an input
     "Service": ("api", set()),
-    "EnvVars": ("env", {"variables"}),
-    "SecretFiles": ("files", {"files"}),
+    # The fingerprint of what the last deploy carried is a hash of secret values: secret too.
+    "EnvVars": ("env", {"variables", "deployed_fingerprint"}),
+    "SecretFiles": ("files", {"files", "deployed_fingerprint"}),
     "EnvGroup": ("group", {"variables", "files"}),
     "EnvGroupLink": ("link", set()),
     "CustomDomain": ("domain", set()),

@@ -1,0 +1,94 @@
+"""Which resources of a stack can take over an existing object (`procurement:adopt`), by logical name.
+
+A resource "can be adopted" when its provider finds an existing object by a natural key (a name)
+and takes it over with `adopt=True` instead of failing: Render services, env sets, env groups and
+their links, custom domains, registry credentials, the log stream, the Supabase project and its
+Postgres roles, and Render deploys (which have no natural key: see
+dynamic_providers/render/deploys.py for what they take over). Settings, API keys, extensions and
+generated passwords have nothing to adopt: their create already converges on what exists.
+
+The logical names are the tier components' child names (`<component>-<role>`, components/README.md);
+this module derives them from the typed config, so the config layer can check every
+`procurement:adopt` entry before anything is declared. tests/components/test_adopt.py runs the
+program under mocks for every stack and holds this list equal to the children the components
+declare whose provider supports adopt: a new adoptable child that is missing here fails it.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from .model import BackendConfig, BackupConfig, DatabaseConfig, FrontendConfig, ImageSource, ObservabilityConfig
+
+_RENDER = "pulumi-python:dynamic/render:"
+_SUPABASE = "pulumi-python:dynamic/supabase:"
+SERVICE = _RENDER + "Service"
+ENV_VARS = _RENDER + "EnvVars"
+DEPLOY = _RENDER + "Deploy"
+ENV_GROUP = _RENDER + "EnvGroup"
+ENV_GROUP_LINK = _RENDER + "EnvGroupLink"
+CUSTOM_DOMAIN = _RENDER + "CustomDomain"
+REGISTRY_CREDENTIAL = _RENDER + "RegistryCredential"
+LOG_STREAM = _RENDER + "LogStream"
+NOTIFICATION_OVERRIDE = _RENDER + "NotificationOverride"
+NOTIFICATION_SETTINGS = _RENDER + "NotificationSettings"
+METRICS_STREAM = _RENDER + "MetricsStream"
+PROJECT = _SUPABASE + "Project"
+SQL_ROLE = _SUPABASE + "SqlRole"
+
+TYPES = frozenset({SERVICE, ENV_VARS, DEPLOY, ENV_GROUP, ENV_GROUP_LINK, CUSTOM_DOMAIN, REGISTRY_CREDENTIAL,
+                   LOG_STREAM, NOTIFICATION_OVERRIDE, NOTIFICATION_SETTINGS, METRICS_STREAM, PROJECT, SQL_ROLE})
+
+# Component names (components/platform.py): the first part of every child's logical name.
+BACKEND, FRONTEND, DATABASE, BACKUP, ALERTING = "backend", "frontend", "database", "backup", "alerting"
+
+
+def adoptable_resources(*, images: Optional[ImageSource], backend: Optional[BackendConfig],
+                        frontend: Optional[FrontendConfig], database: Optional[DatabaseConfig],
+                        observability: Optional[ObservabilityConfig], backup: Optional[BackupConfig] = None,
+                        render_on: bool = True) -> dict[str, str]:
+    """Logical name -> type token of every resource the stack declares that can be adopted.
+
+    ``backup``: the backup config when the backup job is declared (database, Render and edge on);
+    ``render_on``: the Render workspace is configured (the alerting tier needs it)."""
+    found: dict[str, str] = {}
+    if backup is not None:
+        found[f"{BACKUP}-job"] = SERVICE
+        found[f"{BACKUP}-job-env"] = ENV_VARS
+    if observability is not None and render_on and (backend is not None or frontend is not None
+                                                    or backup is not None):
+        purposes = [s.name for s in backend.services if s is not None and s.name] if backend is not None else []
+        purposes += ["frontend-site"] if frontend is not None else []
+        purposes += ["db-backup"] if backup is not None else []
+        for purpose in purposes:
+            found[f"{ALERTING}-{purpose}-notifications"] = NOTIFICATION_OVERRIDE
+        if observability.alerts.manage_workspace:
+            found[f"{ALERTING}-workspace-notifications"] = NOTIFICATION_SETTINGS
+        if observability.metrics_stream_url:
+            found[f"{ALERTING}-metrics-stream"] = METRICS_STREAM
+    if backend is not None:
+        for service in backend.services:
+            if service is None or service.name is None:
+                continue  # reported by the backend's own checks
+            found[f"{BACKEND}-{service.name}"] = SERVICE
+            # Own variables: PORT on web services; the database's URL and key when it is on.
+            if service.type == "web" or database is not None:
+                found[f"{BACKEND}-{service.name}-env"] = ENV_VARS
+            found[f"{BACKEND}-{service.name}-deploy"] = DEPLOY
+        found[f"{BACKEND}-env-group"] = ENV_GROUP
+        found[f"{BACKEND}-env-group-link"] = ENV_GROUP_LINK
+        found[f"{BACKEND}-api-domain"] = CUSTOM_DOMAIN
+        if images is not None and images.registry.private:
+            found[f"{BACKEND}-registry"] = REGISTRY_CREDENTIAL
+        if observability is not None and observability.log_stream_endpoint is not None:
+            found[f"{BACKEND}-log-stream"] = LOG_STREAM
+    if frontend is not None:
+        found[f"{FRONTEND}-site"] = SERVICE
+        if database is not None or backend is not None:  # the Vite variables
+            found[f"{FRONTEND}-site-env"] = ENV_VARS
+        found[f"{FRONTEND}-domain"] = CUSTOM_DOMAIN
+    if database is not None:
+        found[f"{DATABASE}-project"] = PROJECT
+        for role in database.roles:
+            if role is not None and role.name is not None:
+                found[f"{DATABASE}-role-{role.name}"] = SQL_ROLE
+    return found

@@ -1,0 +1,37 @@
+"""A deploy that a change still needs is recorded in the state until it is made.
+
+Render puts env vars, secret files and build settings into effect only at the next deploy. A
+resource that writes them and then deploys (``EnvVars``/``SecretFiles`` with ``deploy_on_change``,
+a ``Service`` with ``deploy_on_update``) keeps in its state the fingerprint of what its last
+successful deploy put into effect (output ``deployed_fingerprint``). When that deploy fails, or
+the process dies between the write and the deploy, the update fails and the state keeps the old
+fingerprint; a refresh reads the written values back but keeps the fingerprint, because Render
+cannot tell what a deploy carried. While the fingerprint differs from what the resource declares,
+``pending_changes`` reports ``deploy``: a preview shows an update (so ``preview
+--expect-no-changes`` fails, with or without ``--refresh``) and the next ``up`` makes the deploy.
+
+State written before this record existed has no fingerprint: nothing is known to be owed there.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, Mapping, Optional
+
+from ..core.fields import contains_unknown
+
+OWED = "deploy"  # the name pending_changes reports and update_remote finds in `changed`
+OUTPUT = "deployed_fingerprint"
+
+
+def fingerprint(values: Mapping[str, Any]) -> str:
+    """SHA-256 of what a deploy puts into effect (names and values, order-independent)."""
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def owed(olds: Mapping[str, Any], declared: Mapping[str, Any], enabled: bool) -> set[str]:
+    """``{OWED}`` when the state's last deploy did not cover ``declared``, else empty."""
+    recorded: Optional[str] = olds.get(OUTPUT)
+    if not enabled or not recorded or contains_unknown(declared):
+        return set()  # not tracked, or an unknown value (a change already)
+    return {OWED} if recorded != fingerprint(declared) else set()

@@ -1,0 +1,61 @@
+"""A file backend's checkpoint that a killed CLI left unreadable, repaired.
+
+A file backend (`file://`, what `local` uses) keeps the stack's state as
+`.pulumi/stacks/[<org>/]<project>/<stack>.json`, the previous one as `<stack>.json.bak`, and beside
+each a `.attrs` file of blob metadata. The CLI writes the checkpoint itself through a temporary file
+and a rename, but not the `.attrs`: killed at that moment, it leaves an empty `.attrs`, and every
+later command fails with `failed to load checkpoint: EOF` although the state is whole. An empty or
+unreadable `.attrs` only describes the blob (content type); removing it loses nothing. If the
+checkpoint itself is unreadable, the previous one (`.bak`) replaces it and the broken file is kept
+aside: the `.bak` is at most one step older, and the step it lacks had not reached any API yet
+(the engine records "about to create" before it calls a provider), so the recovery's adoption
+still covers what happened.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Optional
+from urllib.parse import unquote, urlparse
+
+
+def checkpoint_files(backend_url: str, project: str, stack: str) -> Optional[list[Path]]:
+    """The stack's checkpoint(s) in a file backend; None when the backend is not a local directory."""
+    parsed = urlparse(backend_url)
+    if parsed.scheme != "file":
+        return None
+    root = Path(unquote(parsed.path)) / ".pulumi" / "stacks"
+    short = stack.rsplit("/", 1)[-1]
+    return sorted({*root.glob(f"*/{project}/{short}.json"), *root.glob(f"{project}/{short}.json"),
+                   *root.glob(f"{short}.json")})
+
+
+def _readable_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_text())
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def repair(backend_url: str, project: str, stack: str) -> list[str]:
+    """Repairs what a killed CLI left unreadable; returns what was done (nothing: all is well)."""
+    done: list[str] = []
+    for checkpoint in checkpoint_files(backend_url, project, stack) or []:
+        for attrs in (Path(f"{checkpoint}.attrs"), Path(f"{checkpoint}.bak.attrs")):
+            if attrs.exists() and not _readable_json(attrs):
+                attrs.unlink()
+                done.append(f"removed the unreadable blob metadata {attrs} (the state itself is intact)")
+        if not _readable_json(checkpoint):
+            backup = Path(f"{checkpoint}.bak")
+            if not _readable_json(backup):
+                raise RuntimeError(f"{checkpoint} is unreadable and so is its backup {backup}: restore the "
+                                   f"stack from `pulumi stack history` or a copy of the backend")
+            aside = Path(f"{checkpoint}.broken-{int(time.time())}")
+            shutil.move(checkpoint, aside)
+            shutil.copyfile(backup, checkpoint)
+            done.append(f"{checkpoint} was cut short: restored the previous checkpoint ({backup}); "
+                        f"the broken one is kept as {aside}")
+    return done
