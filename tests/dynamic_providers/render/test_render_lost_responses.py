@@ -166,7 +166,14 @@ def check_domain(sandbox, sid, state):
 
 def credential(user: str):
     return lambda sandbox: {"name": "ghcr", "owner_id": sandbox.render.owner_id, "registry": "GITHUB",
-                            "username": user, "auth_token": "ghp_secret"}
+                            "username": user, "auth_token_env": "REGISTRY_PULL_TOKEN"}
+
+
+@pytest.fixture(autouse=True)
+def vendor_tokens(monkeypatch):
+    # Credentials reach the providers from the environment at call time, never through inputs.
+    monkeypatch.setenv("REGISTRY_PULL_TOKEN", "ghp_secret")
+    monkeypatch.setenv("RENDER_LOG_STREAM_TOKEN", "log-token")
 
 
 def check_credential(sandbox, _ctx, state):
@@ -174,7 +181,7 @@ def check_credential(sandbox, _ctx, state):
 
 
 def stream(endpoint: str):
-    return lambda sandbox: {"owner_id": sandbox.render.owner_id, "endpoint": endpoint, "token": "log-token"}
+    return lambda sandbox: {"owner_id": sandbox.render.owner_id, "endpoint": endpoint, "token_env": "RENDER_LOG_STREAM_TOKEN"}
 
 
 def check_stream(sandbox, _ctx, state):
