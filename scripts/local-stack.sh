@@ -136,9 +136,12 @@ case "$command" in
     write_config; select_stack
     extra=()
     [ "$command" = preview ] || extra=(--yes)
-    # refresh and destroy normally configure providers from the state's copy of the config; running the
-    # program gives them the sandbox's current URLs (its ports may have changed since the last up).
-    [ "$command" = preview ] || extra+=(--run-program)
+    # refresh normally configures providers from the state's copy of the config; running the program
+    # gives them the sandbox's current URLs (its ports may have changed since the last up). Not destroy:
+    # the engine's `destroy --run-program` (DestroyV2, v3.274.1) records no pending operation for a
+    # delete in flight, so a destroy killed mid-way could not be recovered (tests/engine/test_interruptions.py).
+    # Destroy uses the URLs of the last up; the sandbox keeps its ports across restarts (README).
+    [ "$command" = refresh ] && extra+=(--run-program)
     pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     ;;
   output)
