@@ -66,8 +66,11 @@ up: venv engine sandbox
 down: venv engine sandbox
 	@bash "$(SCRIPTS)/local-stack.sh" destroy
 
-# The whole suite, other packages' tests included. Exit code 5 means pytest collected no
-# tests: not a failure of the suite, so say so and succeed.
+# The whole suite, other packages' tests included, in two worker processes (pytest-xdist): most
+# tests wait on subprocesses, Postgres or the sandbox's delays, so two keep both cores busy
+# (PYTEST_WORKERS=0 runs it in this one process). Exit code 5 means pytest collected no tests:
+# not a failure of the suite, so say so and succeed.
+PYTEST_WORKERS ?= 2
 test: venv
-	@cd "$(ROOT)" && .venv/bin/python -m pytest tests $(PYTEST_ARGS) || { status=$$?; \
+	@cd "$(ROOT)" && .venv/bin/python -m pytest tests -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS) || { status=$$?; \
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests"; else exit $$status; fi; }

@@ -9,12 +9,16 @@
 - Render's rate limits are enforced as recorded (``sandbox.ratelimits``). A test that legitimately needs more than
   a real window allows (a replay of hours of traffic in seconds, a test of the wait itself) says so:
   ``@pytest.mark.sandbox_rate_limits(time_scale=0.01, capacity_scale=1, reason="...")``; the reason is required.
-- ``sandbox_postgres``: the session-wide ``PostgresHarness`` (one initdb per test session; every Supabase project
-  gets its own server cloned from it).
+- ``sandbox_postgres``: the session-wide ``PostgresHarness`` (one initdb per test session, or per pytest-xdist
+  worker; every Supabase project gets its own server cloned from it), kept on tmpfs (/dev/shm) where there is one.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -49,11 +53,30 @@ def rate_limit_options(node: pytest.Item) -> dict:
             "rate_limit_capacity_scale": float(marker.kwargs.get("capacity_scale", 1.0))}
 
 
+def _memory_backed_root() -> Path | None:
+    """A fresh directory on tmpfs (/dev/shm) for the session's databases, or None where there is none.
+
+    Every Supabase project of a test is a copy of the ~40 MB template (sandbox.postgres): on disk the copy is
+    most of a project's start-up; in memory it is a fraction. Where the databases live changes nothing they do
+    (the servers already run with fsync=off)."""
+    shm = Path("/dev/shm")
+    if not (shm.is_dir() and os.access(shm, os.W_OK | os.X_OK)):
+        return None
+    root = Path(tempfile.mkdtemp(prefix="sandbox-pg-", dir=shm))
+    os.chmod(root, 0o755)  # as root the servers run as `postgres`, which must enter it
+    return root
+
+
 @pytest.fixture(scope="session")
 def sandbox_postgres() -> Iterator[PostgresHarness]:
-    harness = PostgresHarness()
-    yield harness
-    harness.cleanup()
+    root = _memory_backed_root()
+    harness = PostgresHarness(root)
+    try:
+        yield harness
+    finally:
+        harness.cleanup()
+        if root is not None:  # not the harness's own (it removes only roots it made)
+            shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -79,6 +102,19 @@ def sandbox(request: pytest.FixtureRequest, sandbox_postgres: PostgresHarness) -
                      + "; ".join(f"{v['location']}: {v['message']} ({v['rule']})" for v in e.response_violations)
                      for e in broken]
             pytest.fail("sandbox responses broke the vendor spec (a sandbox bug):\n" + "\n".join(lines))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # Under pytest-xdist each worker counts its own tests: hand the counts to the controller (below).
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["sandbox_totals"] = dict(_TOTALS)
+
+
+@pytest.hookimpl(optionalhook=True)  # an xdist hook: only called when pytest-xdist runs the session
+def pytest_testnodedown(node, error) -> None:
+    for key, value in getattr(node, "workeroutput", {}).get("sandbox_totals", {}).items():
+        _TOTALS[key] += value
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

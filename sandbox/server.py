@@ -188,8 +188,10 @@ class ApiServer:
         handler = type(f"{self.name.title()}Handler", (_Handler,), {"api": self})
         self._httpd = _Server(("127.0.0.1", self.requested_port), handler)
         self._stopping.clear()
+        # stop() waits for the serving loop to notice, up to one poll interval: short, because every test
+        # starts and stops a sandbox of its own (an idle wake-up every 20 ms costs next to nothing).
         self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sandbox-{self.name}",
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
+                                        kwargs={"poll_interval": 0.02}, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

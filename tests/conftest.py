@@ -10,3 +10,14 @@ if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
 pytest_plugins = ["sandbox.pytest_plugin"]
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Modules with real-engine tests (the `pulumi_engine` fixture: tens of seconds each) run first.
+
+    Under `make test`'s two workers (pytest-xdist hands tests out in this order) the long tests are then
+    spread over both workers from the start and the short ones fill the gaps at the end, instead of one
+    worker finishing a long engine test alone. Whole modules move, in their own order, so a module-scoped
+    fixture is still set up once."""
+    heavy = {item.module for item in items if "pulumi_engine" in item.fixturenames}
+    items.sort(key=lambda item: item.module not in heavy)  # stable: the order within each part is kept

@@ -20,8 +20,10 @@ def test_children_are_tracked_until_waited_and_stop_all_stops_them():
 
 
 def test_stop_process_sends_sigint_then_kills_what_ignores_it():
-    polite = subprocess.Popen([PY, "-c", "import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    pass"])
-    time.sleep(0.5)  # let the interpreter install its SIGINT handler
+    polite = subprocess.Popen([PY, "-c", "import time\ntry:\n    print('ready', flush=True)\n    time.sleep(60)\n"
+                               "except KeyboardInterrupt:\n    pass"], stdout=subprocess.PIPE, text=True)
+    # Running our code means the interpreter has installed its SIGINT handler (KeyboardInterrupt) already.
+    assert polite.stdout.readline() == "ready\n"
     stop_process(polite)
     assert polite.returncode == 0
     stubborn = subprocess.Popen([PY, "-c", "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
