@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Optional
 
 import pulumi
-import pulumi_docker as docker
 
 from components import naming
 from components.config import ImageSource, formats
@@ -101,6 +100,10 @@ class BackendImage(pulumi.ComponentResource):
             lambda value: _checked_ref(_as_ref(value, self.image_name, where), self.image_name, where))
 
     def _built(self, name: str, args: BackendImageArgs) -> pulumi.Output[str]:
+        # Imported here, not at the top: only the build path needs pulumi-docker, and the pinned and
+        # promoted paths (local, production) should not pay for loading it (issue 16).
+        import pulumi_docker as docker
+
         source = args.source
         registry = source.registry
         build = source.build

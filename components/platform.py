@@ -15,20 +15,26 @@ backend runs, `BackendImage` resolves its digest (pinned, promoted from another 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import pulumi
 
 from components.adoption import adopt_transformation
-from components.backend import Backend, BackendArgs, SupabaseEnv
-from components.backups import DatabaseBackup, DatabaseBackupArgs
 from components.config import StackConfig
-from components.database import Database, DatabaseArgs
-from components.edge import Edge, EdgeArgs
-from components.frontend import Frontend, FrontendArgs
-from components.images import BackendImage, BackendImageArgs
-from components.observability import EdgeMonitoring, EdgeMonitoringArgs, RenderAlerting, RenderAlertingArgs
-from components.source_control import SourceControl, SourceControlArgs
+
+# Each tier's module is imported inside `build_platform`, only when the stack switches the tier on:
+# the Cloudflare, GitHub and Docker SDKs cost seconds and ~130 MiB to import (issue 16), and `local`
+# builds none of their tiers. tests/test_import_budget.py holds the program to this.
+if TYPE_CHECKING:
+    from components.alerting import RenderAlerting
+    from components.backend import Backend
+    from components.backups import DatabaseBackup
+    from components.database import Database
+    from components.edge import Edge
+    from components.frontend import Frontend
+    from components.images import BackendImage
+    from components.observability import EdgeMonitoring
+    from components.source_control import SourceControl
 
 
 @dataclass(frozen=True)
@@ -55,15 +61,18 @@ def build_platform(config: StackConfig) -> Platform:
     tier = pulumi.ResourceOptions(transformations=[adopt]) if adopt is not None else None
 
     if config.images is not None:
+        from components.images import BackendImage, BackendImageArgs
         images = BackendImage("images", BackendImageArgs(source=config.images, stack=config.stack))
 
     if config.database is not None:
+        from components.database import Database, DatabaseArgs
         services = tuple(s.name for s in config.backend.services) if config.backend is not None else ()
         database = Database("database", DatabaseArgs(config=config.database, stack=config.stack, services=services),
                             opts=tier)
 
     app_url = f"https://{config.app_hostname}" if config.frontend is not None else None
     if config.backend is not None:
+        from components.backend import Backend, BackendArgs, SupabaseEnv
         supabase = None
         if database is not None:
             supabase = SupabaseEnv(url=database.supabase_url, anon_key=database.anon_key,
@@ -77,6 +86,7 @@ def build_platform(config: StackConfig) -> Platform:
             opts=tier)
 
     if config.frontend is not None:
+        from components.frontend import Frontend, FrontendArgs
         frontend = Frontend("frontend", FrontendArgs(
             config=config.frontend, render=config.render, stack=config.stack, app_hostname=config.app_hostname,
             api_url=backend.api_url if backend is not None else None,
@@ -85,6 +95,7 @@ def build_platform(config: StackConfig) -> Platform:
             opts=tier)
 
     if config.edge is not None:
+        from components.edge import Edge, EdgeArgs
         targets = {}
         if backend is not None:
             targets[config.api_hostname] = backend.api_dns_target
@@ -97,6 +108,7 @@ def build_platform(config: StackConfig) -> Platform:
 
     # Cloudflare health checks probe the public hosts through the edge: they need the zone and an API.
     if config.observability is not None and config.edge is not None and backend is not None:
+        from components.observability import EdgeMonitoring, EdgeMonitoringArgs
         monitoring = EdgeMonitoring("observability", EdgeMonitoringArgs(
             zone_id=config.edge.zone_id, stack=config.stack, health_check=config.edge.health_check,
             targets=config.observability, api_hostname=config.api_hostname,
@@ -105,6 +117,7 @@ def build_platform(config: StackConfig) -> Platform:
     # The nightly dump: a Render cron job writing to an R2 bucket of the zone's Cloudflare account.
     backup = None
     if config.backup is not None and database is not None and config.render is not None and config.edge is not None:
+        from components.backups import DatabaseBackup, DatabaseBackupArgs
         backup = DatabaseBackup("backup", DatabaseBackupArgs(
             config=config.backup, render=config.render, stack=config.stack, zone_id=config.edge.zone_id,
             dump_url=database.dump_url), opts=tier)
@@ -112,6 +125,7 @@ def build_platform(config: StackConfig) -> Platform:
     # Render's notifications: every service of the stack has an alert route (the coverage policy checks it).
     alerting = None
     if config.observability is not None and config.render is not None and (backend or frontend or backup):
+        from components.alerting import RenderAlerting, RenderAlertingArgs
         services = dict(backend.service_ids) if backend is not None else {}
         if frontend is not None:
             services["frontend-site"] = frontend.site_id
@@ -123,6 +137,7 @@ def build_platform(config: StackConfig) -> Platform:
             metrics_stream_provider=config.observability.metrics_stream_provider), opts=tier)
 
     if config.source_control is not None:
+        from components.source_control import SourceControl, SourceControlArgs
         secrets, variables = actions_values(config, database, backend, frontend)
         source_control = SourceControl("source-control", SourceControlArgs(
             config=config.source_control, stack=config.stack, environment=config.environment,

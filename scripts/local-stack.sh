@@ -3,10 +3,10 @@
 # other pulumi command run by hand on `local`, always with the same backend, passphrase, engine
 # and sandbox (so no command can reach another checkout's state or someone else's sandbox).
 #
-#   bash scripts/local-stack.sh up [flags]        pulumi up --yes, then the stack outputs
+#   bash scripts/local-stack.sh up [flags]        pulumi up --yes --skip-preview (its summary lists the outputs)
 #   bash scripts/local-stack.sh preview [flags]   e.g. --diff, or --refresh --expect-no-changes
-#   bash scripts/local-stack.sh refresh [flags]   pulumi refresh --yes
-#   bash scripts/local-stack.sh destroy [flags]   pulumi destroy --yes (what `make down` runs)
+#   bash scripts/local-stack.sh refresh [flags]   pulumi refresh --yes --skip-preview
+#   bash scripts/local-stack.sh destroy [flags]   pulumi destroy --yes --skip-preview (what `make down` runs)
 #   bash scripts/local-stack.sh output [flags]    pulumi stack output, e.g. --json --show-secrets
 #   bash scripts/local-stack.sh cancel            unlock the stack after an update was killed
 #   bash scripts/local-stack.sh pulumi ARGS...    any pulumi command in this environment
@@ -94,6 +94,12 @@ select_stack() {
   pulumi stack select "$STACK" --non-interactive 2>/dev/null || pulumi stack init "$STACK" --non-interactive >&2
 }
 
+# For the commands that name the stack themselves (--stack): create it when missing, and otherwise skip
+# the `pulumi stack select` run (a whole CLI start: a fifth of a no-op preview, issue 16).
+ensure_stack() {
+  compgen -G "$LOCAL_STATE_DIR/.pulumi/stacks/*/$STACK.json*" >/dev/null || select_stack
+}
+
 # Whether a pulumi subcommand runs the program (and so needs the config file).
 runs_program() {
   case "${1:-}" in
@@ -128,14 +134,19 @@ print_env() {
 
 case "$command" in
   up)
-    write_config; select_stack
-    pulumi up --yes --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
-    pulumi stack output --stack "$STACK" --non-interactive
+    write_config; ensure_stack
+    # --skip-preview: on `local` nobody reads a plan before it is applied, and the preview pass ran the
+    # program and every check/diff once more (a no-op up cost 2x a preview, issue 16). Staging and
+    # production keep theirs (CI shows it to a reviewer). `local-stack.sh preview` still shows a plan.
+    # The update's summary lists the stack outputs (secrets masked), changed or not: no second CLI run
+    # (`pulumi stack output`) to print them again.
+    pulumi up --yes --skip-preview --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     ;;
   preview | refresh | destroy)
-    write_config; select_stack
+    write_config; ensure_stack
     extra=()
-    [ "$command" = preview ] || extra=(--yes)
+    # No preview pass before refresh/destroy on `local` either (see up): refresh read everything twice.
+    [ "$command" = preview ] || extra=(--yes --skip-preview)
     # refresh normally configures providers from the state's copy of the config; running the program
     # gives them the sandbox's current URLs (its ports may have changed since the last up). Not destroy:
     # the engine's `destroy --run-program` (DestroyV2, v3.274.1) records no pending operation for a

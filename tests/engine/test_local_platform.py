@@ -37,6 +37,10 @@ def readme_resource_count() -> int:
 
 RESOURCES = readme_resource_count()  # what the README promises, so the two cannot drift apart
 
+# The tests share one clone (the module fixture `clone`, two `make up`s): under `make test`'s workers
+# (pytest-xdist, --dist loadgroup) they run in one worker, so the clone is made once.
+pytestmark = pytest.mark.xdist_group("local-platform-clone")
+
 
 def readme_main_command() -> str:
     """The first command of README's "Two commands" block, as printed (without its comment)."""
@@ -138,6 +142,9 @@ def test_readme_main_command_in_a_fresh_private_clone(clone):
     assert re.search(rf"\+ {RESOURCES} created", summary(clone.first.stdout)), clone.first.stdout
     assert "sandbox up:" in clone.first.stdout and "Traceback" not in clone.first.stderr
     assert summary(clone.second.stdout) == f"Resources:\n    {RESOURCES} unchanged", clone.second.stdout
+    # One program run per `make up` on `local` (--skip-preview): the update, no preview pass before it.
+    for run in (clone.first, clone.second):
+        assert "Updating (local)" in run.stdout and "Previewing update" not in run.stdout, run.stdout
     # Everything the main command made stays in the clone (and the engine's per-user cache); with root the
     # databases are the exception, in a root of their own under ~postgres linked from the sandbox state.
     assert (clone.root / ".venv" / "bin" / "python").exists() and (clone.root / ".pulumi-state").is_dir()
@@ -157,6 +164,10 @@ def test_sandbox_restart_and_crash_change_nothing_the_stack_depends_on(clone):
     again = clone.ok("make up")
     assert summary(again.stdout) == f"Resources:\n    {RESOURCES} unchanged", again.stdout
     clone.no_changes_after_refresh()
+    # A refresh on `local` reads every object once: no preview pass that reads them all before.
+    refreshed = clone.ok(f"bash {clone.root}/scripts/local-stack.sh refresh")
+    assert "Refreshing (local)" in refreshed.stdout and "Previewing refresh" not in refreshed.stdout, refreshed.stdout
+    assert summary(refreshed.stdout) == f"Resources:\n    {RESOURCES} unchanged", refreshed.stdout
     assert clone.outputs()["database_url"] == before
     clone.database_reachable()
 

@@ -118,6 +118,9 @@ def test_make_up_from_nothing_then_nothing_changes_and_down_cleans_up(job):
 
     second = job.make("up")
     assert re.fullmatch(r"Resources:\s+\d+ unchanged", summary(second.stdout).strip()), summary(second.stdout)
+    # The update's summary lists the outputs on a no-op up too (make up prints them no other way), masked.
+    listed = second.stdout[second.stdout.rindex("Outputs:"):second.stdout.rindex("Resources:")]
+    assert "api_url" in listed and re.search(r"supabase_anon_key\s*: \[secret\]", listed), listed
     preview = job.script("preview", "--expect-no-changes")
     assert preview.returncode == 0, preview.stdout + preview.stderr
 
