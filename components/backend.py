@@ -7,9 +7,10 @@ service S (`backend.services`):
   `<registry>/<repository>` pinned at the digest, with its command, plan, region, health-check
   path (web), fixed instance count or autoscaling (web, worker), schedule (cron). Updating it
   never deploys by itself (`deploy_on_update=False`): the Deploy below is the one that does.
-- ``<name>-S-env`` (render:EnvVars): the service's own variables, all secret in state: `PORT`
-  (web), `DATABASE_URL` (the pooled URL of the service's least-privilege role) and
-  `SUPABASE_SECRET_KEY` (the service's own Supabase key), when the database tier provides them,
+- ``<name>-S-env`` (render:EnvVars): the service's own variables, each as secret as its value
+  (a plan shows the keys and plain values and masks the secret ones): `PORT` (web),
+  `DATABASE_URL` (the pooled URL of the service's least-privilege role) and `SUPABASE_SECRET_KEY`
+  (the service's own Supabase key), both secret, when the database tier provides them,
   and the service's variables from config (`backend.services[].env`, `appSecrets.services.S.env`).
 - ``<name>-S-files`` (render:SecretFiles): the service's secret files from config
   (`appSecrets.services.S.files`), only when it has some; removing the last one deploys once
@@ -17,7 +18,9 @@ service S (`backend.services`):
 - ``<name>-S-deploy`` (render:Deploy): the one thing that deploys. It runs after the variables,
   the files and the group link, deploys the digest, and its `triggers` hold the command and a
   fingerprint of every variable and secret file the service sees (its own and the group's;
-  secret like them). So a new digest (promotion, rollback), command, variable or file yields
+  secret like them) and the `revision` of the service, its variables, files and the group (each
+  counts writes of values a deploy applies, so a value `up` restores after an out-of-band change
+  deploys too). So a new digest (promotion, rollback), command, variable or file yields
   exactly one new deploy, and nothing else deploys (`deploy_on_update` / `deploy_on_change` are
   off on Service, EnvVars and SecretFiles).
 
@@ -37,7 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 from pulumi import Input, Output, ResourceOptions
@@ -167,7 +170,8 @@ class Backend(pulumi.ComponentResource):
                 image_digest=args.image_digest,
                 # What reaches Render without deploying (the service's PATCH, variable and file
                 # writes): a change here makes a new Deploy, which is what puts it into effect.
-                triggers={"command": service.command or "", "variables": fingerprint(seen)},
+                triggers={"command": service.command or "", "variables": fingerprint(seen),
+                          "writes": write_revisions([services[service.name], *settings[service.name], group])},
                 # After the variables, the files and the group link, so the deploy runs with all of them.
                 opts=ResourceOptions(parent=self, depends_on=[*settings[service.name], link]))
 
@@ -275,6 +279,16 @@ def fingerprint(variables: Mapping[str, Input[str]]) -> Output[str]:
     """
     return Output.all(**variables).apply(
         lambda values: hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest())
+
+
+def write_revisions(resources: Sequence[pulumi.Resource]) -> Output[Optional[list]]:
+    """The ``revision`` of each resource whose writes only a deploy puts into effect (a value restored
+    after an out-of-band change counts: the declared values, and so the fingerprint, did not change).
+
+    None while none has one yet (state from before revisions existed): the provider compares triggers
+    without None-valued keys, so upgrading replaces no Deploy."""
+    return Output.all(*[r.revision for r in resources]).apply(
+        lambda revisions: list(revisions) if any(r is not None for r in revisions) else None)
 
 
 def registry_kind(host: str) -> str:

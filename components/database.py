@@ -101,10 +101,10 @@ class Database(pulumi.ComponentResource):
         setting = ResourceOptions(parent=self, deleted_with=project)
 
         restarts = []  # settings that may restart Postgres: roles and extensions wait for them
-        postgres_settings = _postgres_parameters(cfg)
-        if postgres_settings:
-            restarts.append(supabase.PostgresConfig(f"{name}-postgres", project_ref=ref, settings=postgres_settings,
-                                                    opts=setting))
+        # Declared even without parameters: removing the last one must reach the provider's diff
+        # (restore the earlier value, or warn that the API cannot reset it), not delete the resource.
+        restarts.append(supabase.PostgresConfig(f"{name}-postgres", project_ref=ref,
+                                                settings=_postgres_parameters(cfg), opts=setting))
         pooler = supabase.PoolerConfig(f"{name}-pooler", project_ref=ref, pool_mode=cfg.pooler.mode,
                                        default_pool_size=cfg.pooler.default_pool_size, opts=setting)
         v4, v6 = _allowed_networks(cfg)

@@ -25,7 +25,7 @@ from pulumi.dynamic import (
     ResourceProvider,
 )
 
-from dynamic_providers.core.host import start_watch
+from dynamic_providers.core.host import start_watch, widen_server_pool
 
 MIN_LENGTH = 8
 MAX_LENGTH = 256
@@ -54,8 +54,10 @@ class RandomPasswordProvider(ResourceProvider):
     """Dynamic provider behind :class:`RandomPassword`. Holds nothing: it is pickled into state."""
 
     def configure(self, req) -> None:
-        # Inside the engine's provider process: exit when the CLI dies (core/host.py says why).
+        # Inside the engine's provider process: exit when the CLI dies, serve more than 4 calls at once
+        # (core/host.py says why).
         start_watch()
+        widen_server_pool()
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         # Values still unknown during a preview are checked again when they are known.

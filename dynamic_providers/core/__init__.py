@@ -2,7 +2,7 @@
 
 Import-safe: no I/O, no environment reads at import time.
 """
-from . import progress
+from . import plan_detail, progress
 from .errors import (
     ApiError,
     AuthError,
@@ -29,5 +29,5 @@ __all__ = [
     "MissingCredentialsError", "NotFoundError", "RateLimitedError", "ServerError", "Transport",
     "TransportError", "UNKNOWN", "UnexpectedStatusError", "ValidationError", "backoff_delay",
     "canonical", "contains_unknown", "error_class_for_status", "integral", "is_ambiguous",
-    "iter_pages", "progress", "same", "server_wait_hint", "unset",
+    "iter_pages", "plan_detail", "progress", "same", "server_wait_hint", "unset",
 ]

@@ -27,10 +27,16 @@ class Field:
     - ``replace``: create-only; a change forces replacement.
     - ``secret``: value must stay secret (the Resource class wraps it in ``Output.secret`` and lists
       it in ``additional_secret_outputs``); check messages never quote it.
+    - ``secret_entries``: a map whose every *value* is secret while its keys are not (secret files):
+      each value is wrapped in ``Output.secret`` on its own, so a plan shows which key changed and masks
+      only values. A map field that is neither keeps the secretness of each value it is given (env
+      vars: ``Output.secret`` values masked, plain ones shown).
     - ``set_like``: a list compared as a set (order is irrelevant; the API may reorder).
     - ``write_only``: the API never returns it (tokens); read keeps the last known value.
     - ``choices``: allowed values (strict encoder: we never send what the spec does not allow).
     - ``managed``: False for inputs that only steer the provider (e.g. ``adopt``) and never diff.
+    - ``on_remove``: what removing this optional input does to the live object (``Removal``); every
+      optional managed input declares one (tests/dynamic_providers/test_removal_table.py enforces it).
     """
 
     kind: Optional[type] = None
@@ -38,11 +44,13 @@ class Field:
     default: Any = _MISSING
     replace: bool = False
     secret: bool = False
+    secret_entries: bool = False
     set_like: bool = False
     write_only: bool = False
     choices: Optional[tuple] = None
     managed: bool = True
     doc: str = ""
+    on_remove: Optional["Removal"] = None
 
     @property
     def has_default(self) -> bool:
@@ -52,6 +60,60 @@ class Field:
         # Copy mutable defaults so one resource's inputs never alias another's.
         value = self.default
         return json.loads(json.dumps(value)) if isinstance(value, (list, dict)) else value
+
+
+# How a removed input reverts (issue 14: "removing a setting reverts it"). The base provider applies it
+# in diff and update, so the preview shows the revert and up performs it; the reverted value stays in
+# the state as managed, so read keeps watching it for drift.
+REVERT_TO_PRIOR = "prior"  # the value remembered from the live object at create/adopt, else ``value``
+REVERT_TO_DEFAULT = "default"  # the API's documented default, ``value``
+WARN = "warn"  # cannot be reverted: the preview and up warn, naming the field; the live value stays
+NO_LIVE_SETTING = "inert"  # not a setting of the live object (a deploy parameter, a fingerprint)
+
+
+@dataclass(frozen=True)
+class Removal:
+    mode: str
+    value: Any = _MISSING  # the documented default (REVERT_TO_DEFAULT) or fallback (REVERT_TO_PRIOR)
+    why: str = ""  # where the default is documented, or why nothing can be reverted
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not _MISSING
+
+    def target(self, prior: Any) -> Any:
+        """The value removal writes, or ``_MISSING`` when there is none (then it warns)."""
+        if self.mode == REVERT_TO_PRIOR and prior is not None:
+            return prior
+        if self.mode in (REVERT_TO_PRIOR, REVERT_TO_DEFAULT) and self.has_value:
+            value = self.value
+            return json.loads(json.dumps(value)) if isinstance(value, (list, dict)) else value
+        return _MISSING
+
+
+def to_prior(fallback: Any = _MISSING, why: str = "") -> Removal:
+    """Removal restores the value the object had before we managed it (captured at create/adopt);
+    without one (set since create, or state from before priors were kept): ``fallback``, else a warning."""
+    return Removal(REVERT_TO_PRIOR, fallback, why)
+
+
+def to_default(value: Any, why: str) -> Removal:
+    """Removal writes the API's documented default ``value`` (``why`` cites where it is documented)."""
+    return Removal(REVERT_TO_DEFAULT, value, why)
+
+
+def warn_on_removal(why: str) -> Removal:
+    """Removal cannot be reverted (``why`` says why); the live value stays and the preview warns."""
+    return Removal(WARN, why=why)
+
+
+def no_live_setting(why: str) -> Removal:
+    """The input steers one operation and is no setting of the live object: removing it changes nothing."""
+    return Removal(NO_LIVE_SETTING, why=why)
+
+
+def is_missing(value: Any) -> bool:
+    return value is _MISSING
 
 
 def normalise_unknowns(value: Any) -> Any:

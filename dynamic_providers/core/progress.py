@@ -9,7 +9,9 @@ into URN-less diagnostics, and Python drops INFO records by default). What does 
 - ``Log(severity=INFO, message, urn, ephemeral=True)`` becomes a status event of that resource: the interactive
   display shows it beside the resource's row, the non-interactive display (CI) prints the row again with the
   message, and ``--event-log`` / the automation API get a ``diagnosticEvent`` with ``"ephemeral": true``.
-  ``ephemeral=False`` (``note``) is a permanent info diagnostic listed under "Diagnostics" at the end.
+  ``ephemeral=False`` (``note``) is a permanent info diagnostic listed under "Diagnostics" at the end;
+  ``warn`` sends it with severity WARNING (a "warning:" line on the resource, also in previews, whose
+  Check/Diff calls carry the URN too).
 - The URN: ``pulumi.dynamic``'s servicer has it in the gRPC request (``request.urn``) but does not pass it to
   ``ResourceProvider.create/update/...``; ``current_urn`` reads it from the servicer's frame on this thread's
   call stack (each gRPC call runs on its own worker thread).
@@ -77,19 +79,19 @@ def _stub():
         return _engine["stub"]
 
 
-def _send(message: str, ephemeral: bool) -> None:
+def _send(message: str, ephemeral: bool, warning: bool = False) -> None:
     urn = current_urn()
     if _captured is not None:
-        _captured.append(("status" if ephemeral else "note", urn, message))
-    log.info("%s%s", f"[{urn}] " if urn else "", message)
+        _captured.append(("warning" if warning else "status" if ephemeral else "note", urn, message))
+    log.log(logging.WARNING if warning else logging.INFO, "%s%s", f"[{urn}] " if urn else "", message)
     stub = _stub() if urn else None
     if stub is None:
         return
     try:
         from pulumi.runtime.proto import engine_pb2
 
-        stub.Log(engine_pb2.LogRequest(severity=engine_pb2.INFO, message=message, urn=urn, ephemeral=ephemeral),
-                 timeout=5)
+        severity = engine_pb2.WARNING if warning else engine_pb2.INFO
+        stub.Log(engine_pb2.LogRequest(severity=severity, message=message, urn=urn, ephemeral=ephemeral), timeout=5)
     except Exception:
         log.debug("engine Log failed; progress stays in the provider's log", exc_info=True)
         with _lock:
@@ -110,6 +112,11 @@ def report(message: str, *, min_interval: float = 1.0) -> None:
 def note(message: str) -> None:
     """A permanent info diagnostic on the current resource (kept in CI logs and the summary)."""
     _send(message, ephemeral=False)
+
+
+def warn(message: str) -> None:
+    """A permanent warning diagnostic on the current resource (what a reviewer must not miss in a preview)."""
+    _send(message, ephemeral=False, warning=True)
 
 
 def sleep(seconds: float, describe: Callable[[float], str], *, sleeper: Callable[[float], None] = time.sleep,
@@ -151,4 +158,4 @@ def capture() -> Iterator[list]:
         _captured = previous
 
 
-__all__ = ["capture", "current_urn", "duration", "engine_address", "note", "report", "sleep"]
+__all__ = ["capture", "current_urn", "duration", "engine_address", "note", "report", "sleep", "warn"]

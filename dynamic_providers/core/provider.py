@@ -5,9 +5,13 @@ implements a few small hooks that talk to the API; the base implements Pulumi's 
 
 - ``check``: unexpected keys, types, required fields, choices, defaults, then ``validate()``.
   No API calls (previews must be offline and cheap).
-- ``diff``: only managed fields whose new value is set (unset = left to the API, so server-chosen
-  values never cause perpetual diffs); set-like lists compared as sets; replace fields force a
-  replacement; unknown values (preview) count as changes (and as replacements for replace fields).
+- ``diff``: managed fields whose new value is set; set-like lists compared as sets; replace fields
+  force a replacement; unknown values (preview) count as changes (and as replacements for replace
+  fields). A field never set is left to the API (server-chosen values never cause perpetual diffs);
+  a field we set and the program no longer declares is *removed*, and its ``Field.on_remove`` says
+  what that does (``removals``): restore the value remembered in the ``prior`` output at
+  create/adopt, write the API's documented default, or warn (naming the field) that the live value
+  stays. Reverted values stay in the state as managed, so refresh keeps seeing drift on them.
   Replacements delete before create by default, because identity is a natural key (a name) and
   a side-by-side twin would collide with it.
 - ``create``: natural-key lookup first. An existing object is taken over only with ``adopt=True``
@@ -58,9 +62,24 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
+from . import plan_detail
 from .errors import ApiError, NotFoundError, is_ambiguous
-from .fields import Field, canonical, contains_unknown, integral, kind_ok, normalise_unknowns, same
-from .host import start_watch
+from . import progress
+from .fields import (
+    NO_LIVE_SETTING,
+    UNKNOWN,
+    REVERT_TO_PRIOR,
+    WARN,
+    Field,
+    canonical,
+    contains_unknown,
+    integral,
+    is_missing,
+    kind_ok,
+    normalise_unknowns,
+    same,
+)
+from .host import start_watch, widen_server_pool
 from .settings import ApiSettings, env_secret, fingerprint
 from .transport import HttpOptions, Transport, backoff_delay
 
@@ -68,6 +87,15 @@ ADOPT = "adopt"
 _ADOPT_FIELD = Field(kind=bool, default=False, managed=False,
                      doc="Take over an existing object with the same natural key instead of failing.")
 _RUNTIME_SLOT = "_configured"
+# An input check() derives (never declared by a program): +1 each time one of ``revision_fields``
+# will be written, whether the program changed it or a refresh found it changed out of band. A
+# deploy that lists it in its triggers therefore follows every write that must reach running
+# instances, restores of drift included; as an input it is known in a preview, so the plan shows it.
+REVISION = "revision"
+_REVISION_FIELD = Field(kind=int, managed=False, doc="Writes of values running instances use (see REVISION).")
+# Output holding the live values of ``to_prior`` fields from before we managed the object (taken at
+# create/adopt): what removing such a field restores. State written before it existed has none.
+PRIOR = "prior"
 # How a user of this project sets adopt=True without editing code (README "Bringing existing
 # objects under management"; scripts/recover.sh writes it after an interrupted update).
 ADOPT_HINT = ("set adopt=True on this resource (here: add its logical name to the config key "
@@ -93,6 +121,16 @@ class DeclarativeProvider(ResourceProvider):
     # Secrets read from the environment at call time: fingerprint field -> (field naming the
     # environment variable, what the secret is for, in words). Both fields must be declared.
     env_secrets: ClassVar[Mapping[str, tuple[str, str]]] = {}
+    # Work ``pending_changes`` reports -> the output recording it, which a plan shows as changing.
+    owed_outputs: ClassVar[Mapping[str, str]] = {}
+    # Inputs running instances only see after a deploy: their writes count in ``revision`` (REVISION).
+    revision_fields: ClassVar[frozenset[str]] = frozenset()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if any(f.on_remove is not None and f.on_remove.mode == REVERT_TO_PRIOR for f in cls.fields.values()) \
+                and PRIOR not in cls.output_names:
+            cls.output_names = tuple(cls.output_names) + (PRIOR,)
 
     def __init__(self, http: Optional[HttpOptions] = None) -> None:
         super().__init__()
@@ -104,6 +142,8 @@ class DeclarativeProvider(ResourceProvider):
         merged = dict(cls.fields)
         if cls.supports_adopt:
             merged.setdefault(ADOPT, _ADOPT_FIELD)
+        if cls.revision_fields:
+            merged.setdefault(REVISION, _REVISION_FIELD)
         return merged
 
     @classmethod
@@ -182,13 +222,22 @@ class DeclarativeProvider(ResourceProvider):
         """Computed outputs (keys from ``output_names``) from the live object."""
         return {}
 
+    def live_before_create(self, api: Transport, inputs: Mapping[str, Any]) -> Any:
+        """For objects that exist before our "create" writes them (settings of a project): the live
+        object before the write, so ``prior`` holds what removing a field restores. Default: None
+        (a created object's prior is what the API chose for the fields we did not declare)."""
+        return None
+
     # ---------------------------------------------------------------- plumbing
     def configure(self, req: ConfigureRequest) -> None:
-        # Inside the engine's provider process: exit when the CLI dies (host.py says why).
+        # Inside the engine's provider process: exit when the CLI dies, serve more than 4 calls at once
+        # (host.py says why).
         start_watch()
+        widen_server_pool()
         # Only the base URL: tokens are read from the environment per call, never from config.
         setattr(self, _RUNTIME_SLOT, self.api.pick(req.config))
         install_concise_errors()  # configure() runs in the provider host only
+        plan_detail.install()
 
     def __getstate__(self) -> dict:
         # Nothing configure()d reaches the pickled provider in the state.
@@ -224,6 +273,23 @@ class DeclarativeProvider(ResourceProvider):
             else:
                 inputs[fingerprint_field] = olds.get(fingerprint_field)
 
+    def _revision(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
+        """``olds``' revision, +1 when a declared ``revision_fields`` value differs from the old (or
+        refreshed) one, i.e. when update will write it. None stays None until the first such write,
+        so state from before revisions existed changes nothing."""
+        old = olds.get(REVISION)
+        old = int(old) if isinstance(old, (int, float)) and not isinstance(old, bool) else None
+        fields = self.all_fields()
+        for name in sorted(self.revision_fields):
+            new = inputs.get(name)
+            if new is None:
+                continue
+            if contains_unknown(new):
+                return UNKNOWN  # may change: the plan says so
+            if not same(fields[name], olds.get(name), new):
+                return (old or 0) + 1
+        return old
+
     def inputs_of(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The declared inputs found in a property bag (drops ``__provider`` and outputs)."""
         return {name: integral(props.get(name)) for name in self.all_fields()}
@@ -243,6 +309,51 @@ class DeclarativeProvider(ResourceProvider):
                 if spec.replace:
                     replaced.add(name)
         return changed, replaced
+
+    def removals(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> tuple[dict[str, Any], set[str], list[str]]:
+        """Applies ``Field.on_remove`` to every field we set (``olds``: the state) that ``news`` no
+        longer declares. Returns (news with revert targets filled in, names dropped with a warning,
+        the warnings). A missing or partial ``prior`` (older state) falls back to the documented
+        default, else warns."""
+        prior = olds.get(PRIOR)
+        prior = prior if isinstance(prior, Mapping) else {}
+        out = dict(news)
+        dropped: set[str] = set()
+        warnings: list[str] = []
+        for name, spec in self.fields.items():
+            if not spec.managed or spec.required or spec.on_remove is None:
+                continue
+            old = olds.get(name)
+            if news.get(name) is not None or old is None or contains_unknown(news.get(name)):
+                continue
+            rule = spec.on_remove
+            if rule.mode == NO_LIVE_SETTING:
+                continue
+            target = rule.target(prior.get(name))
+            if not is_missing(target):
+                out[name] = target
+                continue
+            dropped.add(name)
+            live = "(secret)" if spec.secret else repr(integral(old))
+            reason = rule.why if rule.mode == WARN else (
+                f"no value from before it was managed is known and the API documents no default ({rule.why})"
+                if rule.why else "no value from before it was managed is known and the API documents no default")
+            warnings.append(f"removing '{name}' does not revert it on {self.kind} {self.describe(news)}: {reason}. "
+                            f"The live value stays {live} and is no longer managed.")
+        return out, dropped, warnings
+
+    def prior_of(self, live: Any, skip: Mapping[str, Any] = {}) -> dict[str, Any]:
+        """Live values of the ``to_prior`` fields (non-secret, observable), minus the names in ``skip``
+        that are set (what we declared ourselves is no "before")."""
+        observed = self.live_inputs(live)
+        return {name: integral(observed[name]) for name, spec in self.fields.items()
+                if spec.on_remove is not None and spec.on_remove.mode == REVERT_TO_PRIOR and not spec.secret
+                and not spec.write_only and observed.get(name) is not None and skip.get(name) is None}
+
+    def _with_prior(self, outs: dict[str, Any], prior: Any) -> dict[str, Any]:
+        if PRIOR in self.output_names:
+            outs[PRIOR] = prior if isinstance(prior, Mapping) else None
+        return outs
 
     def outputs_for(self, live: Any, inputs: Mapping[str, Any]) -> dict[str, Any]:
         outs = {name: inputs.get(name) for name in self.all_fields()}
@@ -267,6 +378,8 @@ class DeclarativeProvider(ResourceProvider):
             inputs[name] = value
         inputs = self.prepare(inputs)
         self._fingerprint_env_secrets(olds, inputs)
+        if self.revision_fields:
+            inputs[REVISION] = self._revision(olds, inputs)
         for name, spec in fields.items():
             value = inputs.get(name)
             if value is None:
@@ -289,10 +402,21 @@ class DeclarativeProvider(ResourceProvider):
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         olds, news = normalise_unknowns(olds), normalise_unknowns(news)
-        changed, replaced = self.changed_fields(self.inputs_of(olds), self.inputs_of(news))
-        changed |= self.pending_changes(olds, self.inputs_of(news))
+        old_inputs = self.inputs_of(olds)
+        targets, dropped, warnings = self.removals(olds, self.inputs_of(news))
+        for warning in warnings:
+            progress.warn(warning)
+        changed, replaced = self.changed_fields(old_inputs, targets)
+        owed = self.pending_changes(olds, targets)  # what update will write, reverts included
+        # What the plan shows (plan_detail.py says why the base computes it); a field dropped with a
+        # warning shows as removed.
+        detail = plan_detail.detailed_diff(self.all_fields(), old_inputs, targets, changed | dropped, replaced)
+        for name in sorted(owed - changed):
+            detail.update(plan_detail.owed(self.owed_outputs.get(name, name)))
+        plan_detail.offer(detail, sorted({path.split(".")[0].split("[")[0] for path in detail}))
+        changed |= owed
         return DiffResult(
-            changes=bool(changed),
+            changes=bool(changed or dropped),
             replaces=sorted(replaced),
             stables=[],
             delete_before_replace=bool(replaced) and self.delete_before_replace,
@@ -308,14 +432,18 @@ class DeclarativeProvider(ResourceProvider):
                     f"A {self.kind} {self.describe(inputs)} already exists ({self.id_of(existing)}). "
                     f"Refusing to take it over silently: {ADOPT_HINT} to manage the existing object, "
                     f"or {self.adopt_alternative}.")
+            prior = self.prior_of(existing)  # the live values before we converge it
             id_, live = self._converge(api, existing, inputs)
             live = self.after_takeover(api, id_, live, inputs)
-            return CreateResult(id_, self.outputs_for(live, inputs))
+            return CreateResult(id_, self._with_prior(self.outputs_for(live, inputs), prior))
 
         # A recovered create (only its answer was lost) was made from these inputs: like a normal
         # one, it still needs its follow-up steps, which never ran.
+        before = self.live_before_create(api, inputs) if PRIOR in self.output_names else None
         live, _recovered = self._create_safely(api, inputs)
         id_ = self.id_of(live)
+        # Before: all its values (it existed). Created: what the API chose for what we left unset.
+        prior = self.prior_of(before) if before is not None else self.prior_of(live, skip=inputs)
         try:
             live = self.after_create(api, id_, live, inputs)
         except Exception as exc:
@@ -330,7 +458,7 @@ class DeclarativeProvider(ResourceProvider):
                     f"({exc}) and rolling it back failed too ({cleanup_exc}); delete it, or "
                     f"{ADOPT_HINT} and re-run") from exc
             raise
-        return CreateResult(id_, self.outputs_for(live, inputs))
+        return CreateResult(id_, self._with_prior(self.outputs_for(live, inputs), prior))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         api = self.transport()
@@ -346,13 +474,20 @@ class DeclarativeProvider(ResourceProvider):
         for name, spec in self.all_fields().items():
             old = prior.get(name)
             if spec.managed and not spec.write_only and old is not None and name in observed:
-                inputs[name] = observed[name]
+                # A set the API lists in another order is the same set: keep the stored order, or
+                # every refresh would show a reorder.
+                same_set = spec.set_like and same(spec, old, observed[name])
+                inputs[name] = old if same_set else observed[name]
             else:
                 inputs[name] = old
-        return ReadResult(id_, self.outputs_for(live, inputs), inputs)
+        return ReadResult(id_, self._with_prior(self.outputs_for(live, inputs), props.get(PRIOR)), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         old_inputs, new_inputs = self.inputs_of(olds), self.inputs_of(news)
+        # Removed fields become their revert targets (written like any change; kept as managed).
+        new_inputs, _dropped, warnings = self.removals(olds, new_inputs)
+        for warning in warnings:
+            progress.warn(warning)
         changed, _ = self.changed_fields(old_inputs, new_inputs)
         changed |= self.pending_changes(olds, new_inputs)
         if not changed:
@@ -362,7 +497,7 @@ class DeclarativeProvider(ResourceProvider):
         api = self.transport()
         previous = {**old_inputs, **{k: olds.get(k) for k in self.output_names}}
         live = self.update_remote(api, id_, previous, new_inputs, changed)
-        return UpdateResult(self.outputs_for(live, new_inputs))
+        return UpdateResult(self._with_prior(self.outputs_for(live, new_inputs), olds.get(PRIOR)))
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         api = self.transport()
@@ -457,4 +592,4 @@ def unset(value: Any) -> bool:
     return value is None or value == [] or value == {}
 
 
-__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "ADOPT_HINT", "unset", "canonical"]
+__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "ADOPT_HINT", "PRIOR", "REVISION", "unset", "canonical"]

@@ -6,6 +6,7 @@ import time
 from typing import Any, Callable, Iterable, Optional
 
 from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, iter_pages, progress
+from ..core.polling import FIRST_DELAY_S, poll_delays
 from .models import Deploy
 
 SUPERSEDED = frozenset({"deactivated", "canceled"})  # ended because a newer deploy replaced it
@@ -29,8 +30,10 @@ class DeployTimeoutError(Exception):
     """A deploy did not finish within the allowed time."""
 
 
-# After a 202 the queued deploy is looked up this many times, this far apart (seconds), before giving up.
-QUEUED_LOOKUPS = (0.0, 0.5, 1.0, 2.0)
+# After a 202 the queued deploy is looked up this many times before giving up: the first at once, then
+# with the core's poll backoff up to QUEUED_LOOKUP_CAP seconds apart (1.75-3.5 s in all).
+QUEUED_LOOKUPS = 4
+QUEUED_LOOKUP_CAP = 2.0
 DEPLOY_POST_ATTEMPTS = 3  # sends of one deploy request whose answers were lost (each after a lookup)
 
 
@@ -65,8 +68,10 @@ def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None,
             sleep(backoff_delay(attempt, api.options, random.random))
     if resp.body:
         return Deploy.from_api(resp.body)
-    for pause in QUEUED_LOOKUPS:
-        sleep(pause)
+    delays = poll_delays(QUEUED_LOOKUP_CAP)
+    for lookup in range(QUEUED_LOOKUPS):
+        if lookup:
+            sleep(next(delays))
         new = [d for d in recent_deploys(api, service_id) if d.id not in before]
         if new:
             return newest(new)
@@ -96,18 +101,20 @@ def list_deploys(api: Transport, service_id: str, limit: int = 100) -> list[Depl
 
 
 def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: float,
-                    first_poll: float = 1.0, max_poll: float = 10.0,
-                    sleep=time.sleep) -> tuple[Deploy, Deploy]:
+                    first_poll: float = FIRST_DELAY_S, max_poll: float = 10.0,
+                    sleep=time.sleep, rng: Callable[[], float] = random.random) -> tuple[Deploy, Deploy]:
     """Polls until the deploy is live or failed/timed out (raised).
 
     Returns (our deploy as last seen, the deploy that went live): the same deploy, unless ours
     was superseded by a newer one that went live.
 
-    Polling backs off x1.5 up to ``max_poll`` so long builds cost few GETs.
+    The first check comes soon (a pause of at most ``first_poll``), then the core's backoff with
+    jitter (dynamic_providers/core/polling.py) up to ``max_poll``: a quick deploy is seen quickly, a long
+    build costs few GETs, and many deploys started together do not poll in lockstep.
     """
     started = time.monotonic()
     deadline = started + timeout
-    interval = first_poll
+    delays = poll_delays(max_poll, first_poll, rng)
     current = watched = deploy
 
     def where() -> str:
@@ -121,8 +128,7 @@ def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: fl
             if time.monotonic() >= deadline:
                 raise DeployTimeoutError(f"{where()} still '{watched.status}' after {progress.duration(elapsed)} "
                                          f"(timeout_seconds={timeout:.0f})")
-            sleep(interval)
-            interval = min(max_poll, interval * 1.5)
+            sleep(min(next(delays), max(0.0, deadline - time.monotonic())))
             watched = Deploy.from_api(api.get(f"/services/{service_id}/deploys/{watched.id}"))
             if watched.id == current.id:
                 current = watched

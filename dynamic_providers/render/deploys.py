@@ -24,9 +24,14 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 
 from ..core import ADOPT, DeclarativeProvider, DeclarativeResource, Field, HttpOptions, Transport
+from ..core.polling import FIRST_DELAY_S
+from ..core.fields import no_live_setting
 from . import encoders as enc
 from .api import RENDER, latest_deploy, list_deploys, trigger_deploy, wait_for_deploy
 from .models import Deploy as DeployModel, Service as ServiceModel
+
+# Why removing a deploy parameter reverts nothing (``Field.on_remove``).
+_EVENT = "a deploy is an event: its parameters describe that one deploy, not a setting of the service"
 
 # A deploy in one of these states did not put its change into effect: never taken over.
 UNSUCCESSFUL = frozenset({"build_failed", "update_failed", "canceled", "pre_deploy_failed"})
@@ -45,10 +50,10 @@ class DeployProvider(DeclarativeProvider):
     delete_before_replace = False
     fields = {
         "service_id": Field(str, required=True, replace=True),
-        "image_digest": Field(str, replace=True),  # deploy the service's image repository at this digest
-        "commit_id": Field(str, replace=True),  # repo-backed services: deploy this commit
-        "rollback_to": Field(str, replace=True),  # roll back to this earlier deploy id
-        "triggers": Field(dict, replace=True),  # any values; a change forces a new deploy
+        "image_digest": Field(str, replace=True, on_remove=no_live_setting(_EVENT)),  # deploy the service's image repository at this digest
+        "commit_id": Field(str, replace=True, on_remove=no_live_setting(_EVENT)),  # repo-backed services: deploy this commit
+        "rollback_to": Field(str, replace=True, on_remove=no_live_setting(_EVENT)),  # roll back to this earlier deploy id
+        "triggers": Field(dict, replace=True, on_remove=no_live_setting(_EVENT)),  # any values; a change forces a new deploy
         "clear_cache": Field(bool, default=False, managed=False),
         "wait": Field(bool, default=True, managed=False),
         "timeout_seconds": Field(int, default=1800, managed=False),
@@ -58,7 +63,8 @@ class DeployProvider(DeclarativeProvider):
     output_names = ("status", "previous_deploy_id", "live_deploy_id", "image_ref", "commit", "finished_at",
                     "trigger")
 
-    def __init__(self, http: Optional[HttpOptions] = None, first_poll: float = 2.0, max_poll: float = 15.0) -> None:
+    def __init__(self, http: Optional[HttpOptions] = None, first_poll: float = FIRST_DELAY_S,
+                 max_poll: float = 15.0) -> None:
         super().__init__(http)
         self.first_poll = first_poll
         self.max_poll = max_poll

@@ -61,6 +61,8 @@ class CustomDomainProvider(DeclarativeProvider):
     def after_create(self, api: Transport, id_: str, live: dict, inputs: Mapping[str, Any]) -> dict:
         if inputs.get("verify", True) and live["domain"].verification_status != "verified":
             api.post(self._path(inputs["service_id"], live["domain"].id) + "/verify", idempotent=True)
+            # The outputs must say what verifying did, or the first refresh reports it as a change.
+            live["domain"] = DomainModel.from_api(api.get(self._path(inputs["service_id"], live["domain"].id)))
         return live
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:

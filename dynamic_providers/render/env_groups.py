@@ -12,7 +12,9 @@ from urllib.parse import quote
 import pulumi
 
 from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport, iter_pages
+from ..core.fields import warn_on_removal
 from . import encoders as enc
+from . import undeclared
 from .api import RENDER
 from .models import EnvGroup as EnvGroupModel
 
@@ -20,14 +22,19 @@ from .models import EnvGroup as EnvGroupModel
 class EnvGroupProvider(DeclarativeProvider):
     api = RENDER
     kind = "Render env group"
+    revision_fields = frozenset({"variables", "files"})  # linked services see them at their next deploy
     fields = {
         "name": Field(str, required=True),
         "owner_id": Field(str, required=True, replace=True),
-        "environment_id": Field(str),
-        "variables": Field(dict, default={}, secret=True),
-        "files": Field(dict, default={}, secret=True),
+        "environment_id": Field(str, on_remove=warn_on_removal(
+            "the env group stays in its Render environment; set another 'environment_id' to move it")),
+        # Keys and plain values show in a plan, secret values are masked (README "Reading a plan").
+        "variables": Field(dict, default={}),
+        "files": Field(dict, default={}, secret_entries=True),
     }
-    output_names = ("keys", "file_names", "linked_service_ids")
+    # No list of linked services: the links are EnvGroupLink's (made after the group), so a copy
+    # here would be stale after every `up` and show as a change on every refresh.
+    output_names = ("keys", "file_names")
 
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"'{inputs.get('name')}' (owner {inputs.get('owner_id')})"
@@ -50,7 +57,10 @@ class EnvGroupProvider(DeclarativeProvider):
         return EnvGroupModel.from_api(api.post("/env-groups", body))
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> EnvGroupModel:
-        return EnvGroupModel.from_api(api.get(f"/env-groups/{id_}"))
+        live = EnvGroupModel.from_api(api.get(f"/env-groups/{id_}"))
+        live.env_vars = undeclared.redact(live.env_vars, props.get("variables"))
+        live.secret_files = undeclared.redact(live.secret_files, props.get("files"))
+        return live
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
                       changed: set[str]) -> EnvGroupModel:
@@ -84,8 +94,7 @@ class EnvGroupProvider(DeclarativeProvider):
         return {k: v for k, v in observed.items() if v is not None}
 
     def live_outputs(self, live: EnvGroupModel) -> dict[str, Any]:
-        return {"keys": sorted(live.env_vars), "file_names": sorted(live.secret_files),
-                "linked_service_ids": list(live.service_ids)}
+        return {"keys": sorted(live.env_vars), "file_names": sorted(live.secret_files)}
 
 
 class EnvGroupLinkProvider(DeclarativeProvider):
@@ -147,13 +156,13 @@ class EnvGroupLinkProvider(DeclarativeProvider):
 class EnvGroup(DeclarativeResource, module="render", name="EnvGroup"):
     """A Render env group (``pulumi-python:dynamic/render:EnvGroup``).
 
-    Inputs: ``name``, ``owner_id``, ``environment_id``, ``variables`` and ``files`` (secret maps),
-    ``adopt``. Outputs: ``keys``, ``file_names``, ``linked_service_ids``.
+    Inputs: ``name``, ``owner_id``, ``environment_id``, ``variables`` ({KEY: value}; each value as
+    secret as it is given) and ``files`` ({name: content}; every content secret, names plain),
+    ``adopt``. Outputs: ``keys``, ``file_names`` (the linked services: ``EnvGroupLink``).
     """
 
     keys: pulumi.Output[list]
     file_names: pulumi.Output[list]
-    linked_service_ids: pulumi.Output[list]
 
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], owner_id: pulumi.Input[str],
                  variables: Optional[pulumi.Input[Mapping[str, pulumi.Input[str]]]] = None,

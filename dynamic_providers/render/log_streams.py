@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
+from ..core.fields import no_live_setting
 from .api import RENDER
 
 
@@ -32,7 +33,8 @@ class LogStreamProvider(DeclarativeProvider):
         "endpoint": Field(str, required=True),  # host:port of the syslog-over-TLS receiver
         # The name of the variable holding the receiver's token (none: no token), never the token.
         "token_env": Field(str, managed=False),
-        "token_fingerprint": Field(str, write_only=True),  # set by check(), from the variable
+        "token_fingerprint": Field(str, write_only=True, on_remove=no_live_setting(
+            "check() derives it from the token variable; the token itself is what the receiver holds")),  # set by check(), from the variable
         "preview_logs": Field(str, default="drop", choices=("send", "drop")),  # preview environments' logs
     }
     adopt_alternative = "remove the existing log stream first"

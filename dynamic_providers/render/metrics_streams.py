@@ -16,6 +16,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
+from ..core.fields import no_live_setting
 from ..core.tolerant import obj, text
 from .api import RENDER
 
@@ -36,7 +37,8 @@ class MetricsStreamProvider(DeclarativeProvider):
         "provider": Field(str, default="CUSTOM", choices=PROVIDERS),
         "url": Field(str, required=True),  # the OTLP/HTTP endpoint
         "token_env": Field(str, managed=False),  # the variable holding the receiver's token (none: no token)
-        "token_fingerprint": Field(str, write_only=True),  # set by check() from the variable
+        "token_fingerprint": Field(str, write_only=True, on_remove=no_live_setting(
+            "check() derives it from the token variable; the token itself is what the receiver holds")),  # set by check() from the variable
     }
     adopt_alternative = "remove the existing metrics stream first"
     env_secrets = {"token_fingerprint": ("token_env", "metrics-stream token for Render to send metrics with")}

@@ -54,7 +54,8 @@ class Autoscaling:
     def as_input(self) -> Optional[dict]:
         if not self.enabled:
             return None
-        return {"min": self.min, "max": self.max, "cpu_percent": self.cpu_percent,
+        # "enabled" as check() fills it in, so a refreshed autoscaling compares equal to the declared one.
+        return {"enabled": True, "min": self.min, "max": self.max, "cpu_percent": self.cpu_percent,
                 "memory_percent": self.memory_percent}
 
 

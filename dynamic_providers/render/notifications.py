@@ -20,6 +20,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
+from ..core.fields import to_default, to_prior
 from ..core.tolerant import boolean, obj, text
 from .api import RENDER
 
@@ -31,6 +32,8 @@ OVERRIDE_PREVIEWS = ("default", "false", "true")
 # (recordings/render/notifications__resource__notifications_resource_cassette.yaml#0).
 OWNER_DEFAULTS = {"email_enabled": True, "notifications_to_send": "failure", "preview_notifications_enabled": False}
 OVERRIDE_DEFAULTS = {"notifications_to_send": "default", "preview_notifications_enabled": "default"}
+
+_RECORDED = "Render's defaults: recordings/render/notifications__resource__notifications_resource_cassette.yaml#0"
 
 _OWNER_WIRE = {"email_enabled": "emailEnabled", "notifications_to_send": "notificationsToSend",
                "preview_notifications_enabled": "previewNotificationsEnabled"}
@@ -74,9 +77,12 @@ class NotificationSettingsProvider(DeclarativeProvider):
     kind = "Render workspace notification settings"
     fields = {
         "owner_id": Field(str, required=True, replace=True),
-        "email_enabled": Field(bool),
-        "notifications_to_send": Field(str, choices=EVENTS),
-        "preview_notifications_enabled": Field(bool),
+        # Removal restores the workspace's value from before we managed it (else Render's default).
+        "email_enabled": Field(bool, on_remove=to_prior(OWNER_DEFAULTS["email_enabled"], _RECORDED)),
+        "notifications_to_send": Field(str, choices=EVENTS,
+                                       on_remove=to_prior(OWNER_DEFAULTS["notifications_to_send"], _RECORDED)),
+        "preview_notifications_enabled": Field(bool, on_remove=to_prior(
+            OWNER_DEFAULTS["preview_notifications_enabled"], _RECORDED)),
     }
     adopt_alternative = "or align the declared settings with the workspace's"
 
@@ -98,6 +104,9 @@ class NotificationSettingsProvider(DeclarativeProvider):
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         return self._patch(api, inputs["owner_id"], inputs)
+
+    def live_before_create(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
+        return self._get(api, inputs["owner_id"])  # the workspace's settings before ours (what removal restores)
 
     def _patch(self, api: Transport, owner_id: str, values: Mapping[str, Any]) -> dict:
         answer = api.patch(f"/notification-settings/owners/{owner_id}", owner_body(values), idempotent=True)
@@ -128,8 +137,10 @@ class NotificationOverrideProvider(DeclarativeProvider):
     kind = "Render service notification override"
     fields = {
         "service_id": Field(str, required=True, replace=True),
-        "notifications_to_send": Field(str, choices=OVERRIDE_EVENTS),
-        "preview_notifications_enabled": Field(str, choices=OVERRIDE_PREVIEWS),
+        "notifications_to_send": Field(str, choices=OVERRIDE_EVENTS, on_remove=to_default(
+            OVERRIDE_DEFAULTS["notifications_to_send"], "'default': as the workspace says")),
+        "preview_notifications_enabled": Field(str, choices=OVERRIDE_PREVIEWS, on_remove=to_default(
+            OVERRIDE_DEFAULTS["preview_notifications_enabled"], "'default': as the workspace says")),
     }
     adopt_alternative = "or align the declared override with the service's"
 

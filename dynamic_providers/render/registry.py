@@ -13,6 +13,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from ..core import DeclarativeProvider, DeclarativeResource, Field, Transport, iter_pages
+from ..core.fields import no_live_setting
 from . import encoders as enc
 from .api import RENDER
 from .models import RegistryCredential as CredentialModel
@@ -28,7 +29,8 @@ class RegistryCredentialProvider(DeclarativeProvider):
         "username": Field(str, required=True),
         # The name of the variable, not the token: the token never enters inputs or state.
         "auth_token_env": Field(str, required=True, managed=False),
-        "auth_token_fingerprint": Field(str, write_only=True),  # set by check(), from the variable
+        "auth_token_fingerprint": Field(str, write_only=True, on_remove=no_live_setting(
+            "check() derives it from the token variable; the token itself is what the receiver holds")),  # set by check(), from the variable
     }
     output_names = ()
     env_secrets = {"auth_token_fingerprint": ("auth_token_env", "registry token for Render to pull images with")}

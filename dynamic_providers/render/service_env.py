@@ -1,8 +1,10 @@
 """A service's environment variables and secret files, each owned as a full set by one resource.
 
 Owning the full set means keys added out of band are drift: ``refresh`` shows them and ``up``
-removes them. Values are secret (inputs wrapped in ``Output.secret``, outputs in
-``additional_secret_outputs``); only the key names are plain outputs.
+removes them. Secrecy is per value: a variable is as secret as the value the program gives
+(``Output.secret`` values are masked in plans and encrypted in the state, plain ones shown), every
+secret file's content is secret (its name is not); values of keys added out of band are never read
+into the state (``undeclared.py``).
 
 Writes: create = one replace-all PUT; update = one PUT/DELETE per changed key (replace-all when
 more than ``BULK_THRESHOLD`` keys change), then one deploy when ``deploy_on_change`` and the
@@ -21,7 +23,7 @@ from pulumi.dynamic import CheckFailure
 from ..core import DeclarativeProvider, DeclarativeResource, Field, Transport, iter_pages
 from ..core.fields import contains_unknown
 from . import encoders as enc
-from . import owed_deploys
+from . import owed_deploys, undeclared
 from .api import RENDER, trigger_deploy
 from .models import KeyValue, Service as ServiceModel
 
@@ -36,6 +38,7 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
     value_field: ClassVar[str]  # body field of a single PUT ("value" / "content")
     output_names = ("keys", "deploy_id", owed_deploys.OUTPUT)
     secret_output_names = (owed_deploys.OUTPUT,)  # a hash of secret values
+    owed_outputs = {owed_deploys.OWED: owed_deploys.OUTPUT}
     adopt_alternative = "remove the existing entries first"
 
     @classmethod
@@ -96,7 +99,8 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:
         sid = props.get("service_id") or id_.split("/", 1)[0]
         # What the last deploy carried cannot be read from Render: the state's record stays.
-        return {"service_id": sid, "values": self._current(api, sid), "deploy_id": props.get("deploy_id"),
+        values = undeclared.redact(self._current(api, sid), props.get(self.value_input))
+        return {"service_id": sid, "values": values, "deploy_id": props.get("deploy_id"),
                 owed_deploys.OUTPUT: props.get(owed_deploys.OUTPUT)}
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
@@ -160,10 +164,12 @@ class EnvVarsProvider(_ServiceKeyedSetProvider):
     collection = "env-vars"
     item_key = "envVar"
     value_input = "variables"
+    revision_fields = frozenset({"variables"})  # Render applies variables at the next deploy
     value_field = "value"
     fields = {
         "service_id": Field(str, required=True, replace=True),
-        "variables": Field(dict, required=True, secret=True),
+        # Keys and plain values show in a plan, secret values are masked (README "Reading a plan").
+        "variables": Field(dict, required=True),
         "deploy_on_change": Field(bool, default=True, managed=False),
         "deploy_on_delete": Field(bool, default=False, managed=False),
     }
@@ -182,10 +188,11 @@ class SecretFilesProvider(_ServiceKeyedSetProvider):
     collection = "secret-files"
     item_key = "secretFile"
     value_input = "files"
+    revision_fields = frozenset({"files"})
     value_field = "content"
     fields = {
         "service_id": Field(str, required=True, replace=True),
-        "files": Field(dict, required=True, secret=True),
+        "files": Field(dict, required=True, secret_entries=True),
         "deploy_on_change": Field(bool, default=True, managed=False),
         "deploy_on_delete": Field(bool, default=False, managed=False),
     }
@@ -202,7 +209,7 @@ class SecretFilesProvider(_ServiceKeyedSetProvider):
 class EnvVars(DeclarativeResource, module="render", name="EnvVars"):
     """All environment variables of one service (``pulumi-python:dynamic/render:EnvVars``).
 
-    Inputs: ``service_id``, ``variables`` ({KEY: value}, secret), ``deploy_on_change`` (default True),
+    Inputs: ``service_id``, ``variables`` ({KEY: value}; each value as secret as it is given), ``deploy_on_change`` (default True),
     ``deploy_on_delete`` (default False: deploy after removing them all), ``adopt``. Outputs: ``keys``
     (names only), ``deploy_id`` (deploy triggered by the last change), ``deployed_fingerprint`` (secret; what
     that deploy put into effect, see ``owed_deploys``).
@@ -223,7 +230,7 @@ class EnvVars(DeclarativeResource, module="render", name="EnvVars"):
 class SecretFiles(DeclarativeResource, module="render", name="SecretFiles"):
     """All secret files of one service (``pulumi-python:dynamic/render:SecretFiles``).
 
-    Inputs: ``service_id``, ``files`` ({name: content}, secret), ``deploy_on_change``,
+    Inputs: ``service_id``, ``files`` ({name: content}; contents secret, names plain), ``deploy_on_change``,
     ``deploy_on_delete``, ``adopt``. Outputs: ``keys`` (file names), ``deploy_id``.
     """
 

@@ -13,7 +13,7 @@ import pulumi
 from pulumi.dynamic import CheckFailure
 
 from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport, iter_pages
-from ..core.fields import UNKNOWN, contains_unknown
+from ..core.fields import UNKNOWN, contains_unknown, no_live_setting, to_default, to_prior, warn_on_removal
 from . import encoders as enc
 from . import owed_deploys
 from .api import RENDER, latest_deploy, trigger_deploy
@@ -31,44 +31,68 @@ PATCHABLE = frozenset(enc.PATCH_TOP) | frozenset(f for fs in enc.PATCH_DETAILS.v
 class ServiceProvider(DeclarativeProvider):
     api = RENDER
     kind = "Render service"
+    revision_fields = DEPLOY_FIELDS  # with deploy_on_update=False, a Deploy triggered by it applies them
+    # Removal (``on_remove``, README "Removing a setting reverts it"): defaults cite the spec
+    # (render-openapi.json) where it documents one; ``to_prior`` restores what the API chose at create
+    # (or the object had when adopted) for fields that have no documented default.
     fields = {
         "name": Field(str, required=True),
         "owner_id": Field(str, required=True, replace=True),
         "service_type": Field(str, required=True, replace=True, choices=enc.SERVICE_TYPES),
-        "region": Field(str, replace=True, choices=enc.REGIONS),
-        "plan": Field(str, choices=enc.WEB_PLANS),
-        "runtime": Field(str, choices=enc.RUNTIMES),
-        "environment_id": Field(str),
-        "repo": Field(str),
-        "branch": Field(str),
-        "root_dir": Field(str),
-        "auto_deploy": Field(bool),
-        "image": Field(str),
-        "image_digest": Field(str),
-        "registry_credential_id": Field(str),
-        "build_command": Field(str),
-        "start_command": Field(str),
-        "docker_context": Field(str),
-        "dockerfile_path": Field(str),
-        "pre_deploy_command": Field(str),
-        "health_check_path": Field(str),
-        "num_instances": Field(int),
-        "autoscaling": Field(dict),
-        "disk": Field(dict),
-        "schedule": Field(str),
-        "publish_path": Field(str),
-        "headers": Field(list, set_like=True),
-        "routes": Field(list),  # ordered: list order is priority
-        "maintenance_mode": Field(dict),
-        "render_subdomain_policy": Field(str, choices=("enabled", "disabled")),
-        "max_shutdown_delay_seconds": Field(int),
-        "previews_generation": Field(str, choices=enc.PREVIEW_MODES),
-        "ip_allow_list": Field(list, set_like=True),
-        "suspended": Field(bool),
+        "region": Field(str, replace=True, choices=enc.REGIONS,
+                        on_remove=to_default("oregon", "spec: servicePOST region default 'oregon'")),
+        "plan": Field(str, choices=enc.WEB_PLANS,
+                      on_remove=to_default("starter", "spec: webServiceDetailsPOST.plan default 'starter'")),
+        "runtime": Field(str, choices=enc.RUNTIMES, on_remove=warn_on_removal(
+            "Render has no default runtime (check requires one for a service built from a repository and "
+            "sets 'image' for an image-backed one)")),
+        "environment_id": Field(str, on_remove=warn_on_removal(
+            "the service stays in its Render environment; set another 'environment_id' to move it")),
+        "repo": Field(str, on_remove=warn_on_removal("a service needs 'repo' or 'image' (check refuses neither)")),
+        "branch": Field(str, on_remove=to_prior(why="Render's default is the repository's default branch")),
+        "root_dir": Field(str, on_remove=to_default("", "spec: rootDir empty = the repository root")),
+        "auto_deploy": Field(bool, on_remove=to_default(True, "spec: autoDeploy default 'yes'")),
+        "image": Field(str, on_remove=warn_on_removal("a service needs 'image' or 'repo' (check refuses neither)")),
+        # Unpinning is carried by 'image': without a digest it is the tagged reference (``prepare``), so
+        # the change writes the tag's imagePath and deploys it.
+        "image_digest": Field(str, on_remove=no_live_setting("written through 'image' (the tag) on removal")),
+        "registry_credential_id": Field(str, on_remove=warn_on_removal(
+            "servicePATCH cannot clear a registry credential (an absent registryCredentialId keeps it)")),
+        "build_command": Field(str, on_remove=to_prior(fallback="", why="empty = no build command")),
+        "start_command": Field(str, on_remove=to_prior(fallback="", why="empty = the image's own command")),
+        "docker_context": Field(str, on_remove=to_prior(fallback=".", why="Render's default context '.'")),
+        "dockerfile_path": Field(str, on_remove=to_prior(fallback="./Dockerfile",
+                                                         why="Render's default './Dockerfile'")),
+        "pre_deploy_command": Field(str, on_remove=to_prior(fallback="", why="empty = no pre-deploy command")),
+        "health_check_path": Field(str, on_remove=to_default("", "empty healthCheckPath = no health check")),
+        "num_instances": Field(int, on_remove=to_default(1, "a new service runs one instance; check sets 1 "
+                                                            "whenever autoscaling is off")),
+        "autoscaling": Field(dict, on_remove=to_default({"enabled": False},
+                                                        "spec: autoscaling.enabled default false")),
+        "disk": Field(dict, on_remove=warn_on_removal(
+            "removing a disk deletes its data, which this provider never does implicitly "
+            "(delete it with DELETE /disks/{id} if that is intended)")),
+        "schedule": Field(str, on_remove=warn_on_removal("a cron job needs a schedule (check refuses none)")),
+        "publish_path": Field(str, on_remove=to_prior(why="Render's default publish directory")),
+        "headers": Field(list, set_like=True, on_remove=to_default([], "no custom headers")),
+        "routes": Field(list, on_remove=to_default([], "no redirect/rewrite rules")),  # ordered: list order is priority
+        "maintenance_mode": Field(dict, on_remove=to_default({"enabled": False, "uri": ""},
+                                                             "maintenance mode is off unless enabled")),
+        "render_subdomain_policy": Field(str, choices=("enabled", "disabled"), on_remove=to_default(
+            "enabled", "the onrender.com subdomain is served unless disabled")),
+        "max_shutdown_delay_seconds": Field(int, on_remove=to_default(
+            30, "spec: maxShutdownDelaySeconds default 30")),
+        "previews_generation": Field(str, choices=enc.PREVIEW_MODES, on_remove=to_default(
+            "off", "spec: previews.generation default 'off'")),
+        "ip_allow_list": Field(list, set_like=True, on_remove=to_prior(
+            fallback=[{"cidr_block": "0.0.0.0/0", "description": "everywhere"}],
+            why="a new service accepts traffic from everywhere")),
+        "suspended": Field(bool, on_remove=to_default(False, "a service runs unless suspended")),
         "deploy_on_update": Field(bool, default=True, managed=False),
     }
     output_names = ("url", "host", "slug", "dashboard_url", "live_image_path", "deploy_id", "is_suspended",
                     "disk_id", owed_deploys.OUTPUT)
+    owed_outputs = {owed_deploys.OWED: owed_deploys.OUTPUT}
 
     # ------------------------------------------------------------------ check
     def prepare(self, inputs: dict[str, Any]) -> dict[str, Any]:
@@ -213,8 +237,10 @@ class ServiceProvider(DeclarativeProvider):
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> ServiceModel:
         live = ServiceModel.from_api(api.get(f"/services/{id_}"))
         self._attach_static_rules(api, id_, live, props)
-        # What the last deploy carried cannot be read from Render: the state's record stays.
+        # What the last deploy carried, and which deploy this resource last triggered, cannot be read
+        # from Render (GET /services has no deploy id): the state's record stays.
         live.deployed_fingerprint = props.get(owed_deploys.OUTPUT)
+        live.deploy_id = props.get("deploy_id")
         return live
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],

@@ -14,6 +14,7 @@ import time
 from typing import Any, Callable, Iterable
 from urllib.parse import quote
 
+from ..core import progress
 from ..core.errors import ValidationError
 from ..core.settings import ApiSettings
 from ..core.transport import Transport, backoff_delay
@@ -204,6 +205,8 @@ class SupabaseApi:
                     raise
                 delay = backoff_delay(attempt, self.http.options, random.random)
                 log.info("retrying in %.2fs after a concurrent transaction: %s", delay, exc)
+                progress.report(f"Supabase project {ref}: SQL query lost a race with a concurrent transaction "
+                                f"(attempt {attempt}); retrying in {delay:.1f}s")
                 sleep(delay)
 
     def read_query(self, ref: str, query: str) -> list[dict[str, Any]]:

@@ -33,7 +33,8 @@ WAIT_FIELDS: dict[str, Field] = {
     "wait_timeout_seconds": Field(kind=int, default=900, managed=False,
                                   doc="How long to wait for the project (and its services) to be ready."),
     "poll_interval_seconds": Field(kind=float, default=5.0, managed=False,
-                                   doc="Seconds between status polls while waiting."),
+                                   doc="Longest pause between status polls while waiting (the first poll is "
+                                       "at once, then the pauses back off to this)."),
 }
 
 

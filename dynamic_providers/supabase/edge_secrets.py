@@ -28,7 +28,7 @@ class EdgeFunctionSecretsProvider(SupabaseProvider):
     supports_adopt = False  # upsert semantics: writing a name that exists simply sets it
     fields = {
         "project_ref": Field(kind=str, required=True, replace=True, doc="Ref of the Supabase project."),
-        "secrets": Field(kind=dict, required=True, secret=True, doc="{NAME: value} of the managed secrets."),
+        "secrets": Field(kind=dict, required=True, secret_entries=True, doc="{NAME: value} of the managed secrets."),
         **WAIT_FIELDS,
     }
     output_names = ("names",)

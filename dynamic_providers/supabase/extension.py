@@ -11,7 +11,7 @@ from typing import Any, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
 
-from ..core.fields import Field, contains_unknown
+from ..core.fields import Field, contains_unknown, warn_on_removal
 from ..core.transport import Transport
 from . import sql
 from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
@@ -29,7 +29,9 @@ class ExtensionProvider(SupabaseProvider):
         # (drop, then create in the new schema) works, and fails safely if objects depend on it.
         "schema": Field(kind=str, default="extensions", replace=True,
                         doc="Schema that holds the extension's objects (a change replaces the extension)."),
-        "version": Field(kind=str, doc="Extension version; unset = the default version, never upgraded."),
+        "version": Field(kind=str, doc="Extension version; unset = the default version, never upgraded.",
+                         on_remove=warn_on_removal("Postgres cannot downgrade an extension; the installed "
+                                                   "version stays (unset means: never upgraded)")),
         **WAIT_FIELDS,
     }
     output_names = ("installed_version", "pre_existing")

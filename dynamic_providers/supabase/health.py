@@ -7,10 +7,13 @@ reported bug). The loop takes its clock and sleep as arguments so it is tested w
 """
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable, Optional, Sequence, TypeVar
 
+from ..core import progress
+from ..core.polling import PollTimeoutError, poll_until
 from .models import ServiceHealth
 
 READY_STATUS = "ACTIVE_HEALTHY"
@@ -33,7 +36,7 @@ class ProjectFailedError(RuntimeError):
     """The project reached a status it will not recover from on its own."""
 
 
-class WaitTimeoutError(TimeoutError):
+class WaitTimeoutError(PollTimeoutError):
     """The project or its services did not become ready in time."""
 
 
@@ -113,19 +116,25 @@ def wait_until(
     what: str,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    rng: Callable[[], float] = random.random,
 ) -> T:
     """Poll until ``pending_reason(value)`` is None and return that value.
 
-    ``pending_reason`` raises (e.g. :class:`ProjectFailedError`) to stop early. On timeout the error
-    names what was awaited and the last reason, e.g. "pooler (COMING_UP)".
+    The first check is immediate, then the core's backoff with jitter (dynamic_providers/core/polling.py)
+    from a fraction of a second up to ``interval_s`` between checks: a project that is ready soon is
+    seen soon, a slow one costs few requests. Every pending poll is shown on the resource's row in
+    the CLI (what is awaited, the last reason, the time waited so far). ``pending_reason`` raises
+    (:class:`ProjectFailedError`) to stop early; that error and the timeout both say what was awaited
+    (with the project's ref), the last reason, e.g. "pooler (COMING_UP)", and how long it waited.
     """
-    deadline = clock() + timeout_s
-    while True:
-        value = poll()
-        reason = pending_reason(value)
-        if reason is None:
-            return value
-        remaining = deadline - clock()
-        if remaining <= 0:
-            raise WaitTimeoutError(f"timed out after {timeout_s:g}s waiting for {what}; last seen: {reason}")
-        sleep(min(interval_s, remaining))
+    started = clock()
+
+    def reason_or_failure(value: T) -> Optional[str]:
+        try:
+            return pending_reason(value)
+        except ProjectFailedError as exc:
+            raise ProjectFailedError(f"{exc} (after waiting {progress.duration(clock() - started)} for "
+                                     f"{what})") from exc
+
+    return poll_until(poll, reason_or_failure, timeout_s=timeout_s, cap_s=interval_s, what=what, clock=clock,
+                      sleep=sleep, rng=rng, timeout_error=WaitTimeoutError)

@@ -27,7 +27,7 @@ from urllib.parse import quote
 from pulumi.dynamic import CheckFailure, DiffResult
 
 from ..core.errors import ApiError, NotFoundError, ServerError, TransportError, ValidationError
-from ..core.fields import Field, contains_unknown
+from ..core.fields import Field, contains_unknown, warn_on_removal
 from ..core.provider import ADOPT, ADOPT_HINT, AdoptionRequiredError
 from ..core.transport import Transport
 from . import models
@@ -60,7 +60,9 @@ class ProjectProvider(SupabaseProvider):
         "name": Field(kind=str, required=True, doc="Project name (renamed in place)."),
         "region": Field(kind=str, required=True, replace=True, choices=REGIONS,
                         doc="Region code (create-only: a change replaces the project)."),
-        "instance_size": Field(kind=str, choices=INSTANCE_SIZES,
+        "instance_size": Field(kind=str, choices=INSTANCE_SIZES, on_remove=warn_on_removal(
+                                   "a project cannot be resized back to the smallest size (nano, the default of "
+                                   "new projects): the add-ons API refuses it; set the size you want instead"),
                                doc="Compute size; unset = smallest available. Changed in place (resize); "
                                    "nano only at create (the add-ons API cannot resize to it)."),
         "db_password": Field(kind=str, required=True, secret=True, write_only=True,

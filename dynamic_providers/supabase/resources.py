@@ -20,6 +20,7 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 from pulumi.dynamic import Resource
 
+from ..core.resource import secret_entries
 from .api_keys import ApiKeysProvider
 from .backups import PitrAddonProvider
 from .edge_secrets import EdgeFunctionSecretsProvider
@@ -43,6 +44,8 @@ def _props(provider_cls, values: Mapping[str, Any]) -> dict[str, Any]:
     for name, spec in provider_cls.fields.items():
         if spec.secret and props.get(name) is not None:
             props[name] = Output.secret(props[name])
+        elif spec.secret_entries and props.get(name) is not None:
+            props[name] = secret_entries(props[name])  # keys shown in a plan, values masked
     return props
 
 

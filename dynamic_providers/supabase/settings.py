@@ -5,11 +5,14 @@ Shared rules (``SettingsProvider``):
 - One object per project and kind; the id is ``<ref>/<kind>``; ``project_ref`` is create-only.
 - Every write waits first for the project to be ACTIVE_HEALTHY and for the services the setting
   depends on (the pooler lags behind project creation: Terraform provider issue #239).
-- Only declared keys are managed: unset inputs are left to Supabase, so server defaults never cause
-  diffs. Every write sends all declared keys (partial-update endpoints, idempotent calls).
+- Only declared keys are managed: keys never declared are left to Supabase, so server defaults never
+  cause diffs. Every write sends all declared keys (partial-update endpoints, idempotent calls). A key
+  removed from the program follows its ``on_remove``: the value from before our first write (kept in
+  ``prior``, read by ``live_before_create``) is written back; with none, the preview warns.
 - Read refreshes declared keys only; a key reset out of band reads back as unset, so the next
   preview shows it and ``up`` restores it.
-- Delete changes nothing remotely: the API has no "reset to default", and guessing one (for
+- Delete changes nothing remotely (removing a key, not the resource, is how a value is reverted):
+  the API has no "reset to default", and guessing one (for
   example re-opening network access to the world) would be worse than leaving the last applied
   value. Create these with ``deleted_with=project`` so a teardown makes no calls for them at all.
 """
@@ -21,7 +24,7 @@ from typing import Any, ClassVar, Mapping, Optional
 from pulumi.dynamic import CheckFailure
 
 from ..core.errors import ValidationError
-from ..core.fields import Field, contains_unknown
+from ..core.fields import Field, contains_unknown, to_prior, warn_on_removal
 from ..core.transport import Transport
 from . import fields as F
 from .api import SupabaseApi
@@ -87,6 +90,13 @@ class SettingsProvider(SupabaseProvider):
         value = self.settle(client, ref, inputs, written)
         return {"ref": ref, "value": value, "prior": inputs}
 
+    def live_before_create(self, api: Transport, inputs: Mapping[str, Any]) -> Any:
+        """The setting before our first write: what removing one of its fields restores (``prior``)."""
+        client = self.client(api)
+        ref = inputs["project_ref"]
+        wait_for_project_ready(client, ref, services=self.required_services, **wait_settings(inputs))
+        return {"ref": ref, "value": self.fetch(client, ref), "prior": {}}
+
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
     def declared(inputs: Mapping[str, Any], names) -> dict[str, Any]:
@@ -110,29 +120,38 @@ def _kind(spec: F.FieldSpec) -> type:
 
 
 # ================================================================ PostgresConfig
+_NO_PG_RESET = ("the Management API has no reset for Postgres parameters and this one had no override before it "
+                "was managed (GET lists overrides only)")
+
 class PostgresConfigProvider(SettingsProvider):
     kind = "Supabase Postgres config"
     suffix = "postgres-config"
     required_services = ("db", "pooler")
     fields = {
         **SettingsProvider.base_fields,
-        **{name: Field(kind=_kind(spec), doc=f"Postgres parameter {name}.") for name, spec in F.POSTGRES_FIELDS.items()},
+        # The API has no reset and lists overrides only (notes/supabase-api.md "Postgres config"): removal
+        # restores an override that existed before we managed the config; a parameter that had none
+        # cannot go back to the server default, so its removal warns and the value stays.
+        **{name: Field(kind=_kind(spec), doc=f"Postgres parameter {name}.", on_remove=to_prior(why=_NO_PG_RESET))
+           for name, spec in F.POSTGRES_FIELDS.items()},
         "restart_database": Field(kind=bool, default=False, managed=False,
                                   doc="Restart Postgres when applying (needed by some parameters)."),
     }
     output_names = ("overrides",)
 
     def validate(self, inputs):
-        failures = self.typed_failures(inputs, F.POSTGRES_FIELDS)
-        if not self.declared(inputs, F.POSTGRES_FIELDS):
-            failures.append(CheckFailure("max_connections", "declare at least one Postgres parameter"))
-        return failures
+        # No parameter declared is valid: the resource then only watches what it set before, so
+        # removing the last parameter goes through diff (restored, or a warning) instead of a
+        # delete that cannot reset anything.
+        return self.typed_failures(inputs, F.POSTGRES_FIELDS)
 
     def fetch(self, client, ref):
         return client.get_postgres_config(ref)
 
     def write(self, client, ref, inputs):
         body = {k: F.normalise(F.POSTGRES_FIELDS[k], v) for k, v in self.declared(inputs, F.POSTGRES_FIELDS).items()}
+        if not body:
+            return self.fetch(client, ref)  # nothing declared (or left): nothing to write
         if inputs.get("restart_database"):
             body["restart_database"] = True
         return client.put_postgres_config(ref, body)
@@ -156,8 +175,10 @@ class PoolerConfigProvider(SettingsProvider):
     required_services = ("db", "pooler")
     fields = {
         **SettingsProvider.base_fields,
-        "default_pool_size": Field(kind=int, doc="Server connections per user+database pair (0-3000)."),
-        "pool_mode": Field(kind=str, choices=POOL_MODES, doc="Supavisor pool mode."),
+        # Removal restores the pooler's values from before our first write (GET shows them all).
+        "default_pool_size": Field(kind=int, doc="Server connections per user+database pair (0-3000).",
+                                   on_remove=to_prior()),
+        "pool_mode": Field(kind=str, choices=POOL_MODES, doc="Supavisor pool mode.", on_remove=to_prior()),
     }
     output_names = ("connection_string", "db_host", "db_port", "db_user", "db_name", "max_client_conn")
 
@@ -341,18 +362,29 @@ class SslEnforcementProvider(SettingsProvider):
 
 
 # ================================================================ AuthConfig
+_AUTH_NESTED = ("the auth PATCH cannot clear these keys (a null leaves them) and their earlier values are not kept; "
+                "set them to the values you want instead of removing them")
+_AUTH_SECRET = ("Supabase returns only a hash of this secret, so the earlier value cannot be restored and the "
+                "API cannot clear it")
+
 class AuthConfigProvider(SettingsProvider):
     kind = "Supabase auth config"
     suffix = "auth-config"
     required_services = ("auth",)
     fields = {
         **SettingsProvider.base_fields,
-        **{name: Field(kind=_kind(spec)) for name, (_key, spec) in F.AUTH_SCALARS.items()},
-        "redirect_urls": Field(kind=list, set_like=True, doc="Allowed redirect URLs (uri_allow_list)."),
-        "smtp": Field(kind=dict, doc="SMTP settings: admin_email, host, port, user, sender_name, max_frequency."),
-        "smtp_password": Field(kind=str, secret=True, doc="SMTP password (compared by hash, never read back)."),
-        "providers": Field(kind=dict, doc="OAuth providers: {name: {enabled, client_id, url, ...}}."),
-        "provider_secrets": Field(kind=dict, secret=True, doc="OAuth client secrets: {provider name: secret}."),
+        # Removal restores the value from before our first write (GET returns the whole config).
+        **{name: Field(kind=_kind(spec), on_remove=to_prior()) for name, (_key, spec) in F.AUTH_SCALARS.items()},
+        "redirect_urls": Field(kind=list, set_like=True, doc="Allowed redirect URLs (uri_allow_list).",
+                               on_remove=to_prior()),
+        "smtp": Field(kind=dict, doc="SMTP settings: admin_email, host, port, user, sender_name, max_frequency.",
+                      on_remove=warn_on_removal(_AUTH_NESTED)),
+        "smtp_password": Field(kind=str, secret=True, doc="SMTP password (compared by hash, never read back).",
+                               on_remove=warn_on_removal(_AUTH_SECRET)),
+        "providers": Field(kind=dict, doc="OAuth providers: {name: {enabled, client_id, url, ...}}.",
+                           on_remove=warn_on_removal(_AUTH_NESTED)),
+        "provider_secrets": Field(kind=dict, secret=True, doc="OAuth client secrets: {provider name: secret}.",
+                                  on_remove=warn_on_removal(_AUTH_SECRET)),
     }
 
     # ------------------------------------------------------------------ check

@@ -24,7 +24,7 @@ from typing import Any, Mapping, Optional
 from pulumi.dynamic import CheckFailure
 
 from ..core.errors import ApiError, is_ambiguous
-from ..core.fields import Field, contains_unknown
+from ..core.fields import Field, contains_unknown, warn_on_removal
 from ..core.transport import Transport
 from . import sql
 from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
@@ -39,7 +39,9 @@ class SqlRoleProvider(SupabaseProvider):
     fields = {
         "project_ref": Field(kind=str, required=True, replace=True, doc="Ref of the Supabase project."),
         "name": Field(kind=str, required=True, replace=True, doc="Role name (^[a-z_][a-z0-9_]{0,62}$)."),
-        "password": Field(kind=str, secret=True, write_only=True,
+        "password": Field(kind=str, secret=True, write_only=True, on_remove=warn_on_removal(
+                              "a role's password is stored only as a hash; removing the input keeps it (set "
+                              "login=false to stop logins)"),
                           doc="Login password (printable ASCII, >= 12 chars); required when login is true."),
         "login": Field(kind=bool, default=True, doc="Whether the role can log in."),
         "connection_limit": Field(kind=int, default=-1, doc="Maximum concurrent connections (-1 = no limit)."),

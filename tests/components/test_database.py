@@ -4,6 +4,7 @@ from urllib.parse import quote
 import pytest
 
 from components.database import connection_url, role_grants, service_key_name
+from dynamic_providers.supabase.fields import POSTGRES_FIELDS
 from stack_cases import config_of
 from tests.components.platform_mocks import (ANON_KEY, POOLER_HOST, POOLER_PORT, password_of, project_ref,
                                              run_stack, secret_key_of)
@@ -149,7 +150,9 @@ def test_local_is_unprotected_open_to_any_network_and_without_tls():
     network = run.one(D + "NetworkRestrictions").inputs
     assert (network["db_allowed_cidrs"], network["db_allowed_cidrs_v6"]) == (["0.0.0.0/0"], ["::/0"])
     assert run.one(D + "SslEnforcement").inputs["enforced"] is False
-    assert run.of_type(D + "PostgresConfig") == []  # no parameter configured: nothing to manage
+    # No parameter configured: declared anyway (removing the last one reverts or warns), with none set.
+    postgres = run.one(D + "PostgresConfig").inputs
+    assert not {k: v for k, v in postgres.items() if k in POSTGRES_FIELDS and v is not None}
     assert not run.outputs["database_url"].endswith("sslmode=require")
 
 

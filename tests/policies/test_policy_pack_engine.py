@@ -38,9 +38,10 @@ web = Service("web", name="policy-good-web", owner_id=OWNER, service_type="web_s
 Service("files", name="policy-good-files", owner_id=OWNER, service_type="background_worker", plan="standard",
         start_command="python -m procurement.files", disk={"name": "files", "mount_path": "/data", "size_gb": 1},
         opts=ResourceOptions(protect=True), **IMAGE)
+# Env vars are secret per value (README "Reading a plan"): the secret ones are passed as secrets.
 EnvVars("api-env", service_id=api.id, variables={
-    "DATABASE_URL": "postgresql://procurement_api:N0tInTheClear@db.internal:5432/postgres",
-    "SUPABASE_SERVICE_KEY": "sb_secret_0123456789abcdefghij"})
+    "DATABASE_URL": pulumi.Output.secret("postgresql://procurement_api:N0tInTheClear@db.internal:5432/postgres"),
+    "SUPABASE_SERVICE_KEY": pulumi.Output.secret("sb_secret_0123456789abcdefghij"), "LOG_LEVEL": "info"})
 """
 
 BAD = COMMON + """
@@ -59,7 +60,9 @@ Service("rates", name="policy-bad-rates", owner_id=OWNER, service_type="cron_job
 Deploy("release", service_id="srv-d0000000000000000000", image_digest=IMAGE["image_digest"],
        triggers={"api_token": "deploy-token-in-clear-text"})                   # secret by its key name
 EnvVars("api-env", service_id="srv-d0000000000000000000", variables={
-    "DATABASE_URL": "postgresql://procurement_api:N0tInTheClear@db.internal:5432/postgres"})  # secret: fine
+    "DATABASE_URL": pulumi.Output.secret("postgresql://procurement_api:N0tInTheClear@db.internal:5432/postgres")})  # fine
+EnvVars("worker-env", service_id="srv-d0000000000000000001", variables={
+    "LOG_LEVEL": "info", "STRIPE_API_KEY": "sk_live_plainStripeKeyInClear"})  # a secret env var passed plain
 """
 
 BAD_FINDINGS = {
@@ -70,6 +73,7 @@ BAD_FINDINGS = {
     ("render-web-min-instances", "web"),
     ("no-plaintext-secrets", "rates"),
     ("no-plaintext-secrets", "release"),
+    ("no-plaintext-secrets", "worker-env"),
 }
 DYNAMIC_RULES = {"stateful-resources-protected", "render-web-health-check", "render-web-min-instances",
                  "no-plaintext-secrets"}
@@ -122,7 +126,7 @@ def test_bad_program_reports_each_dynamic_rule(tmp_path, pulumi_env, sandbox, en
     # Engine secrets are not plaintext: the project's password and the env vars passed unreported.
     assert "no-plaintext-secrets" in run.passed["api-env"] and "no-plaintext-secrets" in run.passed["db"]
     # Violations name where, never the secret itself.
-    for secret in ("PlainPassw0rd", "deploy-token-in-clear-text", "N0tInTheClear"):
+    for secret in ("PlainPassw0rd", "deploy-token-in-clear-text", "N0tInTheClear", "sk_live_plainStripeKeyInClear"):
         assert secret not in "".join(v.message for v in run.violations)
     if not returncode_ok:
         assert "preview failed" in run.output

@@ -121,8 +121,10 @@ def test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service(l
     assert updated == set(services), planned
     assert deploys == {f"{name}-deploy" for name in services}, planned
     assert set(planned) == updated | deploys, f"a rollback changed more than the image: {planned}"
+    # The image, and the service's `revision` (the count of writes only a deploy puts into effect,
+    # which the deploy's triggers follow): nothing else of the service.
     for name in updated:
-        assert planned[name][1] == "update" and planned[name][2] == ("image_digest",), planned[name]
+        assert planned[name][1] == "update" and planned[name][2] == ("image_digest", "revision"), planned[name]
 
     sandbox.render.journal.clear()
     sandbox.supabase.journal.clear()

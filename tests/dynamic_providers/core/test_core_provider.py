@@ -209,6 +209,16 @@ def test_read_reports_drift_and_gone(provider, toy):
     assert gone.id is None
 
 
+def test_read_keeps_the_stored_order_of_a_set_the_api_lists_differently(provider, toy):
+    _, state = toy
+    created = provider.create(checked(provider, {"name": "a", "tags": ["web", "api"]}))
+    state.widgets[created.id]["tags"] = ["api", "web"]  # the same set, listed sorted
+    read = provider.read(created.id, created.outs)
+    assert read.inputs["tags"] == ["web", "api"] and read.outs["tags"] == ["web", "api"]  # no reorder noise
+    state.widgets[created.id]["tags"] = ["api", "db"]  # a different set is drift, as read
+    assert provider.read(created.id, created.outs).inputs["tags"] == ["api", "db"]
+
+
 def test_refuses_to_take_over_existing_without_adopt(provider, toy):
     _, state = toy
     state.widgets["wdg-77"] = {"id": "wdg-77", "name": "taken", "region": "oregon", "size": 1}

@@ -33,10 +33,11 @@ cred = RegistryCredential("ghcr", name="ghcr", owner_id=OWNER, registry="GITHUB"
 api = Service("api", name="api", owner_id=OWNER, service_type="web_service", image="ghcr.io/acme/api",
               image_digest=cfg.require("digest"), registry_credential_id=cred.id, health_check_path="/healthz",
               region="frankfurt")
+# Env vars are secret per value (README "Reading a plan"): secret ones are passed as secrets.
 EnvVars("api-env", service_id=api.id,
-        variables={{"DATABASE_URL": {db_url!r}, "LOG_LEVEL": cfg.get("logLevel") or "info"}})
+        variables={{"DATABASE_URL": pulumi.Output.secret({db_url!r}), "LOG_LEVEL": cfg.get("logLevel") or "info"}})
 SecretFiles("api-files", service_id=api.id, files={{"key.pem": {pem!r}}})
-group = EnvGroup("shared", name="shared", owner_id=OWNER, variables={{"SHARED_SECRET": {shared!r}}})
+group = EnvGroup("shared", name="shared", owner_id=OWNER, variables={{"SHARED_SECRET": pulumi.Output.secret({shared!r})}})
 EnvGroupLink("shared-link", env_group_id=group.id, service_ids=[api.id])
 domain = CustomDomain("api-domain", service_id=api.id, name="api.example.com")
 release = Deploy("release", service_id=api.id, triggers={{"digest": cfg.require("digest")}})

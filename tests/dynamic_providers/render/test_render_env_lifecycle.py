@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from dynamic_providers.core import AdoptionRequiredError
+from dynamic_providers.render import undeclared
 from dynamic_providers.render.service_env import EnvVarsProvider, SecretFilesProvider
 from dynamic_providers.render.services import ServiceProvider
 
@@ -56,7 +57,8 @@ def test_out_of_band_variable_is_drift_and_removed(sandbox, service):
     sandbox.render.store.data["env_vars"][service.id]["ROGUE"] = "x"
     sandbox.render.store.data["env_vars"][service.id]["A"] = "tampered"
     d.refresh()
-    assert d.outs["variables"] == {"A": "tampered", "ROGUE": "x"}
+    # The declared key's new value is read; the undeclared one's is not (no record says it is plain).
+    assert d.outs["variables"] == {"A": "tampered", "ROGUE": undeclared.PLACEHOLDER}
     assert d.preview(spec).changes is True
     d.up(spec)
     assert sandbox.render.store.data["env_vars"][service.id] == {"A": "1"}

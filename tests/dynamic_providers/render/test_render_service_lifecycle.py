@@ -109,6 +109,9 @@ def test_update_patches_only_what_changed_and_deploys_only_when_needed(sandbox):
     assert writes == [("PATCH", "/services/{serviceId}"), ("POST", "/services/{serviceId}/deploys")]
     assert objects(sandbox, "services")[d.id]["imagePath"] == f"ghcr.io/acme/api@{DIGEST_B}"
     assert outs["deploy_id"] and outs["live_image_path"].endswith(DIGEST_B)
+    updated = dict(d.outs)
+    d.refresh()  # GET /services has no deploy id: the one this resource triggered stays
+    assert d.outs == updated
     assert request_violations(sandbox) == []
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pulumi.output import Unknown
 
+from dynamic_providers.core import progress
 from dynamic_providers.supabase.api_keys import ApiKeysProvider
 from dynamic_providers.supabase.edge_secrets import EdgeFunctionSecretsProvider
 from dynamic_providers.supabase.extension import ExtensionProvider
@@ -61,7 +62,8 @@ def test_settings_checks():
     assert set(failures(PostgresConfigProvider(), {"project_ref": REF, "max_connections": 0})) == {"max_connections"}
     assert set(failures(PostgresConfigProvider(), {"project_ref": REF, "statement_timeout": "8 parsecs"})) == {"statement_timeout"}
     assert set(failures(PostgresConfigProvider(), {"project_ref": REF, "work_mem": "4MB", "bogus": 1})) == {"bogus"}
-    assert failures(PostgresConfigProvider(), {"project_ref": REF})  # nothing declared
+    # Nothing declared is valid: the resource stays so removing the last parameter reverts or warns.
+    assert not failures(PostgresConfigProvider(), {"project_ref": REF})
     assert set(failures(PoolerConfigProvider(), {"project_ref": REF, "pool_mode": "statement"})) == {"pool_mode"}
     assert set(failures(PoolerConfigProvider(), {"project_ref": REF, "default_pool_size": 5000})) == {"default_pool_size"}
     assert set(failures(SslEnforcementProvider(), {"project_ref": REF})) == {"enforced"}
@@ -132,9 +134,12 @@ def test_set_like_and_unset_fields_do_not_diff():
     a = AuthConfigProvider()
     assert not diff(a, {"project_ref": REF, "site_url": "https://x", "redirect_urls": ["https://a", "https://b"]},
                     {"project_ref": REF, "site_url": "https://x", "redirect_urls": ["https://b", "https://a"]}).changes
-    # A setting removed from the program is left as it is remotely (no diff, no write).
-    assert not diff(PostgresConfigProvider(), {"project_ref": REF, "max_connections": 100, "work_mem": "8MB"},
+    # A setting removed from the program is a change: without an earlier value to restore (no reset
+    # API), the diff warns naming it, and up stops managing it (README "Removing a setting reverts it").
+    with progress.capture() as seen:
+        assert diff(PostgresConfigProvider(), {"project_ref": REF, "max_connections": 100, "work_mem": "8MB"},
                     {"project_ref": REF, "max_connections": 100}).changes
+    assert [m for kind, _, m in seen if kind == "warning" and "'work_mem'" in m]
 
 
 def test_grants_diff_as_sets():

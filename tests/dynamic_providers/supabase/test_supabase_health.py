@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import pytest
 
+from dynamic_providers.core import progress
+
 from dynamic_providers.supabase.health import (
     DEFAULT_SERVICES,
+    ProjectFailedError,
     WaitTimeoutError,
     classify_status,
     evaluate_health,
@@ -61,20 +64,27 @@ class FakeClock:
         self.now += seconds
 
 
-def test_wait_until_polls_until_ready():
+def test_wait_until_polls_at_once_then_soon_and_backs_off_to_the_interval():
     clock = FakeClock()
-    values = iter(["COMING_UP", "COMING_UP", "ACTIVE_HEALTHY"])
-    result = wait_until(lambda: next(values), lambda v: None if v == "ACTIVE_HEALTHY" else v,
-                        timeout_s=60, interval_s=5, what="x", clock=clock, sleep=clock.sleep)
-    assert result == "ACTIVE_HEALTHY" and clock.sleeps == [5, 5]
+    polled_at = []
+    values = iter(["COMING_UP"] * 5 + ["ACTIVE_HEALTHY"])
+
+    def poll():
+        polled_at.append(clock.now)
+        return next(values)
+    result = wait_until(poll, lambda v: None if v == "ACTIVE_HEALTHY" else v, timeout_s=60, interval_s=5,
+                        what="x", clock=clock, sleep=clock.sleep, rng=lambda: 1.0)
+    # The first check right away, the second after half a second (not after the 5 s interval), then
+    # doubling pauses up to the interval (the jitter's upper end here: rng 1.0).
+    assert result == "ACTIVE_HEALTHY" and polled_at[0] == 0 and clock.sleeps == [0.5, 1, 2, 4, 5]
 
 
 def test_wait_until_times_out_with_the_last_reason():
     clock = FakeClock()
-    with pytest.raises(WaitTimeoutError, match=r"timed out after 12s waiting for project p; last seen: COMING_UP"):
+    with pytest.raises(WaitTimeoutError, match=r"timed out after 12s \(limit 12s\) waiting for project p; last seen: COMING_UP"):
         wait_until(lambda: "COMING_UP", lambda v: v, timeout_s=12, interval_s=5, what="project p",
-                   clock=clock, sleep=clock.sleep)
-    assert clock.sleeps == [5, 5, 2]  # never sleeps past the deadline
+                   clock=clock, sleep=clock.sleep, rng=lambda: 1.0)
+    assert clock.sleeps == [0.5, 1, 2, 4, 4.5]  # never sleeps past the deadline
 
 
 def test_wait_until_lets_terminal_errors_through():
@@ -82,3 +92,31 @@ def test_wait_until_lets_terminal_errors_through():
         raise RuntimeError("INIT_FAILED")
     with pytest.raises(RuntimeError, match="INIT_FAILED"):
         wait_until(lambda: 1, reason, timeout_s=10, interval_s=1, what="x", clock=FakeClock(), sleep=lambda s: None)
+
+
+def test_every_pending_poll_is_shown_with_the_reason_and_the_time_waited():
+    clock = FakeClock()
+    values = iter(["COMING_UP", "RESIZING", "ACTIVE_HEALTHY"])
+    with progress.capture() as seen:
+        wait_until(lambda: next(values), lambda v: None if v == "ACTIVE_HEALTHY" else f"status {v}",
+                   timeout_s=60, interval_s=5, what="Supabase project p to become ACTIVE_HEALTHY",
+                   clock=clock, sleep=lambda _pause: clock.sleep(5))  # a 5 s pause, whatever the backoff says
+    assert [m for kind, _, m in seen if kind == "status"] == [
+        "waiting for Supabase project p to become ACTIVE_HEALTHY: status COMING_UP (0s)",
+        "waiting for Supabase project p to become ACTIVE_HEALTHY: status RESIZING (5s)",
+    ]
+
+
+def test_a_terminal_status_says_how_long_it_was_waited_for():
+    clock = FakeClock()
+    values = iter(["COMING_UP", "COMING_UP", "INIT_FAILED"])
+
+    def reason(value):
+        if value == "INIT_FAILED":
+            raise ProjectFailedError("Supabase project p is INIT_FAILED")
+        return value
+
+    with pytest.raises(ProjectFailedError, match=r"^Supabase project p is INIT_FAILED \(after waiting 10s for "
+                                                 r"project p to come up\)$"):
+        wait_until(lambda: next(values), reason, timeout_s=60, interval_s=5, what="project p to come up",
+                   clock=clock, sleep=lambda _pause: clock.sleep(5))  # two 5 s pauses

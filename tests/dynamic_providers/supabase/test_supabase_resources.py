@@ -95,7 +95,11 @@ def test_secret_inputs_are_wrapped_and_secret_outputs_declared():
         ApiKeysProvider.secret_names())
     assert {"smtp_password", "provider_secrets"} <= set(AuthConfigProvider.secret_names())
     assert "password" in SqlRoleProvider.secret_names()
-    assert "secrets" in EdgeFunctionSecretsProvider.secret_names()
+    # Edge secrets are secret per value: each one wrapped, the names left readable in a plan.
+    assert "secrets" not in EdgeFunctionSecretsProvider.secret_names()
+    wrapped = R._props(EdgeFunctionSecretsProvider, {"project_ref": "r", "secrets": {"A": "1", "B": "2"}})
+    assert set(wrapped["secrets"]) == {"A", "B"}
+    assert all(isinstance(v, pulumi.Output) for v in wrapped["secrets"].values())
 
 
 def test_token_is_read_from_the_environment_and_never_pickled(monkeypatch):

@@ -7,6 +7,7 @@ import psycopg
 import pytest
 import requests
 
+from dynamic_providers.core import progress
 from dynamic_providers.supabase.api_keys import ApiKeysProvider
 from dynamic_providers.supabase.edge_secrets import EdgeFunctionSecretsProvider
 from dynamic_providers.supabase.hashing import edge_secret_digest
@@ -122,9 +123,12 @@ def test_postgres_config_lifecycle(supabase_env, engine, project):
     assert store(sb, "postgres_config", project.id) == {"statement_timeout": "30s", "work_mem": "8MB"}
     assert not sb.supabase.faults.list()
 
-    # A parameter dropped from the program is left alone (no reset API, no diff).
+    # A parameter dropped from the program that had no override before: no reset API, so the preview
+    # warns naming it (test_supabase_removals.py restores one that had an earlier value).
     smaller = {"project_ref": project.id, "statement_timeout": "30s", **FAST_WAIT}
-    assert not engine.preview(p, restored, smaller)[0].changes
+    with progress.capture() as seen:
+        assert engine.preview(p, restored, smaller)[0].changes
+    assert [m for kind, _, m in seen if kind == "warning" and "'work_mem'" in m]
     sb.clear_journal()
     engine.destroy(p, restored)
     assert not sb.journal()  # delete makes no API call

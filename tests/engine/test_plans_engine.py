@@ -1,0 +1,156 @@
+"""Plans a reviewer can trust, read from the real engine's structured output (`--json`, `--event-log`)
+on the real `local` stack against the sandbox (README "Reading a plan").
+
+- The first `up` shows its waits: the Supabase project coming up and the backend's deploys, as
+  ephemeral status events on their resources (what the automation API reads; `--json` drops them).
+- A refresh of the unchanged stack reports no change, and a preview none either.
+- An env var added through config is visible in the plan: its key and its value when plain, its key
+  and `[secret]` when secret; the secret's value is nowhere in the output.
+- The Deploys it replaces say why (`replaceReasons`, `diffReasons`, `detailedDiff`: `triggers`), and no
+  output-only field (`finished_at`, `status`, ...) appears as a change.
+- A variable someone adds out of band is drift a refresh reports, without its value.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from engine.testing import run_pulumi
+from tests.mock_harness import PROJECT_ROOT
+
+PASSPHRASE = "procurement-local"
+PLAIN_VALUE = "debug"
+SECRET_VALUE = "sk_live_51Hq8planReadabilitySecret"
+OUT_OF_BAND = "value-set-in-the-dashboard-9f3e"
+DEPLOY_OUTPUTS = {"status", "previous_deploy_id", "live_deploy_id", "image_ref", "commit", "finished_at", "trigger"}
+
+
+@pytest.fixture
+def project(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    (root / ".venv").symlink_to(sys.prefix)
+    doc = yaml.safe_load((PROJECT_ROOT / "Pulumi.local.yaml").read_text())
+    doc["config"]["procurement:renderApiUrl"] = sandbox.render.base_url
+    doc["config"]["procurement:supabaseApiUrl"] = sandbox.supabase.base_url
+    (root / "Pulumi.local.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "RENDER_API_KEY": sandbox.render.token,
+           "SUPABASE_ACCESS_TOKEN": sandbox.supabase.token, "PULUMI_DEBUG_COMMANDS": "true"}  # --event-log
+    run_pulumi(["stack", "init", "local"], cwd=root, env=env)
+    return root, env
+
+
+def pulumi(root: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    return run_pulumi([*args, "--stack", "local"], cwd=root, env=env)
+
+
+def as_json(done: subprocess.CompletedProcess) -> dict:
+    return json.loads(done.stdout)
+
+
+def name_of(step: dict) -> str:
+    return step["urn"].rsplit("::", 1)[1]
+
+
+def changes(plan: dict) -> dict[str, int]:
+    return {op: n for op, n in plan["changeSummary"].items() if op != "same"}
+
+
+def statuses(events: Path, name: str) -> list[str]:
+    """The ephemeral status messages the engine received for the resource named ``name``."""
+    out = []
+    for line in events.read_text().splitlines():
+        diag = json.loads(line).get("diagnosticEvent") or {}
+        if diag.get("ephemeral") and diag.get("urn", "").endswith("::" + name):
+            out.append(diag["message"])
+    return out
+
+
+def refreshed(root: Path, env: dict, events: Path) -> dict[str, dict[str, list[str]]]:
+    """What `preview --refresh` found changed, per resource: {name: {"inputs"|"outputs": [keys]}}.
+
+    Read from the refresh steps' events (old and new state), what the automation API gets: the
+    `--json` digest of a refresh carries the refreshed state only, not what it replaced."""
+    pulumi(root, env, "preview", "--refresh", "--event-log", str(events))
+    found: dict[str, dict[str, list[str]]] = {}
+    for line in events.read_text().splitlines():
+        meta = (json.loads(line).get("resOutputsEvent") or {}).get("metadata") or {}
+        if meta.get("op") != "refresh":
+            continue
+        for part in ("inputs", "outputs"):
+            old, new = (meta.get("old") or {}).get(part) or {}, (meta.get("new") or {}).get(part) or {}
+            keys = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            if keys:
+                found.setdefault(name_of(meta), {})[part] = keys
+    return found
+
+
+def assert_unchanged(root: Path, env: dict, events: Path) -> None:
+    assert refreshed(root, env, events) == {}
+    planned = as_json(pulumi(root, env, "preview", "--json", "--expect-no-changes"))
+    assert not changes(planned)
+
+
+@pytest.mark.sandbox_settings(deploy_delay=3, project_ready_delay=3)
+def test_plans_show_keys_values_and_reasons_and_an_unchanged_stack_shows_nothing(project, sandbox, tmp_path):
+    root, env = project
+    events = tmp_path / "up.jsonl"
+    pulumi(root, env, "up", "--yes", "--skip-preview", "--event-log", str(events))
+
+    # The waits were visible while they lasted, each naming its object.
+    (ref,) = sandbox.supabase.store["projects"]
+    assert any(f"waiting for Supabase project {ref} to become ACTIVE_HEALTHY: status COMING_UP (" in m
+               for m in statuses(events, "database-project")), statuses(events, "database-project")
+    assert any(m.startswith("Render deploy dep-") and (": build_in_progress (" in m or ": update_in_progress (" in m)
+               for m in statuses(events, "backend-api-deploy")), statuses(events, "backend-api-deploy")
+
+    assert_unchanged(root, env, tmp_path / "refresh-1.jsonl")
+
+    pulumi(root, env, "config", "set", "--path", "procurement:backend.env.LOG_LEVEL", PLAIN_VALUE)
+    pulumi(root, env, "config", "set", "--secret", "--path", "procurement:appSecrets.backend.env.STRIPE_KEY",
+           SECRET_VALUE)
+    shown = pulumi(root, env, "preview", "--json")
+    assert SECRET_VALUE not in shown.stdout
+    steps = {(name_of(s), s["op"]): s for s in as_json(shown)["steps"]}
+
+    group = steps[("backend-env-group", "update")]
+    assert group["diffReasons"] == ["variables"]
+    assert group["detailedDiff"] == {"variables.LOG_LEVEL": {"kind": "add", "inputDiff": True},
+                                     "variables.STRIPE_KEY": {"kind": "add", "inputDiff": True}}
+    variables = group["newState"]["inputs"]["variables"]
+    assert variables["LOG_LEVEL"] == PLAIN_VALUE and variables["STRIPE_KEY"] == "[secret]"
+    assert variables["ENVIRONMENT"] == "local"  # the other plain values stay readable too
+    assert variables["SUPABASE_ANON_KEY"] == "[secret]"
+
+    replaced = {name: s for (name, op), s in steps.items() if op == "replace"}
+    assert set(replaced) == {f"backend-{svc}-deploy" for svc in ("api", "worker", "exchange-rates",
+                                                                  "approval-reminders")}
+    for name, step in replaced.items():
+        assert step["replaceReasons"] == ["triggers"], name
+        assert step["diffReasons"] == ["triggers"], name
+        # The variables the deploy applies, and the env group's write revision (a write only a deploy
+        # puts into effect: README "Removing a setting reverts it").
+        assert set(step["detailedDiff"]) == {"triggers.variables", "triggers.writes"}, name
+        assert {d["kind"] for d in step["detailedDiff"].values()} == {"update-replace"}, name
+        assert not DEPLOY_OUTPUTS & {p.split(".")[0] for p in step["detailedDiff"]}
+
+    pulumi(root, env, "up", "--yes", "--skip-preview")
+    (group_id,) = sandbox.render.store["env_groups"]
+    assert sandbox.render.store["env_groups"][group_id]["_envVars"]["STRIPE_KEY"] == SECRET_VALUE
+    assert SECRET_VALUE not in pulumi(root, env, "stack", "export").stdout
+    assert_unchanged(root, env, tmp_path / "refresh-2.jsonl")
+
+    # Drift is still reported (the "no change" above is not blindness), without the out-of-band value.
+    sandbox.render.store["env_groups"][group_id]["_envVars"]["ADDED_BY_HAND"] = OUT_OF_BAND
+    drift = refreshed(root, env, tmp_path / "refresh-3.jsonl")
+    assert drift == {"backend-env-group": {"inputs": ["variables"], "outputs": ["keys", "variables"]}}
+    assert "ADDED_BY_HAND" in (tmp_path / "refresh-3.jsonl").read_text()
+    assert OUT_OF_BAND not in (tmp_path / "refresh-3.jsonl").read_text()
