@@ -10,18 +10,13 @@ them from config removes them from Render.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from engine.testing import run_pulumi
-from tests.mock_harness import PROJECT_ROOT
+from tests.engine.local_project import local_project, pulumi, without_database
 
-PASSPHRASE = "procurement-local"
 SECRET_VALUE = "sk_live_51Hq8procurementSecretValue"
 SECRET_FILE = "-----BEGIN PRIVATE KEY-----\nMIIBVprocurementSigningKey\n-----END PRIVATE KEY-----"
 # The README's commands ("Application configuration"), with this test's values; the file's content
@@ -43,25 +38,8 @@ REMOVE = [
 
 @pytest.fixture
 def project(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(PROJECT_ROOT / name, root / name)
-    (root / ".venv").symlink_to(sys.prefix)
-    doc = yaml.safe_load((PROJECT_ROOT / "Pulumi.local.yaml").read_text())
-    doc["config"]["procurement:renderApiUrl"] = sandbox.render.base_url
-    doc["config"]["procurement:supabaseApiUrl"] = sandbox.supabase.base_url
-    doc["config"]["procurement:tiers"]["database"] = False  # not what this test is about: faster
-    del doc["config"]["procurement:database"]
-    (root / "Pulumi.local.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "RENDER_API_KEY": sandbox.render.token,
-           "SUPABASE_ACCESS_TOKEN": sandbox.supabase.token}
-    run_pulumi(["stack", "init", "local"], cwd=root, env=env)
-    return root, env
-
-
-def pulumi(root: Path, env: dict, *args: str):
-    return run_pulumi([*args, "--stack", "local"], cwd=root, env=env)
+    # The database tier is not what this test is about: without it, faster.
+    return local_project(tmp_path, pulumi_env, sandbox, edit_config=without_database)
 
 
 def service_id(root: Path, env: dict, name: str) -> str:

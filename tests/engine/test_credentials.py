@@ -13,59 +13,38 @@
 from __future__ import annotations
 
 import json
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 import requests
-import yaml
 
-from engine.testing import run_pulumi
-from tests.mock_harness import PROJECT_ROOT
+from tests.engine.local_project import local_project, pulumi
 
-PASSPHRASE = "procurement-local"  # README "Secrets": guards the local state's secrets
 VENDOR_TOKENS = ("RENDER_API_KEY", "SUPABASE_ACCESS_TOKEN", "REGISTRY_PULL_TOKEN", "RENDER_LOG_STREAM_TOKEN")
 REGISTRY_TOKEN, ROTATED_REGISTRY_TOKEN = "ghp_registryPullTokenFirst0001", "ghp_registryPullTokenSecond002"
 LOG_TOKEN = "logstream-token-9d1c55"
 NEW_RENDER_TOKEN, NEW_SUPABASE_TOKEN = "rnd_rotated_by_the_vendor", "sbp_rotated_by_the_vendor"
 
 
-def local_variant(root: Path, sandbox) -> None:
-    """Pulumi.local.yaml pointed at this sandbox, with the two vendor-bound tokens in play: a private
-    registry (Render pulls with a credential) and the workspace log stream (observability on)."""
-    doc = yaml.safe_load((PROJECT_ROOT / "Pulumi.local.yaml").read_text())
-    config = doc["config"]
-    config["procurement:renderApiUrl"] = sandbox.render.base_url
-    config["procurement:supabaseApiUrl"] = sandbox.supabase.base_url
+def with_vendor_bound_tokens(config: dict) -> None:
+    """Pulumi.local.yaml with the two vendor-bound tokens in play: a private registry (Render pulls
+    with a credential) and the workspace log stream (observability on)."""
     config["procurement:images"] = {**config["procurement:images"], "private": True, "username": "acme-ci"}
     config["procurement:tiers"] = {**config["procurement:tiers"], "observability": True}
     config["procurement:observability"] = {"logStreamEndpoint": "logs.procurement.test:6514"}
-    (root / "Pulumi.local.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
 
 
 @pytest.fixture
 def project(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(PROJECT_ROOT / name, root / name)
-    (root / ".venv").symlink_to(sys.prefix)  # Pulumi.yaml names the project venv `.venv`
-    local_variant(root, sandbox)
+    # No token in the environment: each command gets the ones it should have (with_tokens below).
     env = {k: v for k, v in pulumi_env.items() if k not in VENDOR_TOKENS and not k.endswith("_API_URL")}
-    env["PULUMI_CONFIG_PASSPHRASE"] = PASSPHRASE
-    run_pulumi(["stack", "init", "local"], cwd=root, env=env)
-    return root, env
+    return local_project(tmp_path, env, sandbox, edit_config=with_vendor_bound_tokens, with_tokens=False)
 
 
 def with_tokens(env: dict, render: str, supabase: str, registry: str = REGISTRY_TOKEN) -> dict:
     """What the stack's ESC environment (or scripts/local-stack.sh) exports for one run."""
     return {**env, "RENDER_API_KEY": render, "SUPABASE_ACCESS_TOKEN": supabase, "REGISTRY_PULL_TOKEN": registry,
             "RENDER_LOG_STREAM_TOKEN": LOG_TOKEN}
-
-
-def pulumi(root: Path, env: dict, *args: str, check: bool = True):
-    return run_pulumi([*args, "--stack", "local"], cwd=root, env=env, check=check)
 
 
 def rotate(sandbox, render: str, supabase: str) -> None:

@@ -13,18 +13,13 @@ on the real `local` stack against the sandbox (README "Reading a plan").
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
 
-from engine.testing import run_pulumi
-from tests.mock_harness import PROJECT_ROOT
+from tests.engine.local_project import local_project, pulumi
 
-PASSPHRASE = "procurement-local"
 PLAIN_VALUE = "debug"
 SECRET_VALUE = "sk_live_51Hq8planReadabilitySecret"
 OUT_OF_BAND = "value-set-in-the-dashboard-9f3e"
@@ -33,23 +28,7 @@ DEPLOY_OUTPUTS = {"status", "previous_deploy_id", "live_deploy_id", "image_ref",
 
 @pytest.fixture
 def project(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
-    root = tmp_path / "project"
-    root.mkdir()
-    for name in ("Pulumi.yaml", "__main__.py"):
-        shutil.copy(PROJECT_ROOT / name, root / name)
-    (root / ".venv").symlink_to(sys.prefix)
-    doc = yaml.safe_load((PROJECT_ROOT / "Pulumi.local.yaml").read_text())
-    doc["config"]["procurement:renderApiUrl"] = sandbox.render.base_url
-    doc["config"]["procurement:supabaseApiUrl"] = sandbox.supabase.base_url
-    (root / "Pulumi.local.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE, "RENDER_API_KEY": sandbox.render.token,
-           "SUPABASE_ACCESS_TOKEN": sandbox.supabase.token, "PULUMI_DEBUG_COMMANDS": "true"}  # --event-log
-    run_pulumi(["stack", "init", "local"], cwd=root, env=env)
-    return root, env
-
-
-def pulumi(root: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
-    return run_pulumi([*args, "--stack", "local"], cwd=root, env=env)
+    return local_project(tmp_path, pulumi_env, sandbox, extra_env={"PULUMI_DEBUG_COMMANDS": "true"})  # --event-log
 
 
 def as_json(done: subprocess.CompletedProcess) -> dict:
