@@ -12,6 +12,7 @@ Use from a conftest.py:
   and the repo root on PYTHONPATH so programs and the dynamic-provider host import our packages.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -126,6 +127,17 @@ def pulumi_env(pulumi_engine: Engine, pulumi_home: Path, tmp_path: Path) -> dict
     return pulumi_engine.environ(
         pulumi_home=pulumi_home, backend_url=backend.as_uri(), passphrase=TEST_PASSPHRASE
     )
+
+
+def ephemeral_messages(events: Path, name: str) -> list[str]:
+    """The ephemeral status messages (what a provider reports while it waits) the engine received for
+    the resource named ``name``, from a `--event-log` file (`PULUMI_DEBUG_COMMANDS=true`)."""
+    out = []
+    for line in events.read_text().splitlines():
+        diag = json.loads(line).get("diagnosticEvent") or {}
+        if diag.get("ephemeral") and diag.get("urn", "").endswith("::" + name):
+            out.append(diag["message"])
+    return out
 
 
 def python_project_yaml(name: str, virtualenv: str = sys.prefix) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from engine.testing import ephemeral_messages
 from tests.engine.local_project import local_project, pulumi
 
 PLAIN_VALUE = "debug"
@@ -41,16 +42,6 @@ def name_of(step: dict) -> str:
 
 def changes(plan: dict) -> dict[str, int]:
     return {op: n for op, n in plan["changeSummary"].items() if op != "same"}
-
-
-def statuses(events: Path, name: str) -> list[str]:
-    """The ephemeral status messages the engine received for the resource named ``name``."""
-    out = []
-    for line in events.read_text().splitlines():
-        diag = json.loads(line).get("diagnosticEvent") or {}
-        if diag.get("ephemeral") and diag.get("urn", "").endswith("::" + name):
-            out.append(diag["message"])
-    return out
 
 
 def refreshed(root: Path, env: dict, events: Path) -> dict[str, dict[str, list[str]]]:
@@ -87,9 +78,9 @@ def test_plans_show_keys_values_and_reasons_and_an_unchanged_stack_shows_nothing
     # The waits were visible while they lasted, each naming its object.
     (ref,) = sandbox.supabase.store["projects"]
     assert any(f"waiting for Supabase project {ref} to become ACTIVE_HEALTHY: status COMING_UP (" in m
-               for m in statuses(events, "database-project")), statuses(events, "database-project")
+               for m in ephemeral_messages(events, "database-project")), ephemeral_messages(events, "database-project")
     assert any(m.startswith("Render deploy dep-") and (": build_in_progress (" in m or ": update_in_progress (" in m)
-               for m in statuses(events, "backend-api-deploy")), statuses(events, "backend-api-deploy")
+               for m in ephemeral_messages(events, "backend-api-deploy")), ephemeral_messages(events, "backend-api-deploy")
 
     assert_unchanged(root, env, tmp_path / "refresh-1.jsonl")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.testing import pulumi_engine, pulumi_env, pulumi_home, python_project_yaml, run_pulumi  # noqa: F401
+from engine.testing import pulumi_engine, pulumi_env, pulumi_home, ephemeral_messages, python_project_yaml, run_pulumi  # noqa: F401
 
 DIGEST_1 = "sha256:" + "1" * 64
 DIGEST_2 = "sha256:" + "2" * 64
@@ -62,16 +62,6 @@ def up(project: Path, env: dict, events: Path, check: bool = True):
                       check=check)
 
 
-def ephemeral(events: Path, name: str) -> list[str]:
-    """Messages of the ephemeral diagnostic events on the resource named ``name``."""
-    out = []
-    for line in events.read_text().splitlines():
-        diag = json.loads(line).get("diagnosticEvent") or {}
-        if diag.get("ephemeral") and diag.get("urn", "").endswith("::" + name):
-            out.append(diag["message"])
-    return out
-
-
 def outputs(project: Path, env: dict) -> dict:
     return json.loads(run_pulumi(["stack", "output", "--json"], cwd=project, env=env).stdout)
 
@@ -100,7 +90,7 @@ def test_queued_deploy_and_rate_limit_waits_are_visible_and_followed_to_live(tmp
     assert any(f"Render deploy {out['deploy_id']} of service" in row and ": update_in_progress (" in row
                for row in rows), rows
     # ... and in the event log the automation API reads, as ephemeral diagnostics on the Deploy's URN.
-    statuses = ephemeral(events, "release")
+    statuses = ephemeral_messages(events, "release")
     assert any(": queued (" in m for m in statuses) and any(": update_in_progress (" in m for m in statuses)
     assert any("rate limit" in m for m in statuses)
     # The long rate-limit wait also leaves a permanent note in the summary.
@@ -141,7 +131,7 @@ def test_more_services_than_one_window_allows_converge_with_the_wait_shown(tmp_p
     creates = [e.status for e in sandbox.render.journal.entries() if e.method == "POST" and e.path == "/v1/services"]
     assert sorted(creates) == [201, 201, 201, 201, 429, 429]  # two refused, then created after the reset
     assert sorted(s["name"] for s in sandbox.render.store["services"].values()) == [f"worker-{i}" for i in range(4)]
-    waits = [m for i in range(4) for m in ephemeral(events, f"worker-{i}") if "rate limit" in m]
+    waits = [m for i in range(4) for m in ephemeral_messages(events, f"worker-{i}") if "rate limit" in m]
     assert waits and all("POST /v1/services (limit 2 per window): waiting" in m for m in waits)
     assert "Render API rate limit on POST /v1/services (limit 2 per window): waiting" in done.stdout
 
