@@ -11,6 +11,19 @@ if ROOT not in sys.path:
 
 pytest_plugins = ["sandbox.pytest_plugin"]
 
+# The user-property name under which a test reports a measurement for the run's summary.
+MEASURED = "measured"
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Measurements tests report with ``record_property(MEASURED, text)`` (the restore drill's RTO and
+    RPO), printed in every run: pytest shows a passing test's own output nowhere, and under
+    pytest-xdist the report (with its properties) is all that reaches this process."""
+    for report in terminalreporter.stats.get("passed", []):
+        for name, value in getattr(report, "user_properties", ()):
+            if name == MEASURED:
+                terminalreporter.write_line(f"{report.nodeid}: {value}")
+
 
 def pytest_collection_modifyitems(items) -> None:
     """Modules with real-engine tests (the `pulumi_engine` fixture: tens of seconds each) run first.

@@ -3,7 +3,7 @@ Postgres behind the project), a schema and rows seeded, the nightly backup progr
 of band, then the ONE documented restore command: it loads the backup into a new project, repoints the stack,
 runs `pulumi up`, and verifies the data and the roles' logins. Afterwards a preview has nothing to change.
 
-It prints the measured recovery time (RTO: from the disaster to the verified restore) and data-loss window
+It reports, in the test run's summary, the measured recovery time (RTO: from the disaster to the verified restore) and data-loss window
 (RPO: from the backup's snapshot to the disaster; a row written after the backup is lost), which README
 "Operations" reports next to the one-hour target.
 """
@@ -47,7 +47,7 @@ def seed(info: dict) -> None:
                    f"SELECT i, 'approver ' || (i % 7) FROM generate_series(1, {APPROVALS}) i")
 
 
-def test_restore_drill_backup_destroy_restore_verify_converge(local_stack, sandbox, tmp_path):  # noqa: F811
+def test_restore_drill_backup_destroy_restore_verify_converge(local_stack, sandbox, tmp_path, record_property):  # noqa: F811
     root, env = local_stack
     run_pulumi(["up", "--yes", "--skip-preview", "--stack", "local"], cwd=root, env=env)
     outputs = json.loads(run_pulumi(["stack", "output", "--json", "--stack", "local"], cwd=root, env=env).stdout)
@@ -110,6 +110,7 @@ def test_restore_drill_backup_destroy_restore_verify_converge(local_stack, sandb
     run_pulumi(["preview", "--expect-no-changes", "--stack", "local"], cwd=root, env=env)
 
     rpo = (disaster_at - datetime.fromisoformat(manifest["taken_at"])).total_seconds()
-    print(f"\ndrill: RTO {rto:.1f}s (disaster to verified restore; target 3600s), "
-          f"RPO {rpo:.1f}s (backup snapshot to disaster; nightly backups bound it at 24h)", flush=True)
+    # In the run's summary ("measured": tests/conftest.py), where a passing test's own output is not shown.
+    record_property("measured", f"drill: RTO {rto:.1f}s (disaster to verified restore; target 3600s), "
+                                f"RPO {rpo:.1f}s (backup snapshot to disaster; nightly backups bound it at 24h)")
     assert rto < 3600
