@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.local_platform import LocalPlatform, held, hold, request
+from tests.engine.local_platform import LocalPlatform, held, hold
 
 SNAPSHOT = json.loads((Path(__file__).resolve().parents[1] / "components" / "urn_snapshot.json").read_text())
 DIGEST = "sha256:d4cf3ab194d0126d8be9968de9eaed39a2d33f7878ca2f7d797e1e027ef574c3"  # Pulumi.local.yaml
