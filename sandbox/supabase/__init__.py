@@ -13,7 +13,7 @@ from ..postgres import PostgresHarness, PostgresInstance, PostgresUnavailable
 from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
 from . import api_keys, auth_config, backups, billing, database, function_secrets, network, projects, query
-from .pooler import Pooler
+from .pooler import Pooler, stop_leftover_bouncer
 from .ratelimits import FAMILIES as RATE_LIMIT_FAMILIES
 from .projects import SANDBOX_ORG
 
@@ -179,6 +179,9 @@ class SupabaseServer(ApiServer):
                 if not data_dir.exists():
                     log.warning("the database of %s is gone (%s); the project has none", ref, data_dir)
                     continue
+                # A PgBouncer a killed sandbox left for this project outlives its server; this sandbox starts
+                # its own on the first pooled connection, and would otherwise never stop the old one.
+                stop_leftover_bouncer(data_dir)
                 try:
                     instance = self.postgres.reopen_instance(data_dir, db["admin_password"], db.get("port"))
                 except PostgresUnavailable as error:

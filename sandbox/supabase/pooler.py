@@ -97,9 +97,19 @@ def stop_leftover_bouncer(data_dir: Path) -> bool:
     except OSError:
         return False
     deadline = time.monotonic() + 5
-    while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+    while time.monotonic() < deadline and process_running(pid):
         time.sleep(0.02)
     return True
+
+
+def process_running(pid: int) -> bool:
+    """The process exists and has not exited: an exited child its parent has not reaped yet (a zombie, as when
+    the sandbox that started it still runs in this process) has already let go of its port and pid file."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 class ProjectBouncer:

@@ -17,6 +17,7 @@ import pytest
 from sandbox import data_dirs
 from sandbox.postgres import PostgresUnavailable, run_as_user
 from sandbox.runner import Sandbox
+from sandbox.supabase.pooler import process_running
 from sandbox.testing import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -69,6 +70,15 @@ def kill_in_process_parts(sb):
     pooler.bouncers.clear()  # forgotten, not stopped: the processes outlive the sandbox
     pooler.stop()
     sb.supabase.databases.clear()
+
+
+def leftover_bouncer(state_file, ref):
+    """The pid of the PgBouncer of project ``ref`` recorded in its pid file, or None."""
+    pid_file = data_dirs.link_of(state_file) / ref / "pgbouncer" / "pgbouncer.pid"
+    try:
+        return int(pid_file.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def listening(port):
@@ -164,10 +174,13 @@ def test_databases_left_running_by_a_killed_sandbox_come_back_on_their_port(priv
     # the project's Postgres and PgBouncer (processes of their own) still run.
     kill_in_process_parts(first)
     assert listening(port)
+    bouncer = leftover_bouncer(private_state, ref)
+    assert bouncer is not None and process_running(bouncer), "the killed sandbox's PgBouncer should still run"
 
     second = start(private_state, sandbox_postgres)
     try:
         assert db_port(second, ref) == port
+        assert not process_running(bouncer), "the restart leaves the killed sandbox's PgBouncer running"
         with connect(port) as conn:
             assert conn.execute("select 1").fetchone() == (1,)
     finally:

@@ -9,6 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from sandbox import data_dirs
 from sandbox.runner import Sandbox
 from sandbox.supabase import pooler
 from sandbox.testing import wait_for
@@ -103,6 +104,10 @@ def shared_tmp():
     path = Path(tempfile.mkdtemp(prefix="sandbox-pooler-"))
     path.chmod(0o755)
     yield path
+    # As root the databases live under ~postgres, linked from beside the state file: remove them too.
+    link = data_dirs.link_of(path / "state.json")
+    if link.is_symlink():
+        shutil.rmtree(link.resolve(), ignore_errors=True)
     shutil.rmtree(path, ignore_errors=True)
 
 
