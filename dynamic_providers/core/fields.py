@@ -57,9 +57,12 @@ class Field:
         return self.default is not _MISSING
 
     def default_value(self) -> Any:
-        # Copy mutable defaults so one resource's inputs never alias another's.
-        value = self.default
-        return json.loads(json.dumps(value)) if isinstance(value, (list, dict)) else value
+        return _copied(self.default)
+
+
+def _copied(value: Any) -> Any:
+    """A fresh copy of a mutable declared value, so one resource's inputs never alias another's."""
+    return json.loads(json.dumps(value)) if isinstance(value, (list, dict)) else value
 
 
 # How a removed input reverts (issue 14: "removing a setting reverts it"). The base provider applies it
@@ -86,8 +89,7 @@ class Removal:
         if self.mode == REVERT_TO_PRIOR and prior is not None:
             return prior
         if self.mode in (REVERT_TO_PRIOR, REVERT_TO_DEFAULT) and self.has_value:
-            value = self.value
-            return json.loads(json.dumps(value)) if isinstance(value, (list, dict)) else value
+            return _copied(self.value)
         return _MISSING
 
 

@@ -24,6 +24,7 @@ import threading
 from typing import Any, Mapping, Optional
 
 from .fields import Field, contains_unknown, same
+from .host import in_provider_host
 
 ADD, DELETE, UPDATE = "add", "delete", "update"
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -128,10 +129,9 @@ class _DetailedProto:
 
 def install() -> None:
     """In the dynamic-provider host process only (a no-op anywhere else, idempotent)."""
-    host = sys.modules.get("__main__")
-    spec = getattr(host, "__spec__", None)
-    if host is None or getattr(spec, "name", None) != "pulumi.dynamic.__main__":
+    if not in_provider_host():
         return
+    host = sys.modules["__main__"]
     current = getattr(host, "proto", None)
     if current is not None and not isinstance(current, _DetailedProto) and hasattr(current, "DiffResponse"):
         host.proto = _DetailedProto(current)

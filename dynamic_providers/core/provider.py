@@ -79,7 +79,7 @@ from .fields import (
     normalise_unknowns,
     same,
 )
-from .host import start_watch, widen_server_pool
+from .host import in_provider_host, start_watch, widen_server_pool
 from .settings import ApiSettings, env_secret, fingerprint
 from .transport import HttpOptions, Transport, backoff_delay
 
@@ -578,10 +578,9 @@ class _ConciseTraceback:
 
 def install_concise_errors() -> None:
     """In the dynamic-provider host process only (a no-op anywhere else, idempotent)."""
-    host = sys.modules.get("__main__")
-    spec = getattr(host, "__spec__", None)
-    if host is None or getattr(spec, "name", None) != "pulumi.dynamic.__main__":
+    if not in_provider_host():
         return
+    host = sys.modules["__main__"]
     current = getattr(host, "traceback", None)
     if current is not None and not isinstance(current, _ConciseTraceback):
         host.traceback = _ConciseTraceback(current)
