@@ -42,6 +42,27 @@ from components.config import Repository, SourceControlConfig
 ENVIRONMENTS = ("staging", "production")
 PROTECTED_ENVIRONMENT = "production"
 
+
+@dataclass(frozen=True)
+class EnvironmentGuard:
+    """What stands between a workflow run and a GitHub environment (and so its OIDC `sub` claim)."""
+
+    reviewers: bool
+    """A production reviewer must approve each run (`productionReviewers`, no self-review, no admin bypass)."""
+    default_branch_only: bool
+    """Only runs on the default branch may deploy into it (a deployment branch policy)."""
+
+
+# Every GitHub environment of the infrastructure repository, guarded as its OIDC claim needs
+# (esc/pulumi-cloud-access.yaml; tests/workflows/test_trust_boundaries.py).
+ENVIRONMENT_GUARDS = {
+    "staging": EnvironmentGuard(reviewers=False, default_branch_only=True),
+    "production": EnvironmentGuard(reviewers=True, default_branch_only=True),
+    # Pull-request previews deploy from refs/pull/<n>/merge, which a branch policy would refuse.
+    "staging-preview": EnvironmentGuard(reviewers=False, default_branch_only=False),
+    "production-preview": EnvironmentGuard(reviewers=True, default_branch_only=False),
+}
+
 # Actions secret/variable names: letters, digits, underscores, not starting with a digit, and
 # not in GitHub's reserved GITHUB_ prefix.
 _VALUE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -18,6 +18,7 @@ import subprocess
 import yaml
 
 from engine.testing import read_versions
+from tests.workflows import trust
 from tests.workflows.workflow_files import (
     PULUMI_ACTION, ROOT, WORKFLOWS, job_names, load, matrix_rows, steps, workflows,
 )
@@ -41,7 +42,6 @@ WIDER_PERMISSIONS = {
     "packages": "write",  # staging pushes the backend image to ghcr.io with the run's GITHUB_TOKEN
 }
 ACCESS = yaml.safe_load((ROOT / "esc" / "pulumi-cloud-access.yaml").read_text())
-REPO = "acme-procurement/procurement-infra"
 
 
 def actionlint():
@@ -107,26 +107,17 @@ def test_every_action_is_pinned_to_a_commit_with_its_release_named():
                 assert re.search(r"uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$", line), (path.name, line)
 
 
-# The Pulumi Cloud team each job's OIDC token is for (esc/pulumi-cloud-access.yaml grants each team).
+# The Pulumi Cloud team each job's OIDC token is for, per matrix stack (esc/pulumi-cloud-access.yaml grants each).
 JOB_TEAMS = {
-    ("pull-request.yml", "preview"): "procurement-preview",
-    ("promote-production.yml", "preview"): "procurement-preview",
-    ("promote-production.yml", "up"): "procurement-production",
-    ("deploy-staging.yml", "up"): "procurement-staging",
-    ("drift.yml", "drift"): "procurement-drift",
-    ("backup-check.yml", "check"): "procurement-backup-check",
+    ("pull-request.yml", "preview", "staging"): "procurement-preview-staging",
+    ("pull-request.yml", "preview", "production"): "procurement-preview-production",
+    ("promote-production.yml", "preview", None): "procurement-promotion-preview",
+    ("promote-production.yml", "up", None): "procurement-production",
+    ("deploy-staging.yml", "up", None): "procurement-staging",
+    ("drift.yml", "drift", "staging"): "procurement-drift",
+    ("drift.yml", "drift", "production"): "procurement-drift",
+    ("backup-check.yml", "check", None): "procurement-backup-check",
 }
-
-
-def oidc_claims(workflow: str, doc: dict, job: dict) -> dict[str, str]:
-    """The `sub` (and, outside pull requests, `job_workflow_ref`) GitHub puts in this job's id_token."""
-    if job.get("environment"):
-        sub = f"repo:{REPO}:environment:{job['environment']}"
-    elif "pull_request" in doc["on"]:
-        return {"sub": f"repo:{REPO}:pull_request"}
-    else:
-        sub = f"repo:{REPO}:ref:refs/heads/main"  # push, dispatch and schedule all run on main
-    return {"sub": sub, "job_workflow_ref": f"{REPO}/.github/workflows/{workflow}@refs/heads/main"}
 
 
 def test_no_stored_pulumi_token_and_a_team_token_by_oidc_before_every_pulumi_step():
@@ -143,16 +134,18 @@ def test_no_stored_pulumi_token_and_a_team_token_by_oidc_before_every_pulumi_ste
             assert "pulumi/auth-actions" in actions, (name, job_id)
             assert actions.index("pulumi/auth-actions") < actions.index(PULUMI_ACTION), (name, job_id)
             auth = next(s for s in job["steps"] if s.get("uses", "").startswith("pulumi/auth-actions@"))
-            team = JOB_TEAMS[(name, job_id)]
-            assert auth["with"] == {"organization": "acme-procurement",
-                                    "requested-token-type": "urn:pulumi:token-type:access_token:team",
-                                    "scope": f"team:{team}"}, (name, job_id)
-            # The issuer's policy admits exactly this job's claims for this team.
-            claims = oidc_claims(name, doc, job)
-            admitted = [p for p in ACCESS["policies"] if p["decision"] == "allow" and p["tokenType"] == "team"
-                        and p["teamName"] == team and all(claims.get(k) == v for k, v in p["rules"].items())]
-            assert admitted, (name, job_id, claims)
-            seen.add((name, job_id))
+            assert {k: v for k, v in auth["with"].items() if k != "scope"} == {
+                "organization": "acme-procurement", "requested-token-type": "urn:pulumi:token-type:access_token:team"}
+            for row in matrix_rows(job):
+                key = (name, job_id, row.get("stack"))
+                assert trust.requested_team(job, row) == JOB_TEAMS[key], key
+                # The issuer's policy admits exactly this job's claims for this team.
+                claims = trust.claims(name, doc, job, row)
+                admitted = [p for p in ACCESS["policies"] if p["decision"] == "allow" and p["tokenType"] == "team"
+                            and p["teamName"] == JOB_TEAMS[key]
+                            and all(claims.get(k) == v for k, v in p["rules"].items())]
+                assert admitted, (key, claims)
+                seen.add(key)
     assert seen == set(JOB_TEAMS)
 
 
@@ -160,16 +153,15 @@ def test_only_the_approved_production_job_can_get_production_write_credentials()
     teams = ACCESS["teams"]
     writers = {team for team, grants in teams.items() if "write" in grants["stacks"].values()}
     for policy in ACCESS["policies"]:
-        sub = policy["rules"]["sub"]
         if policy["teamName"] in writers:
-            # Write tokens only inside a GitHub environment (production's has required reviewers).
-            assert ":environment:" in sub and "job_workflow_ref" in policy["rules"], policy
-        if sub.endswith(":pull_request"):
-            assert policy["teamName"] == "procurement-preview", policy
+            # Write tokens only inside a GitHub environment deployable from main only.
+            assert ":environment:" in policy["rules"]["sub"] and "job_workflow_ref" in policy["rules"], policy
+            assert trust.presented_by(policy["rules"]) == trust.MAIN_ONLY, policy
     assert teams["procurement-production"]["stacks"] == {"procurement/production": "write"}
-    # PR previews open no environment holding a vendor credential.
-    assert teams["procurement-preview"]["environments"] == {"procurement/preview": "open"}
-    assert all(grant == "read" for grant in teams["procurement-preview"]["stacks"].values())
+    # Pull-request previews open no environment holding a vendor credential, and read one stack each.
+    for stack in ("staging", "production"):
+        team = teams[f"procurement-preview-{stack}"]
+        assert team == {"stacks": {f"procurement/{stack}": "read"}, "environments": {"procurement/preview": "open"}}
     preview_env = yaml.safe_load((ROOT / "esc" / "procurement-preview.yaml").read_text())["values"]
     assert set(preview_env["environmentVariables"]) == {"CLOUDFLARE_API_TOKEN", "GITHUB_TOKEN"}
     assert preview_env["github"]["fn::open::gh-login"]["permissions"] == {"metadata": "read", "members": "read"}
