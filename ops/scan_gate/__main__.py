@@ -1,7 +1,8 @@
 """``python -m ops.scan_gate --report REPORT [--report ...] [--waivers security/waivers.yaml]``
 
-Exit code 0 when nothing fixable at or above --fail-on (default HIGH) is left unwaived and no waiver has
-expired; 1 when the gate fails (one line per failing finding or expired waiver, then a summary line);
+Exit code 0 when nothing fixable at or above --fail-on (default HIGH) is left unwaived, no waiver has
+expired and the report audited every dependency; 1 when the gate fails (one line per failing finding,
+expired waiver or unaudited dependency, then a summary line);
 2 when a report or the waiver file cannot be read (one line: which file, which line, what is wrong).
 The markdown verdict is appended to --summary, by default $GITHUB_STEP_SUMMARY when it is set.
 """
@@ -46,14 +47,16 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     try:
         waivers = load_waivers(args.waivers)
-        findings = []
+        findings, unaudited = [], []
         for path in args.report:
-            findings += read_report(path, args.format)[1]
+            _, found, skipped = read_report(path, args.format)
+            findings += found
+            unaudited += skipped
     except ReportError as error:
         print(f"scan gate: {error}", file=sys.stderr)
         return 2
     names = ", ".join(str(p) for p in args.report)
-    verdict = evaluate(findings, waivers, args.fail_on, args.today or date.today())
+    verdict = evaluate(findings, waivers, args.fail_on, args.today or date.today(), unaudited)
     for line in lines(verdict, names):
         print(line)
     if args.summary:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .findings import SEVERITIES, UNRATED, Finding, severity_rank
+from .reports import Unaudited
 from .waivers import Waiver
 
 
@@ -17,10 +18,13 @@ class Verdict:
     below: int = 0
     expired: list[Waiver] = field(default_factory=list)
     unused: list[Waiver] = field(default_factory=list)
+    # Fail closed: pip-audit without --strict "skips" what it cannot look up (no network, a package not
+    # on PyPI) and still says "No known vulnerabilities found".
+    unaudited: list[Unaudited] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return not self.failing and not self.expired
+        return not self.failing and not self.expired and not self.unaudited
 
 
 def gates(finding: Finding, threshold: str) -> bool:
@@ -28,9 +32,10 @@ def gates(finding: Finding, threshold: str) -> bool:
     return finding.severity == UNRATED or severity_rank(finding.severity) >= severity_rank(threshold)
 
 
-def evaluate(findings: list[Finding], waivers: list[Waiver], threshold: str, today: date) -> Verdict:
+def evaluate(findings: list[Finding], waivers: list[Waiver], threshold: str, today: date,
+             unaudited: list[Unaudited] = ()) -> Verdict:
     assert threshold in SEVERITIES, threshold
-    verdict = Verdict(threshold=threshold)
+    verdict = Verdict(threshold=threshold, unaudited=list(unaudited))
     verdict.expired = [w for w in waivers if w.expired(today)]
     live = [w for w in waivers if not w.expired(today)]
     used: set[str] = set()
@@ -71,12 +76,14 @@ def lines(verdict: Verdict, reports: str) -> list[str]:
     out = [f"FAIL {describe(f)}" for f in verdict.failing]
     out += [f"FAIL expired waiver {w.id} ({w.where}) expired {w.expires.isoformat()}: renew it with a fresh "
             f"approval or delete it" for w in verdict.expired]
+    out += [f"FAIL not audited: {u.package} ({u.target}): {u.reason}" for u in verdict.unaudited]
     out += [f"note: no fix yet for {describe(f)}" for f in verdict.unfixable]
     out += [f"note: waived {describe(f)} by {w.where} until {w.expires.isoformat()} ({w.approved_by})"
             for f, w in verdict.waived]
     out += [f"note: waiver {w.id} ({w.where}) matched no finding in this report" for w in verdict.unused]
     counts = (f"{len(verdict.failing)} fixable at or above {verdict.threshold} not waived, "
-              f"{len(verdict.expired)} expired waivers, {len(verdict.waived)} waived, "
+              f"{len(verdict.expired)} expired waivers, {len(verdict.unaudited)} not audited, "
+              f"{len(verdict.waived)} waived, "
               f"{len(verdict.unfixable)} without a fix, {verdict.below} below {verdict.threshold}")
     out.append(f"scan gate {'passed' if verdict.passed else 'FAILED'} ({reports}): {counts}")
     return out
@@ -95,4 +102,6 @@ def markdown(verdict: Verdict, reports: str) -> str:
                 f"{f.target} |".replace("\n", " ") for v, f in rows]
     for w in verdict.expired:
         out.append(f"- expired waiver **{w.id}** ({w.where}), expired {w.expires.isoformat()}")
+    for u in verdict.unaudited:
+        out.append(f"- not audited: **{u.package}** ({u.target}): {u.reason}")
     return "\n".join(out) + "\n"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -12,8 +12,17 @@ from .findings import UNRATED, Finding, ReportError, normalise_severity, severit
 FORMATS = ("trivy", "grype", "sarif", "pip-audit")
 
 
-def read_report(path: Path, kind: str = "auto") -> tuple[str, list[Finding]]:
-    """(the format read, its findings); ReportError for a missing, unreadable or unrecognised file."""
+@dataclass(frozen=True)
+class Unaudited:
+    """A dependency the scanner could not check (pip-audit's `skip_reason`): not known to be clean."""
+    package: str
+    reason: str
+    target: str
+
+
+def read_report(path: Path, kind: str = "auto") -> tuple[str, list[Finding], list[Unaudited]]:
+    """(the format read, its findings, what it could not audit); ReportError for a missing, unreadable or
+    unrecognised file."""
     try:
         doc = json.loads(path.read_text())
     except FileNotFoundError:
@@ -32,9 +41,12 @@ def read_report(path: Path, kind: str = "auto") -> tuple[str, list[Finding]]:
         findings = PARSERS[kind](doc)
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         raise ReportError(f"{path}: not a valid {kind} report ({type(error).__name__}: {error})") from None
+    unaudited = []
     if kind == "pip-audit":  # pip-audit's JSON does not name what it audited; the report's file name does
         findings = [replace(f, target=path.name) for f in findings]
-    return kind, findings
+        unaudited = [Unaudited(d["name"], d["skip_reason"], path.name) for d in doc["dependencies"]
+                     if d.get("skip_reason")]
+    return kind, findings, unaudited
 
 
 def detect(doc: Any) -> str | None:

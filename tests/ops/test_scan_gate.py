@@ -4,6 +4,7 @@ Decisions the tests pin down (README "Security"):
 - a fixable finding at or above --fail-on (default HIGH) fails unless an unexpired waiver covers it;
 - a finding without a fix is listed ("no fix yet") and does not fail: nothing here can remove it;
 - pip-audit rates nothing, so any fixable pip-audit finding fails whatever the threshold;
+- a dependency pip-audit could not look up (its `skip_reason`) fails: it is not known to be clean;
 - an expired waiver fails the gate by itself, even when its finding is gone, so it is renewed or deleted;
 - a bad report or waiver file is one line naming the file (and line), exit code 2, never a traceback.
 """
@@ -182,6 +183,15 @@ def test_a_pip_audit_report_with_a_fixable_vulnerability_fails(tmp_path):
     assert gate("pip-audit-fixable.json", waivers=waivers, tmp_path=tmp_path).returncode == 0
 
 
+def test_a_pip_audit_report_that_skipped_a_dependency_fails(tmp_path):
+    # What pip-audit writes, exit code 0 and "No known vulnerabilities found", when it cannot reach
+    # PyPI's JSON API without --strict: every dependency skipped. Not a pass.
+    done = gate("pip-audit-skipped.json", tmp_path=tmp_path)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL not audited: certifi (pip-audit-skipped.json): Dependency not found on PyPI" in done.stdout
+    assert "1 not audited" in done.stdout.splitlines()[-1]
+
+
 def test_several_reports_are_gated_together(tmp_path):
     done = gate("pip-audit-clean.json", "trivy-critical-fixable.json", tmp_path=tmp_path)
     assert done.returncode == 1 and done.stdout.count("FAIL ") == 1
@@ -223,7 +233,7 @@ def test_the_committed_waiver_file_is_valid_and_has_nothing_expired():
 
 
 def test_the_same_finding_repeated_by_a_scanner_counts_once():
-    _, findings = read_report(FIXTURES / "trivy-critical-fixable.json")
+    _, findings, _ = read_report(FIXTURES / "trivy-critical-fixable.json")
     verdict = evaluate(findings * 3, [], "HIGH", date(2026, 12, 6))
     assert len(verdict.failing) == 1 and len(verdict.unfixable) == 1 and verdict.below == 1
 
