@@ -38,6 +38,9 @@ EXERCISED = {
     rf"pulumi preview --stack {STACK} --refresh --expect-no-changes --policy-pack policies": [
         "tests/workflows/test_delivery_runbooks.py::test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone"],
     re.escape(LINT): ["tests/workflows/test_workflows.py::test_workflows_pass_actionlint"],
+    r"bash scripts/dependency-audit\.sh": [
+        "tests/workflows/test_dependency_audit.py::test_the_audit_gates_both_locks_reports",
+        "tests/workflows/test_dependency_audit.py::test_no_report_from_pip_audit_is_exit_2_not_a_pass"],
     # In the workflows through the stack's ESC environment (`pulumi env run`), which needs Pulumi Cloud; the
     # commands themselves run here against the sandbox.
     r'pulumi env run acme-procurement/procurement/production -- \.venv/bin/python -m ops\.restore_point '
