@@ -38,6 +38,9 @@ EXERCISED = {
     rf"pulumi preview --stack {STACK} --refresh --expect-no-changes --policy-pack policies": [
         "tests/workflows/test_delivery_runbooks.py::test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone"],
     re.escape(LINT): ["tests/workflows/test_workflows.py::test_workflows_pass_actionlint"],
+    r'bash scripts/image-scan\.sh "\$IMAGE"': [
+        "tests/workflows/test_image_scan.py::test_the_scan_gates_the_report_of_exactly_that_digest",
+        "tests/workflows/test_image_scan.py::test_an_archive_without_the_pinned_checksum_never_runs"],
     r"bash scripts/dependency-audit\.sh": [
         "tests/workflows/test_dependency_audit.py::test_the_audit_gates_both_locks_reports",
         "tests/workflows/test_dependency_audit.py::test_no_report_from_pip_audit_is_exit_2_not_a_pass"],

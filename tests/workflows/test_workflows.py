@@ -36,10 +36,11 @@ PULUMI_ACTION_INPUTS = {
 }
 # What a job may be granted beyond `contents: read`, and why.
 WIDER_PERMISSIONS = {
-    "id-token": "write",  # OIDC exchange for a short-lived Pulumi Cloud token
-    "pull-requests": "write",  # the preview comment
-    "issues": "write",  # the drift report
-    "packages": "write",  # staging pushes the backend image to ghcr.io with the run's GITHUB_TOKEN
+    ("id-token", "write"),  # OIDC exchange for a short-lived Pulumi Cloud token
+    ("pull-requests", "write"),  # the preview comment
+    ("issues", "write"),  # the drift report
+    ("packages", "write"),  # staging pushes the backend image to ghcr.io with the run's GITHUB_TOKEN
+    ("packages", "read"),  # the promotion's image scan pulls the image it judges
 }
 ACCESS = yaml.safe_load((ROOT / "esc" / "pulumi-cloud-access.yaml").read_text())
 
@@ -88,7 +89,7 @@ def test_permissions_are_least_privilege():
             assert granted.get("contents") == "read", (name, job_id)
             extra = {k: v for k, v in granted.items() if k != "contents"}
             for scope, level in extra.items():
-                assert WIDER_PERMISSIONS.get(scope) == level, (name, job_id, scope, level)
+                assert (scope, level) in WIDER_PERMISSIONS, (name, job_id, scope, level)
             actions = {s.action for s in steps({name: doc}) if s.job == job_id}
             runs_pulumi = PULUMI_ACTION in actions
             assert ("id-token" in extra) == runs_pulumi, (name, job_id)
@@ -96,8 +97,11 @@ def test_permissions_are_least_privilege():
                 assert any(s.inputs.get("comment-on-pr") for s in steps({name: doc}) if s.job == job_id)
             if "issues" in extra:
                 assert "actions/github-script" in actions
-            if "packages" in extra:
+            if extra.get("packages") == "write":
                 assert "docker/login-action" in actions
+            if extra.get("packages") == "read":
+                assert any("scripts/image-scan.sh" in (s.data.get("run") or "") for s in steps({name: doc})
+                           if s.job == job_id)
 
 
 def test_every_action_is_pinned_to_a_commit_with_its_release_named():
