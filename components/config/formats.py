@@ -193,7 +193,7 @@ def age_recipient(value: str) -> Optional[str]:
         return "is an age identity (the private key); give its public recipient (age1...) and keep the identity offline"
     if not _AGE_RECIPIENT.match(value) or not _age_checksum_ok(value):
         return (f"'{value}' is not an age recipient (age1 + 58 bech32 characters with a valid checksum): generate a "
-                "key pair with `age-keygen -o key.txt` and give the age1... it prints (README \"Going live\", step 3)")
+                "key pair with `age-keygen -o key.txt` and give the age1... it prints (README \"Backup keys\")")
     return None
 
 
