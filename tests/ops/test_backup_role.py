@@ -10,6 +10,7 @@ import sys
 from urllib.parse import quote
 
 import psycopg
+import psycopg.rows
 import pytest
 from pyrage import x25519
 
@@ -68,3 +69,14 @@ def test_the_backup_role_can_change_nothing(database):
         attributes = db.execute("SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls "
                                 "FROM pg_roles WHERE rolname = current_user").fetchone()
         assert attributes == (False, False, False, False, False)
+
+
+def test_the_role_reads_back_exactly_as_declared(database):
+    # What a refresh of the SqlRole finds (the provider's own query): no drift after the create, a later table
+    # included (the default privileges cover it).
+    with psycopg.connect(host=database.host, port=database.port, dbname="postgres", user="postgres",
+                         password="postgresPassword0123", autocommit=True) as db:
+        cursor = db.cursor(row_factory=psycopg.rows.dict_row)
+        state = sql.decode_role_rows(cursor.execute(sql.read_role_sql(BACKUP_ROLE)).fetchall())
+    assert state.exists and state.can_login
+    assert set(state.grants) == sql.expand_grants(backup_grants(("public",)))
