@@ -191,6 +191,10 @@ def age_recipient(value: str) -> Optional[str]:
     so a hand-typed or truncated key is refused here, not discovered at the first restore."""
     if value.startswith("AGE-SECRET-KEY-"):
         return "is an age identity (the private key); give its public recipient (age1...) and keep the identity offline"
+    try:
+        from pyrage import x25519  # noqa: F401  (in the project's venv: requirements-dev.txt, `make venv`)
+    except ImportError:
+        return "cannot be checked: pyrage is not installed in this venv (`make venv` installs it)"
     if not _AGE_RECIPIENT.match(value) or not _age_checksum_ok(value):
         return (f"'{value}' is not an age recipient (age1 + 58 bech32 characters with a valid checksum): generate a "
                 "key pair with `age-keygen -o key.txt` and give the age1... it prints (README \"Backup keys\")")
@@ -198,7 +202,7 @@ def age_recipient(value: str) -> Optional[str]:
 
 
 def _age_checksum_ok(value: str) -> bool:
-    from pyrage import x25519  # in the program's lock (requirements-dev.txt); decodes bech32 and checks the sum
+    from pyrage import x25519  # decodes bech32 and checks the sum
 
     try:
         x25519.Recipient.from_str(value)
