@@ -128,6 +128,8 @@ class Backend(pulumi.ComponentResource):
     """Render id of the shared env group."""
     image_ref: Output[str]
     """`<registry>/<repository>@sha256:<hex>` every service runs."""
+    registry_credential_id: Optional[Output[str]]
+    """Render id of the registry credential (None for a public registry); the backup job pulls with it too."""
 
     def __init__(self, name: str, args: BackendArgs, opts: Optional[ResourceOptions] = None) -> None:
         super().__init__("procurement:backend:Backend", name, None, opts)
@@ -136,6 +138,7 @@ class Backend(pulumi.ComponentResource):
         credential_id = None
         if args.registry is not None and args.registry.private:
             credential_id = self._registry_credential(name, args).id
+        self.registry_credential_id = credential_id
 
         shared = shared_variables(args)
         shared_files = dict(cfg.env.secret_files)

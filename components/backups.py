@@ -10,18 +10,24 @@ point of failure. The dumps leave both vendors that run the platform: they go to
 
 Children (all `parent=self`, names derived from the component name `<name>`):
 
-- ``<name>-bucket`` (cloudflare:R2Bucket `procurement-<stack>-db-backups`) and ``<name>-retention``
-  (cloudflare:R2BucketLifecycle): dumps are deleted `backup.retentionDays` after upload, unfinished multipart
-  uploads after a day.
-- ``<name>-writer`` (cloudflare:AccountToken): a token that may read and write objects of that bucket only; its
-  S3 credentials (access key = token id, secret = SHA-256 of the token value, as R2 documents) are generated
-  secrets: they exist in the state only encrypted and rotate by replacing the token.
-- ``<name>-job`` (render:Service, cron job): built by Render from this repository's `ops/backup/Dockerfile`
-  (pg_dump 17 + our backup program), running `python -m ops.backup run` on `backup.schedule`, and
-  ``<name>-job-env`` (render:EnvVars) with what it needs: the `postgres` user's session-pooler URL, the bucket,
-  the credentials and the age recipient. The dumps are encrypted to `backup.recipient` before they leave the
-  job: the job can write backups but never read one; the private key is only in ESC (`BACKUP_AGE_IDENTITY`),
-  for restores.
+- ``<name>-bucket`` (cloudflare:R2Bucket `procurement-<stack>-db-backups`), ``<name>-lock``
+  (cloudflare:R2BucketLock: every object is locked for `backup.retentionDays` after upload, so nobody -- the
+  job's token included -- can delete or overwrite a dump before then) and ``<name>-retention``
+  (cloudflare:R2BucketLifecycle): dumps are deleted `backup.retentionDays` after upload, when the lock
+  releases them, unfinished multipart uploads after a day.
+- ``<name>-writer`` (cloudflare:AccountToken): a token that may read and write objects of that bucket only
+  (the lock refuses its deletes and overwrites); its S3 credentials (access key = token id, secret = SHA-256
+  of the token value, as R2 documents) are generated secrets: they exist in the state only encrypted and
+  rotate by replacing the token.
+- ``<name>-job`` (render:Service, cron job): the image `backup.image`, pinned by digest (built from
+  `ops/backup/Dockerfile`, README "Operations"), pulled with the backend's registry credential when it is in
+  the same private registry; auto-deploy off, so a merge to this repository changes nothing in production.
+  It runs `python -m ops.backup run` on `backup.schedule`, and ``<name>-job-env`` (render:EnvVars) gives it
+  what it needs: the read-only `backup_reader` role's session-pooler URL (the database tier's `backup_url`,
+  never the `postgres` password), the bucket, the credentials and the age recipients. The dumps are encrypted
+  to every `backup.recipients` entry before they leave the job: the job can write backups but never read one;
+  the identities are held as each entry's `holder` says (the on-call's in the break-glass ESC environment,
+  the escrow offline).
 
 Verification status: the Cloudflare children are checked under Pulumi mocks only (the pulumi-resource-cloudflare
 plugin cannot be installed here); the Render children, the backup program and the restore run for real
@@ -40,10 +46,9 @@ from pulumi import Input, Output, ResourceOptions
 
 from components import naming
 from components.observability import zone_account_id
-from components.config import BackupConfig, RenderConfig
+from components.config import BackupConfig, Registry, RenderConfig, formats
 from dynamic_providers import render
 
-DOCKERFILE = "ops/backup/Dockerfile"
 COMMAND = "python -m ops.backup run"
 # Cloudflare's permission groups for R2 objects, looked up by name (their ids are Cloudflare's).
 R2_WRITE = "Workers R2 Storage Bucket Item Write"
@@ -54,7 +59,7 @@ MULTIPART_ABORT_SECONDS = 86400
 @dataclass(frozen=True, kw_only=True)
 class DatabaseBackupArgs:
     config: BackupConfig
-    """`procurement:backup`: recipient, schedule, retention, schemas, plan, repository."""
+    """`procurement:backup`: recipients, image, schedule, retention, schemas, plan."""
 
     render: RenderConfig
     """Render workspace and region of the cron job."""
@@ -65,8 +70,15 @@ class DatabaseBackupArgs:
     zone_id: str
     """Cloudflare zone (`edge.zoneId`): the bucket lives in the account that owns it."""
 
-    dump_url: Input[str]
-    """Secret: URL pg_dump connects with (the database tier's `dump_url`)."""
+    database_url: Input[str]
+    """Secret: URL pg_dump connects with (the database tier's read-only `backup_url`)."""
+
+    registry: Optional[Registry] = None
+    """The backend images' registry (`procurement:images`): when `backup.image` is in it and it is private, the
+    job pulls with the backend's credential."""
+
+    registry_credential_id: Optional[Input[str]] = None
+    """Render id of that registry credential (the backend tier's)."""
 
 
 class DatabaseBackup(pulumi.ComponentResource):
@@ -86,13 +98,22 @@ class DatabaseBackup(pulumi.ComponentResource):
         bucket = cloudflare.R2Bucket(f"{name}-bucket", account_id=account_id, name=bucket_name,
                                      # The bucket outlives a mistaken removal from the program: backups are kept.
                                      opts=ResourceOptions(parent=self, retain_on_delete=True))
+        retention_seconds = cfg.retention_days * 86400
+        # The lock and the lifecycle rule use the same age: an object cannot be deleted (by anyone) or
+        # overwritten before it, and is deleted when it is reached.
+        cloudflare.R2BucketLock(
+            f"{name}-lock", account_id=account_id, bucket_name=bucket.name,
+            rules=[cloudflare.R2BucketLockRuleArgs(
+                id="keep-dumps", enabled=True, prefix="",
+                condition=cloudflare.R2BucketLockRuleConditionArgs(type="Age", max_age_seconds=retention_seconds))],
+            opts=child)
         cloudflare.R2BucketLifecycle(
             f"{name}-retention", account_id=account_id, bucket_name=bucket.name,
             rules=[cloudflare.R2BucketLifecycleRuleArgs(
                 id="expire-dumps", enabled=True, conditions=cloudflare.R2BucketLifecycleRuleConditionsArgs(prefix=""),
                 delete_objects_transition=cloudflare.R2BucketLifecycleRuleDeleteObjectsTransitionArgs(
                     condition=cloudflare.R2BucketLifecycleRuleDeleteObjectsTransitionConditionArgs(
-                        type="Age", max_age=cfg.retention_days * 86400)),
+                        type="Age", max_age=retention_seconds)),
                 abort_multipart_uploads_transition=cloudflare.R2BucketLifecycleRuleAbortMultipartUploadsTransitionArgs(
                     condition=cloudflare.R2BucketLifecycleRuleAbortMultipartUploadsTransitionConditionArgs(
                         type="Age", max_age=MULTIPART_ABORT_SECONDS)))],
@@ -109,24 +130,35 @@ class DatabaseBackup(pulumi.ComponentResource):
                     lambda v: json.dumps({f"{R2_SCOPE}.{v[0]}_default_{v[1]}": "*"})))],
             opts=ResourceOptions(parent=self, additional_secret_outputs=["value"]))
 
+        image_name, digest = cfg.image.split("@", 1)
+        same_registry = args.registry is not None and args.registry.private and \
+            formats.digest_image_name(cfg.image).split("/", 1)[0] == args.registry.host
         job = render.Service(
             f"{name}-job", name=naming.physical_name(args.stack, "db-backup", naming.RENDER_SERVICE),
             owner_id=args.render.owner_id, service_type="cron_job", region=args.render.region, plan=cfg.plan,
-            runtime="docker", repo=cfg.repo, branch=cfg.branch, dockerfile_path=DOCKERFILE, docker_context=".",
-            start_command=COMMAND, schedule=cfg.schedule, opts=child)
+            image=image_name, image_digest=digest, auto_deploy=False, start_command=COMMAND, schedule=cfg.schedule,
+            **({"registry_credential_id": args.registry_credential_id}
+               if same_registry and args.registry_credential_id is not None else {}),
+            opts=child)
         render.EnvVars(f"{name}-job-env", service_id=job.id, variables={
-            "BACKUP_DATABASE_URL": Output.secret(args.dump_url),
+            "BACKUP_DATABASE_URL": Output.secret(args.database_url),
             "BACKUP_TARGET": Output.concat("s3://", bucket.name, "/", args.stack),
             "BACKUP_S3_ENDPOINT": Output.concat("https://", account_id, ".r2.cloudflarestorage.com"),
             "BACKUP_S3_ACCESS_KEY_ID": token.id,
             "BACKUP_S3_SECRET_ACCESS_KEY": Output.secret(token.value.apply(_s3_secret)),
-            "BACKUP_AGE_RECIPIENT": cfg.recipient,
+            "BACKUP_AGE_RECIPIENTS": recipients_variable(cfg),
             "BACKUP_SCHEMAS": ",".join(cfg.schemas),
         }, opts=child)
 
         self.bucket_name = bucket_name
         self.job_id = job.id
         self.register_outputs({"bucket_name": self.bucket_name, "job_id": self.job_id})
+
+
+def recipients_variable(cfg: BackupConfig) -> str:
+    """BACKUP_AGE_RECIPIENTS: one `<age1...> <holder>` line per recipient (ops/backup reads it)."""
+    return "\n".join(f"{item.recipient} {item.holder}{' (escrow)' if item.escrow else ''}"
+                     for item in cfg.recipients)
 
 
 def _group_id(result) -> str:

@@ -18,6 +18,9 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   (SqlRole: LOGIN, no superuser/createdb/createrole/replication/bypassrls, exactly the declared
   grants; dropped before the project on destroy, see below); per extension
   ``<name>-extension-<ext>`` (Extension, `deleted_with` the project: re-creating it converges).
+- With the backup (`backup_schemas`): ``<name>-role-backup_reader-password`` and ``<name>-role-backup_reader``
+  (SqlRole): the nightly job's login: CONNECT, USAGE and SELECT on every table and sequence of the dumped
+  schemas, nothing else.
 
 Role privileges: CONNECT on the database, USAGE on each of `database.roles[].schemas`, and
 `database.roles[].privileges` on every table of those schemas, present and future (SqlRole's
@@ -36,6 +39,7 @@ from pulumi import Output, ResourceOptions
 
 from components import naming
 from components.config import DatabaseConfig, DatabaseRole
+from components.config.build_backup import BACKUP_ROLE
 from dynamic_providers import supabase
 from dynamic_providers.random_password import RandomPassword
 
@@ -59,6 +63,10 @@ class DatabaseArgs:
     """Backend services that get a named Supabase secret key each (`backend_<service>`); empty when the
     backend tier is off."""
 
+    backup_schemas: tuple[str, ...] = field(default=())
+    """Schemas the nightly backup dumps (`backup.schemas`); non-empty: declare its read-only role `backup_reader`
+    and its URL `backup_url`. Empty: no backup, no role."""
+
 
 class Database(pulumi.ComponentResource):
     """The Supabase project and everything configured on it (``procurement:database:Database``)."""
@@ -77,6 +85,8 @@ class Database(pulumi.ComponentResource):
     """Backend service -> pooled connection URL of its role (secret)."""
     role_names: dict[str, str]
     """Backend service -> Postgres role it logs in as."""
+    backup_url: Optional[Output[Optional[str]]]
+    """Secret: session-pooler URL of the read-only `backup_reader` role (None without `backup_schemas`)."""
 
     def __init__(self, name: str, args: DatabaseArgs, opts: Optional[ResourceOptions] = None) -> None:
         super().__init__("procurement:database:Database", name, None, opts)
@@ -156,12 +166,20 @@ class Database(pulumi.ComponentResource):
                                                            require_ssl=bool(cfg.enforce_ssl))))
 
         self.project_ref = ref
-        # The `postgres` user through the pooler's session mode (port 5432 of the pooler host): what pg_dump
-        # needs (one session, every object readable) from a host without IPv6, such as a Render cron job.
-        self.dump_url = Output.secret(
-            Output.all(pooler.db_host, pooler.db_user, pooler.db_name, password.result)
-            .apply(lambda v: connection_url(host=v[0], port=SESSION_POOLER_PORT, pooler_user=v[1], database=v[2],
-                                            role=POOLER_SUPERUSER, password=v[3], require_ssl=bool(cfg.enforce_ssl))))
+        # The backup job's own role: it reads every table and sequence of the dumped schemas and can change
+        # nothing, so the job never holds the `postgres` password. Through the pooler's session mode (port 5432
+        # of the pooler host): what pg_dump needs (one session) from a host without IPv6, such as a Render cron job.
+        self.backup_url = None
+        if args.backup_schemas:
+            backup_password = RandomPassword(f"{name}-role-{BACKUP_ROLE}-password", length=PASSWORD_LENGTH,
+                                             opts=ResourceOptions(parent=self))
+            supabase.SqlRole(f"{name}-role-{BACKUP_ROLE}", project_ref=ref, name=BACKUP_ROLE,
+                             password=backup_password.result, login=True, grants=backup_grants(args.backup_schemas),
+                             opts=ResourceOptions(parent=self, depends_on=[*restarts, *extensions]))
+            self.backup_url = Output.secret(
+                Output.all(pooler.db_host, pooler.db_user, pooler.db_name, backup_password.result)
+                .apply(lambda v: connection_url(host=v[0], port=SESSION_POOLER_PORT, pooler_user=v[1], database=v[2],
+                                                role=BACKUP_ROLE, password=v[3], require_ssl=bool(cfg.enforce_ssl))))
         # From the ref alone: Supabase serves every project at https://<ref>.supabase.co. (The
         # provider's `api_url` is absent when the database host is not db.<ref>.supabase.co, as in
         # the sandbox, and an absent output reads as unknown in every later preview.)
@@ -180,7 +198,7 @@ class Database(pulumi.ComponentResource):
             "service_keys": self.service_keys,
             "database_urls": self.database_urls,
             "role_names": self.role_names,
-            "dump_url": self.dump_url,
+            "backup_url": self.backup_url,
         })
 
 
@@ -195,6 +213,15 @@ def role_grants(role: DatabaseRole) -> list[dict[str, Any]]:
     return [{"on": "database", "privileges": ["CONNECT"]},
             *({"on": "schema", "schema": schema, "privileges": ["USAGE"]} for schema in role.schemas),
             *({"on": "all_tables", "schema": schema, "privileges": list(role.privileges)} for schema in role.schemas)]
+
+
+def backup_grants(schemas: tuple[str, ...]) -> list[dict[str, Any]]:
+    """What pg_dump needs and nothing more: connect, use the schemas, read every table (present and future) and
+    every sequence's value (pg_dump reads last_value, which needs SELECT)."""
+    return [{"on": "database", "privileges": ["CONNECT"]},
+            *({"on": "schema", "schema": schema, "privileges": ["USAGE"]} for schema in schemas),
+            *({"on": "all_tables", "schema": schema, "privileges": ["SELECT"]} for schema in schemas),
+            *({"on": "all_sequences", "schema": schema, "privileges": ["SELECT"]} for schema in schemas)]
 
 
 def supabase_url(ref: Optional[str]) -> Optional[str]:

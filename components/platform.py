@@ -67,7 +67,10 @@ def build_platform(config: StackConfig) -> Platform:
     if config.database is not None:
         from components.database import Database, DatabaseArgs
         services = tuple(s.name for s in config.backend.services) if config.backend is not None else ()
-        database = Database("database", DatabaseArgs(config=config.database, stack=config.stack, services=services),
+        # The backup's read-only role exists with the backup job (same condition as below).
+        backs_up = config.backup is not None and config.render is not None and config.edge is not None
+        database = Database("database", DatabaseArgs(config=config.database, stack=config.stack, services=services,
+                                                     backup_schemas=config.backup.schemas if backs_up else ()),
                             opts=tier)
 
     app_url = f"https://{config.app_hostname}" if config.frontend is not None else None
@@ -120,7 +123,8 @@ def build_platform(config: StackConfig) -> Platform:
         from components.backups import DatabaseBackup, DatabaseBackupArgs
         backup = DatabaseBackup("backup", DatabaseBackupArgs(
             config=config.backup, render=config.render, stack=config.stack, zone_id=config.edge.zone_id,
-            dump_url=database.dump_url), opts=tier)
+            database_url=database.backup_url, registry=config.images.registry if config.images is not None else None,
+            registry_credential_id=backend.registry_credential_id if backend is not None else None), opts=tier)
 
     # Render's notifications: every service of the stack has an alert route (the coverage policy checks it).
     alerting = None

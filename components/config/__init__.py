@@ -11,8 +11,8 @@ from .keys import KEYS, SECRET_KEYS, ConfigKey, field_paths
 from .adoptable import adoptable_resources
 from .loader import load_config, parse_config, read_runtime_config
 from .model import (
-    AdoptEntry, ApiEndpoints, AuthSettings, BackendConfig, BackupConfig, BackendService, CacheRule, DatabaseConfig,
-    DatabaseRole, EdgeConfig, FrontendConfig, HealthCheck, Hsts, ImageBuild, ImageSource, ObservabilityConfig,
+    AdoptEntry, ApiEndpoints, AuthSettings, BackendConfig, BackupConfig, BackupRecipient, BackendService, CacheRule,
+    DatabaseConfig, DatabaseRole, EdgeConfig, FrontendConfig, HealthCheck, Hsts, ImageBuild, ImageSource, ObservabilityConfig,
     PoolerSettings, PostgresSettings, RateLimit, Registry, RenderAlerts, RenderConfig, Repository, Scaling,
     SourceControlConfig, StackConfig, Tiers,
 )
@@ -21,8 +21,8 @@ from .reader import RawConfig
 __all__ = [
     "NAMESPACE", "ConfigError", "Problem", "stack_facts", "KEYS", "SECRET_KEYS", "ConfigKey", "field_paths", "load_config",
     "parse_config", "read_runtime_config", "RawConfig", "AdoptEntry", "adoptable_resources", "ApiEndpoints",
-    "AuthSettings", "BackendConfig", "BackupConfig", "BackendService", "CacheRule", "DatabaseConfig", "DatabaseRole",
-    "EdgeConfig", "FrontendConfig", "HealthCheck",
+    "AuthSettings", "BackendConfig", "BackupConfig", "BackupRecipient", "BackendService", "CacheRule", "DatabaseConfig",
+    "DatabaseRole", "EdgeConfig", "FrontendConfig", "HealthCheck",
     "Hsts", "ImageBuild", "ImageSource", "ObservabilityConfig", "PoolerSettings", "PostgresSettings", "RateLimit",
     "Registry", "RenderAlerts", "RenderConfig", "Repository", "Scaling", "SourceControlConfig", "StackConfig", "Tiers",
 ]

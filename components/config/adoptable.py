@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .build_backup import BACKUP_ROLE
 from .model import BackendConfig, BackupConfig, DatabaseConfig, FrontendConfig, ImageSource, ObservabilityConfig
 
 _RENDER = "pulumi-python:dynamic/render:"
@@ -91,4 +92,6 @@ def adoptable_resources(*, images: Optional[ImageSource], backend: Optional[Back
         for role in database.roles:
             if role is not None and role.name is not None:
                 found[f"{DATABASE}-role-{role.name}"] = SQL_ROLE
+        if backup is not None:
+            found[f"{DATABASE}-role-{BACKUP_ROLE}"] = SQL_ROLE  # the backup job's read-only role
     return found

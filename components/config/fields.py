@@ -214,6 +214,8 @@ class Field:
 @dataclass(frozen=True)
 class ObjectSpec:
     fields: tuple[Field, ...]
+    # Field names this program no longer reads -> the one line saying what replaced them.
+    retired: Mapping[str, str] = field(default_factory=dict)
 
     def names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
@@ -224,7 +226,9 @@ class ObjectSpec:
             return None
         known = self.names()
         for name in value:
-            if name not in known:
+            if name in self.retired:
+                problems.add(f"{key}.{name}", self.retired[name])
+            elif name not in known:
                 problems.add(f"{key}.{name}", "unknown field" + suggest(name, known))
         out: dict[str, Any] = {}
         for f in self.fields:

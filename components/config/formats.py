@@ -187,10 +187,34 @@ def supabase_ref(value: str) -> Optional[str]:
 
 
 def age_recipient(value: str) -> Optional[str]:
+    """An age X25519 recipient: bech32 with HRP "age", a 32-byte key and a valid checksum (pyrage decodes it),
+    so a hand-typed or truncated key is refused here, not discovered at the first restore."""
     if value.startswith("AGE-SECRET-KEY-"):
-        return "is an age identity (the private key); give its public recipient (age1...) and keep the identity in ESC"
-    if not _AGE_RECIPIENT.match(value):
-        return f"'{value}' is not an age recipient (age1 followed by 58 characters; `age-keygen -y key.txt` prints it)"
+        return "is an age identity (the private key); give its public recipient (age1...) and keep the identity offline"
+    try:
+        from pyrage import x25519  # noqa: F401  (in the project's venv: requirements-dev.txt, `make venv`)
+    except ImportError:
+        return "cannot be checked: pyrage is not installed in this venv (`make venv` installs it)"
+    if not _AGE_RECIPIENT.match(value) or not _age_checksum_ok(value):
+        return (f"'{value}' is not an age recipient (age1 + 58 bech32 characters with a valid checksum): generate a "
+                "key pair with `age-keygen -o key.txt` and give the age1... it prints (README \"Backup keys\")")
+    return None
+
+
+def _age_checksum_ok(value: str) -> bool:
+    from pyrage import x25519  # decodes bech32 and checks the sum
+
+    try:
+        x25519.Recipient.from_str(value)
+    except Exception:  # pyrage raises its own RecipientError; any failure means "not a recipient"
+        return False
+    return True
+
+
+def one_line(value: str) -> Optional[str]:
+    """Free text that stays on one line (it travels in a line-per-entry environment variable)."""
+    if not value.strip() or any(c in value for c in "\r\n") or len(value) > 200:
+        return f"{value!r} must be one line of text (at most 200 characters)"
     return None
 
 

@@ -117,7 +117,7 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     edge = build_edge(r, tiers, environment, domain, backend)
     source_control = build_source_control(r, tiers, frontend)
     observability = build_observability(r, tiers, edge, environment)
-    backup = build_backup(r, tiers)
+    backup = build_backup(r, tiers, environment, database)
     # Last: it checks entries against the resources the tiers above declare.
     # The backup job exists only with its database, Render workspace and Cloudflare zone (components/platform.py).
     backup_job = backup if database is not None and render is not None and edge is not None else None

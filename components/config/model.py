@@ -299,15 +299,24 @@ class ObservabilityConfig:
 
 @dataclass(frozen=True)
 class BackupConfig:
-    """The nightly logical backup: a Render cron job dumping the database, encrypted to `recipient`, into R2."""
+    """The nightly logical backup: a Render cron job (image `image`) dumping the database, encrypted to every
+    one of `recipients`, into R2."""
 
-    recipient: str
+    recipients: tuple["BackupRecipient", ...]
+    image: str
     schedule: str
     retention_days: int
     schemas: tuple[str, ...]
     plan: str
-    repo: str
-    branch: str
+
+
+@dataclass(frozen=True)
+class BackupRecipient:
+    """One age key pair a dump is encrypted to: its public `recipient` and who holds the identity."""
+
+    holder: str
+    recipient: str
+    escrow: bool
 
 
 @dataclass(frozen=True)

@@ -222,18 +222,32 @@ OBSERVABILITY = ObjectSpec((
     Field("alerts", Nested(RENDER_ALERTS), "Render notification routing", default=defaults_of(RENDER_ALERTS)),
 ))
 
+BACKUP_RECIPIENT = ObjectSpec((
+    Field("holder", Text(check=f.one_line), "who holds this key pair's identity (private key), and where", required=True),
+    Field("recipient", Text(check=f.age_recipient), "the key pair's public recipient (age1...)", required=True),
+    Field("escrow", Flag(), "the identity is kept offline (printed, in a safe), never in ESC or on a machine",
+          default=False),
+))
+
 BACKUP = ObjectSpec((
-    Field("recipient", Text(check=f.age_recipient), "age public key the dumps are encrypted to (the private key "
-          "lives in ESC as BACKUP_AGE_IDENTITY, for restores only)", required=True),
+    Field("recipients", ListOf(Nested(BACKUP_RECIPIENT), min_items=1), "every age key pair a dump is encrypted "
+          "to; each identity alone decrypts it (production: two or more, one an offline escrow)", required=True),
+    Field("image", Text(check=f.digest_reference), "the backup job's image, pinned by digest "
+          "(<registry>/<repository>@sha256:<64 hex>; built from ops/backup/Dockerfile)", required=True),
     Field("schedule", Text(check=f.cron_schedule), "when the nightly dump runs (cron, UTC)", default="30 2 * * *"),
-    Field("retentionDays", Integer(7, 3650), "days a dump is kept in the bucket (R2 lifecycle rule)", default=35),
+    Field("retentionDays", Integer(7, 3650), "days a dump is kept: locked against deletion and overwrite that "
+          "long (R2 bucket lock), then deleted (R2 lifecycle rule)", default=35),
     Field("schemas", ListOf(Text(check=f.pg_identifier), min_items=1), "schemas dumped (schema and data)",
           default=("public",)),
     Field("plan", Text(choices=c.RENDER_PAID_PLANS), "Render plan of the backup cron job", default="starter"),
-    Field("repo", Text(check=f.github_repo_url), "this repository, which Render builds the backup job's image from",
-          default="https://github.com/acme-procurement/procurement-infra"),
-    Field("branch", Text(check=f.git_branch), "branch Render builds the backup job from", default="main"),
-))
+), retired={
+    "recipient": "was renamed: give `recipients`, a list of {holder, recipient, escrow} (README \"Operations\", "
+                 "\"Backup keys\"), and remove `recipient`",
+    "repo": "is no longer read: the backup job runs a digest-pinned image (`image`), not a build of a repository; "
+            "remove it",
+    "branch": "is no longer read: the backup job runs a digest-pinned image (`image`), not a build of a branch; "
+              "remove it",
+})
 
 # procurement:appSecrets, a secret key: every value is stored encrypted (`pulumi config set --secret
 # --path 'procurement:appSecrets.services.api.env.STRIPE_API_KEY' <value>`, or fn::secret in ESC).

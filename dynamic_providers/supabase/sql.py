@@ -54,6 +54,9 @@ PRIVILEGES = {
     "table": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
     "sequence": ("USAGE", "SELECT", "UPDATE"),
     "all_tables": ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"),
+    # Declared directly only where a role reads sequences without writing tables (a backup role: pg_dump
+    # reads each sequence's last_value, which needs SELECT); INSERT's USAGE is derived, see above.
+    "all_sequences": ("USAGE", "SELECT", "UPDATE"),
 }
 # Read-back only: a default privilege (future tables) whose schema has tables without the privilege.
 TABLE_DEFAULTS = "table_defaults"
@@ -208,23 +211,23 @@ def expand_grants(specs: Iterable[Mapping[str, Any]]) -> set[Grant]:
                                     f"(one of {', '.join(PRIVILEGES[kind])}, ALL)")
         schema = spec.get("schema")
         objects = spec.get("objects")
-        if spec.get("owner") is not None and kind != "all_tables":
-            raise SqlInputError(f"{where}: only all_tables grants take an owner")
+        if spec.get("owner") is not None and kind not in ("all_tables", ALL_SEQUENCES):
+            raise SqlInputError(f"{where}: only all_tables and all_sequences grants take an owner")
         sequences = spec.get("sequences")
         if sequences is not None:
             if kind != "all_tables" or "INSERT" not in resolved:
                 raise SqlInputError(f"{where}: sequences only applies to all_tables grants that include INSERT")
             if not isinstance(sequences, bool):
                 raise SqlInputError(f"{where}.sequences must be true or false")
-        if kind == "all_tables":
+        if kind in ("all_tables", ALL_SEQUENCES):
             if objects is not None:
-                raise SqlInputError(f"{where}: all_tables grants take no objects (they cover every table)")
+                raise SqlInputError(f"{where}: {kind} grants take no objects (they cover every one of the schema)")
             quote_ident(schema if isinstance(schema, str) else "")
             owner = spec.get("owner")
             owner = DEFAULT_TABLE_OWNER if owner is None else owner
             quote_ident(owner if isinstance(owner, str) else "")
             targets = [(schema, owner)]
-            if "INSERT" in resolved and sequences is not False:
+            if kind == "all_tables" and "INSERT" in resolved and sequences is not False:
                 grants.add(Grant(ALL_SEQUENCES, schema, owner, SEQUENCE_PRIVILEGE_FOR_INSERT))
         elif kind == "database":
             if schema is not None or objects is not None:

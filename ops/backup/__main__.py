@@ -1,11 +1,12 @@
 """``python -m ops.backup run``: one nightly backup (what the Render cron job runs).
-``python -m ops.backup check --max-age-hours 26``: the newest backup is recent and intact (the backup-check
-workflow). Both read their settings from the environment:
+``python -m ops.backup check --max-age-hours 26``: the newest backup is recent and intact: downloaded, its
+SHA-256 the manifest's, its age header encrypted to every recipient the manifest lists (the backup-check
+workflow; needs read access to the bucket, no identity). Both read their settings from the environment:
 
     BACKUP_DATABASE_URL    postgres URL pg_dump connects with (run)
     BACKUP_TARGET          s3://<bucket>/<prefix> or file:///<dir>
     BACKUP_S3_ENDPOINT, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY   (s3 targets)
-    BACKUP_AGE_RECIPIENT   age public key the dump is encrypted to (run)
+    BACKUP_AGE_RECIPIENTS  one "<age1...> <holder>" line per age public key the dump is encrypted to (run)
     BACKUP_SCHEMAS         comma-separated schemas (run; default public)
 
 Exit code 0 only when the backup was written and verified; anything else is 1 with one line saying which step
@@ -19,7 +20,8 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from .run import BackupFailed, latest_manifest, run_backup
+from .crypto import RECIPIENTS_ENV, parse_recipients
+from .run import BackupFailed, check_object, latest_manifest, run_backup
 from .targets import open_target
 
 
@@ -41,7 +43,8 @@ def main(argv=None) -> int:
         target = open_target(_env("BACKUP_TARGET"))
         if args.command == "run":
             schemas = [s.strip() for s in (os.environ.get("BACKUP_SCHEMAS") or "public").split(",") if s.strip()]
-            manifest = run_backup(_env("BACKUP_DATABASE_URL"), target, _env("BACKUP_AGE_RECIPIENT"), schemas)
+            recipients = parse_recipients(_env(RECIPIENTS_ENV))
+            manifest = run_backup(_env("BACKUP_DATABASE_URL"), target, recipients, schemas)
             rows = sum(manifest["tables"].values())
             print(f"backup ok: {target.url}/{manifest['object']} ({manifest['size']} bytes, {len(manifest['tables'])} "
                   f"tables, {rows} rows, snapshot {manifest['taken_at']}, {manifest['duration_seconds']}s)")
@@ -51,9 +54,9 @@ def main(argv=None) -> int:
         if age > args.max_age_hours:
             raise BackupFailed(f"the newest backup ({manifest['object']}) is {age:.1f} h old, more than "
                                f"{args.max_age_hours:g} h: the nightly job did not run or failed")
-        if target.size(manifest["object"]) != manifest["size"]:
-            raise BackupFailed(f"{manifest['object']} is missing or not the size its manifest records")
-        print(json.dumps({"latest": manifest["object"], "age_hours": round(age, 2), "size": manifest["size"]}))
+        check_object(target, manifest)
+        print(json.dumps({"latest": manifest["object"], "age_hours": round(age, 2), "size": manifest["size"],
+                          "recipients": [r["holder"] for r in manifest["recipients"]]}))
         return 0
     except BackupFailed as error:
         print(f"backup {args.command} failed: {error}", file=sys.stderr)

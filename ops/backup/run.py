@@ -69,17 +69,20 @@ def dump(database_url: str, schemas: Sequence[str], path: Path) -> dict:
     return {"taken_at": taken_at.astimezone(timezone.utc).isoformat(), "tables": counts, "server_version": server}
 
 
-def run_backup(database_url: str, target: Target, recipient: str, schemas: Sequence[str]) -> dict:
+def run_backup(database_url: str, target: Target, recipients: Sequence[crypto.Recipient],
+               schemas: Sequence[str]) -> dict:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="procurement-backup-"))
     try:
         plain, sealed = workdir / "dump", workdir / "dump.age"
         facts = dump(database_url, schemas, plain)
-        crypto.encrypt(plain, sealed, recipient)
+        crypto.encrypt(plain, sealed, list(recipients))
         plain.unlink()  # nothing unencrypted outlives this step
         name = stamp(datetime.fromisoformat(facts["taken_at"]))
         key = f"{name}.dump.age"
         manifest = {"object": key, "format": FORMAT, "schemas": list(schemas), **facts,
+                    # Public keys and who holds each identity: any one of them decrypts this dump.
+                    "recipients": [{"recipient": r.recipient, "holder": r.holder} for r in recipients],
                     "size": sealed.stat().st_size, "sha256": sha256_of(sealed),
                     "pg_dump": _run("pg_dump --version", ["pg_dump", "--version"]).stdout.strip()}
         target.put(key, sealed, metadata={"sha256": manifest["sha256"]})
@@ -92,6 +95,31 @@ def run_backup(database_url: str, target: Target, recipient: str, schemas: Seque
         return manifest
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def check_object(target: Target, manifest: dict) -> None:
+    """The newest dump is the object its manifest describes: same SHA-256, and an age header with one X25519
+    stanza per recipient listed (a dump encrypted to fewer keys than recorded would not survive losing one).
+    Needs no identity."""
+    key = manifest["object"]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "dump.age"
+        try:
+            target.get(key, path)
+        except Exception as error:  # boto3's ClientError, a missing file: the object is not there
+            raise BackupFailed(f"{key} cannot be downloaded: {str(error).strip()}") from None
+        if sha256_of(path) != manifest.get("sha256"):
+            raise BackupFailed(f"{key} does not have the SHA-256 its manifest records (truncated or replaced)")
+        with open(path, "rb") as handle:
+            try:
+                stanzas = crypto.x25519_stanzas(handle)
+            except crypto.HeaderError as error:
+                raise BackupFailed(f"{key} {error}") from None
+    listed = len(manifest.get("recipients") or [])
+    if not listed:
+        raise BackupFailed(f"the manifest of {key} lists no recipients (written before recipients were recorded?)")
+    if stanzas != listed:
+        raise BackupFailed(f"{key} is encrypted to {stanzas} X25519 key(s) but its manifest lists {listed} recipients")
 
 
 def manifests(target: Target) -> list[str]:

@@ -98,8 +98,8 @@ def stack_config(stack: str, overrides: Optional[Mapping[str, Any]] = None, remo
     Call it inside `build`: secret keys become secret Outputs, which belong to the running program.
     """
     from components.config import RawConfig, parse_config
-    from tests.components.stack_cases import ESC_SECRETS
+    from tests.components.stack_cases import committed_overrides
     from tests.mock_harness import read_stack_config
 
-    f = read_stack_config(stack, overrides={**ESC_SECRETS[stack], **(overrides or {})}, remove=remove)
+    f = read_stack_config(stack, overrides={**committed_overrides(stack), **(overrides or {})}, remove=remove)
     return parse_config(RawConfig(f.values, f.secret_keys), project=f.project, stack=stack)

@@ -15,7 +15,7 @@ from typing import Any, Optional
 
 from pulumi.runtime.mocks import MockResourceArgs
 
-from tests.components.stack_cases import ESC_SECRETS
+from tests.components.stack_cases import committed_overrides
 from tests.mock_harness import ProgramRun, run_program
 
 DIGEST = "sha256:" + "5" * 64
@@ -85,6 +85,6 @@ def provider_outputs(args: MockResourceArgs) -> Optional[dict]:
 
 def run_stack(stack: str, *, preview: bool = False, overrides: Optional[dict] = None, **kwargs: Any) -> ProgramRun:
     """`run_program` for a committed stack plus its ESC secrets, with the answers above."""
-    return run_program(stack, overrides={**ESC_SECRETS[stack], **(overrides or {})}, preview=preview,
+    return run_program(stack, overrides={**committed_overrides(stack), **(overrides or {})}, preview=preview,
                        resource_outputs=provider_outputs, stack_references=STACK_REFERENCES,
                        invoke_results=INVOKES, **kwargs)

@@ -15,14 +15,21 @@ def production():
     return run_stack("production")
 
 
-def test_production_backup_bucket_retention_scoped_token_and_job(production):
+def test_production_backup_bucket_lock_retention_scoped_token_and_job(production):
     run = production
+    cfg = config_of("production").backup
     bucket = run.one("cloudflare:index/r2Bucket:R2Bucket", "backup-bucket")
     assert (bucket.inputs["accountId"], bucket.inputs["name"]) == (ACCOUNT_ID, "procurement-production-db-backups")
     assert bucket.retain_on_delete is True
     (rule,) = run.one("cloudflare:index/r2BucketLifecycle:R2BucketLifecycle", "backup-retention").inputs["rules"]
     assert rule["enabled"] is True and rule["conditions"] == {"prefix": ""}
     assert rule["deleteObjectsTransition"]["condition"] == {"type": "Age", "maxAge": 35 * 86400}
+    # Nobody (the writer token included) deletes or overwrites a dump before the lifecycle rule deletes it.
+    lock = run.one("cloudflare:index/r2BucketLock:R2BucketLock", "backup-lock")
+    assert lock.inputs["accountId"] == ACCOUNT_ID and lock.inputs["bucketName"] == "procurement-production-db-backups"
+    (locked,) = lock.inputs["rules"]
+    assert locked == {"id": "keep-dumps", "enabled": True, "prefix": "",
+                      "condition": {"type": "Age", "maxAgeSeconds": 35 * 86400}}
     token = run.one("cloudflare:index/accountToken:AccountToken", "backup-writer")
     (policy,) = token.inputs["policies"]
     assert policy["permissionGroups"] == [{"id": R2_WRITE_GROUP}]
@@ -31,19 +38,41 @@ def test_production_backup_bucket_retention_scoped_token_and_job(production):
     assert "value" in token.additional_secret_outputs
 
     job = run.one(R + "Service", "backup-job")
-    assert {k: job.inputs[k] for k in ("service_type", "runtime", "dockerfile_path", "schedule", "start_command")} == {
-        "service_type": "cron_job", "runtime": "docker", "dockerfile_path": "ops/backup/Dockerfile",
-        "schedule": "30 2 * * *", "start_command": "python -m ops.backup run"}
-    assert job.inputs["repo"] == "https://github.com/acme-procurement/procurement-infra"
+    name, digest = cfg.image.split("@")
+    assert {k: job.inputs.get(k) for k in ("service_type", "image", "image_digest", "auto_deploy", "schedule",
+                                           "start_command", "repo", "dockerfile_path")} == {
+        "service_type": "cron_job", "image": name, "image_digest": digest, "auto_deploy": False,
+        "schedule": "30 2 * * *", "start_command": "python -m ops.backup run", "repo": None, "dockerfile_path": None}
+    # ghcr.io is the backend's private registry: the job pulls with the backend's credential.
+    assert job.inputs["registry_credential_id"] == run.one(R + "RegistryCredential", "backend-registry").id
     env = run.one(R + "EnvVars", "backup-job-env")
     variables = env.inputs["variables"]
-    assert variables["BACKUP_AGE_RECIPIENT"] == config_of("production").backup.recipient
+    assert "BACKUP_AGE_RECIPIENT" not in variables
+    assert variables["BACKUP_AGE_RECIPIENTS"].splitlines() == [
+        f"{cfg.recipients[0].recipient} {cfg.recipients[0].holder}",
+        f"{cfg.recipients[1].recipient} {cfg.recipients[1].holder} (escrow)"]
     assert variables["BACKUP_TARGET"] == "s3://procurement-production-db-backups/production"
     assert variables["BACKUP_S3_ENDPOINT"] == f"https://{ACCOUNT_ID}.r2.cloudflarestorage.com"
     assert variables["BACKUP_S3_SECRET_ACCESS_KEY"] == hashlib.sha256(BACKUP_TOKEN_VALUE.encode()).hexdigest()
-    assert variables["BACKUP_DATABASE_URL"].startswith("postgresql://postgres.mockprojectrefabcdefg:")
-    assert ":5432/postgres" in variables["BACKUP_DATABASE_URL"]  # the pooler's session mode
+    # The read-only backup role, never the `postgres` superuser, through the pooler's session mode.
+    assert variables["BACKUP_DATABASE_URL"].startswith("postgresql://backup_reader.mockprojectrefabcdefg:")
+    assert ":5432/postgres" in variables["BACKUP_DATABASE_URL"]
     assert any(p.startswith("variables") for p in env.secret_paths)  # secret in state
+
+
+def test_the_backup_role_reads_the_dumped_schemas_and_nothing_else(production):
+    role = production.one("pulumi-python:dynamic/supabase:SqlRole", "database-role-backup_reader")
+    assert role.inputs["name"] == "backup_reader" and role.inputs["login"] is True
+    assert role.inputs["grants"] == [
+        {"on": "database", "privileges": ["CONNECT"]},
+        {"on": "schema", "schema": "public", "privileges": ["USAGE"]},
+        {"on": "all_tables", "schema": "public", "privileges": ["SELECT"]},
+        {"on": "all_sequences", "schema": "public", "privileges": ["SELECT"]}]
+    password = production.one("pulumi-python:dynamic/random:RandomPassword",
+                              "database-role-backup_reader-password")
+    assert role.inputs["password"] == password.outputs["result"]
+    staging = run_stack("staging")  # no procurement:backup: no backup role
+    assert not [r for r in staging.of_type("pulumi-python:dynamic/supabase:SqlRole") if "backup" in r.name]
 
 
 def test_every_render_service_has_a_failure_override_and_production_owns_the_workspace_defaults(production):

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from components.config import ConfigError
-from stack_cases import ESC_SECRETS
+from stack_cases import committed_overrides
 from tests.mock_harness import PROJECT_ROOT, Secret, run_program
 
 DELETE = object()
@@ -210,7 +210,7 @@ CASES = [
 
 
 def _overrides(case_id, stack, overrides):
-    result = {**ESC_SECRETS[stack], **overrides}
+    result = {**committed_overrides(stack), **overrides}
     if case_id == "secure-value-inside-object":
         # A `secure:` value nested in an object makes the whole key secret; secrets have their own keys.
         database = edit(stack, P + "database", "organizationSlug", "acme-procurement")[P + "database"]
@@ -271,7 +271,8 @@ def test_a_plain_value_among_encrypted_ones_in_the_stack_file_is_refused(tmp_pat
 
 
 def test_secret_values_never_appear_in_the_error():
-    run = run_program("production", overrides={P + "renderApiKey": "rnd_do_not_print_me",
+    run = run_program("production", overrides={**committed_overrides("production"),
+                                               P + "renderApiKey": "rnd_do_not_print_me",
                                                P + "registryPassword": "ghp_do_not_print_me_either"},
                       allow_error=True)
     assert set(run.error.keys) == {P + "renderApiKey", P + "registryPassword"}

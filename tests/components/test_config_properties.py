@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from components.config import KEYS, ConfigError, RawConfig, StackConfig, parse_config
-from tests.components.stack_cases import ESC_SECRETS, STACKS
+from tests.components.stack_cases import STACKS, committed_overrides
 from tests.mock_harness import read_stack_config
 
 NAMESPACE = "procurement"
@@ -41,7 +41,7 @@ JSON = st.recursive(SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4)
 
 
 def _stack_tree(stack: str) -> tuple[dict[str, Any], frozenset[str]]:
-    f = read_stack_config(stack, overrides=ESC_SECRETS[stack])
+    f = read_stack_config(stack, overrides=committed_overrides(stack))
     tree = {}
     for key, text in f.values.items():
         try:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import yaml
+from pyrage import x25519
 
 from engine.testing import python_project_yaml, run_pulumi
 from stack_cases import ESC_SECRETS
@@ -58,6 +59,8 @@ def test_bad_stack_fails_preview_with_one_clean_message(tmp_path, pulumi_env):
     config["procurement:database"]["deletionProtection"] = False
     config["procurement:domian"] = "acme-procurement.com"
     config["procurement:renderApiKey"] = "rnd_plaintext_in_the_stack_file"
+    for entry in config["procurement:backup"]["recipients"]:  # go-live's real keys (README "Backup keys")
+        entry["recipient"] = str(x25519.Identity.generate().to_public())
     (root / "Pulumi.bad.yaml").write_text(yaml.safe_dump(stack))
     run_pulumi(["stack", "init", "bad"], cwd=root, env=pulumi_env)
     for key, secret in ESC_SECRETS["production"].items():  # what the production ESC environment supplies
@@ -112,6 +115,21 @@ def test_file_backend_check_stops_exactly_where_the_readme_says(tmp_path, pulumi
                                  capture_output=True, text=True, check=True).stdout
         check.write_text(written)
         assert "environment" not in yaml.safe_load(written)
+        if stack == "production":
+            # Before go-live's backup keys the program refuses the placeholder recipients, one line each, and
+            # declares nothing; the README's remedy for the check: any pair's recipient in the check file.
+            done = run_pulumi(["preview", "--stack", stack, "--config-file", str(check)], cwd=root, env=env,
+                              check=False)
+            output = done.stdout + done.stderr
+            assert done.returncode != 0 and "Stack 'production' has 2 configuration problems" in output, output
+            for i in (0, 1):
+                assert f"- procurement:backup.recipients[{i}].recipient: '<age1... of the " in output, output
+            assert "Traceback" not in output and "procurement:backup.recipients[0].recipient: '<age1..." in \
+                section.replace("\n", " ")
+            for i in (0, 1):
+                run_pulumi(["config", "set", "--path", f"procurement:backup.recipients[{i}].recipient",
+                            str(x25519.Identity.generate().to_public()), "--stack", stack, "--config-file",
+                            str(check)], cwd=root, env=env)
         done = run_pulumi(["preview", "--stack", stack, "--config-file", str(check), "--json"], cwd=root, env=env,
                           check=False)
         preview = json.loads(done.stdout)

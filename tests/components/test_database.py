@@ -29,6 +29,8 @@ def test_every_child_is_parented_to_the_component_and_named_after_it(run):
     expected |= {f"database-role-{r.name}" for r in cfg.roles} | {f"database-role-{r.name}-password" for r in cfg.roles}
     expected |= {f"database-extension-{e}" for e in cfg.extensions}
     expected |= {"database-pitr"} if cfg.pitr_days is not None else set()
+    if config_of(run.stack).backup is not None:  # the backup job's read-only role
+        expected |= {"database-role-backup_reader", "database-role-backup_reader-password"}
     assert {c.name for c in children} == expected
     assert all(r.parent == component.urn for r in run.resources if r.name.startswith("database-"))
 

@@ -54,10 +54,11 @@ def test_restore_drill_backup_destroy_restore_verify_converge(local_stack, sandb
     old_ref = outputs["supabase_project_ref"]
     seed(sandbox.supabase.connection_info(old_ref))
 
-    identity = x25519.Identity.generate()
+    on_call, escrow = x25519.Identity.generate(), x25519.Identity.generate()
     target = f"file://{tmp_path / 'backups'}"
     info = sandbox.supabase.connection_info(old_ref)
-    backup_env = {**os.environ, "BACKUP_TARGET": target, "BACKUP_AGE_RECIPIENT": str(identity.to_public()),
+    recipients = f"{on_call.to_public()} on-call\n{escrow.to_public()} escrow (escrow)"
+    backup_env = {**os.environ, "BACKUP_TARGET": target, "BACKUP_AGE_RECIPIENTS": recipients,
                   "BACKUP_SCHEMAS": "public",
                   "BACKUP_DATABASE_URL": f"postgresql://{info['user']}:{info['password']}@{info['host']}:"
                                          f"{info['port']}/{info['dbname']}"}
@@ -65,6 +66,7 @@ def test_restore_drill_backup_destroy_restore_verify_converge(local_stack, sandb
     assert "backup ok:" in backed_up.stdout
     manifest = json.loads(next((tmp_path / "backups").glob("*.json")).read_text())
     assert manifest["tables"] == {"public.approvals": APPROVALS, "public.purchase_orders": ORDERS}
+    assert [r["holder"] for r in manifest["recipients"]] == ["on-call", "escrow (escrow)"]
     assert b"supplier 1" not in next((tmp_path / "backups").glob("*.dump.age")).read_bytes()  # encrypted
     ops("ops.backup", "check", "--max-age-hours", "1", env=backup_env, cwd=PROJECT_ROOT)
 
@@ -77,7 +79,8 @@ def test_restore_drill_backup_destroy_restore_verify_converge(local_stack, sandb
     disaster_at = datetime.now(timezone.utc)
 
     restore_env = {**env, "SUPABASE_API_URL": sandbox.supabase.base_url, "SUPABASE_ACCESS_TOKEN": sandbox.supabase.token,
-                   "BACKUP_AGE_IDENTITY": str(identity), "BACKUP_TARGET": target}
+                   # The escrow's identity: the on-call's ESC copy is not needed (either one decrypts).
+                   "BACKUP_AGE_IDENTITY": str(escrow), "BACKUP_TARGET": target}
     restored = ops("ops.restore", "--stack", "local", "--backup", "latest", "--cwd", str(root), env=restore_env,
                    cwd=PROJECT_ROOT)
     rto = time.monotonic() - disaster

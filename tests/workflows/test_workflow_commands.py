@@ -52,7 +52,8 @@ EXERCISED = {
         "test_the_restore_point_command_waits_for_available_and_names_the_undo"],
     r"pulumi env run acme-procurement/procurement/backup-check -- \.venv/bin/python -m ops\.backup check "
     r"--max-age-hours 26": ["tests/ops/test_restore_drill.py::test_restore_drill_backup_destroy_restore_verify_converge",
-                            "tests/ops/test_backup_program.py::test_check_fails_on_a_stale_or_broken_backup"],
+                            "tests/ops/test_backup_program.py::test_check_fails_on_a_missing_or_stale_backup",
+                            "tests/ops/test_backup_program.py::test_check_fails_on_a_truncated_or_swapped_object"],
 }
 
 

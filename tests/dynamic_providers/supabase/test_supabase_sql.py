@@ -176,7 +176,8 @@ def test_all_tables_grants_expand_group_and_default_the_owner():
     ({"on": "all_tables", "schema": "public", "privileges": ["USAGE"]}, "not a all_tables privilege"),
     ({"on": "table", "schema": "public", "objects": ["t"], "privileges": ["SELECT"], "owner": "x"}, "only all_tables"),
     ({"on": "table_defaults", "schema": "public", "privileges": ["SELECT"]}, "on must be one of"),  # read back only
-    ({"on": "all_sequences", "schema": "public", "privileges": ["USAGE"]}, "on must be one of"),  # derived only
+    ({"on": "all_sequences", "schema": "public", "objects": ["s"], "privileges": ["SELECT"]}, "take no objects"),
+    ({"on": "all_sequences", "schema": "public", "privileges": ["INSERT"]}, "not a all_sequences privilege"),
     ({"on": "all_tables", "schema": "public", "privileges": ["SELECT"], "sequences": True}, "include INSERT"),
     ({"on": "all_tables", "schema": "public", "privileges": ["INSERT"], "sequences": "no"}, "true or false"),
     ({"on": "sequence", "schema": "public", "objects": ["s"], "privileges": ["USAGE"], "sequences": False},
@@ -185,6 +186,19 @@ def test_all_tables_grants_expand_group_and_default_the_owner():
 def test_bad_all_tables_specs_are_named(spec, message):
     with pytest.raises(sql.SqlInputError, match=message):
         sql.expand_grants([spec])
+
+
+def test_declared_sequence_reads_cover_existing_and_future_sequences_and_read_back_the_same():
+    # The backup role (components/database.py backup_grants): SELECT on every sequence, which pg_dump needs.
+    specs = [{"on": "all_tables", "schema": "public", "privileges": ["SELECT"]},
+             {"on": "all_sequences", "schema": "public", "privileges": ["SELECT"]}]
+    grants = sql.expand_grants(specs)
+    assert grants == {Grant("all_tables", "public", "postgres", "SELECT"),
+                      Grant(sql.ALL_SEQUENCES, "public", "postgres", "SELECT")}
+    assert sql.expand_grants(sql.group_grants(grants)) == grants
+    assert sql.grant_sql({Grant(sql.ALL_SEQUENCES, "public", "postgres", "SELECT")}, "backup_reader") == [
+        'ALTER DEFAULT PRIVILEGES FOR ROLE "postgres" IN SCHEMA "public" GRANT SELECT ON SEQUENCES TO "backup_reader"',
+        'GRANT SELECT ON ALL SEQUENCES IN SCHEMA "public" TO "backup_reader"']
 
 
 def test_all_tables_statements_cover_existing_and_future_tables():
