@@ -47,12 +47,15 @@ def test_codeowners_gives_the_guarded_paths_to_the_production_reviewers():
 def test_dependabot_updates_pip_and_actions_weekly_in_groups():
     doc = yaml.safe_load((ROOT / ".github" / "dependabot.yml").read_text())
     assert doc["version"] == 2
-    updates = {u["package-ecosystem"]: u for u in doc["updates"]}
-    assert set(updates) == {"pip", "github-actions"}
-    for update in updates.values():
-        assert update["directory"] == "/" and update["schedule"]["interval"] == "weekly"
-        assert [g["patterns"] for g in update["groups"].values()] == [["*"]]
+    updates = {(u["package-ecosystem"], u["directory"]): u for u in doc["updates"]}
+    # The program's locks and actions, and the backup job's own lock and base image.
+    assert set(updates) == {("pip", "/"), ("github-actions", "/"), ("pip", "/ops/backup"), ("docker", "/ops/backup")}
+    for (ecosystem, directory), update in updates.items():
+        assert update["schedule"]["interval"] == "weekly"
         assert update["cooldown"]["default-days"] >= 7
+        if ecosystem != "docker":  # one base image: nothing to group
+            assert [g["patterns"] for g in update["groups"].values()] == [["*"]]
+    assert (ROOT / "ops" / "backup" / "requirements.txt").exists() and (ROOT / "ops" / "backup" / "Dockerfile").exists()
     # What each ecosystem reads in that directory: the pip-compile sources and locks, the workflows.
     assert (ROOT / "requirements.in").exists() and "pip-compile" in (ROOT / "requirements.txt").read_text()[:400]
     assert list((ROOT / ".github" / "workflows").glob("*.yml"))

@@ -53,7 +53,8 @@ def test_production_promotes_the_digest_staging_exports_and_builds_nothing():
         ["acme-procurement/procurement/staging"]
     assert not [r for r in run.resources if r.type.startswith("docker:")]
     services = run.of_type(SERVICE)
-    backend = [s for s in services if s.inputs.get("image")]
+    # The backup job also runs an image by digest, its own (procurement:backup.image), which promotion never moves.
+    backend = [s for s in services if s.inputs.get("image") == IMAGE]
     assert backend and {s.inputs["image_digest"] for s in backend} == {DIGEST}
     assert {d.inputs["image_digest"] for d in run.of_type(DEPLOY)} == {DIGEST}
     assert run.outputs["backend_image_digest"].endswith(DIGEST)
@@ -64,7 +65,7 @@ def test_pinning_a_digest_changes_only_each_backend_service_image_and_its_one_de
     pinned = run_stack("production", preview=True, overrides={"procurement:backendImageDigest": PREVIOUS})
     changed = differences(promoted, pinned)
     by_urn = graph(pinned)
-    backend = {r.urn for r in pinned.of_type(SERVICE) if r.inputs.get("image")}
+    backend = {r.urn for r in pinned.of_type(SERVICE) if r.inputs.get("image") == IMAGE}
     deploys = {r.urn for r in pinned.of_type(DEPLOY)}
     # A pin wins over promotion: staging's output is no longer read at all.
     assert promoted.of_type(REFERENCE) and not pinned.of_type(REFERENCE)

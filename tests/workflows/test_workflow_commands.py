@@ -38,6 +38,8 @@ EXERCISED = {
     rf"pulumi preview --stack {STACK} --refresh --expect-no-changes --policy-pack policies": [
         "tests/workflows/test_delivery_runbooks.py::test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone"],
     re.escape(LINT): ["tests/workflows/test_workflows.py::test_workflows_pass_actionlint"],
+    r"bash scripts/backup-image\.sh": [
+        "tests/workflows/test_backup_image.py::test_the_backup_image_is_built_from_its_dockerfile_and_reported_by_digest"],
     r'bash scripts/image-scan\.sh "\$IMAGE"': [
         "tests/workflows/test_image_scan.py::test_the_scan_gates_the_report_of_exactly_that_digest",
         "tests/workflows/test_image_scan.py::test_an_archive_without_the_pinned_checksum_never_runs"],
