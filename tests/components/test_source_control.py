@@ -221,7 +221,8 @@ def test_the_github_import_file_matches_what_production_declares():
     provider = run.one("pulumi:providers:github", "source-control-github")
     assert provider.parent == component.urn and provider.inputs["owner"] == "acme-procurement"
     imported = [r for r in document["resources"] if "id" in r]
-    assert len(imported) == 3 * 2 + 1 + 5 + 1  # repos + alerts, one ruleset, 6 - 1 environments, one policy
+    # repos + alerts, one ruleset, 6 - 1 environments and production-preview, one policy
+    assert len(imported) == 3 * 2 + 1 + 5 + 1 + 1
     for entry in imported:
         declared = run.one(entry["type"], entry["name"])
         assert declared.parent == component.urn and declared.provider.startswith(provider.urn + "::"), entry
@@ -230,5 +231,6 @@ def test_the_github_import_file_matches_what_production_declares():
     assert ids["source-control-backend"] == "procurement-system"
     assert ids["source-control-backend-default-branch"] == "procurement-system:42"
     assert ids["source-control-infrastructure-production"] == "procurement-infra:production"
+    assert ids["source-control-infrastructure-production-preview"] == "procurement-infra:production-preview"
     assert ids["source-control-backend-production-branch"] == "procurement-system:production:7"
     assert "source-control-frontend-staging" not in ids
