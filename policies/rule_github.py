@@ -74,8 +74,9 @@ def review_gaps(ruleset: PolicyResource) -> list[str]:
         return ["pull requests are not required (rules.pullRequest)"]
     gaps = []
     count = lookup(review, "requiredApprovingReviewCount")
-    if count is not UNKNOWN and (not isinstance(count, (int, float)) or count < 1):  # the wire sends numbers as floats
-        gaps.append(f"{count or 0:g} approving reviews are required, not at least 1 "
+    number = count if isinstance(count, (int, float)) else 0  # the wire sends numbers as floats
+    if count is not UNKNOWN and number < 1:
+        gaps.append(f"{number:g} approving reviews are required, not at least 1 "
                     f"(procurement:sourceControl.requiredApprovals)")
     for key, what in (("requireCodeOwnerReview", "code owners' review is not required"),
                       ("requireLastPushApproval", "the last push need not be approved by someone else"),
