@@ -6,7 +6,8 @@ service S (`backend.services`):
 - ``<name>-S`` (render:Service): a web service, background worker or cron job from the image
   `<registry>/<repository>` pinned at the digest, with its command, plan, region, health-check
   path (web), fixed instance count or autoscaling (web, worker), schedule (cron). Updating it
-  never deploys by itself (`deploy_on_update=False`): the Deploy below is the one that does.
+  never deploys by itself (`deploy_on_update=False`) and Render never deploys it on its own
+  (`auto_deploy` off, explicitly): the Deploy below is the one that does.
 - ``<name>-S-env`` (render:EnvVars): the service's own variables, each as secret as its value
   (a plan shows the keys and plain values and masks the secret ones): `PORT` (web),
   `DATABASE_URL` (the pooled URL of the service's least-privilege role) and `SUPABASE_SECRET_KEY`
@@ -220,6 +221,7 @@ class Backend(pulumi.ComponentResource):
             "registry_credential_id": credential_id,
             "start_command": service.command,
             "deploy_on_update": False,  # the Deploy child deploys, exactly once per change
+            "auto_deploy": False,  # never Render on its own (Render's default is on)
         }
         if service.type == "web":
             inputs["health_check_path"] = service.health_check_path

@@ -6,8 +6,9 @@ Two kinds of objects live in one Cloudflare zone, and the stacks share that zone
   at the target Render reports for it (`dns_target` of render:CustomDomain).
 - Zone-wide objects (exactly one stack, `edge.manageZoneSettings`, production): SSL mode, minimum
   TLS, TLS 1.3, always-HTTPS, security level, HSTS, and the zone's entry-point rulesets, of which
-  Cloudflare allows one per phase: the rate limit on the API host (`http_ratelimit`) and the
-  static-asset cache rules on the app host (`http_request_cache_settings`). A second stack
+  Cloudflare allows one per phase: the managed WAF (`http_request_firewall_managed`, executing the
+  managed rulesets `edge.managedWaf` names), the rate limit on the API host (`http_ratelimit`) and
+  the static-asset cache rules on the app host (`http_request_cache_settings`). A second stack
   declaring them would fight the first on every `up`.
 
 Verification status: checked only under Pulumi runtime mocks (tests/components/test_edge.py). The
@@ -24,7 +25,7 @@ from typing import Mapping, Optional
 import pulumi
 import pulumi_cloudflare as cloudflare
 
-from components import naming
+from components import cloudflare_waf, naming
 from components.config import EdgeConfig
 
 AUTOMATIC_TTL = 1  # Cloudflare's "automatic"; proxied records always use it
@@ -61,7 +62,8 @@ class Edge(pulumi.ComponentResource):
     without the zone, ``apex`` for the zone itself); and only where `config.manage_zone_settings`:
     ``<name>-ssl``, ``<name>-min-tls``, ``<name>-tls13``, ``<name>-always-https``,
     ``<name>-security-level``, ``<name>-hsts`` (cloudflare:index/zoneSetting:ZoneSetting, retained on
-    delete), ``<name>-rate-limit`` and ``<name>-cache-rules`` (cloudflare:index/ruleset:Ruleset).
+    delete), ``<name>-managed-waf``, ``<name>-rate-limit`` and ``<name>-cache-rules``
+    (cloudflare:index/ruleset:Ruleset).
     """
 
     zone_id: str
@@ -70,6 +72,8 @@ class Edge(pulumi.ComponentResource):
     """Public hostname -> DNS record id."""
     manages_zone_settings: bool
     """Whether this stack owns the zone-wide settings and rulesets."""
+    managed_waf_ruleset_id: Optional[pulumi.Output[str]]
+    """Id of the zone's http_request_firewall_managed entry-point ruleset; None where this stack does not own it."""
     rate_limit_ruleset_id: Optional[pulumi.Output[str]]
     """Id of the zone's http_ratelimit entry-point ruleset; None where this stack does not own it."""
     cache_ruleset_id: Optional[pulumi.Output[str]]
@@ -89,10 +93,12 @@ class Edge(pulumi.ComponentResource):
         self.record_ids = pulumi.Output.all(**{h: r.id for h, r in records.items()}) if records else \
             pulumi.Output.from_input({})
         self.manages_zone_settings = bool(config.manage_zone_settings)
+        self.managed_waf_ruleset_id = None
         self.rate_limit_ruleset_id = None
         self.cache_ruleset_id = None
         if self.manages_zone_settings:
             self._zone_settings(name, config)
+            self.managed_waf_ruleset_id = self._managed_waf(name, args).id
             if args.api_hostname is not None:
                 self.rate_limit_ruleset_id = self._rate_limit(name, args).id
             if args.app_hostname is not None and config.cache_rules:
@@ -102,6 +108,7 @@ class Edge(pulumi.ComponentResource):
             "zone_id": self.zone_id,
             "record_ids": self.record_ids,
             "manages_zone_settings": self.manages_zone_settings,
+            "managed_waf_ruleset_id": self.managed_waf_ruleset_id,
             "rate_limit_ruleset_id": self.rate_limit_ruleset_id,
             "cache_ruleset_id": self.cache_ruleset_id,
         })
@@ -147,6 +154,27 @@ class Edge(pulumi.ComponentResource):
                 # moving ownership to another stack) must leave the live value alone, not reset it.
                 opts=pulumi.ResourceOptions(parent=self, retain_on_delete=True),
             )
+
+    def _managed_waf(self, name: str, args: EdgeArgs) -> cloudflare.Ruleset:
+        """One `execute` rule per managed ruleset, on every request, with Cloudflare's default rule actions."""
+        rulesets = cloudflare_waf.RULESETS_BY_CHOICE[args.config.managed_waf]
+        return cloudflare.Ruleset(
+            f"{name}-managed-waf",
+            zone_id=args.config.zone_id,
+            kind="zone",
+            phase=cloudflare_waf.MANAGED_PHASE,
+            name=naming.physical_name(args.stack, "managed-waf"),
+            description="Managed WAF rulesets (procurement platform, managed by Pulumi)",
+            rules=[cloudflare.RulesetRuleArgs(
+                ref=f"procurement_managed_waf_{ruleset_id}",
+                description=f"Execute the {cloudflare_waf.RULESET_NAMES[ruleset_id]} on every request",
+                expression="true",
+                action="execute",
+                enabled=True,
+                action_parameters=cloudflare.RulesetRuleActionParametersArgs(id=ruleset_id),
+            ) for ruleset_id in rulesets],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
 
     def _rate_limit(self, name: str, args: EdgeArgs) -> cloudflare.Ruleset:
         limit = args.config.rate_limit

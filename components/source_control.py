@@ -5,10 +5,13 @@ The repositories are shared by every stack, so two kinds of objects are kept apa
 - Repository-wide objects (exactly one stack, `sourceControl.manageRepositorySettings`,
   production): per configured repository its merge settings (squash only, branch deleted on
   merge), secret scanning with push protection, vulnerability alerts, a ruleset on the default
-  branch (required approvals, required status checks including the `preview (<stack>)` checks,
-  no force push, no deletion), and the GitHub environments `staging` and `production`
+  branch (required approvals, code-owner review, approval of the last push, stale approvals
+  dismissed, required status checks including the `preview (<stack>)` checks, no force push, no
+  deletion, no bypass actors), and the GitHub environments `staging` and `production`
   (production: required reviewers, no self-review, no admin bypass; both: deployable from the
-  default branch only). Repository-wide Actions secrets and variables, if any, also live here.
+  default branch only), plus `production-preview` in the infrastructure repository (production's
+  reviewers, any ref: see PREVIEW_ENVIRONMENT). Repository-wide Actions secrets and variables, if
+  any, also live here.
 - Per-environment values (every stack): Actions secrets and variables in this stack's own GitHub
   environment, fed from this stack's outputs. A stack other than the owner writes into an
   environment the owner created, so the owner's first `up` must come first.
@@ -41,6 +44,12 @@ from components.config import Repository, SourceControlConfig
 # GitHub environments the deploy workflows use (issue 8): one per non-local stack kind.
 ENVIRONMENTS = ("staging", "production")
 PROTECTED_ENVIRONMENT = "production"
+# Where the pull-request workflow previews production, once a production reviewer approves the run: the
+# same reviewers as `production`, no self-review, no admin bypass, but NO deployment branch policy: a
+# pull-request run deploys from refs/pull/<n>/merge, which a policy naming the default branch refuses.
+# Only the infrastructure repository previews production.
+PREVIEW_ENVIRONMENT = "production-preview"
+PREVIEW_ENVIRONMENT_ROLE = "infrastructure"
 
 
 @dataclass(frozen=True)
@@ -101,7 +110,7 @@ class SourceControl(pulumi.ComponentResource):
     Children, per repository role R and environment E: ``<name>-github`` (the GitHub provider);
     owner only: ``<name>-R`` (Repository), ``<name>-R-vulnerability-alerts``, ``<name>-R-default-branch``
     (RepositoryRuleset), ``<name>-R-E`` (RepositoryEnvironment), ``<name>-R-E-branch``
-    (RepositoryEnvironmentDeploymentPolicy), ``<name>-R-secret-K`` / ``<name>-R-variable-K``;
+    (RepositoryEnvironmentDeploymentPolicy; none for `production-preview`), ``<name>-R-secret-K`` / ``<name>-R-variable-K``;
     every stack: ``<name>-R-<environment>-secret-K`` / ``<name>-R-<environment>-variable-K``.
     """
 
@@ -144,6 +153,8 @@ class SourceControl(pulumi.ComponentResource):
                     created = self._environment(name, config, repo, settings.name, environment, reviewers)
                     if environment == args.environment:
                         environment_names[repo.role] = created.environment
+                if repo.role == PREVIEW_ENVIRONMENT_ROLE:
+                    self._environment(name, config, repo, settings.name, PREVIEW_ENVIRONMENT, reviewers)
 
         secret_names: dict[str, list[str]] = {}
         variable_names: dict[str, list[str]] = {}
@@ -218,6 +229,7 @@ class SourceControl(pulumi.ComponentResource):
             name=naming.physical_name(args.stack, f"{branch}-branch"),
             target="branch",
             enforcement="active",
+            bypass_actors=[],  # nobody, admins included, merges around the rules
             conditions=github.RepositoryRulesetConditionsArgs(
                 ref_name=github.RepositoryRulesetConditionsRefNameArgs(includes=[f"refs/heads/{branch}"], excludes=[])),
             rules=github.RepositoryRulesetRulesArgs(
@@ -225,7 +237,12 @@ class SourceControl(pulumi.ComponentResource):
                 non_fast_forward=True,  # no force push
                 pull_request=github.RepositoryRulesetRulesPullRequestArgs(
                     required_approving_review_count=args.config.required_approvals,
+                    # Approvals count for what is merged: a push dismisses them, code owners must
+                    # approve changes to what they own (CODEOWNERS), and whoever pushed last cannot
+                    # approve their own push.
                     dismiss_stale_reviews_on_push=True,
+                    require_code_owner_review=True,
+                    require_last_push_approval=True,
                     required_review_thread_resolution=True,
                     allowed_merge_methods=["squash"],
                 ),
@@ -241,7 +258,8 @@ class SourceControl(pulumi.ComponentResource):
     def _environment(self, name: str, config: SourceControlConfig, repo: Repository, repository: pulumi.Input[str],
                      environment: str, reviewers: github.RepositoryEnvironmentReviewerArgs
                      ) -> github.RepositoryEnvironment:
-        protected = environment == PROTECTED_ENVIRONMENT
+        protected = environment in (PROTECTED_ENVIRONMENT, PREVIEW_ENVIRONMENT)
+        any_ref = environment == PREVIEW_ENVIRONMENT  # pull-request merge refs (see PREVIEW_ENVIRONMENT)
         created = self._child(
             github.RepositoryEnvironment, f"{name}-{repo.role}-{environment}",
             repository=repository,
@@ -249,11 +267,13 @@ class SourceControl(pulumi.ComponentResource):
             reviewers=[reviewers] if protected else None,
             prevent_self_review=protected,
             can_admins_bypass=not protected,
-            deployment_branch_policy=github.RepositoryEnvironmentDeploymentBranchPolicyArgs(
+            deployment_branch_policy=None if any_ref else github.RepositoryEnvironmentDeploymentBranchPolicyArgs(
                 protected_branches=False, custom_branch_policies=True),
         )
-        self._child(github.RepositoryEnvironmentDeploymentPolicy, f"{name}-{repo.role}-{environment}-branch",
-                    repository=repository, environment=created.environment, branch_pattern=config.default_branch)
+        if not any_ref:
+            self._child(github.RepositoryEnvironmentDeploymentPolicy, f"{name}-{repo.role}-{environment}-branch",
+                        repository=repository, environment=created.environment,
+                        branch_pattern=config.default_branch)
         return created
 
     def _reviewer_ids(self, config: SourceControlConfig) -> github.RepositoryEnvironmentReviewerArgs:

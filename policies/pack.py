@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from pulumi_policy import Policy, ResourceValidationPolicy, StackValidationPolicy
 
-from . import rule_cloudflare, rule_coverage, rule_github, rule_protection, rule_render, rule_secrets
+from . import (rule_cloudflare, rule_coverage, rule_github, rule_protection, rule_r2, rule_release, rule_render,
+               rule_secrets, rule_supabase, rule_waf)
 from .enforcement import StackContext
 
 PACK_NAME = "procurement-platform"
@@ -33,4 +34,18 @@ def build_policies(context: StackContext) -> list[Policy]:
                               enforcement_level=level),
         StackValidationPolicy(rule_github.NAME, rule_github.DESCRIPTION, rule_github.make_validate(context),
                               enforcement_level=level),
+        StackValidationPolicy(rule_github.REVIEWS, rule_github.REVIEWS_DESCRIPTION,
+                              rule_github.make_validate_reviews(context), enforcement_level=level),
+        ResourceValidationPolicy(rule_github.SECRET_SCANNING, rule_github.SECRET_SCANNING_DESCRIPTION,
+                                 rule_github.validate_secret_scanning, enforcement_level=level),
+        ResourceValidationPolicy(rule_supabase.SSL, rule_supabase.SSL_DESCRIPTION, rule_supabase.validate_ssl,
+                                 enforcement_level=level),
+        ResourceValidationPolicy(rule_supabase.NETWORK, rule_supabase.NETWORK_DESCRIPTION,
+                                 rule_supabase.validate_network, enforcement_level=level),
+        StackValidationPolicy(rule_supabase.SECURED, rule_supabase.SECURED_DESCRIPTION, rule_supabase.validate_secured,
+                              enforcement_level=level),
+        ResourceValidationPolicy(rule_r2.NAME, rule_r2.DESCRIPTION, rule_r2.validate, enforcement_level=level),
+        StackValidationPolicy(rule_waf.NAME, rule_waf.DESCRIPTION, rule_waf.validate, enforcement_level=level),
+        ResourceValidationPolicy(rule_release.NAME, rule_release.DESCRIPTION, rule_release.make_validate(context),
+                                 enforcement_level=level),
     ])

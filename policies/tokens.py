@@ -6,9 +6,14 @@ RENDER_SERVICE = "pulumi-python:dynamic/render:Service"
 RENDER_CUSTOM_DOMAIN = "pulumi-python:dynamic/render:CustomDomain"
 RENDER_NOTIFICATION_OVERRIDE = "pulumi-python:dynamic/render:NotificationOverride"
 SUPABASE_PROJECT = "pulumi-python:dynamic/supabase:Project"
+SUPABASE_SSL_ENFORCEMENT = "pulumi-python:dynamic/supabase:SslEnforcement"
+SUPABASE_NETWORK_RESTRICTIONS = "pulumi-python:dynamic/supabase:NetworkRestrictions"
 CLOUDFLARE_ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting"
 CLOUDFLARE_HEALTHCHECK = "cloudflare:index/healthcheck:Healthcheck"
 CLOUDFLARE_NOTIFICATION_POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
+CLOUDFLARE_RULESET = "cloudflare:index/ruleset:Ruleset"
+CLOUDFLARE_R2_MANAGED_DOMAIN = "cloudflare:index/r2ManagedDomain:R2ManagedDomain"  # the bucket's r2.dev URL
+CLOUDFLARE_R2_CUSTOM_DOMAIN = "cloudflare:index/r2CustomDomain:R2CustomDomain"  # the bucket on a zone host name
 GITHUB_REPOSITORY = "github:index/repository:Repository"
 GITHUB_RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
 

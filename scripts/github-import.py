@@ -5,7 +5,8 @@
     pulumi import --file github-import.json --stack acme-procurement/procurement/production --protect=false --generate-code=false
 
 The repositories are never created by Pulumi (components/source_control.py); production owns their
-settings, `main` rulesets and the `staging`/`production` GitHub environments, so those must be in
+settings, `main` rulesets and the `staging`/`production` GitHub environments (and `production-preview` in
+the infrastructure repository), so those must be in
 production's state before its first `up`, under the names and parents the program gives them. The
 file declares the `source-control` component and its explicit GitHub provider (created by the
 import, as `pulumi import` allows) and imports, per configured repository: the repository, its
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from components.config import RawConfig, parse_config  # noqa: E402
-from components.source_control import ENVIRONMENTS  # noqa: E402
+from components.source_control import ENVIRONMENTS, PREVIEW_ENVIRONMENT, PREVIEW_ENVIRONMENT_ROLE  # noqa: E402
 from tests.mock_harness import read_stack_config  # noqa: E402
 
 COMPONENT = "source-control"  # platform.build_platform names the tier component so
@@ -57,7 +58,8 @@ def import_file(stack: str, rulesets: dict[str, str], policies: dict[str, str], 
         child("repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts", f"{base}-vulnerability-alerts", repo.name)
         if repo.role in rulesets:
             child("repositoryRuleset:RepositoryRuleset", f"{base}-default-branch", f"{repo.name}:{rulesets[repo.role]}")
-        for environment in ENVIRONMENTS:
+        previews = (PREVIEW_ENVIRONMENT,) if repo.role == PREVIEW_ENVIRONMENT_ROLE else ()
+        for environment in (*ENVIRONMENTS, *previews):  # the preview environment has no branch policy
             key = f"{repo.role}:{environment}"
             if key in without:
                 continue

@@ -49,6 +49,7 @@ def build_edge(r: Reader, tiers: Tiers, environment: Optional[str], domain: Opti
         health_check=HealthCheck(path, get(check, "intervalSeconds"), get(check, "timeoutSeconds"),
                                  get(check, "retries"), get(check, "consecutiveFails"),
                                  get(check, "consecutiveSuccesses"), get(check, "expectedCodes"), email),
+        managed_waf=get(raw, "managedWaf"),
     )
 
 

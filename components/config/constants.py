@@ -10,6 +10,7 @@ list from the spec whenever the spec is present, so a drift is a failing test.
 from __future__ import annotations
 
 # The vendor vocabularies live once, in the providers that send them; config validation reuses them.
+from components import cloudflare_waf as _cloudflare_waf
 from dynamic_providers.render import encoders as _render
 from dynamic_providers.supabase import project as _supabase_project
 from dynamic_providers.supabase import settings as _supabase_settings
@@ -92,6 +93,8 @@ CLOUDFLARE_TLS_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 CLOUDFLARE_SECURITY_LEVELS = ("off", "essentially_off", "low", "medium", "high", "under_attack")
 CLOUDFLARE_RATE_LIMIT_PERIODS = (10, 60, 120, 300, 600, 3600)
 CLOUDFLARE_RATE_LIMIT_ACTIONS = ("block", "managed_challenge", "js_challenge", "challenge", "log")
+# `edge.managedWaf`: which managed WAF rulesets the zone runs (components/cloudflare_waf.py has the ids).
+CLOUDFLARE_MANAGED_WAF_CHOICES = tuple(_cloudflare_waf.RULESETS_BY_CHOICE)
 HSTS_MAX_AGE_MAX = 31536000  # one year, the preload list's requirement and Cloudflare's maximum
 
 # --- GitHub -------------------------------------------------------------------------------------

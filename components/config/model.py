@@ -254,6 +254,7 @@ class EdgeConfig:
     rate_limit: RateLimit
     cache_rules: tuple[CacheRule, ...]
     health_check: HealthCheck
+    managed_waf: str  # free or full: the managed WAF rulesets the zone runs (components/cloudflare_waf.py)
 
 
 @dataclass(frozen=True)

@@ -176,6 +176,8 @@ EDGE = ObjectSpec((
     Field("tls13", Flag(), "TLS 1.3", default=True),
     Field("alwaysUseHttps", Flag(), "redirect http to https", default=True),
     Field("securityLevel", Text(choices=c.CLOUDFLARE_SECURITY_LEVELS), "WAF security level", default="medium"),
+    Field("managedWaf", Text(choices=c.CLOUDFLARE_MANAGED_WAF_CHOICES), "managed WAF rulesets: free (Free Managed "
+          "Ruleset, every plan) or full (Cloudflare Managed + OWASP Core, Pro or higher)", default="free"),
     Field("hsts", Nested(HSTS), "HSTS", default=defaults_of(HSTS)),
     Field("rateLimit", Nested(RATE_LIMIT), "rate limit on the API hostname", default=defaults_of(RATE_LIMIT)),
     Field("cacheRules", ListOf(Nested(CACHE_RULE)), "cache rules for static assets", default=()),

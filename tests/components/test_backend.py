@@ -48,6 +48,7 @@ def test_each_service_runs_the_image_by_digest_with_its_type_plan_and_command(ru
         assert inputs["start_command"] == service.command
         assert inputs["registry_credential_id"] == credential.id
         assert inputs["deploy_on_update"] is False  # only the Deploy child deploys
+        assert inputs["auto_deploy"] is False  # and Render never does on its own
         if service.type == "cron":
             assert inputs["schedule"] == service.schedule and "num_instances" not in inputs
 

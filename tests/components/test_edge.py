@@ -128,7 +128,25 @@ def test_zone_settings_follow_the_ownership_flag_not_the_environment():
 
 def test_no_cache_rules_configured_means_no_cache_ruleset():
     run = run_component(build("production", _production_edge(cacheRules=[])), stack="production")
-    assert [r.name for r in run.of_type(RULESET)] == ["edge-rate-limit"]
+    assert [r.name for r in run.of_type(RULESET)] == ["edge-managed-waf", "edge-rate-limit"]
+
+
+def test_production_runs_the_managed_waf_its_plan_allows():
+    run = run_component(build("production"), stack="production")
+    waf = run.one(RULESET, "edge-managed-waf")
+    assert waf.parent == run.one(COMPONENT, "edge").urn
+    assert (waf.inputs["zoneId"], waf.inputs["kind"], waf.inputs["phase"], waf.inputs["name"]) == (
+        ZONE, "zone", "http_request_firewall_managed", "procurement-production-managed-waf")
+    # edge.managedWaf defaults to free: the Free Managed Ruleset, which every Cloudflare plan has.
+    [rule] = waf.inputs["rules"]
+    assert {k: rule[k] for k in ("action", "actionParameters", "expression", "enabled")} == {
+        "action": "execute", "actionParameters": {"id": "77454fe2d30c4220b5701f6fdfb893ba"}, "expression": "true",
+        "enabled": True}
+    assert run.outputs_of(run.one(COMPONENT, "edge").urn)["managed_waf_ruleset_id"] == "edge-managed-waf-id"
+
+    full = run_component(build("production", _production_edge(managedWaf="full")), stack="production")
+    assert [r["actionParameters"]["id"] for r in full.one(RULESET, "edge-managed-waf").inputs["rules"]] == [
+        "efb7b8c949ac4650a09736fc376e9aee", "4814384a9e5d4991b9815dcfc25d2f1f"]  # Cloudflare Managed, OWASP Core
 
 
 def test_a_hostname_outside_the_zone_is_refused_before_anything_is_registered():

@@ -120,7 +120,9 @@ def test_production_rulesets_protect_main_with_reviews_and_the_pulumi_previews()
     rules = ruleset.inputs["rules"]
     assert rules["deletion"] is True and rules["nonFastForward"] is True
     assert rules["pullRequest"] == {"requiredApprovingReviewCount": 1, "dismissStaleReviewsOnPush": True,
+                                    "requireCodeOwnerReview": True, "requireLastPushApproval": True,
                                     "requiredReviewThreadResolution": True, "allowedMergeMethods": ["squash"]}
+    assert ruleset.inputs["bypassActors"] == []
     assert rules["requiredStatusChecks"] == {
         "requiredChecks": [{"context": "test"}, {"context": "preview (staging)"}, {"context": "preview (production)"}],
         "strictRequiredStatusChecksPolicy": True}
@@ -132,7 +134,8 @@ def test_production_rulesets_protect_main_with_reviews_and_the_pulumi_previews()
 def test_production_environment_requires_the_configured_reviewers():
     run = run_component(build("production"), stack="production", invokes={GET_TEAM: team_lookup})
     assert sorted(r.name for r in run.of_type(ENVIRONMENT)) == sorted(
-        f"sc-{role}-{env}" for role in REPOS for env in ("staging", "production"))
+        [f"sc-{role}-{env}" for role in REPOS for env in ("staging", "production")]
+        + ["sc-infrastructure-production-preview"])  # only the infrastructure repository previews production
     production = run.one(ENVIRONMENT, "sc-infrastructure-production")
     assert_child(run, production)
     assert {k: production.inputs[k] for k in ("repository", "environment", "reviewers", "preventSelfReview",
@@ -145,6 +148,15 @@ def test_production_environment_requires_the_configured_reviewers():
     assert staging.inputs["preventSelfReview"] is False and staging.inputs["canAdminsBypass"] is True
     [invoke] = {i.token: i for i in run.invokes}.values()
     assert invoke.token == GET_TEAM and invoke.args["slug"] == "platform-leads"
+    preview = run.one(ENVIRONMENT, "sc-infrastructure-production-preview")
+    assert_child(run, preview)
+    assert {k: preview.inputs.get(k) for k in ("repository", "environment", "reviewers", "preventSelfReview",
+                                               "canAdminsBypass", "deploymentBranchPolicy")} == {
+        "repository": "procurement-infra", "environment": "production-preview",
+        "reviewers": [{"teams": [int(TEAM_ID)], "users": []}], "preventSelfReview": True, "canAdminsBypass": False,
+        "deploymentBranchPolicy": None}  # pull-request runs deploy from refs/pull/<n>/merge: any ref
+    assert sorted(p.inputs["environment"] for p in run.of_type(BRANCH_POLICY)) == sorted(
+        ["staging", "production"] * len(REPOS))
     for env in ("staging", "production"):
         policy = run.one(BRANCH_POLICY, f"sc-infrastructure-{env}-branch")
         assert_child(run, policy)
@@ -213,7 +225,8 @@ def test_the_github_import_file_matches_what_production_declares():
     provider = run.one("pulumi:providers:github", "source-control-github")
     assert provider.parent == component.urn and provider.inputs["owner"] == "acme-procurement"
     imported = [r for r in document["resources"] if "id" in r]
-    assert len(imported) == 3 * 2 + 1 + 5 + 1  # repos + alerts, one ruleset, 6 - 1 environments, one policy
+    # repos + alerts, one ruleset, 6 - 1 environments and production-preview, one policy
+    assert len(imported) == 3 * 2 + 1 + 5 + 1 + 1
     for entry in imported:
         declared = run.one(entry["type"], entry["name"])
         assert declared.parent == component.urn and declared.provider.startswith(provider.urn + "::"), entry
@@ -222,5 +235,6 @@ def test_the_github_import_file_matches_what_production_declares():
     assert ids["source-control-backend"] == "procurement-system"
     assert ids["source-control-backend-default-branch"] == "procurement-system:42"
     assert ids["source-control-infrastructure-production"] == "procurement-infra:production"
+    assert ids["source-control-infrastructure-production-preview"] == "procurement-infra:production-preview"
     assert ids["source-control-backend-production-branch"] == "procurement-system:production:7"
     assert "source-control-frontend-staging" not in ids

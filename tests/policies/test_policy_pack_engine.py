@@ -21,16 +21,19 @@ COMMON = """
 import pulumi
 from pulumi import ResourceOptions
 from dynamic_providers.render import Deploy, EnvVars, Service
-from dynamic_providers.supabase import Project
+from dynamic_providers.supabase import NetworkRestrictions, Project, SslEnforcement
 
 OWNER = pulumi.Config("procurement").require("ownerId")
 ORG = pulumi.Config("procurement").require("organizationSlug")
-IMAGE = dict(image="ghcr.io/acme-procurement/procurement-system", image_digest="{digest}", region="frankfurt")
+IMAGE = dict(image="ghcr.io/acme-procurement/procurement-system", image_digest="{digest}", region="frankfurt",
+             auto_deploy=False)
 """.format(digest=DIGEST)
 
 GOOD = COMMON + """
 db = Project("db", organization_slug=ORG, name="policy-good-db", region="eu-central-1",
              db_password="a-generated-password-held-as-secret", opts=ResourceOptions(protect=True))
+SslEnforcement("db-ssl", project_ref=db.id, enforced=True)
+NetworkRestrictions("db-network", project_ref=db.id, db_allowed_cidrs=["203.0.113.0/24"], db_allowed_cidrs_v6=[])
 api = Service("api", name="policy-good-api", owner_id=OWNER, service_type="web_service", plan="standard",
               health_check_path="/health", autoscaling={"min": 2, "max": 4, "cpu_percent": 70}, **IMAGE)
 web = Service("web", name="policy-good-web", owner_id=OWNER, service_type="web_service", plan="standard",
@@ -45,8 +48,13 @@ EnvVars("api-env", service_id=api.id, variables={
 """
 
 BAD = COMMON + """
-Project("db", organization_slug=ORG, name="policy-bad-db", region="eu-central-1",
-        db_password="a-generated-password-held-as-secret")                      # not protected
+db = Project("db", organization_slug=ORG, name="policy-bad-db", region="eu-central-1",
+             db_password="a-generated-password-held-as-secret")                 # not protected, no SslEnforcement
+NetworkRestrictions("db-network", project_ref=db.id, db_allowed_cidrs=["0.0.0.0/0"])  # open to the world
+SslEnforcement("other-ssl", project_ref="abcdefghijklmnopqrst", enforced=False)      # SSL optional
+Service("backup", name="policy-bad-backup", owner_id=OWNER, service_type="cron_job", plan="starter",
+        schedule="30 2 * * *", runtime="docker", repo="https://github.com/acme-procurement/procurement-infra",
+        start_command="python -m ops.backup run", auto_deploy=False, region="frankfurt")  # built from the repo
 Service("api", name="policy-bad-api", owner_id=OWNER, service_type="web_service", plan="standard",
         num_instances=1, **IMAGE)                                              # no health check, 1 instance
 Service("web", name="policy-bad-web", owner_id=OWNER, service_type="web_service", plan="standard",
@@ -67,6 +75,9 @@ EnvVars("worker-env", service_id="srv-d0000000000000000001", variables={
 
 BAD_FINDINGS = {
     ("stateful-resources-protected", "db"),
+    ("supabase-project-secured", "db"),
+    ("supabase-network-restricted", "db-network"),
+    ("supabase-ssl-enforced", "other-ssl"),
     ("stateful-resources-protected", "files"),
     ("render-web-health-check", "api"),
     ("render-web-min-instances", "api"),
@@ -75,8 +86,11 @@ BAD_FINDINGS = {
     ("no-plaintext-secrets", "release"),
     ("no-plaintext-secrets", "worker-env"),
 }
+# Judged on production stacks only (policies/rule_release.py): the repository-built backup job.
+PRODUCTION_FINDINGS = {("render-production-image-pinned", "backup")}
 DYNAMIC_RULES = {"stateful-resources-protected", "render-web-health-check", "render-web-min-instances",
-                 "no-plaintext-secrets"}
+                 "no-plaintext-secrets", "supabase-ssl-enforced", "supabase-network-restricted",
+                 "supabase-project-secured", "render-production-image-pinned"}
 
 
 def scratch(tmp_path: Path, pulumi_env: dict, sandbox, program: str, environment: str) -> tuple[Path, dict]:
@@ -98,8 +112,12 @@ def test_good_program_goes_up_as_production_and_passes_every_rule(tmp_path, pulu
     assert run.returncode == 0, run.output
     assert run.violations == [], run.output
     # The pack did judge these resources, and each rule that concerns them passed.
-    assert DYNAMIC_RULES <= run.passed["api"]
+    assert {"render-web-health-check", "render-web-min-instances", "render-production-image-pinned",
+            "stateful-resources-protected", "no-plaintext-secrets"} <= run.passed["api"]
     assert {"stateful-resources-protected", "no-plaintext-secrets"} <= run.passed["db"]
+    assert "supabase-ssl-enforced" in run.passed["db-ssl"]
+    assert "supabase-network-restricted" in run.passed["db-network"]
+    assert "supabase-project-secured" in run.passed[""]  # the stack-level rule
     assert "stateful-resources-protected" in run.passed["files"]
     assert "no-plaintext-secrets" in run.passed["api-env"]
 
@@ -120,9 +138,10 @@ def test_bad_program_reports_each_dynamic_rule(tmp_path, pulumi_env, sandbox, en
     project, env = scratch(tmp_path, pulumi_env, sandbox, BAD, environment)
     run = preview_with_pack(project, env, environment)
     assert (run.returncode == 0) is returncode_ok, run.output
-    assert {(policy, resource) for policy, _, resource in run.found()} == BAD_FINDINGS, run.output
+    expected = BAD_FINDINGS | (PRODUCTION_FINDINGS if environment == "production" else set())
+    assert {(policy, resource) for policy, _, resource in run.found()} == expected, run.output
     assert {found_level for _, found_level, _ in run.found()} == {level}
-    assert {policy for policy, _ in BAD_FINDINGS} == DYNAMIC_RULES  # every dynamic-resource rule fired
+    assert {policy for policy, _ in BAD_FINDINGS | PRODUCTION_FINDINGS} == DYNAMIC_RULES  # every rule fired
     # Engine secrets are not plaintext: the project's password and the env vars passed unreported.
     assert "no-plaintext-secrets" in run.passed["api-env"] and "no-plaintext-secrets" in run.passed["db"]
     # Violations name where, never the secret itself.
