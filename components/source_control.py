@@ -9,8 +9,8 @@ The repositories are shared by every stack, so two kinds of objects are kept apa
   dismissed, required status checks including the `preview (<stack>)` checks, no force push, no
   deletion, no bypass actors), and the GitHub environments `staging` and `production`
   (production: required reviewers, no self-review, no admin bypass; both: deployable from the
-  default branch only), plus `production-preview` in the infrastructure repository (production's
-  reviewers, any ref: see PREVIEW_ENVIRONMENT). Repository-wide Actions secrets and variables, if
+  default branch only), plus `staging-preview` and `production-preview` in the infrastructure
+  repository (any ref; production-preview: production's reviewers; see ENVIRONMENT_GUARDS). Repository-wide Actions secrets and variables, if
   any, also live here.
 - Per-environment values (every stack): Actions secrets and variables in this stack's own GitHub
   environment, fed from this stack's outputs. A stack other than the owner writes into an
@@ -41,15 +41,8 @@ import pulumi_github as github
 from components import naming
 from components.config import Repository, SourceControlConfig
 
-# GitHub environments the deploy workflows use (issue 8): one per non-local stack kind.
+# The stack kinds that have a GitHub environment of their own (issue 8).
 ENVIRONMENTS = ("staging", "production")
-PROTECTED_ENVIRONMENT = "production"
-# Where the pull-request workflow previews production, once a production reviewer approves the run: the
-# same reviewers as `production`, no self-review, no admin bypass, but NO deployment branch policy: a
-# pull-request run deploys from refs/pull/<n>/merge, which a policy naming the default branch refuses.
-# Only the infrastructure repository previews production.
-PREVIEW_ENVIRONMENT = "production-preview"
-PREVIEW_ENVIRONMENT_ROLE = "infrastructure"
 
 
 @dataclass(frozen=True)
@@ -60,17 +53,27 @@ class EnvironmentGuard:
     """A production reviewer must approve each run (`productionReviewers`, no self-review, no admin bypass)."""
     default_branch_only: bool
     """Only runs on the default branch may deploy into it (a deployment branch policy)."""
+    role: Optional[str] = None
+    """Only this repository role has it (None: every repository)."""
 
 
-# Every GitHub environment of the infrastructure repository, guarded as its OIDC claim needs
-# (esc/pulumi-cloud-access.yaml; tests/workflows/test_trust_boundaries.py).
+# Every GitHub environment, declared once: the component creates them, scripts/github-import.py imports them,
+# and the trust analysis (tests/workflows/trust.py, esc/pulumi-cloud-access.yaml) reads their guards. The two
+# preview environments are where the pull-request workflow previews each stack: a pull-request run deploys
+# from refs/pull/<n>/merge, which a branch policy naming the default branch refuses, so they have none;
+# production's preview waits for a production reviewer instead (its OIDC claim opens production's state).
 ENVIRONMENT_GUARDS = {
     "staging": EnvironmentGuard(reviewers=False, default_branch_only=True),
     "production": EnvironmentGuard(reviewers=True, default_branch_only=True),
-    # Pull-request previews deploy from refs/pull/<n>/merge, which a branch policy would refuse.
-    "staging-preview": EnvironmentGuard(reviewers=False, default_branch_only=False),
-    "production-preview": EnvironmentGuard(reviewers=True, default_branch_only=False),
+    "staging-preview": EnvironmentGuard(reviewers=False, default_branch_only=False, role="infrastructure"),
+    "production-preview": EnvironmentGuard(reviewers=True, default_branch_only=False, role="infrastructure"),
 }
+
+
+def environments_of(role: str) -> list[str]:
+    """The GitHub environments a repository of this role has."""
+    return [name for name, guard in ENVIRONMENT_GUARDS.items() if guard.role in (None, role)]
+
 
 # Actions secret/variable names: letters, digits, underscores, not starting with a digit, and
 # not in GitHub's reserved GITHUB_ prefix.
@@ -149,12 +152,10 @@ class SourceControl(pulumi.ComponentResource):
                 self._child(github.RepositoryVulnerabilityAlerts, f"{name}-{repo.role}-vulnerability-alerts",
                             repository=settings.name, enabled=True)
                 rulesets[repo.role] = self._ruleset(name, args, repo, settings.name).id
-                for environment in ENVIRONMENTS:
+                for environment in environments_of(repo.role):
                     created = self._environment(name, config, repo, settings.name, environment, reviewers)
                     if environment == args.environment:
                         environment_names[repo.role] = created.environment
-                if repo.role == PREVIEW_ENVIRONMENT_ROLE:
-                    self._environment(name, config, repo, settings.name, PREVIEW_ENVIRONMENT, reviewers)
 
         secret_names: dict[str, list[str]] = {}
         variable_names: dict[str, list[str]] = {}
@@ -258,8 +259,8 @@ class SourceControl(pulumi.ComponentResource):
     def _environment(self, name: str, config: SourceControlConfig, repo: Repository, repository: pulumi.Input[str],
                      environment: str, reviewers: github.RepositoryEnvironmentReviewerArgs
                      ) -> github.RepositoryEnvironment:
-        protected = environment in (PROTECTED_ENVIRONMENT, PREVIEW_ENVIRONMENT)
-        any_ref = environment == PREVIEW_ENVIRONMENT  # pull-request merge refs (see PREVIEW_ENVIRONMENT)
+        guard = ENVIRONMENT_GUARDS[environment]
+        protected, any_ref = guard.reviewers, not guard.default_branch_only
         created = self._child(
             github.RepositoryEnvironment, f"{name}-{repo.role}-{environment}",
             repository=repository,

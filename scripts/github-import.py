@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from components.config import RawConfig, parse_config  # noqa: E402
-from components.source_control import ENVIRONMENTS, PREVIEW_ENVIRONMENT, PREVIEW_ENVIRONMENT_ROLE  # noqa: E402
+from components.source_control import ENVIRONMENT_GUARDS, environments_of  # noqa: E402
 from tests.mock_harness import read_stack_config  # noqa: E402
 
 COMPONENT = "source-control"  # platform.build_platform names the tier component so
@@ -58,8 +58,7 @@ def import_file(stack: str, rulesets: dict[str, str], policies: dict[str, str], 
         child("repositoryVulnerabilityAlerts:RepositoryVulnerabilityAlerts", f"{base}-vulnerability-alerts", repo.name)
         if repo.role in rulesets:
             child("repositoryRuleset:RepositoryRuleset", f"{base}-default-branch", f"{repo.name}:{rulesets[repo.role]}")
-        previews = (PREVIEW_ENVIRONMENT,) if repo.role == PREVIEW_ENVIRONMENT_ROLE else ()
-        for environment in (*ENVIRONMENTS, *previews):  # the preview environment has no branch policy
+        for environment in environments_of(repo.role):  # the preview environments have no branch policy
             key = f"{repo.role}:{environment}"
             if key in without:
                 continue
