@@ -3,6 +3,7 @@
 workflow). Both read their settings from the environment:
 
     BACKUP_DATABASE_URL    postgres URL pg_dump connects with (run)
+    BACKUP_DATABASE_CA     file with the database's CA certificate (PEM; or PGSSLROOTCERT): TLS is verify-full
     BACKUP_TARGET          s3://<bucket>/<prefix> or file:///<dir>
     BACKUP_S3_ENDPOINT, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY   (s3 targets)
     BACKUP_AGE_RECIPIENT   age public key the dump is encrypted to (run)
@@ -19,6 +20,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
+from .. import libpq
 from .run import BackupFailed, latest_manifest, run_backup
 from .targets import open_target
 
@@ -41,7 +43,8 @@ def main(argv=None) -> int:
         target = open_target(_env("BACKUP_TARGET"))
         if args.command == "run":
             schemas = [s.strip() for s in (os.environ.get("BACKUP_SCHEMAS") or "public").split(",") if s.strip()]
-            manifest = run_backup(_env("BACKUP_DATABASE_URL"), target, _env("BACKUP_AGE_RECIPIENT"), schemas)
+            manifest = run_backup(_env("BACKUP_DATABASE_URL"), target, _env("BACKUP_AGE_RECIPIENT"), schemas,
+                                  libpq.ca_file_from_env())
             rows = sum(manifest["tables"].values())
             print(f"backup ok: {target.url}/{manifest['object']} ({manifest['size']} bytes, {len(manifest['tables'])} "
                   f"tables, {rows} rows, snapshot {manifest['taken_at']}, {manifest['duration_seconds']}s)")
@@ -55,7 +58,7 @@ def main(argv=None) -> int:
             raise BackupFailed(f"{manifest['object']} is missing or not the size its manifest records")
         print(json.dumps({"latest": manifest["object"], "age_hours": round(age, 2), "size": manifest["size"]}))
         return 0
-    except BackupFailed as error:
+    except (BackupFailed, libpq.BadConnection) as error:
         print(f"backup {args.command} failed: {error}", file=sys.stderr)
         return 1
 
