@@ -115,8 +115,9 @@ def load(api, ref: str, password: str, extensions, dump: Path, ca_file: Optional
     from psycopg.conninfo import make_conninfo
 
     # TLS always (the new project may not enforce it yet); verified when the database's CA is given.
+    database = pooler.db_name or "postgres"
     conninfo = make_conninfo(host=pooler.db_host, port=pooler.db_port, user=pooler.db_user or f"postgres.{ref}",
-                             password=password, dbname=pooler.db_name or "postgres", sslmode="require")
+                             password=password, dbname=database, sslmode="require")
     # Schemas the new project has already (public, Supabase's own) are not created again.
     existing = {row["nspname"] for row in api.read_query(ref, "SELECT nspname FROM pg_namespace")}
     listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True).stdout
@@ -127,7 +128,7 @@ def load(api, ref: str, password: str, extensions, dump: Path, ca_file: Optional
     # from `pulumi up` (SqlRole's all_tables grants cover tables that exist).
     with libpq.program_env(conninfo, ca_file) as env:  # the password is no argument (ops/libpq.py)
         done = subprocess.run(["pg_restore", "--single-transaction", "--exit-on-error", "--no-owner",
-                               "--no-privileges", f"--use-list={toc}", str(dump)], capture_output=True, text=True,
+                               "--no-privileges", f"--use-list={toc}", f"--dbname={database}", str(dump)], capture_output=True, text=True,
                               env=env)
     if done.returncode != 0:
         raise SystemExit(f"restore: loading the dump into project {ref} failed (nothing was loaded; the project was "
