@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -67,6 +67,9 @@ class DatabaseBackupArgs:
 
     dump_url: Input[str]
     """Secret: URL pg_dump connects with (the database tier's `dump_url`)."""
+
+    dump_files: Mapping[str, str] = field(default_factory=dict)
+    """Secret files `dump_url` needs beside it (the database tier's `client_files`: its CA certificate)."""
 
 
 class DatabaseBackup(pulumi.ComponentResource):
@@ -123,6 +126,8 @@ class DatabaseBackup(pulumi.ComponentResource):
             "BACKUP_AGE_RECIPIENT": cfg.recipient,
             "BACKUP_SCHEMAS": ",".join(cfg.schemas),
         }, opts=child)
+        if args.dump_files:  # where dump_url's sslrootcert points (verify-full: components/database.py)
+            render.SecretFiles(f"{name}-job-files", service_id=job.id, files=dict(args.dump_files), opts=child)
 
         self.bucket_name = bucket_name
         self.job_id = job.id

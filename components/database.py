@@ -36,6 +36,7 @@ from pulumi import Output, ResourceOptions
 
 from components import naming
 from components.config import DatabaseConfig, DatabaseRole
+from components.config.constants import DATABASE_CA_FILE, RENDER_SECRET_FILES_DIR
 from dynamic_providers import supabase
 from dynamic_providers.random_password import RandomPassword
 
@@ -153,15 +154,18 @@ class Database(pulumi.ComponentResource):
                 Output.all(pooler.db_host, pooler.db_port, pooler.db_user, pooler.db_name, role_password.result)
                 .apply(lambda v, role=role: connection_url(host=v[0], port=v[1], pooler_user=v[2], database=v[3],
                                                            role=role.name, password=v[4],
-                                                           require_ssl=bool(cfg.enforce_ssl))))
+                                                           require_ssl=bool(cfg.enforce_ssl), ca_path=ca_path(cfg))))
 
         self.project_ref = ref
+        # The files the URLs' consumers need beside them (Render secret files): the CA they verify the server with.
+        self.client_files = {DATABASE_CA_FILE: cfg.ca_certificate} if cfg.ca_certificate else {}
         # The `postgres` user through the pooler's session mode (port 5432 of the pooler host): what pg_dump
         # needs (one session, every object readable) from a host without IPv6, such as a Render cron job.
         self.dump_url = Output.secret(
             Output.all(pooler.db_host, pooler.db_user, pooler.db_name, password.result)
             .apply(lambda v: connection_url(host=v[0], port=SESSION_POOLER_PORT, pooler_user=v[1], database=v[2],
-                                            role=POOLER_SUPERUSER, password=v[3], require_ssl=bool(cfg.enforce_ssl))))
+                                            role=POOLER_SUPERUSER, password=v[3], require_ssl=bool(cfg.enforce_ssl),
+                                            ca_path=ca_path(cfg))))
         # From the ref alone: Supabase serves every project at https://<ref>.supabase.co. (The
         # provider's `api_url` is absent when the database host is not db.<ref>.supabase.co, as in
         # the sandbox, and an absent output reads as unknown in every later preview.)
@@ -203,10 +207,14 @@ def supabase_url(ref: Optional[str]) -> Optional[str]:
 
 
 def connection_url(*, host: Optional[str], port: Any, pooler_user: Optional[str], database: Optional[str],
-                   role: str, password: Optional[str], require_ssl: bool) -> Optional[str]:
+                   role: str, password: Optional[str], require_ssl: bool,
+                   ca_path: Optional[str] = None) -> Optional[str]:
     """`postgresql://<user>:<password>@<host>:<port>/<db>` of `role` through the pooler.
 
-    None while the pooler has not reported its address (never a half-made URL).
+    With `ca_path` (where the consumer finds `database.caCertificate`) TLS verifies the server's certificate
+    and host name (`sslmode=verify-full`, as Supabase documents for its pooler); else `require_ssl` makes it
+    `sslmode=require` (encrypted, the server unverified). None while the pooler has not reported its address
+    (never a half-made URL).
     """
     if not host or not port or not password:
         return None
@@ -214,7 +222,15 @@ def connection_url(*, host: Optional[str], port: Any, pooler_user: Optional[str]
     if pooler_user and pooler_user.startswith(POOLER_SUPERUSER + "."):
         user = role + pooler_user[len(POOLER_SUPERUSER):]  # `postgres.<ref>` -> `<role>.<ref>`
     url = f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{int(port)}/{database or 'postgres'}"
+    if ca_path:
+        return url + f"?sslmode=verify-full&sslrootcert={quote(ca_path, safe='/')}"
     return url + "?sslmode=require" if require_ssl else url
+
+
+def ca_path(cfg: DatabaseConfig) -> Optional[str]:
+    """Where the Render services and the backup job find `database.caCertificate`: Render mounts it there as
+    the secret file DATABASE_CA_FILE (components/backend.py, components/backups.py). None: not configured."""
+    return f"{RENDER_SECRET_FILES_DIR}/{DATABASE_CA_FILE}" if cfg.ca_certificate else None
 
 
 def _postgres_parameters(cfg: DatabaseConfig) -> dict[str, Any]:
