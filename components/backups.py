@@ -19,7 +19,8 @@ Children (all `parent=self`, names derived from the component name `<name>`):
 - ``<name>-job`` (render:Service, cron job): built by Render from this repository's `ops/backup/Dockerfile`
   (pg_dump 17 + our backup program), running `python -m ops.backup run` on `backup.schedule`, and
   ``<name>-job-env`` (render:EnvVars) with what it needs: the `postgres` user's session-pooler URL, the bucket,
-  the credentials and the age recipient. The dumps are encrypted to `backup.recipient` before they leave the
+  the credentials and the age recipient; ``<name>-job-files`` (render:SecretFiles, only with
+  `database.caCertificate`): the database's CA, where the URL's `sslrootcert` points (verify-full). The dumps are encrypted to `backup.recipient` before they leave the
   job: the job can write backups but never read one; the private key is only in ESC (`BACKUP_AGE_IDENTITY`),
   for restores.
 

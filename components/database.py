@@ -19,6 +19,11 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   grants; dropped before the project on destroy, see below); per extension
   ``<name>-extension-<ext>`` (Extension, `deleted_with` the project: re-creating it converges).
 
+Connection URLs (`database_urls`, `dump_url`) go through the pooler with TLS: `sslmode=require` (encrypted, the
+server unverified) or, with `database.caCertificate`, `sslmode=verify-full` against that CA, which the consumers
+get as the Render secret file `client_files` names (Supabase documents verify-full with its CA for the pooler
+too; what it does not let a client verify is the pooler's own leg to Postgres).
+
 Role privileges: CONNECT on the database, USAGE on each of `database.roles[].schemas`, and
 `database.roles[].privileges` on every table of those schemas, present and future (SqlRole's
 `all_tables` grant: the tables belong to the backend's migrations, which run after the role exists,
