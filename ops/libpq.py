@@ -27,7 +27,9 @@ ENV_OF = {
     "sslmode": "PGSSLMODE", "sslrootcert": "PGSSLROOTCERT", "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY",
     "sslcrl": "PGSSLCRL", "channel_binding": "PGCHANNELBINDING", "gssencmode": "PGGSSENCMODE",
     "connect_timeout": "PGCONNECT_TIMEOUT", "application_name": "PGAPPNAME", "options": "PGOPTIONS",
-    "target_session_attrs": "PGTARGETSESSIONATTRS",
+    "target_session_attrs": "PGTARGETSESSIONATTRS", "client_encoding": "PGCLIENTENCODING",
+    "require_auth": "PGREQUIREAUTH", "sslcertmode": "PGSSLCERTMODE", "sslsni": "PGSSLSNI",
+    "ssl_min_protocol_version": "PGSSLMINPROTOCOLVERSION", "ssl_max_protocol_version": "PGSSLMAXPROTOCOLVERSION",
 }
 
 

@@ -152,9 +152,14 @@ def verify_stack(api, stack: Stack, ref: str, roles, expected: Optional[dict[str
     if missing:
         raise SystemExit(f"restore: roles {', '.join(missing)} do not exist or cannot log in on {ref}")
     url = stack.output("database_url", secret=True)
-    with psycopg.connect(str(url), connect_timeout=30, **libpq.tls(libpq.ca_file_from_env())) as connection:
-        who = connection.execute("SELECT current_user").fetchone()[0]
-        counts = {t: connection.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in expected or {}}
+    try:
+        with psycopg.connect(str(url), connect_timeout=30, **libpq.tls(libpq.ca_file_from_env())) as connection:
+            who = connection.execute("SELECT current_user").fetchone()[0]
+            counts = {t: connection.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0]
+                      for t in expected or {}}
+    except psycopg.OperationalError as error:  # e.g. the URL's sslrootcert is where Render mounts it, not here
+        raise SystemExit(f"restore: the stack's database_url does not log in on {ref}: {str(error).strip()} (with "
+                         "database.caCertificate, set BACKUP_DATABASE_CA to that file)") from None
     if expected is not None and counts != expected:
         raise SystemExit(f"restore: through the stack's database_url ({who}) the row counts are {counts}, the backup "
                          f"has {expected}")
