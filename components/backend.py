@@ -75,6 +75,8 @@ class SupabaseEnv:
     """Service name -> its own Supabase secret key (`SUPABASE_SECRET_KEY`)."""
     database_urls: Mapping[str, Input[str]] = field(default_factory=dict)
     """Service name -> pooled connection URL of its role (`DATABASE_URL`)."""
+    files: Mapping[str, Input[str]] = field(default_factory=dict)
+    """Secret files every service gets for its `DATABASE_URL` (the database's CA certificate, when configured)."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,7 +144,7 @@ class Backend(pulumi.ComponentResource):
         self.registry_credential_id = credential_id
 
         shared = shared_variables(args)
-        shared_files = dict(cfg.env.secret_files)
+        shared_files = {**cfg.env.secret_files, **(args.supabase.files if args.supabase is not None else {})}
         services: dict[str, render.Service] = {}
         own_variables: dict[str, dict[str, Input[str]]] = {}
         settings: dict[str, list[pulumi.Resource]] = {}  # what each service's deploy waits for

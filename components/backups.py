@@ -27,7 +27,8 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   never the `postgres` password), the bucket, the credentials and the age recipients. The dumps are encrypted
   to every `backup.recipients` entry before they leave the job: the job can write backups but never read one;
   the identities are held as each entry's `holder` says (the on-call's in the break-glass ESC environment,
-  the escrow offline).
+  the escrow offline); ``<name>-job-files`` (render:SecretFiles, only with `database.caCertificate`): the
+  database's CA, where the URL's `sslrootcert` points (verify-full).
 
 Verification status: the Cloudflare children are checked under Pulumi mocks only (the pulumi-resource-cloudflare
 plugin cannot be installed here); the Render children, the backup program and the restore run for real
@@ -37,8 +38,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 import pulumi
 import pulumi_cloudflare as cloudflare
@@ -79,6 +80,9 @@ class DatabaseBackupArgs:
 
     registry_credential_id: Optional[Input[str]] = None
     """Render id of that registry credential (the backend tier's)."""
+
+    dump_files: Mapping[str, str] = field(default_factory=dict)
+    """Secret files `database_url` needs beside it (the database tier's `client_files`: its CA certificate)."""
 
 
 class DatabaseBackup(pulumi.ComponentResource):
@@ -149,6 +153,8 @@ class DatabaseBackup(pulumi.ComponentResource):
             "BACKUP_AGE_RECIPIENTS": recipients_variable(cfg),
             "BACKUP_SCHEMAS": ",".join(cfg.schemas),
         }, opts=child)
+        if args.dump_files:  # where database_url's sslrootcert points (verify-full: components/database.py)
+            render.SecretFiles(f"{name}-job-files", service_id=job.id, files=dict(args.dump_files), opts=child)
 
         self.bucket_name = bucket_name
         self.job_id = job.id

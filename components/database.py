@@ -22,6 +22,11 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   (SqlRole): the nightly job's login: CONNECT, USAGE and SELECT on every table and sequence of the dumped
   schemas, nothing else.
 
+Connection URLs (`database_urls`, `backup_url`) go through the pooler with TLS: `sslmode=require` (encrypted, the
+server unverified) or, with `database.caCertificate`, `sslmode=verify-full` against that CA, which the consumers
+get as the Render secret file `client_files` names (Supabase documents verify-full with its CA for the pooler
+too; what it does not let a client verify is the pooler's own leg to Postgres).
+
 Role privileges: CONNECT on the database, USAGE on each of `database.roles[].schemas`, and
 `database.roles[].privileges` on every table of those schemas, present and future (SqlRole's
 `all_tables` grant: the tables belong to the backend's migrations, which run after the role exists,
@@ -40,6 +45,7 @@ from pulumi import Output, ResourceOptions
 from components import naming
 from components.config import DatabaseConfig, DatabaseRole
 from components.config.build_backup import BACKUP_ROLE
+from components.config.constants import DATABASE_CA_FILE, RENDER_SECRET_FILES_DIR
 from dynamic_providers import supabase
 from dynamic_providers.random_password import RandomPassword
 
@@ -163,9 +169,11 @@ class Database(pulumi.ComponentResource):
                 Output.all(pooler.db_host, pooler.db_port, pooler.db_user, pooler.db_name, role_password.result)
                 .apply(lambda v, role=role: connection_url(host=v[0], port=v[1], pooler_user=v[2], database=v[3],
                                                            role=role.name, password=v[4],
-                                                           require_ssl=bool(cfg.enforce_ssl))))
+                                                           require_ssl=bool(cfg.enforce_ssl), ca_path=ca_path(cfg))))
 
         self.project_ref = ref
+        # The files the URLs' consumers need beside them (Render secret files): the CA they verify the server with.
+        self.client_files = {DATABASE_CA_FILE: cfg.ca_certificate} if cfg.ca_certificate else {}
         # The backup job's own role: it reads every table and sequence of the dumped schemas and can change
         # nothing, so the job never holds the `postgres` password. Through the pooler's session mode (port 5432
         # of the pooler host): what pg_dump needs (one session) from a host without IPv6, such as a Render cron job.
@@ -179,7 +187,8 @@ class Database(pulumi.ComponentResource):
             self.backup_url = Output.secret(
                 Output.all(pooler.db_host, pooler.db_user, pooler.db_name, backup_password.result)
                 .apply(lambda v: connection_url(host=v[0], port=SESSION_POOLER_PORT, pooler_user=v[1], database=v[2],
-                                                role=BACKUP_ROLE, password=v[3], require_ssl=bool(cfg.enforce_ssl))))
+                                                role=BACKUP_ROLE, password=v[3], require_ssl=bool(cfg.enforce_ssl),
+                                                ca_path=ca_path(cfg))))
         # From the ref alone: Supabase serves every project at https://<ref>.supabase.co. (The
         # provider's `api_url` is absent when the database host is not db.<ref>.supabase.co, as in
         # the sandbox, and an absent output reads as unknown in every later preview.)
@@ -230,10 +239,14 @@ def supabase_url(ref: Optional[str]) -> Optional[str]:
 
 
 def connection_url(*, host: Optional[str], port: Any, pooler_user: Optional[str], database: Optional[str],
-                   role: str, password: Optional[str], require_ssl: bool) -> Optional[str]:
+                   role: str, password: Optional[str], require_ssl: bool,
+                   ca_path: Optional[str] = None) -> Optional[str]:
     """`postgresql://<user>:<password>@<host>:<port>/<db>` of `role` through the pooler.
 
-    None while the pooler has not reported its address (never a half-made URL).
+    With `ca_path` (where the consumer finds `database.caCertificate`) TLS verifies the server's certificate
+    and host name (`sslmode=verify-full`, as Supabase documents for its pooler); else `require_ssl` makes it
+    `sslmode=require` (encrypted, the server unverified). None while the pooler has not reported its address
+    (never a half-made URL).
     """
     if not host or not port or not password:
         return None
@@ -241,7 +254,15 @@ def connection_url(*, host: Optional[str], port: Any, pooler_user: Optional[str]
     if pooler_user and pooler_user.startswith(POOLER_SUPERUSER + "."):
         user = role + pooler_user[len(POOLER_SUPERUSER):]  # `postgres.<ref>` -> `<role>.<ref>`
     url = f"postgresql://{quote(user, safe='')}:{quote(password, safe='')}@{host}:{int(port)}/{database or 'postgres'}"
+    if ca_path:
+        return url + f"?sslmode=verify-full&sslrootcert={quote(ca_path, safe='/')}"
     return url + "?sslmode=require" if require_ssl else url
+
+
+def ca_path(cfg: DatabaseConfig) -> Optional[str]:
+    """Where the Render services and the backup job find `database.caCertificate`: Render mounts it there as
+    the secret file DATABASE_CA_FILE (components/backend.py, components/backups.py). None: not configured."""
+    return f"{RENDER_SECRET_FILES_DIR}/{DATABASE_CA_FILE}" if cfg.ca_certificate else None
 
 
 def _postgres_parameters(cfg: DatabaseConfig) -> dict[str, Any]:

@@ -79,7 +79,8 @@ def build_platform(config: StackConfig) -> Platform:
         supabase = None
         if database is not None:
             supabase = SupabaseEnv(url=database.supabase_url, anon_key=database.anon_key,
-                                   service_keys=database.service_keys, database_urls=database.database_urls)
+                                   service_keys=database.service_keys, database_urls=database.database_urls,
+                                   files=database.client_files)
         backend = Backend("backend", BackendArgs(
             config=config.backend, render=config.render, stack=config.stack, environment=config.environment,
             image_name=images.image_name, image_digest=images.digest, registry=config.images.registry,
@@ -124,7 +125,8 @@ def build_platform(config: StackConfig) -> Platform:
         backup = DatabaseBackup("backup", DatabaseBackupArgs(
             config=config.backup, render=config.render, stack=config.stack, zone_id=config.edge.zone_id,
             database_url=database.backup_url, registry=config.images.registry if config.images is not None else None,
-            registry_credential_id=backend.registry_credential_id if backend is not None else None), opts=tier)
+            registry_credential_id=backend.registry_credential_id if backend is not None else None,
+            dump_files=database.client_files), opts=tier)
 
     # Render's notifications: every service of the stack has an alert route (the coverage policy checks it).
     alerting = None

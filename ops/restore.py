@@ -20,6 +20,9 @@ In place, where Supabase can (the project is there, its data is wrong):
     python -m ops.restore --stack <stack> --restore-point <name>     # undo to a restore point
     python -m ops.restore --stack <stack> --pitr 2026-05-04T03:12:00Z # point in time (database.pitrDays)
 
+The database connections use TLS (the load ``sslmode=require`` at least); with the database's CA certificate in
+BACKUP_DATABASE_CA (or PGSSLROOTCERT) they are ``verify-full``: the server must prove it is the host connected to.
+
 It prints what it did and how long it took (the recovery time) and the age of the data restored (the data lost
 by the disaster is what changed after it). Exit 1 with one line on any failure; a created project is named in
 the message and left in place (never delete a database automatically).
@@ -44,6 +47,7 @@ from components import naming
 from dynamic_providers.supabase.base import wait_for_project_ready
 from dynamic_providers.supabase.models import primary_pooler
 
+from . import libpq
 from .backup import crypto
 from .backup.run import latest_manifest, read_manifest
 from .backup.targets import open_target, sha256_of
@@ -102,14 +106,18 @@ def new_project(api, stack: Stack, database: dict, wait: float) -> tuple[str, st
     return ref, password
 
 
-def load(api, ref: str, password: str, extensions, dump: Path) -> None:
+def load(api, ref: str, password: str, extensions, dump: Path, ca_file: Optional[str] = None) -> None:
     for extension in extensions:  # objects of the dump may use them (indexes, defaults)
         api.run_query(ref, f'CREATE EXTENSION IF NOT EXISTS "{extension}" WITH SCHEMA extensions', idempotent=True)
     pooler = primary_pooler(api.get_pooler(ref))
     if pooler is None or not pooler.db_host or not pooler.db_port:
         raise SystemExit(f"restore: project {ref} reports no pooler address; it was left in place")
-    url = (f"postgresql://{pooler.db_user or 'postgres.' + ref}:{password}@{pooler.db_host}:{pooler.db_port}/"
-           f"{pooler.db_name or 'postgres'}")
+    from psycopg.conninfo import make_conninfo
+
+    # TLS always (the new project may not enforce it yet); verified when the database's CA is given.
+    database = pooler.db_name or "postgres"
+    conninfo = make_conninfo(host=pooler.db_host, port=pooler.db_port, user=pooler.db_user or f"postgres.{ref}",
+                             password=password, dbname=database, sslmode="require")
     # Schemas the new project has already (public, Supabase's own) are not created again.
     existing = {row["nspname"] for row in api.read_query(ref, "SELECT nspname FROM pg_namespace")}
     listing = subprocess.run(["pg_restore", "--list", str(dump)], capture_output=True, text=True, check=True).stdout
@@ -118,8 +126,10 @@ def load(api, ref: str, password: str, extensions, dump: Path) -> None:
     # One transaction: all or nothing, and one server connection even through a transaction-mode pooler.
     # Owners and grants are not restored: objects belong to postgres, and the stack's roles get their grants
     # from `pulumi up` (SqlRole's all_tables grants cover tables that exist).
-    done = subprocess.run(["pg_restore", "--single-transaction", "--exit-on-error", "--no-owner", "--no-privileges",
-                           f"--use-list={toc}", f"--dbname={url}", str(dump)], capture_output=True, text=True)
+    with libpq.program_env(conninfo, ca_file) as env:  # the password is no argument (ops/libpq.py)
+        done = subprocess.run(["pg_restore", "--single-transaction", "--exit-on-error", "--no-owner",
+                               "--no-privileges", f"--use-list={toc}", f"--dbname={database}", str(dump)], capture_output=True, text=True,
+                              env=env)
     if done.returncode != 0:
         raise SystemExit(f"restore: loading the dump into project {ref} failed (nothing was loaded; the project was "
                          f"left in place): {done.stderr.strip()[-1500:]}")
@@ -142,9 +152,14 @@ def verify_stack(api, stack: Stack, ref: str, roles, expected: Optional[dict[str
     if missing:
         raise SystemExit(f"restore: roles {', '.join(missing)} do not exist or cannot log in on {ref}")
     url = stack.output("database_url", secret=True)
-    with psycopg.connect(str(url), connect_timeout=30) as connection:
-        who = connection.execute("SELECT current_user").fetchone()[0]
-        counts = {t: connection.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in expected or {}}
+    try:
+        with psycopg.connect(str(url), connect_timeout=30, **libpq.tls(libpq.ca_file_from_env())) as connection:
+            who = connection.execute("SELECT current_user").fetchone()[0]
+            counts = {t: connection.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0]
+                      for t in expected or {}}
+    except psycopg.OperationalError as error:  # e.g. the URL's sslrootcert is where Render mounts it, not here
+        raise SystemExit(f"restore: the stack's database_url does not log in on {ref}: {str(error).strip()} (with "
+                         "database.caCertificate, set BACKUP_DATABASE_CA to that file)") from None
     if expected is not None and counts != expected:
         raise SystemExit(f"restore: through the stack's database_url ({who}) the row counts are {counts}, the backup "
                          f"has {expected}")
@@ -163,7 +178,7 @@ def restore_from_backup(stack: Stack, target_url: str, which: str, wait: float) 
         _say(f"backup {manifest['object']} (snapshot {manifest['taken_at']}, {len(manifest['tables'])} tables) "
              "fetched, checked and decrypted")
         ref, password = new_project(api, stack, database, wait)
-        load(api, ref, password, database.get("extensions") or [], dump)
+        load(api, ref, password, database.get("extensions") or [], dump, libpq.ca_file_from_env())
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     loaded = counts_via_api(api, ref, manifest["tables"])
@@ -219,9 +234,13 @@ def main(argv=None) -> int:
         target = args.target or os.environ.get("BACKUP_TARGET")
         if not target:
             parser.error("--target or BACKUP_TARGET is required with --backup")
-        result = restore_from_backup(stack, target, args.backup, args.wait_seconds)
-    else:
-        result = restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds)
+    try:
+        if args.backup:
+            result = restore_from_backup(stack, target, args.backup, args.wait_seconds)
+        else:
+            result = restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds)
+    except libpq.BadConnection as error:
+        raise SystemExit(f"restore: {error}") from None
     _say(f"done in {result['recovery_seconds']}s")
     print(json.dumps(result, sort_keys=True))
     return 0

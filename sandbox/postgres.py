@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .tls import TlsFiles
+
 ADMIN_ROLE = "supabase_admin"  # the sandbox's own superuser, like the platform's internal admin role
 READ_ONLY_ROLE = "supabase_read_only_user"  # the role database/query/read-only runs as, as on the platform
 
@@ -118,6 +120,7 @@ class PostgresInstance:
     data_dir: Path
     port: int
     admin_password: str
+    tls: TlsFiles | None = None  # the certificate it serves TLS with (sandbox.tls); None: plain text only
     process_started: bool = False
 
     host = "127.0.0.1"
@@ -128,6 +131,8 @@ class PostgresInstance:
 
     def start(self) -> None:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k '' -c shared_buffers=16MB -c fsync=off"
+        if self.tls is not None:  # as the platform's databases: TLS offered, enforced by pg_hba (hostssl)
+            options += f" -c ssl=on -c ssl_cert_file='{self.tls.cert}' -c ssl_key_file='{self.tls.key}'"
         result = self._pg_ctl("-o", options, "-l", str(self.data_dir / "server.log"), "-w", "-t", "30", "start")
         if result.returncode != 0:
             log = (self.data_dir / "server.log").read_text(errors="replace")[-2000:] \
@@ -139,6 +144,12 @@ class PostgresInstance:
         if self.process_started:
             self._pg_ctl("-m", "immediate", "-w", "stop")
             self.process_started = False
+
+    def admin_env(self) -> dict[str, str]:
+        """The environment pg_dump/pg_restore connect as the admin role with: the password is never an argument
+        (``ps`` shows every process's arguments; its environment only to its user and root)."""
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PGHOST": self.host, "PGPORT": str(self.port),
+                "PGDATABASE": self.dbname, "PGUSER": ADMIN_ROLE, "PGPASSWORD": self.admin_password}
 
     def admin_connect(self, **kw: Any):
         import psycopg
@@ -170,13 +181,15 @@ class PostgresInstance:
             conn.execute("SELECT pg_reload_conf()")
         return pending
 
-    def restrict_network(self, cidrs: list[str]) -> None:
-        """Rewrite pg_hba.conf so ``postgres`` and every other role may connect only from ``cidrs`` (the
-        sandbox's own admin role keeps loopback access), then reload: network restrictions take real effect."""
-        lines = ["# written by the procurement sandbox (network restrictions)",
+    def restrict_network(self, cidrs: list[str], ssl_only: bool = False) -> None:
+        """Rewrite pg_hba.conf so ``postgres`` and every other role may connect only from ``cidrs``, and with
+        ``ssl_only`` (the project's SSL enforcement) only over TLS (the sandbox's own admin role keeps loopback
+        access), then reload: network restrictions and SSL enforcement take real effect."""
+        lines = ["# written by the procurement sandbox (network restrictions, SSL enforcement)",
                  f"host all {ADMIN_ROLE} 127.0.0.1/32 scram-sha-256",
                  f"host all {ADMIN_ROLE} ::1/128 scram-sha-256"]
-        lines += [f"host all all {cidr} scram-sha-256" for cidr in cidrs]
+        kind = "hostssl" if ssl_only else "host"
+        lines += [f"{kind} all all {cidr} scram-sha-256" for cidr in cidrs]
         hba = self.data_dir / "pg_hba.conf"
         hba.write_text("\n".join(lines) + "\n")
         _chown_tree(hba, self.harness.user)
@@ -206,9 +219,9 @@ class PostgresHarness:
             os.chmod(self._root, 0o755)
         return self._root
 
-    def run(self, program: str, *args: str) -> subprocess.CompletedProcess:
+    def run(self, program: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([str(self._bin / program), *args], capture_output=True, text=True, user=self.user,
-                              cwd="/", check=False)
+                              cwd="/", check=False, env=env)
 
     def prepare(self) -> str | None:
         """Find (or install) the binaries and decide who runs them; returns that user (None: this process's)."""
@@ -239,7 +252,8 @@ class PostgresHarness:
             self._template = template
             return template
 
-    def create_instance(self, name: str, postgres_password: str, data_dir: Path | None = None) -> PostgresInstance:
+    def create_instance(self, name: str, postgres_password: str, data_dir: Path | None = None,
+                        tls: TlsFiles | None = None) -> PostgresInstance:
         """Clone the template into ``data_dir`` (default: under the harness root), start it, set the
         ``postgres`` role's password to ``postgres_password`` and return the running instance."""
         from .supabase import image
@@ -268,12 +282,13 @@ class PostgresHarness:
                 hint = (f" (Postgres runs as the {self.user!r} user, which needs search permission on every "
                         f"parent directory of {data_dir})")
             raise PostgresUnavailable(f"preparing {name} failed: {single.stderr[-2000:]}{hint}")
-        instance = PostgresInstance(self, data_dir, free_port(), admin_password)
+        instance = PostgresInstance(self, data_dir, free_port(), admin_password, tls)
         instance.start()
         instance.set_postgres_password(postgres_password)
         return instance
 
-    def reopen_instance(self, data_dir: Path, admin_password: str, port: int | None = None) -> PostgresInstance:
+    def reopen_instance(self, data_dir: Path, admin_password: str, port: int | None = None,
+                        tls: TlsFiles | None = None) -> PostgresInstance:
         """Start an existing project server again (after a sandbox restart with a persisted state), on ``port``:
         the port it had before, which clients (a stack's ``database_url``) recorded. A server still running
         from a sandbox that was killed is stopped first; a port someone else took is an error, never a move."""
@@ -287,7 +302,7 @@ class PostgresHarness:
                 f"its database port {port} on 127.0.0.1 is taken by another process (`ss -ltnp 'sport = :{port}'` "
                 f"names it); a database keeps its port across restarts because clients recorded it (the local "
                 f"stack's database_url), so stop that process and start the sandbox again")
-        instance = PostgresInstance(self, data_dir, port, admin_password)
+        instance = PostgresInstance(self, data_dir, port, admin_password, tls)
         instance.start()
         return instance
 

@@ -1,12 +1,16 @@
 """The database tier: Supabase project settings and least-privilege roles per backend service."""
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
 from typing import Optional
 
 from . import constants as c
 from .fields import get
 from .model import AuthSettings, BackendConfig, DatabaseConfig, DatabaseRole, PoolerSettings, PostgresSettings, Tiers
 from .reader import Reader
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]  # where Pulumi.yaml is: `database.caCertificate` is relative to it
 
 
 def build_database(r: Reader, tiers: Tiers, environment: Optional[str], app_hostname: Optional[str],
@@ -49,7 +53,34 @@ def build_database(r: Reader, tiers: Tiers, environment: Optional[str], app_host
         deletion_protection=protected,
         pitr_days=pitr_days,
         project_ref=get(raw, "projectRef"),
+        ca_certificate=_ca_certificate(r, get(raw, "caCertificate"), backend),
     )
+
+
+def _ca_certificate(r: Reader, path: Optional[str], backend: Optional[BackendConfig]) -> Optional[str]:
+    """The PEM text of `database.caCertificate`, checked to be a CA certificate a TLS client can load."""
+    if path is None or r.reported("database.caCertificate"):
+        return None
+    envs = [backend.env, *(s.env for s in backend.services)] if backend is not None else []
+    if any(c.DATABASE_CA_FILE in env.secret_files for env in envs):
+        r.add("database.caCertificate", f"the services get it as the secret file {c.DATABASE_CA_FILE}, which "
+              "backend secret files name too; rename that file")
+        return None
+    file = PROJECT_DIR / path
+    try:
+        text = file.read_text()
+        if "-----BEGIN CERTIFICATE-----" not in text:  # (an empty cadata raises nothing)
+            raise ValueError(path)
+        ssl.create_default_context(cadata=text)  # parses every certificate in it; raises on anything else
+    except OSError as error:
+        r.add("database.caCertificate", f"cannot read {path} ({error.strerror}); download the certificate "
+              "(Supabase: Database settings > SSL Configuration) to that path, relative to Pulumi.yaml")
+        return None
+    except (UnicodeDecodeError, ssl.SSLError, ValueError):
+        r.add("database.caCertificate", f"{path} is not a PEM certificate (-----BEGIN CERTIFICATE----- ...); use the "
+              "file Supabase's Database settings > SSL Configuration offers")
+        return None
+    return text
 
 
 def _roles(r: Reader, items, backend: Optional[BackendConfig], backend_on: bool) -> tuple[DatabaseRole, ...]:

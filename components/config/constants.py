@@ -107,3 +107,10 @@ REPOSITORY_ROLES = ("frontend", "backend", "infrastructure")
 IMAGE_PLATFORMS = ("linux/amd64",)
 
 SERVICE_TYPES = ("web", "worker", "cron")
+
+# --- Database TLS -----------------------------------------------------------------------------------
+# `database.caCertificate` reaches the Render services and the backup job as this secret file; Render mounts a
+# service's secret files in /etc/secrets (render-openapi.json, secretFile), where the database URLs' sslrootcert
+# points.
+RENDER_SECRET_FILES_DIR = "/etc/secrets"
+DATABASE_CA_FILE = "database-ca.crt"

@@ -191,6 +191,7 @@ class DatabaseConfig:
     deletion_protection: bool
     pitr_days: Optional[int] = None  # None: point-in-time recovery off
     project_ref: Optional[str] = None  # an existing project to use (adopt) instead of creating one
+    ca_certificate: Optional[str] = None  # PEM of the database's CA (database.caCertificate); None: not verified
 
     @property
     def ipv4_cidrs(self) -> tuple[str, ...]:

@@ -122,6 +122,9 @@ DATABASE = ObjectSpec((
     Field("networkRestrictions", ListOf(Text(check=f.cidr)), "CIDRs allowed to connect (empty: anywhere)",
           default=()),
     Field("enforceSsl", Flag(), "reject non-TLS database connections", default=True),
+    Field("caCertificate", Text(check=f.relative_path), "the database's CA certificate (PEM file, path relative to "
+          "this project; Supabase: Database settings > SSL Configuration > Download certificate): the database "
+          "URLs then verify the server (sslmode=verify-full)"),
     Field("auth", Nested(AUTH), "Supabase Auth settings", default=defaults_of(AUTH)),
     Field("roles", ListOf(Nested(ROLE)), "least-privilege login role per backend service", default=()),
     Field("extensions", ListOf(Text(check=f.pg_identifier)), "Postgres extensions to enable", default=()),

@@ -4,6 +4,7 @@ SHA-256 the manifest's, its age header encrypted to every recipient the manifest
 workflow; needs read access to the bucket, no identity). Both read their settings from the environment:
 
     BACKUP_DATABASE_URL    postgres URL pg_dump connects with (run)
+    BACKUP_DATABASE_CA     file with the database's CA certificate (PEM; or PGSSLROOTCERT): TLS is verify-full
     BACKUP_TARGET          s3://<bucket>/<prefix> or file:///<dir>
     BACKUP_S3_ENDPOINT, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY   (s3 targets)
     BACKUP_AGE_RECIPIENTS  one "<age1...> <holder>" line per age public key the dump is encrypted to (run)
@@ -20,6 +21,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
+from .. import libpq
 from .crypto import RECIPIENTS_ENV, parse_recipients
 from .run import BackupFailed, check_object, latest_manifest, run_backup
 from .targets import open_target
@@ -44,7 +46,7 @@ def main(argv=None) -> int:
         if args.command == "run":
             schemas = [s.strip() for s in (os.environ.get("BACKUP_SCHEMAS") or "public").split(",") if s.strip()]
             recipients = parse_recipients(_env(RECIPIENTS_ENV))
-            manifest = run_backup(_env("BACKUP_DATABASE_URL"), target, recipients, schemas)
+            manifest = run_backup(_env("BACKUP_DATABASE_URL"), target, recipients, schemas, libpq.ca_file_from_env())
             rows = sum(manifest["tables"].values())
             print(f"backup ok: {target.url}/{manifest['object']} ({manifest['size']} bytes, {len(manifest['tables'])} "
                   f"tables, {rows} rows, snapshot {manifest['taken_at']}, {manifest['duration_seconds']}s)")
@@ -58,7 +60,7 @@ def main(argv=None) -> int:
         print(json.dumps({"latest": manifest["object"], "age_hours": round(age, 2), "size": manifest["size"],
                           "recipients": [r["holder"] for r in manifest["recipients"]]}))
         return 0
-    except BackupFailed as error:
+    except (BackupFailed, libpq.BadConnection) as error:
         print(f"backup {args.command} failed: {error}", file=sys.stderr)
         return 1
 

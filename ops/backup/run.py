@@ -8,8 +8,9 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
+from .. import libpq
 from . import crypto
 from .targets import Target, sha256_of
 
@@ -43,13 +44,14 @@ def _run(step: str, command: list[str], **kwargs) -> subprocess.CompletedProcess
     return done
 
 
-def dump(database_url: str, schemas: Sequence[str], path: Path) -> dict:
+def dump(database_url: str, schemas: Sequence[str], path: Path, ca_file: Optional[str] = None) -> dict:
     """pg_dump of ``schemas`` into ``path`` in the snapshot the row counts were taken in: the counts describe
-    exactly the rows in the dump. Returns {taken_at, tables, server_version}."""
+    exactly the rows in the dump. Returns {taken_at, tables, server_version}. With ``ca_file`` both connections
+    verify the server's certificate (ops/libpq.py)."""
     import psycopg
 
     try:
-        connection = psycopg.connect(database_url, connect_timeout=30)
+        connection = psycopg.connect(database_url, connect_timeout=30, **libpq.tls(ca_file))
     except psycopg.Error as error:
         raise BackupFailed(f"connecting to the database failed: {str(error).strip()}") from None
     with connection:
@@ -60,7 +62,8 @@ def dump(database_url: str, schemas: Sequence[str], path: Path) -> dict:
         counts = table_counts(connection, schemas)
         command = ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={path}", "--no-password"]
         command += [f"--schema={schema}" for schema in schemas]
-        _run("pg_dump", [*command, f"--dbname={database_url}"])
+        with libpq.program_env(database_url, ca_file) as env:  # the URL and its password are no argument
+            _run("pg_dump", command, env=env)
         connection.execute("COMMIT")
     listed = _run("pg_restore --list (checking the dump)", ["pg_restore", "--list", str(path)]).stdout
     absent = [t for t in counts if f" TABLE DATA {t.split('.', 1)[0]} {t.split('.', 1)[1]} " not in listed]
@@ -70,12 +73,12 @@ def dump(database_url: str, schemas: Sequence[str], path: Path) -> dict:
 
 
 def run_backup(database_url: str, target: Target, recipients: Sequence[crypto.Recipient],
-               schemas: Sequence[str]) -> dict:
+               schemas: Sequence[str], ca_file: Optional[str] = None) -> dict:
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="procurement-backup-"))
     try:
         plain, sealed = workdir / "dump", workdir / "dump.age"
-        facts = dump(database_url, schemas, plain)
+        facts = dump(database_url, schemas, plain, ca_file)
         crypto.encrypt(plain, sealed, list(recipients))
         plain.unlink()  # nothing unencrypted outlives this step
         name = stamp(datetime.fromisoformat(facts["taken_at"]))

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..postgres import PostgresHarness, PostgresInstance, PostgresUnavailable
+from ..tls import TlsFiles, ensure_tls
 from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
 from . import api_keys, auth_config, backups, billing, database, function_secrets, network, projects, query
@@ -18,6 +19,7 @@ from .ratelimits import FAMILIES as RATE_LIMIT_FAMILIES
 from .projects import SANDBOX_ORG
 
 DEFAULT_TOKEN = "sbp_sandbox_local_token"
+TLS_DIR = "tls"  # under the databases' root: the sandbox CA (ca.crt, what clients verify with) and certificate
 log = logging.getLogger("sandbox.supabase")
 
 # Per-project settings collections, keyed by project ref; created with the project, dropped with it.
@@ -43,7 +45,22 @@ class SupabaseServer(ApiServer):
         self._db_failures: dict[str, str] = {}
         self.resizes: dict[str, threading.Event] = {}  # ref -> set once a resize's database restart is done
         self.pooler = Pooler(self)
+        self._tls: TlsFiles | None = None
+        self._tls_lock = threading.Lock()
         super().__init__(**kw)
+
+    @property
+    def tls(self) -> TlsFiles | None:
+        """The certificate the project databases and the pooler serve TLS with (sandbox.tls), made once per
+        persisted state (under its database root, so the CA survives restarts) or per harness; None without
+        databases."""
+        if self.postgres is None:
+            return None
+        with self._tls_lock:
+            if self._tls is None:
+                user = self.postgres.prepare()
+                self._tls = ensure_tls((self.data_root or self.postgres.root) / TLS_DIR, user)
+            return self._tls
 
     def default_settings(self) -> dict[str, Any]:
         # Seconds from create until ACTIVE_HEALTHY (if Postgres is up), and a compute resize's RESIZING time.
@@ -111,7 +128,7 @@ class SupabaseServer(ApiServer):
         def boot() -> None:
             try:
                 data_dir = (self.data_root / ref) if self.data_root else None
-                instance = self.postgres.create_instance(ref, password, data_dir)
+                instance = self.postgres.create_instance(ref, password, data_dir, self.tls)
             except Exception as error:  # reported as INIT_FAILED, like a project that failed to provision
                 log.exception("starting the database of %s failed", ref)
                 self._db_failures[ref] = str(error)
@@ -183,7 +200,8 @@ class SupabaseServer(ApiServer):
                 # its own on the first pooled connection, and would otherwise never stop the old one.
                 stop_leftover_bouncer(data_dir)
                 try:
-                    instance = self.postgres.reopen_instance(data_dir, db["admin_password"], db.get("port"))
+                    instance = self.postgres.reopen_instance(data_dir, db["admin_password"], db.get("port"),
+                                                             self.tls)
                 except PostgresUnavailable as error:
                     raise PostgresUnavailable(f"project {ref}: {error}") from None
                 self.databases[ref] = instance

@@ -34,12 +34,6 @@ def _view(point: dict) -> dict:
     return {"name": point["name"], "status": point["status"], "completed_on": point.get("completed_on")}
 
 
-def _admin_url(instance) -> str:
-    from ..postgres import ADMIN_ROLE
-
-    return f"postgresql://{ADMIN_ROLE}:{instance.admin_password}@{instance.host}:{instance.port}/{instance.dbname}"
-
-
 @routes.post("/v1/projects/{ref}/database/backups/restore-point", locked=False)
 def create_restore_point(call: Call) -> Reply:
     from ..clock import now_iso
@@ -62,7 +56,7 @@ def create_restore_point(call: Call) -> Reply:
         if call.server.postgres.user:
             shutil.chown(target.parent, call.server.postgres.user, call.server.postgres.user)
         done = call.server.postgres.run("pg_dump", "--format=custom", "--schema=public", f"--file={target}",
-                                        f"--dbname={_admin_url(instance)}")
+                                        env=instance.admin_env())
         if done.returncode != 0:
             with call.store.lock:
                 points[name].update(status="FAILED")
@@ -99,14 +93,12 @@ def undo(call: Call) -> Reply:
         project["status"] = "RESTORING"
     try:
         if instance is not None and point.get("_file"):
-            import psycopg
-
-            with psycopg.connect(_admin_url(instance), autocommit=True) as db:
+            with instance.admin_connect(autocommit=True) as db:
                 db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                            "WHERE datname = 'postgres' AND pid <> pg_backend_pid()")
                 db.execute("DROP SCHEMA public CASCADE")
-            call.server.postgres.run("pg_restore", "--exit-on-error", f"--dbname={_admin_url(instance)}",
-                                     point["_file"])
+            call.server.postgres.run("pg_restore", "--exit-on-error", f"--dbname={instance.dbname}", point["_file"],
+                                     env=instance.admin_env())
     finally:
         with call.store.lock:
             project["status"] = "ACTIVE_HEALTHY"

@@ -1,8 +1,9 @@
 """Supabase network restrictions and SSL enforcement.
 
 Applying network restrictions rewrites the project server's ``pg_hba.conf``, so they take real effect: with
-``dbAllowedCidrs: ["10.0.0.0/8"]`` a client on 127.0.0.1 can no longer log in as ``postgres``. SSL enforcement is
-recorded and reported (the loopback servers do not carry certificates).
+``dbAllowedCidrs: ["10.0.0.0/8"]`` a client on 127.0.0.1 can no longer log in as ``postgres``. SSL enforcement
+takes real effect too: the servers offer TLS with the sandbox CA's certificate (sandbox.tls) and, enforced,
+pg_hba.conf admits the project's roles over TLS only (``hostssl``); the pooler refuses plain text as well.
 """
 
 from __future__ import annotations
@@ -45,9 +46,16 @@ def _apply(call: Call, state: dict, v4: list[str], v6: list[str]) -> None:
     state["config"] = {"dbAllowedCidrs": v4, "dbAllowedCidrsV6": v6}
     state["status"] = "applied"
     state["updated_at"] = state["applied_at"] = now_iso()
+    _write_hba(call)
+
+
+def _write_hba(call: Call) -> None:
+    """The project server's pg_hba.conf from its network restrictions and SSL enforcement (both take effect)."""
     instance = call.server.databases.get(call.params["ref"])
     if instance is not None:
-        instance.restrict_network(v4 + v6)
+        config = settings_of(call, "network_restrictions")["config"]
+        instance.restrict_network(config["dbAllowedCidrs"] + config["dbAllowedCidrsV6"],
+                                  ssl_only=bool(settings_of(call, "ssl_enforcement")["database"]))
 
 
 @routes.get("/v1/projects/{ref}/network-restrictions")
@@ -97,4 +105,5 @@ def put_ssl(call: Call) -> Reply:
     state = settings_of(call, "ssl_enforcement")
     active_project(call)
     state["database"] = call.body["requestedConfig"]["database"]
+    _write_hba(call)
     return 200, {"currentConfig": {"database": state["database"]}, "appliedSuccessfully": True}

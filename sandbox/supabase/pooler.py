@@ -9,7 +9,10 @@ loopback:
   ``pooler`` collection). It reads the client's startup packet, splits ``user`` into role and ref, rewrites it to
   the bare role and hands the connection to that project's PgBouncer; everything after the startup packet
   (SCRAM authentication, queries) passes through untouched. A user without a known ``.<ref>`` gets Supavisor's
-  ``FATAL: Tenant or user not found``. SSL and GSS encryption requests are declined (no TLS on loopback).
+  ``FATAL: Tenant or user not found``. It serves TLS with the sandbox CA's certificate (sandbox.tls), as
+  Supavisor does with Supabase's CA, and refuses a plain-text client of a project that enforces SSL (``FATAL:
+  SSL connection is required``); the leg to PgBouncer is plain loopback (Supavisor's to Postgres is Supabase's).
+  GSS encryption requests are declined.
 - ``ProjectBouncer``: Debian's ``pgbouncer`` per project, started on first use, in the project's pool mode
   (``transaction`` unless PATCHed to ``session``) and ``default_pool_size``; it authenticates every role through
   ``auth_query`` against ``pgbouncer.get_auth`` (the function Supabase's image ships for its PgBouncer,
@@ -30,6 +33,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import struct
 import subprocess
 import threading
@@ -47,6 +51,7 @@ DEFAULT_POOL_SIZE = 15  # Supavisor's default for the smallest compute sizes ("d
 MAX_CLIENT_CONN = 200  # the Micro compute size's pooler connections (billing add-ons catalog)
 SSL_REQUEST, GSSENC_REQUEST, CANCEL_REQUEST, PROTOCOL_3 = 80877103, 80877104, 80877102, 196608
 TENANT_NOT_FOUND = "Tenant or user not found"  # Supavisor's answer to a user without a known project ref
+SSL_REQUIRED = "SSL connection is required"  # Supavisor's answer to a plain-text client of an SSL-enforcing project
 
 
 class PoolerUnavailable(RuntimeError):
@@ -154,6 +159,9 @@ class ProjectBouncer:
             f"max_client_conn = {MAX_CLIENT_CONN}\n"
             # Retry a failed server login after 1 s (default 15 s): a lifted network restriction soon takes effect.
             "server_login_retry = 1\n"
+            # To Postgres over TLS, verifying its certificate (an SSL-enforcing project admits nothing else).
+            + (f"server_tls_sslmode = verify-full\nserver_tls_ca_file = {self.instance.tls.ca}\n"
+               if self.instance.tls is not None else "") +
             # Drivers send these at startup; PgBouncer would otherwise refuse the connection.
             "ignore_startup_parameters = extra_float_digits,options,search_path\n"
             f"logfile = {self.dir / 'pgbouncer.log'}\npidfile = {self.dir / 'pgbouncer.pid'}\n")
@@ -241,6 +249,7 @@ class Pooler:
         self._thread: threading.Thread | None = None
         self._listener: asyncio.base_events.Server | None = None
         self.port: int | None = None
+        self._tls_context: ssl.SSLContext | None = None
 
     # ----------------------------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -248,6 +257,7 @@ class Pooler:
         if self.server.postgres is None:
             return
         self.binary = ensure_pgbouncer()
+        self._tls_context = self.server.tls.server_context()
         stored = self.server.store["pooler"].get("proxy", {}).get("port")
         self._loop = asyncio.new_event_loop()
         ready = threading.Event()
@@ -338,11 +348,18 @@ class Pooler:
     async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         upstream: asyncio.StreamWriter | None = None
         try:
+            encrypted = False
             while True:
                 header = await reader.readexactly(8)
                 length, code = struct.unpack("!II", header)
+                if code == SSL_REQUEST and self._tls_context is not None and not encrypted:
+                    writer.write(b"S")  # TLS with the sandbox CA's certificate, as Supavisor with Supabase's
+                    await writer.drain()
+                    await writer.start_tls(self._tls_context)
+                    encrypted = True
+                    continue
                 if code in (SSL_REQUEST, GSSENC_REQUEST):
-                    writer.write(b"N")  # no TLS / GSS on loopback: the client goes on in plain text
+                    writer.write(b"N")  # no GSS (nor TLS without a certificate): the client goes on as it is
                     await writer.drain()
                     continue
                 payload = await reader.readexactly(length - 8)
@@ -364,13 +381,17 @@ class Pooler:
                 writer.write(_error_packet(TENANT_NOT_FOUND))
                 await writer.drain()
                 return
+            if not encrypted and (self.server.store["ssl_enforcement"].get(target[1]) or {}).get("database"):
+                writer.write(_error_packet(SSL_REQUIRED))  # the project enforces SSL: so does its pooler
+                await writer.drain()
+                return
             pairs["user"] = target[0]
             up_reader, upstream = await asyncio.open_connection("127.0.0.1", port)
             upstream.write(build_startup(pairs))
             await upstream.drain()
             await asyncio.gather(_pipe(reader, upstream), _pipe(up_reader, writer), return_exceptions=True)
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            pass
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError, ssl.SSLError):
+            pass  # ssl.SSLError: the client rejected the certificate (or spoke no TLS after asking for it)
         finally:
             for stream in (upstream, writer):
                 if stream is not None:

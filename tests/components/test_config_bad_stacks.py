@@ -49,6 +49,12 @@ def edit(stack, key, path, value):
 P = "procurement:"
 CASES = [
     # (id, stack, overrides, removed keys, keys the error must name)
+    ("ca-certificate-missing", "production", edit("production", P + "database", "caCertificate", "certs/none.crt"),
+     (), {P + "database.caCertificate"}),
+    ("ca-certificate-not-pem", "staging", edit("staging", P + "database", "caCertificate", "Pulumi.yaml"), (),
+     {P + "database.caCertificate"}),
+    ("ca-certificate-outside-the-project", "staging",
+     edit("staging", P + "database", "caCertificate", "/etc/ssl/certs/ca.pem"), (), {P + "database.caCertificate"}),
     ("unknown-render-region", "production", edit("production", P + "render", "region", "eu-west"), (),
      {P + "render.region"}),
     ("unknown-render-plan", "staging", edit("staging", P + "backend", "plan", "enterprise"), (),

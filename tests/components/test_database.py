@@ -6,6 +6,7 @@ import pytest
 from components.database import connection_url, role_grants, service_key_name
 from dynamic_providers.supabase.fields import POSTGRES_FIELDS
 from stack_cases import config_of
+from tests.mock_harness import PROJECT_ROOT
 from tests.components.platform_mocks import (ANON_KEY, POOLER_HOST, POOLER_PORT, password_of, project_ref,
                                              run_stack, secret_key_of)
 
@@ -166,3 +167,28 @@ def test_connection_urls_quote_credentials_and_keep_the_pooler_tenant():
                           password="x" * 12, require_ssl=False) == f"postgresql://app:{'x' * 12}@127.0.0.1:5999/postgres"
     assert connection_url(host=None, port=None, pooler_user=None, database=None, role="app", password="x",
                           require_ssl=False) is None
+    assert connection_url(host="h", port=5432, pooler_user="postgres.abc", database="postgres", role="app",
+                          password="x", require_ssl=False, ca_path="/etc/secrets/a b.crt") == \
+        "postgresql://app.abc:x@h:5432/postgres?sslmode=verify-full&sslrootcert=/etc/secrets/a%20b.crt"
+
+
+def test_a_ca_certificate_makes_every_database_url_verify_the_server_and_reaches_every_consumer():
+    from tests.components.test_config_bad_stacks import edit
+
+    ca = "tests/components/fixtures/database-ca.crt"  # a CA made for this test (openssl), its key discarded
+    pem = (PROJECT_ROOT / ca).read_text()
+    run = run_stack("production", overrides=edit("production", "procurement:database", "caCertificate", ca))
+    verify = "?sslmode=verify-full&sslrootcert=/etc/secrets/database-ca.crt"
+    assert run.outputs["database_url"].endswith(f"@{POOLER_HOST}:{POOLER_PORT}/postgres{verify}")
+    worker = run.one("pulumi-python:dynamic/render:EnvVars", "backend-worker-env").inputs["variables"]
+    assert worker["DATABASE_URL"].endswith(verify)
+    group = run.one("pulumi-python:dynamic/render:EnvGroup", "backend-env-group")
+    assert group.inputs["files"]["database-ca.crt"] == pem  # every service finds it where the URL says
+    job_env = run.one("pulumi-python:dynamic/render:EnvVars", "backup-job-env").inputs["variables"]
+    assert job_env["BACKUP_DATABASE_URL"].endswith(f":5432/postgres{verify}")
+    files = run.one("pulumi-python:dynamic/render:SecretFiles", "backup-job-files")
+    assert files.inputs["files"] == {"database-ca.crt": pem}
+    without = run_stack("production")  # not configured: require (encrypted, unverified), no file
+    assert without.outputs["database_url"].endswith("?sslmode=require")
+    assert "backup-job-files" not in {r.name for r in without.of_type("pulumi-python:dynamic/render:SecretFiles")}
+    assert "database-ca.crt" not in (without.one("pulumi-python:dynamic/render:EnvGroup").inputs.get("files") or {})

@@ -58,10 +58,12 @@ def test_restore_drill_backup_destroy_restore_verify_converge(local_stack, sandb
     target = f"file://{tmp_path / 'backups'}"
     info = sandbox.supabase.connection_info(old_ref)
     recipients = f"{on_call.to_public()} on-call\n{escrow.to_public()} escrow (escrow)"
+    # TLS verified against the sandbox CA (ops/libpq.py), as against Supabase's with its CA certificate.
+    ca = {"BACKUP_DATABASE_CA": str(sandbox.supabase.tls.ca)}
     backup_env = {**os.environ, "BACKUP_TARGET": target, "BACKUP_AGE_RECIPIENTS": recipients,
-                  "BACKUP_SCHEMAS": "public",
+                  "BACKUP_SCHEMAS": "public", **ca,
                   "BACKUP_DATABASE_URL": f"postgresql://{info['user']}:{info['password']}@{info['host']}:"
-                                         f"{info['port']}/{info['dbname']}"}
+                                         f"{info['port']}/{info['dbname']}?sslmode=require"}
     backed_up = ops("ops.backup", "run", env=backup_env, cwd=PROJECT_ROOT)
     assert "backup ok:" in backed_up.stdout
     manifest = json.loads(next((tmp_path / "backups").glob("*.json")).read_text())
@@ -80,7 +82,7 @@ def test_restore_drill_backup_destroy_restore_verify_converge(local_stack, sandb
 
     restore_env = {**env, "SUPABASE_API_URL": sandbox.supabase.base_url, "SUPABASE_ACCESS_TOKEN": sandbox.supabase.token,
                    # The escrow's identity: the on-call's ESC copy is not needed (either one decrypts).
-                   "BACKUP_AGE_IDENTITY": str(escrow), "BACKUP_TARGET": target}
+                   "BACKUP_AGE_IDENTITY": str(escrow), "BACKUP_TARGET": target, **ca}
     restored = ops("ops.restore", "--stack", "local", "--backup", "latest", "--cwd", str(root), env=restore_env,
                    cwd=PROJECT_ROOT)
     rto = time.monotonic() - disaster

@@ -3,6 +3,7 @@ function secrets, backups."""
 
 import hashlib
 import hmac
+import subprocess
 
 import psycopg
 import pytest
@@ -108,13 +109,41 @@ def test_network_restrictions_take_real_effect(sandbox, project):
                     json={"dbAllowedCidrs": ["not-a-cidr"]}).status_code == 400
 
 
-def test_ssl_enforcement(project):
+def test_ssl_enforcement(sandbox, project, tmp_path):
     api, ref = project
     assert api.get(f"/v1/projects/{ref}/ssl-enforcement").json() == {"currentConfig": {"database": False},
                                                                      "appliedSuccessfully": True}
+    direct = sandbox.supabase.connection_info(ref)
+    pooled = api.get(f"/v1/projects/{ref}/config/database/pooler").json()[0]["connection_string"].replace(
+        "[YOUR-PASSWORD]", "settings-pass")
+    verified = {"sslmode": "verify-full", "sslrootcert": str(sandbox.supabase.tls.ca)}
+
+    def encrypted(**options) -> bool:
+        target = dict(direct) if options.pop("direct") else {"conninfo": pooled}
+        with psycopg.connect(**target, **options, connect_timeout=5) as conn:
+            return conn.pgconn.ssl_in_use
+
+    # Both doors serve TLS with a certificate the sandbox CA signed, for the host clients connect to.
+    assert encrypted(direct=True, **verified) and encrypted(direct=False, **verified)
+    assert not encrypted(direct=True, sslmode="disable") and not encrypted(direct=False, sslmode="disable")
+    other_ca = tmp_path / "other-ca.crt"  # verification is real: another CA's clients refuse the server
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(tmp_path / "k"),
+                    "-out", str(other_ca), "-days", "1", "-subj", "/CN=other"], check=True, capture_output=True)
+    for door in (True, False):
+        with pytest.raises(psycopg.OperationalError, match="certificate verify failed"):
+            encrypted(direct=door, sslmode="verify-full", sslrootcert=str(other_ca))
+
     put = api.put(f"/v1/projects/{ref}/ssl-enforcement", json={"requestedConfig": {"database": True}})
     assert put.json()["currentConfig"] == {"database": True}
     assert api.get(f"/v1/projects/{ref}/ssl-enforcement").json()["currentConfig"]["database"] is True
+    # Enforced: plain text is refused by Postgres (pg_hba hostssl) and by the pooler; TLS still logs in.
+    with pytest.raises(psycopg.OperationalError, match="no encryption"):
+        encrypted(direct=True, sslmode="disable")
+    with pytest.raises(psycopg.OperationalError, match="SSL connection is required"):
+        encrypted(direct=False, sslmode="disable")
+    assert encrypted(direct=True, **verified) and encrypted(direct=False, **verified)
+    api.put(f"/v1/projects/{ref}/ssl-enforcement", json={"requestedConfig": {"database": False}})
+    assert not encrypted(direct=True, sslmode="disable") and not encrypted(direct=False, sslmode="disable")
     assert api.put(f"/v1/projects/{ref}/ssl-enforcement", json={"requestedConfig": {}}).status_code == 400
 
 
