@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
 from . import control, loopback
-from . import control_token as control_token_mod
+from . import control_token as control_tokens
 from .faults import Fault, FaultSet
 from .journal import Journal, JournalEntry
 from .ratelimits import SETTINGS_DEFAULTS as RATE_LIMIT_SETTINGS
@@ -102,7 +102,7 @@ class ApiServer:
         ``control_token_file``: where it is kept, named to a caller that lacks it."""
         self.requested_port = port
         self.token = token
-        self.control_token = control_token or control_token_mod.generate()
+        self.control_token = control_token or control_tokens.generate()
         self.control_token_file = control_token_file
         self.settings: dict[str, Any] = dict(self.default_settings())
         if self.rate_limit_families:
@@ -184,7 +184,7 @@ class ApiServer:
     @property
     def control_headers(self) -> dict[str, str]:
         """The header the control API requires (``/_sandbox/...``)."""
-        return {control_token_mod.HEADER: self.control_token}
+        return {control_tokens.HEADER: self.control_token}
 
     def url(self, path: str) -> str:
         """Absolute URL of an API path given relative to the base URL (``/services`` or ``/v1/projects``)."""
@@ -440,11 +440,11 @@ class _Handler(BaseHTTPRequestHandler):
         refused = loopback.refusal(self.headers.get_all("Host") or [], self.headers.get("Origin"),
                                    self.server.server_address[1])
         if refused is not None:
-            body_ = {"error": refused} if is_control else self.api.error_body(403, refused, "forbidden")
-            self._send(Reply(403, body_))
+            answer = {"error": refused} if is_control else self.api.error_body(403, refused, "forbidden")
+            self._send(Reply(403, answer))
             return
         if is_control:
-            self._send(self.api.control(method, self.path, body, self.headers.get(control_token_mod.HEADER)))
+            self._send(self.api.control(method, self.path, body, self.headers.get(control_tokens.HEADER)))
             return
         reply, fault = self.api.dispatch(method, self.path, headers, body)
         if reply is None:
