@@ -217,7 +217,8 @@ class Bench:
         log = (self.tmp / "sandbox" / "sandbox.log").read_text().splitlines()
         self.urls = json.loads(next(line for line in log if line.startswith("{") and '"render":' in line))
         self.sandbox_pid = int((self.tmp / "sandbox" / "sandbox.pid").read_text().split()[0])
-        self.controls = [SandboxControl(re.match(r"^(http://[^/]+)", self.urls[name]).group(1))
+        self.controls = [SandboxControl(re.match(r"^(http://[^/]+)", self.urls[name]).group(1),
+                                        token_file=self.urls["control_token_file"])
                          for name in ("render", "supabase")]
 
     def stop_sandbox(self) -> None:

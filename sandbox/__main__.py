@@ -9,6 +9,10 @@
     python -m sandbox settings [--server render] [deploy_delay=0.5 ...]
     python -m sandbox reset [--server render]
     python -m sandbox stop-databases --state FILE    # after a SIGKILL of the sandbox: stop its Postgres servers
+
+The control commands send the control token from $SANDBOX_DIR/control-token (what `make sandbox` writes; another
+file: --control-token-file FILE before the command) or $SANDBOX_CONTROL_TOKEN. A sandbox writes its token beside
+its --state file (mode 0600), or, without --state, into a private temporary directory named in its first line.
 """
 
 from __future__ import annotations
@@ -16,11 +20,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
+from pathlib import Path
 from typing import Any
 
+from . import control_token
 from .client import ControlError, SandboxControl
 from .faults import DEPLOY_FAILURES, KINDS
 from .runner import DEFAULT_RENDER_PORT, DEFAULT_SUPABASE_PORT
@@ -60,6 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--render-port", type=int, default=_port("SANDBOX_RENDER_PORT", DEFAULT_RENDER_PORT))
     parser.add_argument("--supabase-port", type=int,
                         default=_port("SANDBOX_SUPABASE_PORT", DEFAULT_SUPABASE_PORT))
+    parser.add_argument("--control-token-file", type=Path,
+                        help="serving: where to write the control token (default: beside --state); control "
+                             "commands: where to read it (default: $SANDBOX_DIR/control-token)")
+    parser.add_argument("--control-token", default=os.environ.get(control_token.ENV) or None,
+                        help=f"the control token itself, for tests (default: ${control_token.ENV}; serving: a new "
+                             f"random one). Prefer the variable: a flag is visible to every user in `ps`")
     commands = parser.add_subparsers(dest="command")
 
     serve = commands.add_parser("serve", help="run both emulators until interrupted (the default)")
@@ -146,6 +160,7 @@ def serve(args: argparse.Namespace) -> int:
     from .postgres import PostgresUnavailable
     from .runner import Sandbox, SandboxStartError
 
+    token_file, private = _token_file(args)
     try:
         sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
                           render_token=args.render_token, supabase_token=args.supabase_token,
@@ -154,9 +169,11 @@ def serve(args: argparse.Namespace) -> int:
                           rate_limit_time_scale=args.rate_limit_time_scale,
                           rate_limit_capacity_scale=args.rate_limit_capacity_scale,
                           render_settings={k: v for k, v in (("overlapping_deploys", args.overlapping_deploys),
-                                                             ("unpullable_images", args.unpullable_image)) if v})
+                                                             ("unpullable_images", args.unpullable_image)) if v},
+                          control_token=args.control_token, control_token_file=token_file)
     except FileNotFoundError as error:  # the vendors' specs (../shared) are missing: say where they were sought
         print(f"sandbox: {error}", file=sys.stderr, flush=True)
+        _remove_private(private)
         return 2
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -166,21 +183,44 @@ def serve(args: argparse.Namespace) -> int:
     except (SandboxStartError, PostgresUnavailable) as error:
         # Expected failures (a port taken, no Postgres) are one line for the user, never a traceback.
         print(f"sandbox: {error}", file=sys.stderr, flush=True)
+        _remove_private(private)
         return 2
+    # The token file's path, never the token: this line goes to the sandbox's log.
     print(json.dumps({"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url,
                       "render_owner_id": sandbox.render.owner_id,
-                      "supabase_organization_slug": sandbox.supabase.organization_slug}), flush=True)
+                      "supabase_organization_slug": sandbox.supabase.organization_slug,
+                      "control_token_file": str(sandbox.control_token_file)}), flush=True)
     try:
         stop.wait()
     finally:
         sandbox.stop()
+        _remove_private(private)
     return 0
+
+
+def _token_file(args: argparse.Namespace) -> tuple[Path | None, Path | None]:
+    """Where ``serve`` writes the control token, and the private directory it made for it (None: none).
+
+    Beside --state, as ``make sandbox`` finds it; a sandbox without state gets a fresh private directory rather
+    than $SANDBOX_DIR's file, which would take the token from the checkout's running sandbox."""
+    if args.control_token_file is not None:
+        return args.control_token_file, None
+    if args.state:
+        return None, None  # the Sandbox's default: beside the state file
+    private = Path(tempfile.mkdtemp(prefix="sandbox-control-"))
+    return private / control_token.FILE_NAME, private
+
+
+def _remove_private(directory: Path | None) -> None:
+    if directory is not None:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def _controls(args: argparse.Namespace, server: str | None) -> list[tuple[str, SandboxControl]]:
     ports = {"render": args.render_port, "supabase": args.supabase_port}
     names = [server] if server else list(SERVERS)
-    return [(name, SandboxControl(f"http://127.0.0.1:{ports[name]}")) for name in names]
+    return [(name, SandboxControl(f"http://127.0.0.1:{ports[name]}", args.control_token, args.control_token_file))
+            for name in names]
 
 
 def control(args: argparse.Namespace) -> int:

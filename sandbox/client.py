@@ -1,12 +1,19 @@
 """A small client of the ``/_sandbox/`` control API, for the command line and for tests that run the sandbox
-in another process (e.g. ``python -m sandbox`` behind a ``pulumi`` CLI run)."""
+in another process (e.g. ``python -m sandbox`` behind a ``pulumi`` CLI run).
+
+It sends the control token (``sandbox.control_token``); one from a token file is read again at every call, so a
+restarted sandbox's new token is picked up."""
 
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
+
+from . import control_token
 
 
 class ControlError(RuntimeError):
@@ -14,17 +21,27 @@ class ControlError(RuntimeError):
 
 
 class SandboxControl:
-    def __init__(self, origin: str, timeout: float = 10):
-        """``origin``: the server's origin, e.g. ``http://127.0.0.1:18081`` (no ``/v1``)."""
+    def __init__(self, origin: str, token: str | None = None, token_file: str | Path | None = None,
+                 timeout: float = 10):
+        """``origin``: the server's origin, e.g. ``http://127.0.0.1:18081`` (no ``/v1``). Neither ``token`` nor
+        ``token_file`` given: ``$SANDBOX_CONTROL_TOKEN``, else ``$SANDBOX_DIR/control-token`` (``make sandbox``'s)."""
         self.origin = origin.rstrip("/")
         if self.origin.endswith("/v1"):
             self.origin = self.origin[:-3]
+        if token is None and token_file is None:
+            token = os.environ.get(control_token.ENV) or None
+        self.token = token
+        self.token_file = Path(token_file) if token_file else control_token.default_file()
         self.timeout = timeout
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
+        try:
+            token = self.token or control_token.read(self.token_file)
+        except control_token.ControlTokenMissing as error:
+            raise ControlError(str(error)) from None
         request = urllib.request.Request(f"{self.origin}/_sandbox/{path}", data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+                                         headers={"Content-Type": "application/json", control_token.HEADER: token})
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 raw = response.read()

@@ -1,4 +1,8 @@
-"""The HTTP control surface under ``/_sandbox/`` on each server (no auth: loopback only, never journaled).
+"""The HTTP control surface under ``/_sandbox/`` on each server (never journaled).
+
+Every endpoint but health needs the sandbox's control token in the ``X-Sandbox-Control-Token`` header
+(``sandbox.control_token``); every request, the API's too, must be addressed to a loopback Host and carry no
+foreign Origin (``sandbox.loopback``, checked by the server before this module sees the request).
 
   GET    /_sandbox/health                  {"server", "ok"}
   GET    /_sandbox/journal                 {"entries": [...]}        DELETE clears it
@@ -18,6 +22,7 @@ import json
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from . import control_token
 from .faults import Fault
 from .state import NotFoundInStore
 
@@ -31,8 +36,15 @@ def _reply(status: int, body: Any = None) -> "Reply":
     return Reply(status, body if body is not None else {}, empty=status == 204)
 
 
-def handle(api: "ApiServer", method: str, target: str, body: bytes) -> "Reply":
+def handle(api: "ApiServer", method: str, target: str, body: bytes, presented_token: str | None) -> "Reply":
     parts = [unquote(p) for p in urlsplit(target).path.split("/")[2:] if p]
+    # Health stays open: a liveness probe that says only "a sandbox serves here", which the Host/Origin check
+    # already keeps from any web page, and which lets a script wait for a start without the token.
+    if parts != ["health"]:
+        where = str(api.control_token_file) if api.control_token_file else "the in-process Sandbox's control_token"
+        refused = control_token.refusal(presented_token, api.control_token, where)
+        if refused is not None:
+            return _reply(401, {"error": refused})
     try:
         payload = json.loads(body) if body else None
     except ValueError:

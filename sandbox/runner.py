@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from . import control_token as control_tokens
 from .journal import JournalEntry
 from .data_dirs import link_of, project_data_root
 from .postgres import PostgresHarness, port_is_free
@@ -46,13 +47,18 @@ class Sandbox:
                  supabase_token: str = SUPABASE_TOKEN, state_file: str | Path | None = None,
                  deploy_delay: float | None = None, project_ready_delay: float | None = None,
                  postgres: PostgresHarness | bool = True, rate_limit_time_scale: float | None = None,
-                 rate_limit_capacity_scale: float | None = None, render_settings: dict | None = None):
+                 rate_limit_capacity_scale: float | None = None, render_settings: dict | None = None,
+                 control_token: str | None = None, control_token_file: str | Path | None = None):
         """``postgres``: a shared ``PostgresHarness``, True to make one, False for no databases (projects then
         become ACTIVE_HEALTHY without one and ``database/query`` answers 500).
 
         ``rate_limit_time_scale`` / ``rate_limit_capacity_scale`` scale both vendors' rate-limit windows and
         limits (``sandbox.ratelimits``; default 1 = as recorded). ``render_settings``: any other Render setting
-        (``overlapping_deploys``, ``unpullable_images`` ...)."""
+        (``overlapping_deploys``, ``unpullable_images`` ...).
+
+        ``control_token``: what both servers' control API requires (default: a new random one per sandbox);
+        ``control_token_file``: where ``start`` writes it, mode 0600 (default: beside ``state_file``; no file for a
+        sandbox without state, whose callers hold the object: ``sandbox.control_token``)."""
         # Absolute once, here: Postgres and other helpers run from other working directories.
         self.state_file = Path(os.path.abspath(state_file)) if state_file else None
         self._owns_harness = postgres is True
@@ -69,9 +75,14 @@ class Sandbox:
                 supabase_settings[key] = value  # the same scaling for both vendors' buckets
         # Resolved at start (sandbox.data_dirs): where it is depends on the user Postgres runs as.
         data_root = link_of(self.state_file) if self.state_file else None
-        self.render = RenderServer(port=render_port, token=render_token, settings=render_settings)
+        self.control_token = control_token or control_tokens.generate()
+        if control_token_file is None and self.state_file is not None:
+            control_token_file = control_tokens.file_beside(self.state_file)
+        self.control_token_file = Path(os.path.abspath(control_token_file)) if control_token_file else None
+        control = {"control_token": self.control_token, "control_token_file": self.control_token_file}
+        self.render = RenderServer(port=render_port, token=render_token, settings=render_settings, **control)
         self.supabase = SupabaseServer(port=supabase_port, token=supabase_token, settings=supabase_settings,
-                                       postgres=harness, data_root=data_root)
+                                       postgres=harness, data_root=data_root, **control)
         self._save_lock = threading.Lock()
         if self.state_file and self.state_file.exists():
             self.load_state()
@@ -87,6 +98,12 @@ class Sandbox:
         """Start both servers, after the project databases of a persisted state (each on its former port).
         Raises ``SandboxStartError`` (a port is taken) or ``PostgresUnavailable``, with nothing left running."""
         self._check_ports()
+        if self.control_token_file is not None:  # before the servers answer: a client may read it at once
+            try:
+                control_tokens.write(self.control_token_file, self.control_token)
+            except OSError as error:
+                raise SandboxStartError(f"cannot write the control token to {self.control_token_file}: "
+                                        f"{error.strerror}; choose another place with --control-token-file") from None
         harness = self.supabase.postgres
         if self.state_file and harness is not None:
             self.supabase.data_root = project_data_root(self.state_file, harness.prepare())

@@ -17,10 +17,12 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control
+from . import control, loopback
+from . import control_token as control_tokens
 from .faults import Fault, FaultSet
 from .journal import Journal, JournalEntry
 from .ratelimits import SETTINGS_DEFAULTS as RATE_LIMIT_SETTINGS
@@ -94,9 +96,14 @@ class ApiServer:
     # the headers describe that bucket, and an empty bucket answers 429 without processing the request.
     rate_limit_families: tuple[Family, ...] = ()
 
-    def __init__(self, *, port: int = 0, token: str, settings: dict | None = None):
+    def __init__(self, *, port: int = 0, token: str, settings: dict | None = None, control_token: str | None = None,
+                 control_token_file: Path | None = None):
+        """``control_token``: what the control API requires (``sandbox.control_token``; default: a new random one);
+        ``control_token_file``: where it is kept, named to a caller that lacks it."""
         self.requested_port = port
         self.token = token
+        self.control_token = control_token or control_tokens.generate()
+        self.control_token_file = control_token_file
         self.settings: dict[str, Any] = dict(self.default_settings())
         if self.rate_limit_families:
             self.settings.update(RATE_LIMIT_SETTINGS)
@@ -173,6 +180,11 @@ class ApiServer:
     @property
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def control_headers(self) -> dict[str, str]:
+        """The header the control API requires (``/_sandbox/...``)."""
+        return {control_tokens.HEADER: self.control_token}
 
     def url(self, path: str) -> str:
         """Absolute URL of an API path given relative to the base URL (``/services`` or ``/v1/projects``)."""
@@ -393,8 +405,8 @@ class ApiServer:
         return reply
 
     # ------------------------------------------------------------------------------------- control
-    def control(self, method: str, target: str, body: bytes) -> Reply:
-        return control.handle(self, method, target, body)
+    def control(self, method: str, target: str, body: bytes, presented_token: str | None) -> Reply:
+        return control.handle(self, method, target, body, presented_token)
 
 
 class _Server(ThreadingHTTPServer):
@@ -422,8 +434,17 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.title() if k.lower() != "authorization" else "Authorization": v
                    for k, v in self.headers.items()}
         method = self.command.upper()
-        if urlsplit(self.path).path.startswith("/_sandbox"):
-            self._send(self.api.control(method, self.path, body))
+        is_control = urlsplit(self.path).path.startswith("/_sandbox")
+        # Before anything else, control or API (whose token is a well-known default): a request a browser page
+        # made is answered 403 and never reaches the store, the journal or the rate limits.
+        refused = loopback.refusal(self.headers.get_all("Host") or [], self.headers.get("Origin"),
+                                   self.server.server_address[1])
+        if refused is not None:
+            answer = {"error": refused} if is_control else self.api.error_body(403, refused, "forbidden")
+            self._send(Reply(403, answer))
+            return
+        if is_control:
+            self._send(self.api.control(method, self.path, body, self.headers.get(control_tokens.HEADER)))
             return
         reply, fault = self.api.dispatch(method, self.path, headers, body)
         if reply is None:

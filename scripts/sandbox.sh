@@ -9,7 +9,9 @@
 # SANDBOX_SUPABASE_PORT (default 18081 and 18082; 0 = any free port), SANDBOX_ARGS (more
 # `python -m sandbox` flags, e.g. "--deploy-delay 0.2 --project-ready-delay 0.2").
 # The sandbox keeps its objects in $SANDBOX_DIR/state.json, so a restart finds what the local
-# stack's state remembers; its first log line ($SANDBOX_DIR/sandbox.log) holds its URLs.
+# stack's state remembers; its first log line ($SANDBOX_DIR/sandbox.log) holds its URLs. Its control
+# API's token, new at every start, is in $SANDBOX_DIR/control-token (mode 0600), where
+# `python -m sandbox fault|edit|journal ...` read it (sandbox/README.md "Control API").
 # Any expected failure (a port taken, no Postgres) is one line on stderr and a non-zero exit code.
 set -euo pipefail
 

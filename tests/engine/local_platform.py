@@ -93,7 +93,8 @@ class Sandbox:
     def __init__(self, sandbox_dir: Path) -> None:
         urls = json.loads(next(line for line in (sandbox_dir / "sandbox.log").read_text().splitlines()
                                if line.startswith("{") and '"render":' in line))
-        self.render, self.supabase = (Server(SandboxControl(re.match(r"^(http://[^/]+)", urls[name]).group(1)))
+        self.render, self.supabase = (Server(SandboxControl(re.match(r"^(http://[^/]+)", urls[name]).group(1),
+                                                             token_file=urls["control_token_file"]))
                                       for name in ("render", "supabase"))
 
     def journal(self) -> list:

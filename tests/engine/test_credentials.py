@@ -50,7 +50,8 @@ def with_tokens(env: dict, render: str, supabase: str, registry: str = REGISTRY_
 def rotate(sandbox, render: str, supabase: str) -> None:
     """The vendor revokes the old tokens and issues new ones: the sandbox accepts only these now."""
     for server, token in ((sandbox.render, render), (sandbox.supabase, supabase)):
-        done = requests.patch(server.origin + "/_sandbox/settings", json={"token": token}, timeout=10)
+        done = requests.patch(server.origin + "/_sandbox/settings", json={"token": token}, timeout=10,
+                              headers=server.control_headers)
         assert done.status_code == 200, done.text
 
 

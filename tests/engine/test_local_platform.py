@@ -98,7 +98,8 @@ class Clone:
     def controls(self) -> dict[str, SandboxControl]:
         line = (self.sandbox_dir / "sandbox.log").read_text().splitlines()[0]
         urls = json.loads(line)
-        return {name: SandboxControl(urls[name]) for name in ("render", "supabase")}
+        return {name: SandboxControl(urls[name], token_file=urls["control_token_file"])
+                for name in ("render", "supabase")}
 
     def outputs(self) -> dict:
         return json.loads(self.ok("bash scripts/local-stack.sh output --json --show-secrets").stdout)

@@ -65,7 +65,8 @@ class MainJob:
     def controls(self) -> dict[str, SandboxControl]:
         line = next(l for l in (self.sandbox_dir / "sandbox.log").read_text().splitlines() if '"render":' in l)
         urls = json.loads(line)
-        return {name: SandboxControl(re.match(r"^(http://[^/]+)", urls[name]).group(1))
+        return {name: SandboxControl(re.match(r"^(http://[^/]+)", urls[name]).group(1),
+                                     token_file=urls["control_token_file"])
                 for name in ("render", "supabase")}
 
 

@@ -92,12 +92,12 @@ def test_after_lets_the_first_matches_through(sandbox):
     statuses = [api.post("/services", json=worker_body(sandbox, f"w{i}")).status_code for i in range(4)]
     assert statuses == [201, 201, 503, 201]  # the third POST, once
     assert sorted(service_names(api)) == ["w0", "w1", "w3"]
-    control = SandboxControl(sandbox.render.origin)
+    control = SandboxControl(sandbox.render.origin, sandbox.render.control_token)
     assert control.add_fault("reset", after=1, method="GET", path="/v1/services")["after"] == 1
 
 
 def test_faults_over_the_http_control_api(sandbox):
-    control = SandboxControl(sandbox.render.origin)
+    control = SandboxControl(sandbox.render.origin, sandbox.render.control_token)
     fault = control.add_fault("error", status=502, count=1, path="/v1/owners")
     assert control.faults() == [fault]
     assert sandbox.render.client().get("/owners").status_code == 502
@@ -106,5 +106,6 @@ def test_faults_over_the_http_control_api(sandbox):
     assert sandbox.render.client().get("/services").status_code == 500
     control.clear_faults()
     assert sandbox.render.client().get("/services").status_code == 200
-    bad = requests.post(sandbox.render.origin + "/_sandbox/faults", json={"kind": "explode"}, timeout=5)
+    bad = requests.post(sandbox.render.origin + "/_sandbox/faults", json={"kind": "explode"}, timeout=5,
+                        headers=sandbox.render.control_headers)
     assert bad.status_code == 400 and "unknown fault kind" in bad.json()["error"]

@@ -19,13 +19,13 @@ def test_journal_records_each_request(sandbox):
 
 def test_journal_over_http_and_clearing(sandbox):
     sandbox.supabase.client().get("/v1/organizations")
-    control = sandbox.supabase.origin + "/_sandbox/journal"
-    entries = requests.get(control, timeout=5).json()["entries"]
+    control, headers = sandbox.supabase.origin + "/_sandbox/journal", sandbox.supabase.control_headers
+    entries = requests.get(control, timeout=5, headers=headers).json()["entries"]
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [("GET", "/v1/organizations", 200)]
     assert set(entries[0]) >= {"server", "method", "path", "query", "status", "duration_ms", "operation", "fault",
                                "request_violations", "response_violations", "seq", "time"}
-    assert requests.delete(control, timeout=5).status_code == 204
-    assert requests.get(control, timeout=5).json()["entries"] == []
+    assert requests.delete(control, timeout=5, headers=headers).status_code == 204
+    assert requests.get(control, timeout=5, headers=headers).json()["entries"] == []
 
 
 def test_combined_journal_is_in_arrival_order(sandbox):

@@ -15,7 +15,7 @@ def test_dashboard_change_of_a_service_plan_and_an_env_var(sandbox):
     sandbox.clear_journal()
     edited = sandbox.render.edit("services", sid, {"serviceDetails.plan": "pro"})
     assert edited["serviceDetails"]["plan"] == "pro"
-    SandboxControl(sandbox.render.origin).edit("env_vars", sid, {"MODE": "b"})
+    SandboxControl(sandbox.render.origin, sandbox.render.control_token).edit("env_vars", sid, {"MODE": "b"})
     assert sandbox.journal() == []  # edits are not API calls
     assert api.get(f"/services/{sid}").json()["serviceDetails"]["plan"] == "pro"
     assert api.get(f"/services/{sid}/env-vars/MODE").json()["value"] == "b"
@@ -35,12 +35,13 @@ def test_dashboard_change_of_a_supabase_setting(sandbox):
 
 
 def test_edit_errors_name_what_is_missing(sandbox):
-    url = sandbox.render.origin + "/_sandbox/edit"
-    missing = requests.post(url, json={"collection": "services", "id": "srv-nope", "set": {"name": "x"}}, timeout=5)
+    url, headers = sandbox.render.origin + "/_sandbox/edit", sandbox.render.control_headers
+    missing = requests.post(url, json={"collection": "services", "id": "srv-nope", "set": {"name": "x"}}, timeout=5,
+                            headers=headers)
     assert missing.status_code == 404 and "srv-nope" in missing.json()["error"]
-    unknown = requests.post(url, json={"collection": "nope", "id": "x"}, timeout=5)
+    unknown = requests.post(url, json={"collection": "nope", "id": "x"}, timeout=5, headers=headers)
     assert unknown.status_code == 404 and "services" in unknown.json()["error"]
-    incomplete = requests.post(url, json={"collection": "services"}, timeout=5)
+    incomplete = requests.post(url, json={"collection": "services"}, timeout=5, headers=headers)
     assert incomplete.status_code == 400 and "id" in incomplete.json()["error"]
 
 

@@ -59,9 +59,9 @@ def test_state_file_survives_a_restart_with_databases(shared_tmp, sandbox_postgr
         second.stop()
 
 
-def run_cli(ports, *args):
+def run_cli(ports, token_file, *args):
     command = [sys.executable, "-m", "sandbox", "--render-port", str(ports[0]), "--supabase-port", str(ports[1]),
-               *args]
+               "--control-token-file", str(token_file), *args]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
@@ -74,39 +74,41 @@ def test_command_line_serves_and_controls_a_sandbox(tmp_path):
     try:
         urls = json.loads(server.stdout.readline())
         assert urls["render"] == f"http://127.0.0.1:{ports[0]}/v1"
+        token_file = tmp_path / "control-token"
+        assert urls["control_token_file"] == str(token_file)  # beside the state
         headers = {"Authorization": "Bearer rnd_sandbox_local_token"}
         body = {"type": "web_service", "name": "cli", "ownerId": urls["render_owner_id"],
                 "image": {"ownerId": urls["render_owner_id"], "imagePath": "x/y:1"},
                 "serviceDetails": {"runtime": "image", "plan": "starter"}}
         sid = requests.post(urls["render"] + "/services", json=body, headers=headers, timeout=5).json()["service"]["id"]
 
-        added = run_cli(ports, "fault", "add", "--server", "render", "--kind", "error", "--status", "503",
+        added = run_cli(ports, token_file, "fault", "add", "--server", "render", "--kind", "error", "--status", "503",
                         "--count", "2", "--method", "GET", "--path", "/v1/services/{id}")
         assert added.returncode == 0, added.stderr
         statuses = [requests.get(f"{urls['render']}/services/{sid}", headers=headers, timeout=5).status_code
                     for _ in range(3)]
         assert statuses == [503, 503, 200]
 
-        edited = run_cli(ports, "edit", "--server", "render", "services", sid, "serviceDetails.plan=pro",
+        edited = run_cli(ports, token_file, "edit", "--server", "render", "services", sid, "serviceDetails.plan=pro",
                          "serviceDetails.numInstances=2")
         assert edited.returncode == 0, edited.stderr
         service = requests.get(f"{urls['render']}/services/{sid}", headers=headers, timeout=5).json()
         assert service["serviceDetails"]["plan"] == "pro" and service["serviceDetails"]["numInstances"] == 2
 
-        journal = run_cli(ports, "journal", "--server", "render")
+        journal = run_cli(ports, token_file, "journal", "--server", "render")
         lines = [json.loads(line) for line in journal.stdout.splitlines()]
         assert [entry["status"] for entry in lines] == [201, 503, 503, 200, 200]
-        assert run_cli(ports, "journal", "--clear").returncode == 0
-        assert run_cli(ports, "journal").stdout == ""
+        assert run_cli(ports, token_file, "journal", "--clear").returncode == 0
+        assert run_cli(ports, token_file, "journal").stdout == ""
 
-        shown = json.loads(run_cli(ports, "state", "--server", "render", "services", sid).stdout)
+        shown = json.loads(run_cli(ports, token_file, "state", "--server", "render", "services", sid).stdout)
         assert shown["serviceDetails"]["plan"] == "pro"
-        settings = json.loads(run_cli(ports, "settings", "--server", "render", "deploy_delay=0.5").stdout)
+        settings = json.loads(run_cli(ports, token_file, "settings", "--server", "render", "deploy_delay=0.5").stdout)
         assert settings["deploy_delay"] == 0.5
-        listed = json.loads(run_cli(ports, "fault", "list").stdout)
+        listed = json.loads(run_cli(ports, token_file, "fault", "list").stdout)
         assert listed == {"render": [], "supabase": []}
 
-        failed = run_cli(ports, "edit", "--server", "render", "services", "srv-missing", "name=x")
+        failed = run_cli(ports, token_file, "edit", "--server", "render", "services", "srv-missing", "name=x")
         assert failed.returncode == 1 and "srv-missing" in failed.stderr
     finally:
         server.send_signal(signal.SIGTERM)
@@ -123,7 +125,8 @@ def test_ports_come_from_the_environment(tmp_path):
         urls = json.loads(server.stdout.readline())
         assert urls == {"render": f"http://127.0.0.1:{ports[0]}/v1", "supabase": f"http://127.0.0.1:{ports[1]}",
                         "render_owner_id": urls["render_owner_id"],
-                        "supabase_organization_slug": urls["supabase_organization_slug"]}
+                        "supabase_organization_slug": urls["supabase_organization_slug"],
+                        "control_token_file": urls["control_token_file"]}
         assert requests.get(f"http://127.0.0.1:{ports[1]}/_sandbox/health", timeout=5).json()["ok"] is True
     finally:
         server.send_signal(signal.SIGTERM)

@@ -190,7 +190,7 @@ def test_deploy_delay_can_be_changed_at_runtime(sandbox):
 
 
 def test_settings_are_checked(sandbox):
-    control = SandboxControl(sandbox.render.origin)
+    control = SandboxControl(sandbox.render.origin, sandbox.render.control_token)
 
     with pytest.raises(ControlError, match="overlapping_deploys must be one of wait, override"):
         control.settings(overlapping_deploys="sometimes")

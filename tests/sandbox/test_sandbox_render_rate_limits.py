@@ -147,12 +147,14 @@ def test_command_line_flags_and_settings_scale_the_limits(tmp_path):
     try:
         urls = json.loads(process.stdout.readline())
         origin = urls["render"].rsplit("/v1", 1)[0]
-        settings = requests.get(origin + "/_sandbox/settings", timeout=5).json()
+        control = {"X-Sandbox-Control-Token": Path(urls["control_token_file"]).read_text().strip()}
+        settings = requests.get(origin + "/_sandbox/settings", timeout=5, headers=control).json()
         assert settings["rate_limit_time_scale"] == 0.5 and settings["rate_limit_capacity_scale"] == 2
         answer = requests.get(urls["render"] + "/services", timeout=5,
                               headers={"Authorization": "Bearer rnd_sandbox_local_token"})
         assert answer.headers["Ratelimit-Limit"] == "800" and int(answer.headers["Ratelimit-Reset"]) < 30
-        changed = requests.patch(origin + "/_sandbox/settings", json={"rate_limit_capacity_scale": 1}, timeout=5)
+        changed = requests.patch(origin + "/_sandbox/settings", json={"rate_limit_capacity_scale": 1}, timeout=5,
+                                 headers=control)
         assert changed.json()["rate_limit_capacity_scale"] == 1
     finally:
         process.terminate()

@@ -32,12 +32,14 @@ def test_env_points_subprocesses_at_the_sandbox(sandbox):
 def test_a_rotated_token_is_the_only_one_accepted(sandbox):
     # PATCH /_sandbox/settings {"token": ...}: what revoking a key and issuing a new one does at the vendor.
     old = sandbox.render.token
-    done = requests.patch(sandbox.render.origin + "/_sandbox/settings", json={"token": "rnd_rotated"}, timeout=5)
+    done = requests.patch(sandbox.render.origin + "/_sandbox/settings", json={"token": "rnd_rotated"}, timeout=5,
+                          headers=sandbox.render.control_headers)
     assert done.status_code == 200 and "rnd_rotated" not in done.text  # never echoed
     assert requests.get(sandbox.render.url("/owners"), headers={"Authorization": f"Bearer {old}"},
                         timeout=5).status_code == 401
     assert requests.get(sandbox.render.url("/owners"), headers={"Authorization": "Bearer rnd_rotated"},
                         timeout=5).status_code == 200
     assert sandbox.env["RENDER_API_KEY"] == "rnd_rotated"
-    bad = requests.patch(sandbox.supabase.origin + "/_sandbox/settings", json={"token": ""}, timeout=5)
+    bad = requests.patch(sandbox.supabase.origin + "/_sandbox/settings", json={"token": ""}, timeout=5,
+                         headers=sandbox.supabase.control_headers)
     assert bad.status_code == 400 and sandbox.supabase.token == "sbp_sandbox_local_token"
