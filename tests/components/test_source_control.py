@@ -135,7 +135,7 @@ def test_production_environment_requires_the_configured_reviewers():
     run = run_component(build("production"), stack="production", invokes={GET_TEAM: team_lookup})
     assert sorted(r.name for r in run.of_type(ENVIRONMENT)) == sorted(
         [f"sc-{role}-{env}" for role in REPOS for env in ("staging", "production")]
-        + ["sc-infrastructure-production-preview"])  # only the infrastructure repository previews production
+        + ["sc-infrastructure-staging-preview", "sc-infrastructure-production-preview"])  # PR previews: infra only
     production = run.one(ENVIRONMENT, "sc-infrastructure-production")
     assert_child(run, production)
     assert {k: production.inputs[k] for k in ("repository", "environment", "reviewers", "preventSelfReview",
@@ -155,6 +155,9 @@ def test_production_environment_requires_the_configured_reviewers():
         "repository": "procurement-infra", "environment": "production-preview",
         "reviewers": [{"teams": [int(TEAM_ID)], "users": []}], "preventSelfReview": True, "canAdminsBypass": False,
         "deploymentBranchPolicy": None}  # pull-request runs deploy from refs/pull/<n>/merge: any ref
+    staging_preview = run.one(ENVIRONMENT, "sc-infrastructure-staging-preview")
+    assert {k: staging_preview.inputs.get(k) for k in ("reviewers", "canAdminsBypass", "deploymentBranchPolicy")} == {
+        "reviewers": None, "canAdminsBypass": True, "deploymentBranchPolicy": None}  # reads staging only: no gate
     assert sorted(p.inputs["environment"] for p in run.of_type(BRANCH_POLICY)) == sorted(
         ["staging", "production"] * len(REPOS))
     for env in ("staging", "production"):
@@ -225,8 +228,8 @@ def test_the_github_import_file_matches_what_production_declares():
     provider = run.one("pulumi:providers:github", "source-control-github")
     assert provider.parent == component.urn and provider.inputs["owner"] == "acme-procurement"
     imported = [r for r in document["resources"] if "id" in r]
-    # repos + alerts, one ruleset, 6 - 1 environments and production-preview, one policy
-    assert len(imported) == 3 * 2 + 1 + 5 + 1 + 1
+    # repos + alerts, one ruleset, 6 - 1 environments and the two preview environments, one policy
+    assert len(imported) == 3 * 2 + 1 + 5 + 2 + 1
     for entry in imported:
         declared = run.one(entry["type"], entry["name"])
         assert declared.parent == component.urn and declared.provider.startswith(provider.urn + "::"), entry

@@ -264,9 +264,11 @@ def test_local_stack_passes_the_pack_with_advisories_only(local_stack):
     assert run.returncode == 0, run.output
     assert {level for _, level, _ in run.found()} <= {"advisory"}
     # Local runs one instance per service and an unprotected, disposable database on purpose, and has no
-    # Cloudflare to probe its public hosts (README "Stacks"); everything else holds even here.
+    # Cloudflare to probe its public hosts (README "Stacks"), and its sandbox database takes plain connections
+    # from any address (Pulumi.local.yaml: enforceSsl false, no networkRestrictions); everything else holds here.
     assert {policy for policy, _, _ in run.found()} == {"render-web-min-instances", "stateful-resources-protected",
-                                                        "public-service-monitored"}
+                                                        "public-service-monitored", "supabase-ssl-enforced",
+                                                        "supabase-network-restricted"}
     assert {resource for policy, _, resource in run.found() if policy == "public-service-monitored"} == \
         {"backend-api", "frontend-site"}
     assert all("no Cloudflare health check" in v.message and "no Render notification override" not in v.message
