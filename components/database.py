@@ -20,7 +20,8 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   ``<name>-extension-<ext>`` (Extension, `deleted_with` the project: re-creating it converges).
 - With the backup (`backup_schemas`): ``<name>-role-backup_reader-password`` and ``<name>-role-backup_reader``
   (SqlRole): the nightly job's login: CONNECT, USAGE and SELECT on every table and sequence of the dumped
-  schemas, nothing else.
+  schemas, nothing else; BYPASSRLS, so row-level security hides no row from pg_dump (which otherwise refuses
+  a table with RLS enabled).
 
 Connection URLs (`database_urls`, `backup_url`) go through the pooler with TLS: `sslmode=require` (encrypted, the
 server unverified) or, with `database.caCertificate`, `sslmode=verify-full` against that CA, which the consumers
@@ -175,7 +176,9 @@ class Database(pulumi.ComponentResource):
         # The files the URLs' consumers need beside them (Render secret files): the CA they verify the server with.
         self.client_files = {DATABASE_CA_FILE: cfg.ca_certificate} if cfg.ca_certificate else {}
         # The backup job's own role: it reads every table and sequence of the dumped schemas and can change
-        # nothing, so the job never holds the `postgres` password. Through the pooler's session mode (port 5432
+        # nothing, so the job never holds the `postgres` password. BYPASSRLS: pg_dump refuses a table with RLS
+        # enabled (Supabase's `public` tables usually are) unless the role bypasses it; it still reads only.
+        # Through the pooler's session mode (port 5432
         # of the pooler host): what pg_dump needs (one session) from a host without IPv6, such as a Render cron job.
         self.backup_url = None
         if args.backup_schemas:
@@ -183,6 +186,7 @@ class Database(pulumi.ComponentResource):
                                              opts=ResourceOptions(parent=self))
             supabase.SqlRole(f"{name}-role-{BACKUP_ROLE}", project_ref=ref, name=BACKUP_ROLE,
                              password=backup_password.result, login=True, grants=backup_grants(args.backup_schemas),
+                             bypass_rls=True,
                              opts=ResourceOptions(parent=self, depends_on=[*restarts, *extensions]))
             self.backup_url = Output.secret(
                 Output.all(pooler.db_host, pooler.db_user, pooler.db_name, backup_password.result)

@@ -229,18 +229,20 @@ class SqlRole(Resource, module="supabase", name="SqlRole"):
     {"on": "table", "schema": "public", "objects": ["orders"], "privileges": ["SELECT", "INSERT"]}]``;
     ``{"on": "all_tables", "schema": "public", "privileges": ["SELECT"]}`` covers every table of the
     schema, existing and created later (by ``owner``, default ``postgres``); with INSERT also USAGE
-    on the schema's sequences (``"sequences": False`` opts out)."""
+    on the schema's sequences (``"sequences": False`` opts out). ``bypass_rls=True`` (BYPASSRLS) only for a role
+    that must read every row despite row-level security, i.e. the backup's."""
 
     granted: Output[list]
 
     def __init__(self, resource_name: str, *, project_ref: Input[str], name: Input[str],
                  password: Optional[Input[str]] = None, login: bool = True, connection_limit: int = -1,
-                 grants: Optional[Input[Sequence[Mapping[str, Any]]]] = None, adopt: bool = False,
+                 grants: Optional[Input[Sequence[Mapping[str, Any]]]] = None, bypass_rls: bool = False,
+                 adopt: bool = False,
                  wait_timeout_seconds: Optional[int] = None, poll_interval_seconds: Optional[float] = None,
                  opts: Optional[ResourceOptions] = None) -> None:
         super().__init__(SqlRoleProvider(), resource_name, _props(SqlRoleProvider, {
             "project_ref": project_ref, "name": name, "password": password, "login": login,
-            "connection_limit": connection_limit, "grants": grants, "adopt": adopt,
+            "connection_limit": connection_limit, "grants": grants, "bypass_rls": bypass_rls, "adopt": adopt,
             **_wait(wait_timeout_seconds, poll_interval_seconds)}), _opts(SqlRoleProvider, opts))
 
 

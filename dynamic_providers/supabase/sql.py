@@ -435,7 +435,7 @@ def change_sql(current: Iterable[Grant], desired: set[Grant], role: str) -> list
 # Least privilege spelled out on CREATE, so the statement documents itself and defaults cannot drift.
 # ALTER must not repeat them: Postgres requires superuser to even restate (NO)SUPERUSER, REPLICATION
 # or BYPASSRLS in ALTER ROLE, and Supabase's ``postgres`` role is not a superuser.
-_LEAST_PRIVILEGE = ("NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "NOREPLICATION", "NOBYPASSRLS", "INHERIT")
+_LEAST_PRIVILEGE = ("NOSUPERUSER", "NOCREATEDB", "NOCREATEROLE", "NOREPLICATION")
 
 
 def _role_options(login: bool, password: Optional[str], connection_limit: int) -> list[str]:
@@ -445,13 +445,32 @@ def _role_options(login: bool, password: Optional[str], connection_limit: int) -
     return parts
 
 
-def create_role_sql(name: str, *, login: bool, password: Optional[str], connection_limit: int) -> str:
-    options = " ".join([*_LEAST_PRIVILEGE, *_role_options(login, password, connection_limit)])
+def _bypass_rls_option(bypass_rls: bool) -> str:
+    return "BYPASSRLS" if bypass_rls else "NOBYPASSRLS"
+
+
+def create_role_sql(name: str, *, login: bool, password: Optional[str], connection_limit: int,
+                    bypass_rls: bool = False) -> str:
+    options = " ".join([*_LEAST_PRIVILEGE, _bypass_rls_option(bypass_rls), "INHERIT",
+                        *_role_options(login, password, connection_limit)])
     return f"CREATE ROLE {quote_ident(name)} WITH {options}"
 
 
 def alter_role_sql(name: str, *, login: bool, password: Optional[str], connection_limit: int) -> str:
     return f"ALTER ROLE {quote_ident(name)} WITH {' '.join(_role_options(login, password, connection_limit))}"
+
+
+def alter_bypass_rls_sql(name: str, bypass_rls: bool) -> str:
+    """Its own statement, only when ``bypass_rls`` changes: it needs more than the other options (see
+    ``BYPASS_RLS_PRIVILEGE``), so an ALTER of login or limit never asks for that."""
+    return f"ALTER ROLE {quote_ident(name)} WITH {_bypass_rls_option(bypass_rls)}"
+
+
+# Who may set or clear BYPASSRLS on a role (CREATE or ALTER): on PostgreSQL 16+ a CREATEROLE role that has
+# BYPASSRLS itself (and ADMIN on the role, which its creator holds), as Supabase's ``postgres`` does; on 15 and
+# older only a superuser, except that on Supabase the supautils extension runs ``postgres``' CREATE/ALTER ROLE
+# as superuser. A plain PostgreSQL 15 (the sandbox's) refuses it for a non-superuser ``postgres``.
+BYPASS_RLS_PRIVILEGE = re.compile(r"bypassrls|permission denied to (create|alter) role", re.IGNORECASE)
 
 
 def drop_role_sql(name: str) -> str:
@@ -475,34 +494,35 @@ def read_role_sql(name: str) -> str:
     'table_count'/'sequence_count', in ``connection_limit``).
     """
     lit = quote_literal(name)
-    return f"""WITH r AS (SELECT oid, rolcanlogin, rolconnlimit FROM pg_roles WHERE rolname = {lit}),
+    return f"""WITH r AS (SELECT oid, rolcanlogin, rolconnlimit, rolbypassrls FROM pg_roles WHERE rolname = {lit}),
 d AS (SELECT da.defaclnamespace AS nsp, da.defaclrole AS owner, da.defaclobjtype AS objtype, a.privilege_type
         FROM pg_default_acl da CROSS JOIN LATERAL aclexplode(da.defaclacl) a JOIN r ON a.grantee = r.oid
        WHERE da.defaclobjtype IN ('r', 'S') AND da.defaclnamespace <> 0)
 SELECT 'role' AS kind, NULL::text AS schema, NULL::text AS object, NULL::text AS privilege,
-       r.rolcanlogin AS can_login, r.rolconnlimit AS connection_limit FROM r
+       r.rolcanlogin AS can_login, r.rolconnlimit AS connection_limit, r.rolbypassrls AS bypass_rls FROM r
 UNION ALL
 SELECT CASE WHEN d.objtype = 'S' THEN 'sequence_default' ELSE 'table_default' END,
-       n.nspname::text, o.rolname::text, d.privilege_type, NULL::bool, NULL::int
+       n.nspname::text, o.rolname::text, d.privilege_type, NULL::bool, NULL::int, NULL::bool
   FROM d JOIN pg_namespace n ON n.oid = d.nsp JOIN pg_roles o ON o.oid = d.owner
 UNION ALL
 SELECT 'table_count', n.nspname::text, NULL, NULL, NULL::bool,
-       (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN {_ALL_TABLES_RELKINDS})
+       (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind IN {_ALL_TABLES_RELKINDS}),
+       NULL::bool
   FROM pg_namespace n WHERE n.oid IN (SELECT nsp FROM d WHERE objtype = 'r')
 UNION ALL
 SELECT 'sequence_count', n.nspname::text, NULL, NULL, NULL::bool,
-       (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'S')
+       (SELECT count(*)::int FROM pg_class c WHERE c.relnamespace = n.oid AND c.relkind = 'S'), NULL::bool
   FROM pg_namespace n WHERE n.oid IN (SELECT nsp FROM d WHERE objtype = 'S')
 UNION ALL
-SELECT 'database', NULL, NULL, a.privilege_type, NULL::bool, NULL::int
+SELECT 'database', NULL, NULL, a.privilege_type, NULL::bool, NULL::int, NULL::bool
   FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a JOIN r ON a.grantee = r.oid
  WHERE d.datname = current_database()
 UNION ALL
-SELECT 'schema', n.nspname::text, NULL, a.privilege_type, NULL::bool, NULL::int
+SELECT 'schema', n.nspname::text, NULL, a.privilege_type, NULL::bool, NULL::int, NULL::bool
   FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a JOIN r ON a.grantee = r.oid
 UNION ALL
 SELECT CASE WHEN c.relkind = 'S' THEN 'sequence' ELSE 'table' END, n.nspname::text, c.relname::text,
-       a.privilege_type, NULL::bool, NULL::int
+       a.privilege_type, NULL::bool, NULL::int, NULL::bool
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
   CROSS JOIN LATERAL aclexplode(c.relacl) a JOIN r ON a.grantee = r.oid
  WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f', 'S')"""
@@ -517,6 +537,7 @@ class RoleState:
     can_login: Optional[bool] = None
     connection_limit: Optional[int] = None
     grants: frozenset[Grant] = frozenset()
+    bypass_rls: Optional[bool] = None
 
 
 def decode_role_rows(rows: Iterable[Mapping[str, Any]]) -> RoleState:
@@ -542,7 +563,7 @@ def decode_role_rows(rows: Iterable[Mapping[str, Any]]) -> RoleState:
     limit = role_rows[0].get("connection_limit")
     return RoleState(exists=True, can_login=role_rows[0].get("can_login"),
                      connection_limit=limit if isinstance(limit, int) else None,
-                     grants=frozenset(grants))
+                     grants=frozenset(grants), bypass_rls=role_rows[0].get("bypass_rls"))
 
 
 def fold_schema_wide(raw: set[Grant], defaults: set[tuple[str, str, str]], counts: Mapping[str, int],

@@ -1,7 +1,9 @@
 """``SqlRole``: a least-privilege Postgres role for one backend service, with explicit grants.
 
 Managed through ``POST /v1/projects/{ref}/database/query``. The role is created NOSUPERUSER,
-NOCREATEDB, NOCREATEROLE, NOREPLICATION, NOBYPASSRLS and gets exactly the declared ``grants``:
+NOCREATEDB, NOCREATEROLE, NOREPLICATION, NOBYPASSRLS (BYPASSRLS only with ``bypass_rls=True``: for a role
+that must read every row whatever the row-level security policies say, i.e. the backup's ``pg_dump``,
+which refuses a table with RLS enabled otherwise) and gets exactly the declared ``grants``:
 read compares the role's real privileges (from the catalogs) with the declaration, an ``up``
 revokes anything extra and grants anything missing. The login password is a secret input sent as
 a SCRAM verifier (see ``sql.py``); it cannot be read back, so it is write-only.
@@ -19,7 +21,8 @@ An existing role with the same name is taken over only with ``adopt=True``.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
 
@@ -49,6 +52,10 @@ class SqlRoleProvider(SupabaseProvider):
                         doc="Privileges: [{on, schema, objects, privileges}]; on=all_tables covers every "
                             "table of the schema, present and future ({on, schema, privileges, owner}); with "
                             "INSERT also USAGE on its sequences unless sequences=false."),
+        "bypass_rls": Field(kind=bool, default=False,
+                            doc="BYPASSRLS: row-level security policies do not apply to the role. Only for a role "
+                                "that must read every row (the backup's pg_dump); setting or clearing it needs "
+                                "Supabase's postgres (supautils on PG15, PG16+ natively) or a superuser."),
         **WAIT_FIELDS,
     }
     output_names = ("granted",)
@@ -82,6 +89,10 @@ class SqlRoleProvider(SupabaseProvider):
 
     def inputs_of(self, props):
         inputs = super().inputs_of(props)
+        if inputs.get("bypass_rls") is None:
+            # State from before the input existed: every role was created NOBYPASSRLS. Without this, the first
+            # up would diff and ALTER every role (which a plain PG15 refuses: see sql.BYPASS_RLS_PRIVILEGE).
+            inputs["bypass_rls"] = False
         # State written before a grant's meaning grew (e.g. all_tables INSERT now also covering
         # sequences) still says the declared grants hold; its ``granted`` output says what really
         # held. Diff from the latter, so ``up`` without ``--refresh`` applies the new meaning too.
@@ -136,10 +147,12 @@ class SqlRoleProvider(SupabaseProvider):
         # warning fails the whole script, so no half-granted role is left behind.
         statements = [s for s in [sql.grantable_check_sql(desired)] if s]
         statements.append(sql.create_role_sql(name, login=inputs["login"], password=inputs.get("password"),
-                                              connection_limit=inputs["connection_limit"]))
+                                              connection_limit=inputs["connection_limit"],
+                                              bypass_rls=bool(inputs.get("bypass_rls"))))
         statements += sql.grant_sql(desired, name)
         # CREATE ROLE is not repeatable: never retried blindly (the base looks the role up instead).
-        client.run_query(ref, sql.script(statements))
+        with _bypass_rls_refused(name, True if inputs.get("bypass_rls") else None):
+            client.run_query(ref, sql.script(statements))
         state = self._state(client, ref, name)
         _verify(state, desired, name)
         return {"ref": ref, "name": name, "state": state, "prior": inputs}
@@ -161,6 +174,8 @@ class SqlRoleProvider(SupabaseProvider):
             statements.append(sql.alter_role_sql(
                 name, login=news["login"], connection_limit=news["connection_limit"],
                 password=news.get("password") if "password" in changed else None))
+        if "bypass_rls" in changed:
+            statements.append(sql.alter_bypass_rls_sql(name, bool(news["bypass_rls"])))
         desired = None
         if "grants" in changed:
             desired = sql.expand_grants(news.get("grants") or [])
@@ -169,7 +184,8 @@ class SqlRoleProvider(SupabaseProvider):
             statements += [s for s in [sql.grantable_check_sql(desired - set(current.grants))] if s]
             statements += sql.change_sql(current.grants, desired, name)
         if statements:
-            client.run_query(ref, sql.script(statements), idempotent=True)
+            with _bypass_rls_refused(name, bool(news["bypass_rls"]) if "bypass_rls" in changed else None):
+                client.run_query(ref, sql.script(statements), idempotent=True)
         state = self._state(client, ref, name)
         if desired is not None:
             _verify(state, desired, name)
@@ -205,12 +221,30 @@ class SqlRoleProvider(SupabaseProvider):
             "name": live["name"],
             "login": state.can_login,
             "connection_limit": state.connection_limit,
+            "bypass_rls": state.bypass_rls,
             # Keep the user's own grouping when nothing changed, so refresh adds no noise.
             "grants": prior_grants if same else sql.group_grants(state.grants),
         }
 
     def live_outputs(self, live: Any) -> dict[str, Any]:
         return {"granted": [g.to_dict() for g in sorted(live["state"].grants)]}
+
+
+@contextmanager
+def _bypass_rls_refused(name: str, wanted: Optional[bool]) -> Iterator[None]:
+    """The one line to show when Postgres refuses to set (``wanted`` True) or clear (False) BYPASSRLS; None: the
+    script does not touch it."""
+    try:
+        yield
+    except ApiError as exc:
+        if wanted is None or not sql.BYPASS_RLS_PRIVILEGE.search(exc.api_message or ""):
+            raise
+        option = "BYPASSRLS" if wanted else "NOBYPASSRLS"
+        raise type(exc)(exc.api, exc.method, exc.path, exc.status, exc.api_message, api_code=exc.api_code,
+                        summary=f"Postgres refused to change BYPASSRLS of role {name!r} ({exc.api_message}): only "
+                                f"Supabase's postgres (PG16+, or PG15 with supautils) or a superuser may; set it "
+                                f"as one (ALTER ROLE {name} WITH {option}), then run `pulumi up --refresh`, or "
+                                f"declare bypass_rls={str(not wanted).lower()}.") from exc
 
 
 def _verify(state: sql.RoleState, desired: set[sql.Grant], name: str) -> None:

@@ -91,6 +91,7 @@ def test_one_least_privilege_login_role_per_service_with_its_own_secret_password
         record = run.one(D + "SqlRole", f"database-role-{role.name}")
         assert record.inputs["name"] == role.name
         assert record.inputs["login"] is True
+        assert record.inputs["bypass_rls"] is False  # row-level security applies to the services
         assert record.inputs["password"] == password_of(f"database-role-{role.name}-password")
         assert record.is_secret("password")
         assert record.inputs["grants"] == role_grants(role)
@@ -110,6 +111,16 @@ def test_one_least_privilege_login_role_per_service_with_its_own_secret_password
         # In parallel (the provider retries GRANT races), after every extension.
         assert not role_urns & set(record.depends_on)
         assert extensions <= set(record.depends_on)
+
+
+def test_only_the_backup_role_bypasses_row_level_security(run):
+    # pg_dump refuses a table with RLS enabled unless its role bypasses RLS; no service role may.
+    bypassing = {r.name for r in run.of_type(D + "SqlRole") if r.inputs["bypass_rls"]}
+    backup = config_of(run.stack).backup is not None
+    assert bypassing == ({"database-role-backup_reader"} if backup else set())
+    if backup:  # still read-only: SELECT (and CONNECT, USAGE) only
+        grants = run.one(D + "SqlRole", "database-role-backup_reader").inputs["grants"]
+        assert {p for g in grants for p in g["privileges"]} == {"CONNECT", "USAGE", "SELECT"}
 
 
 def test_extensions_and_the_named_key_per_backend_service(run):

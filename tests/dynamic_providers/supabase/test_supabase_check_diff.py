@@ -154,6 +154,19 @@ def test_grants_diff_as_sets():
     assert diff(r, base, {**base, "name": "billing_api"}).replaces == ["name"]
 
 
+def test_bypass_rls_changes_in_place_and_a_state_from_before_it_means_false():
+    r = SqlRoleProvider()
+    base = {"project_ref": REF, "name": "orders_api", "password": "long-enough-password"}
+    d = diff(r, {**base, "bypass_rls": False}, {**base, "bypass_rls": True})
+    assert d.changes and not d.replaces
+    # Every role was created NOBYPASSRLS before the input existed: its state (without the input) has no diff, and
+    # so no ALTER ROLE, for it.
+    before_the_input = {k: v for k, v in r.check({}, dict(base)).inputs.items() if k != "bypass_rls"}
+    news = r.check(before_the_input, dict(base)).inputs
+    assert news["bypass_rls"] is False and not r.diff("id", before_the_input, news).changes
+    assert r.diff("id", before_the_input, r.check(before_the_input, {**base, "bypass_rls": True}).inputs).changes
+
+
 # ------------------------------------------------------------------ hashed secrets on refresh
 def test_auth_refresh_keeps_matching_secrets_and_flags_drift():
     prior = {"project_ref": REF, "smtp_password": "smtp-pw", "provider_secrets": {"github": "gh", "google": "gg"},

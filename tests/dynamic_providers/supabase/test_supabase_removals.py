@@ -19,6 +19,7 @@ from dynamic_providers.supabase.settings import PostgresConfigProvider  # noqa: 
 from removal_table import WARNS, Case, optional_fields, run_table, warned_about  # noqa: E402
 from render_harness import Driver  # noqa: E402
 from supabase_engine import FAST_HTTP, FAST_WAIT  # noqa: E402
+from supautils_stand_in import needs_supautils, set_postgres_superuser  # noqa: E402
 
 PASSWORD = "project-db-password"
 
@@ -60,6 +61,10 @@ class Ctx:
         db = self.sandbox.supabase.databases[self.ref]
         return psycopg.connect(host="127.0.0.1", port=db.port, dbname="postgres", user="postgres",
                                password=PASSWORD, connect_timeout=5, autocommit=True)
+
+    def stand_in_for_supautils(self) -> None:
+        if needs_supautils(self.sandbox, self.ref):
+            set_postgres_superuser(self.sandbox, self.ref, True)
 
     def default_version(self, extension: str) -> str:
         with self.connect() as conn:
@@ -103,6 +108,10 @@ CASES = {
     "SqlRoleProvider.connection_limit": Case(lambda c: role(c, password="role-password-123", connection_limit=5)),
     "SqlRoleProvider.grants": Case(lambda c: role(c, password="role-password-123", grants=[
         {"on": "all_tables", "schema": "public", "privileges": ["SELECT"]}])),
+    # supautils (absent from the sandbox) lets Supabase's postgres set BYPASSRLS on PG15; its stand-in stays on for
+    # the rest of this provider's cases, so bypass_rls is declared (and runs) last.
+    "SqlRoleProvider.bypass_rls": Case(lambda c: role(c, password="role-password-123", bypass_rls=True),
+                                       before=lambda c: c.stand_in_for_supautils()),
     "ProjectProvider.instance_size": Case(
         lambda c: project_program(c.sandbox, name=c.name("sized").replace("_", "-"), instance_size="small")),
 }

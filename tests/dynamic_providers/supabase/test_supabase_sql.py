@@ -133,6 +133,14 @@ def test_role_statements_never_contain_the_password():
         assert keyword in create
     alter = sql.alter_role_sql("orders_api", login=False, password=None, connection_limit=-1)
     assert "PASSWORD" not in alter and "NOLOGIN" in alter
+    # BYPASSRLS only when asked for, and never restated by the ALTER of the other options.
+    assert "BYPASSRLS" not in create.replace("NOBYPASSRLS", "")
+    bypassing = sql.create_role_sql("backup_reader", login=True, password=password, connection_limit=-1,
+                                    bypass_rls=True)
+    assert " BYPASSRLS " in bypassing and "NOBYPASSRLS" not in bypassing and "NOSUPERUSER" in bypassing
+    assert "BYPASSRLS" not in alter
+    assert sql.alter_bypass_rls_sql("backup_reader", True) == 'ALTER ROLE "backup_reader" WITH BYPASSRLS'
+    assert sql.alter_bypass_rls_sql("backup_reader", False) == 'ALTER ROLE "backup_reader" WITH NOBYPASSRLS'
 
 
 def test_decode_role_rows():
@@ -143,6 +151,7 @@ def test_decode_role_rows():
         {"kind": "schema", "schema": "public", "object": None, "privilege": "USAGE"},
     ])
     assert state.exists and state.can_login and state.connection_limit == -1
+    assert sql.decode_role_rows([{"kind": "role", "can_login": True, "bypass_rls": True}]).bypass_rls is True
     assert state.grants == {Grant("table", "public", "orders", "SELECT"), Grant("schema", "public", "", "USAGE")}
 
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from dynamic_providers.core.errors import ApiError
 from dynamic_providers.supabase.extension import ExtensionProvider
 from dynamic_providers.supabase.sql_role import SqlRoleProvider
 from supabase_engine import FAST_HTTP, FAST_WAIT
+from supautils_stand_in import needs_supautils, supautils_role_elevation
 from test_supabase_sql_lifecycle import PASSWORD, as_postgres, can, connect_as, project, role_program  # noqa: F401
 
 BASE = [{"on": "database", "privileges": ["CONNECT"]}]
@@ -164,3 +166,70 @@ def test_postgres_url_of_the_project_cannot_reach_supabase_admin_objects_it_was_
                          password="project-db-password", autocommit=True) as conn:
         assert not can(conn, "CREATE TABLE auth.nope (id int)")
         assert not can(conn, "ALTER EXTENSION pgcrypto SET SCHEMA public")
+
+
+def bypasses_rls(sb, ref, name="orders_api") -> bool:
+    with sb.supabase.databases[ref].admin_connect(autocommit=True) as conn:
+        return conn.execute("SELECT rolbypassrls FROM pg_roles WHERE rolname = %s", (name,)).fetchone()[0]
+
+
+def rls_protected_orders(sb, ref) -> list[dict]:
+    """public.orders with row-level security on and a policy that shows nobody a row; the grants to read it."""
+    as_postgres(sb, ref, "INSERT INTO public.orders (item) VALUES ('pens'), ('desks');"
+                         "ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY;"
+                         "CREATE POLICY nobody ON public.orders FOR SELECT USING (false)")
+    return [*BASE, {"on": "schema", "schema": "public", "privileges": ["USAGE"]},
+            {"on": "table", "schema": "public", "objects": ["orders"], "privileges": ["SELECT"]}]
+
+
+def rows_seen(sb, ref) -> int:
+    with connect_as(sb, ref, "orders_api", PASSWORD) as conn:
+        return conn.execute("SELECT count(*) FROM public.orders").fetchone()[0]
+
+
+def test_bypass_rls_is_created_read_back_and_changed_in_place(supabase_env, engine, project):  # noqa: F811
+    sb = supabase_env
+    grants = rls_protected_orders(sb, project)
+    p = SqlRoleProvider(http=FAST_HTTP)
+    with supautils_role_elevation(sb, project):
+        state = engine.create(p, role_program(project, grants=grants, bypass_rls=True))
+        assert bypasses_rls(sb, project) and rows_seen(sb, project) == 2  # the policy hides nothing from it
+        refreshed = engine.refresh(p, state)
+        assert refreshed.inputs["bypass_rls"] is True
+        assert not engine.preview(p, refreshed, role_program(project, grants=grants, bypass_rls=True))[0].changes
+
+        # Cleared by hand: refresh reads it, up restores it.
+        with sb.supabase.databases[project].admin_connect(autocommit=True) as conn:
+            conn.execute("ALTER ROLE orders_api WITH NOBYPASSRLS")
+        drifted = engine.refresh(p, state)
+        assert drifted.inputs["bypass_rls"] is False
+        state = engine.up(p, drifted, role_program(project, grants=grants, bypass_rls=True))
+        assert bypasses_rls(sb, project)
+
+        # Declared false: ALTER ROLE in place (the same role, its grants untouched), the policy applies again.
+        state = engine.up(p, state, role_program(project, grants=grants))
+        assert state.id == f"{project}/orders_api" and state.inputs["bypass_rls"] is False
+        assert not bypasses_rls(sb, project) and rows_seen(sb, project) == 0
+        assert not engine.preview(p, engine.refresh(p, state), role_program(project, grants=grants))[0].changes
+    engine.destroy(p, state)
+
+
+def test_a_postgres_that_may_not_set_bypassrls_fails_in_one_line_and_changes_nothing(supabase_env, engine,
+                                                                                     project):  # noqa: F811
+    """A plain PostgreSQL 15 (the sandbox's: no supautils) refuses BYPASSRLS to a non-superuser `postgres`."""
+    sb = supabase_env
+    if not needs_supautils(sb, project):
+        pytest.skip("PostgreSQL 16+: postgres (CREATEROLE, BYPASSRLS) may set it itself")
+    grants = rls_protected_orders(sb, project)
+    p = SqlRoleProvider(http=FAST_HTTP)
+    refused = r"^Postgres refused to change BYPASSRLS of role 'orders_api' \(.*superuser.*\): .*bypass_rls=false\.$"
+    with pytest.raises(ApiError, match=refused) as create_error:
+        engine.create(p, role_program(project, grants=grants, bypass_rls=True))
+    assert "\n" not in str(create_error.value) and create_error.value.concise
+    assert not role_exists(sb, project)  # one transaction: no role without its attribute
+
+    state = engine.create(p, role_program(project, grants=grants))
+    with pytest.raises(ApiError, match=refused):
+        engine.up(p, state, role_program(project, grants=grants, bypass_rls=True))
+    assert not bypasses_rls(sb, project) and rows_seen(sb, project) == 0
+    engine.destroy(p, state)
