@@ -188,7 +188,9 @@ case "$command" in
     # Recovery after an interrupted `up` lives in scripts/recover.sh (README "When something fails").
     [ -f "$PROCUREMENT_ROOT/scripts/recover.sh" ] || die "this checkout has no scripts/recover.sh"
     if procurement_sandbox_pid >/dev/null; then write_config; fi
-    select_stack
+    # No `pulumi stack select` first: a kill mid-write can leave the checkpoint's metadata unreadable, which
+    # select refuses (and a stack init then meets the dead update's lock); recover.sh names the stack itself
+    # and repairs exactly that before anything else.
     exec bash "$PROCUREMENT_ROOT/scripts/recover.sh" --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     ;;
 esac

@@ -20,12 +20,14 @@ lost create answer inside a real `up`) are at the end.
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from tests.engine.local_platform import LocalPlatform, held, hold
+from tests.engine.local_platform import STACK, LocalPlatform, held, hold
 
 SNAPSHOT = json.loads((Path(__file__).resolve().parents[1] / "components" / "urn_snapshot.json").read_text())
 DIGEST = "sha256:d4cf3ab194d0126d8be9968de9eaed39a2d33f7878ca2f7d797e1e027ef574c3"  # Pulumi.local.yaml
@@ -170,6 +172,26 @@ def test_killed_before_any_create_then_during_destroy(platform):
     assert not [p for p in platform.supabase("projects").values() if p.get("status") != "REMOVED"]
     left = [r["urn"] for r in platform.export().get("resources") or [] if r["type"] != "pulumi:pulumi:Stack"]
     assert not left, f"resources left in the state after destroy: {left}"
+
+
+def test_a_kill_mid_write_of_the_checkpoint_is_recovered(platform):
+    # What a kill while the CLI writes its checkpoint leaves (the file backend writes in place,
+    # no_tmp_dir): the checkpoint's metadata cut short, and the dead update's lock. `pulumi stack select`
+    # refuses such a stack, so the recovery must not start with it (it did, and then failed on the lock).
+    platform.run("up")
+    [attrs] = (platform.state_dir / ".pulumi" / "stacks").rglob(f"{STACK}.json.attrs")
+    attrs.write_text(attrs.read_text()[:5])
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    locks = platform.state_dir / ".pulumi" / "locks" / "organization" / "procurement" / STACK
+    locks.mkdir(parents=True, exist_ok=True)
+    (locks / "00000000-0000-0000-0000-000000000000.json").write_text(json.dumps(
+        {"pid": dead.pid, "username": "root", "hostname": socket.gethostname(),
+         "timestamp": "2026-12-06T00:00:00Z"}))
+    output = recover(platform)
+    assert "removed the unreadable blob metadata" in output and "releasing it" in output, output[-3000:]
+    assert not list(locks.iterdir())
+    assert_converged(platform, previews=False)
 
 
 def test_killed_during_the_render_and_supabase_creates(platform):
