@@ -17,8 +17,15 @@ tag="${GITHUB_SHA:-$(git rev-parse HEAD)}"
 metadata="$(mktemp)"
 trap 'rm -f "$metadata"' EXIT
 
-"$docker" buildx build --platform linux/amd64 --file ops/backup/Dockerfile --tag "$repository:$tag" \
-  --provenance=false --metadata-file "$metadata" --push .
+if ! "$docker" buildx version >/dev/null 2>&1; then
+  echo "backup-image: '$docker buildx' is not available here: run it where Docker with buildx runs (deploy-staging.yml does, on every merge)" >&2
+  exit 2
+fi
+if ! "$docker" buildx build --platform linux/amd64 --file ops/backup/Dockerfile --tag "$repository:$tag" \
+  --provenance=false --metadata-file "$metadata" --push .; then
+  echo "backup-image: building or pushing $repository:$tag failed (docker's message above); rerun: bash scripts/backup-image.sh" >&2
+  exit 2
+fi
 digest="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("containerimage.digest", ""))' "$metadata")"
 if ! [[ "$digest" =~ ^sha256:[0-9a-f]{64}$ ]]; then
   echo "backup-image: the build of $repository:$tag reported no image digest ('$digest'); rerun: bash scripts/backup-image.sh" >&2

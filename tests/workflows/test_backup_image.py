@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.workflows.workflow_files import ROOT, WORKFLOWS, load
 
 FAKE_DOCKER = """#!/usr/bin/env bash
+[ "$*" = "buildx version" ] && { [ -n "$NO_BUILDX" ] && exit 1 || exit 0; }
 echo "$*" >> "$CALLS"
 meta=""
 while [ $# -gt 0 ]; do case "$1" in --metadata-file) meta="$2"; shift;; esac; shift; done
@@ -23,13 +24,13 @@ def build_step() -> dict:
     return next(s for s in steps if "backup-image" in (s.get("run") or ""))
 
 
-def run_build(tmp_path: Path, digest: str) -> subprocess.CompletedProcess:
+def run_build(tmp_path: Path, digest: str, **extra: str) -> subprocess.CompletedProcess:
     fake = tmp_path / "docker"
     fake.write_text(FAKE_DOCKER)
     fake.chmod(0o755)
     env = {"PATH": "/usr/bin:/bin", "DOCKER": str(fake), "CALLS": str(tmp_path / "calls"), "DIGEST": digest,
            "GITHUB_SHA": "c0ffee", "GITHUB_OUTPUT": str(tmp_path / "output"),
-           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}
+           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), **extra}
     return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", build_step()["run"]], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=60)
 
@@ -51,6 +52,11 @@ def test_the_backup_image_is_built_from_its_dockerfile_and_reported_by_digest(tm
     assert lost.returncode == 2
     assert lost.stderr.strip().startswith("backup-image: the build of ghcr.io/acme-procurement/procurement-backup:c0ffee "
                                           "reported no image digest")
+
+    no_buildx = run_build(tmp_path, digest, NO_BUILDX="1")
+    assert no_buildx.returncode == 2
+    [line] = no_buildx.stderr.strip().splitlines()  # one line, naming where it runs
+    assert line.startswith("backup-image: '") and "buildx' is not available here" in line, line
 
 
 def test_the_dockerfile_pins_its_base_and_its_packages():
