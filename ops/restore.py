@@ -47,7 +47,7 @@ from components import naming
 from dynamic_providers.supabase.base import wait_for_project_ready
 from dynamic_providers.supabase.models import primary_pooler
 
-from . import libpq
+from . import cli, libpq
 from .backup import crypto
 from .backup.run import latest_manifest, read_manifest
 from .backup.targets import open_target, sha256_of
@@ -226,6 +226,7 @@ def main(argv=None) -> int:
     parser.add_argument("--cwd", default=str(DEFAULT_CWD), help="the Pulumi project (this repository)")
     parser.add_argument("--config-file", help="the stack's config file, when not Pulumi.<stack>.yaml")
     parser.add_argument("--wait-seconds", type=float, default=1800)
+    cli.add_debug_flag(parser)
     args = parser.parse_args(argv)
     stack = Stack(args.stack, Path(args.cwd), Path(args.config_file) if args.config_file else None)
     if args.backup:
@@ -234,13 +235,19 @@ def main(argv=None) -> int:
         target = args.target or os.environ.get("BACKUP_TARGET")
         if not target:
             parser.error("--target or BACKUP_TARGET is required with --backup")
-    try:
+
+    def restore(_) -> int:
         if args.backup:
-            result = restore_from_backup(stack, target, args.backup, args.wait_seconds)
-        else:
-            result = restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds)
-    except libpq.BadConnection as error:
-        raise SystemExit(f"restore: {error}") from None
+            return _done(restore_from_backup(stack, target, args.backup, args.wait_seconds))
+        return _done(restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds))
+
+    return cli.run("restore", restore, argv, expected=cli.EXPECTED + cli.api_failures(),
+                   again="run the same `python -m ops.restore` command again",
+                   note=lambda _: "if it created a project, the project is named above and was left in place"
+                   if args.backup else "")
+
+
+def _done(result: dict) -> int:
     _say(f"done in {result['recovery_seconds']}s")
     print(json.dumps(result, sort_keys=True))
     return 0

@@ -5,7 +5,8 @@ It asks Supabase for a restore point (``POST /v1/projects/{ref}/database/backups
 it is AVAILABLE, and prints its name: if the promotion breaks the data, ``python -m ops.restore --stack
 <stack> --restore-point <name>`` undoes it in place (README "Operations"). The project is the stack's
 ``supabase_project_ref`` output (or ``--project-ref``). Any failure (the API refused it, it FAILED, it was not
-AVAILABLE in time) exits 1: the promotion does not run without its way back.
+AVAILABLE in time) exits 1 with one line (``-v``: and the traceback): the promotion does not run without its way
+back.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from dynamic_providers.core.errors import ApiError, is_ambiguous
 
+from . import cli
 from .stack import Stack
 from .supabase_api import client
 
@@ -55,12 +57,18 @@ def main(argv=None) -> int:
     parser.add_argument("--name", help=f"at most {NAME_LIMIT} characters (default pre-<UTC time>)")
     parser.add_argument("--cwd", default=str(Path(__file__).resolve().parents[1]), help="the Pulumi project")
     parser.add_argument("--timeout", type=float, default=900)
+    cli.add_debug_flag(parser)
     args = parser.parse_args(argv)
     name = args.name or default_name()
     if len(name) > NAME_LIMIT:
         parser.error(f"--name is longer than {NAME_LIMIT} characters")
     if not args.project_ref and not args.stack:
         parser.error("give --stack or --project-ref")
+    return cli.run("restore point", lambda _: _take(args, name), argv, expected=cli.EXPECTED + cli.api_failures(),
+                   again="run the same `python -m ops.restore_point` command again")
+
+
+def _take(args, name: str) -> int:
     ref = args.project_ref or str(Stack(args.stack, Path(args.cwd)).output("supabase_project_ref"))
     point = create(ref, name, timeout=args.timeout)
     print(f"restore point {point['name']} of project {ref} is {point['status']} (completed {point['completed_on']}); "

@@ -87,9 +87,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="ROLE:ENVIRONMENT=ID of an existing deployment branch policy")
     parser.add_argument("--without-environment", action="append", default=[],
                         help="ROLE:ENVIRONMENT that does not exist yet (Pulumi creates it)")
+    parser.add_argument("-v", "--debug", action="store_true", help="show the Python traceback of a failure")
     args = parser.parse_args(argv)
-    document = import_file(args.stack, pairs(args.ruleset, "--ruleset"),
-                           pairs(args.deployment_policy, "--deployment-policy"), set(args.without_environment))
+    try:
+        document = import_file(args.stack, pairs(args.ruleset, "--ruleset"),
+                               pairs(args.deployment_policy, "--deployment-policy"), set(args.without_environment))
+    except FileNotFoundError as error:
+        if args.debug:
+            raise
+        raise SystemExit(f"github-import: {error.filename} does not exist: name a stack with a Pulumi.<stack>.yaml "
+                         "here, e.g. `scripts/github-import.py production`") from None
     json.dump(document, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Optional
 import grpc
 from pulumi.runtime.proto import engine_pb2, engine_pb2_grpc, language_pb2, language_pb2_grpc, plugin_pb2
 
+from . import run_program
 from .errors import HostError
 from .install import install_dependencies
 from .log import debug
@@ -26,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Exit code with which the exec script says "I already showed the user an actionable error".
 EXIT_AFTER_USER_ACTIONABLE_MESSAGE = 32
+# The program process's script (run by the program's Python, so a file, not an import).
+RUN_PROGRAM = os.path.abspath(run_program.__file__)
 
 
 class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
@@ -104,7 +107,8 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
         if opts.typechecker:
             self._typecheck(opts, env)
-        command = [opts.python(), self.executor] + self._exec_arguments(request)
+        # Through run_program.py: the engine's shutdown interrupts end the program without a traceback.
+        command = [opts.python(), RUN_PROGRAM, self.executor] + self._exec_arguments(request)
         debug(5, f"launching {' '.join(command)}")
         try:
             sys.stdout.flush()
@@ -116,6 +120,8 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
             return language_pb2.RunResponse()
         if code == EXIT_AFTER_USER_ACTIONABLE_MESSAGE:
             return language_pb2.RunResponse(bail=True)
+        if code == run_program.EXIT_INTERRUPTED:  # stopped while the engine shuts down: the engine reports why
+            return language_pb2.RunResponse(error="program interrupted (the engine is shutting down)")
         if code < 0:
             return language_pb2.RunResponse(error=f"program exited unexpectedly: signal {signal.Signals(-code).name}")
         return language_pb2.RunResponse(error=f"program exited with non-zero exit code: {code}")

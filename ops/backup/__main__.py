@@ -11,7 +11,8 @@ workflow; needs read access to the bucket, no identity). Both read their setting
     BACKUP_SCHEMAS         comma-separated schemas (run; default public)
 
 Exit code 0 only when the backup was written and verified; anything else is 1 with one line saying which step
-failed, so Render marks the run failed and notifies (the job's notification override).
+failed, so Render marks the run failed and notifies (the job's notification override). ``-v`` (or
+PROCUREMENT_DEBUG=1) adds the traceback (ops/cli.py).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import os
 import sys
 from datetime import datetime, timezone
 
-from .. import libpq
+from .. import cli, libpq
 from .crypto import RECIPIENTS_ENV, parse_recipients
 from .run import BackupFailed, check_object, latest_manifest, run_backup
 from .targets import open_target
@@ -37,10 +38,17 @@ def _env(name: str) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.backup")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="dump, encrypt, upload and verify one backup")
+    run = sub.add_parser("run", help="dump, encrypt, upload and verify one backup")
     check = sub.add_parser("check", help="fail unless the newest backup is recent and its object intact")
     check.add_argument("--max-age-hours", type=float, default=26.0)
+    for command in (run, check):
+        cli.add_debug_flag(command)
     args = parser.parse_args(argv)
+    return cli.run(f"backup {args.command}", lambda _: _command(args), argv,
+                   again=f"run `python -m ops.backup {args.command}` again")
+
+
+def _command(args) -> int:
     try:
         target = open_target(_env("BACKUP_TARGET"))
         if args.command == "run":
