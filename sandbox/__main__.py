@@ -143,6 +143,9 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
     parser.add_argument("--project-ready-delay", type=float,
                         help="seconds until a Supabase project is ACTIVE_HEALTHY (default 3)", **suppress)
     parser.add_argument("--no-postgres", action="store_true", help="run without Postgres databases", **suppress)
+    parser.add_argument("--ready-file", type=Path,
+                        help="once listening, write this JSON file (pid and URLs, atomically: scripts/sandbox.sh "
+                             "reads it); removed when the sandbox stops", **suppress)
     parser.add_argument("--rate-limit-time-scale", type=float,
                         help="multiply Render's rate-limit windows (default 1: as recorded; 0.01 turns the hourly "
                              "service-create window into 36 s)", **suppress)
@@ -159,6 +162,7 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
 def serve(args: argparse.Namespace) -> int:
     from .postgres import PostgresUnavailable
     from .runner import Sandbox, SandboxStartError
+    from .supabase.pooler import PoolerUnavailable
 
     token_file, private = _token_file(args)
     try:
@@ -180,22 +184,43 @@ def serve(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     try:
         sandbox.start()
-    except (SandboxStartError, PostgresUnavailable) as error:
-        # Expected failures (a port taken, no Postgres) are one line for the user, never a traceback.
+    except (SandboxStartError, PostgresUnavailable, PoolerUnavailable) as error:
+        # Expected failures (a port taken, no Postgres or pgbouncer) are one line for the user, never a traceback.
         print(f"sandbox: {error}", file=sys.stderr, flush=True)
         _remove_private(private)
         return 2
     # The token file's path, never the token: this line goes to the sandbox's log.
-    print(json.dumps({"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url,
-                      "render_owner_id": sandbox.render.owner_id,
-                      "supabase_organization_slug": sandbox.supabase.organization_slug,
-                      "control_token_file": str(sandbox.control_token_file)}), flush=True)
+    urls = {"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url,
+            "render_owner_id": sandbox.render.owner_id,
+            "supabase_organization_slug": sandbox.supabase.organization_slug,
+            "control_token_file": str(sandbox.control_token_file)}
+    print(json.dumps(urls), flush=True)
+    ready = args.ready_file
+    if ready is not None:
+        write_ready_file(ready, urls)
     try:
         stop.wait()
     finally:
+        if ready is not None:
+            remove_ready_file(ready)  # first: nobody should start using a sandbox that is stopping
         sandbox.stop()
         _remove_private(private)
     return 0
+
+
+def write_ready_file(path: Path, urls: dict[str, Any]) -> None:
+    """Publish this process's pid and its URLs together, in one rename: a reader sees both or neither."""
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"pid": os.getpid(), **urls}) + "\n")
+    os.replace(temporary, path)
+
+
+def remove_ready_file(path: Path) -> None:
+    try:
+        if json.loads(path.read_text()).get("pid") == os.getpid():  # a newer sandbox's file stays
+            path.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 def _token_file(args: argparse.Namespace) -> tuple[Path | None, Path | None]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import pwd
+import re
 import secrets
 import shutil
 import subprocess
@@ -35,6 +36,7 @@ OWNER_FILE = "owner"
 SHARED_BASE_NAME = "procurement-sandbox"
 # A root without its owner file yet is being created by another sandbox right now; leave it alone.
 ORPHAN_GRACE_SECONDS = 3600
+PROJECT_REF = re.compile(r"[a-z]{20}")  # a project's data directory is named after its ref (sandbox.ids)
 
 
 def link_of(state_file: Path) -> Path:
@@ -125,6 +127,25 @@ def collect_orphans(base: Path) -> None:
             _stop_bouncer(pid_file.parent.parent)
         log.info("removing %s: the sandbox state that used it (%s) is gone", root, owner)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def collect_orphan_data_dirs(root: Path, refs: set[str]) -> list[Path]:
+    """Remove the project data directories under ``root`` that no stored project owns: what a stop or a crash of
+    the sandbox left while it removed a deleted project's database. Returns them."""
+    from .postgres import remove_data_dir
+
+    removed = []
+    for data_dir in sorted(root.iterdir()) if root.is_dir() else []:
+        if data_dir.name in refs or not PROJECT_REF.fullmatch(data_dir.name) or not data_dir.is_dir() \
+                or data_dir.is_symlink():
+            continue
+        if (data_dir / "postmaster.pid").exists():
+            _stop_server(data_dir)
+        _stop_bouncer(data_dir)
+        log.info("removing %s: left behind by the removal of its project", data_dir)
+        remove_data_dir(data_dir)
+        removed.append(data_dir)
+    return removed
 
 
 def stop_leftover_servers(state_file: Path) -> list[Path]:

@@ -14,6 +14,7 @@ to run as root, so as root the servers run as the ``postgres`` system user.
 from __future__ import annotations
 
 import glob
+import logging
 import os
 import pwd
 import secrets
@@ -22,6 +23,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,8 @@ from .tls import TlsFiles
 
 ADMIN_ROLE = "supabase_admin"  # the sandbox's own superuser, like the platform's internal admin role
 READ_ONLY_ROLE = "supabase_read_only_user"  # the role database/query/read-only runs as, as on the platform
+
+log = logging.getLogger("sandbox.postgres")
 
 
 class PostgresUnavailable(RuntimeError):
@@ -51,17 +55,37 @@ def ensure_binaries() -> Path:
         raise PostgresUnavailable(
             "Postgres binaries not found under /usr/lib/postgresql/*/bin and not running as root, so they cannot be "
             "installed automatically; run `sudo apt-get install -y postgresql` (Debian/Ubuntu) and retry")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "postgresql"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
-        result = subprocess.run(install, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise PostgresUnavailable(f"apt-get install postgresql failed: {result.stderr[-2000:]}")
+    from .packages import PackageUnavailable, install
+
+    try:
+        install("postgresql")
+    except PackageUnavailable as error:
+        raise PostgresUnavailable(str(error)) from None
     found = find_bin_dir()
     if not found:
         raise PostgresUnavailable("postgresql was installed but no /usr/lib/postgresql/*/bin/initdb appeared")
     return found
+
+
+def remove_data_dir(data_dir: Path, attempts: int = 50, pause: float = 0.1) -> bool:
+    """Remove a stopped server's data directory, retrying while a process that is still exiting (a backend,
+    a PgBouncer) writes into it; True once it is gone. Whatever stays is collected at the next start
+    (sandbox.data_dirs.collect_orphan_data_dirs)."""
+    for _ in range(attempts):
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if not os.path.lexists(data_dir):
+            return True
+        time.sleep(pause)
+    log.warning("could not remove %s completely; the next start of the sandbox removes the rest", data_dir)
+    return False
+
+
+def password_verifier(password: str) -> str:
+    """What an ALTER ROLE sets instead of ``password``: the SCRAM-SHA-256 verifier Postgres would store, computed
+    here (the dynamic provider's function), so no statement a server sees or records holds a plaintext password."""
+    from dynamic_providers.supabase.sql import scram_sha256_verifier
+
+    return scram_sha256_verifier(password)
 
 
 def free_port() -> int:
@@ -158,10 +182,16 @@ class PostgresInstance:
                                password=self.admin_password, connect_timeout=10, **kw)
 
     def set_postgres_password(self, password: str) -> None:
+        self.set_role_password("postgres", password)
+
+    def set_role_password(self, role: str, password: str) -> None:
+        """Give ``role`` ``password`` as a SCRAM verifier: the statement's text (which pg_stat_statements keeps in
+        the data directory) never holds the password itself."""
         from psycopg import sql
 
         with self.admin_connect(autocommit=True) as conn:
-            conn.execute(sql.SQL("ALTER ROLE postgres WITH PASSWORD {}").format(sql.Literal(password)))
+            conn.execute(sql.SQL("ALTER ROLE {} WITH PASSWORD {}").format(
+                sql.Identifier(role), sql.Literal(password_verifier(password))))
 
     def apply_settings(self, settings: dict[str, Any]) -> list[str]:
         """``ALTER SYSTEM SET`` the parameters that take effect on reload, then reload; returns the names of
@@ -197,8 +227,11 @@ class PostgresInstance:
             conn.execute("SELECT pg_reload_conf()")
 
     def destroy(self) -> None:
-        self.stop()
-        shutil.rmtree(self.data_dir, ignore_errors=True)
+        """Stop the server and remove its data directory, completely: ``pg_ctl -w stop`` returns once the
+        postmaster has exited (its postmaster.pid is gone), even for a server this object did not mark started."""
+        self._pg_ctl("-m", "immediate", "-w", "stop")
+        self.process_started = False
+        remove_data_dir(self.data_dir)
 
 
 class PostgresHarness:

@@ -22,6 +22,7 @@ from .render import DEFAULT_TOKEN as RENDER_TOKEN
 from .render import RenderServer
 from .supabase import DEFAULT_TOKEN as SUPABASE_TOKEN
 from .supabase import SupabaseServer
+from .supabase.pooler import PoolerUnavailable
 
 DEFAULT_RENDER_PORT = 18081
 DEFAULT_SUPABASE_PORT = 18082
@@ -114,13 +115,19 @@ class Sandbox:
                 server.start()
                 started.append(server)
         except OSError as error:  # taken between the check and the bind
-            for server in started:
-                server.stop()
-            self.supabase.shutdown_hook()
+            self._undo_start(started)
             raise SandboxStartError(f"{error}; {PORT_HINT}") from None
+        except PoolerUnavailable:  # no pgbouncer (not installable, or the package lock stayed taken)
+            self._undo_start(started)
+            raise
         if self.state_file:
             self.save_state()  # the databases' ports and places, as reopened
         return self
+
+    def _undo_start(self, started: list) -> None:
+        for server in started:
+            server.stop()
+        self.supabase.shutdown_hook()  # the databases reopened above: nothing is left running
 
     def _check_ports(self) -> None:
         wanted = [(server, server.requested_port) for server in self.servers if server.requested_port]

@@ -15,7 +15,7 @@
 #   bash scripts/local-stack.sh shell             a shell with that environment
 #   bash scripts/local-stack.sh recover [ARGS]    scripts/recover.sh, when this checkout has it
 #
-# The sandbox prints its base URLs as the first line of $SANDBOX_DIR/sandbox.log (JSON). The
+# The sandbox publishes its pid and base URLs in $SANDBOX_DIR/sandbox.ready (JSON). The
 # stack's config is Pulumi.local.yaml with procurement:renderApiUrl and procurement:supabaseApiUrl
 # set to those URLs, written to $SANDBOX_DIR/Pulumi.local.yaml and passed with --config-file to
 # the commands that read the program's config (up, preview, refresh, destroy, import): with the
@@ -71,11 +71,13 @@ export SUPABASE_ACCESS_TOKEN="${SANDBOX_SUPABASE_TOKEN:-sbp_sandbox_local_token}
 
 # --- the stack config pointing at this checkout's running sandbox ---------------------------------
 write_config() {
-  procurement_sandbox_pid >/dev/null \
-    || die "the sandbox of $SANDBOX_DIR is not running; start it with \`make sandbox\` (or \`make up\`)"
-  local urls render_url supabase_url
-  urls="$(grep -m1 '^{.*"render":' "$SANDBOX_LOG" 2>/dev/null)" \
-    || die "$SANDBOX_LOG does not name the sandbox's URLs; restart it (make sandbox-stop sandbox)"
+  local urls render_url supabase_url starting
+  # Its pid and URLs come together (scripts/local-paths.sh): either it is ready, or starting, or not running.
+  if ! urls="$(procurement_sandbox_urls)"; then
+    starting="$(procurement_sandbox_starting_pid)" \
+      && die "the sandbox of $SANDBOX_DIR is still starting (pid $starting); wait for its \`make sandbox\` (or \`make up\`) to finish, then run this command again"
+    die "the sandbox of $SANDBOX_DIR is not running; start it with \`make sandbox\` (or \`make up\`)"
+  fi
   read -r render_url supabase_url < <("$PROCUREMENT_ROOT/.venv/bin/python" -c '
 import json, sys
 urls = json.loads(sys.argv[1])
@@ -91,7 +93,22 @@ print(urls["render"], urls["supabase"])' "$urls")
 }
 
 select_stack() {
-  pulumi stack select "$STACK" --non-interactive 2>/dev/null || pulumi stack init "$STACK" --non-interactive >&2
+  # The last select: another command created the stack between our select and our init.
+  pulumi stack select "$STACK" --non-interactive 2>/dev/null || pulumi stack init "$STACK" --non-interactive >&2 \
+    || pulumi stack select "$STACK" --non-interactive
+}
+
+# One update of the local stack at a time (fd 8 on $LOCAL_STATE_DIR/local-stack.lock, held until this script
+# exits). A second `make up`/`make down` is told so at once, in one line, instead of meeting the engine's lock,
+# whose advice (`pulumi cancel`) would break the update that runs.
+take_stack_lock() {
+  local lock="$LOCAL_STATE_DIR/local-stack.lock" holder
+  exec 8>>"$lock"
+  if ! flock -n 8; then
+    holder="$(cat "$lock" 2>/dev/null)"
+    die "another update of the local stack is running (${holder:-pid unknown}; lock $lock); wait for it to finish, then run this command again"
+  fi
+  echo "pid $$: local-stack.sh $command" >"$lock"
 }
 
 # For the commands that name the stack themselves (--stack): create it when missing, and otherwise skip
@@ -134,7 +151,7 @@ print_env() {
 
 case "$command" in
   up)
-    write_config; ensure_stack
+    take_stack_lock; write_config; ensure_stack
     # --skip-preview: on `local` nobody reads a plan before it is applied, and the preview pass ran the
     # program and every check/diff once more (a no-op up cost 2x a preview, issue 16). Staging and
     # production keep theirs (CI shows it to a reviewer). `local-stack.sh preview` still shows a plan.
@@ -143,6 +160,7 @@ case "$command" in
     pulumi up --yes --skip-preview --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     ;;
   preview | refresh | destroy)
+    [ "$command" = preview ] || take_stack_lock
     write_config; ensure_stack
     extra=()
     # No preview pass before refresh/destroy on `local` either (see up): refresh read everything twice.

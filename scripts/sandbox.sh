@@ -9,10 +9,14 @@
 # SANDBOX_SUPABASE_PORT (default 18081 and 18082; 0 = any free port), SANDBOX_ARGS (more
 # `python -m sandbox` flags, e.g. "--deploy-delay 0.2 --project-ready-delay 0.2").
 # The sandbox keeps its objects in $SANDBOX_DIR/state.json, so a restart finds what the local
-# stack's state remembers; its first log line ($SANDBOX_DIR/sandbox.log) holds its URLs. Its control
+# stack's state remembers. Once it listens it writes $SANDBOX_DIR/sandbox.ready (its pid and URLs together,
+# in one rename; scripts/local-paths.sh reads it). Starts and stops of one SANDBOX_DIR take turns (flock on
+# $SANDBOX_DIR/sandbox.lock): a second `make up` waits for the first's start and uses its sandbox. Its control
 # API's token, new at every start, is in $SANDBOX_DIR/control-token (mode 0600), where
 # `python -m sandbox fault|edit|journal ...` read it (sandbox/README.md "Control API").
 # Any expected failure (a port taken, no Postgres) is one line on stderr and a non-zero exit code.
+# SANDBOX_LOCK_WAIT: seconds to wait for another start or stop of the same SANDBOX_DIR (default: a start's
+# longest, 60 + SANDBOX_PACKAGE_LOCK_TIMEOUT (default 300) + 30).
 set -euo pipefail
 
 # shellcheck source=scripts/local-paths.sh
@@ -22,26 +26,52 @@ cd "$PROCUREMENT_ROOT"
 say() { echo "$*"; }
 fail() { echo "$*" >&2; exit 1; }
 
-urls() { grep -m1 '^{.*"render":' "$SANDBOX_LOG" 2>/dev/null; }
+urls() { procurement_sandbox_urls; }
+
+# Take turns with any other start or stop of this SANDBOX_DIR (fd 9, released when this script exits).
+take_lock() {
+  mkdir -p "$SANDBOX_DIR" || fail "sandbox: cannot create $SANDBOX_DIR"
+  local wait="${SANDBOX_LOCK_WAIT:-$((60 + ${SANDBOX_PACKAGE_LOCK_TIMEOUT:-300} + 30))}"
+  exec 9>>"$SANDBOX_LOCK_FILE"
+  flock -n 9 && return 0
+  echo "sandbox: another start or stop of $SANDBOX_DIR is under way; waiting for it (at most $wait s)" >&2
+  flock -w "$wait" 9 \
+    || fail "sandbox: another start or stop of $SANDBOX_DIR still holds $SANDBOX_LOCK_FILE after $wait s; let it finish (\`make sandbox-status\`), then run this command again"
+}
 
 start() {
   local pid
+  take_lock
   if pid="$(procurement_sandbox_pid)"; then
     say "sandbox already running (pid $pid): $(urls)"
     return 0
   fi
+  if pid="$(procurement_sandbox_starting_pid)"; then
+    # Started by a `make sandbox` that was killed before it was ready: stop it, then start afresh.
+    stop_pid "$pid"
+  fi
   [ -x .venv/bin/python ] || fail "sandbox: no .venv in $PROCUREMENT_ROOT; run \`make venv\` first"
-  mkdir -p "$SANDBOX_DIR" || fail "sandbox: cannot create $SANDBOX_DIR"
+  rm -f "$SANDBOX_READY_FILE"
   : >"$SANDBOX_LOG"
-  # Its own session: a Ctrl-C meant for `make up` or `pulumi` must not stop the sandbox under them.
+  # Its own session: a Ctrl-C meant for `make up` or `pulumi` must not stop the sandbox under them. Without
+  # fd 9: the lock is this script's, not the sandbox's.
   # shellcheck disable=SC2086  # SANDBOX_ARGS is a list of flags
-  setsid .venv/bin/python -m sandbox --state "$SANDBOX_STATE_FILE" ${SANDBOX_ARGS:-} >>"$SANDBOX_LOG" 2>&1 </dev/null &
+  setsid .venv/bin/python -m sandbox --state "$SANDBOX_STATE_FILE" --ready-file "$SANDBOX_READY_FILE" \
+    ${SANDBOX_ARGS:-} >>"$SANDBOX_LOG" 2>&1 </dev/null 9>&- &
   pid=$!
   echo "$pid" >"$SANDBOX_PID_FILE"
-  for _ in $(seq 1 240); do
-    if urls >/dev/null; then
+  # 60 s to listen, plus however long it may wait for the system package lock (sandbox/packages.py), whose
+  # progress lines it logs and we show.
+  local shown=0 lines limit=$((240 + 4 * ${SANDBOX_PACKAGE_LOCK_TIMEOUT:-300}))
+  for _ in $(seq 1 "$limit"); do
+    if procurement_sandbox_pid >/dev/null; then
       say "sandbox up: $(urls)"
       return 0
+    fi
+    lines="$(grep -c '^sandbox: waiting' "$SANDBOX_LOG" 2>/dev/null || true)"
+    if [ "${lines:-0}" -gt "$shown" ]; then
+      grep '^sandbox: waiting' "$SANDBOX_LOG" | tail -n +"$((shown + 1))" >&2
+      shown="$lines"
     fi
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.25
@@ -49,35 +79,41 @@ start() {
   if kill -0 "$pid" 2>/dev/null; then
     kill "$pid" 2>/dev/null || true
     rm -f "$SANDBOX_PID_FILE"
-    fail "sandbox: no URLs within 60 s, stopped it; its log ($SANDBOX_LOG): $(tail -n 20 "$SANDBOX_LOG")"
+    fail "sandbox: not ready within $((limit / 4)) s, stopped it; its log ($SANDBOX_LOG): $(tail -n 20 "$SANDBOX_LOG")"
   fi
   local status=0
   wait "$pid" || status=$?
   rm -f "$SANDBOX_PID_FILE"
-  if grep -q '^sandbox: ' "$SANDBOX_LOG"; then
-    fail "$(grep '^sandbox: ' "$SANDBOX_LOG" | tail -n 1)"  # its own one-line explanation (e.g. a port in use)
-  fi
+  local reason
+  reason="$(grep '^sandbox: ' "$SANDBOX_LOG" | grep -v '^sandbox: waiting' | tail -n 1)"
+  [ -z "$reason" ] || fail "$reason"  # its own one-line explanation (e.g. a port in use)
   fail "sandbox: exited with code $status before it was ready; its log ($SANDBOX_LOG):
 $(tail -n 40 "$SANDBOX_LOG")"
 }
 
-stop() {
-  local pid
-  if ! pid="$(procurement_sandbox_pid)"; then
-    rm -f "$SANDBOX_PID_FILE"
-    # A sandbox that was killed (SIGKILL, OOM) leaves its Postgres servers running: stop those.
-    .venv/bin/python -m sandbox stop-databases --state "$SANDBOX_STATE_FILE" 2>/dev/null || true
-    say "sandbox not running"
-    return 0
-  fi
+# SIGTERM, then wait until it has exited (it stops its Postgres servers on the way out).
+stop_pid() {
+  local pid="$1"
   kill "$pid"
-  # It stops its Postgres servers on the way out.
   for _ in $(seq 1 300); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   kill -0 "$pid" 2>/dev/null && fail "sandbox: pid $pid did not exit within 30 s of SIGTERM"
-  rm -f "$SANDBOX_PID_FILE"
+  rm -f "$SANDBOX_PID_FILE" "$SANDBOX_READY_FILE"
+}
+
+stop() {
+  local pid
+  take_lock
+  if ! pid="$(procurement_sandbox_pid)" && ! pid="$(procurement_sandbox_starting_pid)"; then
+    rm -f "$SANDBOX_PID_FILE" "$SANDBOX_READY_FILE"
+    # A sandbox that was killed (SIGKILL, OOM) leaves its Postgres servers running: stop those.
+    .venv/bin/python -m sandbox stop-databases --state "$SANDBOX_STATE_FILE" 2>/dev/null || true
+    say "sandbox not running"
+    return 0
+  fi
+  stop_pid "$pid"
   say "sandbox stopped"
 }
 
@@ -85,6 +121,9 @@ status() {
   local pid
   if pid="$(procurement_sandbox_pid)"; then
     say "sandbox running (pid $pid, state $SANDBOX_DIR): $(urls)"
+  elif pid="$(procurement_sandbox_starting_pid)"; then
+    say "sandbox starting (pid $pid, state $SANDBOX_DIR): not ready yet"
+    return 3
   else
     say "sandbox not running (state $SANDBOX_DIR)"
     return 3

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ..data_dirs import collect_orphan_data_dirs
 from ..postgres import PostgresHarness, PostgresInstance, PostgresUnavailable
 from ..tls import TlsFiles, ensure_tls
 from ..server import ApiServer
@@ -43,6 +44,7 @@ class SupabaseServer(ApiServer):
         self.databases: dict[str, PostgresInstance] = {}
         self._db_threads: dict[str, threading.Thread] = {}
         self._db_failures: dict[str, str] = {}
+        self._releases: list[threading.Thread] = []  # databases being stopped or removed (stop_database)
         self.resizes: dict[str, threading.Event] = {}  # ref -> set once a resize's database restart is done
         self.pooler = Pooler(self)
         self._tls: TlsFiles | None = None
@@ -160,7 +162,11 @@ class SupabaseServer(ApiServer):
         self.pooler.forget(ref)
         instance = self.databases.pop(ref, None)
         if instance is not None:
-            threading.Thread(target=instance.destroy if destroy else instance.stop, daemon=True).start()
+            # In the background (a DELETE answers at once), but joined at shutdown: a stop of the sandbox during
+            # the removal must not leave half a data directory behind.
+            thread = threading.Thread(target=instance.destroy if destroy else instance.stop, daemon=True)
+            self._releases.append(thread)
+            thread.start()
 
     def connection_info(self, ref: str) -> dict[str, Any]:
         """How to reach the project's database directly (for tests): host, port, dbname, user, password."""
@@ -185,6 +191,8 @@ class SupabaseServer(ApiServer):
         it had. If one cannot start, the ones already started are stopped again and the error says which."""
         if self.postgres is None:
             return
+        if self.data_root is not None:  # left by a stop or a crash during a removal
+            collect_orphan_data_dirs(self.data_root, set(self.store["projects"]))
         try:
             for ref, project in self.store["projects"].items():
                 db = project.get("_db")
@@ -211,9 +219,10 @@ class SupabaseServer(ApiServer):
             raise
 
     def _release_databases(self, keep_data: bool) -> None:
-        for thread in list(self._db_threads.values()):
-            thread.join(timeout=30)
+        for thread in list(self._db_threads.values()) + self._releases:
+            thread.join(timeout=60)
         self._db_threads.clear()
+        self._releases = [thread for thread in self._releases if thread.is_alive()]
         self._db_failures.clear()
         for ref in list(self.databases):
             instance = self.databases.pop(ref)

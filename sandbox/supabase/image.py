@@ -61,5 +61,7 @@ def initialise_template(harness: "PostgresHarness", template: Path) -> None:
 
 def clone_bootstrap_sql(admin_password: str) -> str:
     """Single-user-mode input that gives a fresh clone its own admin password (one statement per line)."""
-    escaped = admin_password.replace("'", "''")
+    from ..postgres import password_verifier
+
+    escaped = password_verifier(admin_password).replace("'", "''")  # base64 and '$:': nothing to escape, but safe
     return f"ALTER ROLE {ADMIN_ROLE} WITH PASSWORD '{escaped}';\n"

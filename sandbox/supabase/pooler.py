@@ -67,13 +67,12 @@ def ensure_pgbouncer() -> str:
         raise PoolerUnavailable(
             "pgbouncer (the sandbox's stand-in for Supabase's pooler) is not installed and this process is not "
             "root, so it cannot be installed automatically; run `sudo apt-get install -y pgbouncer` and retry")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "pgbouncer"]
-    if subprocess.run(install, env=env, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update"], env=env, capture_output=True, check=False)
-        result = subprocess.run(install, env=env, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise PoolerUnavailable(f"apt-get install pgbouncer failed: {result.stderr[-2000:]}")
+    from ..packages import PackageUnavailable, install
+
+    try:
+        install("pgbouncer")
+    except PackageUnavailable as error:
+        raise PoolerUnavailable(str(error)) from None
     found = shutil.which("pgbouncer") or (PGBOUNCER if os.path.exists(PGBOUNCER) else None)
     if not found:
         raise PoolerUnavailable("pgbouncer was installed but no pgbouncer binary appeared")
@@ -133,10 +132,7 @@ class ProjectBouncer:
         stop_leftover_bouncer(Path(instance.data_dir))
         # The auth_query user's password: new for every start, so nothing about it needs keeping.
         password = secrets.token_urlsafe(18)
-        from psycopg import sql
-
-        with instance.admin_connect(autocommit=True) as conn:
-            conn.execute(sql.SQL("ALTER ROLE pgbouncer WITH PASSWORD {}").format(sql.Literal(password)))
+        instance.set_role_password("pgbouncer", password)
         (self.dir / "userlist.txt").write_text(f'"pgbouncer" "{password}"\n')
         os.chmod(self.dir / "userlist.txt", 0o600)
         self._write_config()
