@@ -292,10 +292,12 @@ def write_revisions(resources: Sequence[pulumi.Resource]) -> Output[Optional[lis
     """The ``revision`` of each resource whose writes only a deploy puts into effect (a value restored
     after an out-of-band change counts: the declared values, and so the fingerprint, did not change).
 
-    None while none has one yet (state from before revisions existed): the provider compares triggers
-    without None-valued keys, so upgrading replaces no Deploy."""
+    A resource with no such write yet has revision 0 (None in state from before revisions existed)
+    and counts as None, so the triggers of a Deploy made before revisions existed stay equal; None while
+    no resource has one: the provider compares triggers without None-valued keys, so upgrading replaces
+    no Deploy (tests/engine/test_upgrade_plans.py)."""
     return Output.all(*[r.revision for r in resources]).apply(
-        lambda revisions: list(revisions) if any(r is not None for r in revisions) else None)
+        lambda revisions: [r or None for r in revisions] if any(revisions) else None)
 
 
 def registry_kind(host: str) -> str:

@@ -273,12 +273,18 @@ class DeclarativeProvider(ResourceProvider):
             else:
                 inputs[fingerprint_field] = olds.get(fingerprint_field)
 
+    @staticmethod
+    def _stored_revision(olds: Mapping[str, Any]) -> Optional[int]:
+        """The state's revision; None when the state was written before revisions existed."""
+        old = olds.get(REVISION)
+        return int(old) if isinstance(old, (int, float)) and not isinstance(old, bool) else None
+
     def _revision(self, olds: Mapping[str, Any], inputs: Mapping[str, Any]) -> Any:
         """``olds``' revision, +1 when a declared ``revision_fields`` value differs from the old (or
-        refreshed) one, i.e. when update will write it. None stays None until the first such write,
-        so state from before revisions existed changes nothing."""
-        old = olds.get(REVISION)
-        old = int(old) if isinstance(old, (int, float)) and not isinstance(old, bool) else None
+        refreshed) one, i.e. when update will write it; 0 while there was no such write. Never None:
+        a preview cannot tell a None output from an unknown one (the SDK resolves both as unknown),
+        and a Deploy whose triggers hold an unknown revision would be announced as replaced."""
+        old = self._stored_revision(olds)
         fields = self.all_fields()
         for name in sorted(self.revision_fields):
             new = inputs.get(name)
@@ -288,7 +294,7 @@ class DeclarativeProvider(ResourceProvider):
                 return UNKNOWN  # may change: the plan says so
             if not same(fields[name], olds.get(name), new):
                 return (old or 0) + 1
-        return old
+        return old or 0
 
     def inputs_of(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The declared inputs found in a property bag (drops ``__provider`` and outputs)."""
@@ -407,6 +413,8 @@ class DeclarativeProvider(ResourceProvider):
         for warning in warnings:
             progress.warn(warning)
         changed, replaced = self.changed_fields(old_inputs, targets)
+        if self._records_revision(olds, targets):
+            changed.add(REVISION)
         owed = self.pending_changes(olds, targets)  # what update will write, reverts included
         # What the plan shows (plan_detail.py says why the base computes it); a field dropped with a
         # warning shows as removed.
@@ -421,6 +429,14 @@ class DeclarativeProvider(ResourceProvider):
             stables=[],
             delete_before_replace=bool(replaced) and self.delete_before_replace,
         )
+
+    def _records_revision(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:
+        """State written before revisions existed (no ``revision``) gets one at the next update, with
+        no API call. Until then a preview would read the missing output as unknown (a same step
+        hands back the old outputs), so every Deploy whose triggers carry it would be announced as
+        replaced while the update replaces none; as an update, the plan shows the recorded value."""
+        return bool(self.revision_fields) and self._stored_revision(olds) is None \
+            and isinstance(news.get(REVISION), int)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = self.inputs_of(props)

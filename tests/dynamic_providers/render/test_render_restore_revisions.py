@@ -3,6 +3,8 @@
 (components/backend.py feeds every service's, variables', files' and group's revision into its Deploy)."""
 from __future__ import annotations
 
+import pytest
+
 from dynamic_providers.core import UNKNOWN
 from dynamic_providers.render.deploys import DeployProvider
 from dynamic_providers.render.service_env import EnvVarsProvider
@@ -67,12 +69,20 @@ def test_revisions_are_unknown_in_a_preview_whose_values_are_unknown(sandbox):
 
 
 def test_state_from_before_revisions_replaces_no_deploy():
-    """Old state: no revision anywhere, triggers without "writes". The program passes writes=None until
-    a writer writes, and the Deploy compares triggers without None-valued keys."""
+    """Old state: no revision anywhere, triggers without "writes". The writer records revision 0 in an
+    update that calls no API (a preview reads a missing output as unknown, so it must be in the state);
+    the program passes writes=None while every revision is 0, and the Deploy compares triggers without
+    None-valued keys."""
     deploy = DeployProvider()
     env = EnvVarsProvider()
     old_inputs = {"service_id": "srv-1", "variables": {"A": "1"}}  # no "revision"
-    assert env.check(old_inputs, {**old_inputs, "__provider": "p"}).inputs["revision"] is None
+    checked = env.check(old_inputs, {**old_inputs, "__provider": "p"}).inputs
+    assert checked["revision"] == 0
+    recorded = env.diff("srv-1", old_inputs, checked)
+    assert recorded.changes and not recorded.replaces
+    env.transport = lambda: pytest.fail("recording the revision called the API")
+    assert env.update("srv-1", old_inputs, checked).outs["revision"] == 0
+    assert not env.diff("srv-1", {**old_inputs, "revision": 0}, checked).changes
     olds = {"service_id": "srv-1", "triggers": {"command": "serve", "variables": "f1"}}
     news = deploy.check(olds, {"service_id": "srv-1", "triggers": {"command": "serve", "variables": "f1",
                                                                    "writes": None}}).inputs
