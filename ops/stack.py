@@ -12,13 +12,17 @@ class Stack:
     def __init__(self, name: str, cwd: Path, config_file: Optional[Path] = None) -> None:
         self.name, self.cwd, self.config_file = name, cwd, config_file
 
-    def run(self, *args: str, capture: bool = True) -> str:
+    def run(self, *args: str, capture: bool = True, input: Optional[str] = None) -> str:
         command = [os.environ.get("PULUMI") or "pulumi", *args, "--stack", self.name]
-        done = subprocess.run(command, cwd=self.cwd, capture_output=capture, text=True)
+        done = subprocess.run(command, cwd=self.cwd, capture_output=capture, text=True, input=input)
         if done.returncode != 0:
             detail = (done.stderr or done.stdout or "").strip()[-2000:] if capture else ""
             raise SystemExit(f"`pulumi {' '.join(args)}` on {self.name} failed (exit {done.returncode}): {detail}")
         return done.stdout if capture else ""
+
+    def command(self, *args: str) -> str:
+        """The command line a person runs for ``pulumi <args>`` on this stack (for messages)."""
+        return " ".join(["pulumi", *args, "--stack", self.name, *self._config_args()])
 
     def _config_args(self) -> list[str]:
         return ["--config-file", str(self.config_file)] if self.config_file else []
