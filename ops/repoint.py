@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import copy
 import json
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from .stack import Stack
+from .stack import Stack, why
 
 DATABASE = "procurement:database:Database"  # the project resource is the `-project` child of this component
 REPLACING = {"delete", "replace", "create-replacement", "delete-replaced", "discard", "discard-replaced",
@@ -35,10 +37,12 @@ class RepointRefused(Exception):
 
 @dataclass(frozen=True)
 class Saved:
-    """The stack as it was before the repoint: its config file's bytes and its exported state."""
+    """The stack as it was before the repoint: its config file's bytes and its exported state (secrets stay
+    encrypted), also kept in ``copies`` until the restore is done, for a person, should putting them back fail."""
     config_file: Path
     config: bytes
     state: str
+    copies: Path
 
 
 def config_file(stack: Stack) -> Path:
@@ -47,13 +51,25 @@ def config_file(stack: Stack) -> Path:
 
 def save(stack: Stack) -> Saved:
     path = config_file(stack)
-    return Saved(path, path.read_bytes(), stack.run("stack", "export"))
+    saved = Saved(path, path.read_bytes(), stack.run("stack", "export"),
+                  Path(tempfile.mkdtemp(prefix="procurement-repoint-")))
+    (saved.copies / "state.json").write_text(saved.state)
+    (saved.copies / path.name).write_bytes(saved.config)
+    return saved
 
 
 def undo(stack: Stack, saved: Saved) -> None:
     """Put the state and the config file back as they were (the state is imported whole)."""
-    stack.run("stack", "import", "--force", input=saved.state)
+    try:
+        stack.run("stack", "import", "--force", input=saved.state)
+    except SystemExit as error:
+        state = str(saved.copies / "state.json")
+        raise RepointRefused(
+            f"putting the stack back failed ({why(error)}); run: "
+            f"{stack.command('stack', 'import', '--force', '--file', state)} "
+            f"&& cp {saved.copies / saved.config_file.name} {saved.config_file}") from None
     saved.config_file.write_bytes(saved.config)
+    shutil.rmtree(saved.copies, ignore_errors=True)
 
 
 def project_resource(resources: list[dict]) -> Optional[dict]:
@@ -128,8 +144,9 @@ def repoint(stack: Stack, new_ref: str, new_name: str) -> tuple[Saved, Optional[
         wrong = replacing_steps(plan)
     except SystemExit as error:
         undo(stack, saved)
-        raise RepointRefused(f"repointing the stack failed, so it was put back as it was: {error}") from None
+        raise RepointRefused(f"repointing the stack failed ({why(error)}), so it was put back as it was") from None
     if wrong:
         undo(stack, saved)
         raise RepointRefused(f"the plan would still {'; '.join(wrong)}, so the stack was put back as it was")
+    shutil.rmtree(saved.copies, ignore_errors=True)  # from here on the up finishes the restore, never an undo
     return saved, old_ref

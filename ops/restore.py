@@ -58,7 +58,7 @@ from . import libpq, repoint
 from .backup import crypto
 from .backup.run import BackupFailed, latest_manifest, read_manifest
 from .backup.targets import open_target, sha256_of
-from .stack import Stack
+from .stack import Stack, why
 from .supabase_api import client
 
 DEFAULT_CWD = Path(__file__).resolve().parents[1]
@@ -196,7 +196,8 @@ def restore_from_backup(stack: Stack, target_url: str, which: str, wait: float) 
         loaded = counts_via_api(api, ref, manifest["tables"])
         if loaded != manifest["tables"]:
             raise SystemExit(f"project {ref} has the row counts {loaded}, the backup {manifest['tables']}")
-    except (SystemExit, BackupFailed, ApiError, ProjectFailedError, WaitTimeoutError, OSError, subprocess.CalledProcessError) as error:
+    except (SystemExit, BackupFailed, ApiError, ProjectFailedError, WaitTimeoutError, OSError,
+            subprocess.CalledProcessError) as error:
         raise SystemExit(stack_unchanged(stack, ref, error)) from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -224,8 +225,7 @@ def restore_from_backup(stack: Stack, target_url: str, which: str, wait: float) 
 
 
 def last_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[-1].removeprefix("restore: ") if lines else type(error).__name__
+    return why(error).removeprefix("restore: ")
 
 
 def stack_unchanged(stack: Stack, ref: Optional[str], error: BaseException) -> str:
@@ -260,7 +260,7 @@ def discard(api, stack: Stack, ref: str) -> dict:
         raise SystemExit(f"restore: project {ref} ({project.name}) was not created by a restore; it was not deleted "
                          "(delete it yourself if you mean to)")
     api.delete_project(ref)
-    return {"mode": "discard", "project_ref": ref, "name": project.name, "recovery_seconds": 0}
+    return {"mode": "discard", "project_ref": ref, "name": project.name}
 
 
 def restore_in_place(stack: Stack, restore_point: Optional[str], pitr: Optional[str], wait: float) -> dict:
@@ -313,7 +313,8 @@ def main(argv=None) -> int:
             result = restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds)
     except libpq.BadConnection as error:
         raise SystemExit(f"restore: {error}") from None
-    _say(f"done in {result['recovery_seconds']}s")
+    _say(f"deleted project {result['project_ref']} ({result['name']})" if result["mode"] == "discard"
+         else f"done in {result['recovery_seconds']}s")
     print(json.dumps(result, sort_keys=True))
     return 0
 

@@ -12,7 +12,8 @@ from ops.repoint import RepointRefused, replacing_steps, retarget
 STACK = "urn:pulumi:local::procurement::"
 DB = STACK + "procurement:database:Database::database"
 DYN = "procurement:database:Database$pulumi-python:dynamic:Resource::"
-PROJECT, ROLE, POOLER = STACK + DYN + "database-project", STACK + DYN + "database-role-api", STACK + DYN + "database-pooler"
+PROJECT, ROLE = STACK + DYN + "database-project", STACK + DYN + "database-role-api"
+POOLER = STACK + DYN + "database-pooler"
 PASSWORD = STACK + "procurement:database:Database$pulumi-python:dynamic:Resource::database-password"
 SERVICE = STACK + "procurement:backend:Backend$pulumi-python:dynamic:Resource::backend-api"
 

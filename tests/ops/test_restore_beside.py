@@ -156,3 +156,35 @@ def test_a_restore_failing_after_its_project_was_created_leaves_the_stack_as_it_
         sandbox.supabase.client().get(f"/v1/projects/{created[0]}").json()["status"] in ("REMOVED", "GOING_DOWN")
     assert old_rows(info) == (ORDERS + LATER, LATER, APPROVALS)
     run_pulumi(["preview", "--expect-no-changes", "--stack", "local"], cwd=root, env=env)
+
+
+def test_a_restore_whose_up_fails_after_the_repoint_names_the_command_that_finishes_it(  # noqa: F811
+        local_stack, sandbox, tmp_path):
+    root, env = local_stack
+    old_ref, info, restore_env = backed_up(sandbox, root, env, tmp_path)
+    # The up's first write, renaming the new project to the stack's name, fails (every retry too).
+    sandbox.supabase.add_fault("error", status=500, method="PATCH", path="/v1/projects/{ref}", count=None)
+    try:
+        failed = restore(root, restore_env, "--backup", "latest")
+    finally:
+        sandbox.supabase.faults.clear()
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
+    lines = failed.stderr.strip().splitlines()
+    assert len(lines) == 1, failed.stderr
+    config = yaml.safe_load((root / "Pulumi.local.yaml").read_text())["config"]["procurement:database"]
+    new_ref = config["projectRef"]
+    assert new_ref != old_ref and state_project(root, env)["id"] == new_ref  # config and state agree
+    assert lines[0].startswith(f"restore: `pulumi up` failed after the stack was repointed to project {new_ref} "
+                               f"(its config and state both name it; project {old_ref} was kept): "), lines[0]
+    assert lines[0].endswith(f"failed (HTTP 500): injected 500 (sandbox fault); finish with: pulumi up --refresh "
+                             "--stack local"), lines[0]  # why, from the up's own error line
+    assert old_rows(info) == (ORDERS + LATER, LATER, APPROVALS)
+
+    # The command it names finishes the restore.
+    run_pulumi(["up", "--refresh", "--yes", "--stack", "local"], cwd=root, env=env)
+    outputs = json.loads(run_pulumi(["stack", "output", "--json", "--show-secrets", "--stack", "local"], cwd=root,
+                                    env=env).stdout)
+    assert outputs["supabase_project_ref"] == new_ref and f".{new_ref}:" in outputs["database_url"]
+    assert old_rows(sandbox.supabase.connection_info(new_ref)) == (ORDERS, 0, APPROVALS)
+    assert old_rows(info) == (ORDERS + LATER, LATER, APPROVALS)
+    run_pulumi(["preview", "--expect-no-changes", "--stack", "local"], cwd=root, env=env)

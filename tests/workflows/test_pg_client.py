@@ -37,7 +37,8 @@ def test_a_new_enough_pg_restore_is_used_and_a_wrong_key_installs_nothing(tmp_pa
     workflow_step = step("restore-test.yml", "restore-test", run="bash scripts/pg-client.sh 17")
     root = Path(__file__).resolve().parents[2]
 
-    for version, ok in (("17.4 (Ubuntu 17.4-1.pgdg24.04+2)", True), ("18.1", True), ("16.9 (Ubuntu 16.9-0ubuntu0)", False)):
+    for version, ok in (("17.4 (Ubuntu 17.4-1.pgdg24.04+2)", True), ("18.1", True),
+                        ("16.9 (Ubuntu 16.9-0ubuntu0)", False)):
         bin_dir, calls = tmp_path / f"bin-{version.split()[0]}", tmp_path / f"calls-{version.split()[0]}"
         calls.write_text("")
         fake_tools(bin_dir, version, key, calls)
