@@ -255,11 +255,18 @@ def discard(api, stack: Stack, ref: str) -> dict:
         pass  # no outputs yet
     if ref in named:
         raise SystemExit(f"restore: project {ref} is the stack's database; it was not deleted")
-    project = api.get_project(ref)
+    try:
+        project = api.get_project(ref)
+    except ApiError as error:
+        raise SystemExit(f"restore: project {ref} cannot be read ({last_line(error)}); nothing was deleted") from None
     if RESTORE_MARK not in project.name:
         raise SystemExit(f"restore: project {ref} ({project.name}) was not created by a restore; it was not deleted "
                          "(delete it yourself if you mean to)")
-    api.delete_project(ref)
+    try:
+        api.delete_project(ref)
+    except ApiError as error:
+        raise SystemExit(f"restore: deleting project {ref} failed ({last_line(error)}); run the command again"
+                         ) from None
     return {"mode": "discard", "project_ref": ref, "name": project.name}
 
 
