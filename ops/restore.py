@@ -9,9 +9,12 @@ From an off-platform backup into a NEW Supabase project (the project is lost, or
 2. create a project in the stack's organization, region and size (Management API, SUPABASE_ACCESS_TOKEN),
    pre-create the stack's extensions, load the dump in one transaction (all or nothing), and check every
    table's row count against the manifest;
-3. repoint the stack: ``procurement:database.projectRef`` = the new project, then ``pulumi up --refresh``
-   (the lost project leaves the state, the new one is adopted and renamed, roles, settings and the services'
-   DATABASE_URL follow);
+3. repoint the stack without deleting or replacing the project it had (ops/repoint.py): the state's project
+   resource and ``procurement:database.projectRef`` both name the new project (the old project's settings and
+   roles leave the state, no call made), a preview must show no delete or replace of a project, then
+   ``pulumi up --refresh`` renames the new project, sets its password and creates roles, settings and the
+   services' DATABASE_URL on it. The old project, if it is still there, is kept as it is until a person deletes
+   it (protected or not);
 4. verify: every role of ``database.roles`` exists and may log in, and the API service's own role logs in
    through the pooler (the stack's ``database_url``) and reads every table with the manifest's row counts.
 
@@ -24,8 +27,10 @@ The database connections use TLS (the load ``sslmode=require`` at least); with t
 BACKUP_DATABASE_CA (or PGSSLROOTCERT) they are ``verify-full``: the server must prove it is the host connected to.
 
 It prints what it did and how long it took (the recovery time) and the age of the data restored (the data lost
-by the disaster is what changed after it). Exit 1 with one line on any failure; a created project is named in
-the message and left in place (never delete a database automatically).
+by the disaster is what changed after it). Exit 1 with one line on any failure. Before the repoint the stack is
+not changed: the line names the project the restore created and the command that deletes it
+(``--discard <ref>``: only a restore's project, never the stack's); a failed repoint puts the config file and
+the state back as they were; a failed ``up`` after it names the command that finishes it.
 """
 from __future__ import annotations
 
@@ -44,14 +49,16 @@ from pathlib import Path
 from typing import Optional
 
 from components import naming
+from dynamic_providers.core.errors import ApiError, NotFoundError
 from dynamic_providers.supabase.base import wait_for_project_ready
+from dynamic_providers.supabase.health import ProjectFailedError, WaitTimeoutError
 from dynamic_providers.supabase.models import primary_pooler
 
-from . import cli, libpq
+from . import cli, libpq, repoint
 from .backup import crypto
-from .backup.run import latest_manifest, read_manifest
+from .backup.run import BackupFailed, latest_manifest, read_manifest
 from .backup.targets import open_target, sha256_of
-from .stack import Stack
+from .stack import Stack, why
 from .supabase_api import client
 
 DEFAULT_CWD = Path(__file__).resolve().parents[1]
@@ -90,20 +97,24 @@ def counts_via_api(api, ref: str, tables) -> dict[str, int]:
     return {row["t"]: int(row["n"]) for row in api.read_query(ref, query)}
 
 
-def new_project(api, stack: Stack, database: dict, wait: float) -> tuple[str, str]:
-    """Create the project the dump goes into; (ref, password). The name says it is a restore; the stack renames
-    it to its own name when it adopts it."""
+def new_project(api, name: str, database: dict) -> tuple[str, str]:
+    """Create the project the dump goes into; (ref, password). ``name`` says it is a restore's (or a restore
+    test's); the stack renames it to its own name when it is repointed to it."""
     password = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(32))
-    stamp = datetime.now(timezone.utc).strftime("%y%m%d%H%M")
-    name = naming.physical_name(_short(stack.name), f"database-restore-{stamp}", naming.SUPABASE_PROJECT)
     body = {"name": name, "organization_slug": database["organizationSlug"], "db_pass": password,
             "region_selection": {"type": "specific", "code": database["region"]}}
     if database.get("instanceSize"):
         body["desired_instance_size"] = database["instanceSize"]
-    ref = api.create_project(body).ref
-    _say(f"created project {ref} ({name}); waiting for it to be ready")
-    wait_for_project_ready(api, ref, services=("db", "pooler"), timeout_s=wait, interval_s=1.0)
-    return ref, password
+    return api.create_project(body).ref, password
+
+
+RESTORE_MARK = "-restore-"  # in the name of every project a restore (or the restore test) creates
+
+
+def restore_name(stack: str, purpose: str = "database-restore") -> str:
+    """`procurement-<stack>-<purpose>-<yymmddHHMM>`: what it is, for whoever lists the organization's projects."""
+    stamp = datetime.now(timezone.utc).strftime("%y%m%d%H%M")
+    return naming.physical_name(_short(stack), f"{purpose}-{stamp}", naming.SUPABASE_PROJECT)
 
 
 def load(api, ref: str, password: str, extensions, dump: Path, ca_file: Optional[str] = None) -> None:
@@ -111,7 +122,7 @@ def load(api, ref: str, password: str, extensions, dump: Path, ca_file: Optional
         api.run_query(ref, f'CREATE EXTENSION IF NOT EXISTS "{extension}" WITH SCHEMA extensions', idempotent=True)
     pooler = primary_pooler(api.get_pooler(ref))
     if pooler is None or not pooler.db_host or not pooler.db_port:
-        raise SystemExit(f"restore: project {ref} reports no pooler address; it was left in place")
+        raise SystemExit(f"restore: project {ref} reports no pooler address")
     from psycopg.conninfo import make_conninfo
 
     # TLS always (the new project may not enforce it yet); verified when the database's CA is given.
@@ -131,8 +142,8 @@ def load(api, ref: str, password: str, extensions, dump: Path, ca_file: Optional
                                "--no-privileges", f"--use-list={toc}", f"--dbname={database}", str(dump)], capture_output=True, text=True,
                               env=env)
     if done.returncode != 0:
-        raise SystemExit(f"restore: loading the dump into project {ref} failed (nothing was loaded; the project was "
-                         f"left in place): {done.stderr.strip()[-1500:]}")
+        detail = " ".join(done.stderr.split())[-1500:]
+        raise SystemExit(f"restore: loading the dump into project {ref} failed (nothing was loaded): {detail}")
 
 
 def _creates_existing_schema(line: str, existing: set[str]) -> bool:
@@ -172,27 +183,91 @@ def restore_from_backup(stack: Stack, target_url: str, which: str, wait: float) 
     database = config.get("procurement:database") or {}
     roles = [r["name"] for r in database.get("roles") or []]
     api = client()
+    name, ref = restore_name(stack.name), None
     workdir = Path(tempfile.mkdtemp(prefix="procurement-restore-"))
-    try:
+    try:  # the stack is not touched until the new project holds the backup's rows
         manifest, dump = fetch_backup(target_url, which, workdir)
         _say(f"backup {manifest['object']} (snapshot {manifest['taken_at']}, {len(manifest['tables'])} tables) "
              "fetched, checked and decrypted")
-        ref, password = new_project(api, stack, database, wait)
+        ref, password = new_project(api, name, database)
+        _say(f"created project {ref} ({name}); waiting for it to be ready")
+        wait_for_project_ready(api, ref, services=("db", "pooler"), timeout_s=wait, interval_s=1.0)
         load(api, ref, password, database.get("extensions") or [], dump, libpq.ca_file_from_env())
+        loaded = counts_via_api(api, ref, manifest["tables"])
+        if loaded != manifest["tables"]:
+            raise SystemExit(f"project {ref} has the row counts {loaded}, the backup {manifest['tables']}")
+    except (SystemExit, BackupFailed, ApiError, ProjectFailedError, WaitTimeoutError, OSError,
+            subprocess.CalledProcessError) as error:
+        raise SystemExit(stack_unchanged(stack, ref, error)) from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    loaded = counts_via_api(api, ref, manifest["tables"])
-    if loaded != manifest["tables"]:
-        raise SystemExit(f"restore: project {ref} has the row counts {loaded}, the backup {manifest['tables']}; "
-                         "it was left in place and the stack was not repointed")
     _say(f"loaded and checked ({sum(loaded.values())} rows); repointing the stack to {ref}")
-    stack.set_config("procurement:database.projectRef", ref)
-    stack.up("--refresh")
+    try:
+        _saved, old_ref = repoint.repoint(stack, ref, naming.physical_name(
+            _short(stack.name), "database", naming.SUPABASE_PROJECT))
+    except repoint.RepointRefused as error:
+        raise SystemExit(stack_unchanged(stack, ref, error)) from None
+    kept = _still_there(api, old_ref)
+    if kept:
+        _say(f"project {old_ref}, the stack's database until now, is kept as it is (not deleted, not replaced)")
+    try:
+        stack.up("--refresh")
+    except SystemExit as error:
+        raise SystemExit(f"restore: `pulumi up` failed after the stack was repointed to project {ref} (its config "
+                         f"and state both name it{f'; project {old_ref} was kept' if kept else ''}): "
+                         f"{last_line(error)}; finish with: {stack.command('up', '--refresh')}") from None
     checked = verify_stack(api, stack, ref, roles, manifest["tables"])
     seconds = round(time.monotonic() - clock, 1)
     age = (started - datetime.fromisoformat(manifest["taken_at"])).total_seconds()
     return {"mode": "backup", "project_ref": ref, "backup": manifest["object"], "snapshot": manifest["taken_at"],
-            "recovery_seconds": seconds, "data_age_seconds": round(age, 1), **checked}
+            "recovery_seconds": seconds, "data_age_seconds": round(age, 1), "kept_project_ref": kept and old_ref,
+            **checked}
+
+
+def last_line(error: BaseException) -> str:
+    return why(error).removeprefix("restore: ")
+
+
+def stack_unchanged(stack: Stack, ref: Optional[str], error: BaseException) -> str:
+    """One line for a restore that stopped before the stack was changed: why, what it left, the next command."""
+    if ref is None:
+        return f"restore: {last_line(error)}; nothing was created and the stack was not changed"
+    return (f"restore: {last_line(error)}; project {ref} was created by this restore and left in place, the stack "
+            f"was not changed; delete it with: python -m ops.restore --stack {stack.name} --discard {ref}")
+
+
+def _still_there(api, ref: Optional[str]) -> bool:
+    if not ref:
+        return False
+    try:
+        return api.get_project(ref).status not in ("REMOVED", "GOING_DOWN")
+    except NotFoundError:
+        return False
+
+
+def discard(api, stack: Stack, ref: str) -> dict:
+    """Delete a project a restore created and the stack does not use; never the stack's, never one it did not
+    create (its name says a restore's)."""
+    named = {(stack.config().get("procurement:database") or {}).get("projectRef")}
+    try:
+        named.add(str(stack.output("supabase_project_ref")))
+    except SystemExit:
+        pass  # no outputs yet
+    if ref in named:
+        raise SystemExit(f"restore: project {ref} is the stack's database; it was not deleted")
+    try:
+        project = api.get_project(ref)
+    except ApiError as error:
+        raise SystemExit(f"restore: project {ref} cannot be read ({last_line(error)}); nothing was deleted") from None
+    if RESTORE_MARK not in project.name:
+        raise SystemExit(f"restore: project {ref} ({project.name}) was not created by a restore; it was not deleted "
+                         "(delete it yourself if you mean to)")
+    try:
+        api.delete_project(ref)
+    except ApiError as error:
+        raise SystemExit(f"restore: deleting project {ref} failed ({last_line(error)}); run the command again"
+                         ) from None
+    return {"mode": "discard", "project_ref": ref, "name": project.name}
 
 
 def restore_in_place(stack: Stack, restore_point: Optional[str], pitr: Optional[str], wait: float) -> dict:
@@ -222,6 +297,8 @@ def main(argv=None) -> int:
     source.add_argument("--backup", help="latest, or a backup's stamp (e.g. 20260504T023000Z): into a new project")
     source.add_argument("--restore-point", help="in place: undo to this restore point")
     source.add_argument("--pitr", help="in place: this UTC time (ISO 8601), within database.pitrDays")
+    source.add_argument("--discard", metavar="REF", help="delete a project a failed restore created and left in place "
+                                                         "(never the stack's own)")
     parser.add_argument("--target", help="where backups are (default $BACKUP_TARGET)")
     parser.add_argument("--cwd", default=str(DEFAULT_CWD), help="the Pulumi project (this repository)")
     parser.add_argument("--config-file", help="the stack's config file, when not Pulumi.<stack>.yaml")
@@ -239,16 +316,19 @@ def main(argv=None) -> int:
     def restore(_) -> int:
         if args.backup:
             return _done(restore_from_backup(stack, target, args.backup, args.wait_seconds))
+        if args.discard:
+            return _done(discard(client(), stack, args.discard))
         return _done(restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds))
 
     return cli.run("restore", restore, argv, expected=cli.EXPECTED + cli.api_failures(),
                    again="run the same `python -m ops.restore` command again",
-                   note=lambda _: "if it created a project, the project is named above and was left in place"
-                   if args.backup else "")
+                   note=lambda _: "if it created a project, the project is named above and was left in place "
+                   "(`--discard <ref>` deletes it)" if args.backup else "")
 
 
 def _done(result: dict) -> int:
-    _say(f"done in {result['recovery_seconds']}s")
+    _say(f"deleted project {result['project_ref']} ({result['name']})" if result["mode"] == "discard"
+         else f"done in {result['recovery_seconds']}s")
     print(json.dumps(result, sort_keys=True))
     return 0
 

@@ -12,6 +12,8 @@ Lifecycle decisions:
 - Create (and adopt) then waits for ACTIVE_HEALTHY and for every required ``/health`` service, up to
   ``wait_timeout_seconds``. A terminal status (INIT_FAILED ...) fails fast with a hint. A timeout
   leaves the project in place (never auto-delete a database) and says how to continue.
+- ``project_ref`` adopts a named project (a restore's) at create; it never replaces the state's project (the
+  diff refuses: that would delete it); ``python -m ops.restore`` repoints the state instead.
 - organization_slug and region are create-only: changing them replaces the project (delete first,
   since the replacement would carry the same natural key). Guard with ``protect``.
 - name, db_password and instance_size update in place; a resize waits for health again.
@@ -69,7 +71,8 @@ class ProjectProvider(SupabaseProvider):
                              doc="Postgres superuser password; rotated in place."),
         "project_ref": Field(kind=str, managed=False,
                              doc="Use (adopt) this existing project instead of creating one (a restore's new "
-                                 "project); a state holding another project is replaced by it."),
+                                 "project). Never a replace: with another project in the state the diff refuses "
+                                 "(it would delete that project); ops.restore repoints the state instead."),
         "health_services": Field(kind=list, default=list(DEFAULT_SERVICES), managed=False,
                                  doc="Services that must be healthy before create/update returns."),
         **WAIT_FIELDS,
@@ -253,9 +256,11 @@ class ProjectProvider(SupabaseProvider):
         result = super().diff(_id, olds, news)
         wanted = news.get("project_ref")
         if isinstance(wanted, str) and wanted and not contains_unknown(wanted) and _id and wanted != _id:
-            # The stack is told to use another project (a restore's): replace this one by it.
-            return DiffResult(changes=True, replaces=sorted({*result.replaces, "project_ref"}), stables=[],
-                              delete_before_replace=True)
+            # Replacing would delete the project the state holds, with rows newer than any backup: never.
+            raise ProjectRefChangeRefused(
+                f"'project_ref' names Supabase project {wanted}, but this stack's state holds project {_id}: "
+                f"replacing it would delete {_id}. Repoint the stack with `python -m ops.restore` (README "
+                f"\"Operations\"), which keeps {_id}, or put procurement:database.projectRef back to {_id}.")
         return result
 
     def _take_over(self, transport: Transport, ref: str, inputs: Mapping[str, Any], *, adopted: bool) -> None:
@@ -303,6 +308,10 @@ class ProjectProvider(SupabaseProvider):
 
 
 NANO = "nano"
+
+
+class ProjectRefChangeRefused(ValueError):
+    """``project_ref`` names another project than the state's: the replace would delete the state's project."""
 
 
 def _nano_resize_message(ref: Optional[str], old: Optional[str]) -> str:

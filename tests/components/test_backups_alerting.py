@@ -50,7 +50,8 @@ def test_production_backup_bucket_lock_retention_scoped_token_and_job(production
     assert "BACKUP_AGE_RECIPIENT" not in variables
     assert variables["BACKUP_AGE_RECIPIENTS"].splitlines() == [
         f"{cfg.recipients[0].recipient} {cfg.recipients[0].holder}",
-        f"{cfg.recipients[1].recipient} {cfg.recipients[1].holder} (escrow)"]
+        f"{cfg.recipients[1].recipient} {cfg.recipients[1].holder} (escrow)",
+        f"{cfg.recipients[2].recipient} {cfg.recipients[2].holder}"]  # the daily restore test's own key pair
     assert variables["BACKUP_TARGET"] == "s3://procurement-production-db-backups/production"
     assert variables["BACKUP_S3_ENDPOINT"] == f"https://{ACCOUNT_ID}.r2.cloudflarestorage.com"
     assert variables["BACKUP_S3_SECRET_ACCESS_KEY"] == hashlib.sha256(BACKUP_TOKEN_VALUE.encode()).hexdigest()

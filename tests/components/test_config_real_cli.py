@@ -121,12 +121,12 @@ def test_file_backend_check_stops_exactly_where_the_readme_says(tmp_path, pulumi
             done = run_pulumi(["preview", "--stack", stack, "--config-file", str(check)], cwd=root, env=env,
                               check=False)
             output = done.stdout + done.stderr
-            assert done.returncode != 0 and "Stack 'production' has 2 configuration problems" in output, output
-            for i in (0, 1):
+            assert done.returncode != 0 and "Stack 'production' has 3 configuration problems" in output, output
+            for i in (0, 1, 2):
                 assert f"- procurement:backup.recipients[{i}].recipient: '<age1... of the " in output, output
             assert "Traceback" not in output and "procurement:backup.recipients[0].recipient: '<age1..." in \
                 section.replace("\n", " ")
-            for i in (0, 1):
+            for i in (0, 1, 2):
                 run_pulumi(["config", "set", "--path", f"procurement:backup.recipients[{i}].recipient",
                             str(x25519.Identity.generate().to_public()), "--stack", stack, "--config-file",
                             str(check)], cwd=root, env=env)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+import yaml
 
 from components.source_control import ENVIRONMENT_GUARDS, EnvironmentGuard
 from tests.workflows import trust
@@ -78,10 +79,21 @@ def test_every_grant_and_esc_file_is_classed_once():
 
 
 def test_the_backup_identity_is_in_an_environment_no_team_can_open():
+    # The on-call's identity: no team. The restore test's own (a third recipient, revocable on its own): only the
+    # restore test's team, whose token only main's restore-test.yml can get.
     holders = [p for p in (ROOT / "esc").glob("*.yaml") if "BACKUP_AGE_IDENTITY:" in p.read_text()]
-    assert [p.name for p in holders] == ["procurement-break-glass.yaml"]
-    opened = {e for team in ACCESS["teams"].values() for e in team.get("environments") or {}}
+    assert sorted(p.name for p in holders) == ["procurement-break-glass.yaml", "procurement-restore-test.yaml"]
+    opened = {e: team for team, grants in ACCESS["teams"].items() for e in grants.get("environments") or {}}
     assert "procurement/break-glass" not in opened
+    assert opened["procurement/restore-test"] == "procurement-restore-test"
+    assert [team for team, grants in ACCESS["teams"].items() if "procurement/restore-test" in
+            (grants.get("environments") or {})] == ["procurement-restore-test"]
+    (policy,) = [p for p in ACCESS["policies"] if p["teamName"] == "procurement-restore-test"]
+    assert trust.presented_by(policy["rules"]) == trust.MAIN_ONLY
+    assert policy["rules"]["job_workflow_ref"].endswith("/.github/workflows/restore-test.yml@refs/heads/main")
+    production = yaml.safe_load((ROOT / "Pulumi.production.yaml").read_text())["config"]["procurement:backup"]
+    (entry,) = [r for r in production["recipients"] if r["holder"].startswith("restore-test,")]
+    assert not entry.get("escrow")
 
 
 def test_every_job_asks_for_a_team_its_own_claims_are_admitted_for():
@@ -97,7 +109,7 @@ def test_every_job_asks_for_a_team_its_own_claims_are_admitted_for():
                             and all(claims.get(k) == v for k, v in p["rules"].items())]
                 assert admitted, (name, job.get("name"), row, team, claims)
                 asked += 1
-    assert asked == 8
+    assert asked == 9
 
 
 def test_pull_request_jobs_hold_no_production_grant_without_an_approval():

@@ -56,6 +56,10 @@ EXERCISED = {
     r"--max-age-hours 26": ["tests/ops/test_restore_drill.py::test_restore_drill_backup_destroy_restore_verify_converge",
                             "tests/ops/test_backup_program.py::test_check_fails_on_a_missing_or_stale_backup",
                             "tests/ops/test_backup_program.py::test_check_fails_on_a_truncated_or_swapped_object"],
+    r"pulumi env run acme-procurement/procurement/restore-test -- \.venv/bin/python -m ops\.restore_test": [
+        "tests/ops/test_restore_test.py::test_restore_test_passes_on_a_good_backup_fails_on_a_corrupted_one"],
+    r"bash scripts/pg-client\.sh 17": [
+        "tests/workflows/test_pg_client.py::test_a_new_enough_pg_restore_is_used_and_a_wrong_key_installs_nothing"],
 }
 
 

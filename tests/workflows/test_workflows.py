@@ -121,6 +121,7 @@ JOB_TEAMS = {
     ("drift.yml", "drift", "staging"): "procurement-drift",
     ("drift.yml", "drift", "production"): "procurement-drift",
     ("backup-check.yml", "check", None): "procurement-backup-check",
+    ("restore-test.yml", "restore-test", None): "procurement-restore-test",
 }
 
 

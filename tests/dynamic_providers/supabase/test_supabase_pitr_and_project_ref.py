@@ -1,14 +1,14 @@
 """``PitrAddon`` (point-in-time recovery as the billing add-on) and ``Project.project_ref`` (use a named project,
 the restore's) against the sandbox: PITR on, read back, retention changed in place, drift undone, deleting it turns
 PITR off, refused below the Small size; a named project is adopted and converged, a state holding another project
-is replaced by it, a missing one is a clear error."""
+is never replaced by it (the diff refuses: it would delete that project), a missing one is a clear error."""
 from __future__ import annotations
 
 import pytest
 
 from dynamic_providers.core import AdoptionRequiredError
 from dynamic_providers.supabase.backups import PitrAddonProvider
-from dynamic_providers.supabase.project import ProjectProvider
+from dynamic_providers.supabase.project import ProjectProvider, ProjectRefChangeRefused
 from supabase_engine import FAST_HTTP, FAST_WAIT
 
 
@@ -56,7 +56,7 @@ def test_pitr_below_the_small_size_is_refused_with_the_apis_message(supabase_env
     assert addons(sb, project.id) == {}
 
 
-def test_a_named_project_is_adopted_converged_and_replaces_the_one_in_the_state(supabase_env, engine):
+def test_a_named_project_is_adopted_and_converged_but_never_replaces_the_one_in_the_state(supabase_env, engine):
     sb = supabase_env
     p = ProjectProvider(http=FAST_HTTP)
     old = engine.create(p, program(sb))
@@ -66,8 +66,9 @@ def test_a_named_project_is_adopted_converged_and_replaces_the_one_in_the_state(
                                              "organization_slug": sb.supabase.organization_slug,
                                              "region_selection": {"type": "specific", "code": "eu-central-1"},
                                              "desired_instance_size": "small"}).json()["ref"]
-    diff, _ = engine.preview(p, old, program(sb, project_ref=new_ref))
-    assert diff.replaces == ["project_ref"] and diff.delete_before_replace
+    with pytest.raises(ProjectRefChangeRefused, match=f"replacing it would delete {old.id}"):
+        engine.preview(p, old, program(sb, project_ref=new_ref))  # never a delete of the state's project
+    assert sb.supabase.store.data["projects"][old.id]["status"] == "ACTIVE_HEALTHY"
 
     sb.supabase.client().delete(f"/v1/projects/{old.id}")  # the lost project
     assert engine.refresh(p, old) is None
