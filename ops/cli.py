@@ -43,12 +43,21 @@ def debugging(argv: Optional[Sequence[str]]) -> bool:
     return any(a in DEBUG_FLAGS for a in args) or os.environ.get(DEBUG_ENV, "") not in ("", "0")
 
 
+# What the pulumi CLI says after the error that matters: its summary, the program's host shutting down.
+_ECHOES = ("update failed", "preview failed", "Resource monitor has terminated, shutting down")
+
+
 def why(error: BaseException) -> str:
-    """The failure in words; OSError names the file and the reason instead of ``[Errno 13] ...``."""
+    """The failure in one line: an OSError's reason and file (not ``[Errno 13] ...``); a failed CLI's first
+    specific `error:` line (not its echoes), else its last line; else the message."""
     if isinstance(error, OSError) and error.filename is not None:
         return f"{error.strerror or type(error).__name__}: {error.filename}"
-    text = " ".join(str(error).split())
-    return text or type(error).__name__
+    output = getattr(error, "output", None)  # a failed CLI's whole output (ops.stack.CommandFailed)
+    if not output:
+        return " ".join(str(error).split()) or type(error).__name__
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if "error:" in line and not line.endswith(_ECHOES)]
+    return (errors[:1] or lines[-1:])[0]
 
 
 def next_step(error: BaseException, again: str) -> str:

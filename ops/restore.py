@@ -228,12 +228,17 @@ def last_line(error: BaseException) -> str:
     return why(error).removeprefix("restore: ")
 
 
+AGAIN = "run the same `python -m ops.restore` command again"
+
+
 def stack_unchanged(stack: Stack, ref: Optional[str], error: BaseException) -> str:
     """One line for a restore that stopped before the stack was changed: why, what it left, the next command."""
     if ref is None:
-        return f"restore: {last_line(error)}; nothing was created and the stack was not changed"
-    return (f"restore: {last_line(error)}; project {ref} was created by this restore and left in place, the stack "
-            f"was not changed; delete it with: python -m ops.restore --stack {stack.name} --discard {ref}")
+        return (f"restore failed: {last_line(error)}; nothing was created and the stack was not changed; "
+                f"next: {cli.next_step(error, AGAIN)}")
+    return (f"restore failed: {last_line(error)}; project {ref} was created by this restore and left in place, the "
+            f"stack was not changed; next: {cli.next_step(error, AGAIN)}, and delete that project with: "
+            f"python -m ops.restore --stack {stack.name} --discard {ref}")
 
 
 def _still_there(api, ref: Optional[str]) -> bool:
@@ -321,7 +326,7 @@ def main(argv=None) -> int:
         return _done(restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds))
 
     return cli.run("restore", restore, argv, expected=cli.EXPECTED + cli.api_failures(),
-                   again="run the same `python -m ops.restore` command again",
+                   again=AGAIN,
                    note=lambda _: "if it created a project, the project is named above and was left in place "
                    "(`--discard <ref>` deletes it)" if args.backup else "")
 

@@ -7,6 +7,8 @@ import subprocess
 from pathlib import Path
 from typing import Optional
 
+from .cli import why  # noqa: F401 - the one reading of a failure, re-exported for the tools that run pulumi
+
 
 class CommandFailed(SystemExit):
     """A `pulumi` command failed: the message ends in its output's tail, ``output`` holds all of it."""
@@ -14,18 +16,6 @@ class CommandFailed(SystemExit):
     def __init__(self, message: str, output: str) -> None:
         super().__init__(message)
         self.output = output
-
-
-# What the CLI says after the error that matters: its summary, the program's host shutting down.
-_ECHOES = ("update failed", "preview failed", "Resource monitor has terminated, shutting down")
-
-
-def why(error: BaseException) -> str:
-    """One line saying why: a CLI's first specific `error:` line (not its echoes), else the last line."""
-    text = getattr(error, "output", None) or str(error)  # a CommandFailed's whole output, not its tail
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    errors = [line for line in lines if "error:" in line and not line.endswith(_ECHOES)]
-    return (errors[:1] or lines[-1:] or [type(error).__name__])[0]
 
 
 class Stack:

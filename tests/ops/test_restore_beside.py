@@ -139,8 +139,11 @@ def test_a_restore_failing_after_its_project_was_created_leaves_the_stack_as_it_
     assert len(lines) == 1, failed.stderr
     created = [ref for ref in projects(sandbox) if ref not in listed]
     assert len(created) == 1, created
-    assert (f"project {created[0]} was created by this restore and left in place, the stack was not changed; "
-            f"delete it with: python -m ops.restore --stack local --discard {created[0]}") in lines[0], lines[0]
+    assert lines[0].startswith("restore failed: "), lines[0]
+    assert f"project {created[0]} was created by this restore and left in place, the stack was not changed; next: " \
+        in lines[0], lines[0]
+    assert lines[0].endswith(f"delete that project with: python -m ops.restore --stack local --discard {created[0]}"), \
+        lines[0]
 
     assert (root / "Pulumi.local.yaml").read_bytes() == config_before
     assert run_pulumi(["stack", "export", "--stack", "local"], cwd=root, env=env).stdout == state_before
