@@ -61,13 +61,15 @@ def backend_service(platform: LocalPlatform):
 
 def interrupted(platform: LocalPlatform, command: str, seen, **how) -> list[tuple[str, str]]:
     """Runs `local-stack.sh <command>`, interrupts it when ``seen``; returns the pending operations left.
-    Answers the sandbox was holding back (``hold``) are released first: nobody waits for them now."""
+    Answers the sandbox was holding back (``hold``) are released once every process of the interrupted run
+    has exited: released earlier, a provider still winding down (its engine watch polls every 0.5 s, slower on
+    a loaded machine) would act on them, e.g. create what its held lookup did not find."""
     script = platform.start(command)
     platform.interrupt_when(script, command, seen, **how)
     assert script.returncode != 0, platform.last_log()
+    platform.assert_no_processes_left()
     for server in (platform.sandbox.render, platform.sandbox.supabase):
         server.faults.clear()
-    platform.assert_no_processes_left()
     return platform.pending()
 
 
