@@ -1,13 +1,19 @@
 """The program process: ``python run_program.py <pulumi-language-python-exec> <its arguments>``.
 
-Runs Pulumi's exec script unchanged, with one difference: an interrupt ends the program quietly. The engine
-interrupts the host's whole process group (the program is in it) when it shuts its plugins down, also while a
-failed update's program is still winding down, and the host then stops the program with its own interrupt
-(processes.stop_process). Python's default turns each into a KeyboardInterrupt traceback printed under the
-engine's one-line error; here the first interrupt exits with EXIT_INTERRUPTED, later ones are ignored.
-PROCUREMENT_DEBUG=1 keeps Python's default (the traceback shows where the program was).
+Runs Pulumi's exec script unchanged, with two differences, both for a run the engine is already ending (it
+reports why, in one line):
+- An interrupt ends the program quietly. The engine interrupts the host's whole process group (the program is
+  in it) when it shuts its plugins down, also while a failed update's program is still winding down, and the
+  host then stops the program with its own interrupt (processes.stop_process). Python's default turns each
+  into a KeyboardInterrupt traceback printed under the engine's error; here the first interrupt exits at once
+  with EXIT_INTERRUPTED. At once: unwinding would leave the SDK's run coroutine to be closed at interpreter
+  exit, which prints "Exception ignored in: <coroutine object run_in_stack>" and a traceback.
+- A call the engine abandoned ends the program quietly too. When the engine fails (a missing plugin, say) it
+  cancels the program's pending calls, each failing with Go's "context canceled"; the exec script would report
+  the first as an unhandled exception, traceback included.
+PROCUREMENT_DEBUG=1 keeps Python's and the SDK's defaults (the traceback shows where the program was).
 
-Standard library only: it runs in the program's Python, not the host's.
+Standard library only, but for the SDK the exec script itself imports: it runs in the program's Python.
 """
 import os
 import runpy
@@ -17,21 +23,55 @@ import sys
 # 128 + SIGINT, as a shell reports a process ended by an interrupt; the host maps it (servicer.Run).
 EXIT_INTERRUPTED = 130
 DEBUG_ENV = "PROCUREMENT_DEBUG"
+# How Go's context.Canceled reads at the end of the engine's error for a call it abandoned.
+ENGINE_CANCELED = "context canceled"
 
 
 def _interrupted(signum, frame):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the host's interrupt follows the engine's: one is enough
-    raise SystemExit(EXIT_INTERRUPTED)  # no traceback, even raised while an error is being handled
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def canceled_by_engine(error: BaseException) -> bool:
+    """Whether the error, or one it was raised from or during, is a call the engine abandoned."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if str(error).rstrip().endswith(ENGINE_CANCELED):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _quiet_when_canceled(run_in_stack):
+    async def run(func):
+        try:
+            await run_in_stack(func)
+        except Exception as error:
+            if canceled_by_engine(error):
+                raise SystemExit(EXIT_INTERRUPTED) from None
+            raise
+    return run
+
+
+def _patch_sdk() -> None:
+    try:
+        import pulumi.runtime
+    except ImportError:
+        return  # the exec script reports a missing SDK itself
+    pulumi.runtime.run_in_stack = _quiet_when_canceled(pulumi.runtime.run_in_stack)
 
 
 def main() -> None:
     executor = os.path.abspath(sys.argv[1])
-    if os.environ.get(DEBUG_ENV, "") in ("", "0"):
-        signal.signal(signal.SIGINT, _interrupted)
     # As if the exec script had been started itself: its argv, and its directory (not this package's, whose
     # module names would shadow the program's imports) first on sys.path.
     sys.argv = [executor] + sys.argv[2:]
     sys.path[0] = os.path.dirname(executor)
+    if os.environ.get(DEBUG_ENV, "") in ("", "0"):
+        signal.signal(signal.SIGINT, _interrupted)
+        _patch_sdk()
     runpy.run_path(executor, run_name="__main__")
 
 
