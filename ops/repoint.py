@@ -13,6 +13,10 @@ state is edited first, together with the config, to name the new project:
 
 The old project is never called: it stays as it is until a person deletes it. Before the up, a preview must show
 no delete or replace of the project; else the state and the config file are put back as they were.
+
+Killed at any moment, the stack is safe (the provider refuses a ``projectRef`` other than its state's project)
+and ``finish`` converges it: the state is written first, whole, so it names either the old project or the new
+one, and ``finish`` makes the config name that one (``python -m ops.restore --stack <stack> --finish``).
 """
 from __future__ import annotations
 
@@ -130,6 +134,31 @@ def replacing_steps(preview_json: str) -> list[str]:
     return [f"{s['op']} {s['urn']}" for s in steps
             if s.get("op") in REPLACING and project_resource([{**(s.get("oldState") or s.get("newState") or {}),
                                                                "urn": s["urn"], "custom": True}])]
+
+
+def state_project_ref(stack: Stack) -> Optional[str]:
+    """The project the stack's state holds (None before it was created)."""
+    body = json.loads(stack.run("stack", "export"))["deployment"]
+    if body.get("pending_operations"):
+        raise RepointRefused("the stack has an interrupted update (pending operations); run: bash scripts/recover.sh "
+                             f"--stack {stack.name}, then this command again")
+    project = project_resource(body.get("resources") or [])
+    return project.get("id") if project else None
+
+
+def finish(stack: Stack) -> str:
+    """After an interrupted repoint (or its undo): the config names the state's project, and a preview shows no
+    delete or replace of a project; the ref. Never changes the state: naming its own project deletes nothing."""
+    ref = state_project_ref(stack)
+    if ref is None:
+        raise RepointRefused("the stack's state holds no database project, so there is no repoint to finish; "
+                             f"run: {stack.command('up')}")
+    if (stack.config().get("procurement:database") or {}).get("projectRef") != ref:
+        stack.set_config("procurement:database.projectRef", ref)
+    wrong = replacing_steps(stack.preview("--json", "--refresh"))
+    if wrong:
+        raise RepointRefused(f"the plan would {'; '.join(wrong)}; nothing was updated")
+    return ref
 
 
 def repoint(stack: Stack, new_ref: str, new_name: str) -> tuple[Saved, Optional[str]]:

@@ -31,6 +31,14 @@ by the disaster is what changed after it). Exit 1 with one line on any failure. 
 not changed: the line names the project the restore created and the command that deletes it
 (``--discard <ref>``: only a restore's project, never the stack's); a failed repoint puts the config file and
 the state back as they were; a failed ``up`` after it names the command that finishes it.
+
+Killed after it started repointing (the line "repointing the stack" names the command), or whenever a restore
+stopped half way:
+
+    python -m ops.restore --stack <stack> --finish
+
+makes the config name the project the state holds (never the other way), checks the plan, runs the up and
+verifies the roles, as step 4 (without the backup's row counts).
 """
 from __future__ import annotations
 
@@ -201,7 +209,8 @@ def restore_from_backup(stack: Stack, target_url: str, which: str, wait: float) 
         raise SystemExit(stack_unchanged(stack, ref, error)) from None
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    _say(f"loaded and checked ({sum(loaded.values())} rows); repointing the stack to {ref}")
+    _say(f"loaded and checked ({sum(loaded.values())} rows); repointing the stack to {ref} (if this is interrupted, "
+         f"finish with: {FINISH.format(stack=stack.name)})")
     try:
         _saved, old_ref = repoint.repoint(stack, ref, naming.physical_name(
             _short(stack.name), "database", naming.SUPABASE_PROJECT))
@@ -222,6 +231,27 @@ def restore_from_backup(stack: Stack, target_url: str, which: str, wait: float) 
     return {"mode": "backup", "project_ref": ref, "backup": manifest["object"], "snapshot": manifest["taken_at"],
             "recovery_seconds": seconds, "data_age_seconds": round(age, 1), "kept_project_ref": kept and old_ref,
             **checked}
+
+
+def finish(stack: Stack) -> dict:
+    """Finish a restore that stopped after its repoint began: config, state, up and roles agree."""
+    clock = time.monotonic()
+    try:
+        ref = repoint.finish(stack)
+    except repoint.RepointRefused as error:
+        raise SystemExit(f"restore: {error}") from None
+    _say(f"the stack's config and state name project {ref}; updating the stack")
+    try:
+        stack.up("--refresh")
+    except SystemExit as error:
+        raise SystemExit(f"restore: `pulumi up` failed on project {ref} (config and state both name it): "
+                         f"{last_line(error)}; run the same command again") from None
+    database = stack.config().get("procurement:database") or {}
+    checked = verify_stack(client(), stack, ref, [r["name"] for r in database.get("roles") or []], None)
+    return {"mode": "finish", "project_ref": ref, "recovery_seconds": round(time.monotonic() - clock, 1), **checked}
+
+
+FINISH = "python -m ops.restore --stack {stack} --finish"
 
 
 def last_line(error: BaseException) -> str:
@@ -304,6 +334,8 @@ def main(argv=None) -> int:
     source.add_argument("--pitr", help="in place: this UTC time (ISO 8601), within database.pitrDays")
     source.add_argument("--discard", metavar="REF", help="delete a project a failed restore created and left in place "
                                                          "(never the stack's own)")
+    source.add_argument("--finish", action="store_true", help="finish a restore that stopped after it began to "
+                                                              "repoint the stack (config, state, up, roles)")
     parser.add_argument("--target", help="where backups are (default $BACKUP_TARGET)")
     parser.add_argument("--cwd", default=str(DEFAULT_CWD), help="the Pulumi project (this repository)")
     parser.add_argument("--config-file", help="the stack's config file, when not Pulumi.<stack>.yaml")
@@ -323,6 +355,8 @@ def main(argv=None) -> int:
             return _done(restore_from_backup(stack, target, args.backup, args.wait_seconds))
         if args.discard:
             return _done(discard(client(), stack, args.discard))
+        if args.finish:
+            return _done(finish(stack))
         return _done(restore_in_place(stack, args.restore_point, args.pitr, args.wait_seconds))
 
     return cli.run("restore", restore, argv, expected=cli.EXPECTED + cli.api_failures(),

@@ -260,7 +260,8 @@ class ProjectProvider(SupabaseProvider):
             raise ProjectRefChangeRefused(
                 f"'project_ref' names Supabase project {wanted}, but this stack's state holds project {_id}: "
                 f"replacing it would delete {_id}. Repoint the stack with `python -m ops.restore` (README "
-                f"\"Operations\"), which keeps {_id}, or put procurement:database.projectRef back to {_id}.")
+                f"\"Operations\"), which keeps {_id}; after an interrupted restore, or to put "
+                f"procurement:database.projectRef back to {_id}, run: python -m ops.restore --stack <stack> --finish")
         return result
 
     def _take_over(self, transport: Transport, ref: str, inputs: Mapping[str, Any], *, adopted: bool) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -191,3 +193,45 @@ def test_a_restore_whose_up_fails_after_the_repoint_names_the_command_that_finis
     assert old_rows(sandbox.supabase.connection_info(new_ref)) == (ORDERS, 0, APPROVALS)
     assert old_rows(info) == (ORDERS + LATER, LATER, APPROVALS)
     run_pulumi(["preview", "--expect-no-changes", "--stack", "local"], cwd=root, env=env)
+
+
+# Stands in for `pulumi` ($PULUMI) and kills the restore (its parent) when it runs the command KILL_AT names:
+# the restore dies right after the step before it, as a kill -9 or a lost runner would leave it.
+KILLER = """#!/usr/bin/env bash
+case " $* " in *" $KILL_AT "*) kill -9 "$PPID"; exit 137;; esac
+exec "$REAL_PULUMI" "$@"
+"""
+
+
+@pytest.mark.parametrize("dies_at", ["set --path procurement:database.projectRef", "up --yes"],
+                         ids=["after-the-state-was-written", "before-the-up"])
+def test_a_restore_killed_while_repointing_is_finished_by_the_command_it_printed(  # noqa: F811
+        local_stack, sandbox, tmp_path, dies_at):
+    root, env = local_stack
+    old_ref, info, restore_env = backed_up(sandbox, root, env, tmp_path)
+    killer = tmp_path / "pulumi"
+    killer.write_text(KILLER)
+    killer.chmod(0o755)
+    real = shutil.which("pulumi", path=env.get("PATH"))
+    killed = restore(root, {**restore_env, "PULUMI": str(killer), "KILL_AT": dies_at, "REAL_PULUMI": real},
+                     "--backup", "latest")
+    assert killed.returncode == -signal.SIGKILL, f"{killed.stdout}\n{killed.stderr}"
+    assert "(if this is interrupted, finish with: python -m ops.restore --stack local --finish)" in killed.stdout
+    new_ref = state_project(root, env)["id"]
+    assert new_ref != old_ref  # the state was written
+    named = yaml.safe_load((root / "Pulumi.local.yaml").read_text())["config"]["procurement:database"].get("projectRef")
+    assert (named == new_ref) is (dies_at == "up --yes")  # the config too, only before the up
+
+    done = restore(root, restore_env, "--finish")
+    assert done.returncode == 0, f"{done.stdout}\n{done.stderr}"
+    assert json.loads(done.stdout.strip().splitlines()[-1])["project_ref"] == new_ref
+    config = yaml.safe_load((root / "Pulumi.local.yaml").read_text())["config"]["procurement:database"]
+    assert config["projectRef"] == state_project(root, env)["id"] == new_ref
+    outputs = json.loads(run_pulumi(["stack", "output", "--json", "--show-secrets", "--stack", "local"], cwd=root,
+                                    env=env).stdout)
+    assert outputs["supabase_project_ref"] == new_ref and f".{new_ref}:" in outputs["database_url"]
+    assert old_rows(sandbox.supabase.connection_info(new_ref)) == (ORDERS, 0, APPROVALS)
+    assert old_rows(info) == (ORDERS + LATER, LATER, APPROVALS)  # the old project: kept, every row
+    run_pulumi(["preview", "--expect-no-changes", "--stack", "local"], cwd=root, env=env)
+    again = restore(root, restore_env, "--finish")  # finishing a finished restore changes nothing
+    assert again.returncode == 0, again.stderr
