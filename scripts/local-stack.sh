@@ -9,7 +9,9 @@
 #   bash scripts/local-stack.sh destroy [flags]   pulumi destroy --yes --skip-preview (what `make down` runs)
 #   bash scripts/local-stack.sh output [flags]    pulumi stack output, e.g. --json --show-secrets
 #   bash scripts/local-stack.sh cancel            unlock the stack after an update was killed
-#   bash scripts/local-stack.sh pulumi ARGS...    any pulumi command in this environment
+#   bash scripts/local-stack.sh pulumi ARGS...    any pulumi command in this environment; run from another
+#                                                 Pulumi project's directory (examples/consumer), on that
+#                                                 project, with the same backend and passphrase
 #   bash scripts/local-stack.sh env               that environment as export lines:
 #                                                 eval "$(bash scripts/local-stack.sh env)"
 #   bash scripts/local-stack.sh shell             a shell with that environment
@@ -125,6 +127,17 @@ runs_program() {
   esac
 }
 
+# The directory of the Pulumi project the caller is in: the nearest Pulumi.yaml from the working directory up.
+nearest_project() {
+  local dir
+  dir="$(pwd -P)"
+  while :; do
+    [ -f "$dir/Pulumi.yaml" ] && { echo "$dir"; return 0; }
+    [ "$dir" = / ] && return 1
+    dir="$(dirname "$dir")"
+  done
+}
+
 write_wrapper() {
   mkdir -p "$WRAPPER_DIR"
   {
@@ -182,6 +195,11 @@ case "$command" in
     pulumi cancel --yes --stack "$STACK" --non-interactive "$@"
     ;;
   pulumi)
+    # In another Pulumi project (its Pulumi.yaml nearer than ours, e.g. examples/consumer): that project, in
+    # its own directory, with the same backend and passphrase; never this project's stack or config file.
+    if project="$(nearest_project)" && [ "$project" != "$PROCUREMENT_ROOT" ]; then
+      exec "$PULUMI_BIN" "$@"
+    fi
     select_stack
     if runs_program "${1:-}" && [[ " $* " != *" --config-file"* ]]; then
       write_config

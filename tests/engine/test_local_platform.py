@@ -230,3 +230,34 @@ def test_taken_ports_fail_make_up_with_one_clear_line(clone):
 
     clone.ok("make up")
     clone.no_changes_after_refresh()
+
+
+def docs_block(containing: str) -> str:
+    """The ```bash block of the docs (README and docs/) that contains ``containing``, as printed."""
+    for doc in [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").rglob("*.md"))]:
+        for block in re.findall(r"```bash\n(.*?)```", doc.read_text() if doc.exists() else "", re.S):
+            if containing in block:
+                return block
+    raise AssertionError(f"no bash block of the docs contains {containing!r}")
+
+
+def test_a_consumer_reads_the_outputs_as_the_docs_print_it_and_never_touches_the_platform(clone):
+    """Another team's first step (examples/consumer) in the environment the docs give: its own project and stack,
+    the platform's stack, config and state untouched."""
+    config = (clone.root / "Pulumi.local.yaml").read_bytes()
+    stacks = sorted(p.name for p in (clone.root / ".pulumi-state" / ".pulumi" / "stacks" / "procurement").iterdir())
+    steps = docs_block("cd examples/consumer")
+    done = clone.ok(steps)
+    assert (clone.root / "Pulumi.local.yaml").read_bytes() == config
+    assert not (clone.root / "Pulumi.dev.yaml").exists()
+    assert (clone.root / "examples" / "consumer" / "Pulumi.dev.yaml").exists()
+    assert sorted(p.name for p in (clone.root / ".pulumi-state" / ".pulumi" / "stacks" / "procurement").iterdir()) \
+        == stacks
+    read = json.loads(clone.ok(f"eval \"$(bash scripts/local-stack.sh env)\" && cd examples/consumer && "
+                               "pulumi stack output --json --show-secrets").stdout)
+    platform = clone.outputs()
+    assert read["platform_environment"] == platform["environment"] == "local", done.stdout
+    assert read["api_service_id"] == platform["api_service_id"]
+    assert read["database_url"] == platform["database_url"]
+    # The platform's stack has nothing to do after the consumer ran.
+    clone.no_changes_after_refresh()
