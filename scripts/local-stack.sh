@@ -116,7 +116,9 @@ take_stack_lock() {
 # For the commands that name the stack themselves (--stack): create it when missing, and otherwise skip
 # the `pulumi stack select` run (a whole CLI start: a fifth of a no-op preview, issue 16).
 ensure_stack() {
-  compgen -G "$LOCAL_STATE_DIR/.pulumi/stacks/*/$STACK.json*" >/dev/null || select_stack
+  # The checkpoint itself (plain or gzipped), not the .bak a `pulumi stack rm` leaves behind.
+  compgen -G "$LOCAL_STATE_DIR/.pulumi/stacks/*/$STACK.json" >/dev/null \
+    || compgen -G "$LOCAL_STATE_DIR/.pulumi/stacks/*/$STACK.json.gz" >/dev/null || select_stack
 }
 
 # Whether a pulumi subcommand runs the program (and so needs the config file).
@@ -125,6 +127,26 @@ runs_program() {
     up | update | preview | pre | refresh | destroy | down | dn | import) return 0 ;;
     *) return 1 ;;
   esac
+}
+
+# After an up: how to use what it made, as commands that work from the clone (the summary above lists the
+# outputs; the API and frontend hostnames are names only here: the sandbox serves the vendors' APIs).
+how_to_use() {
+  local here=scripts/local-stack.sh urls
+  urls="$(procurement_sandbox_urls | "$PROCUREMENT_ROOT/.venv/bin/python" -c '
+import json, sys
+urls = json.load(sys.stdin)
+print(urls["render"] + " (Render API), " + urls["supabase"] + " (Supabase API)")')"
+  cat <<EOF
+
+Use it:
+  outputs    bash $here output            (add --json --show-secrets for every value)
+  database   psql "\$(bash $here output database_url --show-secrets)"
+  pulumi     eval "\$(bash $here env)"    then any pulumi command runs on the local stack
+  sandbox    $urls; .venv/bin/python -m sandbox journal|fault|edit (sandbox/README.md)
+  api_url and frontend_url name the real platform's hosts: nothing serves them locally
+  stop       make down, then make sandbox-stop
+EOF
 }
 
 # The directory of the Pulumi project the caller is in: the nearest Pulumi.yaml from the working directory up.
@@ -171,6 +193,7 @@ case "$command" in
     # The update's summary lists the stack outputs (secrets masked), changed or not: no second CLI run
     # (`pulumi stack output`) to print them again.
     pulumi up --yes --skip-preview --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+    how_to_use
     ;;
   preview | refresh | destroy)
     [ "$command" = preview ] || take_stack_lock
@@ -185,6 +208,11 @@ case "$command" in
     # Destroy uses the URLs of the last up; the sandbox keeps its ports across restarts (README).
     [ "$command" = refresh ] && extra+=(--run-program)
     pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+    # Pulumi's own hint (`pulumi stack rm local`) needs a pulumi on PATH, and without --preserve-config it
+    # would delete the committed Pulumi.local.yaml.
+    if [ "$command" = destroy ]; then
+      echo "local-stack: to forget the stack's history as well: bash scripts/local-stack.sh pulumi stack rm $STACK --yes --preserve-config"
+    fi
     ;;
   output)
     select_stack

@@ -154,6 +154,13 @@ def test_readme_main_command_in_a_fresh_private_clone(clone):
     if os.geteuid() == 0:
         assert Path(os.readlink(link)).parent == data_dirs.shared_base("postgres")
     clone.database_reachable()
+    # The summary ends with how to use what it made; its database command logs in as printed.
+    use = clone.second.stdout[clone.second.stdout.index("Use it:"):]
+    database = next(line.split(None, 1)[1] for line in use.splitlines() if line.strip().startswith("database "))
+    who = clone.ok(f"{database} -Atc 'select current_user'")
+    assert who.stdout.strip() == "procurement_api", who
+    # The local loop's Render windows are scaled (README "Rate limits"): an hourly window lasts seconds.
+    assert clone.controls()["render"].settings()["rate_limit_time_scale"] == 0.01
 
 
 def test_sandbox_restart_and_crash_change_nothing_the_stack_depends_on(clone):
@@ -261,3 +268,13 @@ def test_a_consumer_reads_the_outputs_as_the_docs_print_it_and_never_touches_the
     assert read["database_url"] == platform["database_url"]
     # The platform's stack has nothing to do after the consumer ran.
     clone.no_changes_after_refresh()
+
+
+def test_make_down_names_a_stack_rm_that_keeps_the_committed_config(clone):
+    done = clone.ok("make down")
+    hint = next(line for line in done.stdout.splitlines() if line.startswith("local-stack: to forget"))
+    clone.ok(hint.split(": ", 2)[2])
+    assert (clone.root / "Pulumi.local.yaml").exists()
+    stacks = clone.root / ".pulumi-state" / ".pulumi" / "stacks" / "procurement"
+    assert not (stacks / "local.json").exists() and not (stacks / "local.json.gz").exists()
+    clone.ok("make up")  # and the loop starts again from nothing
