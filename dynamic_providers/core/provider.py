@@ -46,9 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import random
 import sys
-import time
 from typing import Any, ClassVar, Mapping, Optional
 
 from pulumi.dynamic import (
@@ -63,7 +61,7 @@ from pulumi.dynamic import (
 )
 
 from . import plan_detail
-from .errors import ApiError, NotFoundError, is_ambiguous
+from .errors import NotFoundError
 from . import progress
 from .fields import (
     NO_LIVE_SETTING,
@@ -80,8 +78,9 @@ from .fields import (
     same,
 )
 from .host import in_provider_host, start_watch, widen_server_pool
+from .lookup_retry import look_up_then_retry
 from .settings import ApiSettings, env_secret, fingerprint
-from .transport import HttpOptions, Transport, backoff_delay
+from .transport import HttpOptions, Transport
 
 ADOPT = "adopt"
 _ADOPT_FIELD = Field(kind=bool, default=False, managed=False,
@@ -525,20 +524,8 @@ class DeclarativeProvider(ResourceProvider):
     # ---------------------------------------------------------------- helpers
     def _create_safely(self, api: Transport, inputs: Mapping[str, Any]) -> tuple[Any, bool]:
         """(live, recovered): create once; after an ambiguous failure look up before retrying."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self.create_remote(api, inputs), False
-            except ApiError as exc:
-                if not is_ambiguous(exc):
-                    raise
-                found = self.find_created(api, inputs)
-                if found is not None:
-                    return found, True  # the create happened; only its response was lost
-                if attempt >= self.create_attempts:
-                    raise
-                time.sleep(backoff_delay(attempt, self.http, random.random))
+        return look_up_then_retry(lambda: self.create_remote(api, inputs), lambda: self.find_created(api, inputs),
+                                  attempts=self.create_attempts, options=self.http)
 
     def _converge(self, api: Transport, live: Any, inputs: Mapping[str, Any],
                   assume: Optional[Mapping[str, Any]] = None) -> tuple[str, Any]:

@@ -26,7 +26,8 @@ from typing import Any, Iterator, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
 
-from ..core.errors import ApiError, is_ambiguous
+from ..core.errors import ApiError
+from ..core.lookup_retry import look_up_then_retry
 from ..core.fields import Field, contains_unknown, warn_on_removal
 from ..core.transport import Transport
 from . import sql
@@ -194,20 +195,23 @@ class SqlRoleProvider(SupabaseProvider):
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         client = self.client(api)
         ref, name = ref_of(id_), props.get("name") or id_.split("/", 1)[1]
-        for attempt in range(1, DROP_ATTEMPTS + 1):
-            state = self._state(client, ref, name)
-            if not state.exists:
-                return
+        current = self._state(client, ref, name)
+        if not current.exists:
+            return
+
+        def drop() -> bool:
             # Privileges must go before the role can be dropped. Objects the role owns are not dropped
             # for it: DROP ROLE then fails with Postgres' own explanation, which is the safe outcome.
-            statements = sql.revoke_sql(state.grants, name) + [sql.drop_role_sql(name)]
-            try:
-                # Not repeated blindly: after a lost answer the REVOKEs would name a dropped role.
-                client.run_query(ref, sql.script(statements))
-                return
-            except ApiError as exc:
-                if not is_ambiguous(exc) or attempt == DROP_ATTEMPTS:
-                    raise  # else: read again, the drop may have happened
+            client.run_query(ref, sql.script(sql.revoke_sql(current.grants, name) + [sql.drop_role_sql(name)]))
+            return True
+
+        def dropped() -> Optional[bool]:
+            # Not repeated blindly: after a lost answer the REVOKEs would name a dropped role.
+            nonlocal current
+            current = self._state(client, ref, name)
+            return None if current.exists else True
+
+        look_up_then_retry(drop, dropped, attempts=DROP_ATTEMPTS, options=self.http)
 
     # ------------------------------------------------------------------ shaping
     def live_inputs(self, live: Any) -> dict[str, Any]:
