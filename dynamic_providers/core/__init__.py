@@ -21,7 +21,7 @@ from .lookup_retry import look_up_then_retry
 from .pagination import iter_pages
 from .provider import ADOPT, AdoptionRequiredError, DeclarativeProvider, unset
 from .resource import DeclarativeResource
-from .settings import ApiSettings, MissingCredentialsError
+from .api_settings import ApiSettings, MissingCredentialsError
 from .transport import ApiResponse, HttpOptions, Transport, backoff_delay, server_wait_hint
 
 __all__ = [

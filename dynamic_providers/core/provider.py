@@ -30,7 +30,7 @@ implements a few small hooks that talk to the API; the base implements Pulumi's 
 
 Provider objects are pickled into the state (dill), so they hold only class-level declarations and
 plain ``HttpOptions``; the configure()d URL lives in a slot that ``__getstate__`` drops, the API
-token is read from the environment per call (``settings.py`` says why), and a fresh ``Transport``
+token is read from the environment per call (``api_settings.py`` says why), and a fresh ``Transport``
 is built per call.
 
 Secrets a resource hands to a vendor (``env_secrets``) follow the token: the resource names an
@@ -40,13 +40,12 @@ at call time. A rotation changes the fingerprint, so it shows in a preview and `
 the value never reaches inputs, outputs or state.
 
 Errors marked ``concise`` (API errors, missing credentials) reach the CLI as their one-line message
-instead of a Python traceback (``install_concise_errors``).
+instead of a Python traceback (``sdk_patches.install_concise_errors``).
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import sys
 from typing import Any, ClassVar, Mapping, Optional
 
 from pulumi.dynamic import (
@@ -77,9 +76,10 @@ from .fields import (
     normalise_unknowns,
     same,
 )
-from .host import in_provider_host, start_watch, widen_server_pool
+from . import sdk_patches
+from .host import start_watch
 from .lookup_retry import look_up_then_retry
-from .settings import ApiSettings, env_secret, fingerprint
+from .api_settings import ApiSettings, env_secret, fingerprint
 from .transport import HttpOptions, Transport
 
 ADOPT = "adopt"
@@ -229,14 +229,12 @@ class DeclarativeProvider(ResourceProvider):
 
     # ---------------------------------------------------------------- plumbing
     def configure(self, req: ConfigureRequest) -> None:
-        # Inside the engine's provider process: exit when the CLI dies, serve more than 4 calls at once
-        # (host.py says why).
+        # Inside the engine's provider process: exit when the CLI dies (host.py), then the SDK patches
+        # (version check, one-line errors, detailed diffs, more than 4 calls at once: sdk_patches.py).
         start_watch()
-        widen_server_pool()
+        sdk_patches.install()
         # Only the base URL: tokens are read from the environment per call, never from config.
         setattr(self, _RUNTIME_SLOT, self.api.pick(req.config))
-        install_concise_errors()  # configure() runs in the provider host only
-        plan_detail.install()
 
     def __getstate__(self) -> dict:
         # Nothing configure()d reaches the pickled provider in the state.
@@ -555,38 +553,6 @@ class DeclarativeProvider(ResourceProvider):
         if changed:
             live = self.update_remote(api, id_, current, inputs, changed)
         return id_, live
-
-
-class _ConciseTraceback:
-    """Stands in for the ``traceback`` module inside the dynamic-provider host's ``__main__``.
-
-    The host (``python -m pulumi.dynamic``) reports every exception a provider raises as
-    ``traceback.format_exc()``, which the CLI prints under the resource. For exceptions marked
-    ``concise`` (their message is complete and meant for the user: a failed API call, a missing
-    credential) this returns the message alone; anything else (a bug) keeps its full traceback.
-    """
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def format_exc(self, *args: Any, **kwargs: Any) -> str:
-        exc = sys.exc_info()[1]
-        if exc is not None and getattr(exc, "concise", False):
-            return str(exc)
-        return self._real.format_exc(*args, **kwargs)
-
-
-def install_concise_errors() -> None:
-    """In the dynamic-provider host process only (a no-op anywhere else, idempotent)."""
-    if not in_provider_host():
-        return
-    host = sys.modules["__main__"]
-    current = getattr(host, "traceback", None)
-    if current is not None and not isinstance(current, _ConciseTraceback):
-        host.traceback = _ConciseTraceback(current)
 
 
 def unset(value: Any) -> bool:

@@ -368,7 +368,7 @@ def test_concise_errors_reach_the_cli_without_a_traceback(monkeypatch):
     import traceback
     import types
 
-    from dynamic_providers.core import provider as base
+    from dynamic_providers.core import sdk_patches as base
 
     host = types.ModuleType("__main__")
     host.__spec__ = types.SimpleNamespace(name="pulumi.dynamic.__main__")
@@ -391,7 +391,7 @@ def test_concise_errors_are_left_alone_outside_the_provider_host():
     import sys
     import traceback
 
-    from dynamic_providers.core import provider as base
+    from dynamic_providers.core import sdk_patches as base
 
     base.install_concise_errors()  # pytest's __main__ is no provider host: nothing changes
     assert not isinstance(getattr(sys.modules["__main__"], "traceback", traceback), base._ConciseTraceback)
