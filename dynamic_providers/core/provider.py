@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, Callable, ClassVar, Mapping, Optional
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -555,9 +555,17 @@ class DeclarativeProvider(ResourceProvider):
         return id_, live
 
 
+def rule_failures(name: str, value: Any, rule: Callable[[Any], Optional[str]]) -> list[CheckFailure]:
+    """A CheckFailure for input ``name`` when its known value breaks ``rule`` (which says why, or None)."""
+    if value is None or contains_unknown(value):
+        return []
+    reason = rule(value)
+    return [CheckFailure(name, f"'{name}' {reason}")] if reason else []
+
+
 def unset(value: Any) -> bool:
     """None or an empty container: "nothing declared"."""
     return value is None or value == [] or value == {}
 
 
-__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "ADOPT_HINT", "PRIOR", "REVISION", "unset", "canonical"]
+__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "ADOPT_HINT", "PRIOR", "REVISION", "rule_failures", "unset", "canonical"]

@@ -28,6 +28,7 @@ from pulumi.dynamic import CheckFailure
 
 from ..core.errors import ApiError
 from ..core.lookup_retry import look_up_then_retry
+from ..core.provider import rule_failures
 from ..core.fields import Field, contains_unknown, warn_on_removal
 from ..core.transport import Transport
 from . import sql
@@ -63,20 +64,10 @@ class SqlRoleProvider(SupabaseProvider):
 
     # ------------------------------------------------------------------ check / diff
     def validate(self, inputs):
-        failures = []
-        name = inputs.get("name")
-        if not contains_unknown(name):
-            reason = sql.validate_role_name(name)
-            if reason:
-                failures.append(CheckFailure("name", f"'name' {reason}"))
-        password = inputs.get("password")
-        if password is None:
-            if inputs.get("login"):
-                failures.append(CheckFailure("password", "'password' is required for a role that can log in"))
-        elif not contains_unknown(password):
-            reason = sql.validate_role_password(password)
-            if reason:
-                failures.append(CheckFailure("password", f"'password' {reason}"))
+        failures = rule_failures("name", inputs.get("name"), sql.validate_role_name)
+        if inputs.get("password") is None and inputs.get("login"):
+            failures.append(CheckFailure("password", "'password' is required for a role that can log in"))
+        failures += rule_failures("password", inputs.get("password"), sql.validate_role_password)
         limit = inputs.get("connection_limit")
         if isinstance(limit, int) and limit < -1:
             failures.append(CheckFailure("connection_limit", "'connection_limit' must be -1 (no limit) or more"))

@@ -399,3 +399,16 @@ def test_concise_errors_are_left_alone_outside_the_provider_host():
 
 def test_not_found_error_type_is_exported():
     assert issubclass(NotFoundError, Exception)
+
+
+def test_rule_failures_name_the_input_and_skip_unset_or_unknown_values():
+    from dynamic_providers.core import UNKNOWN
+    from dynamic_providers.core.provider import rule_failures
+
+    def rule(value):
+        return None if value == "ok" else "must be 'ok'"
+
+    [failure] = rule_failures("name", "bad", rule)
+    assert (failure.property, failure.reason) == ("name", "'name' must be 'ok'")
+    assert rule_failures("name", "ok", rule) == []
+    assert rule_failures("name", None, rule) == [] and rule_failures("name", UNKNOWN, rule) == []
