@@ -25,7 +25,8 @@ from pulumi.dynamic import (
     ResourceProvider,
 )
 
-from dynamic_providers.core.host import start_watch, widen_server_pool
+from dynamic_providers.core import sdk_patches
+from dynamic_providers.core.host import start_watch
 
 MIN_LENGTH = 8
 MAX_LENGTH = 256
@@ -54,10 +55,10 @@ class RandomPasswordProvider(ResourceProvider):
     """Dynamic provider behind :class:`RandomPassword`. Holds nothing: it is pickled into state."""
 
     def configure(self, req) -> None:
-        # Inside the engine's provider process: exit when the CLI dies, serve more than 4 calls at once
-        # (core/host.py says why).
+        # Inside the engine's provider process: exit when the CLI dies (core/host.py), then the SDK
+        # patches every provider shares (core/sdk_patches.py).
         start_watch()
-        widen_server_pool()
+        sdk_patches.install()
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         # Values still unknown during a preview are checked again when they are known.

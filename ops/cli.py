@@ -27,7 +27,7 @@ def api_failures() -> tuple:
     ops/ alone, so they are not imported by the ones that do not)."""
     from dynamic_providers.core.errors import ApiError
     from dynamic_providers.core.polling import PollTimeoutError
-    from dynamic_providers.core.settings import MissingCredentialsError
+    from dynamic_providers.core.api_settings import MissingCredentialsError
     from dynamic_providers.supabase.health import ProjectFailedError
 
     return ApiError, MissingCredentialsError, PollTimeoutError, ProjectFailedError

@@ -18,15 +18,15 @@ import shutil
 import time
 from pathlib import Path
 from typing import Optional
-from urllib.parse import unquote, urlparse
+
+from .file_backend import backend_dir
 
 
 def checkpoint_files(backend_url: str, project: str, stack: str) -> Optional[list[Path]]:
     """The stack's checkpoint(s) in a file backend; None when the backend is not a local directory."""
-    parsed = urlparse(backend_url)
-    if parsed.scheme != "file":
+    root = backend_dir(backend_url, "stacks")
+    if root is None:
         return None
-    root = Path(unquote(parsed.path)) / ".pulumi" / "stacks"
     short = stack.rsplit("/", 1)[-1]
     return sorted({*root.glob(f"*/{project}/{short}.json"), *root.glob(f"{project}/{short}.json"),
                    *root.glob(f"{short}.json")})

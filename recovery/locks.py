@@ -15,7 +15,9 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
-from urllib.parse import unquote, urlparse
+from urllib.parse import urlparse
+
+from .file_backend import backend_dir
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,9 @@ class LockStatus:
 
 def lock_files(backend_url: str, project: str, stack: str) -> Optional[list[Path]]:
     """The stack's lock files in a file backend; None when the backend is not a local directory."""
-    parsed = urlparse(backend_url)
-    if parsed.scheme != "file":
+    root = backend_dir(backend_url, "locks")
+    if root is None:
         return None
-    root = Path(unquote(parsed.path)) / ".pulumi" / "locks"
     short = stack.rsplit("/", 1)[-1]
     return sorted([*root.glob(f"*/{project}/{short}/*.json"), *root.glob(f"{short}/*.json")])
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 import fnmatch
 import itertools
 import re
-import threading
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+
+from .locked_list import LockedList
 
 KINDS = ("rate_limit", "error", "slow", "reset", "drop_response", "deploy_fail")
 DEPLOY_FAILURES = ("build_failed", "update_failed", "pre_deploy_failed", "canceled")
@@ -85,22 +86,13 @@ class Fault:
         return cls(**{k: v for k, v in data.items() if k in allowed})
 
 
-class FaultSet:
+class FaultSet(LockedList[Fault]):
     """The active faults of one server; the first matching fault (in insertion order) wins."""
-
-    def __init__(self) -> None:
-        self._faults: list[Fault] = []
-        self._lock = threading.Lock()
-
-    def add(self, fault: Fault) -> Fault:
-        with self._lock:
-            self._faults.append(fault)
-        return fault
 
     def take(self, method: str, path: str) -> Fault | None:
         """Consume one application of the first fault matching this request, if any."""
         with self._lock:
-            for fault in self._faults:
+            for fault in self._items:
                 if fault.matches(method, path):
                     if fault.after > 0:
                         fault.after -= 1  # let this one through; a later fault may still match it
@@ -109,20 +101,16 @@ class FaultSet:
                     if fault.count is not None:
                         fault.count -= 1
                         if fault.count <= 0:
-                            self._faults.remove(fault)
+                            self._items.remove(fault)
                     return fault
         return None
 
     def list(self) -> list[Fault]:
-        with self._lock:
-            return list(self._faults)
+        return self.snapshot()
 
     def remove(self, fault_id: int) -> bool:
         with self._lock:
-            before = len(self._faults)
-            self._faults = [f for f in self._faults if f.id != fault_id]
-            return len(self._faults) != before
+            before = len(self._items)
+            self._items = [f for f in self._items if f.id != fault_id]
+            return len(self._items) != before
 
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()

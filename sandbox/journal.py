@@ -7,10 +7,11 @@ that broke the spec. Control requests (``/_sandbox/...``) are not journaled.
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
+
+from .locked_list import LockedList
 
 _SEQUENCE = itertools.count(1)  # process-wide, so entries of both servers interleave in order
 
@@ -42,23 +43,9 @@ class JournalEntry:
         return cls(**data)
 
 
-class Journal:
-    def __init__(self) -> None:
-        self._entries: list[JournalEntry] = []
-        self._lock = threading.Lock()
-
-    def add(self, entry: JournalEntry) -> None:
-        with self._lock:
-            self._entries.append(entry)
-
+class Journal(LockedList[JournalEntry]):
     def entries(self, predicate: Callable[[JournalEntry], bool] | None = None) -> list[JournalEntry]:
-        with self._lock:
-            entries = list(self._entries)
-        return [e for e in entries if predicate is None or predicate(e)]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        return [e for e in self.snapshot() if predicate is None or predicate(e)]
 
     def count(self, method: str | None = None, path: str | None = None) -> int:
         """How many requests matched ``method`` (any if None) and ``path`` (a fault-style pattern, any if None)."""

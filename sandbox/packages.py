@@ -14,6 +14,9 @@ import re
 import subprocess
 import sys
 import time
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
 
 LOCK_TIMEOUT_ENV = "SANDBOX_PACKAGE_LOCK_TIMEOUT"
 DEFAULT_LOCK_TIMEOUT = 300.0
@@ -40,6 +43,27 @@ def lock_timeout() -> float:
     if seconds < 0:
         raise PackageUnavailable(f"{LOCK_TIMEOUT_ENV}={value!r} is negative; give a number of seconds")
     return seconds
+
+
+def find_or_install(package: str, find: Callable[[], T | None], unavailable: type[Exception], *,
+                    not_root: str, still_missing: str) -> T:
+    """What ``find()`` finds, installing ``package`` first when it finds nothing and this process is root.
+
+    Raises ``unavailable`` with one line: ``not_root`` when it may not install, ``still_missing`` when the
+    installed package did not provide it, or why the installation failed."""
+    found = find()
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise unavailable(not_root)
+    try:
+        install(package)
+    except PackageUnavailable as error:
+        raise unavailable(str(error)) from None
+    found = find()
+    if not found:
+        raise unavailable(still_missing)
+    return found
 
 
 def install(package: str, poll: float = POLL_SECONDS) -> None:

@@ -48,23 +48,13 @@ def find_bin_dir() -> Path | None:
 
 def ensure_binaries() -> Path:
     """The directory with initdb/pg_ctl, installing Debian's ``postgresql`` package if needed and allowed."""
-    found = find_bin_dir()
-    if found:
-        return found
-    if os.geteuid() != 0:
-        raise PostgresUnavailable(
-            "Postgres binaries not found under /usr/lib/postgresql/*/bin and not running as root, so they cannot be "
-            "installed automatically; run `sudo apt-get install -y postgresql` (Debian/Ubuntu) and retry")
-    from .packages import PackageUnavailable, install
+    from .packages import find_or_install
 
-    try:
-        install("postgresql")
-    except PackageUnavailable as error:
-        raise PostgresUnavailable(str(error)) from None
-    found = find_bin_dir()
-    if not found:
-        raise PostgresUnavailable("postgresql was installed but no /usr/lib/postgresql/*/bin/initdb appeared")
-    return found
+    return find_or_install(
+        "postgresql", find_bin_dir, PostgresUnavailable,
+        not_root="Postgres binaries not found under /usr/lib/postgresql/*/bin and not running as root, so they cannot "
+                 "be installed automatically; run `sudo apt-get install -y postgresql` (Debian/Ubuntu) and retry",
+        still_missing="postgresql was installed but no /usr/lib/postgresql/*/bin/initdb appeared")
 
 
 def remove_data_dir(data_dir: Path, attempts: int = 50, pause: float = 0.1) -> bool:

@@ -66,6 +66,10 @@ class RouteTable:
     def get(self, template: str, **kw: Any) -> Callable:
         return self.add("GET", template, **kw)
 
+    def get_one(self, template: str, find: Callable[[Any], Any], view: Callable[[Any], Any]) -> None:
+        """The GET of one object: 200 with ``view(find(call))`` (``find`` raises NotFound for a missing one)."""
+        self.get(template)(lambda call: (200, view(find(call))))
+
     def post(self, template: str, **kw: Any) -> Callable:
         return self.add("POST", template, **kw)
 

@@ -17,10 +17,11 @@ from .errors import (
     is_ambiguous,
 )
 from .fields import UNKNOWN, Field, canonical, contains_unknown, integral, same
+from .lookup_retry import look_up_then_retry
 from .pagination import iter_pages
 from .provider import ADOPT, AdoptionRequiredError, DeclarativeProvider, unset
 from .resource import DeclarativeResource
-from .settings import ApiSettings, MissingCredentialsError
+from .api_settings import ApiSettings, MissingCredentialsError
 from .transport import ApiResponse, HttpOptions, Transport, backoff_delay, server_wait_hint
 
 __all__ = [
@@ -29,5 +30,5 @@ __all__ = [
     "MissingCredentialsError", "NotFoundError", "RateLimitedError", "ServerError", "Transport",
     "TransportError", "UNKNOWN", "UnexpectedStatusError", "ValidationError", "backoff_delay",
     "canonical", "contains_unknown", "error_class_for_status", "integral", "is_ambiguous",
-    "iter_pages", "plan_detail", "progress", "same", "server_wait_hint", "unset",
+    "iter_pages", "look_up_then_retry", "plan_detail", "progress", "same", "server_wait_hint", "unset",
 ]

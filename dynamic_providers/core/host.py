@@ -1,29 +1,9 @@
 """Ends the dynamic-provider process when the Pulumi CLI that started it is gone.
 
-The engine runs our providers in one plugin process: ``pulumi-resource-pulumi-python <engine
-address>``, a shell script that runs ``python -u -m pulumi.dynamic <engine address>`` (without
-``exec``). Pulumi's own host has no watch of its own: when the CLI dies without shutting its
-plugins down (SIGKILL, an out-of-memory kill, a CI runner torn down), the shell and Python keep
-serving a gRPC port nobody will call again, re-parented to PID 1, for as long as the machine runs
-(they were found 66 minutes later). So the first ``configure()`` in that process starts one daemon
-thread that ends the process when
-
-- its parent changes (the parent died and the process was re-parented), or, when the parent is the
-  host's wrapper shell, the shell's parent changes (the CLI died; the shell outlives it), or
-- the engine's gRPC address (the host's last argument) stops accepting connections: the fallback
-  where ``/proc`` is not available (macOS) or the chain is unusual.
-
-Only in that host process (``python -m pulumi.dynamic``): importing these modules, or calling
-``configure()`` in a test or in the Pulumi program, starts nothing.
-
-The same first ``configure()`` also widens the host's gRPC worker pool (``widen_server_pool``). The SDK
-builds its server on ``ThreadPoolExecutor(max_workers=4)`` and every provider call holds its worker
-for the whole call, waits included: 20 Render deploys then ran in waves of 4 and ``--parallel`` changed
-nothing (issue 16). The SDK has no setting for it, and the pool is a local of its ``main()``; the one
-handle on it is the worker thread running ``configure()``, whose target arguments hold a weak
-reference to its executor (CPython's ``concurrent.futures.thread``). ``ThreadPoolExecutor`` reads
-``_max_workers`` each time it decides whether to start a thread, so raising it takes effect for the
-next call. The APIs' rate limits stay respected: the transport waits on every 429.
+The SDK's host (``python -m pulumi.dynamic``, run by a wrapper shell) has no watch of its own: when
+the CLI dies without shutting it down it serves on, re-parented to PID 1. The first ``configure()``
+in that process starts one daemon thread that ends it (README here, "The provider process"). Only in
+that host: importing this module, or ``configure()`` in a test or the program, starts nothing.
 """
 from __future__ import annotations
 
@@ -32,8 +12,6 @@ import socket
 import sys
 import threading
 import time
-import weakref
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Optional
 
 HOST_MODULE = "pulumi.dynamic.__main__"
@@ -41,9 +19,6 @@ WRAPPER = "pulumi-resource-pulumi-python"  # the host's shell script (its parent
 PARENT_INTERVAL = 0.5  # seconds between parent checks: a /proc read, cheap
 ENGINE_INTERVAL = 5.0  # seconds between engine probes: a loopback TCP connect
 ENGINE_MISSES = 2  # refused probes in a row before the engine counts as gone
-# Provider calls the host serves at once. Calls mostly wait (on the APIs, on deploys and projects), so
-# threads are cheap; the engine's own default parallelism is unbounded, `pulumi up --parallel` bounds it.
-SERVER_WORKERS = 64
 
 _started = False
 _guard = threading.Lock()
@@ -152,29 +127,3 @@ def start_watch(*, force: bool = False, argv: Optional[list[str]] = None,
         threading.Thread(target=_run, args=(watch, exit_), name="engine-watch", daemon=True).start()
         _started = True
         return True
-
-
-def serving_executor(thread: Optional[threading.Thread] = None) -> Optional[ThreadPoolExecutor]:
-    """The ``ThreadPoolExecutor`` whose worker ``thread`` (default: the current one) is, or None."""
-    thread = thread or threading.current_thread()
-    args = getattr(thread, "_args", None)  # Thread keeps its target's arguments while the target runs
-    ref = args[0] if isinstance(args, tuple) and args else None
-    executor = ref() if isinstance(ref, weakref.ReferenceType) else None
-    return executor if isinstance(executor, ThreadPoolExecutor) else None
-
-
-def widen_server_pool(workers: int = SERVER_WORKERS, *, force: bool = False) -> Optional[int]:
-    """Lets the executor serving this call run up to ``workers`` calls at once (never narrows it).
-
-    Only in the provider host unless ``force``. Returns the executor's limit after the call, or None when
-    this is not a worker thread of a ``ThreadPoolExecutor`` (then nothing changes: calls run 4 at a time,
-    slower but correct)."""
-    if not force and not in_provider_host():
-        return None
-    executor = serving_executor()
-    if executor is None:
-        return None
-    with _guard:
-        if getattr(executor, "_max_workers", workers) < workers:
-            executor._max_workers = workers
-        return executor._max_workers

@@ -30,7 +30,7 @@ implements a few small hooks that talk to the API; the base implements Pulumi's 
 
 Provider objects are pickled into the state (dill), so they hold only class-level declarations and
 plain ``HttpOptions``; the configure()d URL lives in a slot that ``__getstate__`` drops, the API
-token is read from the environment per call (``settings.py`` says why), and a fresh ``Transport``
+token is read from the environment per call (``api_settings.py`` says why), and a fresh ``Transport``
 is built per call.
 
 Secrets a resource hands to a vendor (``env_secrets``) follow the token: the resource names an
@@ -40,16 +40,13 @@ at call time. A rotation changes the fingerprint, so it shows in a preview and `
 the value never reaches inputs, outputs or state.
 
 Errors marked ``concise`` (API errors, missing credentials) reach the CLI as their one-line message
-instead of a Python traceback (``install_concise_errors``).
+instead of a Python traceback (``sdk_patches.install_concise_errors``).
 """
 from __future__ import annotations
 
 import dataclasses
 import os
-import random
-import sys
-import time
-from typing import Any, ClassVar, Mapping, Optional
+from typing import Any, Callable, ClassVar, Mapping, Optional
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -63,7 +60,7 @@ from pulumi.dynamic import (
 )
 
 from . import plan_detail
-from .errors import ApiError, NotFoundError, is_ambiguous
+from .errors import NotFoundError
 from . import progress
 from .fields import (
     NO_LIVE_SETTING,
@@ -79,9 +76,11 @@ from .fields import (
     normalise_unknowns,
     same,
 )
-from .host import in_provider_host, start_watch, widen_server_pool
-from .settings import ApiSettings, env_secret, fingerprint
-from .transport import HttpOptions, Transport, backoff_delay
+from . import sdk_patches
+from .host import start_watch
+from .lookup_retry import look_up_then_retry
+from .api_settings import ApiSettings, env_secret, fingerprint
+from .transport import HttpOptions, Transport
 
 ADOPT = "adopt"
 _ADOPT_FIELD = Field(kind=bool, default=False, managed=False,
@@ -230,14 +229,12 @@ class DeclarativeProvider(ResourceProvider):
 
     # ---------------------------------------------------------------- plumbing
     def configure(self, req: ConfigureRequest) -> None:
-        # Inside the engine's provider process: exit when the CLI dies, serve more than 4 calls at once
-        # (host.py says why).
+        # Inside the engine's provider process: exit when the CLI dies (host.py), then the SDK patches
+        # (version check, one-line errors, detailed diffs, more than 4 calls at once: sdk_patches.py).
         start_watch()
-        widen_server_pool()
+        sdk_patches.install()
         # Only the base URL: tokens are read from the environment per call, never from config.
         setattr(self, _RUNTIME_SLOT, self.api.pick(req.config))
-        install_concise_errors()  # configure() runs in the provider host only
-        plan_detail.install()
 
     def __getstate__(self) -> dict:
         # Nothing configure()d reaches the pickled provider in the state.
@@ -525,20 +522,8 @@ class DeclarativeProvider(ResourceProvider):
     # ---------------------------------------------------------------- helpers
     def _create_safely(self, api: Transport, inputs: Mapping[str, Any]) -> tuple[Any, bool]:
         """(live, recovered): create once; after an ambiguous failure look up before retrying."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return self.create_remote(api, inputs), False
-            except ApiError as exc:
-                if not is_ambiguous(exc):
-                    raise
-                found = self.find_created(api, inputs)
-                if found is not None:
-                    return found, True  # the create happened; only its response was lost
-                if attempt >= self.create_attempts:
-                    raise
-                time.sleep(backoff_delay(attempt, self.http, random.random))
+        return look_up_then_retry(lambda: self.create_remote(api, inputs), lambda: self.find_created(api, inputs),
+                                  attempts=self.create_attempts, options=self.http)
 
     def _converge(self, api: Transport, live: Any, inputs: Mapping[str, Any],
                   assume: Optional[Mapping[str, Any]] = None) -> tuple[str, Any]:
@@ -570,36 +555,12 @@ class DeclarativeProvider(ResourceProvider):
         return id_, live
 
 
-class _ConciseTraceback:
-    """Stands in for the ``traceback`` module inside the dynamic-provider host's ``__main__``.
-
-    The host (``python -m pulumi.dynamic``) reports every exception a provider raises as
-    ``traceback.format_exc()``, which the CLI prints under the resource. For exceptions marked
-    ``concise`` (their message is complete and meant for the user: a failed API call, a missing
-    credential) this returns the message alone; anything else (a bug) keeps its full traceback.
-    """
-
-    def __init__(self, real: Any) -> None:
-        self._real = real
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._real, name)
-
-    def format_exc(self, *args: Any, **kwargs: Any) -> str:
-        exc = sys.exc_info()[1]
-        if exc is not None and getattr(exc, "concise", False):
-            return str(exc)
-        return self._real.format_exc(*args, **kwargs)
-
-
-def install_concise_errors() -> None:
-    """In the dynamic-provider host process only (a no-op anywhere else, idempotent)."""
-    if not in_provider_host():
-        return
-    host = sys.modules["__main__"]
-    current = getattr(host, "traceback", None)
-    if current is not None and not isinstance(current, _ConciseTraceback):
-        host.traceback = _ConciseTraceback(current)
+def rule_failures(name: str, value: Any, rule: Callable[[Any], Optional[str]]) -> list[CheckFailure]:
+    """A CheckFailure for input ``name`` when its known value breaks ``rule`` (which says why, or None)."""
+    if value is None or contains_unknown(value):
+        return []
+    reason = rule(value)
+    return [CheckFailure(name, f"'{name}' {reason}")] if reason else []
 
 
 def unset(value: Any) -> bool:
@@ -607,4 +568,4 @@ def unset(value: Any) -> bool:
     return value is None or value == [] or value == {}
 
 
-__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "ADOPT_HINT", "PRIOR", "REVISION", "unset", "canonical"]
+__all__ = ["DeclarativeProvider", "AdoptionRequiredError", "ADOPT", "ADOPT_HINT", "PRIOR", "REVISION", "rule_failures", "unset", "canonical"]

@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from ..core import progress
 from ..core.errors import ValidationError
-from ..core.settings import ApiSettings
+from ..core.api_settings import ApiSettings
 from ..core.transport import Transport, backoff_delay
 from . import models
 

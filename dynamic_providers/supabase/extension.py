@@ -12,6 +12,7 @@ from typing import Any, Mapping, Optional
 from pulumi.dynamic import CheckFailure
 
 from ..core.fields import Field, contains_unknown, warn_on_removal
+from ..core.provider import rule_failures
 from ..core.transport import Transport
 from . import sql
 from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
@@ -37,12 +38,7 @@ class ExtensionProvider(SupabaseProvider):
     output_names = ("installed_version", "pre_existing")
 
     def validate(self, inputs):
-        failures = []
-        name = inputs.get("name")
-        if not contains_unknown(name):
-            reason = sql.validate_extension_name(name)
-            if reason:
-                failures.append(CheckFailure("name", f"'name' {reason}"))
+        failures = rule_failures("name", inputs.get("name"), sql.validate_extension_name)
         schema = inputs.get("schema")
         if isinstance(schema, str) and not contains_unknown(schema):
             try:

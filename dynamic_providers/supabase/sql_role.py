@@ -26,7 +26,9 @@ from typing import Any, Iterator, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
 
-from ..core.errors import ApiError, is_ambiguous
+from ..core.errors import ApiError
+from ..core.lookup_retry import look_up_then_retry
+from ..core.provider import rule_failures
 from ..core.fields import Field, contains_unknown, warn_on_removal
 from ..core.transport import Transport
 from . import sql
@@ -62,20 +64,10 @@ class SqlRoleProvider(SupabaseProvider):
 
     # ------------------------------------------------------------------ check / diff
     def validate(self, inputs):
-        failures = []
-        name = inputs.get("name")
-        if not contains_unknown(name):
-            reason = sql.validate_role_name(name)
-            if reason:
-                failures.append(CheckFailure("name", f"'name' {reason}"))
-        password = inputs.get("password")
-        if password is None:
-            if inputs.get("login"):
-                failures.append(CheckFailure("password", "'password' is required for a role that can log in"))
-        elif not contains_unknown(password):
-            reason = sql.validate_role_password(password)
-            if reason:
-                failures.append(CheckFailure("password", f"'password' {reason}"))
+        failures = rule_failures("name", inputs.get("name"), sql.validate_role_name)
+        if inputs.get("password") is None and inputs.get("login"):
+            failures.append(CheckFailure("password", "'password' is required for a role that can log in"))
+        failures += rule_failures("password", inputs.get("password"), sql.validate_role_password)
         limit = inputs.get("connection_limit")
         if isinstance(limit, int) and limit < -1:
             failures.append(CheckFailure("connection_limit", "'connection_limit' must be -1 (no limit) or more"))
@@ -194,20 +186,23 @@ class SqlRoleProvider(SupabaseProvider):
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         client = self.client(api)
         ref, name = ref_of(id_), props.get("name") or id_.split("/", 1)[1]
-        for attempt in range(1, DROP_ATTEMPTS + 1):
-            state = self._state(client, ref, name)
-            if not state.exists:
-                return
+        current = self._state(client, ref, name)
+        if not current.exists:
+            return
+
+        def drop() -> bool:
             # Privileges must go before the role can be dropped. Objects the role owns are not dropped
             # for it: DROP ROLE then fails with Postgres' own explanation, which is the safe outcome.
-            statements = sql.revoke_sql(state.grants, name) + [sql.drop_role_sql(name)]
-            try:
-                # Not repeated blindly: after a lost answer the REVOKEs would name a dropped role.
-                client.run_query(ref, sql.script(statements))
-                return
-            except ApiError as exc:
-                if not is_ambiguous(exc) or attempt == DROP_ATTEMPTS:
-                    raise  # else: read again, the drop may have happened
+            client.run_query(ref, sql.script(sql.revoke_sql(current.grants, name) + [sql.drop_role_sql(name)]))
+            return True
+
+        def dropped() -> Optional[bool]:
+            # Not repeated blindly: after a lost answer the REVOKEs would name a dropped role.
+            nonlocal current
+            current = self._state(client, ref, name)
+            return None if current.exists else True
+
+        look_up_then_retry(drop, dropped, attempts=DROP_ATTEMPTS, options=self.http)
 
     # ------------------------------------------------------------------ shaping
     def live_inputs(self, live: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from ..server import ApiServer
 from ..specs import RENDER_SPEC
 from . import (deploys, disks, domains, env, env_groups, log_streams, metrics_streams, notifications, owners, projects,
-               registry, scaling, services, static_site)
+               registry_credentials, scaling, services, static_site)
 from .owners import SANDBOX_OWNER
 from .ratelimits import FAMILIES
 
@@ -23,7 +23,7 @@ class RenderServer(ApiServer):
                    "log_streams", "resource_log_streams", "notification_settings", "notification_overrides",
                    "metrics_streams")
     route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
-                    scaling.routes, env_groups.routes, registry.routes, projects.routes, disks.routes,
+                    scaling.routes, env_groups.routes, registry_credentials.routes, projects.routes, disks.routes,
                     log_streams.routes, notifications.routes, metrics_streams.routes)
     rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs); only for injected faults' headers
     rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)

@@ -63,6 +63,14 @@ def service_or_404(call: Call, service_id: str | None = None) -> dict:
     return get_or_404(call.store["services"], service_id or call.params["serviceId"], "service")
 
 
+def owner_or_404(call: Call) -> str:
+    """The path's ``ownerId``, answered 404 when the sandbox has no such owner (workspace)."""
+    owner_id = call.params["ownerId"]
+    if owner_id not in call.store["owners"]:
+        raise NotFound(f"owner not found: {owner_id}")
+    return owner_id
+
+
 def require_owner(call: Call, owner_id: str) -> dict:
     owner = call.store["owners"].get(owner_id)
     if owner is None:

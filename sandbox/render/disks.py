@@ -98,9 +98,7 @@ def add_disk(call: Call) -> Reply:
     return 201, dict(new_disk(call.store, service, body["name"], body["sizeGB"], body["mountPath"]))
 
 
-@routes.get("/disks/{diskId}")
-def get_disk(call: Call) -> Reply:
-    return 200, dict(_disk(call))
+routes.get_one("/disks/{diskId}", _disk, dict)
 
 
 @routes.patch("/disks/{diskId}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..routing import BadRequest, NotFound, RouteTable
 from ..server import Call, Reply
-from .common import public
+from .common import owner_or_404, public
 
 routes = RouteTable()
 
@@ -20,23 +20,25 @@ def _missing(key: str) -> Reply:
     return Reply(404, {"message": f"not found: {key}"})
 
 
-def _owner(call: Call) -> str:
-    owner_id = call.params["ownerId"]
-    if owner_id not in call.store["owners"]:
-        raise NotFound(f"owner not found: {owner_id}")
-    return owner_id
+def _stored(call: Call, collection: str, key: str) -> Reply:
+    found = call.store[collection].get(key)
+    return _missing(key) if found is None else (200, public(found))
+
+
+def _deleted(call: Call, collection: str, key: str) -> Reply:
+    if call.store[collection].pop(key, None) is None:
+        return _missing(key)
+    return Reply(204, empty=True)
 
 
 @routes.get("/logs/streams/owner/{ownerId}")
 def get_owner_stream(call: Call) -> Reply:
-    owner_id = _owner(call)
-    stream = call.store["log_streams"].get(owner_id)
-    return _missing(owner_id) if stream is None else (200, public(stream))
+    return _stored(call, "log_streams", owner_or_404(call))
 
 
 @routes.put("/logs/streams/owner/{ownerId}")
 def put_owner_stream(call: Call) -> Reply:
-    owner_id = _owner(call)
+    owner_id = owner_or_404(call)
     body = call.body
     current = call.store["log_streams"].get(owner_id) or {}
     stream = {"ownerId": owner_id, "endpoint": body.get("endpoint", current.get("endpoint", "")),
@@ -47,10 +49,7 @@ def put_owner_stream(call: Call) -> Reply:
 
 @routes.delete("/logs/streams/owner/{ownerId}")
 def delete_owner_stream(call: Call) -> Reply:
-    owner_id = _owner(call)
-    if call.store["log_streams"].pop(owner_id, None) is None:
-        return _missing(owner_id)
-    return Reply(204, empty=True)
+    return _deleted(call, "log_streams", owner_or_404(call))
 
 
 def _resource(call: Call) -> str:
@@ -62,9 +61,7 @@ def _resource(call: Call) -> str:
 
 @routes.get("/logs/streams/resource/{resourceId}")
 def get_resource_stream(call: Call) -> Reply:
-    resource_id = _resource(call)
-    override = call.store["resource_log_streams"].get(resource_id)
-    return _missing(resource_id) if override is None else (200, public(override))
+    return _stored(call, "resource_log_streams", _resource(call))
 
 
 @routes.put("/logs/streams/resource/{resourceId}")
@@ -85,7 +82,4 @@ def put_resource_stream(call: Call) -> Reply:
 
 @routes.delete("/logs/streams/resource/{resourceId}")
 def delete_resource_stream(call: Call) -> Reply:
-    resource_id = _resource(call)
-    if call.store["resource_log_streams"].pop(resource_id, None) is None:
-        return _missing(resource_id)
-    return Reply(204, empty=True)
+    return _deleted(call, "resource_log_streams", _resource(call))

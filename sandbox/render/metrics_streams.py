@@ -11,21 +11,14 @@ from __future__ import annotations
 
 from ..routing import BadRequest, NotFound, RouteTable
 from ..server import Call, Reply
-from .common import public
+from .common import owner_or_404, public
 
 routes = RouteTable()
 
 
-def _owner(call: Call) -> str:
-    owner_id = call.params["ownerId"]
-    if owner_id not in call.store["owners"]:
-        raise NotFound(f"owner not found: {owner_id}")
-    return owner_id
-
-
 @routes.get("/metrics-stream/{ownerId}")
 def get_stream(call: Call) -> Reply:
-    stream = call.store["metrics_streams"].get(_owner(call))
+    stream = call.store["metrics_streams"].get(owner_or_404(call))
     if stream is None:
         raise NotFound("metrics stream not found")
     return 200, public(stream)
@@ -33,7 +26,7 @@ def get_stream(call: Call) -> Reply:
 
 @routes.put("/metrics-stream/{ownerId}")
 def put_stream(call: Call) -> Reply:
-    owner_id = _owner(call)
+    owner_id = owner_or_404(call)
     current = call.store["metrics_streams"].get(owner_id) or {}
     body = call.body
     stream = {"ownerId": owner_id, "provider": body.get("provider", current.get("provider")),
@@ -46,6 +39,6 @@ def put_stream(call: Call) -> Reply:
 
 @routes.delete("/metrics-stream/{ownerId}")
 def delete_stream(call: Call) -> Reply:
-    if call.store["metrics_streams"].pop(_owner(call), None) is None:
+    if call.store["metrics_streams"].pop(owner_or_404(call), None) is None:
         raise NotFound("metrics stream not found")
     return Reply(204, empty=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from ..routing import NotFound, RouteTable
 from ..server import Call, Reply
-from .common import paginate, public, service_or_404
+from .common import owner_or_404, paginate, public, service_or_404
 
 routes = RouteTable()
 
@@ -32,15 +32,11 @@ NOTIFY_ON_FAIL = {"default": "default", "none": "ignore", "failure": "notify", "
 
 
 def _owner_settings(call: Call) -> dict:
-    owner_id = call.params["ownerId"]
-    if owner_id not in call.store["owners"]:
-        raise NotFound(f"owner not found: {owner_id}")
+    owner_id = owner_or_404(call)
     return call.store["notification_settings"].setdefault(owner_id, {"ownerId": owner_id, **OWNER_DEFAULTS})
 
 
-@routes.get("/notification-settings/owners/{ownerId}")
-def get_owner_settings(call: Call) -> Reply:
-    return 200, public(_owner_settings(call))
+routes.get_one("/notification-settings/owners/{ownerId}", _owner_settings, public)
 
 
 @routes.patch("/notification-settings/owners/{ownerId}")

@@ -124,9 +124,7 @@ def _environment(call: Call) -> dict:
     return get_or_404(call.store["environments"], call.params["environmentId"], "environment")
 
 
-@routes.get("/environments/{environmentId}")
-def get_environment(call: Call) -> Reply:
-    return 200, public(_environment(call))
+routes.get_one("/environments/{environmentId}", _environment, public)
 
 
 @routes.patch("/environments/{environmentId}")

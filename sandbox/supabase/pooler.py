@@ -60,23 +60,14 @@ class PoolerUnavailable(RuntimeError):
 
 def ensure_pgbouncer() -> str:
     """The pgbouncer binary, installing Debian's ``pgbouncer`` package if needed and allowed."""
-    found = shutil.which("pgbouncer") or (PGBOUNCER if os.path.exists(PGBOUNCER) else None)
-    if found:
-        return found
-    if os.geteuid() != 0:
-        raise PoolerUnavailable(
-            "pgbouncer (the sandbox's stand-in for Supabase's pooler) is not installed and this process is not "
-            "root, so it cannot be installed automatically; run `sudo apt-get install -y pgbouncer` and retry")
-    from ..packages import PackageUnavailable, install
+    from ..packages import find_or_install
 
-    try:
-        install("pgbouncer")
-    except PackageUnavailable as error:
-        raise PoolerUnavailable(str(error)) from None
-    found = shutil.which("pgbouncer") or (PGBOUNCER if os.path.exists(PGBOUNCER) else None)
-    if not found:
-        raise PoolerUnavailable("pgbouncer was installed but no pgbouncer binary appeared")
-    return found
+    return find_or_install(
+        "pgbouncer", lambda: shutil.which("pgbouncer") or (PGBOUNCER if os.path.exists(PGBOUNCER) else None),
+        PoolerUnavailable,
+        not_root="pgbouncer (the sandbox's stand-in for Supabase's pooler) is not installed and this process is not "
+                 "root, so it cannot be installed automatically; run `sudo apt-get install -y pgbouncer` and retry",
+        still_missing="pgbouncer was installed but no pgbouncer binary appeared")
 
 
 def _free_port() -> int:

@@ -119,9 +119,7 @@ def create_project(call: Call) -> Reply:
     return 201, {**project_view(project, with_database=False), "status": "UNKNOWN"}
 
 
-@routes.get("/v1/projects/{ref}")
-def get_project(call: Call) -> Reply:
-    return 200, project_view(project_or_404(call))
+routes.get_one("/v1/projects/{ref}", project_or_404, project_view)
 
 
 @routes.patch("/v1/projects/{ref}")

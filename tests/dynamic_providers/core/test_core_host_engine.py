@@ -3,7 +3,7 @@
 The host (`python -m pulumi.dynamic`) serves calls on a ThreadPoolExecutor(max_workers=4). A program
 of 10 resources whose creates each wait until all 10 are inside `create` together succeeds only if the
 host runs 10 calls at once: it does when the provider's configure() widens the pool as ours do
-(core/host.py); left at the SDK's 4 the creates never meet and `up` fails (the control case).
+(core/sdk_patches.py); left at the SDK's 4 the creates never meet and `up` fails (the control case).
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ CALLS = 10
 MEETING = textwrap.dedent("""
     import threading
     from pulumi.dynamic import CreateResult, Resource, ResourceProvider
-    from dynamic_providers.core.host import widen_server_pool
+    from dynamic_providers.core.sdk_patches import widen_server_pool
 
     CALLS = {calls}
     _barrier = threading.Barrier(CALLS, timeout={timeout})

@@ -1,6 +1,6 @@
 """The detail a plan shows for a changed resource (``core/plan_detail.py``): which fields and map keys
 changed, which force the replacement, and what owed work is shown on; and how it reaches the
-``DiffResponse`` the ``pulumi.dynamic`` host builds (the real proto message, in a stand-in host module).
+``DiffResponse`` the ``pulumi.dynamic`` host builds (``core/sdk_patches.py``) (the real proto message, in a stand-in host module).
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import types
 import pytest
 from pulumi.runtime import proto
 
-from dynamic_providers.core import UNKNOWN, DeclarativeProvider, Field, plan_detail
-from dynamic_providers.core.settings import ApiSettings
+from dynamic_providers.core import UNKNOWN, DeclarativeProvider, Field, plan_detail, sdk_patches
+from dynamic_providers.core import ApiSettings
 
 TOY = ApiSettings(name="Toy", url_config_key="procurement:toyApiUrl", url_env="TOY_API_URL",
                   default_url="http://127.0.0.1:9/v1", token_env="TOY_API_KEY")
@@ -41,8 +41,8 @@ def host(monkeypatch):
     module.__spec__ = types.SimpleNamespace(name="pulumi.dynamic.__main__")
     module.proto = proto
     monkeypatch.setitem(sys.modules, "__main__", module)
-    plan_detail.install()
-    plan_detail.install()  # idempotent
+    sdk_patches.install_detailed_diffs()
+    sdk_patches.install_detailed_diffs()  # idempotent
     return module
 
 
@@ -114,8 +114,8 @@ def test_everything_else_of_the_proto_module_is_untouched(host):
 
 
 def test_outside_the_provider_host_nothing_is_installed():
-    plan_detail.install()  # pytest's __main__ is no provider host
-    assert not isinstance(getattr(sys.modules["__main__"], "proto", None), plan_detail._DetailedProto)
+    sdk_patches.install_detailed_diffs()  # pytest's __main__ is no provider host
+    assert not isinstance(getattr(sys.modules["__main__"], "proto", None), sdk_patches._DetailedProto)
 
 
 def test_the_message_class_constants_stay_reachable(host):

@@ -368,7 +368,7 @@ def test_concise_errors_reach_the_cli_without_a_traceback(monkeypatch):
     import traceback
     import types
 
-    from dynamic_providers.core import provider as base
+    from dynamic_providers.core import sdk_patches as base
 
     host = types.ModuleType("__main__")
     host.__spec__ = types.SimpleNamespace(name="pulumi.dynamic.__main__")
@@ -391,7 +391,7 @@ def test_concise_errors_are_left_alone_outside_the_provider_host():
     import sys
     import traceback
 
-    from dynamic_providers.core import provider as base
+    from dynamic_providers.core import sdk_patches as base
 
     base.install_concise_errors()  # pytest's __main__ is no provider host: nothing changes
     assert not isinstance(getattr(sys.modules["__main__"], "traceback", traceback), base._ConciseTraceback)
@@ -399,3 +399,16 @@ def test_concise_errors_are_left_alone_outside_the_provider_host():
 
 def test_not_found_error_type_is_exported():
     assert issubclass(NotFoundError, Exception)
+
+
+def test_rule_failures_name_the_input_and_skip_unset_or_unknown_values():
+    from dynamic_providers.core import UNKNOWN
+    from dynamic_providers.core.provider import rule_failures
+
+    def rule(value):
+        return None if value == "ok" else "must be 'ok'"
+
+    [failure] = rule_failures("name", "bad", rule)
+    assert (failure.property, failure.reason) == ("name", "'name' must be 'ok'")
+    assert rule_failures("name", "ok", rule) == []
+    assert rule_failures("name", None, rule) == [] and rule_failures("name", UNKNOWN, rule) == []

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from dynamic_providers.core import AdoptionRequiredError
-from dynamic_providers.core.settings import MissingCredentialsError
+from dynamic_providers.core import MissingCredentialsError
 from dynamic_providers.render.metrics_streams import MetricsStreamProvider, decode_metrics_stream
 from dynamic_providers.render.notifications import (NotificationOverrideProvider, NotificationSettingsProvider,
                                                     decode_override, decode_owner_settings)

@@ -10,7 +10,7 @@ import requests
 
 from dynamic_providers.core.errors import AuthError
 from dynamic_providers.core.provider import AdoptionRequiredError
-from dynamic_providers.core.settings import MissingCredentialsError
+from dynamic_providers.core import MissingCredentialsError
 from dynamic_providers.supabase.health import ProjectFailedError, WaitTimeoutError
 from dynamic_providers.supabase.project import ProjectProvider
 from supabase_engine import FAST_HTTP, FAST_WAIT

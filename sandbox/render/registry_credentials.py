@@ -35,9 +35,7 @@ def _credential(call: Call) -> dict:
     return get_or_404(call.store["registry_credentials"], call.params["registryCredentialId"], "registry credential")
 
 
-@routes.get("/registrycredentials/{registryCredentialId}")
-def get_credential(call: Call) -> Reply:
-    return 200, public(_credential(call))
+routes.get_one("/registrycredentials/{registryCredentialId}", _credential, public)
 
 
 @routes.patch("/registrycredentials/{registryCredentialId}")

@@ -28,7 +28,7 @@ class MissingCredentialsError(Exception):
     """A credential the call needs is not in the environment.
 
     ``concise``: shown by the provider host as this one-line message, without a Python traceback
-    (see ``provider.install_concise_errors``); the message says what to set and where.
+    (see ``sdk_patches.install_concise_errors``); the message says what to set and where.
     """
 
     concise = True
