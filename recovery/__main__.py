@@ -5,6 +5,7 @@
                                           prints the entries added (nothing, and no file, when there are none)
   lock BACKEND_URL PROJECT STACK          "none", "dead", "alive" or "unknown", then a detail
   repair BACKEND_URL PROJECT STACK        make a file backend's checkpoint readable again; prints what it did
+  interrupted BACKEND_URL PROJECT STACK   why the last update did not finish, exit 1; nothing, exit 0, if it did
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from .checkpoint import repair
+from .checkpoint import interrupted, repair
 from .config_file import with_adopt
 from .locks import lock_status
 from .state import adopt_entries, describe, pending_operations
@@ -41,6 +42,11 @@ def main(argv: list[str]) -> int:
         for line in repair(*args):
             print(line)
         return 0
+    if command == "interrupted" and len(args) == 3:
+        why = interrupted(*args)
+        if why:
+            print(why)
+        return 1 if why else 0
     print(__doc__, file=sys.stderr)
     return 2
 

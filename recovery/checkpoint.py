@@ -59,3 +59,17 @@ def repair(backend_url: str, project: str, stack: str) -> list[str]:
             done.append(f"{checkpoint} was cut short: restored the previous checkpoint ({backup}); "
                         f"the broken one is kept as {aside}")
     return done
+
+
+def interrupted(backend_url: str, project: str, stack: str) -> Optional[str]:
+    """Why the stack's last update did not finish, read from a file backend's checkpoint (None: it finished,
+    or the backend is not a local directory): what an up must not start on, recover.sh's business."""
+    for checkpoint in checkpoint_files(backend_url, project, stack) or []:
+        try:
+            latest = json.loads(checkpoint.read_text())["checkpoint"].get("latest") or {}
+        except (OSError, ValueError, KeyError, TypeError):
+            return f"its checkpoint {checkpoint} is unreadable"
+        pending = latest.get("pending_operations") or []
+        if pending:
+            return f"{len(pending)} operation{'s' if len(pending) > 1 else ''} of an interrupted update are pending"
+    return None

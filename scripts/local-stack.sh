@@ -129,6 +129,14 @@ runs_program() {
   esac
 }
 
+# An up on a stack whose last update was interrupted would meet the objects that update created (one error per
+# object, beside the engine's own advice): the recovery takes them over instead (README "When something fails").
+refuse_when_interrupted() {
+  local why
+  why="$(cd "$PROCUREMENT_ROOT" && .venv/bin/python -m recovery interrupted "$PULUMI_BACKEND_URL" procurement "$STACK")" \
+    || die "the last update of the local stack was interrupted ($why); run: bash scripts/local-stack.sh recover"
+}
+
 # After an up: how to use what it made, as commands that work from the clone (the summary above lists the
 # outputs; the API and frontend hostnames are names only here: the sandbox serves the vendors' APIs).
 how_to_use() {
@@ -186,7 +194,7 @@ print_env() {
 
 case "$command" in
   up)
-    take_stack_lock; write_config; ensure_stack
+    take_stack_lock; refuse_when_interrupted; write_config; ensure_stack
     # --skip-preview: on `local` nobody reads a plan before it is applied, and the preview pass ran the
     # program and every check/diff once more (a no-op up cost 2x a preview, issue 16). Staging and
     # production keep theirs (CI shows it to a reviewer). `local-stack.sh preview` still shows a plan.

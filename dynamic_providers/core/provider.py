@@ -98,11 +98,14 @@ PRIOR = "prior"
 # How a user of this project sets adopt=True without editing code (README "Bringing existing
 # objects under management"; scripts/recover.sh writes it after an interrupted update).
 ADOPT_HINT = ("set adopt=True on this resource (here: add its logical name to the config key "
-              "procurement:adopt; after an interrupted update, scripts/recover.sh does that for you)")
+              "procurement:adopt); after an interrupted update the recovery does that for you: "
+              "bash scripts/recover.sh --stack <stack> (local: bash scripts/local-stack.sh recover)")
 
 
 class AdoptionRequiredError(Exception):
     """An object with the same natural key exists and ``adopt`` is not set."""
+
+    concise = True  # the message says what exists and what to run: no traceback (core/sdk_patches.py)
 
 
 class DeclarativeProvider(ResourceProvider):

@@ -223,6 +223,14 @@ def test_ctrl_c_twice_during_creates(platform):
     # answers), so the user presses it again and the CLI terminates (once the held answers come).
     hold(platform.sandbox.render, "POST", "/v1/services", seconds=5)
     interrupted(platform, "up", held("POST", "/v1/services"), sigint_twice=True)
+    # `make up` again, as a user would: one line naming the recovery, nothing started, no traceback.
+    again = platform.start("up")
+    again.wait(timeout=300)
+    output = platform.last_log()
+    assert again.returncode != 0 and output.strip().splitlines() == [
+        output.strip().splitlines()[-1]], output
+    assert "was interrupted (" in output and output.strip().endswith("run: bash scripts/local-stack.sh recover"), output
+    assert "Traceback" not in output and "pulumi refresh" not in output, output
     recover(platform)
     assert_converged(platform)
 
