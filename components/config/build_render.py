@@ -7,7 +7,7 @@ from typing import Any, Optional
 from . import constants as c
 from . import formats
 from .build_app import AppEnvRules
-from .fields import Text, get
+from .fields import Text, build, get
 from .model import (
     BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
 )
@@ -19,7 +19,7 @@ def build_render(r: Reader, tiers: Tiers) -> Optional[RenderConfig]:
     raw = r.obj("render", active)
     if not active:
         return None
-    return RenderConfig(owner_id=get(raw, "ownerId"), region=get(raw, "region"))
+    return build(RenderConfig, raw)
 
 
 def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[ImageSource]:
@@ -170,5 +170,4 @@ def build_frontend(r: Reader, tiers: Tiers, secrets: Optional[dict[str, Any]] = 
     rules = AppEnvRules(r, c.FRONTEND_GENERATED_VARIABLES, c.FRONTEND_GENERATED_PREFIXES, "frontend")
     env = rules.build(get(raw, "env"), "frontend.env", get(secrets, "frontend"), "appSecrets.frontend",
                       public_build=True)
-    return FrontendConfig(repo=get(raw, "repo"), branch=get(raw, "branch"), build_command=get(raw, "buildCommand"),
-                          publish_path=get(raw, "publishPath"), auto_deploy=get(raw, "autoDeploy"), env=env)
+    return build(FrontendConfig, raw, env=env)

@@ -6,6 +6,7 @@ import re
 from typing import Optional
 from urllib.parse import urlparse
 
+from dynamic_providers.core import postgres_values
 from dynamic_providers.supabase.project import ORG_SLUG as SUPABASE_ORG_SLUG
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -17,10 +18,6 @@ _GITHUB_TEAM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _RENDER_OWNER = re.compile(r"^(?:tea|usr)-[0-9a-z]{20}$")
-# Postgres duration / memory settings as the Supabase API validates them
-# (UpdatePostgresConfigBody.statement_timeout.pattern); memory sizes use Postgres units.
-_PG_DURATION = re.compile(r"^(-?[0-9]+(?:\.[0-9]+)?)(us|ms|s|min|h|d)?$")
-_PG_MEMORY = re.compile(r"^[0-9]+(?:kB|MB|GB|TB)?$")
 _IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 _REGISTRY_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?$")
 _DIGEST_REF = re.compile(r"^(?P<name>[a-z0-9.:-]+/[a-z0-9._/-]+)@sha256:[0-9a-f]{64}$")
@@ -225,15 +222,13 @@ def supabase_org(value: str) -> Optional[str]:
 
 
 def pg_duration(value: str) -> Optional[str]:
-    if not _PG_DURATION.match(value):
-        return f"'{value}' is not a Postgres duration (e.g. 30s, 500ms, 5min)"
-    return None
+    reason = postgres_values.duration(value)
+    return reason and f"'{value}' {reason}"
 
 
 def pg_memory(value: str) -> Optional[str]:
-    if not _PG_MEMORY.match(value):
-        return f"'{value}' is not a Postgres memory size (e.g. 8MB, 64kB)"
-    return None
+    reason = postgres_values.memory(value)
+    return reason and f"'{value}' {reason}"
 
 
 def image_repository(value: str) -> Optional[str]:

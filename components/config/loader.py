@@ -22,7 +22,8 @@ from .build_observability import build_observability
 from .build_render import build_backend, build_frontend, build_images, build_render
 from .build_supabase import build_database
 from .errors import ConfigError, Problems
-from .fields import Text, get
+from . import schema
+from .fields import Text, attribute, build, get
 from .keys import KEYS
 from .model import ApiEndpoints, StackConfig, Tiers
 from .reader import RawConfig, Reader, full_key
@@ -103,8 +104,8 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
             r.add(key, f"'{host}' is longer than 253 characters")
 
     raw_tiers = r.obj("tiers", True)
-    tiers = Tiers(*(bool(get(raw_tiers, name)) for name in (
-        "images", "backend", "frontend", "database", "edge", "sourceControl", "observability")))
+    # An absent or invalid switch (reported) reads as off.
+    tiers = build(Tiers, raw_tiers, **{attribute(n): bool(get(raw_tiers, n)) for n in schema.TIERS.names()})
     apis = _apis(r, environment)
     _environment_rules(r, environment, tiers)
 
