@@ -7,7 +7,7 @@ from typing import Any, Optional
 from . import constants as c
 from . import formats
 from .build_app import AppEnvRules
-from .fields import Text, build, get
+from .fields import build, get
 from .model import (
     BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
 )
@@ -25,8 +25,8 @@ def build_render(r: Reader, tiers: Tiers) -> Optional[RenderConfig]:
 def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[ImageSource]:
     active = tiers.images or tiers.backend
     raw = r.obj("images", active)
-    digest = r.text("backendImageDigest", Text(check=formats.digest_reference))
-    promote = r.text("promoteFromStack", Text(check=formats.stack_reference))
+    digest = r.text("backendImageDigest")
+    promote = r.text("promoteFromStack")
     if not active:
         return None
 

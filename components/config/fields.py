@@ -1,10 +1,7 @@
-"""A small declarative reader for structured (object) config values.
+"""A small declarative reader for structured config values: the kinds a field can have, and the typed model.
 
-Pulumi.yaml can only say `type: object`; the fields inside are declared here, once, so that the
-same declaration drives parsing, typo detection ("did you mean ...?"), and the docs/tests that
-list every field. Every check records a `Problem` and carries on, so one run reports everything.
-An invalid or missing value reads as `None`; later rules skip `None` so one mistake is not
-reported twice under different names.
+Every check records a `Problem` and carries on, so one run reports everything; an invalid or missing value
+reads as None, and later rules skip None so one mistake is not reported twice.
 """
 from __future__ import annotations
 

@@ -91,10 +91,10 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     problems = Problems()
     r = Reader(raw, problems)
 
-    environment = r.text("environment", Text(choices=c.ENVIRONMENTS))
-    domain = r.text("domain", Text(check=formats.domain))
-    api_label = r.text("apiSubdomain", Text(check=formats.dns_label))
-    app_label = r.text("appSubdomain", Text(check=formats.dns_label))
+    environment = r.text("environment")
+    domain = r.text("domain")
+    api_label = r.text("apiSubdomain")
+    app_label = r.text("appSubdomain")
     if api_label is not None and api_label == app_label:
         r.add("appSubdomain", f"must differ from apiSubdomain (both are '{api_label}')")
     api_host = f"{api_label}.{domain}" if api_label and domain else None
@@ -143,14 +143,9 @@ def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
     check = formats.http_url if environment in (None, "local") else formats.https_url
     return ApiEndpoints(
         render_api_url=r.text("renderApiUrl", Text(check=check)),
-        render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds",
-                                                           Text(check=_whole_seconds))),
+        render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds")),
         supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
     )
-
-
-def _whole_seconds(value: str) -> Optional[str]:
-    return None if value.strip().isdigit() else f"must be a whole number of seconds such as 900 (got {value!r})"
 
 
 def _seconds(value: Optional[str]) -> Optional[int]:

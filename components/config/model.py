@@ -16,6 +16,11 @@ from .fields import model
 ServiceType = Literal["web", "worker", "cron"]
 
 
+def _plain(spec, name: str) -> type:
+    """A section whose typed form is exactly its declared fields (renamed to snake_case)."""
+    return model(spec)(type(name, (), {"__module__": __name__, "__qualname__": name}))
+
+
 @dataclass(frozen=True)
 class AppEnv:
     """What one scope of the application (every backend service, one service, the frontend build)
@@ -51,9 +56,7 @@ class ApiEndpoints:
     render_max_rate_limit_wait_seconds: Optional[int] = None
 
 
-@model(schema.RENDER)
-class RenderConfig:
-    pass
+RenderConfig = _plain(schema.RENDER, "RenderConfig")
 
 
 @dataclass(frozen=True)
@@ -134,24 +137,10 @@ class FrontendConfig:
     env: AppEnv = field(default_factory=AppEnv)  # build-time variables (no files: a static site has none)
 
 
-@model(schema.POSTGRES)
-class PostgresSettings:
-    pass
-
-
-@model(schema.POOLER)
-class PoolerSettings:
-    pass
-
-
-@model(schema.AUTH)
-class AuthSettings:
-    pass
-
-
-@model(schema.ROLE)
-class DatabaseRole:
-    pass
+PostgresSettings = _plain(schema.POSTGRES, "PostgresSettings")
+PoolerSettings = _plain(schema.POOLER, "PoolerSettings")
+AuthSettings = _plain(schema.AUTH, "AuthSettings")
+DatabaseRole = _plain(schema.ROLE, "DatabaseRole")
 
 
 @model(schema.DATABASE)
@@ -170,34 +159,12 @@ class DatabaseConfig:
         return next((r for r in self.roles if r.service == service), None)
 
 
-@model(schema.HSTS)
-class Hsts:
-    pass
-
-
-@model(schema.RATE_LIMIT)
-class RateLimit:
-    pass
-
-
-@model(schema.CACHE_RULE)
-class CacheRule:
-    pass
-
-
-@model(schema.HEALTH_CHECK)
-class HealthCheck:
-    pass
-
-
-@model(schema.EDGE)
-class EdgeConfig:
-    pass
-
-
-@model(schema.REPOSITORY)
-class Repository:
-    pass
+Hsts = _plain(schema.HSTS, "Hsts")
+RateLimit = _plain(schema.RATE_LIMIT, "RateLimit")
+CacheRule = _plain(schema.CACHE_RULE, "CacheRule")
+HealthCheck = _plain(schema.HEALTH_CHECK, "HealthCheck")
+EdgeConfig = _plain(schema.EDGE, "EdgeConfig")
+Repository = _plain(schema.REPOSITORY, "Repository")
 
 
 @model(schema.SOURCE_CONTROL)
@@ -206,24 +173,10 @@ class SourceControlConfig:
         return next((r for r in self.repositories if r.role == role), None)
 
 
-@model(schema.RENDER_ALERTS)
-class RenderAlerts:
-    pass
-
-
-@model(schema.OBSERVABILITY)
-class ObservabilityConfig:
-    pass
-
-
-@model(schema.BACKUP)
-class BackupConfig:
-    pass
-
-
-@model(schema.BACKUP_RECIPIENT)
-class BackupRecipient:
-    pass
+RenderAlerts = _plain(schema.RENDER_ALERTS, "RenderAlerts")
+ObservabilityConfig = _plain(schema.OBSERVABILITY, "ObservabilityConfig")
+BackupConfig = _plain(schema.BACKUP, "BackupConfig")
+BackupRecipient = _plain(schema.BACKUP_RECIPIENT, "BackupRecipient")
 
 
 @dataclass(frozen=True)

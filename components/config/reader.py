@@ -82,8 +82,10 @@ class Reader:
             return json.dumps(spec.default) if spec.type in ("object", "array") else spec.default
         return value
 
-    def text(self, name: str, kind: Kind) -> Optional[str]:
-        """A string key; an empty optional string (the declared default "") reads as None."""
+    def text(self, name: str, kind: Optional[Kind] = None) -> Optional[str]:
+        """A string key, checked by `kind` or else its declared one; an empty optional string (the declared
+        default "") reads as None."""
+        kind = kind or BY_NAME[name].kind
         value = self._value(name)
         if value is None or (value == "" and BY_NAME[name].default == ""):
             return None
@@ -113,8 +115,9 @@ class Reader:
             return None
         return spec.parse(value, full_key(name), self.problems, active)
 
-    def items(self, name: str, kind: Kind) -> Optional[tuple]:
-        """An array key (a list of values checked by ``kind``, a ``ListOf``)."""
+    def items(self, name: str) -> Optional[tuple]:
+        """An array key, checked by its declared kind (a ``ListOf``)."""
+        kind = BY_NAME[name].kind
         text = self._value(name)
         if text is None:
             return None

@@ -1,8 +1,7 @@
 """The fields inside each structured `procurement:<key>` value.
 
-Pulumi.yaml declares these keys as `type: object` (the most Pulumi can express); this module is
-the declaration of what may appear inside. `required=True` means "required while the tier that
-reads this object is switched on".
+The one declaration of each field: validation, default, description; the typed model (model.py) and README's
+reference derive from it. `required=True`: required while the tier that reads the object is on.
 """
 from __future__ import annotations
 
