@@ -43,7 +43,8 @@ def pulumi_yaml(current: str) -> str:
 # --- README --------------------------------------------------------------------------------------
 def _kind_label(kind: Any) -> str:
     if isinstance(kind, Text) and kind.choices:
-        return "one of " + ", ".join(kind.choices)
+        # Long vendor lists (regions, sizes, plans) stay in constants.py, where the specs are cited.
+        return "one of " + ", ".join(kind.choices) if len(kind.choices) <= 8 else "string (see constants)"
     if isinstance(kind, Integer):
         if kind.choices:
             return "one of " + ", ".join(map(str, kind.choices))
