@@ -104,28 +104,27 @@ class Reader:
     def obj(self, name: str, active: bool) -> Optional[dict[str, Any]]:
         """A structured key, parsed against its spec. `active`: its tier is on (required fields apply)."""
         spec: ObjectSpec = BY_NAME[name].spec  # type: ignore[assignment]
-        text = self._value(name)
-        if text is None:
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
+        text, value = self._decoded(name)
+        if text is not None and value is text:
             self.problems.add(full_key(name), f"must be an object with fields {', '.join(spec.names())} "
                               "(got a plain string)")
             return None
-        return spec.parse(value, full_key(name), self.problems, active)
+        return None if text is None else spec.parse(value, full_key(name), self.problems, active)
 
     def items(self, name: str) -> Optional[tuple]:
         """An array key, checked by its declared kind (a ``ListOf``)."""
-        kind = BY_NAME[name].kind
+        text, value = self._decoded(name)  # a plain string is reported as "must be a list"
+        return None if text is None else BY_NAME[name].kind.parse(value, full_key(name), self.problems, True)
+
+    def _decoded(self, name: str) -> tuple[Optional[str], Any]:
+        """The key's text and its JSON value: None for both when absent, the text itself when it is not JSON."""
         text = self._value(name)
         if text is None:
-            return None
+            return None, None
         try:
-            value = json.loads(text)
+            return text, json.loads(text)
         except json.JSONDecodeError:
-            value = text  # a plain string: reported as "must be a list"
-        return kind.parse(value, full_key(name), self.problems, True)
+            return text, text
 
     def add(self, path: str, message: str) -> None:
         self.problems.add(full_key(path), message)
