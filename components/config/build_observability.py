@@ -8,8 +8,7 @@ from .model import EdgeConfig, ObservabilityConfig, Tiers
 from .reader import Reader
 
 
-def build_observability(r: Reader, tiers: Tiers, edge: Optional[EdgeConfig],
-                        environment: Optional[str] = None) -> Optional[ObservabilityConfig]:
+def build_observability(r: Reader, tiers: Tiers, edge: Optional[EdgeConfig]) -> Optional[ObservabilityConfig]:
     raw = r.obj("observability", tiers.observability)
     if not tiers.observability:
         return None
@@ -19,11 +18,5 @@ def build_observability(r: Reader, tiers: Tiers, edge: Optional[EdgeConfig],
         # A probe that gives up before the target would page on responses the target calls fine.
         r.add("edge.healthCheck.timeoutSeconds", f"{timeout}s is shorter than "
               f"observability.responseTimeTargetMs ({target_ms} ms)")
-    alerts = get(raw, "alerts")
-    events = get(alerts, "serviceEvents")
-    if environment == "production" and events == "none":
-        # The coverage policy would refuse it too; caught here, before any preview, naming the key.
-        r.add("observability.alerts.serviceEvents", "must be failure or all in production: a failed deploy or an "
-              "unhealthy service must reach someone")
     # The streams' tokens come from the environment when they are written, never config.
     return build(ObservabilityConfig, raw)

@@ -84,10 +84,6 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str],
                       get(raw, "targetCpuPercent"), get(raw, "targetMemoryPercent"))
     health = get(raw, "healthCheckPath")
     production = environment == "production"
-    if production and minimum is not None and minimum < 2:
-        r.add("backend.minInstances", f"production runs at least 2 instances of each web service (got {minimum})")
-    if production and plan == "free":
-        r.add("backend.plan", "production cannot run on the free plan (it sleeps when idle)")
 
     services: list[BackendService] = []
     seen: set[str] = set()

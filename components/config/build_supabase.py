@@ -13,20 +13,12 @@ from .reader import Reader
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # where Pulumi.yaml is: `database.caCertificate` is relative to it
 
 
-def build_database(r: Reader, tiers: Tiers, environment: Optional[str], app_hostname: Optional[str],
+def build_database(r: Reader, tiers: Tiers, app_hostname: Optional[str],
                    backend: Optional[BackendConfig]) -> Optional[DatabaseConfig]:
     raw = r.obj("database", tiers.database)
     if not tiers.database:
         return None
     auth = get(raw, "auth")
-    protected = get(raw, "deletionProtection")
-    if environment == "production":
-        if protected is False:
-            r.add("database.deletionProtection", "must be true in production (the database holds every "
-                  "purchase order; deleting or replacing it must need an explicit unprotect first)")
-        if get(raw, "enforceSsl") is False:
-            r.add("database.enforceSsl", "must be true in production")
-
     pitr_days, size = get(raw, "pitrDays"), get(raw, "instanceSize")
     if pitr_days is not None and size is not None and \
             c.SUPABASE_INSTANCE_SIZES.index(size) < c.SUPABASE_INSTANCE_SIZES.index(c.SUPABASE_PITR_MINIMUM_SIZE):

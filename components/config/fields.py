@@ -207,6 +207,9 @@ class Field:
     doc: str
     default: Any = MISSING
     required: bool = False
+    # Production stacks only: the parsed value -> None when allowed, else what is wrong (README reference lists it).
+    production: Optional[Callable[[Any], Optional[str]]] = None
+    production_doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,18 @@ class ObjectSpec:
                 continue
             out[f.name] = f.kind.parse(raw, path, problems, active)
         return out
+
+    def check_production(self, parsed: Optional[Mapping[str, Any]], key: str, problems: Problems) -> None:
+        """The fields' production rules, on the values that parsed (an invalid one is reported already)."""
+        for f in self.fields:
+            value = get(parsed, f.name)
+            if value is None:
+                continue
+            message = f.production(value) if f.production is not None else None
+            if message:
+                problems.add(f"{key}.{f.name}", message)
+            if isinstance(f.kind, Nested):
+                f.kind.spec.check_production(value, f"{key}.{f.name}", problems)
 
     def walk(self, prefix: str) -> Iterator[tuple[str, Field]]:
         """Every field path below `prefix` (lists shown as `name[]`), for docs and tests."""

@@ -92,6 +92,7 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     r = Reader(raw, problems)
 
     environment = r.text("environment")
+    r.production = environment == "production"
     domain = r.text("domain")
     api_label = r.text("apiSubdomain")
     app_label = r.text("appSubdomain")
@@ -114,10 +115,10 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     app_secrets = read_app_secrets(r, tiers)
     backend = build_backend(r, tiers, environment, app_secrets)
     frontend = build_frontend(r, tiers, app_secrets)
-    database = build_database(r, tiers, environment, app_host, backend)
+    database = build_database(r, tiers, app_host, backend)
     edge = build_edge(r, tiers, environment, domain, backend)
     source_control = build_source_control(r, tiers, frontend)
-    observability = build_observability(r, tiers, edge, environment)
+    observability = build_observability(r, tiers, edge)
     backup = build_backup(r, tiers, environment, database)
     # Last: it checks entries against the resources the tiers above declare.
     # The backup job exists only with its database, Render workspace and Cloudflare zone (components/platform.py).

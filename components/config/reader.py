@@ -38,6 +38,7 @@ class Reader:
     def __init__(self, raw: RawConfig, problems: Problems) -> None:
         self.raw = raw
         self.problems = problems
+        self.production = False  # set once `environment` is read: the fields' production rules then apply
         self._report_unknown_and_secrecy()
 
     def _report_unknown_and_secrecy(self) -> None:
@@ -109,7 +110,12 @@ class Reader:
             self.problems.add(full_key(name), f"must be an object with fields {', '.join(spec.names())} "
                               "(got a plain string)")
             return None
-        return None if text is None else spec.parse(value, full_key(name), self.problems, active)
+        if text is None:
+            return None
+        parsed = spec.parse(value, full_key(name), self.problems, active)
+        if self.production and active:
+            spec.check_production(parsed, full_key(name), self.problems)
+        return parsed
 
     def items(self, name: str) -> Optional[tuple]:
         """An array key, checked by its declared kind (a ``ListOf``)."""

@@ -78,6 +78,10 @@ def _default(f: Field) -> str:
     return _value(f.default)
 
 
+def _meaning(f: Field) -> str:
+    return f"{f.doc}; **production: {f.production_doc}**" if f.production_doc else f.doc
+
+
 def _key_row(key: ConfigKey) -> str:
     kind = {"array": "list of string"}.get(key.type, key.type) + (", secret" if key.secret else "")
     default = "required" if key.default is MISSING else _value(key.default)
@@ -91,7 +95,8 @@ def readme_reference() -> str:
         if key.spec is None:
             continue
         lines += ["", f"**`procurement:{key.name}`**", "", "| field | type | default | meaning |", "|---|---|---|---|"]
-        lines += [f"| `{path}` | {_kind_label(f.kind)} | {_default(f)} | {f.doc} |" for path, f in key.spec.walk(key.name)]
+        lines += [f"| `{path}` | {_kind_label(f.kind)} | {_default(f)} | {_meaning(f)} |"
+                  for path, f in key.spec.walk(key.name)]
         lines += [f"| `{key.name}.{name}` | retired | | refused: it {why} |" for name, why in key.spec.retired.items()]
     return "\n".join(lines + ["", END])
 

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from . import constants as c
 from . import formats as f
+from typing import Any, Callable
+
 from .fields import Field, Flag, Integer, ListOf, MapOf, Nested, Number, ObjectSpec, Text, defaults_of
+
+
+def _production(allowed: Callable[[Any], bool], message: str, doc: str) -> dict[str, Any]:
+    """A production rule of one field: `message` ({value}: the value given) when `allowed` says no."""
+    return {"production": lambda value: None if allowed(value) else message.format(value=value), "production_doc": doc}
+
+
+_NOT_FREE = _production(lambda plan: plan != "free", "production cannot run on the free plan (it sleeps when idle)",
+                        "not free")
 
 
 def _variables(doc: str) -> Field:
@@ -59,8 +70,11 @@ SERVICE = ObjectSpec((
 ))
 
 BACKEND = ObjectSpec((
-    Field("plan", Text(choices=c.RENDER_WEB_PLANS), "default Render plan of every service", default="starter"),
-    Field("minInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instances per web service/worker", default=1),
+    Field("plan", Text(choices=c.RENDER_WEB_PLANS), "default Render plan of every service", default="starter",
+          **_NOT_FREE),
+    Field("minInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instances per web service/worker", default=1,
+          **_production(lambda n: n >= 2, "production runs at least 2 instances of each web service (got {value})",
+                        "at least 2")),
     Field("maxInstances", Integer(1, c.RENDER_MAX_INSTANCES),
           "autoscaling ceiling; absent or equal to minInstances means a fixed count (removing it turns autoscaling off)"),
     Field("targetCpuPercent", Integer(10, 90), "autoscaling CPU target", default=70),
@@ -121,7 +135,8 @@ DATABASE = ObjectSpec((
     Field("pooler", Nested(POOLER), "connection pooler", default=defaults_of(POOLER)),
     Field("networkRestrictions", ListOf(Text(check=f.cidr)), "CIDRs allowed to connect (empty: anywhere)",
           default=()),
-    Field("enforceSsl", Flag(), "reject non-TLS database connections", default=True),
+    Field("enforceSsl", Flag(), "reject non-TLS database connections", default=True,
+          **_production(bool, "must be true in production", "true")),
     Field("caCertificate", Text(check=f.relative_path, label="path (relative to Pulumi.yaml)"), "the database's CA "
           "certificate (PEM file; Supabase: Database settings > SSL Configuration > Download certificate): the database "
           "URLs then verify the server (sslmode=verify-full, the file reaching the services and the backup job as the "
@@ -129,7 +144,9 @@ DATABASE = ObjectSpec((
     Field("auth", Nested(AUTH), "Supabase Auth settings", default=defaults_of(AUTH)),
     Field("roles", ListOf(Nested(ROLE)), "least-privilege login role per backend service", default=()),
     Field("extensions", ListOf(Text(check=f.pg_identifier)), "Postgres extensions to enable", default=()),
-    Field("deletionProtection", Flag(), "protect the project from delete/replace", default=True),
+    Field("deletionProtection", Flag(), "protect the project from delete/replace", default=True,
+          **_production(bool, "must be true in production (the database holds every purchase order; deleting or "
+                        "replacing it must need an explicit unprotect first)", "true")),
     Field("pitrDays", Integer(choices=c.SUPABASE_PITR_DAYS), "point-in-time recovery retention in days "
           "(billing add-on pitr_<days>, needs instanceSize small or larger; absent or removed: PITR off)"),
     Field("projectRef", Text(check=f.supabase_ref), "use (adopt) this existing project instead of creating one; "
@@ -209,8 +226,9 @@ SOURCE_CONTROL = ObjectSpec((
 
 RENDER_ALERTS = ObjectSpec((
     Field("serviceEvents", Text(choices=c.RENDER_NOTIFY_EVENTS), "Render notifications of each of this stack's "
-          "services: none, failure (failed deploys, unhealthy services, failed cron runs) or all; production: failure or "
-          "all", default="failure"),
+          "services: none, failure (failed deploys, unhealthy services, failed cron runs) or all", default="failure",
+          **_production(lambda events: events != "none", "must be failure or all in production: a failed deploy or an "
+                        "unhealthy service must reach someone", "failure or all")),
     Field("previewNotifications", Flag(), "also notify for the services' preview environments", default=False),
     Field("manageWorkspace", Flag(), "this stack owns the Render workspace's notification defaults (one stack: production)",
           default=False),

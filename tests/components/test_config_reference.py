@@ -60,3 +60,12 @@ def test_derived_models_have_exactly_the_declared_fields():
     names = [f.name for f in dataclasses.fields(Hsts)]
     assert names == ["enabled", "max_age_seconds", "include_subdomains", "preload"]
     assert Hsts.spec is schema.HSTS
+
+
+def test_a_production_rule_is_part_of_the_field_declaration():
+    field = next(f for f in schema.DATABASE.fields if f.name == "deletionProtection")
+    problems = Problems()
+    schema.DATABASE.check_production({"deletionProtection": False}, "procurement:database", problems)
+    assert [(p.key, p.message) for p in problems] == [("procurement:database.deletionProtection", field.production(False))]
+    assert "| `database.deletionProtection` | boolean | `true` | protect the project from delete/replace; " \
+           "**production: true** |" in reference.readme_reference()
