@@ -1,17 +1,8 @@
 """Which resources of a stack can take over an existing object (`procurement:adopt`), by logical name.
 
-A resource "can be adopted" when its provider finds an existing object by a natural key (a name)
-and takes it over with `adopt=True` instead of failing: Render services, env sets, env groups and
-their links, custom domains, registry credentials, the log stream, the Supabase project and its
-Postgres roles, and Render deploys (which have no natural key: see
-dynamic_providers/render/deploys.py for what they take over). Settings, API keys, extensions and
-generated passwords have nothing to adopt: their create already converges on what exists.
-
-The logical names are the tier components' child names (`<component>-<role>`, components/README.md);
-this module derives them from the typed config, so the config layer can check every
-`procurement:adopt` entry before anything is declared. tests/components/test_adopt.py runs the
-program under mocks for every stack and holds this list equal to the children the components
-declare whose provider supports adopt: a new adoptable child that is missing here fails it.
+The names are the tier components' child names (`<component>-<role>`), derived from the typed config so every
+`procurement:adopt` entry is checked before anything is declared; tests/components/test_adopt.py holds this list
+equal to the adopt-capable children the components declare. README "Bringing existing objects under management".
 """
 from __future__ import annotations
 

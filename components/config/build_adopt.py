@@ -13,7 +13,7 @@ import re
 from typing import Optional
 
 from .adoptable import DEPLOY, adoptable_resources
-from .fields import ListOf, Text, suggest
+from .fields import suggest
 from .model import (AdoptEntry, BackendConfig, BackupConfig, DatabaseConfig, FrontendConfig, ImageSource,
                     ObservabilityConfig)
 from .reader import Reader, full_key
@@ -29,7 +29,7 @@ def build_adopt(r: Reader, *, project: str, stack: str, images: Optional[ImageSo
                 render_on: bool = True) -> tuple[AdoptEntry, ...]:
     """The parsed entries. ``tier_keys``: component name -> the config key of its tier (entries of a
     tier whose own config has problems are not checked against it: its children are not known)."""
-    raw = r.items("adopt", ListOf(Text()))
+    raw = r.items("adopt")
     if not raw:
         return ()
     declared = adoptable_resources(images=images, backend=backend, frontend=frontend, database=database,

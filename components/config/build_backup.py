@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .fields import get
+from .fields import build
 from .model import BackupConfig, BackupRecipient, DatabaseConfig, Tiers
 from .reader import Reader, full_key
 
@@ -30,13 +30,9 @@ def build_backup(r: Reader, tiers: Tiers, environment: Optional[str],
     if database is not None and any(role.name == BACKUP_ROLE for role in database.roles):
         r.add("database.roles", f"'{BACKUP_ROLE}' is the backup job's own role (declared with procurement:backup); "
               "give the service's role another name")
-    recipients = tuple(BackupRecipient(holder=get(item, "holder"), recipient=get(item, "recipient"),
-                                       escrow=bool(get(item, "escrow")))
-                       for item in (get(raw, "recipients") or ()) if item is not None)
-    _check_recipients(r, recipients, environment == "production")
-    return BackupConfig(recipients=recipients, image=get(raw, "image"), schedule=get(raw, "schedule"),
-                        retention_days=get(raw, "retentionDays"), schemas=tuple(get(raw, "schemas") or ()),
-                        plan=get(raw, "plan"))
+    backup = build(BackupConfig, raw)
+    _check_recipients(r, backup.recipients, environment == "production")
+    return backup
 
 
 def _check_recipients(r: Reader, recipients: tuple[BackupRecipient, ...], production: bool) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Optional
 
 from . import constants as c
-from .fields import get
-from .model import BackendConfig, CacheRule, EdgeConfig, HealthCheck, Hsts, RateLimit, Tiers
+from .fields import build, get
+from .model import BackendConfig, EdgeConfig, HealthCheck, Tiers
 from .reader import Reader
 
 
@@ -18,7 +18,7 @@ def build_edge(r: Reader, tiers: Tiers, environment: Optional[str], domain: Opti
     if zone is not None and domain is not None and domain != zone and not domain.endswith("." + zone):
         r.add("edge.zoneName", f"the domain '{domain}' is not inside the zone '{zone}'")
 
-    hsts, limit, check = get(raw, "hsts"), get(raw, "rateLimit"), get(raw, "healthCheck")
+    hsts, check = get(raw, "hsts"), get(raw, "healthCheck")
     manages = get(raw, "manageZoneSettings")
     if environment == "production" and manages:
         _production_zone_rules(r, raw, hsts)
@@ -30,27 +30,12 @@ def build_edge(r: Reader, tiers: Tiers, environment: Optional[str], domain: Opti
               "(health-check alerts go there)")
 
     path = get(check, "path") or (backend.health_check_path if backend is not None else None) or "/health"
-    rules = tuple(
-        CacheRule(item["name"], tuple(item["extensions"] or ()), item["edgeTtlSeconds"], item["browserTtlSeconds"])
-        for item in get(raw, "cacheRules") or () if item is not None
-    )
+    edge = build(EdgeConfig, raw, health_check=build(HealthCheck, check, path=path))
+    rules = edge.cache_rules
     for i, rule in enumerate(rules):
         if rule.name is not None and [x.name for x in rules].count(rule.name) > 1:
             r.add(f"edge.cacheRules[{i}].name", f"duplicate cache rule name '{rule.name}'")
-    return EdgeConfig(
-        zone_id=get(raw, "zoneId"), zone_name=zone, manage_zone_settings=manages,
-        ssl_mode=get(raw, "sslMode"), min_tls_version=get(raw, "minTlsVersion"), tls13=get(raw, "tls13"),
-        always_use_https=get(raw, "alwaysUseHttps"), security_level=get(raw, "securityLevel"),
-        hsts=Hsts(get(hsts, "enabled"), get(hsts, "maxAgeSeconds"), get(hsts, "includeSubdomains"),
-                  get(hsts, "preload")),
-        rate_limit=RateLimit(get(limit, "requests"), get(limit, "periodSeconds"),
-                             get(limit, "mitigationTimeoutSeconds"), get(limit, "action")),
-        cache_rules=rules,
-        health_check=HealthCheck(path, get(check, "intervalSeconds"), get(check, "timeoutSeconds"),
-                                 get(check, "retries"), get(check, "consecutiveFails"),
-                                 get(check, "consecutiveSuccesses"), get(check, "expectedCodes"), email),
-        managed_waf=get(raw, "managedWaf"),
-    )
+    return edge
 
 
 def _production_zone_rules(r: Reader, raw, hsts) -> None:

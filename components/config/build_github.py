@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .fields import get
-from .model import FrontendConfig, Repository, SourceControlConfig, Tiers
+from .fields import build, get
+from .model import FrontendConfig, SourceControlConfig, Tiers
 from .reader import Reader
 
 
@@ -13,20 +13,18 @@ def build_source_control(r: Reader, tiers: Tiers,
     raw = r.obj("sourceControl", tiers.source_control)
     if not tiers.source_control:
         return None
-    repositories: list[Repository] = []
-    for i, item in enumerate(get(raw, "repositories") or ()):
-        if item is None:
-            continue
+    config = build(SourceControlConfig, raw)
+    repositories = config.repositories
+    # Positions of the parsed entries (an entry that is itself invalid is None and reported already).
+    where = [i for i, item in enumerate(get(raw, "repositories") or ()) if item is not None]
+    for n, (i, item) in enumerate(zip(where, repositories)):
         path = f"sourceControl.repositories[{i}]"
-        if item["name"] is not None and any(x.name == item["name"] for x in repositories):
-            r.add(f"{path}.name", f"duplicate repository '{item['name']}'")
-        if item["role"] is not None and any(x.role == item["role"] for x in repositories):
-            r.add(f"{path}.role", f"two repositories have the role '{item['role']}'")
-        repositories.append(Repository(item["name"], item["role"], tuple(item["requiredChecks"] or ())))
+        if item.name is not None and any(x.name == item.name for x in repositories[:n]):
+            r.add(f"{path}.name", f"duplicate repository '{item.name}'")
+        if item.role is not None and any(x.role == item.role for x in repositories[:n]):
+            r.add(f"{path}.role", f"two repositories have the role '{item.role}'")
 
-    owner = get(raw, "owner")
-    manages = get(raw, "manageRepositorySettings")
-    reviewers = tuple(get(raw, "productionReviewers") or ())
+    owner, manages, reviewers = config.owner, config.manage_repository_settings, config.production_reviewers
     if manages and raw is not None and not reviewers and not r.reported("sourceControl.productionReviewers"):
         r.add("sourceControl.productionReviewers", "needs at least one user or team: the production GitHub "
               "environment this stack manages must require a reviewer")
@@ -37,7 +35,4 @@ def build_source_control(r: Reader, tiers: Tiers,
         if frontend.repo.rstrip("/") != expected:
             r.add("frontend.repo", f"is '{frontend.repo}' but sourceControl names the frontend repository "
                   f"'{expected}'")
-    return SourceControlConfig(owner=owner, manage_repository_settings=manages,
-                               default_branch=get(raw, "defaultBranch"),
-                               required_approvals=get(raw, "requiredApprovals"),
-                               production_reviewers=reviewers, repositories=tuple(repositories))
+    return config

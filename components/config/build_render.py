@@ -7,7 +7,7 @@ from typing import Any, Optional
 from . import constants as c
 from . import formats
 from .build_app import AppEnvRules
-from .fields import Text, get
+from .fields import build, get
 from .model import (
     BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
 )
@@ -19,14 +19,14 @@ def build_render(r: Reader, tiers: Tiers) -> Optional[RenderConfig]:
     raw = r.obj("render", active)
     if not active:
         return None
-    return RenderConfig(owner_id=get(raw, "ownerId"), region=get(raw, "region"))
+    return build(RenderConfig, raw)
 
 
 def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[ImageSource]:
     active = tiers.images or tiers.backend
     raw = r.obj("images", active)
-    digest = r.text("backendImageDigest", Text(check=formats.digest_reference))
-    promote = r.text("promoteFromStack", Text(check=formats.stack_reference))
+    digest = r.text("backendImageDigest")
+    promote = r.text("promoteFromStack")
     if not active:
         return None
 
@@ -84,10 +84,6 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str],
                       get(raw, "targetCpuPercent"), get(raw, "targetMemoryPercent"))
     health = get(raw, "healthCheckPath")
     production = environment == "production"
-    if production and minimum is not None and minimum < 2:
-        r.add("backend.minInstances", f"production runs at least 2 instances of each web service (got {minimum})")
-    if production and plan == "free":
-        r.add("backend.plan", "production cannot run on the free plan (it sleeps when idle)")
 
     services: list[BackendService] = []
     seen: set[str] = set()
@@ -170,5 +166,4 @@ def build_frontend(r: Reader, tiers: Tiers, secrets: Optional[dict[str, Any]] = 
     rules = AppEnvRules(r, c.FRONTEND_GENERATED_VARIABLES, c.FRONTEND_GENERATED_PREFIXES, "frontend")
     env = rules.build(get(raw, "env"), "frontend.env", get(secrets, "frontend"), "appSecrets.frontend",
                       public_build=True)
-    return FrontendConfig(repo=get(raw, "repo"), branch=get(raw, "branch"), build_command=get(raw, "buildCommand"),
-                          publish_path=get(raw, "publishPath"), auto_deploy=get(raw, "autoDeploy"), env=env)
+    return build(FrontendConfig, raw, env=env)

@@ -6,29 +6,19 @@ from pathlib import Path
 from typing import Optional
 
 from . import constants as c
-from .fields import get
-from .model import AuthSettings, BackendConfig, DatabaseConfig, DatabaseRole, PoolerSettings, PostgresSettings, Tiers
+from .fields import build, get
+from .model import AuthSettings, BackendConfig, DatabaseConfig, DatabaseRole, Tiers
 from .reader import Reader
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]  # where Pulumi.yaml is: `database.caCertificate` is relative to it
 
 
-def build_database(r: Reader, tiers: Tiers, environment: Optional[str], app_hostname: Optional[str],
+def build_database(r: Reader, tiers: Tiers, app_hostname: Optional[str],
                    backend: Optional[BackendConfig]) -> Optional[DatabaseConfig]:
     raw = r.obj("database", tiers.database)
     if not tiers.database:
         return None
-    postgres = get(raw, "postgres")
-    pooler = get(raw, "pooler")
     auth = get(raw, "auth")
-    protected = get(raw, "deletionProtection")
-    if environment == "production":
-        if protected is False:
-            r.add("database.deletionProtection", "must be true in production (the database holds every "
-                  "purchase order; deleting or replacing it must need an explicit unprotect first)")
-        if get(raw, "enforceSsl") is False:
-            r.add("database.enforceSsl", "must be true in production")
-
     pitr_days, size = get(raw, "pitrDays"), get(raw, "instanceSize")
     if pitr_days is not None and size is not None and \
             c.SUPABASE_INSTANCE_SIZES.index(size) < c.SUPABASE_INSTANCE_SIZES.index(c.SUPABASE_PITR_MINIMUM_SIZE):
@@ -36,25 +26,9 @@ def build_database(r: Reader, tiers: Tiers, environment: Optional[str], app_host
               f"{c.SUPABASE_PITR_MINIMUM_SIZE} or larger (got {size})")
 
     site_url = get(auth, "siteUrl") or (f"https://{app_hostname}" if app_hostname else None)
-    return DatabaseConfig(
-        organization_slug=get(raw, "organizationSlug"),
-        region=get(raw, "region"),
-        instance_size=get(raw, "instanceSize"),
-        postgres=PostgresSettings(get(postgres, "statementTimeout"), get(postgres, "maxConnections"),
-                                  get(postgres, "workMem")),
-        pooler=PoolerSettings(get(pooler, "mode"), get(pooler, "defaultPoolSize")),
-        network_restrictions=tuple(x for x in get(raw, "networkRestrictions") or () if x is not None),
-        enforce_ssl=get(raw, "enforceSsl"),
-        auth=AuthSettings(site_url=site_url, redirect_urls=tuple(get(auth, "redirectUrls") or ()),
-                          jwt_expiry_seconds=get(auth, "jwtExpirySeconds"), disable_signup=get(auth, "disableSignup"),
-                          password_min_length=get(auth, "passwordMinLength"), mfa_totp=get(auth, "mfaTotp")),
-        roles=_roles(r, get(raw, "roles") or (), backend, tiers.backend),
-        extensions=tuple(x for x in get(raw, "extensions") or () if x is not None),
-        deletion_protection=protected,
-        pitr_days=pitr_days,
-        project_ref=get(raw, "projectRef"),
-        ca_certificate=_ca_certificate(r, get(raw, "caCertificate"), backend),
-    )
+    return build(DatabaseConfig, raw, auth=build(AuthSettings, auth, site_url=site_url),
+                 roles=_roles(r, get(raw, "roles") or (), backend, tiers.backend),
+                 ca_certificate=_ca_certificate(r, get(raw, "caCertificate"), backend))
 
 
 def _ca_certificate(r: Reader, path: Optional[str], backend: Optional[BackendConfig]) -> Optional[str]:
@@ -113,6 +87,5 @@ def _roles(r: Reader, items, backend: Optional[BackendConfig], backend_on: bool)
             elif service in services:
                 r.add(f"{path}.service", f"'{service}' already has a role; one least-privilege role per service")
             services.add(service)
-        roles.append(DatabaseRole(name=name, service=service, privileges=tuple(item["privileges"] or ()),
-                                  schemas=tuple(item["schemas"] or ())))
+        roles.append(build(DatabaseRole, item))
     return tuple(roles)

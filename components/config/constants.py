@@ -1,12 +1,5 @@
-"""Values the vendors' APIs accept, frozen here at development time.
-
-Why constants and not the spec at runtime: the program must validate a stack with no access to
-`shared/` (CI clones, operators' laptops). Regions, plans and instance sizes are the providers'
-own lists (dynamic_providers/render/encoders.py, dynamic_providers/supabase/project.py), so the
-program accepts exactly what the providers send. When a vendor adds a value, update the list
-from the spec named beside it; `tests/components/test_constants_match_specs.py` re-derives each
-list from the spec whenever the spec is present, so a drift is a failing test.
-"""
+"""Values the vendors' APIs accept, frozen at development time (the program validates with no access to
+`shared/`); tests/components/test_constants_match_specs.py re-derives each list from the spec beside it."""
 from __future__ import annotations
 
 # The vendor vocabularies live once, in the providers that send them; config validation reuses them.

@@ -1,15 +1,13 @@
-"""A small declarative reader for structured (object) config values.
+"""A small declarative reader for structured config values: the kinds a field can have, and the typed model.
 
-Pulumi.yaml can only say `type: object`; the fields inside are declared here, once, so that the
-same declaration drives parsing, typo detection ("did you mean ...?"), and the docs/tests that
-list every field. Every check records a `Problem` and carries on, so one run reports everything.
-An invalid or missing value reads as `None`; later rules skip `None` so one mistake is not
-reported twice under different names.
+Every check records a `Problem` and carries on, so one run reports everything; an invalid or missing value
+reads as None, and later rules skip None so one mistake is not reported twice.
 """
 from __future__ import annotations
 
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
 
@@ -209,6 +207,9 @@ class Field:
     doc: str
     default: Any = MISSING
     required: bool = False
+    # Production stacks only: the parsed value -> None when allowed, else what is wrong (README reference lists it).
+    production: Optional[Callable[[Any], Optional[str]]] = None
+    production_doc: str = ""
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,18 @@ class ObjectSpec:
             out[f.name] = f.kind.parse(raw, path, problems, active)
         return out
 
+    def check_production(self, parsed: Optional[Mapping[str, Any]], key: str, problems: Problems) -> None:
+        """The fields' production rules, on the values that parsed (an invalid one is reported already)."""
+        for f in self.fields:
+            value = get(parsed, f.name)
+            if value is None:
+                continue
+            message = f.production(value) if f.production is not None else None
+            if message:
+                problems.add(f"{key}.{f.name}", message)
+            if isinstance(f.kind, Nested):
+                f.kind.spec.check_production(value, f"{key}.{f.name}", problems)
+
     def walk(self, prefix: str) -> Iterator[tuple[str, Field]]:
         """Every field path below `prefix` (lists shown as `name[]`), for docs and tests."""
         for f in self.fields:
@@ -278,3 +291,44 @@ def defaults_of(spec: ObjectSpec) -> dict[str, Any]:
 def get(mapping: Optional[Mapping[str, Any]], name: str) -> Any:
     """Field of a parsed object, tolerating an object that was itself invalid (None)."""
     return None if mapping is None else mapping.get(name)
+
+
+# --- The typed model, derived from the declaration ------------------------------------------------
+# A section whose typed form is a plain rename of its fields (`maxAgeSeconds` -> `max_age_seconds`) gets its
+# dataclass from the spec: `@model(spec)` adds one attribute per field (after any the class declares itself
+# with a default), and `build(cls, parsed)` fills them. Adding a field to the spec adds it to the model.
+_MODELS: dict[int, type] = {}
+
+
+def attribute(name: str) -> str:
+    """`includeSubdomains` -> `include_subdomains`; `tls13` stays."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+
+
+def model(spec: ObjectSpec) -> Callable[[type], type]:
+    def derive(cls: type) -> type:
+        own = cls.__dict__.get("__annotations__", {})
+        cls.__annotations__ = {**{attribute(f.name): f.kind.label for f in spec.fields}, **own}
+        cls.spec = spec  # type: ignore[attr-defined]
+        derived = dataclass(frozen=True)(cls)
+        _MODELS[id(spec)] = derived
+        return derived
+    return derive
+
+
+def build(cls: type, parsed: Optional[Mapping[str, Any]], **given: Any) -> Any:
+    """An instance of a `@model` class from a parsed (possibly invalid: None) object; `given` wins."""
+    values = dict(given)
+    for f in cls.spec.fields:  # type: ignore[attr-defined]
+        name = attribute(f.name)
+        if name not in values:
+            values[name] = _typed(f.kind, get(parsed, f.name))
+    return cls(**values)
+
+
+def _typed(kind: Kind, value: Any) -> Any:
+    if isinstance(kind, Nested) and id(kind.spec) in _MODELS:
+        return build(_MODELS[id(kind.spec)], value)
+    if isinstance(kind, ListOf):
+        return tuple(_typed(kind.item, item) for item in value or () if item is not None)
+    return value

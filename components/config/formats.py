@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Optional
+from typing import Callable, Optional
 from urllib.parse import urlparse
 
+from dynamic_providers.core import postgres_values
 from dynamic_providers.supabase.project import ORG_SLUG as SUPABASE_ORG_SLUG
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -17,10 +18,6 @@ _GITHUB_TEAM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 _RENDER_OWNER = re.compile(r"^(?:tea|usr)-[0-9a-z]{20}$")
-# Postgres duration / memory settings as the Supabase API validates them
-# (UpdatePostgresConfigBody.statement_timeout.pattern); memory sizes use Postgres units.
-_PG_DURATION = re.compile(r"^(-?[0-9]+(?:\.[0-9]+)?)(us|ms|s|min|h|d)?$")
-_PG_MEMORY = re.compile(r"^[0-9]+(?:kB|MB|GB|TB)?$")
 _IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
 _REGISTRY_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?$")
 _DIGEST_REF = re.compile(r"^(?P<name>[a-z0-9.:-]+/[a-z0-9._/-]+)@sha256:[0-9a-f]{64}$")
@@ -38,6 +35,19 @@ _SUPABASE_REF = re.compile(r"^[a-z]{20}$")
 _AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
 
 
+def _matching(pattern: "re.Pattern[str]", what: str) -> Callable[[str], Optional[str]]:
+    """A check: None when the whole value matches `pattern`, else "'<value>' <what>"."""
+    return _quoting(lambda value: None if pattern.match(value) else what)
+
+
+def _quoting(reason_of: Callable[[str], Optional[str]]) -> Callable[[str], Optional[str]]:
+    """A check from one that says only what is wrong: the message leads with the value."""
+    def check(value: str) -> Optional[str]:
+        reason = reason_of(value)
+        return f"'{value}' {reason}" if reason else None
+    return check
+
+
 def domain(value: str) -> Optional[str]:
     """A lowercase fully qualified domain name with at least two labels, no trailing dot."""
     if value != value.lower():
@@ -52,11 +62,7 @@ def domain(value: str) -> Optional[str]:
     return None
 
 
-def dns_label(value: str) -> Optional[str]:
-    """One DNS label: what goes before the domain in `api.<domain>`."""
-    if not _LABEL.match(value):
-        return f"'{value}' is not a subdomain label (lowercase letters, digits and '-', at most 63)"
-    return None
+dns_label = _matching(_LABEL, "is not a subdomain label (lowercase letters, digits and '-', at most 63)")
 
 
 def url_path(value: str) -> Optional[str]:
@@ -112,22 +118,11 @@ def cidr(value: str) -> Optional[str]:
     return None
 
 
-def service_name(value: str) -> Optional[str]:
-    if not _SERVICE_NAME.match(value):
-        return f"'{value}' must be 2-30 characters: lowercase letters, digits and '-', starting with a letter"
-    return None
-
-
-def pg_identifier(value: str) -> Optional[str]:
-    if not _PG_IDENTIFIER.match(value):
-        return f"'{value}' is not a plain Postgres identifier (lowercase letters, digits, '_', at most 63)"
-    return None
-
-
-def github_login(value: str) -> Optional[str]:
-    if not _GITHUB_LOGIN.match(value):
-        return f"'{value}' is not a GitHub user or organization name"
-    return None
+service_name = _matching(_SERVICE_NAME, "must be 2-30 characters: lowercase letters, digits and '-', starting with "
+                         "a letter")
+pg_identifier = _matching(_PG_IDENTIFIER, "is not a plain Postgres identifier (lowercase letters, digits, '_', at "
+                          "most 63)")
+github_login = _matching(_GITHUB_LOGIN, "is not a GitHub user or organization name")
 
 
 def github_repo(value: str) -> Optional[str]:
@@ -162,28 +157,10 @@ def git_branch(value: str) -> Optional[str]:
     return None
 
 
-def email(value: str) -> Optional[str]:
-    if not _EMAIL.match(value):
-        return f"'{value}' is not an email address"
-    return None
-
-
-def hex32(value: str) -> Optional[str]:
-    if not _HEX32.match(value):
-        return f"'{value}' is not a Cloudflare zone id (32 lowercase hex characters)"
-    return None
-
-
-def render_owner(value: str) -> Optional[str]:
-    if not _RENDER_OWNER.match(value):
-        return f"'{value}' is not a Render workspace id (tea-… or usr-… followed by 20 characters)"
-    return None
-
-
-def supabase_ref(value: str) -> Optional[str]:
-    if not _SUPABASE_REF.match(value):
-        return f"'{value}' is not a Supabase project ref (20 lowercase letters)"
-    return None
+email = _matching(_EMAIL, "is not an email address")
+hex32 = _matching(_HEX32, "is not a Cloudflare zone id (32 lowercase hex characters)")
+render_owner = _matching(_RENDER_OWNER, "is not a Render workspace id (tea-… or usr-… followed by 20 characters)")
+supabase_ref = _matching(_SUPABASE_REF, "is not a Supabase project ref (20 lowercase letters)")
 
 
 def age_recipient(value: str) -> Optional[str]:
@@ -211,6 +188,10 @@ def _age_checksum_ok(value: str) -> bool:
     return True
 
 
+def whole_seconds(value: str) -> Optional[str]:
+    return None if value.strip().isdigit() else f"must be a whole number of seconds such as 900 (got {value!r})"
+
+
 def one_line(value: str) -> Optional[str]:
     """Free text that stays on one line (it travels in a line-per-entry environment variable)."""
     if not value.strip() or any(c in value for c in "\r\n") or len(value) > 200:
@@ -218,28 +199,11 @@ def one_line(value: str) -> Optional[str]:
     return None
 
 
-def supabase_org(value: str) -> Optional[str]:
-    if not SUPABASE_ORG_SLUG.match(value):
-        return f"'{value}' is not a Supabase organization slug (letters, digits, '_' and '-')"
-    return None
-
-
-def pg_duration(value: str) -> Optional[str]:
-    if not _PG_DURATION.match(value):
-        return f"'{value}' is not a Postgres duration (e.g. 30s, 500ms, 5min)"
-    return None
-
-
-def pg_memory(value: str) -> Optional[str]:
-    if not _PG_MEMORY.match(value):
-        return f"'{value}' is not a Postgres memory size (e.g. 8MB, 64kB)"
-    return None
-
-
-def image_repository(value: str) -> Optional[str]:
-    if not _IMAGE_REPOSITORY.match(value):
-        return f"'{value}' is not an image repository path (e.g. acme-procurement/procurement-system)"
-    return None
+supabase_org = _matching(SUPABASE_ORG_SLUG, "is not a Supabase organization slug (letters, digits, '_' and '-')")
+pg_duration = _quoting(postgres_values.duration)
+pg_memory = _quoting(postgres_values.memory)
+image_repository = _matching(_IMAGE_REPOSITORY, "is not an image repository path (e.g. "
+                             "acme-procurement/procurement-system)")
 
 
 def registry_host(value: str) -> Optional[str]:
@@ -248,10 +212,8 @@ def registry_host(value: str) -> Optional[str]:
     return None
 
 
-def digest_reference(value: str) -> Optional[str]:
-    if not _DIGEST_REF.match(value):
-        return f"'{value}' is not an image pinned by digest (<registry>/<repository>@sha256:<64 hex>)"
-    return None
+digest_reference = _matching(_DIGEST_REF, "is not an image pinned by digest (<registry>/<repository>@sha256:<64 "
+                             "hex>)")
 
 
 def digest_image_name(value: str) -> str:
@@ -260,16 +222,8 @@ def digest_image_name(value: str) -> str:
     return match.group("name") if match else ""
 
 
-def stack_reference(value: str) -> Optional[str]:
-    if not _STACK_REF.match(value):
-        return f"'{value}' is not a fully qualified stack name (<organization>/<project>/<stack>)"
-    return None
-
-
-def file_extension(value: str) -> Optional[str]:
-    if not _FILE_EXTENSION.match(value):
-        return f"'{value}' is not a file extension (lowercase, without the dot)"
-    return None
+stack_reference = _matching(_STACK_REF, "is not a fully qualified stack name (<organization>/<project>/<stack>)")
+file_extension = _matching(_FILE_EXTENSION, "is not a file extension (lowercase, without the dot)")
 
 
 def host_port(value: str) -> Optional[str]:
@@ -309,15 +263,7 @@ def cron_schedule(value: str) -> Optional[str]:
     return None
 
 
-def env_var_name(value: str) -> Optional[str]:
-    if not _ENV_VAR_NAME.match(value):
-        return (f"'{value}' is not an environment variable name (letters, digits and '_', not starting with a "
-                "digit, at most 128)")
-    return None
-
-
-def secret_file_name(value: str) -> Optional[str]:
-    if not _SECRET_FILE_NAME.match(value):
-        return (f"'{value}' is not a secret file name (one file in /etc/secrets: letters, digits, '.', '_' and "
-                "'-', no '/')")
-    return None
+env_var_name = _matching(_ENV_VAR_NAME, "is not an environment variable name (letters, digits and '_', not starting "
+                         "with a digit, at most 128)")
+secret_file_name = _matching(_SECRET_FILE_NAME, "is not a secret file name (one file in /etc/secrets: letters, "
+                             "digits, '.', '_' and '-', no '/')")

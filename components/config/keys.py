@@ -1,16 +1,17 @@
 """Every top-level key of the `procurement:` namespace the program reads.
 
-This registry and the `config:` block of Pulumi.yaml describe the same keys with the same types
-and defaults; `tests/components/test_config_keys.py` holds them equal in both directions. The
-loader reads keys only through this registry, so a key cannot be read without being declared.
+Pulumi.yaml's `config:` block and README's reference are generated from it (components/config/reference.py).
+The loader reads keys only through this registry, so a key cannot be read without being declared.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from . import constants as c
+from . import formats as f
 from . import schema
-from .fields import MISSING, ObjectSpec
+from .fields import MISSING, Kind, ListOf, ObjectSpec, Text
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class ConfigKey:
     default: Any = MISSING  # MISSING: the stack must set it (Pulumi.yaml has no default either)
     secret: bool = False  # must be stored encrypted (`pulumi config set --secret` or ESC fn::secret)
     spec: Optional[ObjectSpec] = None  # fields inside an object value
+    kind: Optional[Kind] = None  # how a string or array value is checked (None: by the code that reads it)
 
     @property
     def required(self) -> bool:
@@ -45,22 +47,26 @@ RETIRED: dict[str, str] = {
 
 KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("environment", "string", "Kind of environment: local, staging or production. Production rules "
-              "(protection, >= 2 instances, strict TLS, no image builds) apply to production."),
+              "(protection, >= 2 instances, strict TLS, no image builds) apply to production.",
+              kind=Text(choices=c.ENVIRONMENTS)),
     ConfigKey("domain", "string", "Apex domain of the platform; the app and API live at <appSubdomain>.<domain> "
-              "and <apiSubdomain>.<domain>."),
-    ConfigKey("apiSubdomain", "string", "Label of the API host name under the domain.", "api"),
-    ConfigKey("appSubdomain", "string", "Label of the web app host name under the domain.", "app"),
+              "and <apiSubdomain>.<domain>.", kind=Text(check=f.domain)),
+    ConfigKey("apiSubdomain", "string", "Label of the API host name under the domain.", "api",
+              kind=Text(check=f.dns_label)),
+    ConfigKey("appSubdomain", "string", "Label of the web app host name under the domain.", "app",
+              kind=Text(check=f.dns_label)),
     _object("tiers", schema.TIERS, "Which tiers this stack builds: images, backend, frontend, database, edge, "
             "sourceControl, observability (all booleans, all required).", required=True),
     ConfigKey("renderApiUrl", "string", "Base URL of the Render API (the local stack points at the sandbox).",
               "https://api.render.com/v1"),
-    ConfigKey("renderMaxRateLimitWaitSeconds", "string", 'Longest wait, in seconds, a Render API call accepts for a rate-limit window to reset (Render allows 20 service creates per clock hour); longer waits fail at once naming the bucket and when it resets. Env: RENDER_MAX_RATE_LIMIT_WAIT_SECONDS.', "900"),
+    ConfigKey("renderMaxRateLimitWaitSeconds", "string", 'Longest wait, in seconds, a Render API call accepts for a rate-limit window to reset (Render allows 20 service creates per clock hour); longer waits fail at once naming the bucket and when it resets. Env: RENDER_MAX_RATE_LIMIT_WAIT_SECONDS.', "900",
+              kind=Text(check=f.whole_seconds)),
     ConfigKey("supabaseApiUrl", "string", "Base URL of the Supabase Management API (paths begin with /v1/).",
               "https://api.supabase.com"),
     ConfigKey("backendImageDigest", "string", "Pinned backend image, <registry>/<repository>@sha256:<digest>. "
-              "Wins over promotion and builds; pin the previous digest to roll back.", ""),
+              "Wins over promotion and builds; pin the previous digest to roll back.", "", kind=Text(check=f.digest_reference)),
     ConfigKey("promoteFromStack", "string", "Stack (<org>/<project>/<stack>) whose backend_image_digest output "
-              "this stack deploys (production promotes staging).", ""),
+              "this stack deploys (production promotes staging).", "", kind=Text(check=f.stack_reference)),
     _object("render", schema.RENDER, "Render workspace (ownerId) and region."),
     _object("images", schema.IMAGES, "Backend image registry and docker build settings."),
     _object("backend", schema.BACKEND, "Render backend: plan, instances/autoscaling, health check, services "
@@ -81,7 +87,7 @@ KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("adopt", "array", "Resources (logical names such as backend-api, or URNs of this stack) that take "
               "over an existing object with the same natural key instead of failing (adopt=True). A Deploy entry "
               "may add @<deploy id>,... (take over only a deploy made after those). scripts/recover.sh sets it "
-              "after an interrupted update; removing an entry later changes nothing.", []),
+              "after an interrupted update; removing an entry later changes nothing.", [], kind=ListOf(Text())),
 )
 
 BY_NAME: dict[str, ConfigKey] = {k.name: k for k in KEYS}

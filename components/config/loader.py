@@ -22,7 +22,8 @@ from .build_observability import build_observability
 from .build_render import build_backend, build_frontend, build_images, build_render
 from .build_supabase import build_database
 from .errors import ConfigError, Problems
-from .fields import Text, get
+from . import schema
+from .fields import Text, attribute, build, get
 from .keys import KEYS
 from .model import ApiEndpoints, StackConfig, Tiers
 from .reader import RawConfig, Reader, full_key
@@ -90,10 +91,11 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     problems = Problems()
     r = Reader(raw, problems)
 
-    environment = r.text("environment", Text(choices=c.ENVIRONMENTS))
-    domain = r.text("domain", Text(check=formats.domain))
-    api_label = r.text("apiSubdomain", Text(check=formats.dns_label))
-    app_label = r.text("appSubdomain", Text(check=formats.dns_label))
+    environment = r.text("environment")
+    r.production = environment == "production"
+    domain = r.text("domain")
+    api_label = r.text("apiSubdomain")
+    app_label = r.text("appSubdomain")
     if api_label is not None and api_label == app_label:
         r.add("appSubdomain", f"must differ from apiSubdomain (both are '{api_label}')")
     api_host = f"{api_label}.{domain}" if api_label and domain else None
@@ -103,8 +105,8 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
             r.add(key, f"'{host}' is longer than 253 characters")
 
     raw_tiers = r.obj("tiers", True)
-    tiers = Tiers(*(bool(get(raw_tiers, name)) for name in (
-        "images", "backend", "frontend", "database", "edge", "sourceControl", "observability")))
+    # An absent or invalid switch (reported) reads as off.
+    tiers = build(Tiers, raw_tiers, **{attribute(n): bool(get(raw_tiers, n)) for n in schema.TIERS.names()})
     apis = _apis(r, environment)
     _environment_rules(r, environment, tiers)
 
@@ -113,10 +115,10 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     app_secrets = read_app_secrets(r, tiers)
     backend = build_backend(r, tiers, environment, app_secrets)
     frontend = build_frontend(r, tiers, app_secrets)
-    database = build_database(r, tiers, environment, app_host, backend)
+    database = build_database(r, tiers, app_host, backend)
     edge = build_edge(r, tiers, environment, domain, backend)
     source_control = build_source_control(r, tiers, frontend)
-    observability = build_observability(r, tiers, edge, environment)
+    observability = build_observability(r, tiers, edge)
     backup = build_backup(r, tiers, environment, database)
     # Last: it checks entries against the resources the tiers above declare.
     # The backup job exists only with its database, Render workspace and Cloudflare zone (components/platform.py).
@@ -142,14 +144,9 @@ def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
     check = formats.http_url if environment in (None, "local") else formats.https_url
     return ApiEndpoints(
         render_api_url=r.text("renderApiUrl", Text(check=check)),
-        render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds",
-                                                           Text(check=_whole_seconds))),
+        render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds")),
         supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
     )
-
-
-def _whole_seconds(value: str) -> Optional[str]:
-    return None if value.strip().isdigit() else f"must be a whole number of seconds such as 900 (got {value!r})"
 
 
 def _seconds(value: Optional[str]) -> Optional[int]:

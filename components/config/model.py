@@ -10,7 +10,15 @@ from typing import Literal, Mapping, Optional
 
 import pulumi
 
+from . import schema
+from .fields import model
+
 ServiceType = Literal["web", "worker", "cron"]
+
+
+def _plain(spec, name: str) -> type:
+    """A section whose typed form is exactly its declared fields (renamed to snake_case)."""
+    return model(spec)(type(name, (), {"__module__": __name__, "__qualname__": name}))
 
 
 @dataclass(frozen=True)
@@ -26,16 +34,8 @@ class AppEnv:
         return {**self.variables, **self.secret_variables}
 
 
-@dataclass(frozen=True)
+@model(schema.TIERS)
 class Tiers:
-    images: bool
-    backend: bool
-    frontend: bool
-    database: bool
-    edge: bool
-    source_control: bool
-    observability: bool
-
     def enabled(self) -> tuple[str, ...]:
         """Names of the tiers switched on, in a fixed order (also a stack output)."""
         order = ("images", "backend", "frontend", "database", "edge", "source_control", "observability")
@@ -56,10 +56,7 @@ class ApiEndpoints:
     render_max_rate_limit_wait_seconds: Optional[int] = None
 
 
-@dataclass(frozen=True)
-class RenderConfig:
-    owner_id: str
-    region: str
+RenderConfig = _plain(schema.RENDER, "RenderConfig")
 
 
 @dataclass(frozen=True)
@@ -135,63 +132,20 @@ class ImageSource:
     build: Optional[ImageBuild]  # kind == "build"
 
 
-@dataclass(frozen=True)
+@model(schema.FRONTEND)
 class FrontendConfig:
-    repo: str
-    branch: str
-    build_command: str
-    publish_path: str
-    auto_deploy: bool
     env: AppEnv = field(default_factory=AppEnv)  # build-time variables (no files: a static site has none)
 
 
-@dataclass(frozen=True)
-class PostgresSettings:
-    statement_timeout: Optional[str]
-    max_connections: Optional[int]
-    work_mem: Optional[str]
+PostgresSettings = _plain(schema.POSTGRES, "PostgresSettings")
+PoolerSettings = _plain(schema.POOLER, "PoolerSettings")
+AuthSettings = _plain(schema.AUTH, "AuthSettings")
+DatabaseRole = _plain(schema.ROLE, "DatabaseRole")
 
 
-@dataclass(frozen=True)
-class PoolerSettings:
-    mode: str
-    default_pool_size: Optional[int]
-
-
-@dataclass(frozen=True)
-class AuthSettings:
-    site_url: str
-    redirect_urls: tuple[str, ...]
-    jwt_expiry_seconds: int
-    disable_signup: bool
-    password_min_length: int
-    mfa_totp: bool
-
-
-@dataclass(frozen=True)
-class DatabaseRole:
-    name: str
-    service: str
-    privileges: tuple[str, ...]
-    schemas: tuple[str, ...]
-
-
-@dataclass(frozen=True)
+@model(schema.DATABASE)
 class DatabaseConfig:
-    organization_slug: str
-    region: str
-    instance_size: str
-    postgres: PostgresSettings
-    pooler: PoolerSettings
-    network_restrictions: tuple[str, ...]
-    enforce_ssl: bool
-    auth: AuthSettings
-    roles: tuple[DatabaseRole, ...]
-    extensions: tuple[str, ...]
-    deletion_protection: bool
-    pitr_days: Optional[int] = None  # None: point-in-time recovery off
-    project_ref: Optional[str] = None  # an existing project to use (adopt) instead of creating one
-    ca_certificate: Optional[str] = None  # PEM of the database's CA (database.caCertificate); None: not verified
+    """`ca_certificate` holds the PEM text of the file `database.caCertificate` names (None: not verified)."""
 
     @property
     def ipv4_cidrs(self) -> tuple[str, ...]:
@@ -205,120 +159,24 @@ class DatabaseConfig:
         return next((r for r in self.roles if r.service == service), None)
 
 
-@dataclass(frozen=True)
-class Hsts:
-    enabled: bool
-    max_age_seconds: int
-    include_subdomains: bool
-    preload: bool
+Hsts = _plain(schema.HSTS, "Hsts")
+RateLimit = _plain(schema.RATE_LIMIT, "RateLimit")
+CacheRule = _plain(schema.CACHE_RULE, "CacheRule")
+HealthCheck = _plain(schema.HEALTH_CHECK, "HealthCheck")
+EdgeConfig = _plain(schema.EDGE, "EdgeConfig")
+Repository = _plain(schema.REPOSITORY, "Repository")
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    requests: int
-    period_seconds: int
-    mitigation_timeout_seconds: int
-    action: str
-
-
-@dataclass(frozen=True)
-class CacheRule:
-    name: str
-    extensions: tuple[str, ...]
-    edge_ttl_seconds: int
-    browser_ttl_seconds: int
-
-
-@dataclass(frozen=True)
-class HealthCheck:
-    path: str
-    interval_seconds: int
-    timeout_seconds: int
-    retries: int
-    consecutive_fails: int
-    consecutive_successes: int
-    expected_codes: str
-    notification_email: Optional[str]
-
-
-@dataclass(frozen=True)
-class EdgeConfig:
-    zone_id: str
-    zone_name: str
-    manage_zone_settings: bool  # True on exactly one stack per zone (production)
-    ssl_mode: str
-    min_tls_version: str
-    tls13: bool
-    always_use_https: bool
-    security_level: str
-    hsts: Hsts
-    rate_limit: RateLimit
-    cache_rules: tuple[CacheRule, ...]
-    health_check: HealthCheck
-    managed_waf: str  # free or full: the managed WAF rulesets the zone runs (components/cloudflare_waf.py)
-
-
-@dataclass(frozen=True)
-class Repository:
-    name: str
-    role: Literal["frontend", "backend", "infrastructure"]
-    required_checks: tuple[str, ...]
-
-
-@dataclass(frozen=True)
+@model(schema.SOURCE_CONTROL)
 class SourceControlConfig:
-    owner: str
-    manage_repository_settings: bool  # True on exactly one stack (production)
-    default_branch: str
-    required_approvals: int
-    production_reviewers: tuple[str, ...]
-    repositories: tuple[Repository, ...]
-
     def repository(self, role: str) -> Optional[Repository]:
         return next((r for r in self.repositories if r.role == role), None)
 
 
-@dataclass(frozen=True)
-class RenderAlerts:
-    """Where Render's notifications go: every service's override, and (one stack) the workspace's defaults."""
-
-    service_events: str  # none | failure | all
-    preview_notifications: bool
-    manage_workspace: bool
-    workspace_email: bool
-    workspace_events: str
-
-
-@dataclass(frozen=True)
-class ObservabilityConfig:
-    uptime_target_percent: float
-    response_time_target_ms: int
-    log_stream_endpoint: Optional[str]
-    metrics_stream_url: Optional[str] = None
-    metrics_stream_provider: str = "CUSTOM"
-    alerts: RenderAlerts = RenderAlerts("failure", False, False, True, "failure")
-
-
-@dataclass(frozen=True)
-class BackupConfig:
-    """The nightly logical backup: a Render cron job (image `image`) dumping the database, encrypted to every
-    one of `recipients`, into R2."""
-
-    recipients: tuple["BackupRecipient", ...]
-    image: str
-    schedule: str
-    retention_days: int
-    schemas: tuple[str, ...]
-    plan: str
-
-
-@dataclass(frozen=True)
-class BackupRecipient:
-    """One age key pair a dump is encrypted to: its public `recipient` and who holds the identity."""
-
-    holder: str
-    recipient: str
-    escrow: bool
+RenderAlerts = _plain(schema.RENDER_ALERTS, "RenderAlerts")
+ObservabilityConfig = _plain(schema.OBSERVABILITY, "ObservabilityConfig")
+BackupConfig = _plain(schema.BACKUP, "BackupConfig")
+BackupRecipient = _plain(schema.BACKUP_RECIPIENT, "BackupRecipient")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ class Reader:
     def __init__(self, raw: RawConfig, problems: Problems) -> None:
         self.raw = raw
         self.problems = problems
+        self.production = False  # set once `environment` is read: the fields' production rules then apply
         self._report_unknown_and_secrecy()
 
     def _report_unknown_and_secrecy(self) -> None:
@@ -82,8 +83,10 @@ class Reader:
             return json.dumps(spec.default) if spec.type in ("object", "array") else spec.default
         return value
 
-    def text(self, name: str, kind: Kind) -> Optional[str]:
-        """A string key; an empty optional string (the declared default "") reads as None."""
+    def text(self, name: str, kind: Optional[Kind] = None) -> Optional[str]:
+        """A string key, checked by `kind` or else its declared one; an empty optional string (the declared
+        default "") reads as None."""
+        kind = kind or BY_NAME[name].kind
         value = self._value(name)
         if value is None or (value == "" and BY_NAME[name].default == ""):
             return None
@@ -102,27 +105,32 @@ class Reader:
     def obj(self, name: str, active: bool) -> Optional[dict[str, Any]]:
         """A structured key, parsed against its spec. `active`: its tier is on (required fields apply)."""
         spec: ObjectSpec = BY_NAME[name].spec  # type: ignore[assignment]
-        text = self._value(name)
-        if text is None:
-            return None
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
+        text, value = self._decoded(name)
+        if text is not None and value is text:
             self.problems.add(full_key(name), f"must be an object with fields {', '.join(spec.names())} "
                               "(got a plain string)")
             return None
-        return spec.parse(value, full_key(name), self.problems, active)
-
-    def items(self, name: str, kind: Kind) -> Optional[tuple]:
-        """An array key (a list of values checked by ``kind``, a ``ListOf``)."""
-        text = self._value(name)
         if text is None:
             return None
+        parsed = spec.parse(value, full_key(name), self.problems, active)
+        if self.production and active:
+            spec.check_production(parsed, full_key(name), self.problems)
+        return parsed
+
+    def items(self, name: str) -> Optional[tuple]:
+        """An array key, checked by its declared kind (a ``ListOf``)."""
+        text, value = self._decoded(name)  # a plain string is reported as "must be a list"
+        return None if text is None else BY_NAME[name].kind.parse(value, full_key(name), self.problems, True)
+
+    def _decoded(self, name: str) -> tuple[Optional[str], Any]:
+        """The key's text and its JSON value: None for both when absent, the text itself when it is not JSON."""
+        text = self._value(name)
+        if text is None:
+            return None, None
         try:
-            value = json.loads(text)
+            return text, json.loads(text)
         except json.JSONDecodeError:
-            value = text  # a plain string: reported as "must be a list"
-        return kind.parse(value, full_key(name), self.problems, True)
+            return text, text
 
     def add(self, path: str, message: str) -> None:
         self.problems.add(full_key(path), message)

@@ -1,14 +1,24 @@
 """The fields inside each structured `procurement:<key>` value.
 
-Pulumi.yaml declares these keys as `type: object` (the most Pulumi can express); this module is
-the declaration of what may appear inside. `required=True` means "required while the tier that
-reads this object is switched on".
+The one declaration of each field: validation, default, description; the typed model (model.py) and README's
+reference derive from it. `required=True`: required while the tier that reads the object is on.
 """
 from __future__ import annotations
 
 from . import constants as c
 from . import formats as f
+from typing import Any, Callable
+
 from .fields import Field, Flag, Integer, ListOf, MapOf, Nested, Number, ObjectSpec, Text, defaults_of
+
+
+def _production(allowed: Callable[[Any], bool], message: str, doc: str) -> dict[str, Any]:
+    """A production rule of one field: `message` ({value}: the value given) when `allowed` says no."""
+    return {"production": lambda value: None if allowed(value) else message.format(value=value), "production_doc": doc}
+
+
+_NOT_FREE = _production(lambda plan: plan != "free", "production cannot run on the free plan (it sleeps when idle)",
+                        "not free")
 
 
 def _variables(doc: str) -> Field:
@@ -60,10 +70,13 @@ SERVICE = ObjectSpec((
 ))
 
 BACKEND = ObjectSpec((
-    Field("plan", Text(choices=c.RENDER_WEB_PLANS), "default Render plan of every service", default="starter"),
-    Field("minInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instances per web service/worker", default=1),
+    Field("plan", Text(choices=c.RENDER_WEB_PLANS), "default Render plan of every service", default="starter",
+          **_NOT_FREE),
+    Field("minInstances", Integer(1, c.RENDER_MAX_INSTANCES), "instances per web service/worker", default=1,
+          **_production(lambda n: n >= 2, "production runs at least 2 instances of each web service (got {value})",
+                        "at least 2")),
     Field("maxInstances", Integer(1, c.RENDER_MAX_INSTANCES),
-          "autoscaling ceiling; absent or equal to minInstances means a fixed count"),
+          "autoscaling ceiling; absent or equal to minInstances means a fixed count (removing it turns autoscaling off)"),
     Field("targetCpuPercent", Integer(10, 90), "autoscaling CPU target", default=70),
     Field("targetMemoryPercent", Integer(10, 90), "autoscaling memory target (absent: CPU only)"),
     Field("healthCheckPath", Text(check=f.url_path), "health-check path of web services", default="/health"),
@@ -84,7 +97,8 @@ FRONTEND = ObjectSpec((
 ))
 
 POSTGRES = ObjectSpec((
-    Field("statementTimeout", Text(check=f.pg_duration), "statement_timeout"),
+    Field("statementTimeout", Text(check=f.pg_duration), "statement_timeout (removing it restores the earlier override, "
+          "or warns: \"Removing a setting reverts it\")"),
     Field("maxConnections", Integer(1, c.SUPABASE_MAX_CONNECTIONS), "max_connections"),
     Field("workMem", Text(check=f.pg_memory), "work_mem"),
 ))
@@ -121,16 +135,20 @@ DATABASE = ObjectSpec((
     Field("pooler", Nested(POOLER), "connection pooler", default=defaults_of(POOLER)),
     Field("networkRestrictions", ListOf(Text(check=f.cidr)), "CIDRs allowed to connect (empty: anywhere)",
           default=()),
-    Field("enforceSsl", Flag(), "reject non-TLS database connections", default=True),
-    Field("caCertificate", Text(check=f.relative_path), "the database's CA certificate (PEM file, path relative to "
-          "this project; Supabase: Database settings > SSL Configuration > Download certificate): the database "
-          "URLs then verify the server (sslmode=verify-full)"),
+    Field("enforceSsl", Flag(), "reject non-TLS database connections", default=True,
+          **_production(bool, "must be true in production", "true")),
+    Field("caCertificate", Text(check=f.relative_path, label="path (relative to Pulumi.yaml)"), "the database's CA "
+          "certificate (PEM file; Supabase: Database settings > SSL Configuration > Download certificate): the database "
+          "URLs then verify the server (sslmode=verify-full, the file reaching the services and the backup job as the "
+          "Render secret file database-ca.crt); absent: sslmode=require (encrypted, server not verified)"),
     Field("auth", Nested(AUTH), "Supabase Auth settings", default=defaults_of(AUTH)),
     Field("roles", ListOf(Nested(ROLE)), "least-privilege login role per backend service", default=()),
     Field("extensions", ListOf(Text(check=f.pg_identifier)), "Postgres extensions to enable", default=()),
-    Field("deletionProtection", Flag(), "protect the project from delete/replace", default=True),
+    Field("deletionProtection", Flag(), "protect the project from delete/replace", default=True,
+          **_production(bool, "must be true in production (the database holds every purchase order; deleting or "
+                        "replacing it must need an explicit unprotect first)", "true")),
     Field("pitrDays", Integer(choices=c.SUPABASE_PITR_DAYS), "point-in-time recovery retention in days "
-          "(billing add-on pitr_<days>, needs instanceSize small or larger; absent: PITR off)"),
+          "(billing add-on pitr_<days>, needs instanceSize small or larger; absent or removed: PITR off)"),
     Field("projectRef", Text(check=f.supabase_ref), "use (adopt) this existing project instead of creating one; "
           "set by the restore command (README \"Restore\")"),
 ))
@@ -208,9 +226,12 @@ SOURCE_CONTROL = ObjectSpec((
 
 RENDER_ALERTS = ObjectSpec((
     Field("serviceEvents", Text(choices=c.RENDER_NOTIFY_EVENTS), "Render notifications of each of this stack's "
-          "services: none, failure (failed deploys, unhealthy services, failed cron runs) or all", default="failure"),
+          "services: none, failure (failed deploys, unhealthy services, failed cron runs) or all", default="failure",
+          **_production(lambda events: events != "none", "must be failure or all in production: a failed deploy or an "
+                        "unhealthy service must reach someone", "failure or all")),
     Field("previewNotifications", Flag(), "also notify for the services' preview environments", default=False),
-    Field("manageWorkspace", Flag(), "this stack owns the Render workspace's notification defaults", default=False),
+    Field("manageWorkspace", Flag(), "this stack owns the Render workspace's notification defaults (one stack: production)",
+          default=False),
     Field("workspaceEmail", Flag(), "workspace default: email the workspace's members", default=True),
     Field("workspaceEvents", Text(choices=c.RENDER_NOTIFY_EVENTS), "workspace default: which events notify",
           default="failure"),
@@ -229,7 +250,7 @@ OBSERVABILITY = ObjectSpec((
 
 BACKUP_RECIPIENT = ObjectSpec((
     Field("holder", Text(check=f.one_line), "who holds this key pair's identity (private key), and where", required=True),
-    Field("recipient", Text(check=f.age_recipient), "the key pair's public recipient (age1...)", required=True),
+    Field("recipient", Text(check=f.age_recipient, label="age recipient"), "the key pair's public recipient (age1...)", required=True),
     Field("escrow", Flag(), "the identity is kept offline (printed, in a safe), never in ESC or on a machine",
           default=False),
 ))
@@ -242,7 +263,7 @@ BACKUP = ObjectSpec((
     Field("schedule", Text(check=f.cron_schedule), "when the nightly dump runs (cron, UTC)", default="30 2 * * *"),
     Field("retentionDays", Integer(7, 3650), "days a dump is kept: locked against deletion and overwrite that "
           "long (R2 bucket lock), then deleted (R2 lifecycle rule)", default=35),
-    Field("schemas", ListOf(Text(check=f.pg_identifier), min_items=1), "schemas dumped (schema and data)",
+    Field("schemas", ListOf(Text(check=f.pg_identifier), min_items=1), "schemas dumped (schema and data); the job's role backup_reader reads exactly these",
           default=("public",)),
     Field("plan", Text(choices=c.RENDER_PAID_PLANS), "Render plan of the backup cron job", default="starter"),
 ), retired={

@@ -4,13 +4,22 @@ API rejecting them mid-``up``.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
-_DURATION = re.compile(r"^(-?[0-9]+(?:\.[0-9]+)?)(us|ms|s|min|h|d)?$")
-# Postgres memory/size units as the API accepts them ("256MB", "4GB", "8192kB", bare numbers).
-_SIZE = re.compile(r"^[0-9]+(?:\.[0-9]+)?\s*(?:B|kB|KB|MB|GB|TB)?$")
+from ..core import postgres_values as pg
+
+# A check returns None when the string is fine, else the reason (the config's checks have the same shape).
+Check = Callable[[str], Optional[str]]
+
+
+def _no_comma(value: str) -> Optional[str]:
+    return "must be a non-empty string without commas" if not value or "," in value else None
+
+
+def _email(value: str) -> Optional[str]:
+    at = value.split("@")
+    return None if len(at) == 2 and all(at) and not any(c.isspace() for c in value) else "is not an email address"
 
 
 @dataclass(frozen=True)
@@ -18,7 +27,7 @@ class FieldSpec:
     kind: str  # "int" | "bool" | "str"
     minimum: Optional[int] = None
     maximum: Optional[int] = None
-    pattern: Optional[re.Pattern] = None
+    check: Optional[Check] = None
     choices: Optional[tuple[str, ...]] = None
 
 
@@ -41,9 +50,7 @@ def validate(spec: FieldSpec, value: Any) -> Optional[str]:
         return "must be a string"
     if spec.choices is not None and value not in spec.choices:
         return f"must be one of {', '.join(spec.choices)}"
-    if spec.pattern is not None and not spec.pattern.match(value):
-        return f"has an invalid format (expected to match {spec.pattern.pattern})"
-    return None
+    return spec.check(value) if spec.check is not None else None
 
 
 def normalise(spec: FieldSpec, value: Any) -> Any:
@@ -56,30 +63,30 @@ def normalise(spec: FieldSpec, value: Any) -> Any:
 # --- PostgresConfig: PUT /v1/projects/{ref}/config/database/postgres ----------------------------
 # Input names equal the API keys (they are Postgres GUC names users already know).
 POSTGRES_FIELDS: dict[str, FieldSpec] = {
-    "effective_cache_size": FieldSpec("str", pattern=_SIZE),
-    "logical_decoding_work_mem": FieldSpec("str", pattern=_SIZE),
-    "maintenance_work_mem": FieldSpec("str", pattern=_SIZE),
-    "track_activity_query_size": FieldSpec("str", pattern=_SIZE),
+    "effective_cache_size": FieldSpec("str", check=pg.memory),
+    "logical_decoding_work_mem": FieldSpec("str", check=pg.memory),
+    "maintenance_work_mem": FieldSpec("str", check=pg.memory),
+    "track_activity_query_size": FieldSpec("str", check=pg.memory),
     "max_connections": FieldSpec("int", 1, 262143),
     "max_locks_per_transaction": FieldSpec("int", 10, 2147483640),
     "max_parallel_maintenance_workers": FieldSpec("int", 0, 1024),
     "max_parallel_workers": FieldSpec("int", 0, 1024),
     "max_parallel_workers_per_gather": FieldSpec("int", 0, 1024),
     "max_replication_slots": FieldSpec("int", 0),
-    "max_slot_wal_keep_size": FieldSpec("str", pattern=re.compile(r"^-?[0-9]+(?:\.[0-9]+)?\s*(?:B|kB|KB|MB|GB|TB)?$")),
-    "max_standby_archive_delay": FieldSpec("str", pattern=_DURATION),
-    "max_standby_streaming_delay": FieldSpec("str", pattern=_DURATION),
-    "max_wal_size": FieldSpec("str", pattern=_SIZE),
+    "max_slot_wal_keep_size": FieldSpec("str", check=pg.signed_memory),
+    "max_standby_archive_delay": FieldSpec("str", check=pg.duration),
+    "max_standby_streaming_delay": FieldSpec("str", check=pg.duration),
+    "max_wal_size": FieldSpec("str", check=pg.memory),
     "max_wal_senders": FieldSpec("int", 0),
     "max_worker_processes": FieldSpec("int", 0, 262143),
     "session_replication_role": FieldSpec("str", choices=("origin", "replica", "local")),
-    "shared_buffers": FieldSpec("str", pattern=_SIZE),
-    "statement_timeout": FieldSpec("str", pattern=_DURATION),
+    "shared_buffers": FieldSpec("str", check=pg.memory),
+    "statement_timeout": FieldSpec("str", check=pg.duration),
     "track_commit_timestamp": FieldSpec("bool"),
-    "wal_keep_size": FieldSpec("str", pattern=_SIZE),
-    "wal_sender_timeout": FieldSpec("str", pattern=_DURATION),
-    "work_mem": FieldSpec("str", pattern=_SIZE),
-    "checkpoint_timeout": FieldSpec("str", pattern=_DURATION),
+    "wal_keep_size": FieldSpec("str", check=pg.memory),
+    "wal_sender_timeout": FieldSpec("str", check=pg.duration),
+    "work_mem": FieldSpec("str", check=pg.memory),
+    "checkpoint_timeout": FieldSpec("str", check=pg.duration),
     "hot_standby_feedback": FieldSpec("bool"),
 }
 
@@ -94,7 +101,7 @@ POOLER_FIELDS: dict[str, FieldSpec] = {
 # --- AuthConfig: PATCH /v1/projects/{ref}/config/auth -------------------------------------------
 # Top-level scalar inputs -> API key.
 AUTH_SCALARS: dict[str, tuple[str, FieldSpec]] = {
-    "site_url": ("site_url", FieldSpec("str", pattern=re.compile(r"^[^,]+$"))),
+    "site_url": ("site_url", FieldSpec("str", check=_no_comma)),
     "jwt_expiry": ("jwt_exp", FieldSpec("int", 0, 604800)),
     "disable_signup": ("disable_signup", FieldSpec("bool")),
     "email_signup_enabled": ("external_email_enabled", FieldSpec("bool")),
@@ -112,7 +119,7 @@ REDIRECT_URLS_KEY = "uri_allow_list"
 
 # ``smtp`` object keys -> API key. ``port`` is an int for us and a string for the API.
 SMTP_FIELDS: dict[str, tuple[str, FieldSpec]] = {
-    "admin_email": ("smtp_admin_email", FieldSpec("str", pattern=re.compile(r"^[^@\s]+@[^@\s]+$"))),
+    "admin_email": ("smtp_admin_email", FieldSpec("str", check=_email)),
     "host": ("smtp_host", FieldSpec("str")),
     "port": ("smtp_port", FieldSpec("int", 1, 65535)),
     "user": ("smtp_user", FieldSpec("str")),

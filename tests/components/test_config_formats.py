@@ -23,7 +23,8 @@ from components.config import formats as f
     (f.hex32, ["9f3b2c1d4e5a6b7c8d9e0f1a2b3c4d5e"], ["9F3B2C1D4E5A6B7C8D9E0F1A2B3C4D5E", "zone"]),
     (f.pg_identifier, ["procurement_api", "_x"], ["Procurement", "1role", "a-b", "a" * 64]),
     (f.pg_duration, ["30s", "500ms", "5min", "1000"], ["30 s", "thirty", "5m"]),
-    (f.pg_memory, ["8MB", "64kB", "1024"], ["8mb", "8 MB"]),
+    # Postgres units are case-sensitive and allow a space and a fraction (dynamic_providers/core/postgres_values.py).
+    (f.pg_memory, ["8MB", "64kB", "1024", "8 MB", "1.5GB"], ["8mb", "8KB", "MB", "-1"]),
     (f.email, ["platform-oncall@acme-procurement.com"], ["oncall", "a@b", "a b@c.com"]),
     (f.registry_host, ["ghcr.io", "registry.example.com:5000"], ["ghcr", "ghcr.io/acme", "GHCR.io"]),
     (f.host_port, ["logs.example.net:6514"], ["logs.example.net", "logs:0", "logs:70000"]),
