@@ -47,7 +47,7 @@ class ApiEndpoints:
     """Where the Render and Supabase dynamic providers send requests.
 
     No tokens here: the providers read RENDER_API_KEY / SUPABASE_ACCESS_TOKEN from their environment
-    at call time (dynamic_providers/core/settings.py says why config is the wrong place).
+    at call time (dynamic_providers/core/api_settings.py says why config is the wrong place).
     """
 
     render_api_url: str
