@@ -19,6 +19,23 @@ def full_key(path: str) -> str:
     return f"{NAMESPACE}:{path}"
 
 
+def holds_values(stored: str) -> bool:
+    """Whether a stored value holds anything: `pulumi config rm --path` of a map's last entry leaves the empty
+    map (`env: {}`) behind, which is no plain-text secret (and nothing to encrypt)."""
+    try:
+        value = json.loads(stored)
+    except ValueError:
+        return stored != ""
+
+    def leaves(node: Any) -> bool:
+        if isinstance(node, dict):
+            return any(leaves(v) for v in node.values())
+        if isinstance(node, list):
+            return any(leaves(v) for v in node)
+        return True
+    return leaves(value)
+
+
 @dataclass(frozen=True)
 class RawConfig:
     """Config as the engine hands it to a program: full key -> string (objects as JSON text).
@@ -58,7 +75,7 @@ class Reader:
                 close = difflib.get_close_matches(name, [k.name for k in KEYS], n=1, cutoff=0.6)
                 hint = f"; did you mean '{prefix}{close[0]}'?" if close else "; see the config table in README.md"
                 self.problems.add(key, "unknown key" + hint)
-            elif spec.secret and self.raw.values[key] not in ("", "{}") and key not in self.raw.secret_keys:
+            elif spec.secret and holds_values(self.raw.values[key]) and key not in self.raw.secret_keys:
                 self.problems.add(key, "is a secret but is stored in plain text; store it encrypted with "
                                   f"`{_set_secret(key, spec.type)}` (or fn::secret in ESC)")
             elif not spec.secret and key in self.raw.secret_keys:

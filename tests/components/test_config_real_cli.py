@@ -160,3 +160,19 @@ def test_a_file_backend_cannot_resolve_productions_promotion_source(tmp_path, pu
     done = run_pulumi(["preview", "--stack", "production"], cwd=root, env=pulumi_env, check=False)
     assert done.returncode != 0 and REFERENCE_STOP in done.stdout + done.stderr, done.stdout + done.stderr
     assert REFERENCE_STOP in readme_going_live()
+
+
+def test_removing_the_last_app_secret_the_documented_way_leaves_a_valid_stack(tmp_path, pulumi_env):
+    """`pulumi config rm --path` of a map's last entry leaves `env: {}` in the stack file: the program takes that as
+    no secret (not as a plain-text one), so previews keep working."""
+    root = project_copy(tmp_path, "Pulumi.local.yaml")
+    env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
+    run_pulumi(["stack", "init", "local"], cwd=root, env=env)
+    key = "procurement:appSecrets.services.api.env.STRIPE_API_KEY"
+    run_pulumi(["config", "set", "--secret", "--path", key, "sk_test_only"], cwd=root, env=env)
+    run_pulumi(["config", "rm", "--path", key], cwd=root, env=env)
+    left = yaml.safe_load((root / "Pulumi.local.yaml").read_text())["config"]["procurement:appSecrets"]
+    assert left == {"services": {"api": {"env": {}}}}, left  # what the CLI leaves behind
+    done = run_pulumi(["preview", "--stack", "local"], cwd=root, env=env)
+    text = done.stdout + done.stderr
+    assert "plain text" not in text and "configuration problem" not in text, text
