@@ -129,6 +129,14 @@ runs_program() {
   esac
 }
 
+# After a failed pulumi command: a YAML mistake in the stack file named at its line (the CLI names the `config:`
+# line, without the file). Only on failure: a check before every command would cost every no-op preview.
+explain_failure() {
+  local status=$?
+  (cd "$PROCUREMENT_ROOT" && .venv/bin/python -m components.config.stack_file "Pulumi.$STACK.yaml") || true
+  exit "$status"
+}
+
 # An up on a stack whose last update was interrupted would meet the objects that update created (one error per
 # object, beside the engine's own advice): the recovery takes them over instead (README "When something fails").
 refuse_when_interrupted() {
@@ -200,7 +208,8 @@ case "$command" in
     # production keep theirs (CI shows it to a reviewer). `local-stack.sh preview` still shows a plan.
     # The update's summary lists the stack outputs (secrets masked), changed or not: no second CLI run
     # (`pulumi stack output`) to print them again.
-    pulumi up --yes --skip-preview --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+    pulumi up --yes --skip-preview --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@" \
+      || explain_failure
     how_to_use
     ;;
   preview | refresh | destroy)
@@ -215,7 +224,8 @@ case "$command" in
     # delete in flight, so a destroy killed mid-way could not be recovered (tests/engine/test_interruptions.py).
     # Destroy uses the URLs of the last up; the sandbox keeps its ports across restarts (README).
     [ "$command" = refresh ] && extra+=(--run-program)
-    pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
+    pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@" \
+      || explain_failure
     # Pulumi's own hint (`pulumi stack rm local`) needs a pulumi on PATH, and without --preserve-config it
     # would delete the committed Pulumi.local.yaml.
     if [ "$command" = destroy ]; then

@@ -6,7 +6,8 @@ encoder has no NaN or infinity: a `.nan` / `.inf` anywhere fails every command w
 
     python -m components.config.stack_file Pulumi.local.yaml    # exit 1 and one line per problem
 
-`scripts/local-stack.sh` and the workflows run it before `pulumi`; everything that does reach the
+`scripts/local-stack.sh` and the pull-request workflow run it before `pulumi`, which also reports a YAML
+mistake at the line where the parser stopped, with the file's name (the CLI names the `config:` line); everything that does reach the
 program is validated by `components.config` (which rejects non-finite numbers by key too).
 """
 from __future__ import annotations
@@ -31,11 +32,25 @@ def non_finite(value: Any, path: str) -> Iterator[str]:
             yield from non_finite(item, f"{path}[{index}]")
 
 
+def yaml_problem(path: Path, error: yaml.YAMLError) -> str:
+    """One line, at the place the parser stopped (`file:line:column`), not where the block it was in began
+    (the CLI names the `config:` line, without the file)."""
+    mark = getattr(error, "problem_mark", None)
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    context = getattr(error, "context", None)
+    hint = " (check the indentation of this line and the one before)" if "not allowed here" in problem or \
+        "expected <block end>" in problem else ""
+    return f"{where}: cannot be read as YAML: {problem}{f' {context}' if context else ''}{hint}"
+
+
 def problems(path: Path) -> list[str]:
     try:
         document = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        return [f"{path}: cannot be read as YAML: {error}"]
+    except OSError as error:
+        return [f"{path}: cannot be read: {error.strerror}"]
+    except yaml.YAMLError as error:
+        return [yaml_problem(path, error)]
     config = document.get("config") if isinstance(document, dict) else None
     if not isinstance(config, dict):
         return []

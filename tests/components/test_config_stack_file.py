@@ -28,3 +28,13 @@ def test_unreadable_yaml_is_one_line(tmp_path: Path):
     bad.write_text("config: [unclosed\n")
     [line] = stack_file.problems(bad)
     assert "cannot be read as YAML" in line
+
+
+def test_a_yaml_mistake_is_named_at_the_line_the_parser_stopped(tmp_path: Path):
+    lines = (PROJECT_ROOT / "Pulumi.local.yaml").read_text().splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if line == "    minInstances: 1\n") + 1
+    lines[number - 1] = "      minInstances: 1\n"
+    bad = tmp_path / "Pulumi.local.yaml"
+    bad.write_text("".join(lines))
+    [line] = stack_file.problems(bad)
+    assert line.startswith(f"{bad}:{number}:") and "check the indentation" in line, line

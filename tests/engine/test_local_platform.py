@@ -270,6 +270,23 @@ def test_a_consumer_reads_the_outputs_as_the_docs_print_it_and_never_touches_the
     clone.no_changes_after_refresh()
 
 
+def test_a_yaml_mistake_in_the_stack_file_is_named_at_its_line(clone):
+    path = clone.root / "Pulumi.local.yaml"
+    good = path.read_text()
+    lines = good.splitlines(keepends=True)
+    number = next(i for i, line in enumerate(lines) if line == "    minInstances: 1\n") + 1
+    lines[number - 1] = "      minInstances: 1\n"  # indented one level too deep
+    path.write_text("".join(lines))
+    try:
+        done = clone.run("bash scripts/local-stack.sh preview")
+    finally:
+        path.write_text(good)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: Pulumi.local.yaml:{number}:"), done.stderr
+    assert "check the indentation" in last and "Traceback" not in done.stderr, done.stderr
+
+
 def test_make_down_names_a_stack_rm_that_keeps_the_committed_config(clone):
     done = clone.ok("make down")
     hint = next(line for line in done.stdout.splitlines() if line.startswith("local-stack: to forget"))

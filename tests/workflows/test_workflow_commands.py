@@ -16,6 +16,9 @@ LINT = "bash scripts/lint-workflows.sh"
 STACK = r"acme-procurement/procurement/(staging|production)"
 EXERCISED = {
     r"bash \.ci/run": ["tests/workflows/test_workflow_commands.py::test_ci_entry_point_runs_the_test_suite"],
+    r'\.venv/bin/python -m components\.config\.stack_file "Pulumi\.\$STACK_NAME\.yaml"': [
+        "tests/components/test_config_stack_file.py::test_a_yaml_mistake_is_named_at_the_line_the_parser_stopped",
+        "tests/components/test_config_stack_file.py::test_committed_stack_files_pass"],
     r"make venv": ["tests/workflows/test_workflow_commands.py::test_make_venv_provides_the_program_and_the_pack"],
     rf"pulumi preview --stack {STACK} --policy-pack policies": [
         "tests/policies/test_policy_pack_engine.py::test_bad_program_reports_each_dynamic_rule",
