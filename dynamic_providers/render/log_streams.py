@@ -12,9 +12,9 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
+from ..core import DeclarativeResource, Field, NotFoundError, Transport
 from ..core.fields import no_live_setting
-from .api import RENDER
+from .base import RenderProvider
 
 
 def log_stream_body(inputs: Mapping[str, Any], token: Optional[str] = None) -> dict:
@@ -25,8 +25,7 @@ def log_stream_body(inputs: Mapping[str, Any], token: Optional[str] = None) -> d
     return body
 
 
-class LogStreamProvider(DeclarativeProvider):
-    api = RENDER
+class LogStreamProvider(RenderProvider):
     kind = "Render workspace log stream"
     fields = {
         "owner_id": Field(str, required=True, replace=True),
@@ -45,15 +44,12 @@ class LogStreamProvider(DeclarativeProvider):
 
     def _get(self, api: Transport, owner_id: str) -> Optional[dict]:
         try:
-            data = api.get(f"/logs/streams/owner/{owner_id}")
+            stream = self.client(api).get_log_stream(owner_id)
         except NotFoundError:
             return None
-        data = data if isinstance(data, dict) else {}
-        endpoint = data.get("endpoint") if isinstance(data.get("endpoint"), str) else ""
-        if not endpoint:
+        if not stream["endpoint"]:
             return None  # no stream configured
-        preview = data.get("preview") if isinstance(data.get("preview"), str) else None
-        return {"owner_id": owner_id, "endpoint": endpoint, "preview_logs": preview}
+        return {"owner_id": owner_id, "endpoint": stream["endpoint"], "preview_logs": stream["preview"]}
 
     def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
         current = self._get(api, inputs["owner_id"])
@@ -65,7 +61,7 @@ class LogStreamProvider(DeclarativeProvider):
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         token = self.env_secret(inputs, "token_fingerprint") if inputs.get("token_env") else None
-        api.put(f"/logs/streams/owner/{inputs['owner_id']}", log_stream_body(inputs, token))
+        self.client(api).put_log_stream(inputs["owner_id"], log_stream_body(inputs, token))
         return {"owner_id": inputs["owner_id"], "endpoint": inputs["endpoint"],
                 "preview_logs": inputs.get("preview_logs")}
 
@@ -77,7 +73,7 @@ class LogStreamProvider(DeclarativeProvider):
         return self.create_remote(api, news)
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        api.delete(f"/logs/streams/owner/{props.get('owner_id') or id_.split('/', 1)[0]}")
+        self.client(api).delete_log_stream(props.get("owner_id") or id_.split("/", 1)[0])
 
     def id_of(self, live: dict) -> str:
         return f"{live['owner_id']}/log-stream"

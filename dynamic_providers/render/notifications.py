@@ -19,10 +19,10 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
+from ..core import DeclarativeResource, Field, NotFoundError, Transport
 from ..core.fields import to_default, to_prior
-from ..core.tolerant import boolean, obj, text
-from .api import RENDER
+from .base import RenderProvider
+from .models import decode_override, decode_owner_settings  # noqa: F401  (their home was here)
 
 EVENTS = ("none", "failure", "all")
 OVERRIDE_EVENTS = ("default", *EVENTS)
@@ -39,25 +39,6 @@ _OWNER_WIRE = {"email_enabled": "emailEnabled", "notifications_to_send": "notifi
                "preview_notifications_enabled": "previewNotificationsEnabled"}
 
 
-def decode_owner_settings(body: Any) -> dict[str, Any]:
-    """The owner settings answer, tolerantly: a missing or mistyped field reads as None."""
-    data = obj(body)
-    return {"owner_id": text(data.get("ownerId")), "email_enabled": boolean(data.get("emailEnabled")),
-            "notifications_to_send": text(data.get("notificationsToSend")),
-            "preview_notifications_enabled": boolean(data.get("previewNotificationsEnabled")),
-            "slack_enabled": boolean(data.get("slackEnabled"))}
-
-
-def decode_override(body: Any) -> dict[str, Any]:
-    """A service override; the recorded answers carry string enums (``"true"``), a bool is read as its string."""
-    data = obj(body)
-    preview = data.get("previewNotificationsEnabled")
-    if isinstance(preview, bool):
-        preview = "true" if preview else "false"
-    return {"service_id": text(data.get("serviceId")), "notifications_to_send": text(data.get("notificationsToSend")),
-            "preview_notifications_enabled": text(preview)}
-
-
 def owner_body(values: Mapping[str, Any]) -> dict[str, Any]:
     """PATCH body of the owner settings: only the fields that are set, in the API's names."""
     return {_OWNER_WIRE[k]: v for k, v in values.items() if k in _OWNER_WIRE and v is not None}
@@ -72,8 +53,7 @@ def _differs(live: Mapping[str, Any], wanted: Mapping[str, Any], names) -> bool:
     return any(wanted.get(n) is not None and live.get(n) != wanted.get(n) for n in names)
 
 
-class NotificationSettingsProvider(DeclarativeProvider):
-    api = RENDER
+class NotificationSettingsProvider(RenderProvider):
     kind = "Render workspace notification settings"
     fields = {
         "owner_id": Field(str, required=True, replace=True),
@@ -90,7 +70,7 @@ class NotificationSettingsProvider(DeclarativeProvider):
         return f"of owner {inputs.get('owner_id')}"
 
     def _get(self, api: Transport, owner_id: str) -> dict[str, Any]:
-        live = decode_owner_settings(api.get(f"/notification-settings/owners/{owner_id}"))
+        live = self.client(api).get_owner_notifications(owner_id)
         live["owner_id"] = live["owner_id"] or owner_id
         return live
 
@@ -109,8 +89,7 @@ class NotificationSettingsProvider(DeclarativeProvider):
         return self._get(api, inputs["owner_id"])  # the workspace's settings before ours (what removal restores)
 
     def _patch(self, api: Transport, owner_id: str, values: Mapping[str, Any]) -> dict:
-        answer = api.patch(f"/notification-settings/owners/{owner_id}", owner_body(values), idempotent=True)
-        live = decode_owner_settings(answer)
+        live = self.client(api).patch_owner_notifications(owner_id, owner_body(values))
         live["owner_id"] = live["owner_id"] or owner_id
         return live
 
@@ -132,8 +111,7 @@ class NotificationSettingsProvider(DeclarativeProvider):
         return {k: live.get(k) for k in ("owner_id", *OWNER_DEFAULTS) if live.get(k) is not None}
 
 
-class NotificationOverrideProvider(DeclarativeProvider):
-    api = RENDER
+class NotificationOverrideProvider(RenderProvider):
     kind = "Render service notification override"
     fields = {
         "service_id": Field(str, required=True, replace=True),
@@ -147,11 +125,8 @@ class NotificationOverrideProvider(DeclarativeProvider):
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"of service {inputs.get('service_id')}"
 
-    def _path(self, service_id: str) -> str:
-        return f"/notification-settings/overrides/services/{service_id}"
-
     def _get(self, api: Transport, service_id: str) -> dict[str, Any]:
-        live = decode_override(api.get(self._path(service_id)))
+        live = self.client(api).get_notification_override(service_id)
         live["service_id"] = live["service_id"] or service_id
         return live
 
@@ -163,7 +138,7 @@ class NotificationOverrideProvider(DeclarativeProvider):
         return None
 
     def _patch(self, api: Transport, service_id: str, values: Mapping[str, Any]) -> dict:
-        live = decode_override(api.patch(self._path(service_id), override_body(values), idempotent=True))
+        live = self.client(api).patch_notification_override(service_id, override_body(values))
         live["service_id"] = live["service_id"] or service_id
         return live
 
