@@ -8,7 +8,7 @@ deployment; only the provider decides which missing value is fatal.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, ClassVar, Mapping, Optional, Union
 
 
 def obj(value: Any) -> dict:
@@ -90,3 +90,26 @@ def decoded_fields(cls: type, data: Any) -> dict[str, Any]:
                 break
         out[f.name] = spec.default if value is None else value
     return out
+
+
+def unwrap(value: Any, key: str) -> dict:
+    """``{"service": {...}, "cursor": ...}`` (a list page's item) -> the inner object; a bare object passes through."""
+    value = obj(value)
+    inner = value.get(key)
+    return inner if isinstance(inner, dict) else value
+
+
+class Decoded:
+    """Base of a dataclass read by its ``wire`` fields: ``Model.decode(body)``. ``envelope`` (a class keyword):
+    the key list pages wrap each item in, unwrapped first when present."""
+
+    envelope: ClassVar[Optional[str]] = None
+
+    def __init_subclass__(cls, envelope: Optional[str] = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if envelope is not None:
+            cls.envelope = envelope
+
+    @classmethod
+    def decode(cls, body: Any) -> Any:
+        return cls(**decoded_fields(cls, unwrap(body, cls.envelope) if cls.envelope else body))

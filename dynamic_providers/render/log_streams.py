@@ -14,7 +14,7 @@ import pulumi
 
 from ..core import DeclarativeResource, Field, NotFoundError, Transport
 from ..core.fields import no_live_setting
-from .base import RenderProvider
+from .base import WorkspaceStreamProvider
 
 
 def log_stream_body(inputs: Mapping[str, Any], token: Optional[str] = None) -> dict:
@@ -25,8 +25,9 @@ def log_stream_body(inputs: Mapping[str, Any], token: Optional[str] = None) -> d
     return body
 
 
-class LogStreamProvider(RenderProvider):
+class LogStreamProvider(WorkspaceStreamProvider):
     kind = "Render workspace log stream"
+    target = "endpoint"
     fields = {
         "owner_id": Field(str, required=True, replace=True),
         "endpoint": Field(str, required=True),  # host:port of the syslog-over-TLS receiver
@@ -39,9 +40,6 @@ class LogStreamProvider(RenderProvider):
     adopt_alternative = "remove the existing log stream first"
     env_secrets = {"token_fingerprint": ("token_env", "log-stream token for Render to send logs with")}
 
-    def describe(self, inputs: Mapping[str, Any]) -> str:
-        return f"of owner {inputs.get('owner_id')}"
-
     def _get(self, api: Transport, owner_id: str) -> Optional[dict]:
         try:
             stream = self.client(api).get_log_stream(owner_id)
@@ -51,29 +49,14 @@ class LogStreamProvider(RenderProvider):
             return None  # no stream configured
         return {"owner_id": owner_id, "endpoint": stream["endpoint"], "preview_logs": stream["preview"]}
 
-    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        current = self._get(api, inputs["owner_id"])
-        return current if current and current["endpoint"] != inputs["endpoint"] else None
-
-    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        current = self._get(api, inputs["owner_id"])
-        return current if current and current["endpoint"] == inputs["endpoint"] else None
-
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         token = self.env_secret(inputs, "token_fingerprint") if inputs.get("token_env") else None
         self.client(api).put_log_stream(inputs["owner_id"], log_stream_body(inputs, token))
         return {"owner_id": inputs["owner_id"], "endpoint": inputs["endpoint"],
                 "preview_logs": inputs.get("preview_logs")}
 
-    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Optional[dict]:
-        return self._get(api, props.get("owner_id") or id_.split("/", 1)[0])
-
-    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-                      changed: set[str]) -> dict:
-        return self.create_remote(api, news)
-
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        self.client(api).delete_log_stream(props.get("owner_id") or id_.split("/", 1)[0])
+        self.client(api).delete_log_stream(self._owner_of(id_, props))
 
     def id_of(self, live: dict) -> str:
         return f"{live['owner_id']}/log-stream"

@@ -6,21 +6,14 @@ and read tolerantly, so no shape raises. Models hold only what the API returned.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
-from ..core.tolerant import boolean, decoded_fields, integer, items, obj, text, wire
+from ..core.tolerant import Decoded, boolean, integer, items, obj, text, unwrap, wire
 
 DEPLOY_IN_PROGRESS = frozenset({"created", "queued", "build_in_progress", "update_in_progress",
                                 "pre_deploy_in_progress"})
 DEPLOY_FAILED = frozenset({"deactivated", "build_failed", "update_failed", "canceled", "pre_deploy_failed"})
-
-
-def unwrap(value: Any, key: str) -> dict:
-    """``{"service": {...}, "cursor": ...}`` -> the inner object; a bare object passes through."""
-    value = obj(value)
-    inner = value.get(key)
-    return inner if isinstance(inner, dict) else value
 
 
 def _enabled_percentage(value: Any) -> Optional[int]:
@@ -29,7 +22,7 @@ def _enabled_percentage(value: Any) -> Optional[int]:
 
 
 @dataclass
-class Autoscaling:
+class Autoscaling(Decoded):
     enabled: bool = wire("enabled", bool, default=False)
     min: Optional[int] = wire("min", integer)
     max: Optional[int] = wire("max", integer)
@@ -38,7 +31,7 @@ class Autoscaling:
 
     @classmethod
     def decode(cls, value: Any) -> Optional["Autoscaling"]:
-        return cls(**decoded_fields(cls, value)) if obj(value) else None
+        return super().decode(value) if obj(value) else None
 
     def as_input(self) -> Optional[dict]:
         if not self.enabled:
@@ -49,7 +42,7 @@ class Autoscaling:
 
 
 @dataclass
-class Disk:
+class Disk(Decoded):
     id: Optional[str] = wire("id")
     name: Optional[str] = wire("name")
     mount_path: Optional[str] = wire("mountPath")
@@ -57,7 +50,7 @@ class Disk:
 
     @classmethod
     def decode(cls, value: Any) -> Optional["Disk"]:
-        return cls(**decoded_fields(cls, value)) if obj(value) else None
+        return super().decode(value) if obj(value) else None
 
     def as_input(self) -> dict:
         return {"name": self.name, "mount_path": self.mount_path, "size_gb": self.size_gb}
@@ -81,7 +74,7 @@ _DETAILS, _ENV_SPECIFIC = "serviceDetails", "serviceDetails.envSpecificDetails"
 
 
 @dataclass
-class Service:
+class Service(Decoded, envelope="service"):
     """``#/components/schemas/service`` plus the type-specific ``serviceDetails`` flattened."""
 
     id: str = wire("id", default="")
@@ -126,7 +119,7 @@ class Service:
     def decode(cls, value: Any) -> "Service":
         """Accepts a service, a list wrapper ``{service, cursor}`` or the create response
         ``{service, deployId}``."""
-        return cls(**decoded_fields(cls, unwrap(value, "service")), deploy_id=text(obj(value).get("deployId")))
+        return replace(super().decode(value), deploy_id=text(obj(value).get("deployId")))
 
     @property
     def host(self) -> Optional[str]:
@@ -137,7 +130,7 @@ class Service:
 
 
 @dataclass
-class Deploy:
+class Deploy(Decoded, envelope="deploy"):
     id: str = wire("id", default="")
     status: Optional[str] = wire("status")
     trigger: Optional[str] = wire("trigger")
@@ -146,10 +139,6 @@ class Deploy:
     image_sha: Optional[str] = wire("image.sha")
     created_at: Optional[str] = wire("createdAt")
     finished_at: Optional[str] = wire("finishedAt")
-
-    @classmethod
-    def decode(cls, value: Any) -> "Deploy":
-        return cls(**decoded_fields(cls, unwrap(value, "deploy")))
 
     @property
     def finished(self) -> bool:
@@ -191,7 +180,7 @@ def key_values(entries: Any, decode) -> dict[str, Optional[str]]:
 
 
 @dataclass
-class CustomDomain:
+class CustomDomain(Decoded, envelope="customDomain"):
     id: str = wire("id", default="")
     name: Optional[str] = wire("name")
     domain_type: Optional[str] = wire("domainType")
@@ -199,10 +188,6 @@ class CustomDomain:
     redirect_for_name: Optional[str] = wire("redirectForName", lambda v: text(v) or None)
     public_suffix: Optional[str] = wire("publicSuffix")
     server_id: Optional[str] = wire("server.id")
-
-    @classmethod
-    def decode(cls, value: Any) -> "CustomDomain":
-        return cls(**decoded_fields(cls, unwrap(value, "customDomain")))
 
 
 @dataclass
@@ -246,7 +231,7 @@ def _linked_service_ids(value: Any) -> list:
 
 
 @dataclass
-class EnvGroup:
+class EnvGroup(Decoded, envelope="envGroup"):
     id: str = wire("id", default="")
     name: Optional[str] = wire("name")
     owner_id: Optional[str] = wire("ownerId")
@@ -255,47 +240,31 @@ class EnvGroup:
     env_vars: dict = wire("envVars", lambda v: key_values(v, KeyValue.env_var), default={})
     secret_files: dict = wire("secretFiles", lambda v: key_values(v, KeyValue.secret_file), default={})
 
-    @classmethod
-    def decode(cls, value: Any) -> "EnvGroup":
-        return cls(**decoded_fields(cls, unwrap(value, "envGroup")))
-
 
 @dataclass
-class RegistryCredential:
+class RegistryCredential(Decoded, envelope="registryCredential"):
     id: str = wire("id", default="")
     name: Optional[str] = wire("name")
     registry: Optional[str] = wire("registry")
     username: Optional[str] = wire("username")
 
-    @classmethod
-    def decode(cls, value: Any) -> "RegistryCredential":
-        return cls(**decoded_fields(cls, unwrap(value, "registryCredential")))
-
 
 @dataclass
-class Environment:
+class Environment(Decoded, envelope="environment"):
     id: str = wire("id", default="")
     name: Optional[str] = wire("name")
     project_id: Optional[str] = wire("projectId")
     protected_status: Optional[str] = wire("protectedStatus")
     network_isolation_enabled: Optional[bool] = wire("networkIsolationEnabled", boolean)
 
-    @classmethod
-    def decode(cls, value: Any) -> "Environment":
-        return cls(**decoded_fields(cls, unwrap(value, "environment")))
-
 
 @dataclass
-class Project:
+class Project(Decoded, envelope="project"):
     id: str = wire("id", default="")
     name: Optional[str] = wire("name")
     # ``owner`` (an object) in newer answers, ``ownerId`` in older ones.
     owner_id: Optional[str] = wire("owner.id", alias="ownerId")
     environment_ids: list = wire("environmentIds", lambda v: [i for i in items(v) if isinstance(i, str)], default=[])
-
-    @classmethod
-    def decode(cls, value: Any) -> "Project":
-        return cls(**decoded_fields(cls, unwrap(value, "project")))
 
 
 # --- workspace settings, read as plain dicts (the providers keep them as their live state) ---------

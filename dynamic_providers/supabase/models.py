@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ..core.tolerant import boolean, decoded_fields, integer, items, obj, text, wire
+from ..core.tolerant import Decoded, boolean, integer, items, obj, text, wire
 
 
 class DecodeError(ValueError):
@@ -41,7 +41,7 @@ def _bool(data: Mapping[str, Any], key: str) -> Optional[bool]:
 # --- projects -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Project:
+class Project(Decoded):
     """``GET /v1/projects/{ref}``, an item of ``GET /v1/projects``, or the ``POST /v1/projects`` reply."""
 
     ref: str = wire("ref", alias="id", default="")  # ``id``: the deprecated twin
@@ -57,7 +57,7 @@ class Project:
 
     @classmethod
     def decode(cls, body: Any) -> "Project":
-        project = cls(**decoded_fields(cls, body))
+        project = super().decode(body)
         if not project.ref:
             raise DecodeError("project: response has no 'ref'")
         return project
@@ -71,7 +71,7 @@ def decode_project_list(body: Any) -> list[Project]:
 
 
 @dataclass(frozen=True)
-class ServiceHealth:
+class ServiceHealth(Decoded):
     """One item of ``GET /v1/projects/{ref}/health``."""
 
     name: str = wire("name", default="")
@@ -79,10 +79,6 @@ class ServiceHealth:
     healthy: Optional[bool] = wire("healthy", boolean)
     error: Optional[str] = wire("error")
     db_schema: Optional[str] = wire("info.db_schema")  # only in the ``rest`` service's ``info``
-
-    @classmethod
-    def decode(cls, body: Any) -> "ServiceHealth":
-        return cls(**decoded_fields(cls, body))
 
 
 def decode_health(body: Any) -> list[ServiceHealth]:
@@ -154,7 +150,7 @@ class Backups:
 
 
 @dataclass(frozen=True)
-class RestorePoint:
+class RestorePoint(Decoded):
     """``POST/GET database/backups/restore-point`` (``V1RestorePointResponse``)."""
 
     name: Optional[str] = wire("name")
@@ -165,13 +161,13 @@ class RestorePoint:
     def decode(cls, body: Any) -> "RestorePoint":
         if isinstance(body, list):  # a list of restore points: the newest answers
             body = body[-1] if body else {}
-        return cls(**decoded_fields(cls, body))
+        return super().decode(body)
 
 
 # --- keys ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ApiKey:
+class ApiKey(Decoded):
     """One item of ``GET /v1/projects/{ref}/api-keys?reveal=true``."""
 
     name: str = wire("name", default="")
@@ -182,10 +178,6 @@ class ApiKey:
     hash: Optional[str] = wire("hash")
     description: Optional[str] = wire("description")
     jwt_role: Optional[str] = wire("secret_jwt_template.role")
-
-    @classmethod
-    def decode(cls, body: Any) -> "ApiKey":
-        return cls(**decoded_fields(cls, body))
 
     @property
     def revealed(self) -> bool:
@@ -209,7 +201,7 @@ def decode_postgres_config(body: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class PoolerConfig:
+class PoolerConfig(Decoded):
     """One item of ``GET config/database/pooler`` (one per database: primary and replicas)."""
 
     identifier: Optional[str] = wire("identifier")
@@ -222,10 +214,6 @@ class PoolerConfig:
     pool_mode: Optional[str] = wire("pool_mode")
     default_pool_size: Optional[int] = wire("default_pool_size", integer)
     max_client_conn: Optional[int] = wire("max_client_conn", integer)
-
-    @classmethod
-    def decode(cls, body: Any) -> "PoolerConfig":
-        return cls(**decoded_fields(cls, body))
 
 
 def decode_pooler_configs(body: Any) -> list[PoolerConfig]:
@@ -282,15 +270,11 @@ class NetworkRestrictions:
 
 
 @dataclass(frozen=True)
-class SslEnforcement:
+class SslEnforcement(Decoded):
     """``GET/PUT ssl-enforcement``."""
 
     database: Optional[bool] = wire("currentConfig.database", boolean)
     applied_successfully: Optional[bool] = wire("appliedSuccessfully", boolean)
-
-    @classmethod
-    def decode(cls, body: Any) -> "SslEnforcement":
-        return cls(**decoded_fields(cls, body))
 
 
 def decode_auth_config(body: Any) -> dict[str, Any]:
@@ -302,16 +286,12 @@ def decode_auth_config(body: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class EdgeSecret:
+class EdgeSecret(Decoded):
     """One item of ``GET /v1/projects/{ref}/secrets``: ``value`` is the hex SHA-256 of the plaintext."""
 
     name: str = wire("name", default="")
     digest: Optional[str] = wire("value")
     updated_at: Optional[str] = wire("updated_at")
-
-    @classmethod
-    def decode(cls, body: Any) -> "EdgeSecret":
-        return cls(**decoded_fields(cls, body))
 
 
 def decode_edge_secrets(body: Any) -> list[EdgeSecret]:

@@ -43,3 +43,21 @@ def test_declared_fields_read_paths_aliases_and_defaults():
     assert empty == Thing(id="", size=None, runtime=None, tags=[])
     empty.tags.append("y")
     assert Thing().tags == []  # a declared list default is never shared between instances
+
+
+def test_a_decoded_model_unwraps_its_envelope_and_reads_its_wire_fields():
+    import dataclasses
+    from typing import Optional
+
+    from dynamic_providers.core.tolerant import Decoded, unwrap, wire
+
+    @dataclasses.dataclass(frozen=True)
+    class Item(Decoded, envelope="item"):
+        id: str = wire("id", default="")
+        size: Optional[int] = wire("size", integer)
+
+    assert unwrap({"item": {"id": "a"}, "cursor": "c"}, "item") == {"id": "a"}
+    assert unwrap({"id": "a", "item": "not an object"}, "item") == {"id": "a", "item": "not an object"}
+    assert Item.decode({"item": {"id": "i-1", "size": 3}, "cursor": "x"}) == Item(id="i-1", size=3)
+    assert Item.decode({"id": "i-2"}) == Item(id="i-2")  # a bare object passes through
+    assert Item.decode(None) == Item() and Item.envelope == "item" and Decoded.envelope is None
