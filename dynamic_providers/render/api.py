@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, progress
 from ..core.polling import FIRST_DELAY_S, poll_delays, poll_until

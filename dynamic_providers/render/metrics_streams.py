@@ -18,7 +18,6 @@ import pulumi
 from ..core import DeclarativeResource, Field, NotFoundError, Transport
 from ..core.fields import no_live_setting
 from .base import WorkspaceStreamProvider
-from .models import decode_metrics_stream  # noqa: F401  (its home was here)
 
 # recordings/render metricstream cassette and the spec's upsertOwnerMetricsStream provider enum.
 PROVIDERS = ("BETTER_STACK", "GRAFANA", "DATADOG", "NEW_RELIC", "HONEYCOMB", "SIGNOZ", "GROUNDCOVER", "CUSTOM")

@@ -22,7 +22,6 @@ import pulumi
 from ..core import DeclarativeResource, Field, Transport
 from ..core.fields import to_default, to_prior
 from .base import RenderProvider
-from .models import decode_override, decode_owner_settings  # noqa: F401  (their home was here)
 
 EVENTS = ("none", "failure", "all")
 OVERRIDE_EVENTS = ("default", *EVENTS)
