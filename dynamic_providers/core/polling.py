@@ -52,13 +52,15 @@ def poll_until(
     sleep: Callable[[float], None] = time.sleep,
     rng: Callable[[], float] = random.random,
     timeout_error: Callable[[str], Exception] = PollTimeoutError,
+    status_line: Optional[Callable[[str, str], str]] = None,
 ) -> T:
     """Poll at once, then after each of ``poll_delays`` until ``pending_reason(value)`` is None; return that value.
 
     ``pending_reason`` raises to stop early (a terminal failure). Every pending poll is shown on the
     resource's row in the CLI (``progress.report``: what is awaited, the last reason, the time waited).
     On timeout ``timeout_error`` is raised naming what was awaited, the last reason, e.g. "pooler
-    (COMING_UP)", the time waited and the limit. No pause runs past the deadline.
+    (COMING_UP)", the time waited and the limit. No pause runs past the deadline. ``status_line(reason,
+    waited)`` words the CLI row when the default "waiting for <what>: ..." does not fit.
     """
     started = clock()
     deadline = started + timeout_s
@@ -73,5 +75,6 @@ def poll_until(
         if remaining <= 0:
             raise timeout_error(f"timed out after {waited} (limit {timeout_s:g}s) waiting for {what}; "
                                 f"last seen: {reason}")
-        progress.report(f"waiting for {what}: {reason} ({waited})", min_interval=0.0)  # one per poll
+        line = status_line(reason, waited) if status_line else f"waiting for {what}: {reason} ({waited})"
+        progress.report(line, min_interval=0.0)  # one per poll
         sleep(min(next(delays), remaining))

@@ -1,13 +1,19 @@
-"""Render API settings and the few calls several Render resources share (deploys)."""
+"""Render API settings and the deploy loops several Render resources share (start one, wait for it).
+
+Endpoints and decoders: ``client.py`` (re-exported here)."""
 from __future__ import annotations
 
 import random
 import time
-from typing import Any, Callable, Iterable, Optional
+from typing import Callable, Iterable, Optional
 
-from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, iter_pages, progress
-from ..core.polling import FIRST_DELAY_S, poll_delays
+from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, progress
+from ..core.polling import FIRST_DELAY_S, poll_delays, poll_until
+from .client import RenderApi
 from .models import Deploy
+
+__all__ = ["RENDER", "RenderApi", "DeployFailedError", "DeployTimeoutError", "trigger_deploy", "latest_deploy",
+           "list_deploys", "wait_for_deploy"]
 
 SUPERSEDED = frozenset({"deactivated", "canceled"})  # ended because a newer deploy replaced it
 
@@ -39,7 +45,7 @@ DEPLOY_POST_ATTEMPTS = 3  # sends of one deploy request whose answers were lost 
 
 def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None,
                    known: Optional[Iterable[str]] = None,
-                   sleep: Callable[[float], None] = time.sleep, path: Optional[str] = None) -> Optional[Deploy]:
+                   sleep: Callable[[float], None] = time.sleep, rollback: bool = False) -> Optional[Deploy]:
     """POST a deploy and return the deploy this request caused.
 
     Render answers 201 with the deploy, or 202 with no body when another deploy of the service is running and
@@ -49,39 +55,34 @@ def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None,
 
     A POST whose answer was lost (reset or timeout after sending, 5xx) is looked up the same way before it
     is sent again: a deploy that was not listed before is ours, so one request never makes two deploys.
-    ``path``: another endpoint that starts a deploy (``/services/{id}/rollback``)."""
-    before = set(known) if known is not None else {d.id for d in recent_deploys(api, service_id)}
+    ``rollback``: start it with ``POST /services/{id}/rollback`` instead."""
+    client = RenderApi(api)
+    before = set(known) if known is not None else {d.id for d in client.recent_deploys(service_id)}
     attempt = 0
     while True:
         attempt += 1
         try:
-            resp = api.request("POST", path or f"/services/{service_id}/deploys", json=body or {})
+            started = client.start_deploy(service_id, body or {}, rollback=rollback)
             break
         except ApiError as exc:
             if not is_ambiguous(exc):
                 raise
-            made = [d for d in recent_deploys(api, service_id) if d.id not in before]
+            made = [d for d in client.recent_deploys(service_id) if d.id not in before]
             if made:
                 return newest(made)  # it was made; only the answer was lost
             if attempt >= DEPLOY_POST_ATTEMPTS:
                 raise
             sleep(backoff_delay(attempt, api.options, random.random))
-    if resp.body:
-        return Deploy.from_api(resp.body)
+    if started is not None:
+        return started
     delays = poll_delays(QUEUED_LOOKUP_CAP)
     for lookup in range(QUEUED_LOOKUPS):
         if lookup:
             sleep(next(delays))
-        new = [d for d in recent_deploys(api, service_id) if d.id not in before]
+        new = [d for d in client.recent_deploys(service_id) if d.id not in before]
         if new:
             return newest(new)
     return None
-
-
-def recent_deploys(api: Transport, service_id: str) -> list[Deploy]:
-    """The service's newest deploys (one page of 20, newest first)."""
-    page = api.get(f"/services/{service_id}/deploys", params={"limit": 20})
-    return [d for d in (Deploy.from_api(x) for x in (page if isinstance(page, list) else [])) if d.id]
 
 
 def newest(deploys: list[Deploy]) -> Optional[Deploy]:
@@ -92,12 +93,11 @@ def newest(deploys: list[Deploy]) -> Optional[Deploy]:
 
 
 def latest_deploy(api: Transport, service_id: str) -> Optional[Deploy]:
-    return newest(recent_deploys(api, service_id))
+    return newest(RenderApi(api).recent_deploys(service_id))
 
 
 def list_deploys(api: Transport, service_id: str, limit: int = 100) -> list[Deploy]:
-    return [Deploy.from_api(d) for d in iter_pages(api, f"/services/{service_id}/deploys", item_key="deploy",
-                                                   limit=limit)]
+    return RenderApi(api).list_deploys(service_id, limit=limit)
 
 
 def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: float,
@@ -108,43 +108,47 @@ def wait_for_deploy(api: Transport, service_id: str, deploy: Deploy, timeout: fl
     Returns (our deploy as last seen, the deploy that went live): the same deploy, unless ours
     was superseded by a newer one that went live.
 
-    The first check comes soon (a pause of at most ``first_poll``), then the core's backoff with
-    jitter (dynamic_providers/core/polling.py) up to ``max_poll``: a quick deploy is seen quickly, a long
-    build costs few GETs, and many deploys started together do not poll in lockstep.
+    The waits are ``core/polling``'s: the deploy as given is checked at once, then after a pause of at most
+    ``first_poll``, backing off with jitter up to ``max_poll``, all within one deadline of ``timeout`` seconds.
     """
+    client = RenderApi(api)
     started = time.monotonic()
     deadline = started + timeout
-    delays = poll_delays(max_poll, first_poll, rng)
     current = watched = deploy
 
     def where() -> str:
         followed = f" (following it after ours, {current.id}, was {current.status})" if watched.id != current.id else ""
         return f"Render deploy {watched.id} of service {service_id}{followed}"
 
+    def poll() -> Deploy:
+        nonlocal watched, current, given
+        if given is None:
+            watched = client.get_deploy(service_id, watched.id)
+        given = None  # the deploy we were handed (or just followed) needs no GET
+        if watched.id == current.id:
+            current = watched
+        return watched
+
+    def timed_out(_message: str) -> Exception:
+        return DeployTimeoutError(f"{where()} still '{watched.status}' after "
+                                  f"{progress.duration(time.monotonic() - started)} (timeout_seconds={timeout:.0f})")
+
+    given: Optional[Deploy] = deploy
     while True:
-        while not watched.finished:
-            elapsed = time.monotonic() - started
-            progress.report(f"{where()}: {watched.status or 'unknown'} ({progress.duration(elapsed)})")
-            if time.monotonic() >= deadline:
-                raise DeployTimeoutError(f"{where()} still '{watched.status}' after {progress.duration(elapsed)} "
-                                         f"(timeout_seconds={timeout:.0f})")
-            sleep(min(next(delays), max(0.0, deadline - time.monotonic())))
-            watched = Deploy.from_api(api.get(f"/services/{service_id}/deploys/{watched.id}"))
-            if watched.id == current.id:
-                current = watched
+        poll_until(poll, lambda d: None if d.finished else (d.status or "unknown"),
+                   timeout_s=deadline - time.monotonic(), cap_s=max_poll, first_s=first_poll, what=where(),
+                   sleep=sleep, rng=rng, timeout_error=timed_out,
+                   status_line=lambda status, _waited: f"{where()}: {status} "
+                                                        f"({progress.duration(time.monotonic() - started)})")
         if watched.status == "live":
             return current, watched
         if watched.status in SUPERSEDED:
             # Deactivated/canceled because a newer deploy took over (e.g. one an env-var change
             # triggered, or the newest of several queued ones): the service converges when the newest
             # deploy goes live, so follow it.
-            latest = latest_deploy(api, service_id)
+            latest = newest(client.recent_deploys(service_id))
             if latest is not None and latest.id != watched.id and (latest.created_at or "") >= (watched.created_at or ""):
-                watched = latest
+                watched = given = latest
                 continue
         raise DeployFailedError(f"{where()} ended '{watched.status}' after "
                                 f"{progress.duration(time.monotonic() - started)}")
-
-
-def first(items: Any) -> Any:
-    return items[0] if isinstance(items, list) and items else None

@@ -23,12 +23,13 @@ from typing import Any, Mapping, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ..core import ADOPT, DeclarativeProvider, DeclarativeResource, Field, HttpOptions, Transport
+from ..core import ADOPT, DeclarativeResource, Field, HttpOptions, Transport
 from ..core.polling import FIRST_DELAY_S
 from ..core.fields import no_live_setting
 from . import encoders as enc
-from .api import RENDER, latest_deploy, list_deploys, trigger_deploy, wait_for_deploy
-from .models import Deploy as DeployModel, Service as ServiceModel
+from .api import latest_deploy, list_deploys, trigger_deploy, wait_for_deploy
+from .base import RenderProvider
+from .models import Deploy as DeployModel
 
 # Why removing a deploy parameter reverts nothing (``Field.on_remove``).
 _EVENT = "a deploy is an event: its parameters describe that one deploy, not a setting of the service"
@@ -44,8 +45,7 @@ class ServiceSuspendedError(Exception):
     """A deploy was requested for a suspended service."""
 
 
-class DeployProvider(DeclarativeProvider):
-    api = RENDER
+class DeployProvider(RenderProvider):
     kind = "Render deploy"
     delete_before_replace = False
     fields = {
@@ -118,7 +118,7 @@ class DeployProvider(DeclarativeProvider):
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         sid = inputs["service_id"]
-        service = ServiceModel.from_api(api.get(f"/services/{sid}"))
+        service = self.client(api).get_service(sid)
         if service.suspended:
             raise ServiceSuspendedError(f"Render service {sid} is suspended: resume it before deploying")
         history = list_deploys(api, sid, limit=20)
@@ -127,7 +127,7 @@ class DeployProvider(DeclarativeProvider):
         _call.previous = next((d.id for d in history if d.status == "live"), None)
         if inputs.get("rollback_to"):
             deploy = trigger_deploy(api, sid, {"deployId": inputs["rollback_to"]}, known=[d.id for d in history],
-                                    path=f"/services/{sid}/rollback")
+                                    rollback=True)
         else:
             body: dict[str, Any] = {}
             if inputs.get("clear_cache"):
@@ -156,7 +156,7 @@ class DeployProvider(DeclarativeProvider):
         """A deploy cannot be undone; forgetting it is all delete means (rollback is explicit)."""
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:
-        deploy = DeployModel.from_api(api.get(f"/services/{props['service_id']}/deploys/{id_}"))
+        deploy = self.client(api).get_deploy(props["service_id"], id_)
         return {"service_id": props["service_id"], "deploy": deploy, "previous": props.get("previous_deploy_id"),
                 "live_deploy_id": props.get("live_deploy_id")}
 

@@ -8,19 +8,17 @@ never diffed (the peer provider's "inconsistent result" bug came from diffing it
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
-from urllib.parse import quote
 
 import pulumi
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
-from .api import RENDER
-from .models import CustomDomain as DomainModel, Service as ServiceModel
+from ..core import DeclarativeResource, Field, NotFoundError, Transport
+from .base import RenderProvider
+from .models import CustomDomain as DomainModel
 
 RENDER_APEX_IP = "216.24.57.1"
 
 
-class CustomDomainProvider(DeclarativeProvider):
-    api = RENDER
+class CustomDomainProvider(RenderProvider):
     kind = "Render custom domain"
     fields = {
         "service_id": Field(str, required=True, replace=True),
@@ -38,42 +36,39 @@ class CustomDomainProvider(DeclarativeProvider):
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"'{inputs.get('name')}' on service {inputs.get('service_id')}"
 
-    def _path(self, service_id: str, domain: str = "") -> str:
-        base = f"/services/{service_id}/custom-domains"
-        return f"{base}/{quote(domain, safe='')}" if domain else base
-
     def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
         try:
-            found = DomainModel.from_api(api.get(self._path(inputs["service_id"], inputs["name"])))
+            found = self.client(api).get_custom_domain(inputs["service_id"], inputs["name"])
         except NotFoundError:
             return None
         return self._live(api, inputs["service_id"], found, {})
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
-        created = api.post(self._path(inputs["service_id"]), {"name": inputs["name"]})
-        domains = [DomainModel.from_api(d) for d in (created if isinstance(created, list) else [created])]
+        client = self.client(api)
+        domains = client.create_custom_domain(inputs["service_id"], inputs["name"])
         ours = next((d for d in domains if d.name == inputs["name"]), domains[0] if domains else None)
         if ours is None or not ours.id:
-            ours = DomainModel.from_api(api.get(self._path(inputs["service_id"], inputs["name"])))
+            ours = client.get_custom_domain(inputs["service_id"], inputs["name"])
         twin = next((d.name for d in domains if d.name != inputs["name"]), None)
         return self._live(api, inputs["service_id"], ours, {"twin_name": twin})
 
     def after_create(self, api: Transport, id_: str, live: dict, inputs: Mapping[str, Any]) -> dict:
         if inputs.get("verify", True) and live["domain"].verification_status != "verified":
-            api.post(self._path(inputs["service_id"], live["domain"].id) + "/verify", idempotent=True)
+            client = self.client(api)
+            client.verify_custom_domain(inputs["service_id"], live["domain"].id)
             # The outputs must say what verifying did, or the first refresh reports it as a change.
-            live["domain"] = DomainModel.from_api(api.get(self._path(inputs["service_id"], live["domain"].id)))
+            live["domain"] = client.get_custom_domain(inputs["service_id"], live["domain"].id)
         return live
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:
-        domain = DomainModel.from_api(api.get(self._path(props["service_id"], id_)))
+        domain = self.client(api).get_custom_domain(props["service_id"], id_)
         return self._live(api, props["service_id"], domain, props)
 
     def update_remote(self, api, id_, olds, news, changed):  # every managed field is create-only
         raise AssertionError(f"custom domains have no updatable fields (changed: {sorted(changed)})")
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        api.delete(self._path(props["service_id"], id_))
+        self.client(api).delete_custom_domain(props["service_id"], id_)
 
     def id_of(self, live: dict) -> str:
         return live["domain"].id
@@ -92,7 +87,7 @@ class CustomDomainProvider(DeclarativeProvider):
     def _live(self, api: Transport, service_id: str, domain: DomainModel, prior: Mapping[str, Any]) -> dict:
         host = prior.get("dns_target") if prior.get("dns_record_type") == "CNAME" else None
         if host is None and domain.domain_type != "apex":
-            host = ServiceModel.from_api(api.get(f"/services/{service_id}")).host  # stable: read once
+            host = self.client(api).get_service(service_id).host  # stable: read once
         return {"service_id": service_id, "domain": domain, "host": host, "twin_name": prior.get("twin_name")}
 
 

@@ -6,21 +6,20 @@ exist before the services that use it (the peer provider's first-deploy race, is
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Mapping, Optional
-from urllib.parse import quote
 
 import pulumi
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport, iter_pages
+from ..core import DeclarativeResource, Field, Transport
 from ..core.fields import warn_on_removal
 from . import encoders as enc
 from . import undeclared
-from .api import RENDER
+from .base import RenderProvider
 from .models import EnvGroup as EnvGroupModel
 
 
-class EnvGroupProvider(DeclarativeProvider):
-    api = RENDER
+class EnvGroupProvider(RenderProvider):
     kind = "Render env group"
     revision_fields = frozenset({"variables", "files"})  # linked services see them at their next deploy
     fields = {
@@ -40,11 +39,10 @@ class EnvGroupProvider(DeclarativeProvider):
         return f"'{inputs.get('name')}' (owner {inputs.get('owner_id')})"
 
     def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[EnvGroupModel]:
-        params = {"name": [inputs["name"]], "ownerId": [inputs["owner_id"]]}
-        for item in iter_pages(api, "/env-groups", params=params, item_key="envGroup"):
-            meta = EnvGroupModel.from_api(item)
+        client = self.client(api)
+        for meta in client.find_env_groups(inputs["name"], inputs["owner_id"]):
             if meta.name == inputs["name"]:
-                return EnvGroupModel.from_api(api.get(f"/env-groups/{meta.id}"))
+                return client.get_env_group(meta.id)
         return None
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> EnvGroupModel:
@@ -54,36 +52,35 @@ class EnvGroupProvider(DeclarativeProvider):
             body["secretFiles"] = enc.secret_file_list(inputs["files"])
         if inputs.get("environment_id"):
             body["environmentId"] = inputs["environment_id"]
-        return EnvGroupModel.from_api(api.post("/env-groups", body))
+        return self.client(api).create_env_group(body)
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> EnvGroupModel:
-        live = EnvGroupModel.from_api(api.get(f"/env-groups/{id_}"))
-        live.env_vars = undeclared.redact(live.env_vars, props.get("variables"))
-        live.secret_files = undeclared.redact(live.secret_files, props.get("files"))
-        return live
+        live = self.client(api).get_env_group(id_)
+        return replace(live, env_vars=undeclared.redact(live.env_vars, props.get("variables")),
+                       secret_files=undeclared.redact(live.secret_files, props.get("files")))
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
                       changed: set[str]) -> EnvGroupModel:
+        client = self.client(api)
         live: Optional[EnvGroupModel] = None
         if "name" in changed:
-            live = EnvGroupModel.from_api(api.patch(f"/env-groups/{id_}", {"name": news["name"]}, idempotent=True))
+            live = client.rename_env_group(id_, news["name"])
         for field, segment, body_key in (("variables", "env-vars", "value"), ("files", "secret-files", "content")):
             if field not in changed:
                 continue
             old, new = dict(olds.get(field) or {}), dict(news.get(field) or {})
             for key in sorted(k for k, v in new.items() if old.get(k) != v):
-                live = EnvGroupModel.from_api(
-                    api.put(f"/env-groups/{id_}/{segment}/{quote(key, safe='')}", {body_key: new[key]}))
+                live = client.put_env_group_entry(id_, segment, key, {body_key: new[key]})
             for key in sorted(k for k in old if k not in new):
-                api.delete(f"/env-groups/{id_}/{segment}/{quote(key, safe='')}", missing_ok=True)
+                client.delete_env_group_entry(id_, segment, key)
                 live = None  # a DELETE returns nothing: re-read at the end
         if "environment_id" in changed and news.get("environment_id"):
-            api.post(f"/environments/{news['environment_id']}/resources", {"resourceIds": [id_]}, idempotent=True)
+            client.move_to_environment(news["environment_id"], id_)
             live = None
         return live if live is not None and live.id else self.read_remote(api, id_, news)
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        api.delete(f"/env-groups/{id_}")
+        self.client(api).delete_env_group(id_)
 
     def id_of(self, live: EnvGroupModel) -> str:
         return live.id
@@ -97,10 +94,9 @@ class EnvGroupProvider(DeclarativeProvider):
         return {"keys": sorted(live.env_vars), "file_names": sorted(live.secret_files)}
 
 
-class EnvGroupLinkProvider(DeclarativeProvider):
+class EnvGroupLinkProvider(RenderProvider):
     """Owns the complete set of services linked to one env group."""
 
-    api = RENDER
     kind = "Render env group link set"
     fields = {
         "env_group_id": Field(str, required=True, replace=True),
@@ -112,7 +108,7 @@ class EnvGroupLinkProvider(DeclarativeProvider):
         return f"of env group {inputs.get('env_group_id')}"
 
     def _group(self, api: Transport, group_id: str) -> EnvGroupModel:
-        return EnvGroupModel.from_api(api.get(f"/env-groups/{group_id}"))
+        return self.client(api).get_env_group(group_id)
 
     def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[EnvGroupModel]:
         group = self._group(api, inputs["env_group_id"])
@@ -125,7 +121,7 @@ class EnvGroupLinkProvider(DeclarativeProvider):
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> EnvGroupModel:
         group = self._group(api, inputs["env_group_id"])
         for sid in sorted(set(inputs["service_ids"]) - set(group.service_ids)):
-            group = EnvGroupModel.from_api(api.post(f"/env-groups/{group.id}/services/{sid}", idempotent=True))
+            group = self.client(api).link_env_group(group.id, sid)
         return group
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> EnvGroupModel:
@@ -135,16 +131,17 @@ class EnvGroupLinkProvider(DeclarativeProvider):
                       changed: set[str]) -> EnvGroupModel:
         group_id = news["env_group_id"]
         group = self._group(api, group_id)
+        client = self.client(api)
         for sid in sorted(set(news["service_ids"]) - set(group.service_ids)):
-            api.post(f"/env-groups/{group_id}/services/{sid}", idempotent=True)
+            client.link_env_group(group_id, sid)
         for sid in sorted(set(group.service_ids) - set(news["service_ids"])):
-            api.delete(f"/env-groups/{group_id}/services/{sid}", missing_ok=True)
+            client.unlink_env_group(group_id, sid)
         return self._group(api, group_id)
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         group_id = props.get("env_group_id") or id_.split("/", 1)[0]
         for sid in sorted(props.get("service_ids") or []):
-            api.delete(f"/env-groups/{group_id}/services/{sid}", missing_ok=True)
+            self.client(api).unlink_env_group(group_id, sid)
 
     def id_of(self, live: EnvGroupModel) -> str:
         return f"{live.id}/links"

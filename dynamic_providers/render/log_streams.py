@@ -12,9 +12,9 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
+from ..core import DeclarativeResource, Field, NotFoundError, Transport
 from ..core.fields import no_live_setting
-from .api import RENDER
+from .base import WorkspaceStreamProvider
 
 
 def log_stream_body(inputs: Mapping[str, Any], token: Optional[str] = None) -> dict:
@@ -25,9 +25,9 @@ def log_stream_body(inputs: Mapping[str, Any], token: Optional[str] = None) -> d
     return body
 
 
-class LogStreamProvider(DeclarativeProvider):
-    api = RENDER
+class LogStreamProvider(WorkspaceStreamProvider):
     kind = "Render workspace log stream"
+    target = "endpoint"
     fields = {
         "owner_id": Field(str, required=True, replace=True),
         "endpoint": Field(str, required=True),  # host:port of the syslog-over-TLS receiver
@@ -40,44 +40,23 @@ class LogStreamProvider(DeclarativeProvider):
     adopt_alternative = "remove the existing log stream first"
     env_secrets = {"token_fingerprint": ("token_env", "log-stream token for Render to send logs with")}
 
-    def describe(self, inputs: Mapping[str, Any]) -> str:
-        return f"of owner {inputs.get('owner_id')}"
-
     def _get(self, api: Transport, owner_id: str) -> Optional[dict]:
         try:
-            data = api.get(f"/logs/streams/owner/{owner_id}")
+            stream = self.client(api).get_log_stream(owner_id)
         except NotFoundError:
             return None
-        data = data if isinstance(data, dict) else {}
-        endpoint = data.get("endpoint") if isinstance(data.get("endpoint"), str) else ""
-        if not endpoint:
+        if not stream["endpoint"]:
             return None  # no stream configured
-        preview = data.get("preview") if isinstance(data.get("preview"), str) else None
-        return {"owner_id": owner_id, "endpoint": endpoint, "preview_logs": preview}
-
-    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        current = self._get(api, inputs["owner_id"])
-        return current if current and current["endpoint"] != inputs["endpoint"] else None
-
-    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        current = self._get(api, inputs["owner_id"])
-        return current if current and current["endpoint"] == inputs["endpoint"] else None
+        return {"owner_id": owner_id, "endpoint": stream["endpoint"], "preview_logs": stream["preview"]}
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         token = self.env_secret(inputs, "token_fingerprint") if inputs.get("token_env") else None
-        api.put(f"/logs/streams/owner/{inputs['owner_id']}", log_stream_body(inputs, token))
+        self.client(api).put_log_stream(inputs["owner_id"], log_stream_body(inputs, token))
         return {"owner_id": inputs["owner_id"], "endpoint": inputs["endpoint"],
                 "preview_logs": inputs.get("preview_logs")}
 
-    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Optional[dict]:
-        return self._get(api, props.get("owner_id") or id_.split("/", 1)[0])
-
-    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-                      changed: set[str]) -> dict:
-        return self.create_remote(api, news)
-
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        api.delete(f"/logs/streams/owner/{props.get('owner_id') or id_.split('/', 1)[0]}")
+        self.client(api).delete_log_stream(self._owner_of(id_, props))
 
     def id_of(self, live: dict) -> str:
         return f"{live['owner_id']}/log-stream"

@@ -15,23 +15,17 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
+from ..core import DeclarativeResource, Field, NotFoundError, Transport
 from ..core.fields import no_live_setting
-from ..core.tolerant import obj, text
-from .api import RENDER
+from .base import WorkspaceStreamProvider
 
 # recordings/render metricstream cassette and the spec's upsertOwnerMetricsStream provider enum.
 PROVIDERS = ("BETTER_STACK", "GRAFANA", "DATADOG", "NEW_RELIC", "HONEYCOMB", "SIGNOZ", "GROUNDCOVER", "CUSTOM")
 
 
-def decode_metrics_stream(body: Any) -> dict[str, Any]:
-    data = obj(body)
-    return {"owner_id": text(data.get("ownerId")), "provider": text(data.get("provider")), "url": text(data.get("url"))}
-
-
-class MetricsStreamProvider(DeclarativeProvider):
-    api = RENDER
+class MetricsStreamProvider(WorkspaceStreamProvider):
     kind = "Render workspace metrics stream"
+    target = "url"
     fields = {
         "owner_id": Field(str, required=True, replace=True),
         "provider": Field(str, default="CUSTOM", choices=PROVIDERS),
@@ -43,42 +37,24 @@ class MetricsStreamProvider(DeclarativeProvider):
     adopt_alternative = "remove the existing metrics stream first"
     env_secrets = {"token_fingerprint": ("token_env", "metrics-stream token for Render to send metrics with")}
 
-    def describe(self, inputs: Mapping[str, Any]) -> str:
-        return f"of owner {inputs.get('owner_id')}"
-
     def _get(self, api: Transport, owner_id: str) -> Optional[dict]:
         try:
-            live = decode_metrics_stream(api.get(f"/metrics-stream/{owner_id}"))
+            live = self.client(api).get_metrics_stream(owner_id)
         except NotFoundError:
             return None
         live["owner_id"] = live["owner_id"] or owner_id
         return live if live["url"] else None
 
-    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        current = self._get(api, inputs["owner_id"])
-        return current if current and current["url"] != inputs["url"] else None
-
-    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        current = self._get(api, inputs["owner_id"])
-        return current if current and current["url"] == inputs["url"] else None
-
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         body = {"provider": inputs.get("provider") or "CUSTOM", "url": inputs["url"]}
         if inputs.get("token_env"):
             body["token"] = self.env_secret(inputs, "token_fingerprint")
-        live = decode_metrics_stream(api.put(f"/metrics-stream/{inputs['owner_id']}", body))
+        live = self.client(api).put_metrics_stream(inputs["owner_id"], body)
         live["owner_id"] = live["owner_id"] or inputs["owner_id"]
         return live
 
-    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Optional[dict]:
-        return self._get(api, props.get("owner_id") or id_.split("/", 1)[0])
-
-    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-                      changed: set[str]) -> dict:
-        return self.create_remote(api, news)  # a PUT of the whole stream (the token is re-sent: Render cannot echo it)
-
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        api.delete(f"/metrics-stream/{props.get('owner_id') or id_.split('/', 1)[0]}")
+        self.client(api).delete_metrics_stream(self._owner_of(id_, props))
 
     def id_of(self, live: dict) -> str:
         return f"{live['owner_id']}/metrics-stream"

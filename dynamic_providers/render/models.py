@@ -1,55 +1,37 @@
 """Typed decoders for what Render returns: tolerant readers.
 
-Real Render responses carry ``null`` where the spec promises values, omit "required" fields, add
-fields the spec copy lacks (``autoDeployTrigger``) and may grow enum values. Every decoder here
-therefore accepts ``None``/missing/unknown and never raises on shape; only a non-object where an
-object is needed yields an empty model. Encoders (what we send) live in ``encoders.py``.
+Real Render responses carry ``null`` where the spec promises values, omit "required" fields and grow
+fields and enum values (``shared/recordings``): every field is declared with ``wire`` (core/tolerant.py)
+and read tolerantly, so no shape raises. Models hold only what the API returned. Encoders: ``encoders.py``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any, Optional
 
-from ..core.tolerant import boolean, integer, items, obj, text
+from ..core.tolerant import Decoded, boolean, integer, items, obj, text, unwrap, wire
 
 DEPLOY_IN_PROGRESS = frozenset({"created", "queued", "build_in_progress", "update_in_progress",
                                 "pre_deploy_in_progress"})
 DEPLOY_FAILED = frozenset({"deactivated", "build_failed", "update_failed", "canceled", "pre_deploy_failed"})
 
 
-# Render's decoders read through the shared tolerant readers (short local names keep them terse).
-_obj, _str, _int, _bool, _list = obj, text, integer, boolean, items
-
-
-def unwrap(value: Any, key: str) -> dict:
-    """``{"service": {...}, "cursor": ...}`` -> the inner object; a bare object passes through."""
-    value = _obj(value)
-    inner = value.get(key)
-    return inner if isinstance(inner, dict) else value
+def _enabled_percentage(value: Any) -> Optional[int]:
+    """An autoscaling criterion's percentage; None when the criterion is disabled."""
+    return integer(obj(value).get("percentage")) if obj(value).get("enabled") else None
 
 
 @dataclass
-class Autoscaling:
-    enabled: bool = False
-    min: Optional[int] = None
-    max: Optional[int] = None
-    cpu_percent: Optional[int] = None  # None: CPU criterion disabled
-    memory_percent: Optional[int] = None
+class Autoscaling(Decoded):
+    enabled: bool = wire("enabled", bool, default=False)
+    min: Optional[int] = wire("min", integer)
+    max: Optional[int] = wire("max", integer)
+    cpu_percent: Optional[int] = wire("criteria.cpu", _enabled_percentage)  # None: CPU criterion disabled
+    memory_percent: Optional[int] = wire("criteria.memory", _enabled_percentage)
 
     @classmethod
-    def from_api(cls, value: Any) -> Optional["Autoscaling"]:
-        data = _obj(value)
-        if not data:
-            return None
-        criteria = _obj(data.get("criteria"))
-        cpu, mem = _obj(criteria.get("cpu")), _obj(criteria.get("memory"))
-        return cls(
-            enabled=bool(data.get("enabled")),
-            min=_int(data.get("min")),
-            max=_int(data.get("max")),
-            cpu_percent=_int(cpu.get("percentage")) if cpu.get("enabled") else None,
-            memory_percent=_int(mem.get("percentage")) if mem.get("enabled") else None,
-        )
+    def decode(cls, value: Any) -> Optional["Autoscaling"]:
+        return super().decode(value) if obj(value) else None
 
     def as_input(self) -> Optional[dict]:
         if not self.enabled:
@@ -60,119 +42,84 @@ class Autoscaling:
 
 
 @dataclass
-class Disk:
-    id: Optional[str] = None
-    name: Optional[str] = None
-    mount_path: Optional[str] = None
-    size_gb: Optional[int] = None
+class Disk(Decoded):
+    id: Optional[str] = wire("id")
+    name: Optional[str] = wire("name")
+    mount_path: Optional[str] = wire("mountPath")
+    size_gb: Optional[int] = wire("sizeGB", integer)
 
     @classmethod
-    def from_api(cls, value: Any) -> Optional["Disk"]:
-        data = _obj(value)
-        if not data:
-            return None
-        return cls(id=_str(data.get("id")), name=_str(data.get("name")),
-                   mount_path=_str(data.get("mountPath")), size_gb=_int(data.get("sizeGB")))
+    def decode(cls, value: Any) -> Optional["Disk"]:
+        return super().decode(value) if obj(value) else None
 
     def as_input(self) -> dict:
         return {"name": self.name, "mount_path": self.mount_path, "size_gb": self.size_gb}
 
 
+def _auto_deploy(value: Any) -> Optional[bool]:
+    return {"yes": True, "no": False}.get(value) if isinstance(value, str) else None
+
+
+def _maintenance_mode(value: Any) -> Optional[dict]:
+    return {"enabled": bool(obj(value).get("enabled")), "uri": text(obj(value).get("uri")) or ""} \
+        if isinstance(value, dict) else None
+
+
+def _ip_allow_list(value: Any) -> Optional[list]:
+    return [{"cidr_block": text(obj(e).get("cidrBlock")), "description": text(obj(e).get("description")) or ""}
+            for e in value] if isinstance(value, list) else None
+
+
+_DETAILS, _ENV_SPECIFIC = "serviceDetails", "serviceDetails.envSpecificDetails"
+
+
 @dataclass
-class Service:
+class Service(Decoded, envelope="service"):
     """``#/components/schemas/service`` plus the type-specific ``serviceDetails`` flattened."""
 
-    id: str = ""
-    name: Optional[str] = None
-    owner_id: Optional[str] = None
-    type: Optional[str] = None
-    slug: Optional[str] = None
-    dashboard_url: Optional[str] = None
-    suspended: bool = False
-    repo: Optional[str] = None
-    branch: Optional[str] = None
-    root_dir: Optional[str] = None
-    auto_deploy: Optional[bool] = None
-    image_path: Optional[str] = None
-    registry_credential_id: Optional[str] = None
-    environment_id: Optional[str] = None
+    id: str = wire("id", default="")
+    name: Optional[str] = wire("name")
+    owner_id: Optional[str] = wire("ownerId")
+    type: Optional[str] = wire("type")
+    slug: Optional[str] = wire("slug")
+    dashboard_url: Optional[str] = wire("dashboardUrl")
+    suspended: bool = wire("suspended", lambda v: v == "suspended", default=False)
+    repo: Optional[str] = wire("repo")
+    branch: Optional[str] = wire("branch")
+    root_dir: Optional[str] = wire("rootDir")
+    auto_deploy: Optional[bool] = wire("autoDeploy", _auto_deploy)
+    image_path: Optional[str] = wire("imagePath")
+    registry_credential_id: Optional[str] = wire("registryCredential.id")
+    environment_id: Optional[str] = wire("environmentId")
     # serviceDetails
-    url: Optional[str] = None
-    plan: Optional[str] = None
-    region: Optional[str] = None
-    runtime: Optional[str] = None
-    num_instances: Optional[int] = None
-    health_check_path: Optional[str] = None
-    pre_deploy_command: Optional[str] = None
-    build_command: Optional[str] = None
-    start_command: Optional[str] = None
-    docker_command: Optional[str] = None
-    docker_context: Optional[str] = None
-    dockerfile_path: Optional[str] = None
-    publish_path: Optional[str] = None
-    schedule: Optional[str] = None
-    autoscaling: Optional[Autoscaling] = None
-    disk: Optional[Disk] = None
-    maintenance_mode: Optional[dict] = None
-    render_subdomain_policy: Optional[str] = None
-    max_shutdown_delay_seconds: Optional[int] = None
-    previews_generation: Optional[str] = None
-    ip_allow_list: Optional[list] = None
-    deploy_id: Optional[str] = None  # only on the create response
+    url: Optional[str] = wire(f"{_DETAILS}.url")
+    plan: Optional[str] = wire(f"{_DETAILS}.plan")
+    region: Optional[str] = wire(f"{_DETAILS}.region")
+    runtime: Optional[str] = wire(f"{_DETAILS}.runtime", alias=f"{_DETAILS}.env")  # env: deprecated alias
+    num_instances: Optional[int] = wire(f"{_DETAILS}.numInstances", integer)
+    health_check_path: Optional[str] = wire(f"{_DETAILS}.healthCheckPath")
+    pre_deploy_command: Optional[str] = wire(f"{_DETAILS}.preDeployCommand", alias=f"{_ENV_SPECIFIC}.preDeployCommand")
+    build_command: Optional[str] = wire(f"{_ENV_SPECIFIC}.buildCommand", alias=f"{_DETAILS}.buildCommand")
+    start_command: Optional[str] = wire(f"{_ENV_SPECIFIC}.startCommand")
+    docker_command: Optional[str] = wire(f"{_ENV_SPECIFIC}.dockerCommand")
+    docker_context: Optional[str] = wire(f"{_ENV_SPECIFIC}.dockerContext")
+    dockerfile_path: Optional[str] = wire(f"{_ENV_SPECIFIC}.dockerfilePath")
+    publish_path: Optional[str] = wire(f"{_DETAILS}.publishPath")
+    schedule: Optional[str] = wire(f"{_DETAILS}.schedule")
+    autoscaling: Optional[Autoscaling] = wire(f"{_DETAILS}.autoscaling", lambda v: Autoscaling.decode(v))
+    disk: Optional[Disk] = wire(f"{_DETAILS}.disk", lambda v: Disk.decode(v))
+    maintenance_mode: Optional[dict] = wire(f"{_DETAILS}.maintenanceMode", _maintenance_mode)
+    render_subdomain_policy: Optional[str] = wire(f"{_DETAILS}.renderSubdomainPolicy")
+    max_shutdown_delay_seconds: Optional[int] = wire(f"{_DETAILS}.maxShutdownDelaySeconds", integer)
+    previews_generation: Optional[str] = wire(f"{_DETAILS}.previews.generation")
+    ip_allow_list: Optional[list] = wire(f"{_DETAILS}.ipAllowList", _ip_allow_list)
+    deploy_id: Optional[str] = None  # only on the create response, beside the service
 
     @classmethod
-    def from_api(cls, value: Any) -> "Service":
+    def decode(cls, value: Any) -> "Service":
         """Accepts a service, a list wrapper ``{service, cursor}`` or the create response
         ``{service, deployId}``."""
-        outer = _obj(value)
-        data = unwrap(outer, "service")
-        details = _obj(data.get("serviceDetails"))
-        env_specific = _obj(details.get("envSpecificDetails"))
-        auto = data.get("autoDeploy")
-        previews = _obj(details.get("previews"))
-        mm = details.get("maintenanceMode")
-        ip_list = details.get("ipAllowList")
-        runtime = _str(details.get("runtime")) or _str(details.get("env"))  # env: deprecated alias
-        return cls(
-            id=_str(data.get("id")) or "",
-            name=_str(data.get("name")),
-            owner_id=_str(data.get("ownerId")),
-            type=_str(data.get("type")),
-            slug=_str(data.get("slug")),
-            dashboard_url=_str(data.get("dashboardUrl")),
-            suspended=data.get("suspended") == "suspended",
-            repo=_str(data.get("repo")),
-            branch=_str(data.get("branch")),
-            root_dir=_str(data.get("rootDir")),
-            auto_deploy={"yes": True, "no": False}.get(auto) if isinstance(auto, str) else None,
-            image_path=_str(data.get("imagePath")),
-            registry_credential_id=_str(_obj(data.get("registryCredential")).get("id")),
-            environment_id=_str(data.get("environmentId")),
-            url=_str(details.get("url")),
-            plan=_str(details.get("plan")),
-            region=_str(details.get("region")),
-            runtime=runtime,
-            num_instances=_int(details.get("numInstances")),
-            health_check_path=_str(details.get("healthCheckPath")),
-            pre_deploy_command=_str(details.get("preDeployCommand")) or _str(env_specific.get("preDeployCommand")),
-            build_command=_str(env_specific.get("buildCommand")) or _str(details.get("buildCommand")),
-            start_command=_str(env_specific.get("startCommand")),
-            docker_command=_str(env_specific.get("dockerCommand")),
-            docker_context=_str(env_specific.get("dockerContext")),
-            dockerfile_path=_str(env_specific.get("dockerfilePath")),
-            publish_path=_str(details.get("publishPath")),
-            schedule=_str(details.get("schedule")),
-            autoscaling=Autoscaling.from_api(details.get("autoscaling")),
-            disk=Disk.from_api(details.get("disk")),
-            maintenance_mode=({"enabled": bool(_obj(mm).get("enabled")), "uri": _str(_obj(mm).get("uri")) or ""}
-                              if isinstance(mm, dict) else None),
-            render_subdomain_policy=_str(details.get("renderSubdomainPolicy")),
-            max_shutdown_delay_seconds=_int(details.get("maxShutdownDelaySeconds")),
-            previews_generation=_str(previews.get("generation")),
-            ip_allow_list=[{"cidr_block": _str(_obj(e).get("cidrBlock")), "description": _str(_obj(e).get("description")) or ""}
-                           for e in ip_list] if isinstance(ip_list, list) else None,
-            deploy_id=_str(outer.get("deployId")),
-        )
+        return replace(super().decode(value), deploy_id=text(obj(value).get("deployId")))
 
     @property
     def host(self) -> Optional[str]:
@@ -183,24 +130,15 @@ class Service:
 
 
 @dataclass
-class Deploy:
-    id: str = ""
-    status: Optional[str] = None
-    trigger: Optional[str] = None
-    commit_id: Optional[str] = None
-    image_ref: Optional[str] = None
-    image_sha: Optional[str] = None
-    created_at: Optional[str] = None
-    finished_at: Optional[str] = None
-
-    @classmethod
-    def from_api(cls, value: Any) -> "Deploy":
-        data = unwrap(value, "deploy")
-        image = _obj(data.get("image"))
-        return cls(id=_str(data.get("id")) or "", status=_str(data.get("status")),
-                   trigger=_str(data.get("trigger")), commit_id=_str(_obj(data.get("commit")).get("id")),
-                   image_ref=_str(image.get("ref")), image_sha=_str(image.get("sha")),
-                   created_at=_str(data.get("createdAt")), finished_at=_str(data.get("finishedAt")))
+class Deploy(Decoded, envelope="deploy"):
+    id: str = wire("id", default="")
+    status: Optional[str] = wire("status")
+    trigger: Optional[str] = wire("trigger")
+    commit_id: Optional[str] = wire("commit.id")
+    image_ref: Optional[str] = wire("image.ref")
+    image_sha: Optional[str] = wire("image.sha")
+    created_at: Optional[str] = wire("createdAt")
+    finished_at: Optional[str] = wire("finishedAt")
 
     @property
     def finished(self) -> bool:
@@ -222,19 +160,19 @@ class KeyValue:
     @classmethod
     def env_var(cls, value: Any) -> Optional["KeyValue"]:
         data = unwrap(value, "envVar")
-        key = _str(data.get("key"))
-        return cls(key, _str(data.get("value"))) if key else None
+        key = text(data.get("key"))
+        return cls(key=key, value=text(data.get("value"))) if key else None
 
     @classmethod
     def secret_file(cls, value: Any) -> Optional["KeyValue"]:
         data = unwrap(value, "secretFile")
-        name = _str(data.get("name"))
-        return cls(name, _str(data.get("content"))) if name else None
+        name = text(data.get("name"))
+        return cls(key=name, value=text(data.get("content"))) if name else None
 
 
-def key_values(items: Any, decode) -> dict[str, Optional[str]]:
+def key_values(entries: Any, decode) -> dict[str, Optional[str]]:
     out: dict[str, Optional[str]] = {}
-    for item in _list(items):
+    for item in items(entries):
         kv = decode(item)
         if kv is not None:
             out[kv.key] = kv.value
@@ -242,24 +180,14 @@ def key_values(items: Any, decode) -> dict[str, Optional[str]]:
 
 
 @dataclass
-class CustomDomain:
-    id: str = ""
-    name: Optional[str] = None
-    domain_type: Optional[str] = None
-    verification_status: Optional[str] = None
-    redirect_for_name: Optional[str] = None
-    public_suffix: Optional[str] = None
-    server_id: Optional[str] = None
-
-    @classmethod
-    def from_api(cls, value: Any) -> "CustomDomain":
-        data = unwrap(value, "customDomain")
-        return cls(id=_str(data.get("id")) or "", name=_str(data.get("name")),
-                   domain_type=_str(data.get("domainType")),
-                   verification_status=_str(data.get("verificationStatus")),
-                   redirect_for_name=_str(data.get("redirectForName")) or None,
-                   public_suffix=_str(data.get("publicSuffix")),
-                   server_id=_str(_obj(data.get("server")).get("id")))
+class CustomDomain(Decoded, envelope="customDomain"):
+    id: str = wire("id", default="")
+    name: Optional[str] = wire("name")
+    domain_type: Optional[str] = wire("domainType")
+    verification_status: Optional[str] = wire("verificationStatus")
+    redirect_for_name: Optional[str] = wire("redirectForName", lambda v: text(v) or None)
+    public_suffix: Optional[str] = wire("publicSuffix")
+    server_id: Optional[str] = wire("server.id")
 
 
 @dataclass
@@ -269,11 +197,11 @@ class Header:
     value: str
 
     @classmethod
-    def from_api(cls, value: Any) -> Optional["Header"]:
+    def decode(cls, value: Any) -> Optional["Header"]:
         data = unwrap(value, "header")
-        if not _str(data.get("path")) or not _str(data.get("name")):
+        if not text(data.get("path")) or not text(data.get("name")):
             return None
-        return cls(data["path"], data["name"], _str(data.get("value")) or "")
+        return cls(path=data["path"], name=data["name"], value=text(data.get("value")) or "")
 
     def as_input(self) -> dict:
         return {"path": self.path, "name": self.name, "value": self.value}
@@ -287,79 +215,87 @@ class Route:
     priority: int = 0
 
     @classmethod
-    def from_api(cls, value: Any) -> Optional["Route"]:
+    def decode(cls, value: Any) -> Optional["Route"]:
         data = unwrap(value, "route")
-        if not _str(data.get("source")) or not _str(data.get("type")):
+        if not text(data.get("source")) or not text(data.get("type")):
             return None
-        return cls(data["type"], data["source"], _str(data.get("destination")) or "",
-                   _int(data.get("priority")) or 0)
+        return cls(type=data["type"], source=data["source"], destination=text(data.get("destination")) or "",
+                   priority=integer(data.get("priority")) or 0)
 
     def as_input(self) -> dict:
         return {"type": self.type, "source": self.source, "destination": self.destination}
 
 
-@dataclass
-class EnvGroup:
-    id: str = ""
-    name: Optional[str] = None
-    owner_id: Optional[str] = None
-    environment_id: Optional[str] = None
-    service_ids: list = field(default_factory=list)
-    env_vars: dict = field(default_factory=dict)
-    secret_files: dict = field(default_factory=dict)
-
-    @classmethod
-    def from_api(cls, value: Any) -> "EnvGroup":
-        data = unwrap(value, "envGroup")
-        return cls(id=_str(data.get("id")) or "", name=_str(data.get("name")),
-                   owner_id=_str(data.get("ownerId")), environment_id=_str(data.get("environmentId")),
-                   service_ids=sorted(i for i in (_str(_obj(l).get("id")) for l in _list(data.get("serviceLinks"))) if i),
-                   env_vars=key_values(data.get("envVars"), KeyValue.env_var),
-                   secret_files=key_values(data.get("secretFiles"), KeyValue.secret_file))
+def _linked_service_ids(value: Any) -> list:
+    return sorted(i for i in (text(obj(link).get("id")) for link in items(value)) if i)
 
 
 @dataclass
-class RegistryCredential:
-    id: str = ""
-    name: Optional[str] = None
-    registry: Optional[str] = None
-    username: Optional[str] = None
-
-    @classmethod
-    def from_api(cls, value: Any) -> "RegistryCredential":
-        data = unwrap(value, "registryCredential")
-        return cls(id=_str(data.get("id")) or "", name=_str(data.get("name")),
-                   registry=_str(data.get("registry")), username=_str(data.get("username")))
+class EnvGroup(Decoded, envelope="envGroup"):
+    id: str = wire("id", default="")
+    name: Optional[str] = wire("name")
+    owner_id: Optional[str] = wire("ownerId")
+    environment_id: Optional[str] = wire("environmentId")
+    service_ids: list = wire("serviceLinks", _linked_service_ids, default=[])
+    env_vars: dict = wire("envVars", lambda v: key_values(v, KeyValue.env_var), default={})
+    secret_files: dict = wire("secretFiles", lambda v: key_values(v, KeyValue.secret_file), default={})
 
 
 @dataclass
-class Environment:
-    id: str = ""
-    name: Optional[str] = None
-    project_id: Optional[str] = None
-    protected_status: Optional[str] = None
-    network_isolation_enabled: Optional[bool] = None
-
-    @classmethod
-    def from_api(cls, value: Any) -> "Environment":
-        data = unwrap(value, "environment")
-        return cls(id=_str(data.get("id")) or "", name=_str(data.get("name")),
-                   project_id=_str(data.get("projectId")), protected_status=_str(data.get("protectedStatus")),
-                   network_isolation_enabled=_bool(data.get("networkIsolationEnabled")))
+class RegistryCredential(Decoded, envelope="registryCredential"):
+    id: str = wire("id", default="")
+    name: Optional[str] = wire("name")
+    registry: Optional[str] = wire("registry")
+    username: Optional[str] = wire("username")
 
 
 @dataclass
-class Project:
-    id: str = ""
-    name: Optional[str] = None
-    owner_id: Optional[str] = None
-    environment_ids: list = field(default_factory=list)
-    environments: list = field(default_factory=list)  # filled by the provider (separate GET)
+class Environment(Decoded, envelope="environment"):
+    id: str = wire("id", default="")
+    name: Optional[str] = wire("name")
+    project_id: Optional[str] = wire("projectId")
+    protected_status: Optional[str] = wire("protectedStatus")
+    network_isolation_enabled: Optional[bool] = wire("networkIsolationEnabled", boolean)
 
-    @classmethod
-    def from_api(cls, value: Any) -> "Project":
-        data = unwrap(value, "project")
-        owner = data.get("owner")
-        owner_id = _str(_obj(owner).get("id")) if isinstance(owner, dict) else _str(data.get("ownerId"))
-        return cls(id=_str(data.get("id")) or "", name=_str(data.get("name")), owner_id=owner_id,
-                   environment_ids=[i for i in _list(data.get("environmentIds")) if isinstance(i, str)])
+
+@dataclass
+class Project(Decoded, envelope="project"):
+    id: str = wire("id", default="")
+    name: Optional[str] = wire("name")
+    # ``owner`` (an object) in newer answers, ``ownerId`` in older ones.
+    owner_id: Optional[str] = wire("owner.id", alias="ownerId")
+    environment_ids: list = wire("environmentIds", lambda v: [i for i in items(v) if isinstance(i, str)], default=[])
+
+
+# --- workspace settings, read as plain dicts (the providers keep them as their live state) ---------
+
+def decode_log_stream(body: Any) -> dict[str, Any]:
+    """The owner's log stream: ``endpoint`` empty (or missing) when none is configured."""
+    data = obj(body)
+    return {"owner_id": text(data.get("ownerId")), "endpoint": text(data.get("endpoint")) or "",
+            "preview": text(data.get("preview"))}
+
+
+def decode_metrics_stream(body: Any) -> dict[str, Any]:
+    data = obj(body)
+    return {"owner_id": text(data.get("ownerId")), "provider": text(data.get("provider")), "url": text(data.get("url"))}
+
+
+def decode_owner_settings(body: Any) -> dict[str, Any]:
+    """The owner notification settings: a missing or mistyped field reads as None."""
+    data = obj(body)
+    return {"owner_id": text(data.get("ownerId")), "email_enabled": boolean(data.get("emailEnabled")),
+            "notifications_to_send": text(data.get("notificationsToSend")),
+            "preview_notifications_enabled": boolean(data.get("previewNotificationsEnabled")),
+            "slack_enabled": boolean(data.get("slackEnabled"))}
+
+
+def decode_override(body: Any) -> dict[str, Any]:
+    """A service's notification override; the recorded answers carry string enums (``"true"``), a bool is
+    read as its string."""
+    data = obj(body)
+    preview = data.get("previewNotificationsEnabled")
+    if isinstance(preview, bool):
+        preview = "true" if preview else "false"
+    return {"service_id": text(data.get("serviceId")), "notifications_to_send": text(data.get("notificationsToSend")),
+            "preview_notifications_enabled": text(preview)}

@@ -15,14 +15,13 @@ the defaults and the declared values needs ``adopt``. Only declared fields are s
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional
+from typing import Any, ClassVar, Mapping, Optional
 
 import pulumi
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport
+from ..core import DeclarativeResource, Field, Transport
 from ..core.fields import to_default, to_prior
-from ..core.tolerant import boolean, obj, text
-from .api import RENDER
+from .base import RenderProvider
 
 EVENTS = ("none", "failure", "all")
 OVERRIDE_EVENTS = ("default", *EVENTS)
@@ -39,25 +38,6 @@ _OWNER_WIRE = {"email_enabled": "emailEnabled", "notifications_to_send": "notifi
                "preview_notifications_enabled": "previewNotificationsEnabled"}
 
 
-def decode_owner_settings(body: Any) -> dict[str, Any]:
-    """The owner settings answer, tolerantly: a missing or mistyped field reads as None."""
-    data = obj(body)
-    return {"owner_id": text(data.get("ownerId")), "email_enabled": boolean(data.get("emailEnabled")),
-            "notifications_to_send": text(data.get("notificationsToSend")),
-            "preview_notifications_enabled": boolean(data.get("previewNotificationsEnabled")),
-            "slack_enabled": boolean(data.get("slackEnabled"))}
-
-
-def decode_override(body: Any) -> dict[str, Any]:
-    """A service override; the recorded answers carry string enums (``"true"``), a bool is read as its string."""
-    data = obj(body)
-    preview = data.get("previewNotificationsEnabled")
-    if isinstance(preview, bool):
-        preview = "true" if preview else "false"
-    return {"service_id": text(data.get("serviceId")), "notifications_to_send": text(data.get("notificationsToSend")),
-            "preview_notifications_enabled": text(preview)}
-
-
 def owner_body(values: Mapping[str, Any]) -> dict[str, Any]:
     """PATCH body of the owner settings: only the fields that are set, in the API's names."""
     return {_OWNER_WIRE[k]: v for k, v in values.items() if k in _OWNER_WIRE and v is not None}
@@ -72,9 +52,68 @@ def _differs(live: Mapping[str, Any], wanted: Mapping[str, Any], names) -> bool:
     return any(wanted.get(n) is not None and live.get(n) != wanted.get(n) for n in names)
 
 
-class NotificationSettingsProvider(DeclarativeProvider):
-    api = RENDER
+class _PatchedSettingsProvider(RenderProvider):
+    """Settings Render always has (GET and PATCH only) for one object, keyed by ``key`` (its id input):
+    "create" patches the declared fields, "delete" patches ``defaults`` back."""
+
+    key: ClassVar[str]  # "owner_id" | "service_id"
+    defaults: ClassVar[dict[str, Any]]  # Render's own values: what removal writes back
+    id_suffix: ClassVar[str]
+
+    def _fetch(self, api: Transport, key: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _send(self, api: Transport, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _get(self, api: Transport, key: str) -> dict[str, Any]:
+        live = self._fetch(api, key)
+        live[self.key] = live[self.key] or key
+        return live
+
+    def _patch(self, api: Transport, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        live = self._send(api, key, values)
+        live[self.key] = live[self.key] or key
+        return live
+
+    def _key_of(self, id_: str, props: Mapping[str, Any]) -> str:
+        return props.get(self.key) or id_.split("/", 1)[0]
+
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
+        live = self._get(api, inputs[self.key])
+        names = tuple(self.defaults)
+        # Changed by someone from Render's defaults, and not to what this stack declares: someone else's choice.
+        if _differs(live, self.defaults, names) and _differs(live, inputs, names):
+            return live
+        return None
+
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
+        return self._patch(api, inputs[self.key], inputs)
+
+    def live_before_create(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
+        return self._get(api, inputs[self.key])  # the settings before ours (what a removal restores)
+
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Optional[dict]:
+        return self._get(api, self._key_of(id_, props))  # 404 (the service is gone) = gone
+
+    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
+                      changed: set[str]) -> dict:
+        return self._patch(api, news[self.key], {k: news.get(k) for k in changed})
+
+    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
+        # No DELETE in the API: removing the resource writes Render's defaults back (a 404 = gone with its owner).
+        self._patch(api, self._key_of(id_, props), self.defaults)
+
+    def id_of(self, live: dict) -> str:
+        return f"{live[self.key]}/{self.id_suffix}"
+
+    def live_inputs(self, live: dict) -> dict[str, Any]:
+        return {k: live.get(k) for k in (self.key, *self.defaults) if live.get(k) is not None}
+
+
+class NotificationSettingsProvider(_PatchedSettingsProvider):
     kind = "Render workspace notification settings"
+    key, defaults, id_suffix = "owner_id", OWNER_DEFAULTS, "notification-settings"
     fields = {
         "owner_id": Field(str, required=True, replace=True),
         # Removal restores the workspace's value from before we managed it (else Render's default).
@@ -89,52 +128,16 @@ class NotificationSettingsProvider(DeclarativeProvider):
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"of owner {inputs.get('owner_id')}"
 
-    def _get(self, api: Transport, owner_id: str) -> dict[str, Any]:
-        live = decode_owner_settings(api.get(f"/notification-settings/owners/{owner_id}"))
-        live["owner_id"] = live["owner_id"] or owner_id
-        return live
+    def _fetch(self, api: Transport, key: str) -> dict[str, Any]:
+        return self.client(api).get_owner_notifications(key)
 
-    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        live = self._get(api, inputs["owner_id"])
-        names = tuple(OWNER_DEFAULTS)
-        # Changed by someone from Render's defaults, and not to what this stack declares: someone else's choice.
-        if _differs(live, OWNER_DEFAULTS, names) and _differs(live, inputs, names):
-            return live
-        return None
-
-    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
-        return self._patch(api, inputs["owner_id"], inputs)
-
-    def live_before_create(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
-        return self._get(api, inputs["owner_id"])  # the workspace's settings before ours (what removal restores)
-
-    def _patch(self, api: Transport, owner_id: str, values: Mapping[str, Any]) -> dict:
-        answer = api.patch(f"/notification-settings/owners/{owner_id}", owner_body(values), idempotent=True)
-        live = decode_owner_settings(answer)
-        live["owner_id"] = live["owner_id"] or owner_id
-        return live
-
-    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Optional[dict]:
-        return self._get(api, props.get("owner_id") or id_.split("/", 1)[0])
-
-    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-                      changed: set[str]) -> dict:
-        return self._patch(api, news["owner_id"], {k: news.get(k) for k in changed})
-
-    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        # No DELETE in the API: removing the resource writes Render's defaults back.
-        self._patch(api, props.get("owner_id") or id_.split("/", 1)[0], OWNER_DEFAULTS)
-
-    def id_of(self, live: dict) -> str:
-        return f"{live['owner_id']}/notification-settings"
-
-    def live_inputs(self, live: dict) -> dict[str, Any]:
-        return {k: live.get(k) for k in ("owner_id", *OWNER_DEFAULTS) if live.get(k) is not None}
+    def _send(self, api: Transport, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        return self.client(api).patch_owner_notifications(key, owner_body(values))
 
 
-class NotificationOverrideProvider(DeclarativeProvider):
-    api = RENDER
+class NotificationOverrideProvider(_PatchedSettingsProvider):
     kind = "Render service notification override"
+    key, defaults, id_suffix = "service_id", OVERRIDE_DEFAULTS, "notifications"
     fields = {
         "service_id": Field(str, required=True, replace=True),
         "notifications_to_send": Field(str, choices=OVERRIDE_EVENTS, on_remove=to_default(
@@ -147,47 +150,11 @@ class NotificationOverrideProvider(DeclarativeProvider):
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"of service {inputs.get('service_id')}"
 
-    def _path(self, service_id: str) -> str:
-        return f"/notification-settings/overrides/services/{service_id}"
+    def _fetch(self, api: Transport, key: str) -> dict[str, Any]:
+        return self.client(api).get_notification_override(key)
 
-    def _get(self, api: Transport, service_id: str) -> dict[str, Any]:
-        live = decode_override(api.get(self._path(service_id)))
-        live["service_id"] = live["service_id"] or service_id
-        return live
-
-    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        live = self._get(api, inputs["service_id"])
-        names = tuple(OVERRIDE_DEFAULTS)
-        if _differs(live, OVERRIDE_DEFAULTS, names) and _differs(live, inputs, names):
-            return live
-        return None
-
-    def _patch(self, api: Transport, service_id: str, values: Mapping[str, Any]) -> dict:
-        live = decode_override(api.patch(self._path(service_id), override_body(values), idempotent=True))
-        live["service_id"] = live["service_id"] or service_id
-        return live
-
-    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
-        return self._patch(api, inputs["service_id"], inputs)
-
-    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> Optional[dict]:
-        return self._get(api, props.get("service_id") or id_.split("/", 1)[0])  # 404 (service gone) = gone
-
-    def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-                      changed: set[str]) -> dict:
-        return self._patch(api, news["service_id"], {k: news.get(k) for k in changed})
-
-    def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        try:
-            self._patch(api, props.get("service_id") or id_.split("/", 1)[0], OVERRIDE_DEFAULTS)
-        except NotFoundError:
-            pass  # the service is gone, and its override with it
-
-    def id_of(self, live: dict) -> str:
-        return f"{live['service_id']}/notifications"
-
-    def live_inputs(self, live: dict) -> dict[str, Any]:
-        return {k: live.get(k) for k in ("service_id", *OVERRIDE_DEFAULTS) if live.get(k) is not None}
+    def _send(self, api: Transport, key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        return self.client(api).patch_notification_override(key, override_body(values))
 
 
 class NotificationSettings(DeclarativeResource, module="render", name="NotificationSettings"):

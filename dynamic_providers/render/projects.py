@@ -5,14 +5,15 @@ bool); the output ``environment_ids`` maps name -> ``evm-...`` id for services a
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ..core import ApiError, DeclarativeProvider, DeclarativeResource, Field, Transport, is_ambiguous, iter_pages
+from ..core import ApiError, DeclarativeResource, Field, Transport, is_ambiguous
 from ..core.fields import contains_unknown
-from .api import RENDER
+from .base import RenderProvider
 from .models import Environment as EnvironmentModel, Project as ProjectModel
 
 ENV_SETTINGS = ("protected", "network_isolation")
@@ -27,8 +28,15 @@ def _env_body(settings: Mapping[str, Any]) -> dict:
     return body
 
 
-class ProjectProvider(DeclarativeProvider):
-    api = RENDER
+@dataclass
+class LiveProject:
+    """A project and its environments (Render lists them with a separate GET)."""
+
+    project: ProjectModel
+    environments: list[EnvironmentModel]
+
+
+class ProjectProvider(RenderProvider):
     kind = "Render project"
     fields = {
         "name": Field(str, required=True),
@@ -66,78 +74,75 @@ class ProjectProvider(DeclarativeProvider):
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"'{inputs.get('name')}' (owner {inputs.get('owner_id')})"
 
-    def _with_environments(self, api: Transport, project: ProjectModel) -> ProjectModel:
-        project.environments = [EnvironmentModel.from_api(e) for e in
-                                iter_pages(api, "/environments", params={"projectId": [project.id]},
-                                           item_key="environment")]
-        return project
+    def _with_environments(self, api: Transport, project: ProjectModel) -> LiveProject:
+        return LiveProject(project, self.client(api).list_environments(project.id))
 
-    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[ProjectModel]:
-        params = {"name": [inputs["name"]], "ownerId": [inputs["owner_id"]]}
-        for item in iter_pages(api, "/projects", params=params, item_key="project"):
-            project = ProjectModel.from_api(item)
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[LiveProject]:
+        for project in self.client(api).find_projects(inputs["name"], inputs["owner_id"]):
             if project.name == inputs["name"]:
                 return self._with_environments(api, project)
         return None
 
-    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> ProjectModel:
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> LiveProject:
         body = {"name": inputs["name"], "ownerId": inputs["owner_id"],
                 "environments": [{"name": name, **_env_body(settings)}
                                  for name, settings in sorted(inputs["environments"].items())]}
-        return self._with_environments(api, ProjectModel.from_api(api.post("/projects", body)))
+        return self._with_environments(api, self.client(api).create_project(body))
 
-    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> ProjectModel:
-        return self._with_environments(api, ProjectModel.from_api(api.get(f"/projects/{id_}")))
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> LiveProject:
+        return self._with_environments(api, self.client(api).get_project(id_))
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-                      changed: set[str]) -> ProjectModel:
+                      changed: set[str]) -> LiveProject:
+        client = self.client(api)
         if "name" in changed:
-            api.patch(f"/projects/{id_}", {"name": news["name"]}, idempotent=True)
+            client.rename_project(id_, news["name"])
         if "environments" in changed:
-            current = {e.name: e for e in self._with_environments(api, ProjectModel(id=id_)).environments}
+            current = {e.name: e for e in client.list_environments(id_)}
             wanted = news["environments"]
             for name in sorted(set(wanted) - set(current)):
                 self._add_environment(api, id_, name, wanted[name])
             for name in sorted(set(current) & set(wanted)):
                 if self._env_input(current[name]) != wanted[name]:
-                    api.patch(f"/environments/{current[name].id}", _env_body(wanted[name]), idempotent=True)
+                    client.update_environment(current[name].id, _env_body(wanted[name]))
             for name in sorted(set(current) - set(wanted)):
-                api.delete(f"/environments/{current[name].id}", missing_ok=True)
+                client.delete_environment(current[name].id)
         return self.read_remote(api, id_, news)
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        api.delete(f"/projects/{id_}")
+        self.client(api).delete_project(id_)
 
     def _add_environment(self, api: Transport, id_: str, name: str, settings: Mapping[str, Any]) -> None:
         """POST /environments, which is not idempotent: after a lost answer, look it up by name (unique
         in a project) before sending it again, so a lost answer never yields two environments."""
+        client = self.client(api)
         for attempt in (1, 2):
             try:
-                api.post("/environments", {"name": name, "projectId": id_, **_env_body(settings)})
+                client.create_environment({"name": name, "projectId": id_, **_env_body(settings)})
                 return
             except ApiError as exc:
                 if not is_ambiguous(exc):
                     raise
-                names = {e.name for e in self._with_environments(api, ProjectModel(id=id_)).environments}
+                names = {e.name for e in client.list_environments(id_)}
                 if name in names:
                     return  # it was made; only the answer was lost
                 if attempt == 2:
                     raise
 
-    def id_of(self, live: ProjectModel) -> str:
-        return live.id
+    def id_of(self, live: LiveProject) -> str:
+        return live.project.id
 
     @staticmethod
     def _env_input(env: EnvironmentModel) -> dict:
         return {"protected": env.protected_status == "protected",
                 "network_isolation": bool(env.network_isolation_enabled)}
 
-    def live_inputs(self, live: ProjectModel) -> dict[str, Any]:
-        observed: dict[str, Any] = {"owner_id": live.owner_id, "name": live.name,
+    def live_inputs(self, live: LiveProject) -> dict[str, Any]:
+        observed: dict[str, Any] = {"owner_id": live.project.owner_id, "name": live.project.name,
                                     "environments": {e.name: self._env_input(e) for e in live.environments if e.name}}
         return {k: v for k, v in observed.items() if v is not None}
 
-    def live_outputs(self, live: ProjectModel) -> dict[str, Any]:
+    def live_outputs(self, live: LiveProject) -> dict[str, Any]:
         return {"environment_ids": {e.name: e.id for e in live.environments if e.name}}
 
 

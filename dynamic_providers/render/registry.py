@@ -12,15 +12,14 @@ from typing import Any, Mapping, Optional
 
 import pulumi
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, Transport, iter_pages
+from ..core import DeclarativeResource, Field, Transport
 from ..core.fields import no_live_setting
 from . import encoders as enc
-from .api import RENDER
+from .base import RenderProvider
 from .models import RegistryCredential as CredentialModel
 
 
-class RegistryCredentialProvider(DeclarativeProvider):
-    api = RENDER
+class RegistryCredentialProvider(RenderProvider):
     kind = "Render registry credential"
     fields = {
         "name": Field(str, required=True),
@@ -39,9 +38,7 @@ class RegistryCredentialProvider(DeclarativeProvider):
         return f"'{inputs.get('name')}' (owner {inputs.get('owner_id')})"
 
     def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[CredentialModel]:
-        params = {"name": [inputs["name"]], "ownerId": [inputs["owner_id"]]}
-        for item in iter_pages(api, "/registrycredentials", params=params, item_key="registryCredential"):
-            cred = CredentialModel.from_api(item)
+        for cred in self.client(api).find_registry_credentials(inputs["name"], inputs["owner_id"]):
             if cred.name == inputs["name"]:
                 return cred
         return None
@@ -49,19 +46,19 @@ class RegistryCredentialProvider(DeclarativeProvider):
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> CredentialModel:
         body = {"registry": inputs["registry"], "name": inputs["name"], "username": inputs["username"],
                 "authToken": self.env_secret(inputs, "auth_token_fingerprint"), "ownerId": inputs["owner_id"]}
-        return CredentialModel.from_api(api.post("/registrycredentials", body))
+        return self.client(api).create_registry_credential(body)
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> CredentialModel:
-        return CredentialModel.from_api(api.get(f"/registrycredentials/{id_}"))
+        return self.client(api).get_registry_credential(id_)
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
                       changed: set[str]) -> CredentialModel:
         body = {"registry": news["registry"], "name": news["name"], "username": news["username"],
                 "authToken": self.env_secret(news, "auth_token_fingerprint")}  # PATCH takes the full credential
-        return CredentialModel.from_api(api.patch(f"/registrycredentials/{id_}", body, idempotent=True))
+        return self.client(api).update_registry_credential(id_, body)
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        api.delete(f"/registrycredentials/{id_}")
+        self.client(api).delete_registry_credential(id_)
 
     def id_of(self, live: CredentialModel) -> str:
         return live.id

@@ -15,23 +15,22 @@ therefore costs two writes. A deploy that fails or is interrupted after the writ
 from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping, Optional
-from urllib.parse import quote
 
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, Transport, iter_pages
+from ..core import DeclarativeResource, Field, Transport
 from ..core.fields import contains_unknown
 from . import encoders as enc
 from . import owed_deploys, undeclared
-from .api import RENDER, trigger_deploy
-from .models import KeyValue, Service as ServiceModel
+from .api import trigger_deploy
+from .base import RenderProvider
+from .models import KeyValue
 
 BULK_THRESHOLD = 3
 
 
-class _ServiceKeyedSetProvider(DeclarativeProvider):
-    api = RENDER
+class _ServiceKeyedSetProvider(RenderProvider):
     collection: ClassVar[str]  # "env-vars"
     item_key: ClassVar[str]  # wrapper key in list pages
     value_input: ClassVar[str]  # input holding {key: value}
@@ -67,7 +66,7 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
 
     def _current(self, api: Transport, service_id: str) -> dict[str, Optional[str]]:
         out: dict[str, Optional[str]] = {}
-        for item in iter_pages(api, f"/services/{service_id}/{self.collection}", item_key=self.item_key):
+        for item in self.client(api).list_service_entries(service_id, self.collection, self.item_key):
             kv = self.decode(item)
             if kv is not None:
                 out[kv.key] = kv.value
@@ -85,7 +84,7 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         sid = inputs["service_id"]
-        api.put(f"/services/{sid}/{self.collection}", self.encode_all(inputs[self.value_input]))
+        self.client(api).replace_service_entries(sid, self.collection, self.encode_all(inputs[self.value_input]))
         return {"service_id": sid, "values": dict(inputs[self.value_input])}
 
     def after_create(self, api: Transport, id_: str, live: dict, inputs: Mapping[str, Any]) -> dict:
@@ -109,13 +108,14 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
         old, new = dict(olds.get(self.value_input) or {}), dict(news[self.value_input])
         upserts = {k: v for k, v in new.items() if old.get(k) != v}
         removals = [k for k in old if k not in new]
+        client = self.client(api)
         if len(upserts) + len(removals) > BULK_THRESHOLD:
-            api.put(f"/services/{sid}/{self.collection}", self.encode_all(new))
+            client.replace_service_entries(sid, self.collection, self.encode_all(new))
         else:
             for key in sorted(upserts):
-                api.put(f"/services/{sid}/{self.collection}/{quote(key, safe='')}", {self.value_field: upserts[key]})
+                client.put_service_entry(sid, self.collection, key, {self.value_field: upserts[key]})
             for key in sorted(removals):
-                api.delete(f"/services/{sid}/{self.collection}/{quote(key, safe='')}", missing_ok=True)
+                client.delete_service_entry(sid, self.collection, key)
         if upserts or removals or owed_deploys.OWED in changed:
             deploy_id, covered = self._deploy(api, news), self._covered(news)
         else:
@@ -125,7 +125,7 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         sid = props.get("service_id") or id_.split("/", 1)[0]
-        api.put(f"/services/{sid}/{self.collection}", [])
+        self.client(api).replace_service_entries(sid, self.collection, [])
         # Deletes run after every create and update of an `up` (the Deploy that re-deployed the
         # service included): without a deploy here the removed entries would stay live until the next one.
         if props.get("deploy_on_delete"):
@@ -152,7 +152,7 @@ class _ServiceKeyedSetProvider(DeclarativeProvider):
         it deploys). A failure raises: the write stays, the deploy stays owed (``owed_deploys``)."""
         if not inputs.get("deploy_on_change", True):
             return None
-        service = ServiceModel.from_api(api.get(f"/services/{inputs['service_id']}"))
+        service = self.client(api).get_service(inputs["service_id"])
         if service.suspended:
             return None
         deploy = trigger_deploy(api, inputs["service_id"])

@@ -7,17 +7,19 @@ A deploy that fails or is interrupted after the PATCH stays owed until made (``o
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Any, Mapping, Optional
 
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ..core import DeclarativeProvider, DeclarativeResource, Field, NotFoundError, Transport, iter_pages
+from ..core import DeclarativeResource, Field, Transport
 from ..core.fields import UNKNOWN, contains_unknown, no_live_setting, to_default, to_prior, warn_on_removal
 from . import encoders as enc
 from . import owed_deploys
-from .api import RENDER, latest_deploy, trigger_deploy
-from .models import Header, Route, Service as ServiceModel
+from .api import latest_deploy, trigger_deploy
+from .base import RenderProvider
+from .models import Service as ServiceModel
 
 # Inputs whose change only takes effect with a new deploy (Render applies config at deploy time).
 DEPLOY_FIELDS = frozenset({"image", "image_digest", "registry_credential_id", "runtime", "build_command",
@@ -28,8 +30,19 @@ DEPLOY_FIELDS = frozenset({"image", "image_digest", "registry_credential_id", "r
 PATCHABLE = frozenset(enc.PATCH_TOP) | frozenset(f for fs in enc.PATCH_DETAILS.values() for f in fs)
 
 
-class ServiceProvider(DeclarativeProvider):
-    api = RENDER
+@dataclass
+class LiveService:
+    """A service as the provider holds it: what Render returned, plus the provider's own record (none of it
+    readable from Render)."""
+
+    service: ServiceModel
+    deploy_id: Optional[str] = None  # the deploy this resource last triggered
+    deployed_fingerprint: Optional[str] = None  # what that deploy put into effect (``owed_deploys``)
+    headers: Optional[list] = None  # a static site's managed headers (None: not managed)
+    routes: Optional[list] = None  # a static site's managed routes (None: not managed)
+
+
+class ServiceProvider(RenderProvider):
     kind = "Render service"
     revision_fields = DEPLOY_FIELDS  # with deploy_on_update=False, a Deploy triggered by it applies them
     # Removal (``on_remove``, README "Removing a setting reverts it"): defaults cite the spec
@@ -199,83 +212,80 @@ class ServiceProvider(DeclarativeProvider):
         return f"'{inputs.get('name')}' (owner {inputs.get('owner_id')}, type {inputs.get('service_type')})"
 
     # ------------------------------------------------------------------ API hooks
-    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[ServiceModel]:
-        params = {"name": [inputs["name"]], "ownerId": [inputs["owner_id"]], "type": [inputs["service_type"]]}
-        for item in iter_pages(api, "/services", params=params, item_key="service"):
-            svc = ServiceModel.from_api(item)
+    def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[LiveService]:
+        for svc in self.client(api).find_services(inputs["name"], inputs["owner_id"], inputs["service_type"]):
             if svc.name == inputs["name"] and svc.type == inputs["service_type"]:
-                return svc
+                return LiveService(svc, deploy_id=svc.deploy_id)
         return None
 
-    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> ServiceModel:
-        return ServiceModel.from_api(api.post("/services", enc.service_create_body(inputs)))
+    def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> LiveService:
+        svc = self.client(api).create_service(enc.service_create_body(inputs))
+        return LiveService(svc, deploy_id=svc.deploy_id)
 
-    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[ServiceModel]:
+    def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[LiveService]:
         live = self.find_existing(api, inputs)
         if live is not None and not live.deploy_id:
             # The lost create answer carried the first deploy's id; it is the service's newest deploy.
-            first = latest_deploy(api, live.id)
+            first = latest_deploy(api, live.service.id)
             live.deploy_id = first.id if first else None
         return live
 
-    def after_create(self, api: Transport, id_: str, live: ServiceModel, inputs: Mapping[str, Any]) -> ServiceModel:
+    def after_create(self, api: Transport, id_: str, live: LiveService, inputs: Mapping[str, Any]) -> LiveService:
         if inputs.get("suspended"):
-            api.post(f"/services/{id_}/suspend", idempotent=True)
-            live.suspended = True
+            self.client(api).suspend_service(id_)
+            live.service = replace(live.service, suspended=True)
         self._attach_static_rules(api, id_, live, inputs, fetch=False)
         live.deployed_fingerprint = _covered(inputs)  # Render deploys a new service itself
         return live
 
-    def after_takeover(self, api: Transport, id_: str, live: ServiceModel, inputs: Mapping[str, Any]) -> ServiceModel:
-        if getattr(live, "deployed_fingerprint", None) is None:
+    def after_takeover(self, api: Transport, id_: str, live: LiveService, inputs: Mapping[str, Any]) -> LiveService:
+        if live.deployed_fingerprint is None:
             live.deployed_fingerprint = _covered(inputs)  # no deploy needed to converge: it runs this
         return live
 
     def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
         return owed_deploys.owed(olds, _deploy_values(news), bool(news.get("deploy_on_update", True)))
 
-    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> ServiceModel:
-        live = ServiceModel.from_api(api.get(f"/services/{id_}"))
-        self._attach_static_rules(api, id_, live, props)
+    def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> LiveService:
         # What the last deploy carried, and which deploy this resource last triggered, cannot be read
         # from Render (GET /services has no deploy id): the state's record stays.
-        live.deployed_fingerprint = props.get(owed_deploys.OUTPUT)
-        live.deploy_id = props.get("deploy_id")
+        live = LiveService(self.client(api).get_service(id_), deploy_id=props.get("deploy_id"),
+                           deployed_fingerprint=props.get(owed_deploys.OUTPUT))
+        self._attach_static_rules(api, id_, live, props)
         return live
 
     def update_remote(self, api: Transport, id_: str, olds: Mapping[str, Any], news: Mapping[str, Any],
-                      changed: set[str]) -> ServiceModel:
-        live: Optional[ServiceModel] = None
-        suspended_now = bool(olds.get("suspended"))
+                      changed: set[str]) -> LiveService:
+        client = self.client(api)
+        svc: Optional[ServiceModel] = None
         if "suspended" in changed and news.get("suspended") is False:
-            api.post(f"/services/{id_}/resume", idempotent=True)
-            suspended_now = False
+            client.resume_service(id_)
         scaling = news.get("autoscaling")
         if "autoscaling" in changed and isinstance(scaling, dict):
             if scaling.get("enabled", True):
-                api.put(f"/services/{id_}/autoscaling", enc.autoscaling_body(scaling))
+                client.put_autoscaling(id_, enc.autoscaling_body(scaling))
             else:
-                api.delete(f"/services/{id_}/autoscaling", missing_ok=True)
+                client.delete_autoscaling(id_)
         if "num_instances" in changed and news.get("num_instances") is not None:
-            api.post(f"/services/{id_}/scale", {"numInstances": news["num_instances"]}, idempotent=True)
+            client.scale_service(id_, news["num_instances"])
         body = enc.service_patch_body(news, changed)
         if body:
-            live = ServiceModel.from_api(api.patch(f"/services/{id_}", body, idempotent=True))
+            svc = client.update_service(id_, body)
         if "disk" in changed and news.get("disk"):
             self._update_disk(api, id_, news["disk"])
         if "headers" in changed and news.get("headers") is not None:
-            api.put(f"/services/{id_}/headers", enc.headers_body(news["headers"]))
+            client.put_headers(id_, enc.headers_body(news["headers"]))
         if "routes" in changed and news.get("routes") is not None:
-            api.put(f"/services/{id_}/routes", enc.routes_body(news["routes"]))
+            client.put_routes(id_, enc.routes_body(news["routes"]))
         if "environment_id" in changed and news.get("environment_id"):
-            api.post(f"/environments/{news['environment_id']}/resources", {"resourceIds": [id_]}, idempotent=True)
-        if live is None or changed - PATCHABLE:  # the PATCH response predates the other calls
-            live = ServiceModel.from_api(api.get(f"/services/{id_}"))
-        suspended_now = live.suspended
+            client.move_to_environment(news["environment_id"], id_)
+        if svc is None or changed - PATCHABLE:  # the PATCH response predates the other calls
+            svc = client.get_service(id_)
+        suspended_now = svc.suspended
         # Deploy only when the change needs one (or an earlier one is still owed), and never on a
         # suspended service (the peer's bug; resuming deploys).
         needs_deploy = bool(changed & (DEPLOY_FIELDS | {owed_deploys.OWED}))
-        live.deployed_fingerprint = olds.get(owed_deploys.OUTPUT)  # olds carry the previous outputs
+        live = LiveService(svc, deployed_fingerprint=olds.get(owed_deploys.OUTPUT))  # olds carry the previous outputs
         if needs_deploy and news.get("deploy_on_update", True) and not suspended_now \
                 and not news.get("suspended"):
             deploy = trigger_deploy(api, id_)
@@ -285,19 +295,20 @@ class ServiceProvider(DeclarativeProvider):
             live.deploy_id = olds.get("deploy_id")
             if needs_deploy:
                 live.deployed_fingerprint = _covered(news)  # suspended: resuming deploys it
-        if "suspended" in changed and news.get("suspended") is True and not live.suspended:
-            api.post(f"/services/{id_}/suspend", idempotent=True)
-            live.suspended = True
+        if "suspended" in changed and news.get("suspended") is True and not live.service.suspended:
+            client.suspend_service(id_)
+            live.service = replace(live.service, suspended=True)
         self._attach_static_rules(api, id_, live, news, fetch=False)
         return live
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
-        api.delete(f"/services/{id_}")
+        self.client(api).delete_service(id_)
 
-    def id_of(self, live: ServiceModel) -> str:
-        return live.id
+    def id_of(self, state: LiveService) -> str:
+        return state.service.id
 
-    def live_inputs(self, live: ServiceModel) -> dict[str, Any]:
+    def live_inputs(self, state: LiveService) -> dict[str, Any]:
+        live = state.service
         image, digest = enc.split_image_path(live.image_path)
         observed: dict[str, Any] = {
             "name": live.name, "owner_id": live.owner_id, "service_type": live.type, "region": live.region,
@@ -324,47 +335,45 @@ class ServiceProvider(DeclarativeProvider):
             observed["build_command"] = live.build_command
         if live.disk is not None:
             observed["disk"] = live.disk.as_input()
-        if getattr(live, "headers", None) is not None:
-            observed["headers"] = live.headers
-        if getattr(live, "routes", None) is not None:
-            observed["routes"] = live.routes
+        if state.headers is not None:
+            observed["headers"] = state.headers
+        if state.routes is not None:
+            observed["routes"] = state.routes
         if live.type == "web_service" and live.maintenance_mode is None:
             observed["maintenance_mode"] = {"enabled": False, "uri": ""}  # absent means off
         # None means "not reported" (the real API omits fields), except where absence is the state.
         return {k: v for k, v in observed.items() if v is not None or k in ("image_digest", "registry_credential_id")}
 
-    def live_outputs(self, live: ServiceModel) -> dict[str, Any]:
+    def live_outputs(self, state: LiveService) -> dict[str, Any]:
+        live = state.service
         return {"url": live.url, "host": live.host, "slug": live.slug, "dashboard_url": live.dashboard_url,
-                "live_image_path": live.image_path, "deploy_id": live.deploy_id, "is_suspended": live.suspended,
-                "disk_id": live.disk.id if live.disk else None,
-                owed_deploys.OUTPUT: getattr(live, "deployed_fingerprint", None)}
+                "live_image_path": live.image_path, "deploy_id": state.deploy_id, "is_suspended": live.suspended,
+                "disk_id": live.disk.id if live.disk else None, owed_deploys.OUTPUT: state.deployed_fingerprint}
 
     # ------------------------------------------------------------------ helpers
-    def _attach_static_rules(self, api: Transport, id_: str, live: ServiceModel, props: Mapping[str, Any],
+    def _attach_static_rules(self, api: Transport, id_: str, live: LiveService, props: Mapping[str, Any],
                              fetch: bool = True) -> None:
         """Headers/routes live behind their own endpoints: read them only when managed."""
-        live.headers = None  # type: ignore[attr-defined]
-        live.routes = None  # type: ignore[attr-defined]
-        if live.type != "static_site":
+        live.headers = live.routes = None
+        if live.service.type != "static_site":
             return
         if props.get("headers") is not None:
-            live.headers = ([h.as_input() for h in (Header.from_api(x) for x in
-                                                    iter_pages(api, f"/services/{id_}/headers", item_key="header"))
-                             if h] if fetch else props["headers"])
+            live.headers = ([h.as_input() for h in self.client(api).list_headers(id_)] if fetch
+                            else props["headers"])
         if props.get("routes") is not None:
             if fetch:
-                routes = [r for r in (Route.from_api(x) for x in
-                                      iter_pages(api, f"/services/{id_}/routes", item_key="route")) if r]
+                routes = self.client(api).list_routes(id_)
                 live.routes = [r.as_input() for r in sorted(routes, key=lambda r: r.priority)]
             else:
                 live.routes = props["routes"]
 
     def _update_disk(self, api: Transport, id_: str, disk: Mapping[str, Any]) -> None:
-        current = ServiceModel.from_api(api.get(f"/services/{id_}")).disk
+        client = self.client(api)
+        current = client.get_service(id_).disk
         if current is None or not current.id:
             body = {"name": disk["name"], "mountPath": disk["mount_path"], "serviceId": id_,
                     "sizeGB": int(disk.get("size_gb") or 1)}
-            api.post("/disks", body)
+            client.create_disk(body)
             return
         patch = {}
         if disk.get("name") != current.name:
@@ -376,7 +385,7 @@ class ServiceProvider(DeclarativeProvider):
                 raise ValueError(f"Render disks can only grow: {current.size_gb} GB -> {disk['size_gb']} GB")
             patch["sizeGB"] = int(disk["size_gb"])
         if patch:
-            api.patch(f"/disks/{current.id}", patch, idempotent=True)
+            client.update_disk(current.id, patch)
 
 
 def _deploy_values(inputs: Mapping[str, Any]) -> dict[str, Any]:
@@ -429,10 +438,54 @@ class Service(DeclarativeResource, module="render", name="Service"):
     disk_id: pulumi.Output[Optional[str]]
 
     def __init__(self, resource_name: str, *, name: pulumi.Input[str], owner_id: pulumi.Input[str],
-                 service_type: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None,
-                 **inputs: Any) -> None:
-        unknown = set(inputs) - set(ServiceProvider.all_fields())
-        if unknown:
+                 service_type: pulumi.Input[str],
+                 region: Optional[pulumi.Input[str]] = None,
+                 plan: Optional[pulumi.Input[str]] = None,
+                 runtime: Optional[pulumi.Input[str]] = None,
+                 environment_id: Optional[pulumi.Input[str]] = None,
+                 repo: Optional[pulumi.Input[str]] = None,
+                 branch: Optional[pulumi.Input[str]] = None,
+                 root_dir: Optional[pulumi.Input[str]] = None,
+                 auto_deploy: Optional[pulumi.Input[bool]] = None,
+                 image: Optional[pulumi.Input[str]] = None,
+                 image_digest: Optional[pulumi.Input[str]] = None,
+                 registry_credential_id: Optional[pulumi.Input[str]] = None,
+                 build_command: Optional[pulumi.Input[str]] = None,
+                 start_command: Optional[pulumi.Input[str]] = None,
+                 docker_context: Optional[pulumi.Input[str]] = None,
+                 dockerfile_path: Optional[pulumi.Input[str]] = None,
+                 pre_deploy_command: Optional[pulumi.Input[str]] = None,
+                 health_check_path: Optional[pulumi.Input[str]] = None,
+                 num_instances: Optional[pulumi.Input[int]] = None,
+                 autoscaling: Optional[pulumi.Input[dict]] = None,
+                 disk: Optional[pulumi.Input[dict]] = None,
+                 schedule: Optional[pulumi.Input[str]] = None,
+                 publish_path: Optional[pulumi.Input[str]] = None,
+                 headers: Optional[pulumi.Input[list]] = None,
+                 routes: Optional[pulumi.Input[list]] = None,
+                 maintenance_mode: Optional[pulumi.Input[dict]] = None,
+                 render_subdomain_policy: Optional[pulumi.Input[str]] = None,
+                 max_shutdown_delay_seconds: Optional[pulumi.Input[int]] = None,
+                 previews_generation: Optional[pulumi.Input[str]] = None,
+                 ip_allow_list: Optional[pulumi.Input[list]] = None,
+                 suspended: Optional[pulumi.Input[bool]] = None,
+                 deploy_on_update: Optional[pulumi.Input[bool]] = None,
+                 adopt: Optional[pulumi.Input[bool]] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None, **unknown: Any) -> None:
+        if unknown:  # one clear line for a misspelt input (Python's own error names no resource)
             raise TypeError(f"Service {resource_name!r}: unknown argument(s) {', '.join(sorted(unknown))}")
-        super().__init__(ServiceProvider(), resource_name,
-                         {"name": name, "owner_id": owner_id, "service_type": service_type, **inputs}, opts)
+        inputs = {"name": name, "owner_id": owner_id, "service_type": service_type, "region": region,
+                  "plan": plan, "runtime": runtime, "environment_id": environment_id, "repo": repo,
+                  "branch": branch, "root_dir": root_dir, "auto_deploy": auto_deploy, "image": image,
+                  "image_digest": image_digest, "registry_credential_id": registry_credential_id,
+                  "build_command": build_command, "start_command": start_command,
+                  "docker_context": docker_context, "dockerfile_path": dockerfile_path,
+                  "pre_deploy_command": pre_deploy_command, "health_check_path": health_check_path,
+                  "num_instances": num_instances, "autoscaling": autoscaling, "disk": disk,
+                  "schedule": schedule, "publish_path": publish_path, "headers": headers, "routes": routes,
+                  "maintenance_mode": maintenance_mode, "render_subdomain_policy": render_subdomain_policy,
+                  "max_shutdown_delay_seconds": max_shutdown_delay_seconds,
+                  "previews_generation": previews_generation, "ip_allow_list": ip_allow_list,
+                  "suspended": suspended, "deploy_on_update": deploy_on_update, "adopt": adopt}
+        # An input left out is None, which the engine never receives: the same as not passing it.
+        super().__init__(ServiceProvider(), resource_name, inputs, opts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-from ..core.tolerant import boolean, integer, items, obj, text
+from ..core.tolerant import Decoded, boolean, integer, items, obj, text, wire
 
 
 class DecodeError(ValueError):
@@ -38,51 +38,29 @@ def _bool(data: Mapping[str, Any], key: str) -> Optional[bool]:
     return boolean(data.get(key))
 
 
-def _require_str(data: Mapping[str, Any], key: str, what: str) -> str:
-    value = _str(data, key)
-    if not value:
-        raise DecodeError(f"{what}: response has no '{key}'")
-    return value
-
-
 # --- projects -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Project:
+class Project(Decoded):
     """``GET /v1/projects/{ref}``, an item of ``GET /v1/projects``, or the ``POST /v1/projects`` reply."""
 
-    ref: str
-    name: Optional[str]
-    organization_slug: Optional[str]
-    region: Optional[str]
-    status: Optional[str]
-    created_at: Optional[str]
-    database_host: Optional[str] = None
-    database_version: Optional[str] = None
-    postgres_engine: Optional[str] = None
-    release_channel: Optional[str] = None
+    ref: str = wire("ref", alias="id", default="")  # ``id``: the deprecated twin
+    name: Optional[str] = wire("name")
+    organization_slug: Optional[str] = wire("organization_slug", alias="organization_id")  # the deprecated twin
+    region: Optional[str] = wire("region")
+    status: Optional[str] = wire("status")
+    created_at: Optional[str] = wire("created_at", alias="inserted_at")
+    database_host: Optional[str] = wire("database.host")
+    database_version: Optional[str] = wire("database.version")
+    postgres_engine: Optional[str] = wire("database.postgres_engine")
+    release_channel: Optional[str] = wire("database.release_channel")
 
     @classmethod
     def decode(cls, body: Any) -> "Project":
-        data = _obj(body)
-        database = _obj(data.get("database"))
-        # ``id`` is the deprecated twin of ``ref``; accept it when ``ref`` is missing.
-        ref = _str(data, "ref") or _str(data, "id")
-        if not ref:
+        project = super().decode(body)
+        if not project.ref:
             raise DecodeError("project: response has no 'ref'")
-        return cls(
-            ref=ref,
-            name=_str(data, "name"),
-            # ``organization_id`` is the deprecated twin of ``organization_slug``.
-            organization_slug=_str(data, "organization_slug") or _str(data, "organization_id"),
-            region=_str(data, "region"),
-            status=_str(data, "status"),
-            created_at=_str(data, "created_at") or _str(data, "inserted_at"),
-            database_host=_str(database, "host"),
-            database_version=_str(database, "version"),
-            postgres_engine=_str(database, "postgres_engine"),
-            release_channel=_str(database, "release_channel"),
-        )
+        return project
 
 
 def decode_project_list(body: Any) -> list[Project]:
@@ -93,26 +71,14 @@ def decode_project_list(body: Any) -> list[Project]:
 
 
 @dataclass(frozen=True)
-class ServiceHealth:
+class ServiceHealth(Decoded):
     """One item of ``GET /v1/projects/{ref}/health``."""
 
-    name: str
-    status: Optional[str]
-    healthy: Optional[bool]
-    error: Optional[str]
-    db_schema: Optional[str] = None  # only in the ``rest`` service's ``info``
-
-    @classmethod
-    def decode(cls, body: Any) -> "ServiceHealth":
-        data = _obj(body)
-        info = _obj(data.get("info"))
-        return cls(
-            name=_str(data, "name") or "",
-            status=_str(data, "status"),
-            healthy=_bool(data, "healthy"),
-            error=_str(data, "error"),
-            db_schema=_str(info, "db_schema"),
-        )
+    name: str = wire("name", default="")
+    status: Optional[str] = wire("status")
+    healthy: Optional[bool] = wire("healthy", boolean)
+    error: Optional[str] = wire("error")
+    db_schema: Optional[str] = wire("info.db_schema")  # only in the ``rest`` service's ``info``
 
 
 def decode_health(body: Any) -> list[ServiceHealth]:
@@ -184,50 +150,34 @@ class Backups:
 
 
 @dataclass(frozen=True)
-class RestorePoint:
+class RestorePoint(Decoded):
     """``POST/GET database/backups/restore-point`` (``V1RestorePointResponse``)."""
 
-    name: Optional[str]
-    status: Optional[str]  # AVAILABLE | PENDING | REMOVED | FAILED (unknown values kept as-is)
-    completed_on: Optional[str]
+    name: Optional[str] = wire("name")
+    status: Optional[str] = wire("status")  # AVAILABLE | PENDING | REMOVED | FAILED (unknown values kept as-is)
+    completed_on: Optional[str] = wire("completed_on")
 
     @classmethod
     def decode(cls, body: Any) -> "RestorePoint":
-        data = _obj(body)
         if isinstance(body, list):  # a list of restore points: the newest answers
-            items = [_obj(b) for b in _list(body)]
-            data = items[-1] if items else {}
-        return cls(name=_str(data, "name"), status=_str(data, "status"), completed_on=_str(data, "completed_on"))
+            body = body[-1] if body else {}
+        return super().decode(body)
 
 
 # --- keys ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class ApiKey:
+class ApiKey(Decoded):
     """One item of ``GET /v1/projects/{ref}/api-keys?reveal=true``."""
 
-    name: str
-    id: Optional[str]
-    type: Optional[str]  # legacy | publishable | secret | (future values kept as-is)
-    api_key: Optional[str]
-    prefix: Optional[str]
-    hash: Optional[str]
-    description: Optional[str]
-    jwt_role: Optional[str]  # secret_jwt_template.role
-
-    @classmethod
-    def decode(cls, body: Any) -> "ApiKey":
-        data = _obj(body)
-        return cls(
-            name=_str(data, "name") or "",
-            id=_str(data, "id"),
-            type=_str(data, "type"),
-            api_key=_str(data, "api_key"),
-            prefix=_str(data, "prefix"),
-            hash=_str(data, "hash"),
-            description=_str(data, "description"),
-            jwt_role=_str(_obj(data.get("secret_jwt_template")), "role"),
-        )
+    name: str = wire("name", default="")
+    id: Optional[str] = wire("id")
+    type: Optional[str] = wire("type")  # legacy | publishable | secret | (future values kept as-is)
+    api_key: Optional[str] = wire("api_key")
+    prefix: Optional[str] = wire("prefix")
+    hash: Optional[str] = wire("hash")
+    description: Optional[str] = wire("description")
+    jwt_role: Optional[str] = wire("secret_jwt_template.role")
 
     @property
     def revealed(self) -> bool:
@@ -251,36 +201,19 @@ def decode_postgres_config(body: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class PoolerConfig:
+class PoolerConfig(Decoded):
     """One item of ``GET config/database/pooler`` (one per database: primary and replicas)."""
 
-    identifier: Optional[str]
-    database_type: Optional[str]
-    db_user: Optional[str]
-    db_host: Optional[str]
-    db_port: Optional[int]
-    db_name: Optional[str]
-    connection_string: Optional[str]
-    pool_mode: Optional[str]
-    default_pool_size: Optional[int]
-    max_client_conn: Optional[int]
-
-    @classmethod
-    def decode(cls, body: Any) -> "PoolerConfig":
-        data = _obj(body)
-        return cls(
-            identifier=_str(data, "identifier"),
-            database_type=_str(data, "database_type"),
-            db_user=_str(data, "db_user"),
-            db_host=_str(data, "db_host"),
-            db_port=_int(data, "db_port"),
-            db_name=_str(data, "db_name"),
-            # ``connectionString`` is the deprecated camelCase twin.
-            connection_string=_str(data, "connection_string") or _str(data, "connectionString"),
-            pool_mode=_str(data, "pool_mode"),
-            default_pool_size=_int(data, "default_pool_size"),
-            max_client_conn=_int(data, "max_client_conn"),
-        )
+    identifier: Optional[str] = wire("identifier")
+    database_type: Optional[str] = wire("database_type")
+    db_user: Optional[str] = wire("db_user")
+    db_host: Optional[str] = wire("db_host")
+    db_port: Optional[int] = wire("db_port", integer)
+    db_name: Optional[str] = wire("db_name")
+    connection_string: Optional[str] = wire("connection_string", alias="connectionString")  # the deprecated twin
+    pool_mode: Optional[str] = wire("pool_mode")
+    default_pool_size: Optional[int] = wire("default_pool_size", integer)
+    max_client_conn: Optional[int] = wire("max_client_conn", integer)
 
 
 def decode_pooler_configs(body: Any) -> list[PoolerConfig]:
@@ -337,19 +270,11 @@ class NetworkRestrictions:
 
 
 @dataclass(frozen=True)
-class SslEnforcement:
+class SslEnforcement(Decoded):
     """``GET/PUT ssl-enforcement``."""
 
-    database: Optional[bool]
-    applied_successfully: Optional[bool]
-
-    @classmethod
-    def decode(cls, body: Any) -> "SslEnforcement":
-        data = _obj(body)
-        return cls(
-            database=_bool(_obj(data.get("currentConfig")), "database"),
-            applied_successfully=_bool(data, "appliedSuccessfully"),
-        )
+    database: Optional[bool] = wire("currentConfig.database", boolean)
+    applied_successfully: Optional[bool] = wire("appliedSuccessfully", boolean)
 
 
 def decode_auth_config(body: Any) -> dict[str, Any]:
@@ -361,18 +286,12 @@ def decode_auth_config(body: Any) -> dict[str, Any]:
 
 
 @dataclass(frozen=True)
-class EdgeSecret:
+class EdgeSecret(Decoded):
     """One item of ``GET /v1/projects/{ref}/secrets``: ``value`` is the hex SHA-256 of the plaintext."""
 
-    name: str
-    digest: Optional[str]
-    updated_at: Optional[str]
-
-    @classmethod
-    def decode(cls, body: Any) -> "EdgeSecret":
-        data = _obj(body)
-        return cls(name=_str(data, "name") or "", digest=_str(data, "value"),
-                   updated_at=_str(data, "updated_at"))
+    name: str = wire("name", default="")
+    digest: Optional[str] = wire("value")
+    updated_at: Optional[str] = wire("updated_at")
 
 
 def decode_edge_secrets(body: Any) -> list[EdgeSecret]:

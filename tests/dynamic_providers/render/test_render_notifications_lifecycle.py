@@ -10,9 +10,9 @@ import pytest
 
 from dynamic_providers.core import AdoptionRequiredError
 from dynamic_providers.core import MissingCredentialsError
-from dynamic_providers.render.metrics_streams import MetricsStreamProvider, decode_metrics_stream
-from dynamic_providers.render.notifications import (NotificationOverrideProvider, NotificationSettingsProvider,
-                                                    decode_override, decode_owner_settings)
+from dynamic_providers.render.metrics_streams import MetricsStreamProvider
+from dynamic_providers.render.models import decode_metrics_stream, decode_override, decode_owner_settings
+from dynamic_providers.render.notifications import NotificationOverrideProvider, NotificationSettingsProvider
 from dynamic_providers.render.services import ServiceProvider
 from sandbox.recordings import render_exchanges
 

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from dynamic_providers.render import models as m
-from dynamic_providers.render.services import ServiceProvider
+from dynamic_providers.render.services import LiveService, ServiceProvider
 
 from render_spec import shared_dir
 
@@ -23,19 +23,19 @@ RECORDINGS = shared_dir() / "recordings" / "render"
 # (method, path regex) -> (decoder, wrapper key in list pages)
 ID = r"[a-z]{3}-[0-9a-z]+(?:-[ab])?"
 ENDPOINTS = [
-    (("GET", "POST"), rf"^/services$", m.Service.from_api, "service"),
-    (("GET", "PATCH"), rf"^/services/{ID}$", m.Service.from_api, None),
+    (("GET", "POST"), rf"^/services$", m.Service.decode, "service"),
+    (("GET", "PATCH"), rf"^/services/{ID}$", m.Service.decode, None),
     (("GET", "PUT"), rf"^/services/{ID}/env-vars$", m.KeyValue.env_var, "envVar"),
     (("GET", "PUT"), rf"^/services/{ID}/secret-files$", m.KeyValue.secret_file, "secretFile"),
-    (("GET", "POST"), rf"^/services/{ID}/custom-domains$", m.CustomDomain.from_api, "customDomain"),
-    (("GET", "PUT"), rf"^/services/{ID}/headers$", m.Header.from_api, "header"),
-    (("GET", "PUT"), rf"^/services/{ID}/routes$", m.Route.from_api, "route"),
-    (("GET", "POST"), rf"^/services/{ID}/deploys$", m.Deploy.from_api, "deploy"),
-    (("GET", "POST", "PATCH"), rf"^/env-groups(/{ID})?$", m.EnvGroup.from_api, "envGroup"),
-    (("PUT",), rf"^/env-groups/{ID}/(env-vars|secret-files)/[^/]+$", m.EnvGroup.from_api, None),
-    (("GET", "POST", "PATCH"), rf"^/projects(/{ID})?$", m.Project.from_api, "project"),
-    (("GET", "POST", "PATCH"), rf"^/environments(/{ID})?$", m.Environment.from_api, "environment"),
-    (("GET", "POST", "PATCH"), rf"^/registrycredentials(/{ID})?$", m.RegistryCredential.from_api,
+    (("GET", "POST"), rf"^/services/{ID}/custom-domains$", m.CustomDomain.decode, "customDomain"),
+    (("GET", "PUT"), rf"^/services/{ID}/headers$", m.Header.decode, "header"),
+    (("GET", "PUT"), rf"^/services/{ID}/routes$", m.Route.decode, "route"),
+    (("GET", "POST"), rf"^/services/{ID}/deploys$", m.Deploy.decode, "deploy"),
+    (("GET", "POST", "PATCH"), rf"^/env-groups(/{ID})?$", m.EnvGroup.decode, "envGroup"),
+    (("PUT",), rf"^/env-groups/{ID}/(env-vars|secret-files)/[^/]+$", m.EnvGroup.decode, None),
+    (("GET", "POST", "PATCH"), rf"^/projects(/{ID})?$", m.Project.decode, "project"),
+    (("GET", "POST", "PATCH"), rf"^/environments(/{ID})?$", m.Environment.decode, "environment"),
+    (("GET", "POST", "PATCH"), rf"^/registrycredentials(/{ID})?$", m.RegistryCredential.decode,
      "registryCredential"),
 ]
 
@@ -113,25 +113,25 @@ def test_decoders_read_every_recorded_response_of_used_endpoints():
             if isinstance(model, m.Service):
                 assert model.type in ("web_service", "private_service", "background_worker", "cron_job",
                                       "static_site"), where
-                observed = provider.live_inputs(model)  # must not raise on real shapes
+                observed = provider.live_inputs(LiveService(model))  # must not raise on real shapes
                 assert observed["name"] == model.name, where
-                provider.live_outputs(model)
-            decoded[decoder.__qualname__] += 1
+                provider.live_outputs(LiveService(model))
+            decoded[f"{decoder.__self__.__name__}.{decoder.__name__}"] += 1  # the class, not where decode is defined
     # Every family the provider reads must actually have been exercised by real data.
-    for family, minimum in {"Service.from_api": 300, "KeyValue.env_var": 50, "KeyValue.secret_file": 50,
-                            "CustomDomain.from_api": 5, "Header.from_api": 3, "Route.from_api": 3,
-                            "Deploy.from_api": 10, "EnvGroup.from_api": 3, "Project.from_api": 10,
-                            "Environment.from_api": 10}.items():
+    for family, minimum in {"Service.decode": 300, "KeyValue.env_var": 50, "KeyValue.secret_file": 50,
+                            "CustomDomain.decode": 5, "Header.decode": 3, "Route.decode": 3,
+                            "Deploy.decode": 10, "EnvGroup.decode": 3, "Project.decode": 10,
+                            "Environment.decode": 10}.items():
         assert decoded[family] >= minimum, (family, decoded[family])
 
 
 def test_decoders_tolerate_nulls_missing_and_unknown_fields():
-    svc = m.Service.from_api({"id": "srv-1", "type": "web_service", "serviceDetails": None,
+    svc = m.Service.decode({"id": "srv-1", "type": "web_service", "serviceDetails": None,
                               "suspended": None, "registryCredential": None, "brandNewField": {"x": 1},
                               "autoDeploy": "sometimes"})
     assert svc.id == "srv-1" and svc.auto_deploy is None and svc.url is None and not svc.suspended
-    assert m.Deploy.from_api({"id": "dep-1", "status": "brand_new_status"}).in_progress
-    assert m.Deploy.from_api(None).id == ""
-    assert m.EnvGroup.from_api({"id": "evg-1", "serviceLinks": None, "envVars": [None, {"key": "A"}]}).env_vars == {"A": None}
-    assert m.Project.from_api({"id": "prj-1", "owner": None, "environmentIds": None}).environment_ids == []
-    assert m.Autoscaling.from_api({"enabled": True, "min": 1, "max": 2, "criteria": None}).cpu_percent is None
+    assert m.Deploy.decode({"id": "dep-1", "status": "brand_new_status"}).in_progress
+    assert m.Deploy.decode(None).id == ""
+    assert m.EnvGroup.decode({"id": "evg-1", "serviceLinks": None, "envVars": [None, {"key": "A"}]}).env_vars == {"A": None}
+    assert m.Project.decode({"id": "prj-1", "owner": None, "environmentIds": None}).environment_ids == []
+    assert m.Autoscaling.decode({"enabled": True, "min": 1, "max": 2, "criteria": None}).cpu_percent is None
