@@ -7,7 +7,7 @@ import random
 import time
 from typing import Callable, Iterable, Optional
 
-from ..core import ApiError, ApiSettings, Transport, backoff_delay, is_ambiguous, progress
+from ..core import ApiSettings, Transport, look_up_then_retry, progress
 from ..core.polling import FIRST_DELAY_S, poll_delays, poll_until
 from .client import RenderApi
 from .models import Deploy
@@ -58,23 +58,12 @@ def trigger_deploy(api: Transport, service_id: str, body: Optional[dict] = None,
     ``rollback``: start it with ``POST /services/{id}/rollback`` instead."""
     client = RenderApi(api)
     before = set(known) if known is not None else {d.id for d in client.recent_deploys(service_id)}
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            started = client.start_deploy(service_id, body or {}, rollback=rollback)
-            break
-        except ApiError as exc:
-            if not is_ambiguous(exc):
-                raise
-            made = [d for d in client.recent_deploys(service_id) if d.id not in before]
-            if made:
-                return newest(made)  # it was made; only the answer was lost
-            if attempt >= DEPLOY_POST_ATTEMPTS:
-                raise
-            sleep(backoff_delay(attempt, api.options, random.random))
+    started, _recovered = look_up_then_retry(
+        lambda: client.start_deploy(service_id, body or {}, rollback=rollback),
+        lambda: newest([d for d in client.recent_deploys(service_id) if d.id not in before]),
+        attempts=DEPLOY_POST_ATTEMPTS, options=api.options, sleep=sleep)
     if started is not None:
-        return started
+        return started  # the POST's answer, or the deploy it made when its answer was lost
     delays = poll_delays(QUEUED_LOOKUP_CAP)
     for lookup in range(QUEUED_LOOKUPS):
         if lookup:

@@ -11,7 +11,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ..core import ApiError, DeclarativeResource, Field, Transport, is_ambiguous
+from ..core import DeclarativeResource, Field, Transport, look_up_then_retry
 from ..core.fields import contains_unknown
 from .base import RenderProvider
 from .models import Environment as EnvironmentModel, Project as ProjectModel
@@ -116,18 +116,10 @@ class ProjectProvider(RenderProvider):
         """POST /environments, which is not idempotent: after a lost answer, look it up by name (unique
         in a project) before sending it again, so a lost answer never yields two environments."""
         client = self.client(api)
-        for attempt in (1, 2):
-            try:
-                client.create_environment({"name": name, "projectId": id_, **_env_body(settings)})
-                return
-            except ApiError as exc:
-                if not is_ambiguous(exc):
-                    raise
-                names = {e.name for e in client.list_environments(id_)}
-                if name in names:
-                    return  # it was made; only the answer was lost
-                if attempt == 2:
-                    raise
+        look_up_then_retry(
+            lambda: client.create_environment({"name": name, "projectId": id_, **_env_body(settings)}),
+            lambda: next((e for e in client.list_environments(id_) if e.name == name), None),
+            attempts=2, options=api.options)
 
     def id_of(self, live: LiveProject) -> str:
         return live.project.id
