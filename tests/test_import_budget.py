@@ -48,6 +48,8 @@ def test_the_local_program_imports_no_bridged_sdk_and_stays_within_its_module_bu
     found = imports_of("local")
     assert found["resources"] > 30  # the whole local platform ran, not an early error
     assert sdks_in(found["new"]) == set()
+    # The HTTP stack loads at the first API call (core/transport.py), which a program never makes.
+    assert not [m for m in found["new"] if m.split(".")[0] in ("requests", "urllib3")], found["new"]
     assert len(found["new"]) <= LOCAL_MODULE_BUDGET, (
         f"the local program imports {len(found['new'])} modules beyond the SDK (budget {LOCAL_MODULE_BUDGET}); "
         f"import a tier's module only when the tier is on: {found['new']}")

@@ -31,13 +31,15 @@ import random
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Optional
 from urllib.parse import urlsplit
 
-import requests
-import urllib3
-
 from . import errors, progress
+
+# requests and urllib3 load at the first Transport, not with this module: the program imports every
+# provider module but calls no API on a no-op run (~0.08 s of CPU, README "Benchmarks").
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger("dynamic_providers.http")
 
@@ -130,6 +132,9 @@ def path_family(path: str) -> str:
 
 def _split_transport_failure(exc: requests.RequestException) -> tuple[bool, bool]:
     """(request_sent, timeout) for a requests exception that produced no response."""
+    import requests
+    import urllib3
+
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return False, True
     if isinstance(exc, requests.exceptions.ReadTimeout):
@@ -181,6 +186,8 @@ class Transport:
         self.wait_setting = wait_setting or "HttpOptions.max_rate_limit_wait"
         self._sleep = sleep
         self._rng = rng
+        import requests
+
         self._session = session or requests.Session()
         self._session.headers.update({"Accept": "application/json", "User-Agent": user_agent})
         if token:
@@ -199,6 +206,8 @@ class Transport:
         json: Any = None,
         idempotent: Optional[bool] = None,
     ) -> ApiResponse:
+        import requests  # loaded by __init__ already
+
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
