@@ -37,7 +37,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/local-paths.sh"
 # to it (`pulumi stack export --file x.json`) are relative to the repository, as under make.
 
 STACK=local
-# Guards the local state's secrets (README "Secrets").
+# Guards the local state's secrets (docs/explanation/secrets.md).
 LOCAL_PASSPHRASE=procurement-local
 CONFIG_FILE="$SANDBOX_DIR/Pulumi.$STACK.yaml"
 WRAPPER_DIR="$SANDBOX_DIR/bin"
@@ -67,7 +67,7 @@ export PULUMI_CONFIG_PASSPHRASE="$LOCAL_PASSPHRASE"
 unset PULUMI_CONFIG_PASSPHRASE_FILE
 export PROCUREMENT_LOCAL_CONFIG_FILE="$CONFIG_FILE"
 # The sandbox's API tokens (its defaults, or the SANDBOX_*_TOKEN it was started with), exported the
-# way a stack's ESC environment exports the real ones: no token is stack config (README "Secrets").
+# way a stack's ESC environment exports the real ones: no token is stack config (docs/explanation/secrets.md).
 export RENDER_API_KEY="${SANDBOX_RENDER_TOKEN:-rnd_sandbox_local_token}"
 export SUPABASE_ACCESS_TOKEN="${SANDBOX_SUPABASE_TOKEN:-sbp_sandbox_local_token}"
 
@@ -130,7 +130,7 @@ runs_program() {
 }
 
 # An up on a stack whose last update was interrupted would meet the objects that update created (one error per
-# object, beside the engine's own advice): the recovery takes them over instead (README "When something fails").
+# object, beside the engine's own advice): the recovery takes them over instead (docs/how-to/recover-an-interrupted-update.md).
 refuse_when_interrupted() {
   local why
   why="$(cd "$PROCUREMENT_ROOT" && .venv/bin/python -m recovery interrupted "$PULUMI_BACKEND_URL" procurement "$STACK")" \
@@ -257,7 +257,7 @@ case "$command" in
     exec "${SHELL:-/bin/bash}"
     ;;
   recover)
-    # Recovery after an interrupted `up` lives in scripts/recover.sh (README "When something fails").
+    # Recovery after an interrupted `up` lives in scripts/recover.sh (docs/how-to/recover-an-interrupted-update.md).
     [ -f "$PROCUREMENT_ROOT/scripts/recover.sh" ] || die "this checkout has no scripts/recover.sh"
     if procurement_sandbox_pid >/dev/null; then write_config; fi
     # No `pulumi stack select` first: a kill mid-write can leave the checkpoint's metadata unreadable, which

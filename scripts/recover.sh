@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Recover a stack after an interrupted `pulumi up` or `destroy` (README "When an up is interrupted").
+# Recover a stack after an interrupted `pulumi up` or `destroy` (docs/how-to/recover-an-interrupted-update.md).
 #
 #   bash scripts/recover.sh --stack acme-procurement/procurement/staging [--cancel] [--destroy] [pulumi up flags]
 #   bash scripts/local-stack.sh recover                   # the same for `local`, in the local stack's environment
@@ -82,7 +82,7 @@ fi
 if ! run refresh --yes --skip-preview --clear-pending-creates --stack "$stack" "${cfg[@]}" > "$work/refresh.log" 2>&1; then
   cat "$work/refresh.log" >&2
   if grep -qiE "currently locked|update is currently in progress|conflict" "$work/refresh.log"; then
-    code=3 fail "$stack is locked by an update this script cannot prove dead ($detail). Check that no update of it runs (README \"When an up is interrupted\"), then run again with --cancel"
+    code=3 fail "$stack is locked by an update this script cannot prove dead ($detail). Check that no update of it runs (docs/how-to/recover-an-interrupted-update.md), then run again with --cancel"
   fi
   fail "refresh failed"
 fi

@@ -59,7 +59,7 @@ def test_bad_stack_fails_preview_with_one_clean_message(tmp_path, pulumi_env):
     config["procurement:database"]["deletionProtection"] = False
     config["procurement:domian"] = "acme-procurement.com"
     config["procurement:renderApiKey"] = "rnd_plaintext_in_the_stack_file"
-    for entry in config["procurement:backup"]["recipients"]:  # go-live's real keys (README "Backup keys")
+    for entry in config["procurement:backup"]["recipients"]:  # go-live's real keys (docs/how-to/operations.md "Backup keys")
         entry["recipient"] = str(x25519.Identity.generate().to_public())
     (root / "Pulumi.bad.yaml").write_text(yaml.safe_dump(stack))
     run_pulumi(["stack", "init", "bad"], cwd=root, env=pulumi_env)
