@@ -213,7 +213,7 @@ case "$command" in
     # gives them the sandbox's current URLs (its ports may have changed since the last up). Not destroy:
     # the engine's `destroy --run-program` (DestroyV2, v3.274.1) records no pending operation for a
     # delete in flight, so a destroy killed mid-way could not be recovered (tests/engine/test_interruptions.py).
-    # Destroy uses the URLs of the last up; the sandbox keeps its ports across restarts (README).
+    # Destroy uses the URLs of the last up; the sandbox keeps its ports across restarts (docs/tutorials/local-platform.md).
     [ "$command" = refresh ] && extra+=(--run-program)
     pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@"
     # Pulumi's own hint (`pulumi stack rm local`) needs a pulumi on PATH, and without --preserve-config it

@@ -7,7 +7,7 @@
 # 1. The lock. A file backend's lock whose `pulumi` process is gone (same host, pid not running
 #    pulumi) is released with `pulumi cancel`; one whose process still runs stops the script. Any
 #    other lock (Pulumi Cloud, another host) is released only with --cancel, after you checked the
-#    update is dead (README says how). A file backend's checkpoint metadata that the kill left
+#    update is dead (docs/how-to/recover-an-interrupted-update.md says how). A file backend's checkpoint metadata that the kill left
 #    unreadable ("failed to load checkpoint: EOF") is repaired first (recovery/checkpoint.py).
 # 2. The pending operations the interrupted update left (`pulumi stack export`) are listed, then
 #    cleared by `pulumi refresh --clear-pending-creates` (refresh also re-reads every recorded object).

@@ -116,7 +116,7 @@ def test_file_backend_check_stops_exactly_where_the_docs_say(tmp_path, pulumi_en
         assert "environment" not in yaml.safe_load(written)
         if stack == "production":
             # Before go-live's backup keys the program refuses the placeholder recipients, one line each, and
-            # declares nothing; the README's remedy for the check: any pair's recipient in the check file.
+            # declares nothing; the doc's remedy for the check: any pair's recipient in the check file.
             done = run_pulumi(["preview", "--stack", stack, "--config-file", str(check)], cwd=root, env=env,
                               check=False)
             output = done.stdout + done.stderr
@@ -147,7 +147,7 @@ def test_file_backend_check_stops_exactly_where_the_docs_say(tmp_path, pulumi_en
 def test_a_file_backend_cannot_resolve_productions_promotion_source(tmp_path, pulumi_env):
     # The next stop on a file backend once the plugins are there: production's promoteFromStack names
     # acme-procurement/procurement/staging, and a file backend only knows the organization
-    # `organization`. The README's remedy: pin a digest in the check's config file.
+    # `organization`. The doc's remedy: pin a digest in the check's config file.
     root = tmp_path / "reference"
     root.mkdir()
     (root / "Pulumi.yaml").write_text(python_project_yaml("procurement"))
