@@ -64,19 +64,22 @@ def anchors(text: str) -> set[str]:
 def broken_links(root: Path) -> list[str]:
     problems = []
     for doc in docs(root):
-        for number, line in prose_lines(doc.read_text()):
-            for target in LINK.findall(re.sub(r"`[^`]*`", "", line)):
-                if re.match(r"^[a-z][a-z0-9+.-]*:", target):  # https:, mailto: ...: not ours to check
-                    continue
-                path, _, anchor = target.partition("#")
-                dest = (doc.parent / path).resolve() if path else doc
-                where = f"{doc.relative_to(root)}:{number}: {target}"
-                if not dest.exists():
-                    problems.append(f"{where}: no such file")
-                elif anchor and (dest.is_dir() or dest.suffix != ".md"):
-                    problems.append(f"{where}: an anchor into a file that is not markdown")
-                elif anchor and anchor not in anchors(dest.read_text()):
-                    problems.append(f"{where}: {dest.relative_to(root)} has no heading #{anchor}")
+        text = doc.read_text()
+        kept = dict(prose_lines(text))  # a link may wrap onto the next line: match on the prose as a whole
+        prose = "\n".join(re.sub(r"`[^`]*`", "", kept.get(n, "")) for n in range(1, len(text.splitlines()) + 1))
+        for match in LINK.finditer(prose):
+            target, number = match.group(1), prose.count("\n", 0, match.start()) + 1
+            if re.match(r"^[a-z][a-z0-9+.-]*:", target):  # https:, mailto: ...: not ours to check
+                continue
+            path, _, anchor = target.partition("#")
+            dest = (doc.parent / path).resolve() if path else doc
+            where = f"{doc.relative_to(root)}:{number}: {target}"
+            if not dest.exists():
+                problems.append(f"{where}: no such file")
+            elif anchor and (dest.is_dir() or dest.suffix != ".md"):
+                problems.append(f"{where}: an anchor into a file that is not markdown")
+            elif anchor and anchor not in anchors(dest.read_text()):
+                problems.append(f"{where}: {dest.relative_to(root)} has no heading #{anchor}")
     return problems
 
 
@@ -122,10 +125,11 @@ def test_the_checks_find_what_they_look_for(tmp_path):
     (tmp_path / "README.md").write_text(
         "# Project\n\n## Adopting\n\nSee [how](docs/how-to/a.md#steps), [gone](docs/gone.md), "
         "[none](docs/how-to/a.md#nowhere), [web](https://example.com/x.md) and `[code](nowhere.md)`.\n"
-        "```\n[in a block](nowhere.md)\n## Adopting\n```\n")
+        "```\n[in a block](nowhere.md)\n## Adopting\n```\nA link [that\nwraps](docs/how-to/a.md#wrapped).\n")
     (tmp_path / "docs" / "how-to" / "a.md").write_text("# A\n\n## Steps\n\n## Adopting\n\n[up](../../README.md#adopting)\n")
     assert broken_links(tmp_path) == [
         "README.md:5: docs/gone.md: no such file",
         "README.md:5: docs/how-to/a.md#nowhere: docs/how-to/a.md has no heading #nowhere",
+        "README.md:10: docs/how-to/a.md#wrapped: docs/how-to/a.md has no heading #wrapped",
     ]
     assert duplicate_sections(tmp_path) == ["## Adopting: README.md, docs/how-to/a.md"]
