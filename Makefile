@@ -16,7 +16,7 @@ ROOT := $(shell cd "$(dir $(lastword $(MAKEFILE_LIST)))" && pwd -P)
 SCRIPTS := $(ROOT)/scripts
 
 # The local platform's variables, passed to the scripts through the environment (documented in
-# README "The local platform"): SANDBOX_DIR (default <repo>/.sandbox-state), LOCAL_STATE_DIR
+# docs/tutorials/local-platform.md): SANDBOX_DIR (default <repo>/.sandbox-state), LOCAL_STATE_DIR
 # (default <repo>/.pulumi-state), SANDBOX_RENDER_PORT / SANDBOX_SUPABASE_PORT (default 18081 /
 # 18082; 0 = any free port), SANDBOX_ARGS (more sandbox flags, e.g. shorter delays), PYTHON.
 export SANDBOX_DIR LOCAL_STATE_DIR SANDBOX_RENDER_PORT SANDBOX_SUPABASE_PORT SANDBOX_ARGS PYTHON

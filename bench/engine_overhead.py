@@ -289,7 +289,7 @@ class Bench:
         measured = self.timed(f"up from empty, {count} services",
                               self.local("pulumi", "up", "--yes", "--skip-preview", "--config-file", str(config)),
                               env=env)
-        # The checkpoint the CLI rewrote after every step (README "Benchmarks": the state-rewrite cost).
+        # The checkpoint the CLI rewrote after every step (docs/explanation/benchmarks.md: the state-rewrite cost).
         checkpoints = [f for f in state.glob(".pulumi/stacks/**/*.json") if ".bak" not in f.name]
         measured["state_bytes"] = max((f.stat().st_size for f in checkpoints), default=0)
         measured["provider_bytes"] = sum(provider_bytes(f) for f in checkpoints

@@ -53,7 +53,7 @@ from dynamic_providers import render
 SERVICE_TYPES = {"web": "web_service", "worker": "background_worker", "cron": "cron_job"}
 
 # Environment variables the Render provider reads the vendor-bound tokens from, at call time (the
-# stack's ESC environment exports them; README "Secrets").
+# stack's ESC environment exports them; docs/explanation/secrets.md).
 REGISTRY_PULL_TOKEN_ENV = "REGISTRY_PULL_TOKEN"
 LOG_STREAM_TOKEN_ENV = "RENDER_LOG_STREAM_TOKEN"
 

@@ -1,6 +1,6 @@
 """The nightly off-platform backup: a Render cron job dumps the database into an R2 bucket, encrypted.
 
-Why a Render cron job (README "Operations", "The nightly backup"): the database accepts connections only from
+Why a Render cron job (docs/how-to/operations.md, "The nightly backup"): the database accepts connections only from
 `database.networkRestrictions`, which already admit the Render workspace's outbound addresses; a scheduled
 GitHub workflow would run from GitHub's shared address ranges (thousands of CIDRs, changing) or need a paid
 static-IP runner. The job's failure is a failed cron run of a Render service, which the same notification
@@ -20,7 +20,7 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   of the token value, as R2 documents) are generated secrets: they exist in the state only encrypted and
   rotate by replacing the token.
 - ``<name>-job`` (render:Service, cron job): the image `backup.image`, pinned by digest (built from
-  `ops/backup/Dockerfile`, README "Operations"), pulled with the backend's registry credential when it is in
+  `ops/backup/Dockerfile`, docs/how-to/operations.md), pulled with the backend's registry credential when it is in
   the same private registry; auto-deploy off, so a merge to this repository changes nothing in production.
   It runs `python -m ops.backup run` on `backup.schedule`, and ``<name>-job-env`` (render:EnvVars) gives it
   what it needs: the read-only `backup_reader` role's session-pooler URL (the database tier's `backup_url`,

@@ -109,7 +109,7 @@ class Database(pulumi.ComponentResource):
             region=cfg.region,
             instance_size=cfg.instance_size,
             db_password=password.result,
-            # A restore's project (`database.projectRef`): adopted instead of creating one (README "Operations").
+            # A restore's project (`database.projectRef`): adopted instead of creating one (docs/how-to/restore-the-database.md).
             project_ref=cfg.project_ref,
             opts=ResourceOptions(parent=self, protect=protect, retain_on_delete=protect),
         )

@@ -32,7 +32,7 @@ import pulumi
 from components import naming
 from components.config import ImageSource, formats
 
-# The stack output another stack promotes from; part of the stack-outputs contract (README).
+# The stack output another stack promotes from; part of the stack-outputs contract (docs/reference/stack-outputs.md).
 PROMOTED_OUTPUT = "backend_image_digest"
 
 

@@ -3,12 +3,12 @@
 Other stacks and teams read these through `pulumi.StackReference` (examples/consumer/), so they
 are a public interface: flat snake_case keys, each with a type, a secrecy and a meaning, present
 exactly when its tiers are on. `__main__.py` exports through `export_outputs`, which refuses a key
-that is not declared here and marks the secret ones secret; README.md's "Stack outputs" table is
-this list (tests/components/test_outputs_contract.py compares README, this module and what each
+that is not declared here and marks the secret ones secret; docs/reference/stack-outputs.md's table is
+this list (tests/components/test_outputs_contract.py compares that doc, this module and what each
 stack exports under mocks, so removing a key or changing its secrecy fails a test).
 
 Changing the contract: add keys freely; removing or renaming a key, or changing its type or
-secrecy, breaks consumers: keep the old key for a release and say so in the README.
+secrecy, breaks consumers: keep the old key for a release and say so in that doc.
 """
 from __future__ import annotations
 
@@ -24,9 +24,9 @@ from components.platform import Platform
 @dataclass(frozen=True)
 class OutputSpec:
     key: str
-    type: str  # as in the README: string, list of strings, map of strings
+    type: str  # as in that doc: string, list of strings, map of strings
     secret: bool
-    present_when: str  # the README's "present when" column
+    present_when: str  # the doc's "present when" column
     meaning: str
     present: Callable[[StackConfig], bool]  # the same condition, as code
 
@@ -121,8 +121,8 @@ def export_outputs(outputs: Mapping[str, Any]) -> None:
         pulumi.export(key, pulumi.Output.secret(value) if BY_KEY[key].secret else value)
 
 
-def readme_table() -> str:
-    """The README's stack-outputs table, generated from CONTRACT."""
+def docs_table() -> str:
+    """The stack-outputs table of docs/reference/stack-outputs.md, generated from CONTRACT."""
     rows = ["| output | type | secret | present when | meaning |", "|---|---|---|---|---|"]
     rows += [f"| `{s.key}` | {s.type} | {'yes' if s.secret else 'no'} | {s.present_when} | {s.meaning} |"
              for s in CONTRACT]

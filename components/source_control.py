@@ -19,7 +19,7 @@ The repositories are shared by every stack, so two kinds of objects are kept apa
 The repositories themselves are never created or deleted by Pulumi: bring them (and the GitHub
 environments, rulesets and branch policies that already exist) under management before the owning
 stack's first `up` with `pulumi import --file`, from the file `scripts/github-import.py` writes
-(README "Bringing existing objects under management": the commands and the id of each type); they
+(docs/how-to/adopt-existing-objects.md: the commands and the id of each type); they
 are retained on delete and archived rather than deleted if a delete ever reaches the provider.
 
 Credentials: the component's GitHub provider takes the owner from config and the token from the

@@ -1,4 +1,4 @@
-"""Operations tools run next to the Pulumi program (README "Operations"): the nightly backup
+"""Operations tools run next to the Pulumi program (docs/how-to/operations.md): the nightly backup
 (``python -m ops.backup``), the restore and disaster recovery (``python -m ops.restore``), the daily restore test
 into a throwaway project (``python -m ops.restore_test``) and the restore point taken before every production
 promotion (``python -m ops.restore_point``).

@@ -1,4 +1,4 @@
-"""``python -m ops.restore``: restore the stack's database, repoint the stack, verify. README "Operations".
+"""``python -m ops.restore``: restore the stack's database, repoint the stack, verify. docs/how-to/restore-the-database.md.
 
 From an off-platform backup into a NEW Supabase project (the project is lost, or its data is beyond repair):
 

@@ -3,7 +3,7 @@ taken before every production promotion (promote-production.yml runs it right be
 
 It asks Supabase for a restore point (``POST /v1/projects/{ref}/database/backups/restore-point``), waits until
 it is AVAILABLE, and prints its name: if the promotion breaks the data, ``python -m ops.restore --stack
-<stack> --restore-point <name>`` undoes it in place (README "Operations"). The project is the stack's
+<stack> --restore-point <name>`` undoes it in place (docs/how-to/restore-the-database.md). The project is the stack's
 ``supabase_project_ref`` output (or ``--project-ref``). Any failure (the API refused it, it FAILED, it was not
 AVAILABLE in time) exits 1 with one line (``-v``: and the traceback): the promotion does not run without its way
 back.

@@ -4,7 +4,7 @@ A bucket is public when its r2.dev URL is on (`cloudflare:index/r2ManagedDomain:
 with `enabled` true) or when it is served on a host name of a zone
 (`cloudflare:index/r2CustomDomain:R2CustomDomain`, enabled unless `enabled` is false). Either one,
 declared by any stack, is a violation; reading a backup goes through the S3 API with a scoped token
-(components/backups.py, README "Operations").
+(components/backups.py, docs/how-to/operations.md).
 """
 from __future__ import annotations
 

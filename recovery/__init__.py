@@ -1,6 +1,6 @@
 """Recovering a stack after an interrupted update: what `scripts/recover.sh` decides with.
 
-README "When an up is interrupted" is the procedure; this package holds its decisions, as
+docs/how-to/recover-an-interrupted-update.md is the procedure; this package holds its decisions, as
 functions of `pulumi stack export` and of the stack's lock, so they are tested on their own:
 
 - `state.pending_operations(export)`: what the interrupted update left unfinished;

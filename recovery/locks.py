@@ -5,7 +5,7 @@ running update, `.pulumi/locks/<org>/<project>/<stack>/<id>.json`, holding the p
 `pulumi` process that took it. A killed CLI leaves it behind, and every later update fails with
 "the stack is currently locked". When that host is this one and that pid no longer runs `pulumi`,
 the update is provably gone and the lock may be released (`pulumi cancel`). Anything else (another
-host, a cloud backend) is for the operator to judge: README "When an up is interrupted" says how.
+host, a cloud backend) is for the operator to judge: docs/how-to/recover-an-interrupted-update.md says how.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build and push the backup job's image (ops/backup/Dockerfile) from this commit, and print its digest: staging's
 # pipeline runs it on every merge (deploy-staging.yml), and production runs that exact digest once a pull request
-# pins it in procurement:backup.image (README "Operations", the job's image). Render never builds the job itself.
+# pins it in procurement:backup.image (docs/how-to/operations.md, the job's image). Render never builds the job itself.
 #
 #   bash scripts/backup-image.sh     # prints <registry>/<repository>@sha256:<hex>; exit 2 when no digest came back
 #

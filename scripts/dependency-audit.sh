@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The dependency audit (.github/workflows/security.yml; README "Security"): pip-audit looks up every
+# The dependency audit (.github/workflows/security.yml; docs/explanation/security.md): pip-audit looks up every
 # pin of both locks in PyPI's advisory data, then `python -m ops.scan_gate` gives the verdict.
 #
 #   bash scripts/dependency-audit.sh    # exit 0 pass, 1 the gate failed, 2 no usable report

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The image scan before production's approval (promote-production.yml; README "Security"): Trivy, at the
+# The image scan before production's approval (promote-production.yml; docs/explanation/security.md): Trivy, at the
 # version and checksum of scripts/scan-versions.env, scans exactly the digest being promoted, then
 # `python -m ops.scan_gate` gives the verdict (fixable CRITICAL/HIGH fail unless waived in
 # security/waivers.yaml). Trivy's own exit code is not the verdict.

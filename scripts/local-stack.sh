@@ -37,7 +37,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/local-paths.sh"
 # to it (`pulumi stack export --file x.json`) are relative to the repository, as under make.
 
 STACK=local
-# Guards the local state's secrets (README "Secrets").
+# Guards the local state's secrets (docs/explanation/secrets.md).
 LOCAL_PASSPHRASE=procurement-local
 CONFIG_FILE="$SANDBOX_DIR/Pulumi.$STACK.yaml"
 WRAPPER_DIR="$SANDBOX_DIR/bin"
@@ -67,7 +67,7 @@ export PULUMI_CONFIG_PASSPHRASE="$LOCAL_PASSPHRASE"
 unset PULUMI_CONFIG_PASSPHRASE_FILE
 export PROCUREMENT_LOCAL_CONFIG_FILE="$CONFIG_FILE"
 # The sandbox's API tokens (its defaults, or the SANDBOX_*_TOKEN it was started with), exported the
-# way a stack's ESC environment exports the real ones: no token is stack config (README "Secrets").
+# way a stack's ESC environment exports the real ones: no token is stack config (docs/explanation/secrets.md).
 export RENDER_API_KEY="${SANDBOX_RENDER_TOKEN:-rnd_sandbox_local_token}"
 export SUPABASE_ACCESS_TOKEN="${SANDBOX_SUPABASE_TOKEN:-sbp_sandbox_local_token}"
 
@@ -138,7 +138,7 @@ explain_failure() {
 }
 
 # An up on a stack whose last update was interrupted would meet the objects that update created (one error per
-# object, beside the engine's own advice): the recovery takes them over instead (README "When something fails").
+# object, beside the engine's own advice): the recovery takes them over instead (docs/how-to/recover-an-interrupted-update.md).
 refuse_when_interrupted() {
   local why
   why="$(cd "$PROCUREMENT_ROOT" && .venv/bin/python -m recovery interrupted "$PULUMI_BACKEND_URL" procurement "$STACK")" \
@@ -222,7 +222,7 @@ case "$command" in
     # gives them the sandbox's current URLs (its ports may have changed since the last up). Not destroy:
     # the engine's `destroy --run-program` (DestroyV2, v3.274.1) records no pending operation for a
     # delete in flight, so a destroy killed mid-way could not be recovered (tests/engine/test_interruptions.py).
-    # Destroy uses the URLs of the last up; the sandbox keeps its ports across restarts (README).
+    # Destroy uses the URLs of the last up; the sandbox keeps its ports across restarts (docs/tutorials/local-platform.md).
     [ "$command" = refresh ] && extra+=(--run-program)
     pulumi "$command" "${extra[@]}" --non-interactive --stack "$STACK" --config-file "$CONFIG_FILE" "$@" \
       || explain_failure
@@ -267,7 +267,7 @@ case "$command" in
     exec "${SHELL:-/bin/bash}"
     ;;
   recover)
-    # Recovery after an interrupted `up` lives in scripts/recover.sh (README "When something fails").
+    # Recovery after an interrupted `up` lives in scripts/recover.sh (docs/how-to/recover-an-interrupted-update.md).
     [ -f "$PROCUREMENT_ROOT/scripts/recover.sh" ] || die "this checkout has no scripts/recover.sh"
     if procurement_sandbox_pid >/dev/null; then write_config; fi
     # No `pulumi stack select` first: a kill mid-write can leave the checkpoint's metadata unreadable, which

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Recover a stack after an interrupted `pulumi up` or `destroy` (README "When an up is interrupted").
+# Recover a stack after an interrupted `pulumi up` or `destroy` (docs/how-to/recover-an-interrupted-update.md).
 #
 #   bash scripts/recover.sh --stack acme-procurement/procurement/staging [--cancel] [--destroy] [pulumi up flags]
 #   bash scripts/local-stack.sh recover                   # the same for `local`, in the local stack's environment
@@ -7,7 +7,7 @@
 # 1. The lock. A file backend's lock whose `pulumi` process is gone (same host, pid not running
 #    pulumi) is released with `pulumi cancel`; one whose process still runs stops the script. Any
 #    other lock (Pulumi Cloud, another host) is released only with --cancel, after you checked the
-#    update is dead (README says how). A file backend's checkpoint metadata that the kill left
+#    update is dead (docs/how-to/recover-an-interrupted-update.md says how). A file backend's checkpoint metadata that the kill left
 #    unreadable ("failed to load checkpoint: EOF") is repaired first (recovery/checkpoint.py).
 # 2. The pending operations the interrupted update left (`pulumi stack export`) are listed, then
 #    cleared by `pulumi refresh --clear-pending-creates` (refresh also re-reads every recorded object).
@@ -82,7 +82,7 @@ fi
 if ! run refresh --yes --skip-preview --clear-pending-creates --stack "$stack" "${cfg[@]}" > "$work/refresh.log" 2>&1; then
   cat "$work/refresh.log" >&2
   if grep -qiE "currently locked|update is currently in progress|conflict" "$work/refresh.log"; then
-    code=3 fail "$stack is locked by an update this script cannot prove dead ($detail). Check that no update of it runs (README \"When an up is interrupted\"), then run again with --cancel"
+    code=3 fail "$stack is locked by an update this script cannot prove dead ($detail). Check that no update of it runs (docs/how-to/recover-an-interrupted-update.md), then run again with --cancel"
   fi
   fail "refresh failed"
 fi

@@ -19,7 +19,7 @@
 # longest, 60 + SANDBOX_PACKAGE_LOCK_TIMEOUT (default 300) + 30).
 set -euo pipefail
 
-LOCAL_WINDOW_SCALE=0.01  # README "The local platform": Render's rate-limit windows, scaled
+LOCAL_WINDOW_SCALE=0.01  # docs/tutorials/local-platform.md: Render's rate-limit windows, scaled
 
 # shellcheck source=scripts/local-paths.sh
 source "$(dirname "${BASH_SOURCE[0]}")/local-paths.sh"

@@ -7,7 +7,7 @@
 #
 # Without --in-place the result goes to standard output (use it with `pulumi preview --config-file`).
 # Used by pull-request.yml: a PR's preview imports procurement/preview (read-only credentials) instead
-# of the stack's own environment; and by the file-backend check in README "Going live", where no ESC
+# of the stack's own environment; and by the file-backend check in docs/how-to/going-live.md, where no ESC
 # environment can be opened (`none`). Exit 2 on bad arguments or a stack file without an import.
 set -euo pipefail
 

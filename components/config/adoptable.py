@@ -2,7 +2,7 @@
 
 The names are the tier components' child names (`<component>-<role>`), derived from the typed config so every
 `procurement:adopt` entry is checked before anything is declared; tests/components/test_adopt.py holds this list
-equal to the adopt-capable children the components declare. README "Bringing existing objects under management".
+equal to the adopt-capable children the components declare. docs/how-to/adopt-existing-objects.md.
 """
 from __future__ import annotations
 

@@ -40,7 +40,7 @@ def _check_recipients(r: Reader, recipients: tuple[BackupRecipient, ...], produc
     for i, item in enumerate(recipients):
         if item.recipient in RETIRED_PLACEHOLDERS:
             r.add(f"backup.recipients[{i}].recipient", "is the placeholder an earlier stack file carried: nobody holds "
-                  "its identity. Generate a key pair with `age-keygen -o key.txt` (README \"Backup keys\")")
+                  "its identity. Generate a key pair with `age-keygen -o key.txt` (docs/how-to/operations.md \"Backup keys\")")
         if item.recipient in seen:
             r.add(f"backup.recipients[{i}].recipient", f"is the same key as recipients[{seen[item.recipient]}]: each "
                   "entry is a separate key pair, so that losing one identity loses no backup")

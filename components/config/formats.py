@@ -174,7 +174,7 @@ def age_recipient(value: str) -> Optional[str]:
         return "cannot be checked: pyrage is not installed in this venv (`make venv` installs it)"
     if not _AGE_RECIPIENT.match(value) or not _age_checksum_ok(value):
         return (f"'{value}' is not an age recipient (age1 + 58 bech32 characters with a valid checksum): generate a "
-                "key pair with `age-keygen -o key.txt` and give the age1... it prints (README \"Backup keys\")")
+                "key pair with `age-keygen -o key.txt` and give the age1... it prints (docs/how-to/operations.md \"Backup keys\")")
     return None
 
 

@@ -36,7 +36,7 @@ def _object(name: str, spec: ObjectSpec, description: str, required: bool = Fals
 
 # Keys earlier versions read, and where their value lives now. Credentials are never stack config:
 # the engine stores the whole stack config as the default dynamic provider's inputs in the state,
-# and refresh/destroy keep using that stored copy after a rotation (README "Secrets").
+# and refresh/destroy keep using that stored copy after a rotation (docs/explanation/secrets.md).
 RETIRED: dict[str, str] = {
     "renderApiKey": "RENDER_API_KEY",
     "supabaseAccessToken": "SUPABASE_ACCESS_TOKEN",

@@ -73,7 +73,7 @@ class Reader:
                                   f"environmentVariables.{RETIRED[name]})")
             elif spec is None:
                 close = difflib.get_close_matches(name, [k.name for k in KEYS], n=1, cutoff=0.6)
-                hint = f"; did you mean '{prefix}{close[0]}'?" if close else "; see the config table in README.md"
+                hint = f"; did you mean '{prefix}{close[0]}'?" if close else "; see docs/reference/configuration.md"
                 self.problems.add(key, "unknown key" + hint)
             elif spec.secret and holds_values(self.raw.values[key]) and key not in self.raw.secret_keys:
                 self.problems.add(key, "is a secret but is stored in plain text; store it encrypted with "

@@ -150,7 +150,7 @@ DATABASE = ObjectSpec((
     Field("pitrDays", Integer(choices=c.SUPABASE_PITR_DAYS), "point-in-time recovery retention in days "
           "(billing add-on pitr_<days>, needs instanceSize small or larger; absent or removed: PITR off)"),
     Field("projectRef", Text(check=f.supabase_ref), "use (adopt) this existing project instead of creating one; "
-          "set by the restore command (README \"Restore\")"),
+          "set by the restore command (docs/how-to/restore-the-database.md)"),
 ))
 
 HSTS = ObjectSpec((
@@ -267,7 +267,7 @@ BACKUP = ObjectSpec((
           default=("public",)),
     Field("plan", Text(choices=c.RENDER_PAID_PLANS), "Render plan of the backup cron job", default="starter"),
 ), retired={
-    "recipient": "was renamed: give `recipients`, a list of {holder, recipient, escrow} (README \"Operations\", "
+    "recipient": "was renamed: give `recipients`, a list of {holder, recipient, escrow} (docs/how-to/operations.md, "
                  "\"Backup keys\"), and remove `recipient`",
     "repo": "is no longer read: the backup job runs a digest-pinned image (`image`), not a build of a repository; "
             "remove it",

@@ -95,8 +95,8 @@ _REVISION_FIELD = Field(kind=int, managed=False, doc="Writes of values running i
 # Output holding the live values of ``to_prior`` fields from before we managed the object (taken at
 # create/adopt): what removing such a field restores. State written before it existed has none.
 PRIOR = "prior"
-# How a user of this project sets adopt=True without editing code (README "Bringing existing
-# objects under management"; scripts/recover.sh writes it after an interrupted update).
+# How a user of this project sets adopt=True without editing code (docs/how-to/adopt-existing-objects.md;
+# scripts/recover.sh writes it after an interrupted update).
 ADOPT_HINT = ("set adopt=True on this resource (here: add its logical name to the config key "
               "procurement:adopt); after an interrupted update the recovery does that for you: "
               "bash scripts/recover.sh --stack <stack> (local: bash scripts/local-stack.sh recover)")

@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from . import errors, progress
 
 # requests and urllib3 load at the first Transport, not with this module: the program imports every
-# provider module but calls no API on a no-op run (~0.08 s of CPU, README "Benchmarks").
+# provider module but calls no API on a no-op run (~0.08 s of CPU, docs/explanation/benchmarks.md).
 if TYPE_CHECKING:
     import requests
 

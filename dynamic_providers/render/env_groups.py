@@ -27,7 +27,7 @@ class EnvGroupProvider(RenderProvider):
         "owner_id": Field(str, required=True, replace=True),
         "environment_id": Field(str, on_remove=warn_on_removal(
             "the env group stays in its Render environment; set another 'environment_id' to move it")),
-        # Keys and plain values show in a plan, secret values are masked (README "Reading a plan").
+        # Keys and plain values show in a plan, secret values are masked (docs/explanation/reading-a-plan.md).
         "variables": Field(dict, default={}),
         "files": Field(dict, default={}, secret_entries=True),
     }

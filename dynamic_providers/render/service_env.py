@@ -168,7 +168,7 @@ class EnvVarsProvider(_ServiceKeyedSetProvider):
     value_field = "value"
     fields = {
         "service_id": Field(str, required=True, replace=True),
-        # Keys and plain values show in a plan, secret values are masked (README "Reading a plan").
+        # Keys and plain values show in a plan, secret values are masked (docs/explanation/reading-a-plan.md).
         "variables": Field(dict, required=True),
         "deploy_on_change": Field(bool, default=True, managed=False),
         "deploy_on_delete": Field(bool, default=False, managed=False),

@@ -45,7 +45,7 @@ class LiveService:
 class ServiceProvider(RenderProvider):
     kind = "Render service"
     revision_fields = DEPLOY_FIELDS  # with deploy_on_update=False, a Deploy triggered by it applies them
-    # Removal (``on_remove``, README "Removing a setting reverts it"): defaults cite the spec
+    # Removal (``on_remove``, docs/explanation/removal-semantics.md): defaults cite the spec
     # (render-openapi.json) where it documents one; ``to_prior`` restores what the API chose at create
     # (or the object had when adopted) for fields that have no documented default.
     fields = {

@@ -259,8 +259,8 @@ class ProjectProvider(SupabaseProvider):
             # Replacing would delete the project the state holds, with rows newer than any backup: never.
             raise ProjectRefChangeRefused(
                 f"'project_ref' names Supabase project {wanted}, but this stack's state holds project {_id}: "
-                f"replacing it would delete {_id}. Repoint the stack with `python -m ops.restore` (README "
-                f"\"Operations\"), which keeps {_id}; after an interrupted restore, or to put "
+                f"replacing it would delete {_id}. Repoint the stack with `python -m ops.restore` (docs/how-to/restore-the-database.md"
+                f"), which keeps {_id}; after an interrupted restore, or to put "
                 f"procurement:database.projectRef back to {_id}, run: python -m ops.restore --stack <stack> --finish")
         return result
 

@@ -89,7 +89,7 @@ def decrypt(source: Path, destination: Path, identity: str | None = None) -> Non
     if not text:
         raise SystemExit(f"restore: {IDENTITY_ENV} is not set: the age identity (AGE-SECRET-KEY-1...) that decrypts "
                          "backups: open the break-glass environment (`pulumi env run acme-procurement/procurement/"
-                         "break-glass -- ...`, README \"Operations\") or export the escrow key")
+                         "break-glass -- ...`, docs/how-to/restore-the-database.md) or export the escrow key")
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     try:
         key = x25519.Identity.from_str(lines[0])

@@ -23,7 +23,7 @@ def list_backups(call: Call) -> Reply:
 # POST takes a pg_dump of `public` (as the sandbox's admin role, owners and grants included) into the project's
 # data directory and answers PENDING (stricter: a client must poll); GET answers the point, AVAILABLE once the
 # snapshot is written. POST undo puts the project in RESTORING, replaces `public` with the snapshot and returns to
-# ACTIVE_HEALTHY. What the platform restores is the whole database; the sandbox restores `public` (README
+# ACTIVE_HEALTHY. What the platform restores is the whole database; the sandbox restores `public` (sandbox/README.md
 # "Fidelity: Supabase").
 
 def _points(call: Call) -> dict:

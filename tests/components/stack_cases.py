@@ -1,6 +1,6 @@
 """Helpers shared by the config tests: the committed stacks and what their ESC environments add.
 
-Staging and production stack files carry no secret values (README "Secrets"): their ESC
+Staging and production stack files carry no secret values (docs/explanation/secrets.md): their ESC
 environments (esc/procurement-<stack>.yaml) export every credential as an environment variable
 and add no stack config, so no stack needs a secret config key to preview.
 """
@@ -14,7 +14,7 @@ STACKS = tuple(ESC_SECRETS)
 
 
 def _real_backup_recipients(stack: str) -> dict:
-    """What README "Backup keys" puts into the stack file before go-live: the committed production file carries
+    """What docs/how-to/operations.md "Backup keys" puts into the stack file before go-live: the committed production file carries
     placeholders the config refuses (no key pair is committed whose identity nobody holds), so tests stand in
     key pairs generated for this run, one per committed entry, holders and escrow flags kept."""
     doc = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{stack}.yaml").read_text())["config"]

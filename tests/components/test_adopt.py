@@ -17,7 +17,7 @@ from tests.components.platform_mocks import run_stack
 from tests.mock_harness import Secret, run_program
 
 P = "procurement:"
-# The token comes from RENDER_LOG_STREAM_TOKEN at call time (README "Secrets"): no config key.
+# The token comes from RENDER_LOG_STREAM_TOKEN at call time (docs/explanation/secrets.md): no config key.
 LOG_STREAM = {P + "observability": {"logStreamEndpoint": "logs.example.net:6514",
                                     "metricsStreamUrl": "https://otlp.example.net/v1/metrics",
                                     "alerts": {"manageWorkspace": True}}}

@@ -39,14 +39,14 @@ def test_age_recipient_checks_the_bech32_checksum():
     assert f.age_recipient(good) is None
     last = good[-1]
     flipped = good[:-1] + ("q" if last != "q" else "p")  # same shape, one character off: the checksum fails
-    for bad in (flipped, good[:-1], "age1" + "q" * 58, "<age1... of the on-call key pair: README Backup keys>"):
+    for bad in (flipped, good[:-1], "age1" + "q" * 58, "<age1... of the on-call key pair: docs/how-to/operations.md, Backup keys>"):
         message = f.age_recipient(bad)
-        assert message and "age-keygen" in message and 'README "Backup keys"' in message, bad
+        assert message and "age-keygen" in message and 'docs/how-to/operations.md "Backup keys"' in message, bad
     assert "identity" in f.age_recipient("AGE-SECRET-KEY-1" + "Q" * 58)
 
 
 def test_the_committed_production_file_refuses_its_placeholders_until_go_live():
-    # No key pair is committed: without the real recipients (README "Backup keys") production previews nothing.
+    # No key pair is committed: without the real recipients (docs/how-to/operations.md "Backup keys") production previews nothing.
     found = config_problems("production", {})
     assert set(found) == {P + f"backup.recipients[{i}].recipient" for i in range(3)}  # on-call, escrow, restore-test
     assert all("age-keygen" in m for m in found.values())

@@ -1,5 +1,5 @@
 """Under the real `pulumi` CLI: the project loads, the local stack runs, a bad stack fails cleanly,
-and the README's file-backend check of staging and production stops exactly where it says.
+and the file-backend check of docs/how-to/going-live.md of staging and production stops exactly where it says.
 
 The mock tests cover the config logic; these check what only the engine can: Pulumi.yaml's
 declarations are accepted, the local stack opens with the documented passphrase and holds no
@@ -53,13 +53,13 @@ def test_local_stack_opens_with_the_documented_passphrase_and_holds_no_credentia
 def test_bad_stack_fails_preview_with_one_clean_message(tmp_path, pulumi_env):
     root = project_copy(tmp_path, "Pulumi.production.yaml")
     stack = yaml.safe_load((root / "Pulumi.production.yaml").read_text())
-    del stack["environment"]  # a file backend opens no ESC environment (README "Going live")
+    del stack["environment"]  # a file backend opens no ESC environment (docs/how-to/going-live.md)
     config = stack["config"]
     config["procurement:backend"]["minInstances"] = 1
     config["procurement:database"]["deletionProtection"] = False
     config["procurement:domian"] = "acme-procurement.com"
     config["procurement:renderApiKey"] = "rnd_plaintext_in_the_stack_file"
-    for entry in config["procurement:backup"]["recipients"]:  # go-live's real keys (README "Backup keys")
+    for entry in config["procurement:backup"]["recipients"]:  # go-live's real keys (docs/how-to/operations.md "Backup keys")
         entry["recipient"] = str(x25519.Identity.generate().to_public())
     (root / "Pulumi.bad.yaml").write_text(yaml.safe_dump(stack))
     run_pulumi(["stack", "init", "bad"], cwd=root, env=pulumi_env)
@@ -77,7 +77,7 @@ def test_bad_stack_fails_preview_with_one_clean_message(tmp_path, pulumi_env):
     assert "+ 1 to create" in output  # only the root stack: no resource was declared
 
 
-# What stops a staging or production preview on a file backend, in order (README "Going live",
+# What stops a staging or production preview on a file backend, in order (docs/how-to/going-live.md,
 # "Check it on a file backend"): the stack files' ESC import, then (with the import left out) the
 # bridged provider plugins, which cannot be installed on this machine. {host} is the machine's name.
 ESC_STOP = ("error: getting stack configuration: opening environment: backend {host} does not support "
@@ -87,19 +87,18 @@ PLUGIN_STOP = "error: no resource plugin 'pulumi-resource-{plugin}' found in the
 REFERENCE_STOP = "error: Preview failed: organization name must be 'organization'"
 
 
-def readme_going_live() -> str:
-    readme = (PROJECT_ROOT / "README.md").read_text()
-    return readme.split("\n## Going live\n", 1)[1].split("\n## ", 1)[0]
+def going_live_doc() -> str:
+    return (PROJECT_ROOT / "docs" / "how-to" / "going-live.md").read_text()
 
 
-def test_file_backend_check_stops_exactly_where_the_readme_says(tmp_path, pulumi_env):
-    # The README's commands, from a clone, on a file backend, with no credential at all set: the
+def test_file_backend_check_stops_exactly_where_the_docs_say(tmp_path, pulumi_env):
+    # The doc's commands, from a clone, on a file backend, with no credential at all set: the
     # previews need none (no Render/Supabase call without --refresh).
     root = project_copy(tmp_path, "Pulumi.staging.yaml", "Pulumi.production.yaml")
     (root / "scripts").mkdir()
     shutil.copy(PROJECT_ROOT / "scripts" / "stack-environment.sh", root / "scripts")
     env = {k: v for k, v in pulumi_env.items() if not k.endswith(("_TOKEN", "_API_KEY"))}
-    section = readme_going_live()
+    section = going_live_doc()
     esc_stop = re.compile(re.escape(ESC_STOP).replace(re.escape("{host}"), r"\S+"))
     assert ESC_STOP.replace("{host}", "<host>") in section
     assert PLUGIN_STOP.format(plugin="cloudflare", version="v6.23.1") in section
@@ -117,7 +116,7 @@ def test_file_backend_check_stops_exactly_where_the_readme_says(tmp_path, pulumi
         assert "environment" not in yaml.safe_load(written)
         if stack == "production":
             # Before go-live's backup keys the program refuses the placeholder recipients, one line each, and
-            # declares nothing; the README's remedy for the check: any pair's recipient in the check file.
+            # declares nothing; the doc's remedy for the check: any pair's recipient in the check file.
             done = run_pulumi(["preview", "--stack", stack, "--config-file", str(check)], cwd=root, env=env,
                               check=False)
             output = done.stdout + done.stderr
@@ -148,7 +147,7 @@ def test_file_backend_check_stops_exactly_where_the_readme_says(tmp_path, pulumi
 def test_a_file_backend_cannot_resolve_productions_promotion_source(tmp_path, pulumi_env):
     # The next stop on a file backend once the plugins are there: production's promoteFromStack names
     # acme-procurement/procurement/staging, and a file backend only knows the organization
-    # `organization`. The README's remedy: pin a digest in the check's config file.
+    # `organization`. The doc's remedy: pin a digest in the check's config file.
     root = tmp_path / "reference"
     root.mkdir()
     (root / "Pulumi.yaml").write_text(python_project_yaml("procurement"))
@@ -159,7 +158,7 @@ def test_a_file_backend_cannot_resolve_productions_promotion_source(tmp_path, pu
     run_pulumi(["stack", "init", "production"], cwd=root, env=pulumi_env)
     done = run_pulumi(["preview", "--stack", "production"], cwd=root, env=pulumi_env, check=False)
     assert done.returncode != 0 and REFERENCE_STOP in done.stdout + done.stderr, done.stdout + done.stderr
-    assert REFERENCE_STOP in readme_going_live()
+    assert REFERENCE_STOP in going_live_doc()
 
 
 def test_removing_the_last_app_secret_the_documented_way_leaves_a_valid_stack(tmp_path, pulumi_env):

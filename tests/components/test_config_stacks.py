@@ -1,4 +1,4 @@
-"""The three committed stacks evaluate under mocks, and say what the README says they say."""
+"""The three committed stacks evaluate under mocks, and say what the docs say they say."""
 import pytest
 
 from stack_cases import ESC_SECRETS, STACKS, config_of

@@ -100,7 +100,7 @@ def test_one_least_privilege_login_role_per_service_with_its_own_secret_password
             {"on": "all_tables", "schema": schema, "privileges": list(role.privileges)} for schema in role.schemas]
         assert role.privileges and role.schemas
         # Dropped on their own, not with the project: an interrupted project delete must not leave
-        # roles the state forgot (README "When an up is interrupted").
+        # roles the state forgot (docs/how-to/recover-an-interrupted-update.md).
         assert not record.deleted_with
         # Roles and extensions wait for the settings that may restart Postgres.
         assert run.one(D + "SslEnforcement").urn in record.depends_on

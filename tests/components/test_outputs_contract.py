@@ -1,15 +1,15 @@
-"""The stack-outputs contract: README table, components/outputs.py and what each stack exports agree.
+"""The stack-outputs contract: docs/reference/stack-outputs.md, components/outputs.py and what each stack exports agree.
 
 Consumers read these keys through StackReference, so a key that disappears or changes secrecy
 breaks them. PUBLISHED below is what has been promised so far: removing a key from it (or flipping
-its secrecy) must be a deliberate edit of this test, made together with a README note for consumers.
+its secrecy) must be a deliberate edit of this test, made together with a note for consumers in that doc.
 """
 import re
 
 import pytest
 
 from components.config import RawConfig, parse_config
-from components.outputs import BY_KEY, CONTRACT, expected_keys, export_outputs, readme_table
+from components.outputs import BY_KEY, CONTRACT, expected_keys, export_outputs, docs_table
 from stack_cases import ESC_SECRETS, STACKS, config_of, tier_overrides
 from tests.components.component_mocks import run_component
 from tests.components.platform_mocks import run_stack
@@ -32,16 +32,13 @@ VARIANTS = {  # tier combinations beyond the committed stacks, on the local stac
 }
 
 
-def readme_section() -> str:
-    text = (PROJECT_ROOT / "README.md").read_text()
-    start = text.index("\n## Stack outputs\n")
-    end = text.index("\n## ", start + 1)
-    return text[start:end]
+def outputs_doc() -> str:
+    return (PROJECT_ROOT / "docs" / "reference" / "stack-outputs.md").read_text()
 
 
-def readme_rows() -> dict[str, tuple[str, bool]]:
+def doc_rows() -> dict[str, tuple[str, bool]]:
     rows = {}
-    for line in readme_section().splitlines():
+    for line in outputs_doc().splitlines():
         match = re.match(r"^\| `([a-z0-9_]+)` \| ([^|]+) \| (yes|no) \|", line)
         if match:
             rows[match.group(1)] = (match.group(2).strip(), match.group(3) == "yes")
@@ -54,9 +51,9 @@ def test_published_keys_keep_their_secrecy():
         assert BY_KEY[key].secret is secret, f"output '{key}' changed secrecy"
 
 
-def test_readme_table_is_the_contract():
-    assert readme_table() in readme_section(), "README 'Stack outputs' table differs from components/outputs.py"
-    assert readme_rows() == {s.key: (s.type, s.secret) for s in CONTRACT}
+def test_docs_table_is_the_contract():
+    assert docs_table() in outputs_doc(), "docs/reference/stack-outputs.md table differs from components/outputs.py"
+    assert doc_rows() == {s.key: (s.type, s.secret) for s in CONTRACT}
 
 
 @pytest.mark.parametrize("stack", STACKS)

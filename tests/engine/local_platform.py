@@ -28,7 +28,7 @@ from sandbox import data_dirs
 from sandbox.client import SandboxControl
 
 STACK = "local"
-PASSPHRASE = "procurement-local"  # README "Secrets": guards the sandbox's test tokens only
+PASSPHRASE = "procurement-local"  # docs/explanation/secrets.md: guards the sandbox's test tokens only
 MARKER = "PROCUREMENT_TEST_RUN"
 
 

@@ -18,7 +18,7 @@ import yaml
 from engine.testing import run_pulumi
 from tests.mock_harness import PROJECT_ROOT
 
-PASSPHRASE = "procurement-local"  # README "Secrets": guards the local state's secrets
+PASSPHRASE = "procurement-local"  # docs/explanation/secrets.md: guards the local state's secrets
 
 
 def local_project(tmp_path: Path, pulumi_env: dict, sandbox, *,

@@ -1,4 +1,4 @@
-"""Application configuration end to end: the README's `pulumi config set` commands on the real
+"""Application configuration end to end: the `pulumi config set` commands of docs/tutorials/first-change.md on the real
 `local` stack, the real engine and the sandbox.
 
 A plain variable for every backend service, a secret variable and a secret file for the API
@@ -19,8 +19,8 @@ from tests.engine.local_project import local_project, pulumi, without_database
 
 SECRET_VALUE = "sk_live_51Hq8procurementSecretValue"
 SECRET_FILE = "-----BEGIN PRIVATE KEY-----\nMIIBVprocurementSigningKey\n-----END PRIVATE KEY-----"
-# The README's commands ("Application configuration"), with this test's values; the file's content
-# is read from standard input (`... < signing.pem`), as the README shows.
+# The tutorial's commands (docs/tutorials/first-change.md), with this test's values; the file's content
+# is read from standard input (`... < signing.pem`), as the tutorial shows.
 SET = [
     (["config", "set", "--path", "procurement:backend.env.LOG_LEVEL", "info"], None),
     (["config", "set", "--path", "procurement:frontend.env.VITE_FEATURE_FLAGS", "reports,approvals"], None),

@@ -1,9 +1,9 @@
 """Interrupted is normal: the CLI killed at each phase of `up` and `destroy`, then the documented recovery.
 
-Each case runs the README's commands on the `local` stack against its own sandbox, with the real
+Each case runs the documented commands on the `local` stack against its own sandbox, with the real
 engine and providers: `bash scripts/local-stack.sh up` (or `destroy`), killed (SIGKILL of the
 `pulumi` CLI, or Ctrl-C twice) the moment the sandbox's journal shows the request that starts the
-phase; then `bash scripts/local-stack.sh recover` (README "When an up is interrupted"). Each ends
+phase; then `bash scripts/local-stack.sh recover` (docs/how-to/recover-an-interrupted-update.md). Each ends
 with:
 - no process of ours left, after the kill and after the recovery (CLI, language host, program,
   dynamic-provider processes: core/host.py ends the orphans);

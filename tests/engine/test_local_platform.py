@@ -159,7 +159,7 @@ def test_readme_main_command_in_a_fresh_private_clone(clone):
     database = next(line.split(None, 1)[1] for line in use.splitlines() if line.strip().startswith("database "))
     who = clone.ok(f"{database} -Atc 'select current_user'")
     assert who.stdout.strip() == "procurement_api", who
-    # The local loop's Render windows are scaled (README "Rate limits"): an hourly window lasts seconds.
+    # The local loop's Render windows are scaled (docs/tutorials/local-platform.md "Rate limits"): an hourly window lasts seconds.
     assert clone.controls()["render"].settings()["rate_limit_time_scale"] == 0.01
 
 

@@ -29,7 +29,7 @@ from sandbox.client import SandboxControl
 from tests.components.platform_mocks import run_stack
 from tests.components.stack_cases import config_of
 
-PASSPHRASE = "procurement-local"  # README "Secrets": guards the local state's secrets
+PASSPHRASE = "procurement-local"  # docs/explanation/secrets.md: guards the local state's secrets
 SANDBOX_TOKENS = ("rnd_sandbox_local_token", "sbp_sandbox_local_token")
 STACK = "organization/procurement/local"  # the file backend's organization
 

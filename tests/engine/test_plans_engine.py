@@ -1,5 +1,5 @@
 """Plans a reviewer can trust, read from the real engine's structured output (`--json`, `--event-log`)
-on the real `local` stack against the sandbox (README "Reading a plan").
+on the real `local` stack against the sandbox (docs/explanation/reading-a-plan.md).
 
 - The first `up` shows its waits: the Supabase project coming up and the backend's deploys, as
   ephemeral status events on their resources (what the automation API reads; `--json` drops them).
@@ -107,7 +107,7 @@ def test_plans_show_keys_values_and_reasons_and_an_unchanged_stack_shows_nothing
         assert step["replaceReasons"] == ["triggers"], name
         assert step["diffReasons"] == ["triggers"], name
         # The variables the deploy applies, and the env group's write revision (a write only a deploy
-        # puts into effect: README "Removing a setting reverts it").
+        # puts into effect: docs/explanation/removal-semantics.md).
         assert set(step["detailedDiff"]) == {"triggers.variables", "triggers.writes"}, name
         assert {d["kind"] for d in step["detailedDiff"].values()} == {"update-replace"}, name
         assert not DEPLOY_OUTPUTS & {p.split(".")[0] for p in step["detailedDiff"]}

@@ -1,4 +1,4 @@
-"""Plans that are true on upgrade (README "Reading a plan"): a `local` stack created by an earlier
+"""Plans that are true on upgrade (docs/explanation/reading-a-plan.md): a `local` stack created by an earlier
 release's program, then upgraded to this checkout's program, previews exactly what its `up` does.
 
 Each release is checked out into a temporary git worktree; its program creates the stack against the

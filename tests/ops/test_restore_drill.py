@@ -4,8 +4,8 @@ of band, then the ONE documented restore command: it loads the backup into a new
 runs `pulumi up`, and verifies the data and the roles' logins. Afterwards a preview has nothing to change.
 
 It reports, in the test run's summary, the measured recovery time (RTO: from the disaster to the verified restore) and data-loss window
-(RPO: from the backup's snapshot to the disaster; a row written after the backup is lost), which README
-"Operations" reports next to the one-hour target.
+(RPO: from the backup's snapshot to the disaster; a row written after the backup is lost), which
+docs/how-to/operations.md reports next to the one-hour target.
 """
 from __future__ import annotations
 

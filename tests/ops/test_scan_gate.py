@@ -1,6 +1,6 @@
 """The scan gate (`python -m ops.scan_gate`) on hand-written reports of each format it reads.
 
-Decisions the tests pin down (README "Security"):
+Decisions the tests pin down (docs/explanation/security.md):
 - a fixable finding at or above --fail-on (default HIGH) fails unless an unexpired waiver covers it;
 - a finding without a fix is listed ("no fix yet") and does not fail: nothing here can remove it;
 - pip-audit rates nothing, so any fixable pip-audit finding fails whatever the threshold;

@@ -165,7 +165,7 @@ def test_github_actions_secret_values_are_secret_and_a_plain_one_is_reported():
 
 def test_a_secrets_variable_name_and_fingerprint_are_not_secrets_themselves():
     # Render's registry and log-stream resources name the environment variable their token is read
-    # from and keep a fingerprint of it (README "Secrets"): neither is the token.
+    # from and keep a fingerprint of it (docs/explanation/secrets.md): neither is the token.
     from policies.rule_secrets import secret_key
 
     assert not secret_key("auth_token_env") and not secret_key("token_fingerprint")

@@ -41,7 +41,7 @@ web = Service("web", name="policy-good-web", owner_id=OWNER, service_type="web_s
 Service("files", name="policy-good-files", owner_id=OWNER, service_type="background_worker", plan="standard",
         start_command="python -m procurement.files", disk={"name": "files", "mount_path": "/data", "size_gb": 1},
         opts=ResourceOptions(protect=True), **IMAGE)
-# Env vars are secret per value (README "Reading a plan"): the secret ones are passed as secrets.
+# Env vars are secret per value (docs/explanation/reading-a-plan.md): the secret ones are passed as secrets.
 EnvVars("api-env", service_id=api.id, variables={
     "DATABASE_URL": pulumi.Output.secret("postgresql://procurement_api:N0tInTheClear@db.internal:5432/postgres"),
     "SUPABASE_SERVICE_KEY": pulumi.Output.secret("sb_secret_0123456789abcdefghij"), "LOG_LEVEL": "info"})

@@ -1,4 +1,4 @@
-"""The README "Delivery" runbooks, run with the real engine on the real program's `local` stack
+"""The docs/how-to/runbooks.md runbooks, run with the real engine on the real program's `local` stack
 against the sandbox: rollback by digest, promotion by StackReference, drift detection.
 
 The commands are the ones the workflows run (test_workflow_commands.py holds the two in step),
@@ -32,7 +32,7 @@ def run_step(data: dict, cwd: Path, env: dict, tmp_path: Path) -> tuple[subproce
                           env={**env, "GITHUB_OUTPUT": str(output)}, capture_output=True, text=True, timeout=300)
     return done, dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
 
-LOCAL_PASSPHRASE = "procurement-local"  # README "Secrets": guards the local state's secrets
+LOCAL_PASSPHRASE = "procurement-local"  # docs/explanation/secrets.md: guards the local state's secrets
 IMAGE = "ghcr.io/acme-procurement/procurement-system"
 PREVIOUS = f"{IMAGE}@sha256:{'0123456789abcdef' * 4}"  # the digest a rollback pins
 SERVICE = "pulumi-python:dynamic/render:Service"
@@ -113,7 +113,7 @@ def test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service(l
     assert services, "the local stack declares no backend service"
     store = sandbox.render.store.data
 
-    # README "Rollback by digest": pin the previous digest in the stack's config, then update.
+    # docs/how-to/runbooks.md "Rollback by digest": pin the previous digest in the stack's config, then update.
     run_pulumi(["config", "set", "procurement:backendImageDigest", PREVIOUS, "--stack", "local"], cwd=root, env=env)
     planned = changes(root, env)
     deploys = {name for name, (kind, _, _) in planned.items() if kind == DEPLOY}
@@ -264,7 +264,7 @@ def test_local_stack_passes_the_pack_with_advisories_only(local_stack):
     assert run.returncode == 0, run.output
     assert {level for _, level, _ in run.found()} <= {"advisory"}
     # Local runs one instance per service and an unprotected, disposable database on purpose, and has no
-    # Cloudflare to probe its public hosts (README "Stacks"), and its sandbox database takes plain connections
+    # Cloudflare to probe its public hosts (docs/explanation/architecture.md "Stacks and who owns what"), and its sandbox database takes plain connections
     # from any address (Pulumi.local.yaml: enforceSsl false, no networkRestrictions); everything else holds here.
     assert {policy for policy, _, _ in run.found()} == {"render-web-min-instances", "stateful-resources-protected",
                                                         "public-service-monitored", "supabase-ssl-enforced",

@@ -7,7 +7,7 @@ import yaml
 
 from tests.workflows.workflow_files import ROOT
 
-# Paths whose change must reach the platform leads (README "Security").
+# Paths whose change must reach the platform leads (docs/explanation/security.md).
 GUARDED = [".github/workflows/security.yml", ".github/CODEOWNERS", "esc/pulumi-cloud-access.yaml",
            "policies/__main__.py", "Pulumi.production.yaml", "components/source_control.py",
            "security/waivers.yaml", "ops/scan_gate/gate.py", "requirements-dev.txt", "requirements.in"]

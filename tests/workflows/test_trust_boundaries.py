@@ -125,6 +125,6 @@ def test_no_workflow_runs_untrusted_input_with_main_s_claims():
         assert not {"pull_request_target", "workflow_run"} & set(doc["on"]), name
 
 
-def test_readme_shows_the_derived_table():
+def test_security_doc_shows_the_derived_table():
     # Regenerate with: .venv/bin/python -m tests.workflows.trust --write
-    assert trust.readme_table(trust.README.read_text()) == trust.table()
+    assert trust.doc_table(trust.SECURITY_DOC.read_text()) == trust.table()

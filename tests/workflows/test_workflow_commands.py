@@ -1,7 +1,7 @@
-"""Every command the workflows run is documented in README "Delivery" and exercised by a test here.
+"""Every command the workflows run is documented in docs/reference/workflows.md and exercised by a test here.
 
 The workflows' commands are their `run:` lines plus the CLI command each `pulumi/actions` step
-stands for (workflow_files.pulumi_commands). The README lists exactly those (plus the workflow lint);
+stands for (workflow_files.pulumi_commands). The doc lists exactly those (plus the workflow lint);
 EXERCISED names, for each, the test that runs it for real on this machine.
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ EXERCISED = {
         "tests/workflows/test_workflow_scripts.py::test_a_dispatched_digest_is_validated_before_staging_pins_it"],
     r'bash scripts/stack-environment\.sh "\$STACK_NAME" procurement/preview --in-place': [
         "tests/workflows/test_workflow_scripts.py::test_pr_preview_imports_the_preview_environment_and_changes_nothing_else",
-        "tests/components/test_config_real_cli.py::test_file_backend_check_stops_exactly_where_the_readme_says"],
+        "tests/components/test_config_real_cli.py::test_file_backend_check_stops_exactly_where_the_docs_say"],
     rf"pulumi preview --stack {STACK} --refresh --expect-no-changes --policy-pack policies": [
         "tests/workflows/test_delivery_runbooks.py::test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone"],
     re.escape(LINT): ["tests/workflows/test_workflows.py::test_workflows_pass_actionlint"],
@@ -67,9 +67,8 @@ EXERCISED = {
 
 
 def documented_commands() -> list[str]:
-    """The first bash block of README "Delivery", one command a line, trailing comments dropped."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("\n## Delivery\n", 1)[1].split("\n## ", 1)[0]
+    """The first bash block of docs/reference/workflows.md, one command a line, trailing comments dropped."""
+    section = (ROOT / "docs" / "reference" / "workflows.md").read_text()
     block = section.split("```bash\n", 1)[1].split("```", 1)[0]
     return [re.sub(r"\s+#.*$", "", line).strip() for line in block.splitlines() if line.strip()]
 
@@ -78,7 +77,7 @@ def workflow_commands() -> set[str]:
     return run_commands() | pulumi_commands()
 
 
-def test_readme_lists_exactly_what_the_workflows_run():
+def test_docs_list_exactly_what_the_workflows_run():
     documented = documented_commands()
     assert len(documented) == len(set(documented))
     assert set(documented) == workflow_commands() | {LINT}

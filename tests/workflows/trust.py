@@ -1,13 +1,13 @@
 """Trust boundaries, derived from the workflows, esc/pulumi-cloud-access.yaml and the GitHub environments' guards.
 
-Two questions, answered from the files alone (README "Security", trust boundaries):
+Two questions, answered from the files alone (docs/explanation/security.md, trust boundaries):
 
 - Which runs can present the claims each Pulumi Cloud OIDC policy admits? Not only the workflow that asks: a
   pull request can edit any workflow, so an unreviewed run can ask for any team with any claim GitHub would
   give it: `sub` `...:pull_request`, `...:ref:refs/heads/<its branch>`, or `...:environment:<E>` for any E whose
   guard lets it deploy (GitHub creates an environment a workflow names, unguarded, on first use).
 - What does each workflow job get: trigger, whose code, GitHub environment, OIDC subject, team, stack grants
-  (read = decrypt) and ESC environments. `python -m tests.workflows.trust` prints that table for the README.
+  (read = decrypt) and ESC environments. `python -m tests.workflows.trust` prints that table for docs/explanation/security.md.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from tests.workflows.workflow_files import ROOT, expand, matrix_rows, workflows
 REPO = "acme-procurement/procurement-infra"
 MAIN = "refs/heads/main"
 ACCESS_FILE = ROOT / "esc" / "pulumi-cloud-access.yaml"
-README = ROOT / "README.md"
+SECURITY_DOC = ROOT / "docs" / "explanation" / "security.md"
 TABLE_START, TABLE_END = "<!-- trust-table:start -->", "<!-- trust-table:end -->"
 
 # Who can run the code that presents a claim.
@@ -161,15 +161,15 @@ def table() -> str:
     return "\n".join([HEADER, *(r.markdown() for r in job_rows())])
 
 
-def readme_table(text: str) -> str:
+def doc_table(text: str) -> str:
     start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
     return text[start:end].strip()
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["--write"]:
-        text = README.read_text()
+        text = SECURITY_DOC.read_text()
         start, end = text.index(TABLE_START) + len(TABLE_START), text.index(TABLE_END)
-        README.write_text(text[:start] + "\n" + table() + "\n" + text[end:])
+        SECURITY_DOC.write_text(text[:start] + "\n" + table() + "\n" + text[end:])
     else:
         print(table())

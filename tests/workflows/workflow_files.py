@@ -79,7 +79,7 @@ def job_names(doc: dict[str, Any]) -> set[str]:
 
 
 def pulumi_commands(docs: Optional[dict[str, dict[str, Any]]] = None) -> set[str]:
-    """The CLI command each pulumi/actions step runs, in the form the README documents:
+    """The CLI command each pulumi/actions step runs, in the form docs/reference/workflows.md documents:
     `pulumi <command> --stack <stack> [--refresh] [--expect-no-changes] [--policy-pack <dir>]`
     (`--diff` and the comment options only change how the result is shown)."""
     commands = set()

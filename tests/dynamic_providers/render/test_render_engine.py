@@ -33,7 +33,7 @@ cred = RegistryCredential("ghcr", name="ghcr", owner_id=OWNER, registry="GITHUB"
 api = Service("api", name="api", owner_id=OWNER, service_type="web_service", image="ghcr.io/acme/api",
               image_digest=cfg.require("digest"), registry_credential_id=cred.id, health_check_path="/healthz",
               region="frankfurt")
-# Env vars are secret per value (README "Reading a plan"): secret ones are passed as secrets.
+# Env vars are secret per value (docs/explanation/reading-a-plan.md): secret ones are passed as secrets.
 EnvVars("api-env", service_id=api.id,
         variables={{"DATABASE_URL": pulumi.Output.secret({db_url!r}), "LOG_LEVEL": cfg.get("logLevel") or "info"}})
 SecretFiles("api-files", service_id=api.id, files={{"key.pem": {pem!r}}})

@@ -47,7 +47,7 @@ def make_project(tmp_path: Path, env: dict, sandbox, program: str, **config: str
     project.mkdir()
     (project / "Pulumi.yaml").write_text(python_project_yaml("render-waits-test"))
     (project / "__main__.py").write_text(program)
-    # The token from the environment, as every stack gets it (README "Secrets"); --event-log needs the flag.
+    # The token from the environment, as every stack gets it (docs/explanation/secrets.md); --event-log needs the flag.
     env = {**env, "RENDER_API_URL": sandbox.render.base_url, "RENDER_API_KEY": sandbox.render.token,
            "PULUMI_DEBUG_COMMANDS": "true"}
     env.pop("RENDER_MAX_RATE_LIMIT_WAIT_SECONDS", None)

@@ -32,8 +32,8 @@ def build():
     r.LogStream("logs", owner_id="tea-1", endpoint="logs.example.com:6514", token_env="RENDER_LOG_STREAM_TOKEN")
 
 
-# kind: (name, additional_secret_outputs, secret inputs). Env var maps are secret per value (README
-# "Plans"): a variable is as secret as the value given, every file's content is secret, so a map of
+# kind: (name, additional_secret_outputs, secret inputs). Env var maps are secret per value
+# (docs/explanation/reading-a-plan.md): a variable is as secret as the value given, every file's content is secret, so a map of
 # plain values (the group's variables) is not secret at all. (Pulumi's mock monitor has no
 # `outputValues`, so the SDK sends a map holding a secret as one secret: per-value secrecy in a
 # plan is checked with the real engine, tests/engine/test_plans_engine.py.)

@@ -135,7 +135,7 @@ def test_set_like_and_unset_fields_do_not_diff():
     assert not diff(a, {"project_ref": REF, "site_url": "https://x", "redirect_urls": ["https://a", "https://b"]},
                     {"project_ref": REF, "site_url": "https://x", "redirect_urls": ["https://b", "https://a"]}).changes
     # A setting removed from the program is a change: without an earlier value to restore (no reset
-    # API), the diff warns naming it, and up stops managing it (README "Removing a setting reverts it").
+    # API), the diff warns naming it, and up stops managing it (docs/explanation/removal-semantics.md).
     with progress.capture() as seen:
         assert diff(PostgresConfigProvider(), {"project_ref": REF, "max_connections": 100, "work_mem": "8MB"},
                     {"project_ref": REF, "max_connections": 100}).changes
