@@ -29,9 +29,16 @@ def fingerprint(values: Mapping[str, Any]) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def owed(olds: Mapping[str, Any], declared: Mapping[str, Any], enabled: bool) -> set[str]:
-    """``{OWED}`` when the state's last deploy did not cover ``declared``, else empty."""
+def owed(olds: Mapping[str, Any], declared: Mapping[str, Any], enabled: bool,
+         previous: Optional[Mapping[str, Any]] = None) -> set[str]:
+    """``{OWED}`` when the state's last deploy did not cover what the state declared (``previous``, the
+    values before this edit), else empty. An edit of the values is an input change, whose update deploys
+    anyway: reported as owed too, the plan would show the output-only fingerprint changing beside it."""
     recorded: Optional[str] = olds.get(OUTPUT)
     if not enabled or not recorded or contains_unknown(declared):
         return set()  # not tracked, or an unknown value (a change already)
-    return {OWED} if recorded != fingerprint(declared) else set()
+    if recorded == fingerprint(declared):
+        return set()
+    if previous is not None and recorded == fingerprint(previous):
+        return set()  # the last deploy covered the state: the difference is this edit, an input change
+    return {OWED}

@@ -93,7 +93,8 @@ class _ServiceKeyedSetProvider(RenderProvider):
         return live
 
     def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
-        return owed_deploys.owed(olds, news.get(self.value_input) or {}, bool(news.get("deploy_on_change", True)))
+        return owed_deploys.owed(olds, news.get(self.value_input) or {}, bool(news.get("deploy_on_change", True)),
+                                 previous=olds.get(self.value_input) or {})
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> dict:
         sid = props.get("service_id") or id_.split("/", 1)[0]

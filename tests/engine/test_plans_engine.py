@@ -87,6 +87,7 @@ def test_plans_show_keys_values_and_reasons_and_an_unchanged_stack_shows_nothing
     pulumi(root, env, "config", "set", "--path", "procurement:backend.env.LOG_LEVEL", PLAIN_VALUE)
     pulumi(root, env, "config", "set", "--secret", "--path", "procurement:appSecrets.backend.env.STRIPE_KEY",
            SECRET_VALUE)
+    pulumi(root, env, "config", "set", "--path", "procurement:frontend.env.VITE_FLAG", "on")
     shown = pulumi(root, env, "preview", "--json")
     assert SECRET_VALUE not in shown.stdout
     steps = {(name_of(s), s["op"]): s for s in as_json(shown)["steps"]}
@@ -99,6 +100,11 @@ def test_plans_show_keys_values_and_reasons_and_an_unchanged_stack_shows_nothing
     assert variables["LOG_LEVEL"] == PLAIN_VALUE and variables["STRIPE_KEY"] == "[secret]"
     assert variables["ENVIRONMENT"] == "local"  # the other plain values stay readable too
     assert variables["SUPABASE_ANON_KEY"] == "[secret]"
+
+    # The static site's variables: the one added, and nothing output-only (the deploy record it will write).
+    site = steps[("frontend-site-env", "update")]
+    assert site["diffReasons"] == ["variables"], site["diffReasons"]
+    assert site["detailedDiff"] == {"variables.VITE_FLAG": {"kind": "add", "inputDiff": True}}
 
     replaced = {name: s for (name, op), s in steps.items() if op == "replace"}
     assert set(replaced) == {f"backend-{svc}-deploy" for svc in ("api", "worker", "exchange-rates",
