@@ -7,7 +7,7 @@ from typing import Any
 from ..server import ApiServer
 from ..specs import RENDER_SPEC
 from . import (deploys, disks, domains, env, env_groups, log_streams, metrics_streams, notifications, owners, projects,
-               registry_credentials, scaling, services, static_site, traffic)
+               previews, registry_credentials, scaling, services, static_site, traffic)
 from .owners import SANDBOX_OWNER
 from .ratelimits import FAMILIES
 from .traffic_ports import TrafficPorts
@@ -25,7 +25,7 @@ class RenderServer(ApiServer):
                    "metrics_streams")
     route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
                     scaling.routes, env_groups.routes, registry_credentials.routes, projects.routes, disks.routes,
-                    log_streams.routes, notifications.routes, metrics_streams.routes)
+                    log_streams.routes, notifications.routes, metrics_streams.routes, previews.routes)
     rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs); only for injected faults' headers
     rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)
 

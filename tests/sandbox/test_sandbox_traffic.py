@@ -205,3 +205,49 @@ def test_the_serve_flags_set_the_image_behaviours():
                                       "error_path_images": {"x*": ["/a", "/b/*"]}, "health_check_timeout": 5.0}
     with pytest.raises(SystemExit, match="--slow-image takes PATTERN=VALUE"):
         _render_settings(build_parser().parse_args(["--slow-image", "slow*"]))
+
+
+@pytest.mark.sandbox_settings(deploy_delay=0.2)
+def test_a_preview_runs_another_image_with_the_base_settings_and_serves_traffic_of_its_own(sandbox):
+    sid, first, url = web_service(sandbox, maxShutdownDelaySeconds=60)
+    api = sandbox.render.client()
+    assert api.put(f"/services/{sid}/env-vars", json=[{"key": "DATABASE_URL", "value": "postgres://db"}]).ok
+    created = api.post(f"/services/{sid}/preview", json={"imagePath": "api:2.0"})  # relative: only the tag varies
+    assert created.status_code == 200, created.text
+    preview, deploy_id = created.json()["service"], created.json()["deployId"]
+    assert preview["imagePath"] == NEW
+    assert preview["serviceDetails"]["parentServer"] == {"id": sid, "name": "api"}
+    assert preview["serviceDetails"]["healthCheckPath"] == "/healthz"
+    assert preview["serviceDetails"]["maxShutdownDelaySeconds"] == 60
+    assert [e["envVar"] for e in api.get(f"/services/{preview['id']}/env-vars").json()] == [
+        {"key": "DATABASE_URL", "value": "postgres://db"}]
+    assert final_status(sandbox, preview["id"], deploy_id) == "live"
+    served = requests.get(control(sandbox).traffic(preview["id"])["url"] + "/orders", timeout=10).json()
+    assert (served["service"], served["deployId"], served["image"]) == (preview["id"], deploy_id, NEW)
+    assert requests.get(url + "/orders", timeout=10).json()["deployId"] == first  # production untouched
+    listed = [i["service"]["id"] for i in api.get("/services", params={"includePreviews": "false"}).json()]
+    assert listed == [sid]
+
+
+@pytest.mark.sandbox_settings(deploy_delay=0.2)
+def test_a_preview_of_an_unhealthy_image_fails_and_production_keeps_serving(sandbox):
+    control(sandbox).settings(unhealthy_images=[NEW], health_check_timeout=0.3)
+    sid, first, url = web_service(sandbox)
+    created = sandbox.render.client().post(f"/services/{sid}/preview", json={"imagePath": NEW}).json()
+    assert final_status(sandbox, created["service"]["id"], created["deployId"]) == "update_failed"
+    assert requests.get(url + "/orders", timeout=10).json()["deployId"] == first
+
+
+def test_a_preview_may_change_only_the_tag_of_an_image_backed_service(sandbox):
+    sid, _, _ = web_service(sandbox)
+    api, owner = sandbox.render.client(), sandbox.render.owner_id
+    other = api.post(f"/services/{sid}/preview", json={"imagePath": "ghcr.io/evil/api:2.0"})
+    assert other.status_code == 400 and "only the tag or digest" in other.json()["message"]
+    untagged = api.post(f"/services/{sid}/preview", json={"imagePath": "ghcr.io/acme/api"})
+    assert untagged.status_code == 400 and "no tag or digest" in untagged.json()["message"]
+    git = api.post("/services", json={"type": "web_service", "name": "site", "ownerId": owner,
+                                      "repo": "https://github.com/acme/site",
+                                      "serviceDetails": {"runtime": "node", "envSpecificDetails": {
+                                          "buildCommand": "npm ci", "startCommand": "npm start"}}})
+    refused = api.post(f"/services/{git.json()['service']['id']}/preview", json={"imagePath": "x:1"})
+    assert refused.status_code == 400 and "Git-backed" in refused.json()["message"]
