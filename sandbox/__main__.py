@@ -173,6 +173,9 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
     parser.add_argument("--error-path-image", action="append", metavar="PATTERN=PATH",
                         help="instances of matching images answer 500 on paths matching the PATH glob "
                              "(repeatable)", **suppress)
+    parser.add_argument("--slow-path-image", action="append", metavar="PATTERN=PATH=SECONDS",
+                        help="instances of matching images take SECONDS to answer paths matching the PATH glob "
+                             "(a drain shorter than that cuts them; repeatable)", **suppress)
     parser.add_argument("--health-check-timeout", type=float, metavar="SECONDS",
                         help="how long a failing health check holds a deploy before it ends update_failed "
                              "(default 900: Render's 15 minutes)", **suppress)
@@ -248,9 +251,18 @@ def _render_settings(args: argparse.Namespace) -> dict[str, Any]:
     error_paths: dict[str, list[str]] = {}
     for pattern, path in _pairs(args.error_path_image, "--error-path-image"):
         error_paths.setdefault(pattern, []).append(path)
+    slow_paths: dict[str, dict[str, float]] = {}
+    for pattern_path, seconds in _pairs(args.slow_path_image, "--slow-path-image"):
+        pattern, _, path = pattern_path.partition("=")
+        try:
+            slow_paths.setdefault(pattern, {})[path] = float(seconds)
+        except ValueError:
+            raise SystemExit(f"sandbox: --slow-path-image {pattern_path}={seconds}: SECONDS must be a number") from None
+        if not path:
+            raise SystemExit(f"sandbox: --slow-path-image takes PATTERN=PATH=SECONDS, got {pattern_path}={seconds}")
     chosen = {"overlapping_deploys": args.overlapping_deploys, "unpullable_images": args.unpullable_image,
               "unhealthy_images": args.unhealthy_image, "slow_images": slow, "error_path_images": error_paths,
-              "health_check_timeout": args.health_check_timeout}
+              "slow_path_images": slow_paths, "health_check_timeout": args.health_check_timeout}
     return {key: value for key, value in chosen.items() if value}
 
 

@@ -12,7 +12,8 @@ Render's deploy model, as the sandbox follows it (facts from Render's docs; note
   deploy"). The sandbox waits ``health_check_timeout`` seconds (default 900, those 15 minutes) and ends the deploy
   ``update_failed``, the status the brief and the spec's ``deployStatus`` give a failed update.
 - The old instance then gets SIGTERM and is killed after the service's ``maxShutdownDelaySeconds`` (1-300,
-  default 30): it drains, finishing what it has in flight, and takes no new request.
+  default 30): it drains, finishing what it has in flight, and takes no new request. A request still in flight
+  when it is killed is answered 502 by the edge (so a delay shorter than the slowest request shows).
 - A persistent disk turns zero-downtime deploys off (Render article "How Render handles zero-downtime deploys"):
   the old instance stops when the new deploy starts its update, before the new one boots. If that deploy then
   fails, the sandbox leaves the service without an instance (Render's docs say nothing about restarting the old).
@@ -22,7 +23,8 @@ Render's deploy model, as the sandbox follows it (facts from Render's docs; note
 
 What an image does is set per image ref glob (like ``unpullable_images``), frozen into the deploy when it starts:
 ``unhealthy_images`` (503 on every path, so its health check never passes), ``slow_images`` ({glob: seconds}:
-503 on every path for that long after it booted), ``error_path_images`` ({glob: [path glob, ...]}: 500 there).
+503 on every path for that long after it booted), ``error_path_images`` ({glob: [path glob, ...]}: 500 there),
+``slow_path_images`` ({glob: {path glob: seconds}}: a request there takes that long to answer).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from typing import Any
 
 HEALTHY_STATUSES = range(200, 400)  # "any 2xx or 3xx status code" (render.com/docs/health-checks)
 DEFAULT_SHUTDOWN_DELAY = 30  # maxShutdownDelaySeconds when unset (spec: 1-300, default 30)
-SETTINGS_DEFAULTS = {"unhealthy_images": [], "slow_images": {}, "error_path_images": {},
+SETTINGS_DEFAULTS = {"unhealthy_images": [], "slow_images": {}, "error_path_images": {}, "slow_path_images": {},
                      "health_check_timeout": 900.0}
 SWITCHED = ("live", "deactivated")  # statuses of a deploy whose instance took traffic
 
@@ -52,6 +54,13 @@ def check_settings(changes: dict[str, Any]) -> None:
         if not (isinstance(value, dict) and all(isinstance(p, list) and all(isinstance(x, str) for x in p)
                                                 for p in value.values())):
             raise ValueError(f"error_path_images must map image ref globs to lists of path globs, got {value!r}")
+    if "slow_path_images" in changes:
+        value = changes["slow_path_images"]
+        if not (isinstance(value, dict) and all(
+                isinstance(p, dict) and all(isinstance(x, str) and isinstance(t, (int, float)) and t >= 0
+                                            for x, t in p.items()) for p in value.values())):
+            raise ValueError(f"slow_path_images must map image ref globs to {{path glob: seconds >= 0}}, "
+                             f"got {value!r}")
     if "health_check_timeout" in changes:
         value = changes["health_check_timeout"]
         if not (isinstance(value, (int, float)) and value > 0):
@@ -67,7 +76,9 @@ def behaviour_of(ref: str | None, settings: dict) -> dict:
     return {"unhealthy": bool(matching(settings.get("unhealthy_images") or [])),
             "startSeconds": max((float(settings["slow_images"][p]) for p in slow), default=0.0),
             "errorPaths": [path for p in matching(settings.get("error_path_images") or {})
-                           for path in settings["error_path_images"][p]]}
+                           for path in settings["error_path_images"][p]],
+            "slowPaths": {path: float(seconds) for p in matching(settings.get("slow_path_images") or {})
+                          for path, seconds in settings["slow_path_images"][p].items()}}
 
 
 def plan_instance(deploy: dict, service: dict, settings: dict, update_at: float, boot_at: float) -> float | None:
@@ -114,14 +125,40 @@ def serving(deploys: list[dict], at: float) -> dict | None:
     if not switched:
         return None
     current = max(switched, key=lambda d: d["_instance"]["switchAt"])
-    return None if _stopped_by_disk(current, deploys, at) else current
+    stops = stop_time(current, deploys)
+    return None if stops is not None and stops <= at else current
 
 
-def _stopped_by_disk(deploy: dict, deploys: list[dict], at: float) -> bool:
-    """Whether a later deploy of a service with a disk stopped ``deploy``'s instance (before booting its own)."""
+def stop_time(deploy: dict, deploys: list[dict]) -> float | None:
+    """When the instance of ``deploy`` (one that took traffic) stops, as far as known now: killed
+    ``maxShutdownDelaySeconds`` after the next switch, or at once when a later deploy of a service with a disk
+    starts its update (before booting its own instance). None: it keeps running."""
     since = deploy["_instance"]["switchAt"]
-    return any(other is not deploy and other.get("_instance") and other["_instance"]["stopsPrevious"]
-               and since < other["_instance"]["updateAt"] <= at for other in deploys)
+    others = [d for d in deploys if d is not deploy and d.get("_instance")]
+    ends = [d["_instance"]["updateAt"] for d in others
+            if d["_instance"]["stopsPrevious"] and d["_instance"]["updateAt"] > since]
+    switches = [d["_instance"]["switchAt"] for d in others
+                if d["status"] in SWITCHED and d["_instance"]["switchAt"] > since]
+    if switches:
+        ends.append(min(switches) + deploy["_instance"]["maxShutdownDelaySeconds"])
+    return min(ends, default=None)
+
+
+def in_flight_for(instance: dict, path: str) -> float:
+    """Seconds a request for ``path`` takes to answer (``slow_path_images``; 0: at once)."""
+    return max((seconds for glob, seconds in instance["behaviour"].get("slowPaths", {}).items()
+                if fnmatch.fnmatchcase(path, glob)), default=0.0)
+
+
+def cut_short(service: dict, deploy: dict, deploys: list[dict], at: float) -> tuple[int, dict] | None:
+    """The edge's answer to a request ``deploy``'s instance was still answering when it was stopped (None: it
+    finished in time)."""
+    stops = stop_time(deploy, deploys)
+    if stops is None or at < stops:
+        return None
+    return 502, {"error": f"the instance of {deploy['id']} was stopped while answering (drained for "
+                          f"{deploy['_instance']['maxShutdownDelaySeconds']} s, or stopped for a disk)",
+                 "service": service["id"], "deployId": deploy["id"]}
 
 
 def answer(service: dict, deploy: dict | None, path: str, at: float) -> tuple[int, dict]:
@@ -147,8 +184,6 @@ def instances(deploys: list[dict], at: float) -> list[dict]:
     ``starting``, ``live``, ``draining`` (until ``maxShutdownDelaySeconds`` after the next switch), ``stopped``
     or ``failed`` (its deploy ended without taking traffic)."""
     current = serving(deploys, at)
-    switches = sorted(d["_instance"]["switchAt"] for d in deploys
-                      if d.get("_instance") and d["status"] in SWITCHED and d["_instance"]["switchAt"] <= at)
     out = []
     for deploy in sorted((d for d in deploys if d.get("_instance")), key=lambda d: d["_instance"]["bootAt"],
                          reverse=True):
@@ -156,9 +191,8 @@ def instances(deploys: list[dict], at: float) -> list[dict]:
         if deploy is current:
             state = "live"
         elif deploy["status"] in SWITCHED and instance["switchAt"] <= at:
-            later = [s for s in switches if s > instance["switchAt"]]
-            state = ("draining" if later and at < later[0] + instance["maxShutdownDelaySeconds"]
-                     and not _stopped_by_disk(deploy, deploys, at) else "stopped")
+            stops = stop_time(deploy, deploys)
+            state = "stopped" if stops is not None and stops <= at else "draining"
         elif deploy["status"] in ("update_failed", "canceled"):
             state = "failed"
         else:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -79,6 +80,7 @@ class TrafficPorts:
         self.api = api
         self._servers: dict[str, tuple[_Server, threading.Thread]] = {}
         self._lock = threading.Lock()
+        self._in_flight: Counter = Counter()  # deploy id -> requests its instance is answering (under store.lock)
 
     def _service(self, service_id: str) -> dict:
         from ..state import NotFoundInStore
@@ -100,17 +102,31 @@ class TrafficPorts:
             advance(self.api.store, self.api.settings, service_id)
             deploys = self._deploys(service_id)
             found = traffic.instances(deploys, time.time())
+            for instance in found:
+                instance["inFlight"] = self._in_flight[instance["deployId"]]
         return {"serviceId": service_id, "url": f"http://127.0.0.1:{self._port(service_id)}", "instances": found}
 
     def answer(self, service_id: str, path: str) -> tuple[int, dict]:
-        """What a request for ``path`` arriving now gets from the service (routing decided at arrival)."""
+        """What a request for ``path`` arriving now gets from the service: routed at arrival, then answered
+        after the path's in-flight time, unless its instance was stopped meanwhile."""
         with self.api.store.lock:
             service = self.api.store["services"].get(service_id)
             if service is None:
                 return 404, {"error": f"service {service_id} no longer exists"}
             advance(self.api.store, self.api.settings, service_id)
             now = time.time()
-            return traffic.answer(service, traffic.serving(self._deploys(service_id), now), path, now)
+            deploy = traffic.serving(self._deploys(service_id), now)
+            status, body = traffic.answer(service, deploy, path, now)
+            in_flight = traffic.in_flight_for(deploy["_instance"], path) if status == 200 else 0.0
+            if not in_flight:
+                return status, body
+            self._in_flight[deploy["id"]] += 1
+        self.api.sleep(in_flight)  # not under the lock: other requests go on meanwhile
+        with self.api.store.lock:
+            self._in_flight[deploy["id"]] -= 1
+            advance(self.api.store, self.api.settings, service_id)
+            cut = traffic.cut_short(service, deploy, self._deploys(service_id), time.time())
+        return cut or (status, body)
 
     def _deploys(self, service_id: str) -> list[dict]:
         return [d for d in self.api.store["deploys"].values() if d["_serviceId"] == service_id]

@@ -176,6 +176,42 @@ def test_a_rollback_goes_through_the_same_health_gate(sandbox):
     assert (answer["deployId"], answer["image"]) == (back, OLD)
 
 
+def slow_request_during_a_deploy(sandbox, max_shutdown_delay: int, seconds: float) -> tuple[str, str, dict]:
+    """Send a request taking ``seconds`` to the old instance, deploy while it is in flight, and return (the old
+    deploy id, the new one, the request's answer as {"status", "deployId"})."""
+    control(sandbox).settings(slow_path_images={"ghcr.io/acme/api:*": {"/report": seconds}})
+    sid, first, url = web_service(sandbox, maxShutdownDelaySeconds=max_shutdown_delay)
+    outcome = {}
+
+    def slow_request():
+        answer = requests.get(url + "/report", timeout=30)
+        outcome.update(status=answer.status_code, deployId=answer.json().get("deployId"))
+
+    def in_flight():
+        return {i["deployId"]: i["inFlight"] for i in control(sandbox).traffic(sid)["instances"]}
+
+    request = threading.Thread(target=slow_request, daemon=True)
+    request.start()
+    wait_for(lambda: in_flight().get(first) == 1, timeout=10, interval=0.01)  # it reached the old instance
+    second = sandbox.render.client().post(f"/services/{sid}/deploys", json={"imageUrl": NEW}).json()["id"]
+    assert final_status(sandbox, sid, second) == "live"
+    assert in_flight()[first] == 1  # still in flight after the switch: the old instance is draining
+    request.join(timeout=30)
+    return first, second, outcome
+
+
+@pytest.mark.sandbox_settings(deploy_delay=0.2)
+def test_a_request_in_flight_at_the_switch_finishes_on_the_draining_instance(sandbox):
+    first, _, outcome = slow_request_during_a_deploy(sandbox, max_shutdown_delay=30, seconds=3)
+    assert outcome == {"status": 200, "deployId": first}
+
+
+@pytest.mark.sandbox_settings(deploy_delay=0.2)
+def test_a_request_longer_than_the_shutdown_delay_is_cut_when_the_old_instance_stops(sandbox):
+    first, _, outcome = slow_request_during_a_deploy(sandbox, max_shutdown_delay=1, seconds=5)
+    assert outcome == {"status": 502, "deployId": first}
+
+
 def test_traffic_is_only_for_web_services_and_known_ids(sandbox):
     api, owner = sandbox.render.client(), sandbox.render.owner_id
     worker = api.post("/services", json={"type": "background_worker", "name": "jobs", "ownerId": owner,
@@ -200,9 +236,10 @@ def test_the_serve_flags_set_the_image_behaviours():
 
     args = build_parser().parse_args(["--unhealthy-image", "bad*", "--slow-image", "slow*=2.5",
                                       "--error-path-image", "x*=/a", "--error-path-image", "x*=/b/*",
-                                      "--health-check-timeout", "5"])
+                                      "--slow-path-image", "x*=/report=3", "--health-check-timeout", "5"])
     assert _render_settings(args) == {"unhealthy_images": ["bad*"], "slow_images": {"slow*": 2.5},
-                                      "error_path_images": {"x*": ["/a", "/b/*"]}, "health_check_timeout": 5.0}
+                                      "error_path_images": {"x*": ["/a", "/b/*"]},
+                                      "slow_path_images": {"x*": {"/report": 3.0}}, "health_check_timeout": 5.0}
     with pytest.raises(SystemExit, match="--slow-image takes PATTERN=VALUE"):
         _render_settings(build_parser().parse_args(["--slow-image", "slow*"]))
 
