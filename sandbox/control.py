@@ -32,11 +32,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from .server import ApiServer, Reply
 
 
-def reply(status: int, body: Any = None) -> "Reply":
+def _reply(status: int, body: Any = None) -> "Reply":
     from .server import Reply
 
     return Reply(status, body if body is not None else {}, empty=status == 204)
-
 
 
 def handle(api: "ApiServer", method: str, target: str, body: bytes, presented_token: str | None) -> "Reply":
@@ -47,50 +46,50 @@ def handle(api: "ApiServer", method: str, target: str, body: bytes, presented_to
         where = str(api.control_token_file) if api.control_token_file else "the in-process Sandbox's control_token"
         refused = control_token.refusal(presented_token, api.control_token, where)
         if refused is not None:
-            return reply(401, {"error": refused})
+            return _reply(401, {"error": refused})
     try:
         payload = json.loads(body) if body else None
     except ValueError:
-        return reply(400, {"error": "control body must be JSON"})
+        return _reply(400, {"error": "control body must be JSON"})
     try:
         return _route(api, method, parts, payload)
     except (ValueError, TypeError) as error:
-        return reply(400, {"error": str(error)})
+        return _reply(400, {"error": str(error)})
     except NotFoundInStore as error:
-        return reply(404, {"error": error.args[0]})
+        return _reply(404, {"error": error.args[0]})
 
 
 def _route(api: "ApiServer", method: str, parts: list[str], payload: Any) -> "Reply":
     head = parts[0] if parts else ""
     if head == "health" and method == "GET":
-        return reply(200, {"server": api.name, "ok": True})
+        return _reply(200, {"server": api.name, "ok": True})
     if head == "journal" and method == "GET":
-        return reply(200, {"entries": api.journal.to_json()})
+        return _reply(200, {"entries": api.journal.to_json()})
     if head == "journal" and method == "DELETE":
         api.journal.clear()
-        return reply(204)
+        return _reply(204)
     if head == "faults":
         if method == "GET":
-            return reply(200, {"faults": [f.to_json() for f in api.faults.list()]})
+            return _reply(200, {"faults": [f.to_json() for f in api.faults.list()]})
         if method == "POST":
             items = payload if isinstance(payload, list) else [payload or {}]
             faults = [Fault.from_json(item) for item in items]  # validate all before adding any
             for fault in faults:
                 api.faults.add(fault)
-            return reply(201, {"faults": [f.to_json() for f in faults]})
+            return _reply(201, {"faults": [f.to_json() for f in faults]})
         if method == "DELETE" and len(parts) == 2:
             found = api.faults.remove(int(parts[1]))
-            return reply(204) if found else reply(404, {"error": f"no fault {parts[1]}"})
+            return _reply(204) if found else _reply(404, {"error": f"no fault {parts[1]}"})
         if method == "DELETE":
             api.faults.clear()
-            return reply(204)
+            return _reply(204)
     if head == "edit" and method == "POST":
         payload = payload or {}
         missing = {"collection", "id"} - set(payload)
         if missing:
             raise ValueError(f"edit needs {', '.join(sorted(missing))}")
         result = api.edit(payload["collection"], payload["id"], payload.get("set"), payload.get("unset"))
-        return reply(200, result)
+        return _reply(200, result)
     if head == "state" and method == "GET":
         data = api.store.to_json()
         if len(parts) >= 2:
@@ -101,10 +100,10 @@ def _route(api: "ApiServer", method: str, parts: list[str], payload: Any) -> "Re
                 if parts[2] not in data:
                     raise NotFoundInStore(f"no object {parts[2]!r} in {parts[1]!r}")
                 data = data[parts[2]]
-        return reply(200, data)
+        return _reply(200, data)
     if head == "reset" and method == "POST":
         api.reset()
-        return reply(204)
+        return _reply(204)
     if head == "settings":
         if method == "PATCH":
             payload = dict(payload or {})
@@ -119,8 +118,8 @@ def _route(api: "ApiServer", method: str, parts: list[str], payload: Any) -> "Re
             if token is not None:
                 api.token = token
         if method in ("GET", "PATCH"):
-            return reply(200, api.settings)
-    own = api.control_route(method, parts, payload)
+            return _reply(200, api.settings)
+    own = api.control_route(method, parts, payload)  # a vendor's own endpoint (Render: traffic)
     if own is not None:
         return own
-    return reply(404, {"error": f"no control endpoint {method} /_sandbox/{'/'.join(parts)}"})
+    return _reply(404, {"error": f"no control endpoint {method} /_sandbox/{'/'.join(parts)}"})

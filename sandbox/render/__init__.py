@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..server import ApiServer
+from ..server import ApiServer, Reply
 from ..specs import RENDER_SPEC
 from . import (deploys, disks, domains, env, env_groups, log_streams, metrics_streams, notifications, owners, projects,
                previews, registry_credentials, scaling, services, static_site, traffic)
@@ -64,9 +64,7 @@ class RenderServer(ApiServer):
     def control_route(self, method: str, parts: list[str], payload: Any) -> Any:
         """``GET /_sandbox/traffic/{serviceId}``: where a web service's traffic is served, and its instances."""
         if parts[:1] == ["traffic"] and len(parts) == 2 and method == "GET":
-            from ..control import reply
-
-            return reply(200, self.traffic.describe(parts[1]))
+            return Reply(200, self.traffic.describe(parts[1]))
         return None
 
     def edit(self, collection: str, key: str, set: dict | None = None, unset: list | None = None) -> Any:
