@@ -7,6 +7,7 @@
     python -m sandbox journal [--server supabase] [--clear]
     python -m sandbox state [--server render] [COLLECTION [ID]]
     python -m sandbox settings [--server render] [deploy_delay=0.5 ...]
+    python -m sandbox traffic srv-...                  # the URL serving a Render web service's traffic
     python -m sandbox reset [--server render]
     python -m sandbox stop-databases --state FILE    # after a SIGKILL of the sandbox: stop its Postgres servers
 
@@ -119,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
     with_server(settings, required=True)
     settings.add_argument("assignments", nargs="*")
 
+    traffic = commands.add_parser("traffic", help="where a Render web service's traffic is served, and its "
+                                                  "instances (opens its port)")
+    traffic.add_argument("service_id")
+
     reset = commands.add_parser("reset", help="forget all objects, the journal and the faults")
     with_server(reset)
 
@@ -157,6 +162,23 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
                              "(repeatable)", **suppress)
     parser.add_argument("--rate-limit-capacity-scale", type=float,
                         help="multiply Render's rate limits (default 1: as recorded)", **suppress)
+    # What a web service's instance of an image does (sandbox/render/traffic.py); a glob on the image ref, as
+    # --unpullable-image.
+    parser.add_argument("--unhealthy-image", action="append", metavar="PATTERN",
+                        help="instances of matching images answer 503 on every path, so a deploy with a health "
+                             "check fails and the old instance keeps serving (repeatable)", **suppress)
+    parser.add_argument("--slow-image", action="append", metavar="PATTERN=SECONDS",
+                        help="instances of matching images answer 503 for SECONDS after they boot (repeatable)",
+                        **suppress)
+    parser.add_argument("--error-path-image", action="append", metavar="PATTERN=PATH",
+                        help="instances of matching images answer 500 on paths matching the PATH glob "
+                             "(repeatable)", **suppress)
+    parser.add_argument("--slow-path-image", action="append", metavar="PATTERN=PATH=SECONDS",
+                        help="instances of matching images take SECONDS to answer paths matching the PATH glob "
+                             "(a drain shorter than that cuts them; repeatable)", **suppress)
+    parser.add_argument("--health-check-timeout", type=float, metavar="SECONDS",
+                        help="how long a failing health check holds a deploy before it ends update_failed "
+                             "(default 900: Render's 15 minutes)", **suppress)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -164,6 +186,7 @@ def serve(args: argparse.Namespace) -> int:
     from .runner import Sandbox, SandboxStartError
     from .supabase.pooler import PoolerUnavailable
 
+    render_settings = _render_settings(args)  # before anything is made: a bad flag is one line, nothing left
     token_file, private = _token_file(args)
     try:
         sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
@@ -172,10 +195,9 @@ def serve(args: argparse.Namespace) -> int:
                           project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres,
                           rate_limit_time_scale=args.rate_limit_time_scale,
                           rate_limit_capacity_scale=args.rate_limit_capacity_scale,
-                          render_settings={k: v for k, v in (("overlapping_deploys", args.overlapping_deploys),
-                                                             ("unpullable_images", args.unpullable_image)) if v},
+                          render_settings=render_settings,
                           control_token=args.control_token, control_token_file=token_file)
-    except FileNotFoundError as error:  # the vendors' specs (../shared) are missing: say where they were sought
+    except (FileNotFoundError, ValueError) as error:  # the specs are missing (../shared), or a flag's value is bad
         print(f"sandbox: {error}", file=sys.stderr, flush=True)
         _remove_private(private)
         return 2
@@ -206,6 +228,42 @@ def serve(args: argparse.Namespace) -> int:
         sandbox.stop()
         _remove_private(private)
     return 0
+
+
+def _pairs(items: list[str] | None, flag: str) -> list[tuple[str, str]]:
+    out = []
+    for item in items or ():
+        pattern, sep, value = item.rpartition("=")
+        if not sep or not pattern or not value:
+            raise SystemExit(f"sandbox: {flag} takes PATTERN=VALUE, got {item!r}")
+        out.append((pattern, value))
+    return out
+
+
+def _render_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The Render settings the serve flags ask for (unset flags: the emulator's defaults)."""
+    slow = {}
+    for pattern, seconds in _pairs(args.slow_image, "--slow-image"):
+        try:
+            slow[pattern] = float(seconds)
+        except ValueError:
+            raise SystemExit(f"sandbox: --slow-image {pattern}={seconds}: SECONDS must be a number") from None
+    error_paths: dict[str, list[str]] = {}
+    for pattern, path in _pairs(args.error_path_image, "--error-path-image"):
+        error_paths.setdefault(pattern, []).append(path)
+    slow_paths: dict[str, dict[str, float]] = {}
+    for pattern_path, seconds in _pairs(args.slow_path_image, "--slow-path-image"):
+        pattern, _, path = pattern_path.partition("=")
+        try:
+            slow_paths.setdefault(pattern, {})[path] = float(seconds)
+        except ValueError:
+            raise SystemExit(f"sandbox: --slow-path-image {pattern_path}={seconds}: SECONDS must be a number") from None
+        if not path:
+            raise SystemExit(f"sandbox: --slow-path-image takes PATTERN=PATH=SECONDS, got {pattern_path}={seconds}")
+    chosen = {"overlapping_deploys": args.overlapping_deploys, "unpullable_images": args.unpullable_image,
+              "unhealthy_images": args.unhealthy_image, "slow_images": slow, "error_path_images": error_paths,
+              "slow_path_images": slow_paths, "health_check_timeout": args.health_check_timeout}
+    return {key: value for key, value in chosen.items() if value}
 
 
 def write_ready_file(path: Path, urls: dict[str, Any]) -> None:
@@ -275,6 +333,9 @@ def control(args: argparse.Namespace) -> int:
     elif args.command == "settings":
         (_, ctl), = _controls(args, args.server)
         out = ctl.settings(**_assignments(args.assignments))
+    elif args.command == "traffic":
+        (_, ctl), = _controls(args, "render")
+        out = ctl.traffic(args.service_id)
     elif args.command == "reset":
         for _, ctl in _controls(args, args.server):
             ctl.reset()

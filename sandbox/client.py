@@ -81,5 +81,9 @@ class SandboxControl:
     def reset(self) -> None:
         self._call("POST", "reset")
 
+    def traffic(self, service_id: str) -> dict:
+        """Where a Render web service's traffic is served: ``{"serviceId", "url", "instances"}`` (opens its port)."""
+        return self._call("GET", f"traffic/{service_id}")
+
     def settings(self, **changes: Any) -> dict:
         return self._call("PATCH", "settings", changes) if changes else self._call("GET", "settings")

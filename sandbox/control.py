@@ -14,6 +14,8 @@ foreign Origin (``sandbox.loopback``, checked by the server before this module s
   POST   /_sandbox/reset                   forget objects (re-seed), journal and faults
   GET    /_sandbox/settings                timing settings;  PATCH merges new values
   PATCH  /_sandbox/settings {"token": "…"}  rotate the API token: from now on only the new one is accepted
+  GET    /_sandbox/traffic/{serviceId}     Render web services: {"serviceId", "url", "instances"} (the URL serving
+                                           its traffic, see sandbox/render/traffic.py)
 """
 
 from __future__ import annotations
@@ -117,4 +119,7 @@ def _route(api: "ApiServer", method: str, parts: list[str], payload: Any) -> "Re
                 api.token = token
         if method in ("GET", "PATCH"):
             return _reply(200, api.settings)
+    own = api.control_route(method, parts, payload)  # a vendor's own endpoint (Render: traffic)
+    if own is not None:
+        return own
     return _reply(404, {"error": f"no control endpoint {method} /_sandbox/{'/'.join(parts)}"})

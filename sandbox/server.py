@@ -161,6 +161,10 @@ class ApiServer:
     def reset_hook(self) -> None:
         """Drop vendor resources of every stored object before a reset forgets them."""
 
+    def control_route(self, method: str, parts: list[str], payload: Any) -> "Reply | None":
+        """A vendor's own control endpoint (``/_sandbox/<parts>``), or None: not one."""
+        return None
+
     # --------------------------------------------------------------------------------------- lifecycle
     @property
     def port(self) -> int:

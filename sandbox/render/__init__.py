@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..server import ApiServer
+from ..server import ApiServer, Reply
 from ..specs import RENDER_SPEC
 from . import (deploys, disks, domains, env, env_groups, log_streams, metrics_streams, notifications, owners, projects,
-               registry_credentials, scaling, services, static_site)
+               previews, registry_credentials, scaling, services, static_site, traffic)
 from .owners import SANDBOX_OWNER
 from .ratelimits import FAMILIES
+from .traffic_ports import TrafficPorts
 
 DEFAULT_TOKEN = "rnd_sandbox_local_token"
 
@@ -24,18 +25,26 @@ class RenderServer(ApiServer):
                    "metrics_streams")
     route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
                     scaling.routes, env_groups.routes, registry_credentials.routes, projects.routes, disks.routes,
-                    log_streams.routes, notifications.routes, metrics_streams.routes)
+                    log_streams.routes, notifications.routes, metrics_streams.routes, previews.routes)
     rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs); only for injected faults' headers
     rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)
+
+    def __init__(self, **kw: Any):
+        super().__init__(**kw)
+        self.traffic = TrafficPorts(self)  # web services' traffic, one loopback port each (traffic_ports.py)
 
     def default_settings(self) -> dict[str, Any]:
         # deploy_delay: seconds a deploy spends in progress before it ends (its phases share them);
         # overlapping_deploys: "wait" (queue, 202) or "override" (cancel the running one, 201), see deploys.py;
-        # unpullable_images: glob patterns of image refs whose deploys fail with update_failed.
-        return {"deploy_delay": 2.0, "overlapping_deploys": "wait", "unpullable_images": []}
+        # unpullable_images: glob patterns of image refs whose deploys fail with update_failed;
+        # unhealthy_images, slow_images, error_path_images, slow_path_images, health_check_timeout: what a web
+        # service's instance of an image does, see traffic.py.
+        return {"deploy_delay": 2.0, "overlapping_deploys": "wait", "unpullable_images": [],
+                **traffic.SETTINGS_DEFAULTS}
 
     def check_settings(self, changes: dict[str, Any]) -> None:
         super().check_settings(changes)
+        traffic.check_settings(changes)
         if "overlapping_deploys" in changes and changes["overlapping_deploys"] not in deploys.POLICIES:
             raise ValueError(f"overlapping_deploys must be one of {', '.join(deploys.POLICIES)}, "
                              f"got {changes['overlapping_deploys']!r}")
@@ -45,6 +54,18 @@ class RenderServer(ApiServer):
 
     def seed(self) -> None:
         self.store["owners"][SANDBOX_OWNER["id"]] = dict(SANDBOX_OWNER)
+
+    def shutdown_hook(self) -> None:
+        self.traffic.close()
+
+    def reset_hook(self) -> None:
+        self.traffic.close()
+
+    def control_route(self, method: str, parts: list[str], payload: Any) -> Any:
+        """``GET /_sandbox/traffic/{serviceId}``: where a web service's traffic is served, and its instances."""
+        if parts[:1] == ["traffic"] and len(parts) == 2 and method == "GET":
+            return Reply(200, self.traffic.describe(parts[1]))
+        return None
 
     def edit(self, collection: str, key: str, set: dict | None = None, unset: list | None = None) -> Any:
         """Out-of-band edits keep a disk and its service's ``serviceDetails.disk`` copy consistent both ways."""

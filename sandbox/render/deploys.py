@@ -23,6 +23,9 @@ Failures: a ``deploy_fail`` fault on the request that starts a deploy makes that
 that name; images matching a pattern of ``settings["unpullable_images"]`` fail with ``update_failed`` (an image
 deploy has no build phase, so the pull fails the update).
 
+A web service's update phase ends when its new instance takes traffic, or ``update_failed`` when its health check
+never passes (``traffic.plan_instance``); who answers the service's traffic is computed from the same timeline.
+
 Progress is computed when deploys are read, so there is no background thread and a persisted state picks up
 where it left off.
 """
@@ -37,6 +40,7 @@ from ..clock import iso_at, now_iso
 from ..ids import render_id, token
 from ..routing import BadRequest, Conflict, RouteTable
 from ..server import Call, Reply
+from . import traffic
 from .common import get_or_404, matches_filters, paginate, public, service_or_404
 
 routes = RouteTable()
@@ -82,9 +86,15 @@ def _outcome(call: Call, deploy: dict) -> str:
     return "live"
 
 
-def _schedule(deploy: dict, service: dict, at: float, delay: float, others: list[dict]) -> None:
-    """Start ``deploy`` at ``at``: lay out its phases (cut at the failing one) and its final status."""
+def _schedule(deploy: dict, service: dict, at: float, settings: dict, others: list[dict]) -> None:
+    """Start ``deploy`` at ``at``: lay out its phases (cut at the failing one) and its final status; a web
+    service's update phase lasts until its new instance takes traffic or fails its health check (traffic.py)."""
+    delay = float(settings["deploy_delay"])
     phases = phases_for(service, deploy)
+    ends_at = None
+    if "update_in_progress" in phases:
+        update_at = at + delay / len(phases) * phases.index("update_in_progress")
+        ends_at = traffic.plan_instance(deploy, service, settings, update_at=update_at, boot_at=at + delay)
     outcome = deploy["_outcome"]
     if outcome != "live":
         if not phases:
@@ -94,6 +104,8 @@ def _schedule(deploy: dict, service: dict, at: float, delay: float, others: list
     step = delay / len(phases) if phases else 0.0
     deploy["_phases"] = [[status, at + step * (i + 1)] for i, status in enumerate(phases)]
     deploy["_readyAt"] = at + step * len(phases)
+    if ends_at is not None:
+        deploy["_readyAt"] = deploy["_phases"][-1][1] = ends_at
     if "commit" in deploy:  # Git-backed deploys report startedAt at once (recorded responses)
         deploy["startedAt"] = iso_at(at)
     deploy["status"] = phases[0] if phases else outcome
@@ -124,9 +136,13 @@ def _service_deploys(store, service_id: str) -> list[dict]:
 
 def refresh(call: Call, service_id: str) -> None:
     """Advance the service's deploys to the present: phases, endings, and the queue."""
-    store, now = call.store, time.time()
+    advance(call.store, call.server.settings, service_id)
+
+
+def advance(store, settings: dict, service_id: str) -> None:
+    """``refresh`` for callers outside an API request (the traffic ports); the store's lock must be held."""
+    now = time.time()
     service = store["services"].get(service_id)
-    delay = float(call.server.settings["deploy_delay"])
     free_since = now
     while True:
         deploys = _service_deploys(store, service_id)
@@ -135,7 +151,7 @@ def refresh(call: Call, service_id: str) -> None:
         if not running and queued and service is not None:
             for older in queued[:-1]:  # superseded: Render proceeds to the most recently triggered deploy
                 _cancel(older, free_since)
-            _schedule(queued[-1], service, free_since, delay, deploys)
+            _schedule(queued[-1], service, free_since, settings, deploys)
             continue
         due = [d for d in running if d.get("_readyAt", now) <= now]
         if not due:
@@ -178,8 +194,7 @@ def start_deploy(call: Call, service: dict, trigger: str, commit_id: str | None 
         return deploy
     for other in running:  # override: the new deploy replaces the one in progress
         _cancel(other, now)
-    _schedule(deploy, service, now, float(call.server.settings["deploy_delay"]),
-              _service_deploys(call.store, service["id"]))
+    _schedule(deploy, service, now, call.server.settings, _service_deploys(call.store, service["id"]))
     return deploy
 
 

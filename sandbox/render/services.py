@@ -205,7 +205,9 @@ SERVICE_FILTERS = {
 
 @routes.get("/services")
 def list_services(call: Call) -> Reply:
-    items = [(sid, public(s)) for sid, s in call.store["services"].items() if matches_filters(s, call, SERVICE_FILTERS)]
+    previews = call.query.get("includePreviews", True)  # previews name their base in parentServer (previews.py)
+    items = [(sid, public(s)) for sid, s in call.store["services"].items() if matches_filters(s, call, SERVICE_FILTERS)
+             and (previews or "parentServer" not in s["serviceDetails"])]
     return 200, paginate(call, items, "service")
 
 

@@ -1,0 +1,152 @@
+"""One loopback HTTP port per Render web service, serving its traffic (``sandbox.render.traffic``).
+
+A port of its own per service, rather than one port routing by service id: each service then has an origin of
+its own, as ``https://<slug>.onrender.com`` is on Render, so a client requests exactly the paths the service sees
+(the health check path, ``/api/...``) with no prefix or Host header to rewrite. A port is opened on the first
+``GET /_sandbox/traffic/{serviceId}`` (the control API) and closed when the sandbox stops or is reset; ports are
+not kept across restarts (ask again after one).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from .. import loopback
+from . import traffic
+from .deploys import advance
+
+if TYPE_CHECKING:  # pragma: no cover
+    from . import RenderServer
+
+TRAFFIC_TYPES = ("web_service",)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    api: "RenderServer"
+    service_id: str
+    protocol_version = "HTTP/1.1"
+    server_version = "render-sandbox-instance"
+    disable_nagle_algorithm = True  # see sandbox.server._Handler
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet, as the API servers are
+        pass
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length:
+            self.rfile.read(length)
+        # The same DNS-rebinding guard as the APIs: the answer names deploys and images.
+        refused = loopback.refusal(self.headers.get_all("Host") or [], self.headers.get("Origin"),
+                                   self.server.server_address[1])
+        if refused is not None:
+            self._send(403, {"error": refused})
+            return
+        status, body = self.api.traffic.answer(self.service_id, urlsplit(self.path).path)
+        self._send(status, body)
+
+    def _send(self, status: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
+
+
+class TrafficPorts:
+    """The traffic ports of one Render emulator, by service id."""
+
+    def __init__(self, api: "RenderServer"):
+        self.api = api
+        self._servers: dict[str, tuple[_Server, threading.Thread]] = {}
+        self._lock = threading.Lock()
+        self._in_flight: Counter = Counter()  # deploy id -> requests its instance is answering (under store.lock)
+
+    def _service(self, service_id: str) -> dict:
+        from ..state import NotFoundInStore
+
+        service = self.api.store["services"].get(service_id)
+        if service is None:
+            raise NotFoundInStore(f"no service {service_id!r}")
+        return service
+
+    def describe(self, service_id: str) -> dict:
+        """``{"serviceId", "url", "instances"}`` for the control API; opens the service's port if needed.
+        Raises ValueError for a service type that takes no public traffic."""
+        with self.api.store.lock:
+            service = self._service(service_id)
+            if service["type"] not in TRAFFIC_TYPES:
+                raise ValueError(f"{service_id} is a {service['type']}: only web services take public traffic on "
+                                 f"Render (private services are reached on the private network, workers and cron "
+                                 f"jobs take none), so the sandbox serves none for it")
+            advance(self.api.store, self.api.settings, service_id)
+            deploys = self._deploys(service_id)
+            found = traffic.instances(deploys, time.time())
+            for instance in found:
+                instance["inFlight"] = self._in_flight[instance["deployId"]]
+        return {"serviceId": service_id, "url": f"http://127.0.0.1:{self._port(service_id)}", "instances": found}
+
+    def answer(self, service_id: str, path: str) -> tuple[int, dict]:
+        """What a request for ``path`` arriving now gets from the service: routed at arrival, then answered
+        after the path's in-flight time, unless its instance was stopped meanwhile."""
+        with self.api.store.lock:
+            service = self.api.store["services"].get(service_id)
+            if service is None:
+                return 404, {"error": f"service {service_id} no longer exists"}
+            advance(self.api.store, self.api.settings, service_id)
+            now = time.time()
+            deploy = traffic.serving(self._deploys(service_id), now)
+            status, body = traffic.answer(service, deploy, path, now)
+            in_flight = traffic.in_flight_for(deploy["_instance"], path) if status == 200 else 0.0
+            if not in_flight:
+                return status, body
+            self._in_flight[deploy["id"]] += 1
+        self.api.sleep(in_flight)  # not under the lock: other requests go on meanwhile
+        with self.api.store.lock:
+            self._in_flight[deploy["id"]] -= 1
+            advance(self.api.store, self.api.settings, service_id)
+            cut = traffic.cut_short(service, deploy, self._deploys(service_id), time.time())
+        return cut or (status, body)
+
+    def _deploys(self, service_id: str) -> list[dict]:
+        return [d for d in self.api.store["deploys"].values() if d["_serviceId"] == service_id]
+
+    def _port(self, service_id: str) -> int:
+        with self._lock:
+            if service_id not in self._servers:
+                handler = type("TrafficHandler", (_Handler,), {"api": self.api, "service_id": service_id})
+                server = _Server(("127.0.0.1", 0), handler)
+                thread = threading.Thread(target=server.serve_forever, name=f"sandbox-traffic-{service_id}",
+                                          kwargs={"poll_interval": 0.02}, daemon=True)
+                thread.start()
+                self._servers[service_id] = (server, thread)
+            return self._servers[service_id][0].server_address[1]
+
+    def close(self) -> None:
+        """Stop every traffic port (the sandbox stops or forgets its services)."""
+        with self._lock:
+            servers, self._servers = self._servers, {}
+        for server, thread in servers.values():
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
