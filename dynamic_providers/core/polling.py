@@ -40,6 +40,9 @@ class PollTimeoutError(TimeoutError):
     """What was awaited did not happen in time."""
 
 
+DONE = "done"  # the last status a wait shows on its row once what it awaited happened
+
+
 def poll_until(
     poll: Callable[[], T],
     pending_reason: Callable[[T], Optional[str]],
@@ -65,10 +68,15 @@ def poll_until(
     started = clock()
     deadline = started + timeout_s
     delays = poll_delays(cap_s, first_s, rng)
+    shown = False
     while True:
         value = poll()
         reason = pending_reason(value)
         if reason is None:
+            if shown:  # the row's last status would otherwise stay "pending" once the step is done
+                waited = progress.duration(clock() - started)
+                progress.report(status_line(DONE, waited) if status_line else f"{DONE} waiting for {what} ({waited})",
+                                min_interval=0.0)
             return value
         waited = progress.duration(clock() - started)
         remaining = deadline - clock()
@@ -77,4 +85,5 @@ def poll_until(
                                 f"last seen: {reason}")
         line = status_line(reason, waited) if status_line else f"waiting for {what}: {reason} ({waited})"
         progress.report(line, min_interval=0.0)  # one per poll
+        shown = True
         sleep(min(next(delays), remaining))

@@ -244,8 +244,9 @@ class ServiceProvider(RenderProvider):
         return live
 
     def pending_changes(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> set[str]:
-        return owed_deploys.owed(olds, _deploy_values(news), bool(news.get("deploy_on_update", True)),
-                                 previous=_deploy_values(olds))
+        # No ``previous`` here: a removal of a deploy field that only warns (registry_credential_id) is no input
+        # change, and the owed deploy is what records the new fingerprint.
+        return owed_deploys.owed(olds, _deploy_values(news), bool(news.get("deploy_on_update", True)))
 
     def read_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> LiveService:
         # What the last deploy carried, and which deploy this resource last triggered, cannot be read

@@ -104,6 +104,7 @@ def test_every_pending_poll_is_shown_with_the_reason_and_the_time_waited():
     assert [m for kind, _, m in seen if kind == "status"] == [
         "waiting for Supabase project p to become ACTIVE_HEALTHY: status COMING_UP (0s)",
         "waiting for Supabase project p to become ACTIVE_HEALTHY: status RESIZING (5s)",
+        "done waiting for Supabase project p to become ACTIVE_HEALTHY (10s)",  # no stale status left on the row
     ]
 
 
