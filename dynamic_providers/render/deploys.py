@@ -23,7 +23,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 from pulumi.dynamic import CheckFailure
 
-from ..core import ADOPT, DeclarativeResource, Field, HttpOptions, Transport
+from ..core import ADOPT, DeclarativeResource, Field, HttpOptions, Transport, progress
 from ..core.polling import FIRST_DELAY_S
 from ..core.fields import no_live_setting
 from . import encoders as enc
@@ -33,6 +33,22 @@ from .models import Deploy as DeployModel
 
 # Why removing a deploy parameter reverts nothing (``Field.on_remove``).
 _EVENT = "a deploy is an event: its parameters describe that one deploy, not a setting of the service"
+
+# What each trigger the backend declares (components/backend.py) stands for, as a reviewer reads it.
+TRIGGER_MEANINGS = {
+    "command": "its start command changed",
+    "variables": "its environment variables or secret files changed",
+    "writes": "a setting Render applies only at a deploy was written (a change, or a value restored after an "
+              "edit outside this program)",
+}
+
+
+def redeploy_reasons(old: Any, new: Any) -> list[str]:
+    """Why a Deploy whose ``triggers`` changed deploys again, one phrase per changed trigger."""
+    old, new = old if isinstance(old, dict) else {}, new if isinstance(new, dict) else {}
+    return [TRIGGER_MEANINGS.get(key, f"its trigger '{key}' changed")
+            for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
+
 
 # A deploy in one of these states did not put its change into effect: never taken over.
 UNSUCCESSFUL = frozenset({"build_failed", "update_failed", "canceled", "pre_deploy_failed"})
@@ -68,6 +84,14 @@ class DeployProvider(RenderProvider):
         super().__init__(http)
         self.first_poll = first_poll
         self.max_poll = max_poll
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]):
+        result = super().diff(_id, olds, news)
+        if "triggers" in (result.replaces or []):
+            why = redeploy_reasons(self.inputs_of(olds).get("triggers"), news.get("triggers"))
+            if why:  # in the plan, beside `~ triggers`: what the new deploy puts into effect, in the user's terms
+                progress.note(f"redeploys the service: {'; '.join(why)}")
+        return result
 
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         chosen = [k for k in ("image_digest", "commit_id", "rollback_to") if inputs.get(k)]

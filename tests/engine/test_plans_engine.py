@@ -106,6 +106,12 @@ def test_plans_show_keys_values_and_reasons_and_an_unchanged_stack_shows_nothing
     assert site["diffReasons"] == ["variables"], site["diffReasons"]
     assert site["detailedDiff"] == {"variables.VITE_FLAG": {"kind": "add", "inputDiff": True}}
 
+    # Each replaced Deploy says why, in the reviewer's terms (not only `triggers.writes.[2]: 1 => 2`).
+    notes = {d.get("urn", "").rsplit("::", 1)[-1]: d["message"] for d in as_json(shown).get("diagnostics") or []
+             if "redeploys the service" in d.get("message", "")}
+    for svc in ("api", "worker", "exchange-rates", "approval-reminders"):
+        assert "its environment variables or secret files changed" in notes.get(f"backend-{svc}-deploy", ""), notes
+
     replaced = {name: s for (name, op), s in steps.items() if op == "replace"}
     assert set(replaced) == {f"backend-{svc}-deploy" for svc in ("api", "worker", "exchange-rates",
                                                                   "approval-reminders")}
