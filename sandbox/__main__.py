@@ -7,7 +7,7 @@
     python -m sandbox journal [--server supabase] [--clear]
     python -m sandbox state [--server render] [COLLECTION [ID]]
     python -m sandbox settings [--server render] [deploy_delay=0.5 ...]
-    python -m sandbox traffic srv-...                  # the URL serving a Render web service's traffic
+    python -m sandbox traffic srv-...|NAME             # the URL serving a Render web service's traffic
     python -m sandbox reset [--server render]
     python -m sandbox stop-databases --state FILE    # after a SIGKILL of the sandbox: stop its Postgres servers
 
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     traffic = commands.add_parser("traffic", help="where a Render web service's traffic is served, and its "
                                                   "instances (opens its port)")
-    traffic.add_argument("service_id")
+    traffic.add_argument("service_id", help="srv-..., or the service's name (e.g. procurement-local-api)")
 
     reset = commands.add_parser("reset", help="forget all objects, the journal and the faults")
     with_server(reset)
@@ -335,7 +335,7 @@ def control(args: argparse.Namespace) -> int:
         out = ctl.settings(**_assignments(args.assignments))
     elif args.command == "traffic":
         (_, ctl), = _controls(args, "render")
-        out = ctl.traffic(args.service_id)
+        out = ctl.traffic(ctl.service_id(args.service_id))
     elif args.command == "reset":
         for _, ctl in _controls(args, args.server):
             ctl.reset()

@@ -81,6 +81,15 @@ class SandboxControl:
     def reset(self) -> None:
         self._call("POST", "reset")
 
+    def service_id(self, id_or_name: str) -> str:
+        """A Render service's id, from its id or its name (a name no service has is returned as given: the
+        traffic endpoint then answers 404 naming it)."""
+        if id_or_name.startswith("srv-"):
+            return id_or_name
+        services = self.state("services") or {}
+        found = [sid for sid, svc in services.items() if isinstance(svc, dict) and svc.get("name") == id_or_name]
+        return found[0] if len(found) == 1 else id_or_name
+
     def traffic(self, service_id: str) -> dict:
         """Where a Render web service's traffic is served: ``{"serviceId", "url", "instances"}`` (opens its port)."""
         return self._call("GET", f"traffic/{service_id}")

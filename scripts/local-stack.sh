@@ -148,19 +148,27 @@ refuse_when_interrupted() {
 # After an up: how to use what it made, as commands that work from the clone (the summary above lists the
 # outputs; the API and frontend hostnames are names only here: the sandbox serves the vendors' APIs).
 how_to_use() {
-  local here=scripts/local-stack.sh urls
+  local here=scripts/local-stack.sh urls api
   urls="$(procurement_sandbox_urls | "$PROCUREMENT_ROOT/.venv/bin/python" -c '
 import json, sys
 urls = json.load(sys.stdin)
 print(urls["render"] + " (Render API), " + urls["supabase"] + " (Supabase API)")')"
+  # The API service as the sandbox serves it (its traffic port: sandbox/README.md "Render traffic").
+  api="$(procurement_sandbox_urls | (cd "$PROCUREMENT_ROOT" && .venv/bin/python -c '
+import json, sys
+from sandbox.client import SandboxControl
+urls = json.load(sys.stdin)
+control = SandboxControl(urls["render"], token_file=urls["control_token_file"])
+print(control.traffic(control.service_id(sys.argv[1]))["url"])' "procurement-$STACK-api") 2>/dev/null)" || api=""
   cat <<EOF
 
 Use it:
   outputs    bash $here output            (add --json --show-secrets for every value)
   database   psql "\$(bash $here output database_url --show-secrets)"
   pulumi     eval "\$(bash $here env)"    then any pulumi command runs on the local stack
+  api        ${api:-(not served: the sandbox serves a web service once it is deployed)}${api:+/health  (the API service, served by the sandbox; .venv/bin/python -m sandbox traffic procurement-$STACK-api)}
   sandbox    $urls; .venv/bin/python -m sandbox journal|fault|edit (sandbox/README.md)
-  api_url and frontend_url name the real platform's hosts: nothing serves them locally
+  api_url and frontend_url name the real platform's hosts: locally the line "api" above serves the API
   stop       make down, then make sandbox-stop
 EOF
 }

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import psycopg
@@ -159,6 +160,11 @@ def test_readme_main_command_in_a_fresh_private_clone(clone):
     database = next(line.split(None, 1)[1] for line in use.splitlines() if line.strip().startswith("database "))
     who = clone.ok(f"{database} -Atc 'select current_user'")
     assert who.stdout.strip() == "procurement_api", who
+    # ... and its API line is a URL the sandbox serves: the API service's health check answers.
+    api = next(line.split()[1] for line in use.splitlines() if line.strip().startswith("api "))
+    assert api.startswith("http://127.0.0.1:") and api.endswith("/health"), use
+    with urllib.request.urlopen(api, timeout=30) as answer:
+        assert answer.status == 200 and json.loads(answer.read())["service"] == clone.outputs()["api_service_id"]
     # The local loop's Render windows are scaled (docs/tutorials/local-platform.md "Rate limits"): an hourly window lasts seconds.
     assert clone.controls()["render"].settings()["rate_limit_time_scale"] == 0.01
 
