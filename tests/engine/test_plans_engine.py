@@ -81,6 +81,11 @@ def test_plans_show_keys_values_and_reasons_and_an_unchanged_stack_shows_nothing
                for m in ephemeral_messages(events, "database-project")), ephemeral_messages(events, "database-project")
     assert any(m.startswith("Render deploy dep-") and (": build_in_progress (" in m or ": update_in_progress (" in m)
                for m in ephemeral_messages(events, "backend-api-deploy")), ephemeral_messages(events, "backend-api-deploy")
+    # Once done, a row's last status says so (no stale "update_in_progress" left beside "created").
+    assert ephemeral_messages(events, "backend-api-deploy")[-1].split(": ")[-1].startswith("done ("), \
+        ephemeral_messages(events, "backend-api-deploy")
+    assert ephemeral_messages(events, "database-project")[-1].startswith("done waiting for "), \
+        ephemeral_messages(events, "database-project")
 
     assert_unchanged(root, env, tmp_path / "refresh-1.jsonl")
 
