@@ -166,7 +166,7 @@ Use it:
   outputs    bash $here output            (add --json --show-secrets for every value)
   database   psql "\$(bash $here output database_url --show-secrets)"
   pulumi     eval "\$(bash $here env)"    then any pulumi command runs on the local stack
-  api        ${api:-(not served: the sandbox serves a web service once it is deployed)}${api:+/health  (the API service, served by the sandbox; .venv/bin/python -m sandbox traffic procurement-$STACK-api)}
+  api        ${api:-(not served: the sandbox serves a web service once it is deployed)}${api:+/health  (the API service, as the sandbox serves it)}
   sandbox    $urls; .venv/bin/python -m sandbox journal|fault|edit (sandbox/README.md)
   api_url and frontend_url name the real platform's hosts: locally the line "api" above serves the API
   stop       make down, then make sandbox-stop
