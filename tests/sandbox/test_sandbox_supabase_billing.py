@@ -5,14 +5,11 @@ import psycopg
 import pytest
 
 from sandbox.testing import wait_for
+from tests.sandbox.supabase_projects import new_project
 
 
 def create(sandbox, **body):
-    api = sandbox.supabase.client()
-    ref = api.post("/v1/projects", json={"name": "billing", "organization_slug": sandbox.supabase.organization_slug,
-                                         "db_pass": "billing-password", **body}).json()["ref"]
-    wait_for(lambda: api.get(f"/v1/projects/{ref}").json()["status"] == "ACTIVE_HEALTHY", timeout=30)
-    return api, ref
+    return new_project(sandbox, "billing", "billing-password", **body)
 
 
 def selected(api, ref):

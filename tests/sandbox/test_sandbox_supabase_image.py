@@ -7,15 +7,12 @@ import psycopg
 import pytest
 
 from sandbox.supabase import image
-from sandbox.testing import wait_for
+from tests.sandbox.supabase_projects import new_project
 
 
 @pytest.fixture
 def project(sandbox):
-    api = sandbox.supabase.client()
-    ref = api.post("/v1/projects", json={"name": "img", "organization_slug": sandbox.supabase.organization_slug,
-                                         "db_pass": "image-password"}).json()["ref"]
-    wait_for(lambda: api.get(f"/v1/projects/{ref}").json()["status"] == "ACTIVE_HEALTHY", timeout=30)
+    api, ref = new_project(sandbox, "img", "image-password")
 
     def query(sql):
         answer = api.post(f"/v1/projects/{ref}/database/query", json={"query": sql})

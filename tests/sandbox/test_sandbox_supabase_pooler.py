@@ -12,15 +12,11 @@ import pytest
 from sandbox import data_dirs
 from sandbox.runner import Sandbox
 from sandbox.supabase import pooler
-from sandbox.testing import wait_for
+from tests.sandbox.supabase_projects import new_project
 
 
 def create(sandbox, name="pooled", password="pooled-password"):
-    api = sandbox.supabase.client()
-    ref = api.post("/v1/projects", json={"name": name, "organization_slug": sandbox.supabase.organization_slug,
-                                         "db_pass": password}).json()["ref"]
-    wait_for(lambda: api.get(f"/v1/projects/{ref}").json()["status"] == "ACTIVE_HEALTHY", timeout=30)
-    return api, ref
+    return new_project(sandbox, name, password)
 
 
 def endpoint(api, ref):

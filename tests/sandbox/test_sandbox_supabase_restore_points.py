@@ -6,16 +6,12 @@ import sys
 
 import psycopg
 
-from sandbox.testing import wait_for
 from tests.mock_harness import PROJECT_ROOT
+from tests.sandbox.supabase_projects import new_project
 
 
 def project(sandbox):
-    api = sandbox.supabase.client()
-    ref = api.post("/v1/projects", json={"name": "rp", "organization_slug": sandbox.supabase.organization_slug,
-                                         "db_pass": "rp-password-1"}).json()["ref"]
-    wait_for(lambda: api.get(f"/v1/projects/{ref}").json()["status"] == "ACTIVE_HEALTHY", timeout=30)
-    return api, ref
+    return new_project(sandbox, "rp", "rp-password-1")
 
 
 def test_restore_point_snapshot_and_undo_in_place(sandbox):

@@ -9,15 +9,12 @@ import psycopg
 import pytest
 
 from sandbox.testing import wait_for
+from tests.sandbox.supabase_projects import new_project
 
 
 @pytest.fixture
 def project(sandbox):
-    api = sandbox.supabase.client()
-    ref = api.post("/v1/projects", json={"name": "settings", "organization_slug": sandbox.supabase.organization_slug,
-                                         "db_pass": "settings-pass"}).json()["ref"]
-    wait_for(lambda: api.get(f"/v1/projects/{ref}").json()["status"] == "ACTIVE_HEALTHY", timeout=30)
-    return api, ref
+    return new_project(sandbox, "settings", "settings-pass")
 
 
 def test_api_keys(project):

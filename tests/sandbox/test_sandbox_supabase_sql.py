@@ -3,16 +3,12 @@
 import psycopg
 import pytest
 
-from sandbox.testing import wait_for
+from tests.sandbox.supabase_projects import new_project
 
 
 @pytest.fixture
 def project(sandbox):
-    api = sandbox.supabase.client()
-    ref = api.post("/v1/projects", json={"name": "db", "organization_slug": sandbox.supabase.organization_slug,
-                                         "db_pass": "first-password"}).json()["ref"]
-    wait_for(lambda: api.get(f"/v1/projects/{ref}").json()["status"] == "ACTIVE_HEALTHY", timeout=30)
-    return api, ref
+    return new_project(sandbox, "db", "first-password")
 
 
 def connection_details(api, ref):
@@ -67,9 +63,7 @@ def test_sql_error_and_read_only(project):
 
 def test_each_project_has_its_own_server(sandbox, project):
     api, ref = project
-    other = api.post("/v1/projects", json={"name": "other", "organization_slug": sandbox.supabase.organization_slug,
-                                           "db_pass": "other-password"}).json()["ref"]
-    wait_for(lambda: api.get(f"/v1/projects/{other}").json()["status"] == "ACTIVE_HEALTHY", timeout=30)
+    _, other = new_project(sandbox, "other", "other-password")
     api.post(f"/v1/projects/{ref}/database/query", json={"query": "create role only_here login"})
     found = api.post(f"/v1/projects/{other}/database/query",
                      json={"query": "select count(*) as n from pg_roles where rolname = 'only_here'"}).json()
