@@ -5,16 +5,12 @@ changed, which force the replacement, and what owed work is shown on; and how it
 from __future__ import annotations
 
 import sys
-import types
 
 import pytest
 from pulumi.runtime import proto
 
 from dynamic_providers.core import UNKNOWN, DeclarativeProvider, Field, plan_detail, sdk_patches
-from dynamic_providers.core import ApiSettings
-
-TOY = ApiSettings(name="Toy", url_config_key="procurement:toyApiUrl", url_env="TOY_API_URL",
-                  default_url="http://127.0.0.1:9/v1", token_env="TOY_API_KEY")
+from toy_api import TOY
 
 
 class GadgetProvider(DeclarativeProvider):
@@ -35,15 +31,11 @@ class GadgetProvider(DeclarativeProvider):
 
 
 @pytest.fixture
-def host(monkeypatch):
-    """A module standing in for ``pulumi.dynamic.__main__`` (importing the real one starts its server)."""
-    module = types.ModuleType("__main__")
-    module.__spec__ = types.SimpleNamespace(name="pulumi.dynamic.__main__")
-    module.proto = proto
-    monkeypatch.setitem(sys.modules, "__main__", module)
+def host(stand_in_host):
+    """The stand-in provider host with detailed diffs installed."""
     sdk_patches.install_detailed_diffs()
     sdk_patches.install_detailed_diffs()  # idempotent
-    return module
+    return stand_in_host
 
 
 OLD = {"name": "g", "region": "oregon", "env": {"A": "1", "B": "2", "GONE": "x"}, "triggers": {"digest": "d1"},

@@ -15,7 +15,6 @@ from pulumi.dynamic.dynamic import serialize_provider
 from dynamic_providers.core import (
     UNKNOWN,
     AdoptionRequiredError,
-    ApiSettings,
     AuthError,
     DeclarativeProvider,
     Field,
@@ -26,10 +25,9 @@ from dynamic_providers.core import (
 )
 
 from core_http_stub import StubServer
+from toy_api import TOY
 
 TOKEN = "toy_token_that_must_not_leak"
-TOY = ApiSettings(name="Toy", url_config_key="procurement:toyApiUrl", url_env="TOY_API_URL",
-                  default_url="http://127.0.0.1:9/v1", token_env="TOY_API_KEY")
 
 
 class WidgetProvider(DeclarativeProvider):
@@ -366,17 +364,12 @@ def test_an_env_secret_is_fingerprinted_never_stored_and_a_rotation_is_a_change(
     assert "rotated-secret-value" not in repr(rotated) + repr(updated.outs)
 
 
-def test_concise_errors_reach_the_cli_without_a_traceback(monkeypatch):
-    import sys
+def test_concise_errors_reach_the_cli_without_a_traceback(stand_in_host):
     import traceback
-    import types
 
     from dynamic_providers.core import sdk_patches as base
 
-    host = types.ModuleType("__main__")
-    host.__spec__ = types.SimpleNamespace(name="pulumi.dynamic.__main__")
-    host.traceback = traceback
-    monkeypatch.setitem(sys.modules, "__main__", host)
+    host = stand_in_host
     base.install_concise_errors()
     base.install_concise_errors()  # idempotent
     try:

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import re
-import sys
 import traceback
-import types
 
 import pytest
 from pulumi import _version
@@ -12,16 +10,6 @@ from pulumi.runtime import proto
 
 from dynamic_providers.core import sdk_patches
 from tests.mock_harness import PROJECT_ROOT
-
-
-@pytest.fixture
-def host(monkeypatch):
-    """A module standing in for ``pulumi.dynamic.__main__`` (importing the real one starts its server)."""
-    module = types.ModuleType("__main__")
-    module.__spec__ = types.SimpleNamespace(name="pulumi.dynamic.__main__")
-    module.traceback, module.proto = traceback, proto
-    monkeypatch.setitem(sys.modules, "__main__", module)
-    return module
 
 
 def test_the_pinned_version_is_the_one_requirements_txt_installs():
@@ -41,20 +29,20 @@ def test_another_sdk_version_fails_with_one_line_naming_it_and_the_fix(monkeypat
     assert raised.value.concise  # the provider host shows it without a traceback
 
 
-def test_on_another_version_the_host_is_left_unpatched(monkeypatch, host):
+def test_on_another_version_the_host_is_left_unpatched(monkeypatch, stand_in_host):
     monkeypatch.setattr(_version, "_VERSION", "3.300.1")
     with pytest.raises(sdk_patches.SdkVersionError):
         sdk_patches.install()
-    assert host.traceback is traceback and host.proto is proto
+    assert stand_in_host.traceback is traceback and stand_in_host.proto is proto
 
 
-def test_on_the_pinned_version_install_patches_the_host_once(host):
+def test_on_the_pinned_version_install_patches_the_host_once(stand_in_host):
     sdk_patches.install()
-    patched_traceback, patched_proto = host.traceback, host.proto
+    patched_traceback, patched_proto = stand_in_host.traceback, stand_in_host.proto
     assert isinstance(patched_traceback, sdk_patches._ConciseTraceback)
     assert isinstance(patched_proto, sdk_patches._DetailedProto)
     sdk_patches.install()  # idempotent
-    assert host.traceback is patched_traceback and host.proto is patched_proto
+    assert stand_in_host.traceback is patched_traceback and stand_in_host.proto is patched_proto
 
 
 def test_the_program_checks_the_sdk_version_before_anything_else(monkeypatch):
