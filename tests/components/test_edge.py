@@ -75,13 +75,18 @@ def test_production_owns_the_zone_settings_with_strict_tls_and_hsts():
     assert run.one(DNS, "edge-dns-api").inputs["name"] == "api.acme-procurement.com"
 
 
+def edge_ruleset(run, name):
+    """The edge component's ruleset `name` (checked to be its child): its zone, kind, phase and name; its rules."""
+    ruleset = run.one(RULESET, name)
+    assert ruleset.parent == run.one(COMPONENT, "edge").urn
+    inputs = ruleset.inputs
+    return (inputs["zoneId"], inputs["kind"], inputs["phase"], inputs["name"]), inputs["rules"]
+
+
 def test_production_rate_limits_the_api_host_per_client_ip():
     run = run_component(build("production"), stack="production")
-    ruleset = run.one(RULESET, "edge-rate-limit")
-    assert ruleset.parent == run.one(COMPONENT, "edge").urn
-    assert (ruleset.inputs["zoneId"], ruleset.inputs["kind"], ruleset.inputs["phase"], ruleset.inputs["name"]) == (
-        ZONE, "zone", "http_ratelimit", "procurement-production-rate-limit")
-    [rule] = ruleset.inputs["rules"]
+    header, [rule] = edge_ruleset(run, "edge-rate-limit")
+    assert header == (ZONE, "zone", "http_ratelimit", "procurement-production-rate-limit")
     assert rule["expression"] == '(http.host eq "api.acme-procurement.com")'
     assert rule["action"] == "block" and rule["ref"] == "procurement_api_rate_limit"
     assert rule["ratelimit"] == {"characteristics": ["cf.colo.id", "ip.src"], "period": 60,
@@ -133,12 +138,9 @@ def test_no_cache_rules_configured_means_no_cache_ruleset():
 
 def test_production_runs_the_managed_waf_its_plan_allows():
     run = run_component(build("production"), stack="production")
-    waf = run.one(RULESET, "edge-managed-waf")
-    assert waf.parent == run.one(COMPONENT, "edge").urn
-    assert (waf.inputs["zoneId"], waf.inputs["kind"], waf.inputs["phase"], waf.inputs["name"]) == (
-        ZONE, "zone", "http_request_firewall_managed", "procurement-production-managed-waf")
+    header, [rule] = edge_ruleset(run, "edge-managed-waf")
+    assert header == (ZONE, "zone", "http_request_firewall_managed", "procurement-production-managed-waf")
     # edge.managedWaf defaults to free: the Free Managed Ruleset, which every Cloudflare plan has.
-    [rule] = waf.inputs["rules"]
     assert {k: rule[k] for k in ("action", "actionParameters", "expression", "enabled")} == {
         "action": "execute", "actionParameters": {"id": "77454fe2d30c4220b5701f6fdfb893ba"}, "expression": "true",
         "enabled": True}
