@@ -194,32 +194,12 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
     def RuntimeOptionsPrompts(self, request, context):
         options = struct_to_dict(request.info.options) if request.info.HasField("options") else {}
         prompts = []
-        pip = language_pb2.RuntimeOptionPrompt.RuntimeOptionValue(
-            promptType=language_pb2.RuntimeOptionPrompt.STRING, stringValue="pip", displayName="pip"
-        )
         if "toolchain" not in options:
-            prompts.append(
-                language_pb2.RuntimeOptionPrompt(
-                    key="toolchain",
-                    description="The toolchain to use for installing dependencies and running the program",
-                    promptType=language_pb2.RuntimeOptionPrompt.STRING,
-                    choices=[pip],
-                    default=pip,
-                )
-            )
+            prompts.append(_one_choice_prompt(
+                "toolchain", "The toolchain to use for installing dependencies and running the program",
+                stringValue="pip", displayName="pip"))
         elif options.get("toolchain") == "pip" and "virtualenv" not in options:
-            venv = language_pb2.RuntimeOptionPrompt.RuntimeOptionValue(
-                promptType=language_pb2.RuntimeOptionPrompt.STRING, stringValue="venv"
-            )
-            prompts.append(
-                language_pb2.RuntimeOptionPrompt(
-                    key="virtualenv",
-                    description="The virtualenv to use",
-                    promptType=language_pb2.RuntimeOptionPrompt.STRING,
-                    choices=[venv],
-                    default=venv,
-                )
-            )
+            prompts.append(_one_choice_prompt("virtualenv", "The virtualenv to use", stringValue="venv"))
         return language_pb2.RuntimeOptionsResponse(prompts=prompts)
 
     @rpc
@@ -287,6 +267,15 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
 for _name in ("Template", "GenerateProgram", "GenerateProject", "GeneratePackage", "Pack", "Link", "Cancel"):
     setattr(PythonLanguageHost, _name, unimplemented(_name))
 del _name
+
+
+def _one_choice_prompt(key: str, description: str, **choice) -> "language_pb2.RuntimeOptionPrompt":
+    """A string prompt for option `key` whose one choice (`choice`: the RuntimeOptionValue's fields) is its default."""
+    value = language_pb2.RuntimeOptionPrompt.RuntimeOptionValue(promptType=language_pb2.RuntimeOptionPrompt.STRING,
+                                                                **choice)
+    return language_pb2.RuntimeOptionPrompt(key=key, description=description,
+                                            promptType=language_pb2.RuntimeOptionPrompt.STRING,
+                                            choices=[value], default=value)
 
 
 def _buildable_project_name(root: str) -> Optional[str]:
