@@ -166,14 +166,20 @@ def test_a_taken_database_port_fails_the_restart_clearly_and_leaves_nothing_runn
         third.stop()
 
 
-def test_databases_left_running_by_a_killed_sandbox_come_back_on_their_port(private_state, sandbox_postgres):
+def killed_with_a_project(private_state, sandbox_postgres):
+    """A sandbox that made one project, then killed as SIGKILL leaves it: the HTTP servers and the pooler's listener
+    (threads of the sandbox) are gone, the project's Postgres and PgBouncer (processes of their own) still run.
+    The project's ref and its database's port, checked to be still listening."""
     first = start(private_state, sandbox_postgres)
     ref = create_project(first)
     port = db_port(first, ref)
-    # What SIGKILL leaves behind: the HTTP servers and the pooler's listener (threads of the sandbox) are gone,
-    # the project's Postgres and PgBouncer (processes of their own) still run.
     kill_in_process_parts(first)
     assert listening(port)
+    return ref, port
+
+
+def test_databases_left_running_by_a_killed_sandbox_come_back_on_their_port(private_state, sandbox_postgres):
+    ref, port = killed_with_a_project(private_state, sandbox_postgres)
     bouncer = leftover_bouncer(private_state, ref)
     assert bouncer is not None and process_running(bouncer), "the killed sandbox's PgBouncer should still run"
 
@@ -189,11 +195,7 @@ def test_databases_left_running_by_a_killed_sandbox_come_back_on_their_port(priv
 
 
 def test_stop_databases_command_stops_what_a_killed_sandbox_left(private_state, sandbox_postgres):
-    first = start(private_state, sandbox_postgres)
-    ref = create_project(first)
-    port = db_port(first, ref)
-    kill_in_process_parts(first)
-    assert listening(port)
+    ref, port = killed_with_a_project(private_state, sandbox_postgres)
     done = subprocess.run([sys.executable, "-m", "sandbox", "stop-databases", "--state", str(private_state)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
