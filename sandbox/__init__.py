@@ -5,6 +5,13 @@
         sb.render.client().get("/services")
 """
 
-from .runner import Sandbox
-
 __all__ = ["Sandbox"]
+
+
+def __getattr__(name: str):
+    # Loaded on first use: `sandbox.client` (what scripts and tools import to drive a running sandbox) stays
+    # cheap to import without the servers, the specs and their validators (half a second).
+    if name == "Sandbox":
+        from .runner import Sandbox
+        return Sandbox
+    raise AttributeError(f"module 'sandbox' has no attribute {name!r}")

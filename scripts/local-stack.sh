@@ -141,6 +141,9 @@ explain_failure() {
 # object, beside the engine's own advice): the recovery takes them over instead (docs/how-to/recover-an-interrupted-update.md).
 refuse_when_interrupted() {
   local why
+  # The checkpoint names pending_operations only when there are some (Pulumi omits the empty list): a grep
+  # spares every up a Python start; an unreadable checkpoint is the CLI's (and recover.sh's) to report.
+  grep -qs '"pending_operations"' "$LOCAL_STATE_DIR"/.pulumi/stacks/procurement/"$STACK".json || return 0
   why="$(cd "$PROCUREMENT_ROOT" && .venv/bin/python -m recovery interrupted "$PULUMI_BACKEND_URL" procurement "$STACK")" \
     || die "the last update of the local stack was interrupted ($why); run: bash scripts/local-stack.sh recover"
 }
@@ -148,18 +151,19 @@ refuse_when_interrupted() {
 # After an up: how to use what it made, as commands that work from the clone (the summary above lists the
 # outputs; the API and frontend hostnames are names only here: the sandbox serves the vendors' APIs).
 how_to_use() {
-  local here=scripts/local-stack.sh urls api
-  urls="$(procurement_sandbox_urls | "$PROCUREMENT_ROOT/.venv/bin/python" -c '
-import json, sys
-urls = json.load(sys.stdin)
-print(urls["render"] + " (Render API), " + urls["supabase"] + " (Supabase API)")')"
-  # The API service as the sandbox serves it (its traffic port: sandbox/README.md "Render traffic").
-  api="$(procurement_sandbox_urls | (cd "$PROCUREMENT_ROOT" && .venv/bin/python -c '
+  local here=scripts/local-stack.sh sandbox api
+  # One Python start for both lines (sandbox.client is stdlib-light): the sandbox's API URLs, and the API
+  # service as the sandbox serves it (its traffic port: sandbox/README.md "Render traffic"; empty when not).
+  { read -r sandbox; read -r api; } < <(procurement_sandbox_urls | (cd "$PROCUREMENT_ROOT" && .venv/bin/python -c '
 import json, sys
 from sandbox.client import SandboxControl
 urls = json.load(sys.stdin)
-control = SandboxControl(urls["render"], token_file=urls["control_token_file"])
-print(control.traffic(control.service_id(sys.argv[1]))["url"])' "procurement-$STACK-api") 2>/dev/null)" || api=""
+print(urls["render"] + " (Render API), " + urls["supabase"] + " (Supabase API)")
+try:
+    control = SandboxControl(urls["render"], token_file=urls["control_token_file"])
+    print(control.traffic(control.service_id(sys.argv[1]))["url"])
+except Exception:
+    print()' "procurement-$STACK-api") 2>/dev/null) || true
   cat <<EOF
 
 Use it:
@@ -167,7 +171,7 @@ Use it:
   database   psql "\$(bash $here output database_url --show-secrets)"
   pulumi     eval "\$(bash $here env)"    then any pulumi command runs on the local stack
   api        ${api:-(not served: the sandbox serves a web service once it is deployed)}${api:+/health  (the API service, as the sandbox serves it)}
-  sandbox    $urls; .venv/bin/python -m sandbox journal|fault|edit (sandbox/README.md)
+  sandbox    $sandbox; .venv/bin/python -m sandbox journal|fault|edit (sandbox/README.md)
   api_url and frontend_url name the real platform's hosts: locally the line "api" above serves the API
   stop       make down, then make sandbox-stop
 EOF
