@@ -202,7 +202,7 @@ class ApiServer:
 
     def start(self) -> None:
         handler = type(f"{self.name.title()}Handler", (_Handler,), {"api": self})
-        self._httpd = _Server(("127.0.0.1", self.requested_port), handler)
+        self._httpd = LoopbackServer(("127.0.0.1", self.requested_port), handler)
         self._stopping.clear()
         # stop() waits for the serving loop to notice, up to one poll interval: short, because every test
         # starts and stops a sandbox of its own (an idle wake-up every 20 ms costs next to nothing).
@@ -413,7 +413,9 @@ class ApiServer:
         return control.handle(self, method, target, body, presented_token)
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackServer(ThreadingHTTPServer):
+    """A threaded HTTP server on a loopback port whose connection errors stay out of stderr (the APIs' and the
+    traffic ports', sandbox/render/traffic_ports.py)."""
     daemon_threads = True
     allow_reuse_address = True
 
@@ -421,13 +423,38 @@ class _Server(ThreadingHTTPServer):
         log.debug("connection error from %s", client_address, exc_info=True)
 
 
-class _Handler(BaseHTTPRequestHandler):
-    api: ApiServer
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """What every sandbox port's handler shares: keep-alive, the loopback Host/Origin guard, one write of an
+    answer, and a client that went away."""
     protocol_version = "HTTP/1.1"
-    server_version = "procurement-sandbox"
     # Headers and body go out in separate writes; with Nagle's algorithm on, the client's delayed ACK adds
     # ~40 ms to every keep-alive response.
     disable_nagle_algorithm = True
+
+    def _refusal(self) -> str | None:
+        """Why a request a browser page made (DNS rebinding, a foreign origin) is refused; None: it is not."""
+        return loopback.refusal(self.headers.get_all("Host") or [], self.headers.get("Origin"),
+                                self.server.server_address[1])
+
+    def _write(self, status: int, data: bytes, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        except OSError:
+            pass
+
+
+class _Handler(LoopbackHandler):
+    api: ApiServer
+    server_version = "procurement-sandbox"
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the journal is the log
         log.debug("%s %s", self.api.name, format % args)
@@ -441,8 +468,7 @@ class _Handler(BaseHTTPRequestHandler):
         is_control = urlsplit(self.path).path.startswith("/_sandbox")
         # Before anything else, control or API (whose token is a well-known default): a request a browser page
         # made is answered 403 and never reaches the store, the journal or the rate limits.
-        refused = loopback.refusal(self.headers.get_all("Host") or [], self.headers.get("Origin"),
-                                   self.server.server_address[1])
+        refused = self._refusal()
         if refused is not None:
             answer = {"error": refused} if is_control else self.api.error_body(403, refused, "forbidden")
             self._send(Reply(403, answer))
@@ -459,27 +485,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:
-        data = reply.encoded()
-        self.send_response(reply.status)
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if "Content-Type" not in reply.headers:
-            self.send_header("Content-Type", JSON_TYPE)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        self._write(reply.status, reply.encoded(), {"Content-Type": JSON_TYPE, **reply.headers})
 
     def _reset_connection(self) -> None:
         # SO_LINGER with a zero timeout makes close() send a TCP RST: the client sees "connection reset".
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
         self.connection.close()
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        except OSError:
-            pass
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle

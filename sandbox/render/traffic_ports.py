@@ -13,11 +13,10 @@ import json
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .. import loopback
+from ..server import LoopbackHandler, LoopbackServer
 from . import traffic
 from .deploys import advance
 
@@ -27,17 +26,10 @@ if TYPE_CHECKING:  # pragma: no cover
 TRAFFIC_TYPES = ("web_service",)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackHandler):
     api: "RenderServer"
     service_id: str
-    protocol_version = "HTTP/1.1"
     server_version = "render-sandbox-instance"
-    disable_nagle_algorithm = True  # see sandbox.server._Handler
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet, as the API servers are
         pass
@@ -47,8 +39,7 @@ class _Handler(BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         # The same DNS-rebinding guard as the APIs: the answer names deploys and images.
-        refused = loopback.refusal(self.headers.get_all("Host") or [], self.headers.get("Origin"),
-                                   self.server.server_address[1])
+        refused = self._refusal()
         if refused is not None:
             self._send(403, {"error": refused})
             return
@@ -56,19 +47,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body)
 
     def _send(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        except OSError:
-            pass
+        self._write(status, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _handle
 
@@ -78,7 +57,7 @@ class TrafficPorts:
 
     def __init__(self, api: "RenderServer"):
         self.api = api
-        self._servers: dict[str, tuple[_Server, threading.Thread]] = {}
+        self._servers: dict[str, tuple[LoopbackServer, threading.Thread]] = {}
         self._lock = threading.Lock()
         self._in_flight: Counter = Counter()  # deploy id -> requests its instance is answering (under store.lock)
 
@@ -135,7 +114,7 @@ class TrafficPorts:
         with self._lock:
             if service_id not in self._servers:
                 handler = type("TrafficHandler", (_Handler,), {"api": self.api, "service_id": service_id})
-                server = _Server(("127.0.0.1", 0), handler)
+                server = LoopbackServer(("127.0.0.1", 0), handler)
                 thread = threading.Thread(target=server.serve_forever, name=f"sandbox-traffic-{service_id}",
                                           kwargs={"poll_interval": 0.02}, daemon=True)
                 thread.start()
