@@ -74,6 +74,20 @@ def restore(root: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=900)
 
 
+def failing_restore(sandbox, root: Path, env: dict, **where: str) -> str:
+    """`--backup latest` while the Management API answers 500 to every request ``where`` names: it fails with
+    one line and no traceback; that line."""
+    sandbox.supabase.add_fault("error", status=500, count=None, **where)
+    try:
+        failed = restore(root, env, "--backup", "latest")
+    finally:
+        sandbox.supabase.faults.clear()
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
+    lines = failed.stderr.strip().splitlines()
+    assert len(lines) == 1, failed.stderr
+    return lines[0]
+
+
 def old_rows(info: dict) -> tuple[int, int, int]:
     with psycopg.connect(**info) as db:
         return (db.execute("SELECT count(*) FROM public.purchase_orders").fetchone()[0],
@@ -130,22 +144,14 @@ def test_a_restore_failing_after_its_project_was_created_leaves_the_stack_as_it_
     listed = set(projects(sandbox))
 
     # The Management API answers 500 to every SQL query once the new project exists (its extensions go first).
-    sandbox.supabase.add_fault("error", status=500, method="POST", path="/v1/projects/{ref}/database/query",
-                               count=None)
-    try:
-        failed = restore(root, restore_env, "--backup", "latest")
-    finally:
-        sandbox.supabase.faults.clear()
-    assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
-    lines = failed.stderr.strip().splitlines()
-    assert len(lines) == 1, failed.stderr
+    line = failing_restore(sandbox, root, restore_env, method="POST", path="/v1/projects/{ref}/database/query")
     created = [ref for ref in projects(sandbox) if ref not in listed]
     assert len(created) == 1, created
-    assert lines[0].startswith("restore failed: "), lines[0]
+    assert line.startswith("restore failed: "), line
     assert f"project {created[0]} was created by this restore and left in place, the stack was not changed; next: " \
-        in lines[0], lines[0]
-    assert lines[0].endswith(f"delete that project with: python -m ops.restore --stack local --discard {created[0]}"), \
-        lines[0]
+        in line, line
+    assert line.endswith(f"delete that project with: python -m ops.restore --stack local --discard {created[0]}"), \
+        line
 
     assert (root / "Pulumi.local.yaml").read_bytes() == config_before
     assert run_pulumi(["stack", "export", "--stack", "local"], cwd=root, env=env).stdout == state_before
@@ -168,21 +174,14 @@ def test_a_restore_whose_up_fails_after_the_repoint_names_the_command_that_finis
     root, env = local_stack
     old_ref, info, restore_env = backed_up(sandbox, root, env, tmp_path)
     # The up's first write, renaming the new project to the stack's name, fails (every retry too).
-    sandbox.supabase.add_fault("error", status=500, method="PATCH", path="/v1/projects/{ref}", count=None)
-    try:
-        failed = restore(root, restore_env, "--backup", "latest")
-    finally:
-        sandbox.supabase.faults.clear()
-    assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
-    lines = failed.stderr.strip().splitlines()
-    assert len(lines) == 1, failed.stderr
+    line = failing_restore(sandbox, root, restore_env, method="PATCH", path="/v1/projects/{ref}")
     config = yaml.safe_load((root / "Pulumi.local.yaml").read_text())["config"]["procurement:database"]
     new_ref = config["projectRef"]
     assert new_ref != old_ref and state_project(root, env)["id"] == new_ref  # config and state agree
-    assert lines[0].startswith(f"restore: `pulumi up` failed after the stack was repointed to project {new_ref} "
-                               f"(its config and state both name it; project {old_ref} was kept): "), lines[0]
-    assert lines[0].endswith(f"failed (HTTP 500): injected 500 (sandbox fault); finish with: pulumi up --refresh "
-                             "--stack local"), lines[0]  # why, from the up's own error line
+    assert line.startswith(f"restore: `pulumi up` failed after the stack was repointed to project {new_ref} "
+                               f"(its config and state both name it; project {old_ref} was kept): "), line
+    assert line.endswith(f"failed (HTTP 500): injected 500 (sandbox fault); finish with: pulumi up --refresh "
+                             "--stack local"), line  # why, from the up's own error line
     assert old_rows(info) == (ORDERS + LATER, LATER, APPROVALS)
 
     # The command it names finishes the restore.
