@@ -19,21 +19,24 @@ def full_key(path: str) -> str:
     return f"{NAMESPACE}:{path}"
 
 
+def json_or_text(text: str) -> Any:
+    """A stored value as the engine hands it over: objects and lists as JSON text, anything else as itself."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def holds_values(stored: str) -> bool:
     """Whether a stored value holds anything: `pulumi config rm --path` of a map's last entry leaves the empty
     map (`env: {}`) behind, which is no plain-text secret (and nothing to encrypt)."""
-    try:
-        value = json.loads(stored)
-    except ValueError:
-        return stored != ""
-
     def leaves(node: Any) -> bool:
         if isinstance(node, dict):
             return any(leaves(v) for v in node.values())
         if isinstance(node, list):
             return any(leaves(v) for v in node)
         return True
-    return leaves(value)
+    return stored != "" and leaves(json_or_text(stored))
 
 
 @dataclass(frozen=True)
@@ -142,12 +145,7 @@ class Reader:
     def _decoded(self, name: str) -> tuple[Optional[str], Any]:
         """The key's text and its JSON value: None for both when absent, the text itself when it is not JSON."""
         text = self._value(name)
-        if text is None:
-            return None, None
-        try:
-            return text, json.loads(text)
-        except json.JSONDecodeError:
-            return text, text
+        return (None, None) if text is None else (text, json_or_text(text))
 
     def add(self, path: str, message: str) -> None:
         self.problems.add(full_key(path), message)
