@@ -13,8 +13,8 @@ from .loader import load_config, parse_config, read_runtime_config
 from .model import (
     AdoptEntry, ApiEndpoints, AuthSettings, BackendConfig, BackupConfig, BackupRecipient, BackendService, CacheRule,
     DatabaseConfig, DatabaseRole, EdgeConfig, FrontendConfig, HealthCheck, Hsts, ImageBuild, ImageSource, ObservabilityConfig,
-    PoolerSettings, PostgresSettings, RateLimit, Registry, RenderAlerts, RenderConfig, Repository, Scaling,
-    SourceControlConfig, StackConfig, Tiers,
+    PoolerSettings, PostgresSettings, RateLimit, Registry, ReleaseConfig, RenderAlerts, RenderConfig, Repository, Scaling,
+    SmokeCheck, SourceControlConfig, StackConfig, Tiers,
 )
 from .reader import RawConfig
 
@@ -24,5 +24,5 @@ __all__ = [
     "AuthSettings", "BackendConfig", "BackupConfig", "BackupRecipient", "BackendService", "CacheRule", "DatabaseConfig",
     "DatabaseRole", "EdgeConfig", "FrontendConfig", "HealthCheck",
     "Hsts", "ImageBuild", "ImageSource", "ObservabilityConfig", "PoolerSettings", "PostgresSettings", "RateLimit",
-    "Registry", "RenderAlerts", "RenderConfig", "Repository", "Scaling", "SourceControlConfig", "StackConfig", "Tiers",
+    "Registry", "ReleaseConfig", "RenderAlerts", "RenderConfig", "Repository", "Scaling", "SmokeCheck", "SourceControlConfig", "StackConfig", "Tiers",
 ]

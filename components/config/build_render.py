@@ -115,8 +115,14 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str],
         if api_service not in web:
             r.add("backend.apiService", f"'{api_service}' is not a web service in backend.services "
                   f"(web services: {', '.join(web) or 'none'})")
+    delay, slowest = get(raw, "shutdownDelaySeconds"), get(raw, "slowestRequestSeconds")
+    if delay is not None and slowest is not None and delay < slowest:
+        # Render kills an old instance once the delay is over: a slower request in flight is cut off.
+        r.add("backend.shutdownDelaySeconds", f"must be at least slowestRequestSeconds ({slowest}), got {delay}: "
+              "a request still running when the delay ends is cut off")
     return BackendConfig(plan=plan, scaling=scaling, health_check_path=health, port=get(raw, "port"),
-                         api_service=api_service, services=tuple(services), env=shared_env)
+                         api_service=api_service, services=tuple(services), env=shared_env,
+                         shutdown_delay_seconds=delay, slowest_request_seconds=slowest)
 
 
 def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan: Optional[str], scaling: Scaling,

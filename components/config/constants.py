@@ -34,6 +34,9 @@ RENDER_METRICS_PROVIDERS = ("BETTER_STACK", "GRAFANA", "DATADOG", "NEW_RELIC", "
 # autoscaling at 100 instances; a larger number is a typo, not a plan.
 RENDER_MAX_INSTANCES = 100
 
+# components.schemas.maxShutdownDelaySeconds: 1-300, default 30 (how long Render waits after SIGTERM).
+RENDER_MAX_SHUTDOWN_DELAY_SECONDS = 300
+
 # Application variables (procurement:backend.env, backend.services[].env, frontend.env and
 # procurement:appSecrets) may not take names the program sets itself or Render sets for every service
 # (render.com/docs/environment-variables: RENDER, RENDER_*, IS_PULL_REQUEST). Exact names and prefixes.

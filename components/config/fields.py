@@ -210,6 +210,8 @@ class Field:
     # Production stacks only: the parsed value -> None when allowed, else what is wrong (README reference lists it).
     production: Optional[Callable[[Any], Optional[str]]] = None
     production_doc: str = ""
+    # Production stacks only: why the field must be set there (empty: it may be absent).
+    production_required: str = ""
 
 
 @dataclass(frozen=True)
@@ -249,15 +251,20 @@ class ObjectSpec:
 
     def check_production(self, parsed: Optional[Mapping[str, Any]], key: str, problems: Problems) -> None:
         """The fields' production rules, on the values that parsed (an invalid one is reported already)."""
+        if parsed is None:
+            return  # the object itself is invalid: reported already
         for f in self.fields:
-            value = get(parsed, f.name)
+            path = f"{key}.{f.name}"
+            value = parsed.get(f.name)
             if value is None:
+                if f.production_required and not any(p.key == path for p in problems):
+                    problems.add(path, f"is required in production: {f.production_required}")
                 continue
             message = f.production(value) if f.production is not None else None
             if message:
-                problems.add(f"{key}.{f.name}", message)
+                problems.add(path, message)
             if isinstance(f.kind, Nested):
-                f.kind.spec.check_production(value, f"{key}.{f.name}", problems)
+                f.kind.spec.check_production(value, path, problems)
 
     def walk(self, prefix: str) -> Iterator[tuple[str, Field]]:
         """Every field path below `prefix` (lists shown as `name[]`), for docs and tests."""

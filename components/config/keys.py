@@ -61,6 +61,11 @@ KEYS: tuple[ConfigKey, ...] = (
               "https://api.render.com/v1"),
     ConfigKey("renderMaxRateLimitWaitSeconds", "string", 'Longest wait, in seconds, a Render API call accepts for a rate-limit window to reset (Render allows 20 service creates per clock hour); longer waits fail at once naming the bucket and when it resets. Env: RENDER_MAX_RATE_LIMIT_WAIT_SECONDS.', "900",
               kind=Text(check=f.whole_seconds)),
+    ConfigKey("renderTrafficGatewayUrl", "string", "Origin the release checks send a web service's requests to, "
+              "keeping the service's public host in the Host header (the local stack: the sandbox's traffic "
+              "gateway). The Render provider reads it itself (its configure() config), so setting it here is all it "
+              "takes. Absent: the checks request each service's public URL (real Render). Env: "
+              "RENDER_TRAFFIC_GATEWAY_URL. Never in production.", "", kind=Text(check=f.http_url)),
     ConfigKey("supabaseApiUrl", "string", "Base URL of the Supabase Management API (paths begin with /v1/).",
               "https://api.supabase.com"),
     ConfigKey("backendImageDigest", "string", "Pinned backend image, <registry>/<repository>@sha256:<digest>. "
@@ -71,6 +76,9 @@ KEYS: tuple[ConfigKey, ...] = (
     _object("images", schema.IMAGES, "Backend image registry and docker build settings."),
     _object("backend", schema.BACKEND, "Render backend: plan, instances/autoscaling, health check, services "
             "(web, worker, cron)."),
+    _object("release", schema.RELEASE, "How a backend image reaches production: a checked candidate before each web "
+            "service's deploy, the smoke checks, and the watch after the switch that rolls back on a failure "
+            "(docs/explanation/releases.md)."),
     _object("frontend", schema.FRONTEND, "Render static site: repo, branch, build command, publish path."),
     _object("database", schema.DATABASE, "Supabase project: organization, region, size, Postgres, pooler, "
             "network restrictions, SSL, auth, roles, extensions, deletion protection."),

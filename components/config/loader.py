@@ -19,6 +19,7 @@ from .build_adopt import build_adopt
 from .build_cloudflare import build_edge
 from .build_github import build_source_control
 from .build_observability import build_observability
+from .build_release import build_release
 from .build_render import build_backend, build_frontend, build_images, build_render
 from .build_supabase import build_database
 from .errors import ConfigError, Problems
@@ -114,6 +115,7 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     images = build_images(r, tiers, environment)
     app_secrets = read_app_secrets(r, tiers)
     backend = build_backend(r, tiers, environment, app_secrets)
+    release = build_release(r, tiers)
     frontend = build_frontend(r, tiers, app_secrets)
     database = build_database(r, tiers, app_host, backend)
     edge = build_edge(r, tiers, environment, domain, backend)
@@ -135,17 +137,23 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
         project=project, stack=stack, environment=environment, domain=domain, api_hostname=api_host,
         app_hostname=app_host, tiers=tiers, apis=apis, render=render, images=images, backend=backend,
         frontend=frontend, database=database, edge=edge, source_control=source_control,
-        observability=observability, backup=backup, adopt=adopt,
+        observability=observability, backup=backup, release=release, adopt=adopt,
     )
 
 
 def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
     # Outside `local` the (environment's) tokens travel to real vendors: plain http would expose them.
     check = formats.http_url if environment in (None, "local") else formats.https_url
+    gateway = r.text("renderTrafficGatewayUrl")
+    if gateway is not None and environment == "production":
+        # The checks would judge whatever answers there, not the services production users reach.
+        r.add("renderTrafficGatewayUrl", "must not be set in production: the release checks request the services' "
+              "public URLs; remove it")
     return ApiEndpoints(
         render_api_url=r.text("renderApiUrl", Text(check=check)),
         render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds")),
         supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
+        render_traffic_gateway_url=gateway,
     )
 
 

@@ -54,6 +54,8 @@ class ApiEndpoints:
     supabase_api_url: str
     # Read by the Render providers themselves (configure()); validated here so a bad value fails preview.
     render_max_rate_limit_wait_seconds: Optional[int] = None
+    # Read by the Render providers themselves too: where the release checks send a service's requests.
+    render_traffic_gateway_url: Optional[str] = None
 
 
 RenderConfig = _plain(schema.RENDER, "RenderConfig")
@@ -94,6 +96,8 @@ class BackendConfig:
     api_service: str
     services: tuple[BackendService, ...]
     env: AppEnv = field(default_factory=AppEnv)  # every service's (the shared env group)
+    shutdown_delay_seconds: Optional[int] = None  # web services and workers; None: Render's default (not sent)
+    slowest_request_seconds: int = 30  # what the shutdown delay must cover
 
     def of_type(self, service_type: ServiceType) -> tuple[BackendService, ...]:
         return tuple(s for s in self.services if s.type == service_type)
@@ -130,6 +134,20 @@ class ImageSource:
     digest_ref: Optional[str]  # kind == "digest": <registry>/<repo>@sha256:…
     promote_from_stack: Optional[str]  # kind == "promote": read its backend_image_digest output
     build: Optional[ImageBuild]  # kind == "build"
+
+
+SmokeCheck = _plain(schema.SMOKE_CHECK, "SmokeCheck")
+
+
+@model(schema.RELEASE)
+class ReleaseConfig:
+    def checks(self, health_check_path: str, api: bool) -> list[dict]:
+        """What a web service's candidate and deploy check: its health path (200), and the smoke checks for the API."""
+        checks = [{"path": health_check_path, "status": 200}]
+        for check in self.smoke_checks if api else ():
+            if {"path": check.path, "status": check.status} not in checks:
+                checks.append({"path": check.path, "status": check.status})
+        return checks
 
 
 @model(schema.FRONTEND)
@@ -206,6 +224,7 @@ class StackConfig:
     source_control: Optional[SourceControlConfig]
     observability: Optional[ObservabilityConfig]
     backup: Optional[BackupConfig] = None
+    release: Optional[ReleaseConfig] = None  # set when backend is on
     adopt: tuple[AdoptEntry, ...] = ()  # procurement:adopt
 
     @property

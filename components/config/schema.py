@@ -17,6 +17,11 @@ def _production(allowed: Callable[[Any], bool], message: str, doc: str) -> dict[
     return {"production": lambda value: None if allowed(value) else message.format(value=value), "production_doc": doc}
 
 
+def _production_required(why: str) -> dict[str, Any]:
+    """A field production stacks must set (absent elsewhere means the vendor's default)."""
+    return {"production_required": why, "production_doc": "required"}
+
+
 _NOT_FREE = _production(lambda plan: plan != "free", "production cannot run on the free plan (it sleeps when idle)",
                         "not free")
 
@@ -82,9 +87,36 @@ BACKEND = ObjectSpec((
     Field("healthCheckPath", Text(check=f.url_path), "health-check path of web services", default="/health"),
     Field("port", Integer(1, 65535), "port the container listens on (PORT)", default=8000),
     Field("apiService", Text(check=f.service_name), "web service that serves api.<domain>", default="api"),
+    Field("shutdownDelaySeconds", Integer(1, c.RENDER_MAX_SHUTDOWN_DELAY_SECONDS), "seconds Render lets an old "
+          "instance of a web service or worker finish after SIGTERM (maxShutdownDelaySeconds: in-flight requests, "
+          "the current job) before it is killed; at least slowestRequestSeconds (absent: Render's default, 30, "
+          "not sent)",
+          **_production_required("Render's default of 30 s is not a decision: set it to cover the slowest request "
+                                 "(slowestRequestSeconds)")),
+    Field("slowestRequestSeconds", Integer(1, c.RENDER_MAX_SHUTDOWN_DELAY_SECONDS), "longest a request (or a "
+          "worker's job) may take; shutdownDelaySeconds must cover it", default=30),
     Field("services", ListOf(Nested(SERVICE), min_items=1, max_items=20), "web services, workers, cron jobs",
           required=True),
     _variables("plain environment variables of every backend service (the shared env group)"),
+))
+
+SMOKE_CHECK = ObjectSpec((
+    Field("path", Text(check=f.url_path), "path requested (GET) on the API service", required=True),
+    Field("status", Integer(100, 599), "HTTP status it must answer", default=200),
+))
+
+RELEASE = ObjectSpec((
+    Field("candidate", Flag(), "before a web service's deploy, run the image as a preview instance (the candidate), "
+          "check it and delete it; only a passing candidate is deployed", default=True,
+          **_production(bool, "must be true in production: an image is checked beside production before it "
+                        "takes production traffic", "true")),
+    Field("smokeChecks", ListOf(Nested(SMOKE_CHECK), max_items=20), "requests the API service's candidate and "
+          "deploy must answer as expected (every web service's health-check path is always checked, expecting 200)",
+          default=()),
+    Field("watchSeconds", Integer(0, 3600), "seconds a deploy is watched after the switch (still live, checks "
+          "pass); a failure rolls back to the previous deploy at once (0: no watch)", default=120,
+          **_production(lambda s: s >= 60, "production watches a deploy for at least 60 s after the switch "
+                        "(got {value})", "at least 60")),
 ))
 
 FRONTEND = ObjectSpec((

@@ -37,6 +37,11 @@ def test_render_web_plans_are_the_spec_plans_without_custom():
     assert c.RENDER_WEB_PLANS == tuple(p for p in render()["plan"]["enum"] if p != "custom")
 
 
+def test_render_shutdown_delay_range():
+    spec = render()["maxShutdownDelaySeconds"]
+    assert (spec["minimum"], spec["maximum"]) == (1, c.RENDER_MAX_SHUTDOWN_DELAY_SECONDS)
+
+
 def test_render_worker_and_cron_plans_are_the_paid_plans():
     paid = tuple(render()["paidPlan"]["enum"])
     assert c.RENDER_PAID_PLANS == paid
