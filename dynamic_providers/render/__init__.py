@@ -5,6 +5,7 @@ call time (never stack config: it would be stored in the state); base URL ``proc
 or ``RENDER_API_URL``.
 Resource classes and their inputs/outputs: ``README.md`` in this package.
 """
+from .candidates import ReleaseCandidate, ReleaseCandidateProvider
 from .deploys import Deploy, DeployProvider
 from .domains import CustomDomain, CustomDomainProvider
 from .env_groups import EnvGroup, EnvGroupLink, EnvGroupLinkProvider, EnvGroupProvider
@@ -21,7 +22,7 @@ __all__ = [
     "CustomDomain", "CustomDomainProvider", "Deploy", "DeployProvider", "EnvGroup", "EnvGroupLink",
     "EnvGroupLinkProvider", "EnvGroupProvider", "EnvVars", "EnvVarsProvider", "LogStream", "LogStreamProvider",
     "MetricsStream", "MetricsStreamProvider", "NotificationOverride", "NotificationOverrideProvider",
-    "NotificationSettings", "NotificationSettingsProvider", "Project", "ProjectProvider",
-    "RegistryCredential", "RegistryCredentialProvider", "SecretFiles", "SecretFilesProvider", "Service",
-    "ServiceProvider",
+    "NotificationSettings", "NotificationSettingsProvider", "Project", "ProjectProvider", "RegistryCredential",
+    "RegistryCredentialProvider", "ReleaseCandidate", "ReleaseCandidateProvider", "SecretFiles",
+    "SecretFilesProvider", "Service", "ServiceProvider",
 ]

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Mapping, Optional
 
-from ..core.provider import DeclarativeProvider
+from pulumi.dynamic import ConfigureRequest
+
+from ..core.provider import _RUNTIME_SLOT, DeclarativeProvider
 from ..core.transport import Transport
+from . import smoke
 from .api import RENDER
 from .client import RenderApi
 
@@ -16,6 +19,14 @@ class RenderProvider(DeclarativeProvider):
     @staticmethod
     def client(transport: Transport) -> RenderApi:
         return RenderApi(transport)
+
+    def configure(self, req: ConfigureRequest) -> None:
+        super().configure(req)
+        # Where public traffic is sent off Render (smoke.py); kept in the slot the state's pickle drops.
+        getattr(self, _RUNTIME_SLOT)[smoke.GATEWAY_CONFIG_KEY] = req.config.get(smoke.GATEWAY_CONFIG_KEY)
+
+    def traffic_gateway(self) -> Optional[str]:
+        return smoke.gateway(getattr(self, _RUNTIME_SLOT, None))
 
 
 class WorkspaceStreamProvider(RenderProvider):

@@ -43,6 +43,22 @@ class RenderApi:
     def delete_service(self, service_id: str) -> None:
         self.http.delete(f"/services/{_seg(service_id)}")
 
+    # -- previews (a service of their own running another image of an image-backed service) ---
+    def create_preview(self, service_id: str, image_path: str, name: str) -> tuple[models.Service, Optional[str]]:
+        """(the preview, the id of its first deploy). Never retried blindly (POST): look the preview up."""
+        answer = models.Service.decode(self.http.post(f"/services/{_seg(service_id)}/preview",
+                                                      {"imagePath": image_path, "name": name}))
+        return answer, answer.deploy_id
+
+    def find_previews(self, service_id: str, name: str, owner_id: str) -> list[models.Service]:
+        """The previews named ``name`` whose base is ``service_id``."""
+        params = {"name": [name], "ownerId": [owner_id], "includePreviews": "true"}
+        found = (models.Service.decode(s) for s in self._pages("/services", "service", params))
+        return [s for s in found if s.parent_server_id == service_id]
+
+    def delete_preview(self, preview_id: str) -> None:
+        self.http.delete(f"/services/{_seg(preview_id)}", missing_ok=True)  # already gone: done
+
     def suspend_service(self, service_id: str) -> None:
         self.http.post(f"/services/{_seg(service_id)}/suspend", idempotent=True)
 

@@ -26,7 +26,9 @@ from pulumi.dynamic import CheckFailure
 from ..core import ADOPT, DeclarativeResource, Field, HttpOptions, Transport, progress
 from ..core.polling import FIRST_DELAY_S
 from ..core.fields import no_live_setting
+from ..core.provider import rule_failures
 from . import encoders as enc
+from . import smoke
 from .api import latest_deploy, list_deploys, trigger_deploy, wait_for_deploy
 from .base import RenderProvider
 from .models import Deploy as DeployModel
@@ -49,6 +51,8 @@ def redeploy_reasons(old: Any, new: Any) -> list[str]:
     return [TRIGGER_MEANINGS.get(key, f"its trigger '{key}' changed")
             for key in sorted(set(old) | set(new)) if old.get(key) != new.get(key)]
 
+
+MAX_WATCH_S = 3600  # an hour: longer than any release is worth holding an `up` for
 
 # A deploy in one of these states did not put its change into effect: never taken over.
 UNSUCCESSFUL = frozenset({"build_failed", "update_failed", "canceled", "pre_deploy_failed"})
@@ -75,6 +79,9 @@ class DeployProvider(RenderProvider):
         "timeout_seconds": Field(int, default=1800, managed=False),
         # With adopt: deploys the stack already knows; only a newer one can be taken over.
         "adopt_after": Field(list, managed=False),
+        # After the switch: run ``checks`` on the service's public URL for this long; a failure rolls back (watch.py).
+        "watch_seconds": Field(int, default=0, managed=False),
+        "checks": Field(list, managed=False),  # [{"path": "/health", "status": 200}] (smoke.py)
     }
     output_names = ("status", "previous_deploy_id", "live_deploy_id", "image_ref", "commit", "finished_at",
                     "trigger")
@@ -101,7 +108,9 @@ class DeployProvider(RenderProvider):
         digest = inputs.get("image_digest")
         if isinstance(digest, str) and digest and not digest.startswith("sha256:") and "-" not in digest[:8]:
             return [CheckFailure("image_digest", "'image_digest' must look like 'sha256:<hex>'")]
-        return []
+        return rule_failures("watch_seconds", inputs.get("watch_seconds"),
+                             lambda s: None if 0 <= s <= MAX_WATCH_S else f"must be 0-{MAX_WATCH_S} seconds") \
+            + rule_failures("checks", inputs.get("checks"), smoke.checks_problem)
 
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"of service {inputs.get('service_id')}"
@@ -174,6 +183,8 @@ class DeployProvider(RenderProvider):
                                               timeout=float(inputs.get("timeout_seconds") or 1800),
                                               first_poll=self.first_poll, max_poll=self.max_poll)
             live["deploy"], live["live_deploy_id"] = ours, went_live.id
+            if inputs.get("watch_seconds") and inputs.get("checks"):
+                raise NotImplementedError("Deploy watch_seconds: being built (wt25-provider)")
         return live
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
@@ -203,7 +214,9 @@ class Deploy(DeclarativeResource, module="render", name="Deploy"):
     Inputs: ``service_id``; one of ``image_digest`` (image-backed), ``commit_id`` (repo-backed) or
     ``rollback_to`` (an earlier deploy id); ``triggers`` (any map: a change forces a new deploy),
     ``clear_cache``, ``wait`` (default True: fail unless it goes live), ``timeout_seconds``,
-    ``adopt`` + ``adopt_after`` (take over the deploy an interrupted ``up`` made; module docstring).
+    ``adopt`` + ``adopt_after`` (take over the deploy an interrupted ``up`` made; module docstring),
+    ``watch_seconds`` + ``checks`` (after the switch, check the public URL that long; a failed check rolls back
+    to the previous deploy at once and fails the Deploy: ``watch.py``).
     Outputs: ``status`` (of this deploy; ``deactivated`` once a newer one replaced it, ``canceled`` when a newer
     deploy queued after it and Render went straight to the newest),
     ``previous_deploy_id`` (roll back to it), ``live_deploy_id`` (the deploy that went live when the
@@ -223,10 +236,10 @@ class Deploy(DeclarativeResource, module="render", name="Deploy"):
                  image_digest: Optional[pulumi.Input[str]] = None, commit_id: Optional[pulumi.Input[str]] = None,
                  rollback_to: Optional[pulumi.Input[str]] = None, triggers: Optional[pulumi.Input[dict]] = None,
                  clear_cache: bool = False, wait: bool = True, timeout_seconds: int = 1800,
-                 adopt: bool = False, adopt_after: Optional[list[str]] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None) -> None:
+                 adopt: bool = False, adopt_after: Optional[list[str]] = None, watch_seconds: int = 0,
+                 checks: Optional[pulumi.Input[list]] = None, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(DeployProvider(), resource_name,
                          {"service_id": service_id, "image_digest": image_digest, "commit_id": commit_id,
                           "rollback_to": rollback_to, "triggers": triggers, "clear_cache": clear_cache,
                           "wait": wait, "timeout_seconds": timeout_seconds, "adopt": adopt,
-                          "adopt_after": adopt_after}, opts)
+                          "adopt_after": adopt_after, "watch_seconds": watch_seconds, "checks": checks}, opts)

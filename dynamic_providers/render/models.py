@@ -113,6 +113,7 @@ class Service(Decoded, envelope="service"):
     max_shutdown_delay_seconds: Optional[int] = wire(f"{_DETAILS}.maxShutdownDelaySeconds", integer)
     previews_generation: Optional[str] = wire(f"{_DETAILS}.previews.generation")
     ip_allow_list: Optional[list] = wire(f"{_DETAILS}.ipAllowList", _ip_allow_list)
+    parent_server_id: Optional[str] = wire(f"{_DETAILS}.parentServer.id")  # set on previews: their base service
     deploy_id: Optional[str] = None  # only on the create response, beside the service
 
     @classmethod
