@@ -47,7 +47,7 @@ import pulumi
 from pulumi import Input, Output, ResourceOptions
 
 from components import naming
-from components.config import BackendConfig, BackendService, Registry, RenderConfig
+from components.config import BackendConfig, BackendService, Registry, ReleaseConfig, RenderConfig
 from dynamic_providers import render
 
 SERVICE_TYPES = {"web": "web_service", "worker": "background_worker", "cron": "cron_job"}
@@ -115,6 +115,9 @@ class BackendArgs:
     """`host:port` Render streams the workspace's logs to (`observability.logStreamEndpoint`); None: none.
     Its token is read from `RENDER_LOG_STREAM_TOKEN` when the stream is written."""
 
+    release: Optional[ReleaseConfig] = None
+    """`procurement:release`: the web services' candidates, checks and watch; None: plain deploys."""
+
 
 class Backend(pulumi.ComponentResource):
     """Render web services, workers and cron jobs of the backend (``procurement:backend:Backend``)."""
@@ -171,15 +174,23 @@ class Backend(pulumi.ComponentResource):
         for service in cfg.services:
             seen = {**shared, **own_variables[service.name],
                     **file_entries({**shared_files, **service.env.secret_files})}
-            render.Deploy(
-                f"{name}-{service.name}-deploy", service_id=services[service.name].id,
-                image_digest=args.image_digest,
-                # What reaches Render without deploying (the service's PATCH, variable and file
-                # writes): a change here makes a new Deploy, which is what puts it into effect.
-                triggers={"command": service.command or "", "variables": fingerprint(seen),
-                          "writes": write_revisions([services[service.name], *settings[service.name], group])},
-                # After the variables, the files and the group link, so the deploy runs with all of them.
-                opts=ResourceOptions(parent=self, depends_on=[*settings[service.name], link]))
+            service_id = services[service.name].id
+            # What reaches Render without deploying (the service's PATCH, variable and file
+            # writes): a change here makes a new Deploy, which is what puts it into effect.
+            triggers = {"command": service.command or "", "variables": fingerprint(seen),
+                        "writes": write_revisions([services[service.name], *settings[service.name], group])}
+            # After the variables, the files and the group link, so the deploy runs with all of them.
+            waits_for: list[pulumi.Resource] = [*settings[service.name], link]
+            release = release_inputs(args.release, service, cfg.api_service)
+            if release and args.release.candidate:
+                # The same digest and triggers: each new Deploy is preceded by a new, passing candidate.
+                candidate = render.ReleaseCandidate(
+                    f"{name}-{service.name}-candidate", service_id=service_id, image_digest=args.image_digest,
+                    checks=release["checks"], triggers=triggers,
+                    opts=ResourceOptions(parent=self, depends_on=list(waits_for)))  # it runs with the same env
+                waits_for = [*waits_for, candidate]
+            render.Deploy(f"{name}-{service.name}-deploy", service_id=service_id, image_digest=args.image_digest,
+                          triggers=triggers, **release, opts=ResourceOptions(parent=self, depends_on=waits_for))
 
         if args.log_stream_endpoint is not None:
             render.LogStream(f"{name}-log-stream", owner_id=args.render.owner_id, endpoint=args.log_stream_endpoint,
@@ -227,6 +238,9 @@ class Backend(pulumi.ComponentResource):
         }
         if service.type == "web":
             inputs["health_check_path"] = service.health_check_path
+        if service.type in ("web", "worker"):
+            # How long an old instance may finish its requests or its job after SIGTERM (None: Render's 30 s).
+            inputs["max_shutdown_delay_seconds"] = args.config.shutdown_delay_seconds
         if service.type == "cron":
             inputs["schedule"] = service.schedule
         if service.scaling is not None:
@@ -235,6 +249,14 @@ class Backend(pulumi.ComponentResource):
             f"{name}-{service.name}", name=naming.physical_name(args.stack, service.name, naming.RENDER_SERVICE),
             owner_id=args.render.owner_id, service_type=kind,
             **{k: v for k, v in inputs.items() if v is not None}, opts=ResourceOptions(parent=self))
+
+
+def release_inputs(release: Optional[ReleaseConfig], service: BackendService, api_service: str) -> dict:
+    """The Deploy's `checks` and `watch_seconds` of a web service (its candidate checks the same); {} otherwise."""
+    if release is None or service.type != "web":
+        return {}
+    return {"checks": release.checks(service.health_check_path, api=service.name == api_service),
+            "watch_seconds": release.watch_seconds}
 
 
 def scaling_inputs(service: BackendService) -> dict:

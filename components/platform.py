@@ -86,7 +86,8 @@ def build_platform(config: StackConfig) -> Platform:
             image_name=images.image_name, image_digest=images.digest, registry=config.images.registry,
             api_hostname=config.api_hostname, app_url=app_url, supabase=supabase,
             # Render's log stream is a workspace object next to the services: the backend tier holds it.
-            log_stream_endpoint=config.observability.log_stream_endpoint if config.observability else None),
+            log_stream_endpoint=config.observability.log_stream_endpoint if config.observability else None,
+            release=config.release),
             opts=tier)
 
     if config.frontend is not None:

@@ -24,10 +24,11 @@ def services(run):
 
 def test_children_are_parented_to_the_component_and_named_after_it(run):
     component = run.one(COMPONENT, "backend")
-    names = [s.name for s in config_of(run.stack).backend.services]
+    backend = config_of(run.stack).backend
     expected = {"backend-env-group", "backend-env-group-link", "backend-api-domain", "backend-registry"}
-    for name in names:
+    for name in (s.name for s in backend.services):
         expected |= {f"backend-{name}", f"backend-{name}-env", f"backend-{name}-deploy"}
+    expected |= {f"backend-{s.name}-candidate" for s in backend.of_type("web")}  # release.candidate is on
     assert {c.name for c in run.children_of(component)} == expected
     assert component.parent == run.stack_urn
 
@@ -140,8 +141,10 @@ def test_a_new_pinned_digest_changes_only_the_services_image_and_their_deploys()
     after = run_stack("production", overrides={"procurement:backendImageDigest": f"{IMAGE}@{other}"})
     assert before.urns == after.urns
     changed = {r.name for r in after.resources if r.inputs != before.by_urn(r.urn).inputs}
-    names = [s.name for s in config_of("production").backend.services]
-    assert changed == {f"backend-{n}" for n in names} | {f"backend-{n}-deploy" for n in names}
+    backend = config_of("production").backend
+    names = [s.name for s in backend.services]
+    assert changed == ({f"backend-{n}" for n in names} | {f"backend-{n}-deploy" for n in names}
+                       | {f"backend-{s.name}-candidate" for s in backend.of_type("web")})
     for name in names:
         deploy = after.one(R + "Deploy", f"backend-{name}-deploy").inputs
         assert deploy["image_digest"] == other
