@@ -23,7 +23,14 @@ service S (`backend.services`):
   counts writes of values a deploy applies, so a value `up` restores after an out-of-band change
   deploys too). So a new digest (promotion, rollback), command, variable or file yields
   exactly one new deploy, and nothing else deploys (`deploy_on_update` / `deploy_on_change` are
-  off on Service, EnvVars and SecretFiles).
+  off on Service, EnvVars and SecretFiles). A web service's Deploy runs its `checks` (the health path,
+  and `release.smokeChecks` for the API) for `release.watchSeconds` after the switch, rolling back to
+  the previous deploy on the first failure.
+- ``<name>-S-candidate`` (render:ReleaseCandidate), web services while `release.candidate` is on: the
+  same digest and triggers run first as a preview instance of the service, pass the same checks and are
+  deleted; the Deploy waits for it, so a failing image is never deployed (docs/explanation/releases.md).
+
+Web services and workers get `backend.shutdownDelaySeconds` (Render's maxShutdownDelaySeconds) when set.
 
 Shared by all services: ``<name>-env-group`` (render:EnvGroup: environment, public URLs, the
 Supabase URL and anon key, and `backend.env` / `appSecrets.backend` from config, files
