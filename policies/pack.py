@@ -28,6 +28,8 @@ def build_policies(context: StackContext) -> list[Policy]:
                                  rule_render.validate_health_check, enforcement_level=level),
         ResourceValidationPolicy(rule_render.MIN_INSTANCES, rule_render.MIN_INSTANCES_DESCRIPTION,
                                  rule_render.validate_min_instances, enforcement_level=level),
+        ResourceValidationPolicy(rule_render.SHUTDOWN_DELAY, rule_render.SHUTDOWN_DELAY_DESCRIPTION,
+                                 rule_render.make_validate_shutdown_delay(context), enforcement_level=level),
         ResourceValidationPolicy(rule_secrets.NAME, rule_secrets.DESCRIPTION, rule_secrets.validate,
                                  enforcement_level=level),
         StackValidationPolicy(rule_coverage.NAME, rule_coverage.DESCRIPTION, rule_coverage.validate,

@@ -3,14 +3,18 @@
 Render switches traffic to a new deploy only once its health check passes, and only keeps serving
 during a deploy or an instance restart when there is more than one instance. So every web service
 has a health-check path, and production web services run at least two instances (a fixed count or
-an autoscaling floor).
+an autoscaling floor). After the switch Render sends the old instances SIGTERM and kills them after
+`max_shutdown_delay_seconds`: production web services set it explicitly (production stacks only),
+so the time in-flight requests get to finish is a decision (config checks it covers the slowest
+request), not Render's default of 30 s.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from pulumi_policy import ReportViolation, ResourceValidationArgs
 
+from .enforcement import PRODUCTION, StackContext
 from .inputs import UNKNOWN, lookup, plain
 from .tokens import RENDER_SERVICE, WEB_SERVICE
 
@@ -21,6 +25,9 @@ MIN_INSTANCES = "render-web-min-instances"
 MIN_INSTANCES_DESCRIPTION = ("Render web services run at least 2 instances (num_instances or the "
                              "autoscaling minimum), so a deploy or a restart never takes the service down.")
 MINIMUM = 2
+SHUTDOWN_DELAY = "render-web-shutdown-delay"
+SHUTDOWN_DELAY_DESCRIPTION = ("In production every Render web service sets max_shutdown_delay_seconds explicitly, so "
+                              "an old instance gets a chosen time to finish its requests after a deploy's switch.")
 
 
 def _web_service(args: ResourceValidationArgs) -> dict[str, Any] | None:
@@ -64,3 +71,20 @@ def validate_min_instances(args: ResourceValidationArgs, report_violation: Repor
         shown = f"{floor:g}" if isinstance(floor, (int, float)) else repr(floor)
         report_violation(f"Render web service '{args.name}' can run with {shown} instance(s); at least {MINIMUM} "
                          f"are required (procurement:backend.minInstances).")
+
+
+def make_validate_shutdown_delay(context: StackContext) -> Callable[[ResourceValidationArgs, ReportViolation], None]:
+    def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+        if context.facts.environment != PRODUCTION:
+            return
+        props = _web_service(args)
+        if props is None:
+            return
+        delay = lookup(props, "max_shutdown_delay_seconds")
+        if delay is UNKNOWN:
+            return
+        if not isinstance(delay, (int, float)) or isinstance(delay, bool):  # the engine sends numbers as floats
+            report_violation(f"Production Render web service '{args.name}' leaves max_shutdown_delay_seconds to "
+                             "Render's default (30 s): set how long old instances may finish their requests "
+                             "(procurement:backend.shutdownDelaySeconds, at least slowestRequestSeconds).")
+    return validate

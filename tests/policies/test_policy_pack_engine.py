@@ -35,9 +35,10 @@ db = Project("db", organization_slug=ORG, name="policy-good-db", region="eu-cent
 SslEnforcement("db-ssl", project_ref=db.id, enforced=True)
 NetworkRestrictions("db-network", project_ref=db.id, db_allowed_cidrs=["203.0.113.0/24"], db_allowed_cidrs_v6=[])
 api = Service("api", name="policy-good-api", owner_id=OWNER, service_type="web_service", plan="standard",
-              health_check_path="/health", autoscaling={"min": 2, "max": 4, "cpu_percent": 70}, **IMAGE)
+              health_check_path="/health", autoscaling={"min": 2, "max": 4, "cpu_percent": 70},
+              max_shutdown_delay_seconds=60, **IMAGE)
 web = Service("web", name="policy-good-web", owner_id=OWNER, service_type="web_service", plan="standard",
-              health_check_path="/healthz", num_instances=2, **IMAGE)
+              health_check_path="/healthz", num_instances=2, max_shutdown_delay_seconds=30, **IMAGE)
 Service("files", name="policy-good-files", owner_id=OWNER, service_type="background_worker", plan="standard",
         start_command="python -m procurement.files", disk={"name": "files", "mount_path": "/data", "size_gb": 1},
         opts=ResourceOptions(protect=True), **IMAGE)
@@ -86,11 +87,13 @@ BAD_FINDINGS = {
     ("no-plaintext-secrets", "release"),
     ("no-plaintext-secrets", "worker-env"),
 }
-# Judged on production stacks only (policies/rule_release.py): the repository-built backup job.
-PRODUCTION_FINDINGS = {("render-production-image-pinned", "backup")}
+# Judged on production stacks only (policies/rule_release.py, rule_render.py): the repository-built backup job, the
+# web services left on Render's default shutdown delay.
+PRODUCTION_FINDINGS = {("render-production-image-pinned", "backup"), ("render-web-shutdown-delay", "api"),
+                       ("render-web-shutdown-delay", "web")}
 DYNAMIC_RULES = {"stateful-resources-protected", "render-web-health-check", "render-web-min-instances",
                  "no-plaintext-secrets", "supabase-ssl-enforced", "supabase-network-restricted",
-                 "supabase-project-secured", "render-production-image-pinned"}
+                 "supabase-project-secured", "render-production-image-pinned", "render-web-shutdown-delay"}
 
 
 def scratch(tmp_path: Path, pulumi_env: dict, sandbox, program: str, environment: str) -> tuple[Path, dict]:
@@ -113,7 +116,7 @@ def test_good_program_goes_up_as_production_and_passes_every_rule(tmp_path, pulu
     assert run.violations == [], run.output
     # The pack did judge these resources, and each rule that concerns them passed.
     assert {"render-web-health-check", "render-web-min-instances", "render-production-image-pinned",
-            "stateful-resources-protected", "no-plaintext-secrets"} <= run.passed["api"]
+            "render-web-shutdown-delay", "stateful-resources-protected", "no-plaintext-secrets"} <= run.passed["api"]
     assert {"stateful-resources-protected", "no-plaintext-secrets"} <= run.passed["db"]
     assert "supabase-ssl-enforced" in run.passed["db-ssl"]
     assert "supabase-network-restricted" in run.passed["db-network"]
