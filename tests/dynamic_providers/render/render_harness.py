@@ -86,3 +86,19 @@ def request_violations(sandbox) -> list[str]:
 
 def objects(sandbox, collection: str) -> dict:
     return dict(sandbox.render.store.data[collection])
+
+
+def route_public_traffic(monkeypatch, sandbox) -> None:
+    """Sends the providers' smoke requests for ``https://<slug>.onrender.com`` to that service's sandbox traffic
+    port (the service whose serviceDetails.url it is), in place of a traffic gateway."""
+    from dynamic_providers.render import smoke
+    from sandbox.client import SandboxControl
+
+    control = SandboxControl(sandbox.render.origin, token=sandbox.control_token)
+
+    def to_traffic_port(public_url: str, path: str, via=None):
+        sid = next(s["id"] for s in objects(sandbox, "services").values()
+                   if s["serviceDetails"].get("url") == public_url)
+        return control.traffic(sid)["url"] + path, {}
+
+    monkeypatch.setattr(smoke, "request_url", to_traffic_port)
