@@ -18,10 +18,12 @@ FAST = HttpOptions(connect_timeout=2, read_timeout=1.0, max_attempts=4, backoff_
 
 
 def configured(provider_cls, sandbox, http: HttpOptions = FAST, **kwargs):
-    """A provider configured the way the engine does it: the URL from the stack config; the token is
-    read from RENDER_API_KEY at call time (tests/dynamic_providers/render/conftest.py sets it)."""
+    """A provider configured the way the engine does it: the URL (and the traffic gateway, as the local stack
+    sets it) from the stack config; the token is read from RENDER_API_KEY at call time
+    (tests/dynamic_providers/render/conftest.py sets it)."""
     provider = provider_cls(http=http, **kwargs)
-    provider.configure(ConfigureRequest(Config({"procurement:renderApiUrl": sandbox.render.base_url},
+    provider.configure(ConfigureRequest(Config({"procurement:renderApiUrl": sandbox.render.base_url,
+                                                "procurement:renderTrafficGatewayUrl": sandbox.traffic_gateway_url},
                                                "procurement")))
     return provider
 
@@ -87,18 +89,3 @@ def request_violations(sandbox) -> list[str]:
 def objects(sandbox, collection: str) -> dict:
     return dict(sandbox.render.store.data[collection])
 
-
-def route_public_traffic(monkeypatch, sandbox) -> None:
-    """Sends the providers' smoke requests for ``https://<slug>.onrender.com`` to that service's sandbox traffic
-    port (the service whose serviceDetails.url it is), in place of a traffic gateway."""
-    from dynamic_providers.render import smoke
-    from sandbox.client import SandboxControl
-
-    control = SandboxControl(sandbox.render.origin, token=sandbox.control_token)
-
-    def to_traffic_port(public_url: str, path: str, via=None):
-        sid = next(s["id"] for s in objects(sandbox, "services").values()
-                   if s["serviceDetails"].get("url") == public_url)
-        return control.traffic(sid)["url"] + path, {}
-
-    monkeypatch.setattr(smoke, "request_url", to_traffic_port)

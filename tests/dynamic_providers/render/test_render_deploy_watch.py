@@ -12,7 +12,7 @@ from dynamic_providers.render.watch import ReleaseRolledBackError
 from sandbox.client import SandboxControl
 from sandbox.testing import wait_for
 
-from render_harness import CheckFailed, Driver, configured, objects, request_violations, route_public_traffic
+from render_harness import CheckFailed, Driver, configured, objects, request_violations
 
 IMAGE = "ghcr.io/acme/api"
 DIGEST = {n: "sha256:" + str(n) * 64 for n in range(1, 3)}
@@ -20,7 +20,7 @@ CHECKS = [{"path": "/healthz", "status": 200}, {"path": "/api/orders", "status":
 
 
 @pytest.fixture
-def service(sandbox, monkeypatch) -> tuple[str, str]:
+def service(sandbox) -> tuple[str, str]:
     """A live image-backed web service with a health check: (its id, its first deploy's id)."""
     owner = sandbox.render.owner_id
     created = sandbox.render.client().post("/services", json={
@@ -29,7 +29,6 @@ def service(sandbox, monkeypatch) -> tuple[str, str]:
         "serviceDetails": {"runtime": "image", "healthCheckPath": "/healthz"}})
     assert created.status_code == 201, created.text
     sid, first = created.json()["service"]["id"], created.json()["deployId"]
-    route_public_traffic(monkeypatch, sandbox)
     api = sandbox.render.client()
     wait_for(lambda: api.get(f"/services/{sid}/deploys/{first}").json()["status"] == "live", timeout=30)
     return sid, first
@@ -62,17 +61,23 @@ def test_a_healthy_release_passes_its_watch(sandbox, service):
     assert request_violations(sandbox) == []
 
 
-def test_a_release_failing_after_the_switch_is_rolled_back_to_the_previous_deploy(sandbox, service):
+# What breaks after the switch: the whole instance some time after it took traffic (its health path passed at the
+# switch), or one path its health check does not cover.
+BREAKS = {"failing_after": ({"failing_after_images": {f"*@{DIGEST[2]}": 0.3}}, "GET /healthz -> 500 (expected 200)"),
+          "error_path": ({"error_path_images": {f"*@{DIGEST[2]}": ["/api/*"]}}, "GET /api/orders -> 500 (expected 200)")}
+
+
+@pytest.mark.parametrize("breaks", sorted(BREAKS))
+def test_a_release_failing_after_the_switch_is_rolled_back_to_the_previous_deploy(sandbox, service, breaks):
     sid, first = service
-    # Its health check passes (so it goes live), its API answers 500: it breaks only once it takes traffic.
-    sandbox.render.settings.update(error_path_images={f"*@{DIGEST[2]}": ["/api/*"]})
+    settings, failed_check = BREAKS[breaks]
+    sandbox.render.settings.update(settings)
     with progress.capture() as seen, pytest.raises(ReleaseRolledBackError) as failed:
         Driver(deploy_provider(sandbox)).up(release(sid, watch_seconds=60))
     message = str(failed.value)
     bad = next(d["id"] for d in objects(sandbox, "deploys").values()
                if d["_serviceId"] == sid and d.get("image", {}).get("ref", "").endswith(DIGEST[2]))
-    assert f"Render deploy {bad} of service {sid} failed after the switch: GET /api/orders -> 500 (expected 200)" \
-        in message
+    assert f"Render deploy {bad} of service {sid} failed after the switch: {failed_check}" in message
     assert f"into the 60 s watch; rolled back to {first}" in message and "Fix the image and promote again" in message
     assert message in [m for _, _, m in seen]  # the same line as a progress line
     answer = serving(sandbox, sid)

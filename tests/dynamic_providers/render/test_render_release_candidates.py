@@ -7,8 +7,7 @@ import pytest
 from dynamic_providers.core import progress
 from dynamic_providers.render.candidates import CandidateFailedError, ReleaseCandidateProvider
 
-from render_harness import CheckFailed, Driver, configured, objects, render_requests, request_violations, \
-    route_public_traffic
+from render_harness import CheckFailed, Driver, configured, objects, render_requests, request_violations
 
 IMAGE = "ghcr.io/acme/api"
 DIGEST = {n: "sha256:" + str(n) * 64 for n in range(1, 4)}
@@ -16,15 +15,14 @@ CHECKS = [{"path": "/healthz", "status": 200}, {"path": "/api/orders", "status":
 
 
 @pytest.fixture
-def service_id(sandbox, monkeypatch) -> str:
-    """A live image-backed web service named "api" with a health check, its traffic routed for the providers."""
+def service_id(sandbox) -> str:
+    """A live image-backed web service named "api" with a health check."""
     owner = sandbox.render.owner_id
     created = sandbox.render.client().post("/services", json={
         "type": "web_service", "name": "api", "ownerId": owner,
         "image": {"ownerId": owner, "imagePath": f"{IMAGE}@{DIGEST[1]}"},
         "serviceDetails": {"runtime": "image", "healthCheckPath": "/healthz"}})
     assert created.status_code == 201, created.text
-    route_public_traffic(monkeypatch, sandbox)
     return created.json()["service"]["id"]
 
 
