@@ -17,9 +17,10 @@ SCRIPTS := $(ROOT)/scripts
 
 # The local platform's variables, passed to the scripts through the environment (documented in
 # docs/tutorials/local-platform.md): SANDBOX_DIR (default <repo>/.sandbox-state), LOCAL_STATE_DIR
-# (default <repo>/.pulumi-state), SANDBOX_RENDER_PORT / SANDBOX_SUPABASE_PORT (default 18081 /
-# 18082; 0 = any free port), SANDBOX_ARGS (more sandbox flags, e.g. shorter delays), PYTHON.
-export SANDBOX_DIR LOCAL_STATE_DIR SANDBOX_RENDER_PORT SANDBOX_SUPABASE_PORT SANDBOX_ARGS PYTHON
+# (default <repo>/.pulumi-state), SANDBOX_RENDER_PORT / SANDBOX_SUPABASE_PORT / SANDBOX_TRAFFIC_PORT
+# (default 18081 / 18082 / the Render port + 2; 0 = any free port), SANDBOX_ARGS (more sandbox flags, e.g.
+# shorter delays), PYTHON.
+export SANDBOX_DIR LOCAL_STATE_DIR SANDBOX_RENDER_PORT SANDBOX_SUPABASE_PORT SANDBOX_TRAFFIC_PORT SANDBOX_ARGS PYTHON
 
 .PHONY: help venv lock engine sandbox sandbox-stop sandbox-status up down test
 

@@ -1,6 +1,6 @@
 """Command line: ``python -m sandbox`` serves both emulators; the other commands drive a running sandbox.
 
-    python -m sandbox [serve] [--render-port 18081] [--supabase-port 18082] [--state FILE] ...
+    python -m sandbox [serve] [--render-port 18081] [--supabase-port 18082] [--traffic-port 18083] [--state FILE] ...
     python -m sandbox fault add --server render --kind error --status 503 --count 2 --method POST --path /v1/services
     python -m sandbox fault list|clear [--server render]
     python -m sandbox edit --server render services srv-... serviceDetails.plan=pro [--unset key]
@@ -32,7 +32,7 @@ from typing import Any
 from . import control_token
 from .client import ControlError, SandboxControl
 from .faults import DEPLOY_FAILURES, KINDS
-from .runner import DEFAULT_RENDER_PORT, DEFAULT_SUPABASE_PORT
+from .runner import DEFAULT_RENDER_PORT, DEFAULT_SUPABASE_PORT, TRAFFIC_PORT_OFFSET
 
 SERVERS = ("render", "supabase")
 
@@ -69,6 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--render-port", type=int, default=_port("SANDBOX_RENDER_PORT", DEFAULT_RENDER_PORT))
     parser.add_argument("--supabase-port", type=int,
                         default=_port("SANDBOX_SUPABASE_PORT", DEFAULT_SUPABASE_PORT))
+    parser.add_argument("--traffic-port", type=int, default=None,
+                        help="the Render traffic gateway's port (default: $SANDBOX_TRAFFIC_PORT, else the Render "
+                             f"port + {TRAFFIC_PORT_OFFSET}, so 18083; 0 = any free port)")
     parser.add_argument("--control-token-file", type=Path,
                         help="serving: where to write the control token (default: beside --state); control "
                              "commands: where to read it (default: $SANDBOX_DIR/control-token)")
@@ -176,6 +179,9 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
     parser.add_argument("--slow-path-image", action="append", metavar="PATTERN=PATH=SECONDS",
                         help="instances of matching images take SECONDS to answer paths matching the PATH glob "
                              "(a drain shorter than that cuts them; repeatable)", **suppress)
+    parser.add_argument("--failing-after-image", action="append", metavar="PATTERN=SECONDS",
+                        help="instances of matching images answer 500 on every path once they have taken traffic "
+                             "for SECONDS (0: their health check fails; repeatable)", **suppress)
     parser.add_argument("--health-check-timeout", type=float, metavar="SECONDS",
                         help="how long a failing health check holds a deploy before it ends update_failed "
                              "(default 900: Render's 15 minutes)", **suppress)
@@ -190,6 +196,7 @@ def serve(args: argparse.Namespace) -> int:
     token_file, private = _token_file(args)
     try:
         sandbox = Sandbox(render_port=args.render_port, supabase_port=args.supabase_port,
+                          traffic_port=traffic_port(args),
                           render_token=args.render_token, supabase_token=args.supabase_token,
                           state_file=args.state, deploy_delay=args.deploy_delay,
                           project_ready_delay=args.project_ready_delay, postgres=not args.no_postgres,
@@ -213,7 +220,7 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     # The token file's path, never the token: this line goes to the sandbox's log.
     urls = {"render": sandbox.render.base_url, "supabase": sandbox.supabase.base_url,
-            "render_owner_id": sandbox.render.owner_id,
+            "render_traffic_gateway": sandbox.traffic_gateway_url, "render_owner_id": sandbox.render.owner_id,
             "supabase_organization_slug": sandbox.supabase.organization_slug,
             "control_token_file": str(sandbox.control_token_file)}
     print(json.dumps(urls), flush=True)
@@ -240,14 +247,31 @@ def _pairs(items: list[str] | None, flag: str) -> list[tuple[str, str]]:
     return out
 
 
+def traffic_port(args: argparse.Namespace) -> int:
+    """The gateway's port: the flag, else $SANDBOX_TRAFFIC_PORT, else beside the Render port (0: any free one), so
+    a sandbox moved to other ports (a second checkout, a test) never reaches for the first one's gateway port."""
+    if args.traffic_port is not None:
+        return args.traffic_port
+    if os.environ.get("SANDBOX_TRAFFIC_PORT", "").strip():
+        return _port("SANDBOX_TRAFFIC_PORT", 0)
+    beside = args.render_port + TRAFFIC_PORT_OFFSET
+    return beside if args.render_port and beside <= 65535 else 0
+
+
+def _seconds_by_pattern(items: list[str] | None, flag: str) -> dict[str, float]:
+    out = {}
+    for pattern, seconds in _pairs(items, flag):
+        try:
+            out[pattern] = float(seconds)
+        except ValueError:
+            raise SystemExit(f"sandbox: {flag} {pattern}={seconds}: SECONDS must be a number") from None
+    return out
+
+
 def _render_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The Render settings the serve flags ask for (unset flags: the emulator's defaults)."""
-    slow = {}
-    for pattern, seconds in _pairs(args.slow_image, "--slow-image"):
-        try:
-            slow[pattern] = float(seconds)
-        except ValueError:
-            raise SystemExit(f"sandbox: --slow-image {pattern}={seconds}: SECONDS must be a number") from None
+    slow = _seconds_by_pattern(args.slow_image, "--slow-image")
+    failing_after = _seconds_by_pattern(args.failing_after_image, "--failing-after-image")
     error_paths: dict[str, list[str]] = {}
     for pattern, path in _pairs(args.error_path_image, "--error-path-image"):
         error_paths.setdefault(pattern, []).append(path)
@@ -262,7 +286,8 @@ def _render_settings(args: argparse.Namespace) -> dict[str, Any]:
             raise SystemExit(f"sandbox: --slow-path-image takes PATTERN=PATH=SECONDS, got {pattern_path}={seconds}")
     chosen = {"overlapping_deploys": args.overlapping_deploys, "unpullable_images": args.unpullable_image,
               "unhealthy_images": args.unhealthy_image, "slow_images": slow, "error_path_images": error_paths,
-              "slow_path_images": slow_paths, "health_check_timeout": args.health_check_timeout}
+              "slow_path_images": slow_paths, "failing_after_images": failing_after,
+              "health_check_timeout": args.health_check_timeout}
     return {key: value for key, value in chosen.items() if value}
 
 

@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
-def _loopback_host(host: str, port: int) -> bool:
+def _loopback_host(host: str, port: int, suffixes: tuple[str, ...] = ()) -> bool:
     host = host.strip().lower()
     names = {f"{name}:{port}" for name in LOOPBACK_NAMES}
     if port == 80:  # the one port a client may leave out of Host
         names.update(LOOPBACK_NAMES)
-    return host in names
+    name, _, given_port = host.partition(":")
+    public = any(name.endswith(suffix) and len(name) > len(suffix) for suffix in suffixes)
+    return host in names or (public and given_port in ("", str(port)))
 
 
 def _loopback_origin(origin: str) -> bool:
@@ -31,11 +33,13 @@ def _loopback_origin(origin: str) -> bool:
     return parts.scheme in ("http", "https") and hostname in ("127.0.0.1", "localhost", "::1")
 
 
-def refusal(hosts: list[str], origin: str | None, port: int) -> str | None:
-    """Why a request with these ``Host`` headers and this ``Origin`` is refused (None: it is not)."""
-    if len(hosts) != 1 or not _loopback_host(hosts[0], port):
+def refusal(hosts: list[str], origin: str | None, port: int, suffixes: tuple[str, ...] = ()) -> str | None:
+    """Why a request with these ``Host`` headers and this ``Origin`` is refused (None: it is not). ``suffixes``:
+    public names a port also answers (the traffic gateway's ``.onrender.com``, see why there)."""
+    if len(hosts) != 1 or not _loopback_host(hosts[0], port, suffixes):
         shown = ", ".join(hosts) or "none"
-        return (f"the sandbox answers only requests addressed to 127.0.0.1:{port}, localhost:{port} or "
+        public = "".join(f"*{suffix}, " for suffix in suffixes)
+        return (f"the sandbox answers only requests addressed to {public}127.0.0.1:{port}, localhost:{port} or "
                 f"[::1]:{port} (Host was {shown}); a page in a browser cannot drive it")
     if origin is not None and not _loopback_origin(origin):
         return (f"the sandbox answers no request from the web origin {origin!r} (only loopback origins); "

@@ -26,9 +26,11 @@ from .supabase.pooler import PoolerUnavailable
 
 DEFAULT_RENDER_PORT = 18081
 DEFAULT_SUPABASE_PORT = 18082
-SERVER_TITLES = {"render": "Render API", "supabase": "Supabase Management API"}
-PORT_HINT = ("choose other ports with SANDBOX_RENDER_PORT and SANDBOX_SUPABASE_PORT (python -m sandbox: "
-             "--render-port/--supabase-port; 0 = any free port)")
+TRAFFIC_PORT_OFFSET = 2  # the traffic gateway's default port: beside the two APIs' (18083)
+SERVER_TITLES = {"render": "Render API", "supabase": "Supabase Management API", "gateway": "Render traffic gateway"}
+PORT_HINT = ("choose other ports with SANDBOX_RENDER_PORT, SANDBOX_SUPABASE_PORT and SANDBOX_TRAFFIC_PORT "
+             "(python -m sandbox: --render-port/--supabase-port/--traffic-port; the traffic port defaults to the "
+             "Render port + 2; 0 = any free port)")
 
 
 class SandboxStartError(RuntimeError):
@@ -36,21 +38,23 @@ class SandboxStartError(RuntimeError):
 
 
 def suggest_ports() -> str:
-    """Two neighbouring ports that are free right now, as the variables to set."""
+    """Three neighbouring ports that are free right now, as the variables to set (the gateway's follows)."""
     for port in range(DEFAULT_RENDER_PORT + 10000, DEFAULT_RENDER_PORT + 10400, 10):
-        if port_is_free(port) and port_is_free(port + 1):
+        if all(port_is_free(port + offset) for offset in range(TRAFFIC_PORT_OFFSET + 1)):
             return f"SANDBOX_RENDER_PORT={port} SANDBOX_SUPABASE_PORT={port + 1}"
     return "SANDBOX_RENDER_PORT=0 SANDBOX_SUPABASE_PORT=0"
 
 
 class Sandbox:
-    def __init__(self, *, render_port: int = 0, supabase_port: int = 0, render_token: str = RENDER_TOKEN,
+    def __init__(self, *, render_port: int = 0, supabase_port: int = 0, traffic_port: int = 0, render_token: str = RENDER_TOKEN,
                  supabase_token: str = SUPABASE_TOKEN, state_file: str | Path | None = None,
                  deploy_delay: float | None = None, project_ready_delay: float | None = None,
                  postgres: PostgresHarness | bool = True, rate_limit_time_scale: float | None = None,
                  rate_limit_capacity_scale: float | None = None, render_settings: dict | None = None,
                  control_token: str | None = None, control_token_file: str | Path | None = None):
-        """``postgres``: a shared ``PostgresHarness``, True to make one, False for no databases (projects then
+        """``traffic_port``: the Render traffic gateway's (``sandbox.render.traffic_gateway``; 0: any free one).
+
+        ``postgres``: a shared ``PostgresHarness``, True to make one, False for no databases (projects then
         become ACTIVE_HEALTHY without one and ``database/query`` answers 500).
 
         ``rate_limit_time_scale`` / ``rate_limit_capacity_scale`` scale both vendors' rate-limit windows and
@@ -81,7 +85,8 @@ class Sandbox:
             control_token_file = control_tokens.file_beside(self.state_file)
         self.control_token_file = Path(os.path.abspath(control_token_file)) if control_token_file else None
         control = {"control_token": self.control_token, "control_token_file": self.control_token_file}
-        self.render = RenderServer(port=render_port, token=render_token, settings=render_settings, **control)
+        self.render = RenderServer(port=render_port, traffic_port=traffic_port, token=render_token,
+                                   settings=render_settings, **control)
         self.supabase = SupabaseServer(port=supabase_port, token=supabase_token, settings=supabase_settings,
                                        postgres=harness, data_root=data_root, **control)
         self._save_lock = threading.Lock()
@@ -130,13 +135,17 @@ class Sandbox:
         self.supabase.shutdown_hook()  # the databases reopened above: nothing is left running
 
     def _check_ports(self) -> None:
-        wanted = [(server, server.requested_port) for server in self.servers if server.requested_port]
-        if len(wanted) == 2 and wanted[0][1] == wanted[1][1]:
-            raise SandboxStartError(f"the Render and Supabase APIs cannot share port {wanted[0][1]}; {PORT_HINT}")
-        for server, port in wanted:
+        requested = [(server.name, server.requested_port) for server in self.servers]
+        wanted = [(name, port) for name, port in [*requested, ("gateway", self.render.gateway.requested_port)] if port]
+        for index, (name, port) in enumerate(wanted):
+            shared = next((other for other, taken in wanted[:index] if taken == port), None)
+            if shared is not None:
+                raise SandboxStartError(f"the {SERVER_TITLES[shared]} and the {SERVER_TITLES[name]} cannot share "
+                                        f"port {port}; {PORT_HINT}")
+        for name, port in wanted:
             if not port_is_free(port):
                 raise SandboxStartError(
-                    f"port {port} on 127.0.0.1 ({SERVER_TITLES[server.name]}) is already in use (another sandbox "
+                    f"port {port} on 127.0.0.1 ({SERVER_TITLES[name]}) is already in use (another sandbox "
                     f"or program); {PORT_HINT}, e.g. {suggest_ports()}")
 
     def stop(self) -> None:
@@ -178,9 +187,15 @@ class Sandbox:
 
     # ----------------------------------------------------------------------------------- conveniences
     @property
+    def traffic_gateway_url(self) -> str:
+        """Where the program sends a web service's traffic, with ``Host: <slug>.onrender.com`` kept."""
+        return self.render.gateway.url
+
+    @property
     def env(self) -> dict[str, str]:
         """Environment for a subprocess (the ``pulumi`` CLI, a provider) to talk to this sandbox."""
         return {"RENDER_API_URL": self.render.base_url, "RENDER_API_KEY": self.render.token,
+                "RENDER_TRAFFIC_GATEWAY_URL": self.traffic_gateway_url,
                 "SUPABASE_API_URL": self.supabase.base_url, "SUPABASE_ACCESS_TOKEN": self.supabase.token}
 
     def journal(self) -> list[JournalEntry]:

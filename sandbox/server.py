@@ -430,11 +430,12 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     # Headers and body go out in separate writes; with Nagle's algorithm on, the client's delayed ACK adds
     # ~40 ms to every keep-alive response.
     disable_nagle_algorithm = True
+    host_suffixes: tuple[str, ...] = ()  # public names accepted besides loopback ones (loopback.refusal)
 
     def _refusal(self) -> str | None:
         """Why a request a browser page made (DNS rebinding, a foreign origin) is refused; None: it is not."""
         return loopback.refusal(self.headers.get_all("Host") or [], self.headers.get("Origin"),
-                                self.server.server_address[1])
+                                self.server.server_address[1], self.host_suffixes)
 
     def _write(self, status: int, data: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)

@@ -5,8 +5,9 @@
 #   bash scripts/sandbox.sh stop     # stop it (and its Postgres servers) and wait until it has exited
 #   bash scripts/sandbox.sh status   # running or not, and its URLs
 #
-# Environment: SANDBOX_DIR, LOCAL_STATE_DIR (scripts/local-paths.sh), SANDBOX_RENDER_PORT and
-# SANDBOX_SUPABASE_PORT (default 18081 and 18082; 0 = any free port), SANDBOX_ARGS (more
+# Environment: SANDBOX_DIR, LOCAL_STATE_DIR (scripts/local-paths.sh), SANDBOX_RENDER_PORT,
+# SANDBOX_SUPABASE_PORT and SANDBOX_TRAFFIC_PORT (the Render traffic gateway; default 18081, 18082 and the
+# Render port + 2, so 18083; 0 = any free port; `python -m sandbox` reads them), SANDBOX_ARGS (more
 # `python -m sandbox` flags, e.g. "--deploy-delay 0.2 --project-ready-delay 0.2").
 # The sandbox keeps its objects in $SANDBOX_DIR/state.json, so a restart finds what the local
 # stack's state remembers. Once it listens it writes $SANDBOX_DIR/sandbox.ready (its pid and URLs together,

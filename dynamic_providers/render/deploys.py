@@ -32,6 +32,7 @@ from . import smoke
 from .api import latest_deploy, list_deploys, trigger_deploy, wait_for_deploy
 from .base import RenderProvider
 from .models import Deploy as DeployModel
+from .watch import watch_after_switch
 
 # Why removing a deploy parameter reverts nothing (``Field.on_remove``).
 _EVENT = "a deploy is an event: its parameters describe that one deploy, not a setting of the service"
@@ -183,9 +184,21 @@ class DeployProvider(RenderProvider):
                                               timeout=float(inputs.get("timeout_seconds") or 1800),
                                               first_poll=self.first_poll, max_poll=self.max_poll)
             live["deploy"], live["live_deploy_id"] = ours, went_live.id
-            if inputs.get("watch_seconds") and inputs.get("checks"):
-                raise NotImplementedError("Deploy watch_seconds: being built (wt25-provider)")
+            self._watch(api, live, inputs)
         return live
+
+    def _watch(self, api: Transport, live: dict, inputs: Mapping[str, Any]) -> None:
+        """The watch after the switch (watch.py): only with checks, and a previous deploy to switch back to."""
+        if not inputs.get("watch_seconds") or not inputs.get("checks") or not live.get("previous"):
+            return
+        sid = live["service_id"]
+        url = self.client(api).get_service(sid).url
+        if not url:
+            progress.warn(f"Render service {sid} has no public URL (only web services take public traffic): "
+                          f"its deploy {live['live_deploy_id']} was not watched")
+            return
+        watch_after_switch(api, sid, live["live_deploy_id"], live["previous"], url, inputs["checks"],
+                           float(inputs["watch_seconds"]), self.traffic_gateway(), self.first_poll, self.max_poll)
 
     def delete_remote(self, api: Transport, id_: str, props: Mapping[str, Any]) -> None:
         """A deploy cannot be undone; forgetting it is all delete means (rollback is explicit)."""

@@ -45,6 +45,10 @@ class CheckResult:
         """``GET /health -> 200 ok`` or ``GET /health -> 503, expected 200``."""
         return f"GET {self.path} -> {self.got} ok" if self.ok else f"GET {self.path} -> {self.got}, expected {self.expected}"
 
+    def failure(self) -> str:
+        """``GET /health -> 500 (expected 200)``: a failed check inside a longer sentence."""
+        return f"GET {self.path} -> {self.got} (expected {self.expected})"
+
     def as_output(self) -> dict[str, Any]:
         return {"path": self.path, "expected": self.expected, "got": self.got, "ok": self.ok}
 

@@ -10,6 +10,7 @@ from . import (deploys, disks, domains, env, env_groups, log_streams, metrics_st
                previews, registry_credentials, scaling, services, static_site, traffic)
 from .owners import SANDBOX_OWNER
 from .ratelimits import FAMILIES
+from .traffic_gateway import TrafficGateway
 from .traffic_ports import TrafficPorts
 
 DEFAULT_TOKEN = "rnd_sandbox_local_token"
@@ -29,16 +30,29 @@ class RenderServer(ApiServer):
     rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs); only for injected faults' headers
     rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)
 
-    def __init__(self, **kw: Any):
+    def __init__(self, *, traffic_port: int = 0, **kw: Any):
         super().__init__(**kw)
         self.traffic = TrafficPorts(self)  # web services' traffic, one loopback port each (traffic_ports.py)
+        self.gateway = TrafficGateway(self, traffic_port)  # all of it on one port, by Host (traffic_gateway.py)
+
+    def start(self) -> None:
+        super().start()
+        try:
+            self.gateway.start()
+        except OSError:
+            super().stop()  # nothing left listening: the runner reports the taken port
+            raise
+
+    def stop(self) -> None:
+        self.gateway.stop()
+        super().stop()
 
     def default_settings(self) -> dict[str, Any]:
         # deploy_delay: seconds a deploy spends in progress before it ends (its phases share them);
         # overlapping_deploys: "wait" (queue, 202) or "override" (cancel the running one, 201), see deploys.py;
         # unpullable_images: glob patterns of image refs whose deploys fail with update_failed;
-        # unhealthy_images, slow_images, error_path_images, slow_path_images, health_check_timeout: what a web
-        # service's instance of an image does, see traffic.py.
+        # unhealthy_images, slow_images, error_path_images, slow_path_images, failing_after_images,
+        # health_check_timeout: what a web service's instance of an image does, see traffic.py.
         return {"deploy_delay": 2.0, "overlapping_deploys": "wait", "unpullable_images": [],
                 **traffic.SETTINGS_DEFAULTS}
 

@@ -21,7 +21,7 @@ from ..routing import BadRequest, RouteTable
 from ..server import Call
 from .common import public, service_or_404
 from .deploys import start_deploy
-from .services import DASHBOARD_KIND, new_slug
+from .services import DASHBOARD_KIND, new_slug, taken_slugs
 
 routes = RouteTable()
 
@@ -62,7 +62,7 @@ def create_preview(call: Call):
     body = call.body
     ref = preview_ref(base["imagePath"], body["imagePath"])
     name = body.get("name") or f"{base['name']}-{split_ref(ref)[2]}"
-    sid, now, slug = render_id("srv"), now_iso(), new_slug(base["type"], name)
+    sid, now, slug = render_id("srv"), now_iso(), new_slug(base["type"], name, taken_slugs(call.store))
     details = copy.deepcopy(base["serviceDetails"])
     details.pop("disk", None)
     details["parentServer"] = {"id": base["id"], "name": base["name"]}

@@ -59,16 +59,22 @@ SLUG_SUFFIXED = ("background_worker", "cron_job")
 _SLUG_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
-def new_slug(service_type: str, name: str) -> str:
+def new_slug(service_type: str, name: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
     """The slug a new service gets: its name, slugified; workers and cron jobs add a random 4-character suffix
     (recorded: ``background-worker-q9lm``, ``cron-job-tf-d6na``; web, private and static services keep the bare
     name). The slug and the URLs derived from it never change afterwards, not even on a rename (recorded:
     backgroundworker__resource__background_worker_cassette.yaml keeps ``background-worker-q9lm`` after the rename to
-    ``new-name``; webservice__resource__web_service_cassette.yaml keeps ``terraform-web-service``)."""
-    slug = slugify(name)
-    if service_type in SLUG_SUFFIXED:
-        slug += "-" + "".join(secrets.choice(_SLUG_CHARS) for _ in range(4))
+    ``new-name``; webservice__resource__web_service_cassette.yaml keeps ``terraform-web-service``). A slug in
+    ``taken`` (another service's) gets the suffix too: the public URL it names must reach one service (the
+    traffic gateway routes by it; unrecorded, as Render's own choice for a taken name)."""
+    slug = base = slugify(name)
+    while service_type in SLUG_SUFFIXED and slug == base or slug in taken:
+        slug = base + "-" + "".join(secrets.choice(_SLUG_CHARS) for _ in range(4))
     return slug
+
+
+def taken_slugs(store) -> set[str]:
+    return {service.get("slug") for service in store["services"].values()}
 
 
 def _details(service_type: str, slug: str, sid: str, given: dict, image_backed: bool) -> dict:
@@ -159,7 +165,7 @@ def create_service(call: Call) -> Reply:
     now = now_iso()
     image = body.get("image")
     auto_deploy = body.get("autoDeploy", "yes")
-    slug = new_slug(service_type, body["name"])
+    slug = new_slug(service_type, body["name"], taken_slugs(call.store))
     service = {
         "id": sid, "name": body["name"], "ownerId": body["ownerId"], "type": service_type,
         "autoDeploy": auto_deploy, "autoDeployTrigger": _auto_deploy_trigger(body, auto_deploy),

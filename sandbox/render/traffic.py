@@ -24,7 +24,9 @@ Render's deploy model, as the sandbox follows it (facts from Render's docs; note
 What an image does is set per image ref glob (like ``unpullable_images``), frozen into the deploy when it starts:
 ``unhealthy_images`` (503 on every path, so its health check never passes), ``slow_images`` ({glob: seconds}:
 503 on every path for that long after it booted), ``error_path_images`` ({glob: [path glob, ...]}: 500 there),
-``slow_path_images`` ({glob: {path glob: seconds}}: a request there takes that long to answer).
+``slow_path_images`` ({glob: {path glob: seconds}}: a request there takes that long to answer),
+``failing_after_images`` ({glob: seconds}: 500 on every path, its health path included, once it has taken traffic
+that long: a release that passes a candidate's quick checks, then breaks in production; 0 fails its health check).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from typing import Any
 HEALTHY_STATUSES = range(200, 400)  # "any 2xx or 3xx status code" (render.com/docs/health-checks)
 DEFAULT_SHUTDOWN_DELAY = 30  # maxShutdownDelaySeconds when unset (spec: 1-300, default 30)
 SETTINGS_DEFAULTS = {"unhealthy_images": [], "slow_images": {}, "error_path_images": {}, "slow_path_images": {},
-                     "health_check_timeout": 900.0}
+                     "failing_after_images": {}, "health_check_timeout": 900.0}
 SWITCHED = ("live", "deactivated")  # statuses of a deploy whose instance took traffic
 
 
@@ -61,6 +63,11 @@ def check_settings(changes: dict[str, Any]) -> None:
                                             for x, t in p.items()) for p in value.values())):
             raise ValueError(f"slow_path_images must map image ref globs to {{path glob: seconds >= 0}}, "
                              f"got {value!r}")
+    if "failing_after_images" in changes:
+        value = changes["failing_after_images"]
+        if not (isinstance(value, dict) and all(isinstance(s, (int, float)) and not isinstance(s, bool) and s >= 0
+                                                for s in value.values())):
+            raise ValueError(f"failing_after_images must map image ref globs to seconds >= 0, got {value!r}")
     if "health_check_timeout" in changes:
         value = changes["health_check_timeout"]
         if not (isinstance(value, (int, float)) and value > 0):
@@ -73,12 +80,14 @@ def behaviour_of(ref: str | None, settings: dict) -> dict:
         return [p for p in patterns if ref and fnmatch.fnmatchcase(ref, p)]
 
     slow = matching(settings.get("slow_images") or {})
+    failing = matching(settings.get("failing_after_images") or {})
     return {"unhealthy": bool(matching(settings.get("unhealthy_images") or [])),
             "startSeconds": max((float(settings["slow_images"][p]) for p in slow), default=0.0),
             "errorPaths": [path for p in matching(settings.get("error_path_images") or {})
                            for path in settings["error_path_images"][p]],
             "slowPaths": {path: float(seconds) for p in matching(settings.get("slow_path_images") or {})
-                          for path, seconds in settings["slow_path_images"][p].items()}}
+                          for path, seconds in settings["slow_path_images"][p].items()},
+            "failsAfterSeconds": min((float(settings["failing_after_images"][p]) for p in failing), default=None)}
 
 
 def plan_instance(deploy: dict, service: dict, settings: dict, update_at: float, boot_at: float) -> float | None:
@@ -97,7 +106,7 @@ def plan_instance(deploy: dict, service: dict, settings: dict, update_at: float,
                 "maxShutdownDelaySeconds": details.get("maxShutdownDelaySeconds") or DEFAULT_SHUTDOWN_DELAY}
     if not health_path:
         instance["switchAt"] = boot_at  # no health check: the open port is enough
-    elif answer_status(instance, health_path, instance["readyAt"]) in HEALTHY_STATUSES:
+    elif answer_status(instance, health_path, instance["readyAt"], since=instance["readyAt"]) in HEALTHY_STATUSES:
         instance["switchAt"] = instance["readyAt"]
     else:
         instance["switchAt"] = None
@@ -108,14 +117,24 @@ def plan_instance(deploy: dict, service: dict, settings: dict, update_at: float,
     return instance["switchAt"]
 
 
-def answer_status(instance: dict, path: str, at: float) -> int:
-    """The status the instance answers for ``path`` at time ``at`` (after it booted)."""
+def answer_status(instance: dict, path: str, at: float, since: float | None = None) -> int:
+    """The status the instance answers for ``path`` at time ``at`` (after it booted); ``since``: when it took
+    traffic (default its switch; a new instance's health check passes the switch it would make)."""
     behaviour = instance["behaviour"]
     if behaviour["unhealthy"] or at < instance["readyAt"]:
         return 503
+    if failing(instance, at, instance.get("switchAt") if since is None else since):
+        return 500
     if any(fnmatch.fnmatchcase(path, p) for p in behaviour["errorPaths"]):
         return 500
     return 200
+
+
+def failing(instance: dict, at: float, since: float | None) -> bool:
+    """Whether an instance of a ``failing_after_images`` image has taken traffic (from ``since``) long enough to
+    answer 500 everywhere at ``at`` (None: it never took any)."""
+    seconds = instance["behaviour"].get("failsAfterSeconds")  # absent from states saved before the behaviour
+    return seconds is not None and since is not None and at - since >= seconds
 
 
 def serving(deploys: list[dict], at: float) -> dict | None:
@@ -172,6 +191,9 @@ def answer(service: dict, deploy: dict | None, path: str, at: float) -> tuple[in
             "commit": (deploy.get("commit") or {}).get("id")}
     if status == 503:
         body["error"] = "unhealthy" if instance["behaviour"]["unhealthy"] else "starting"
+    elif status == 500 and failing(instance, at, instance["switchAt"]):
+        body["error"] = (f"this image answers 500 on every path after {instance['behaviour']['failsAfterSeconds']:g} s "
+                         f"of traffic")
     elif status == 500:
         body["error"] = f"this image answers 500 on {path}"
     elif path == instance["healthCheckPath"]:

@@ -4,7 +4,8 @@ A port of its own per service, rather than one port routing by service id: each 
 its own, as ``https://<slug>.onrender.com`` is on Render, so a client requests exactly the paths the service sees
 (the health check path, ``/api/...``) with no prefix or Host header to rewrite. A port is opened on the first
 ``GET /_sandbox/traffic/{serviceId}`` (the control API) and closed when the sandbox stops or is reset; ports are
-not kept across restarts (ask again after one).
+not kept across restarts (ask again after one). The program reaches the same answers through one port routing by
+``Host`` instead (``sandbox.render.traffic_gateway``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ if TYPE_CHECKING:  # pragma: no cover
 TRAFFIC_TYPES = ("web_service",)
 
 
-class _Handler(LoopbackHandler):
+def host_of(service: dict) -> str:
+    """The host of a service's public URL (``<slug>.onrender.com``; "" for none)."""
+    return urlsplit((service.get("serviceDetails") or {}).get("url") or "").hostname or ""
+
+
+class TrafficHandler(LoopbackHandler):
     api: "RenderServer"
     service_id: str
     server_version = "render-sandbox-instance"
@@ -43,8 +49,11 @@ class _Handler(LoopbackHandler):
         if refused is not None:
             self._send(403, {"error": refused})
             return
-        status, body = self.api.traffic.answer(self.service_id, urlsplit(self.path).path)
+        status, body = self._answer(urlsplit(self.path).path)
         self._send(status, body)
+
+    def _answer(self, path: str) -> tuple[int, dict]:
+        return self.api.traffic.answer(self.service_id, path)
 
     def _send(self, status: int, body: dict) -> None:
         self._write(status, json.dumps(body).encode(), {"Content-Type": "application/json"})
@@ -83,7 +92,16 @@ class TrafficPorts:
             found = traffic.instances(deploys, time.time())
             for instance in found:
                 instance["inFlight"] = self._in_flight[instance["deployId"]]
-        return {"serviceId": service_id, "url": f"http://127.0.0.1:{self._port(service_id)}", "instances": found}
+        gateway = self.api.gateway
+        return {"serviceId": service_id, "url": f"http://127.0.0.1:{self._port(service_id)}",
+                "gateway": gateway.url if gateway.running else None, "host": host_of(service),
+                "instances": found}
+
+    def service_at(self, host: str) -> str | None:
+        """The id of the web service (or preview) whose public URL has ``host``, or None."""
+        with self.api.store.lock:
+            return next((sid for sid, service in self.api.store["services"].items()
+                         if service["type"] in TRAFFIC_TYPES and host_of(service) == host), None)
 
     def answer(self, service_id: str, path: str) -> tuple[int, dict]:
         """What a request for ``path`` arriving now gets from the service: routed at arrival, then answered
@@ -113,7 +131,7 @@ class TrafficPorts:
     def _port(self, service_id: str) -> int:
         with self._lock:
             if service_id not in self._servers:
-                handler = type("TrafficHandler", (_Handler,), {"api": self.api, "service_id": service_id})
+                handler = type("TrafficHandler", (TrafficHandler,), {"api": self.api, "service_id": service_id})
                 server = LoopbackServer(("127.0.0.1", 0), handler)
                 thread = threading.Thread(target=server.serve_forever, name=f"sandbox-traffic-{service_id}",
                                           kwargs={"poll_interval": 0.02}, daemon=True)

@@ -18,10 +18,12 @@ FAST = HttpOptions(connect_timeout=2, read_timeout=1.0, max_attempts=4, backoff_
 
 
 def configured(provider_cls, sandbox, http: HttpOptions = FAST, **kwargs):
-    """A provider configured the way the engine does it: the URL from the stack config; the token is
-    read from RENDER_API_KEY at call time (tests/dynamic_providers/render/conftest.py sets it)."""
+    """A provider configured the way the engine does it: the URL (and the traffic gateway, as the local stack
+    sets it) from the stack config; the token is read from RENDER_API_KEY at call time
+    (tests/dynamic_providers/render/conftest.py sets it)."""
     provider = provider_cls(http=http, **kwargs)
-    provider.configure(ConfigureRequest(Config({"procurement:renderApiUrl": sandbox.render.base_url},
+    provider.configure(ConfigureRequest(Config({"procurement:renderApiUrl": sandbox.render.base_url,
+                                                "procurement:renderTrafficGatewayUrl": sandbox.traffic_gateway_url},
                                                "procurement")))
     return provider
 
@@ -86,3 +88,4 @@ def request_violations(sandbox) -> list[str]:
 
 def objects(sandbox, collection: str) -> dict:
     return dict(sandbox.render.store.data[collection])
+

@@ -28,7 +28,10 @@ def build():
     r.EnvGroupLink("link", env_group_id=group.id, service_ids=[svc.id])
     r.CustomDomain("domain", service_id=svc.id, name="api.example.com")
     r.Project("project", name="procurement", owner_id="tea-1", environments={"production": {"protected": True}})
-    r.Deploy("release", service_id=svc.id, triggers={"v": "1"})
+    r.Deploy("release", service_id=svc.id, triggers={"v": "1"}, watch_seconds=60,
+             checks=[{"path": "/healthz", "status": 200}])
+    r.ReleaseCandidate("candidate", service_id=svc.id, image_digest="sha256:" + "1" * 64,
+                       checks=[{"path": "/healthz", "status": 200}], triggers={"v": "1"})
     r.LogStream("logs", owner_id="tea-1", endpoint="logs.example.com:6514", token_env="RENDER_LOG_STREAM_TOKEN")
 
 
@@ -48,6 +51,7 @@ EXPECTED = {
     "CustomDomain": ("domain", set(), set()),
     "Project": ("project", set(), set()),
     "Deploy": ("release", set(), set()),
+    "ReleaseCandidate": ("candidate", set(), set()),
     "LogStream": ("logs", set(), set()),  # likewise RENDER_LOG_STREAM_TOKEN
 }
 

@@ -155,6 +155,8 @@ CASES = {
     "DeployProvider.commit_id": Case(lambda c: {"service_id": "srv-x", "commit_id": "abc123"}),
     "DeployProvider.rollback_to": Case(lambda c: {"service_id": "srv-x", "rollback_to": "dep-x"}),
     "DeployProvider.triggers": Case(lambda c: {"service_id": "srv-x", "triggers": {"env": "v1"}}),
+    "ReleaseCandidateProvider.triggers": Case(
+        lambda c: {"service_id": "srv-x", "image_digest": DIGEST, "checks": [], "triggers": {"env": "v1"}}),
 }
 
 ROWS = optional_fields("dynamic_providers.render")
