@@ -54,7 +54,8 @@ def local_stack(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
         env.pop(key, None)
     run_pulumi(["stack", "init", "local"], cwd=root, env=env)
     stack_config(root, "local", {"procurement:renderApiUrl": sandbox.render.base_url,
-                                 "procurement:supabaseApiUrl": sandbox.supabase.base_url})
+                                 "procurement:supabaseApiUrl": sandbox.supabase.base_url,
+                                 "procurement:renderTrafficGatewayUrl": sandbox.traffic_gateway_url})
     return root, env
 
 
