@@ -101,3 +101,14 @@ def test_no_watch_without_a_previous_deploy_or_without_checks(sandbox, service):
 def test_watch_inputs_of_the_wrong_shape_are_refused_in_check(sandbox, inputs, why):
     with pytest.raises(CheckFailed, match=why):
         Driver(deploy_provider(sandbox)).check(release("srv-x", **inputs))
+
+
+def test_a_rollback_that_fails_too_says_so_and_what_to_do(sandbox, service):
+    sid, first = service
+    sandbox.render.settings.update(error_path_images={f"*@{DIGEST[2]}": ["/api/*"]})
+    sandbox.render.add_fault("deploy_fail", method="POST", path="/v1/services/{id}/rollback", count=1,
+                             deploy_status="update_failed")
+    with pytest.raises(ReleaseRolledBackError, match=rf"failed after the switch \(GET /api/orders -> 500 \(expected "
+                                                     rf"200\)\) and rolling back to {first} failed too: .*"
+                                                     rf"update_failed.*Roll back in the Render dashboard now"):
+        Driver(deploy_provider(sandbox)).up(release(sid, watch_seconds=60))
