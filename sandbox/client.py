@@ -91,7 +91,8 @@ class SandboxControl:
         return found[0] if len(found) == 1 else id_or_name
 
     def traffic(self, service_id: str) -> dict:
-        """Where a Render web service's traffic is served: ``{"serviceId", "url", "instances"}`` (opens its port)."""
+        """Where a Render web service's traffic is served: ``{"serviceId", "url", "gateway", "host", "instances"}``
+        (opens its port; ``gateway`` answers for it with ``Host: <host>``)."""
         return self._call("GET", f"traffic/{service_id}")
 
     def settings(self, **changes: Any) -> dict:

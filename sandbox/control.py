@@ -14,8 +14,9 @@ foreign Origin (``sandbox.loopback``, checked by the server before this module s
   POST   /_sandbox/reset                   forget objects (re-seed), journal and faults
   GET    /_sandbox/settings                timing settings;  PATCH merges new values
   PATCH  /_sandbox/settings {"token": "…"}  rotate the API token: from now on only the new one is accepted
-  GET    /_sandbox/traffic/{serviceId}     Render web services: {"serviceId", "url", "instances"} (the URL serving
-                                           its traffic, see sandbox/render/traffic.py)
+  GET    /_sandbox/traffic/{serviceId}     Render web services: {"serviceId", "url", "gateway", "host",
+                                           "instances"} (the URL serving its traffic, the traffic gateway's and
+                                           the Host it answers there, see sandbox/render/traffic.py)
 """
 
 from __future__ import annotations

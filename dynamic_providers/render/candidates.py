@@ -79,23 +79,28 @@ class ReleaseCandidateProvider(RenderProvider):
 
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         client, sid = self.client(api), inputs["service_id"]
+        _call.service, _call.posted = None, False
         service = client.get_service(sid)
         repository, _ = enc.split_image_path(service.image_path)
         if not repository:
             raise CandidateFailedError(f"Render service {sid} is not image-backed: a release candidate needs an "
                                        f"image (previews of Git-backed services cannot be made through the API)")
-        _call.service = service
+        _call.service = service  # for find_created, should the POST's answer be lost
         for leftover in client.find_previews(sid, candidate_name(service), service.owner_id or ""):
             progress.report(f"deleting preview {leftover.id}, left by an interrupted candidate", min_interval=0.0)
             client.delete_preview(leftover.id)
+        _call.posted = True  # from here on a failure may hide a preview that was made
         preview, deploy_id = client.create_preview(sid, enc.image_path(repository, inputs["image_digest"]),
                                                    candidate_name(service))
         return {"service": service, "preview": preview, "deploy_id": deploy_id, "digest": inputs["image_digest"]}
 
     def find_created(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
-        # Leftovers were deleted before the POST: a candidate preview listed now is the one it made.
-        service = getattr(_call, "service", None) or self.client(api).get_service(inputs["service_id"])
-        found = self.client(api).find_previews(service.id, candidate_name(service), service.owner_id or "")
+        # Leftovers were deleted before the POST: a candidate preview of this digest listed now is the one it made.
+        service = getattr(_call, "service", None)
+        if not getattr(_call, "posted", False) or service is None or service.id != inputs["service_id"]:
+            return None  # the create failed before its POST: nothing was made
+        found = [p for p in self.client(api).find_previews(service.id, candidate_name(service), service.owner_id or "")
+                 if (p.image_path or "").endswith("@" + inputs["image_digest"])]
         return {"service": service, "preview": found[0], "deploy_id": None, "digest": inputs["image_digest"]} \
             if found else None
 

@@ -43,7 +43,9 @@ class CheckResult:
 
     def line(self) -> str:
         """``GET /health -> 200 ok`` or ``GET /health -> 503, expected 200``."""
-        return f"GET {self.path} -> {self.got} ok" if self.ok else f"GET {self.path} -> {self.got}, expected {self.expected}"
+        if self.ok:
+            return f"GET {self.path} -> {self.got} ok"
+        return f"GET {self.path} -> {self.got}, expected {self.expected}"
 
     def failure(self) -> str:
         """``GET /health -> 500 (expected 200)``: a failed check inside a longer sentence."""

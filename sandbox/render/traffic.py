@@ -80,14 +80,14 @@ def behaviour_of(ref: str | None, settings: dict) -> dict:
         return [p for p in patterns if ref and fnmatch.fnmatchcase(ref, p)]
 
     slow = matching(settings.get("slow_images") or {})
-    failing = matching(settings.get("failing_after_images") or {})
+    fails_after = matching(settings.get("failing_after_images") or {})
     return {"unhealthy": bool(matching(settings.get("unhealthy_images") or [])),
             "startSeconds": max((float(settings["slow_images"][p]) for p in slow), default=0.0),
             "errorPaths": [path for p in matching(settings.get("error_path_images") or {})
                            for path in settings["error_path_images"][p]],
             "slowPaths": {path: float(seconds) for p in matching(settings.get("slow_path_images") or {})
                           for path, seconds in settings["slow_path_images"][p].items()},
-            "failsAfterSeconds": min((float(settings["failing_after_images"][p]) for p in failing), default=None)}
+            "failsAfterSeconds": min((float(settings["failing_after_images"][p]) for p in fails_after), default=None)}
 
 
 def plan_instance(deploy: dict, service: dict, settings: dict, update_at: float, boot_at: float) -> float | None:
@@ -119,7 +119,7 @@ def plan_instance(deploy: dict, service: dict, settings: dict, update_at: float,
 
 def answer_status(instance: dict, path: str, at: float, since: float | None = None) -> int:
     """The status the instance answers for ``path`` at time ``at`` (after it booted); ``since``: when it took
-    traffic (default its switch; a new instance's health check passes the switch it would make)."""
+    traffic (default: its switch; a new instance's health check gives the time it would switch at)."""
     behaviour = instance["behaviour"]
     if behaviour["unhealthy"] or at < instance["readyAt"]:
         return 503

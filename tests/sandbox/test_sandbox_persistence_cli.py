@@ -117,13 +117,15 @@ def test_command_line_serves_and_controls_a_sandbox(tmp_path):
 
 
 def test_ports_come_from_the_environment(tmp_path):
-    ports = (free_port(), free_port())
-    env = {**os.environ, "SANDBOX_RENDER_PORT": str(ports[0]), "SANDBOX_SUPABASE_PORT": str(ports[1])}
+    ports = (free_port(), free_port(), free_port())
+    env = {**os.environ, "SANDBOX_RENDER_PORT": str(ports[0]), "SANDBOX_SUPABASE_PORT": str(ports[1]),
+           "SANDBOX_TRAFFIC_PORT": str(ports[2])}
     server = subprocess.Popen([sys.executable, "-m", "sandbox", "--no-postgres"], cwd=ROOT, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         urls = json.loads(server.stdout.readline())
         assert urls == {"render": f"http://127.0.0.1:{ports[0]}/v1", "supabase": f"http://127.0.0.1:{ports[1]}",
+                        "render_traffic_gateway": f"http://127.0.0.1:{ports[2]}",
                         "render_owner_id": urls["render_owner_id"],
                         "supabase_organization_slug": urls["supabase_organization_slug"],
                         "control_token_file": urls["control_token_file"]}

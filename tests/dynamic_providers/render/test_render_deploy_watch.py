@@ -63,8 +63,10 @@ def test_a_healthy_release_passes_its_watch(sandbox, service):
 
 # What breaks after the switch: the whole instance some time after it took traffic (its health path passed at the
 # switch), or one path its health check does not cover.
-BREAKS = {"failing_after": ({"failing_after_images": {f"*@{DIGEST[2]}": 0.3}}, "GET /healthz -> 500 (expected 200)"),
-          "error_path": ({"error_path_images": {f"*@{DIGEST[2]}": ["/api/*"]}}, "GET /api/orders -> 500 (expected 200)")}
+BREAKS = {
+    "failing_after": ({"failing_after_images": {f"*@{DIGEST[2]}": 0.3}}, "GET /healthz -> 500 (expected 200)"),
+    "error_path": ({"error_path_images": {f"*@{DIGEST[2]}": ["/api/*"]}}, "GET /api/orders -> 500 (expected 200)"),
+}
 
 
 @pytest.mark.parametrize("breaks", sorted(BREAKS))
@@ -82,7 +84,8 @@ def test_a_release_failing_after_the_switch_is_rolled_back_to_the_previous_deplo
     assert message in [m for _, _, m in seen]  # the same line as a progress line
     answer = serving(sandbox, sid)
     assert answer["image"].endswith(DIGEST[1]) and answer["deployId"] not in (first, bad)  # the rollback deploy
-    rollbacks = [d for d in objects(sandbox, "deploys").values() if d["_serviceId"] == sid and d["trigger"] == "rollback"]
+    rollbacks = [d for d in objects(sandbox, "deploys").values()
+                 if d["_serviceId"] == sid and d["trigger"] == "rollback"]
     assert len(rollbacks) == 1 and rollbacks[0]["status"] == "live"
 
 
@@ -98,3 +101,14 @@ def test_no_watch_without_a_previous_deploy_or_without_checks(sandbox, service):
 def test_watch_inputs_of_the_wrong_shape_are_refused_in_check(sandbox, inputs, why):
     with pytest.raises(CheckFailed, match=why):
         Driver(deploy_provider(sandbox)).check(release("srv-x", **inputs))
+
+
+def test_a_rollback_that_fails_too_says_so_and_what_to_do(sandbox, service):
+    sid, first = service
+    sandbox.render.settings.update(error_path_images={f"*@{DIGEST[2]}": ["/api/*"]})
+    sandbox.render.add_fault("deploy_fail", method="POST", path="/v1/services/{id}/rollback", count=1,
+                             deploy_status="update_failed")
+    with pytest.raises(ReleaseRolledBackError, match=rf"failed after the switch \(GET /api/orders -> 500 \(expected "
+                                                     rf"200\)\) and rolling back to {first} failed too: .*"
+                                                     rf"update_failed.*Roll back in the Render dashboard now"):
+        Driver(deploy_provider(sandbox)).up(release(sid, watch_seconds=60))
