@@ -18,8 +18,9 @@
 #   bash scripts/local-stack.sh recover [ARGS]    scripts/recover.sh, when this checkout has it
 #
 # The sandbox publishes its pid and base URLs in $SANDBOX_DIR/sandbox.ready (JSON). The
-# stack's config is Pulumi.local.yaml with procurement:renderApiUrl and procurement:supabaseApiUrl
-# set to those URLs, written to $SANDBOX_DIR/Pulumi.local.yaml and passed with --config-file to
+# stack's config is Pulumi.local.yaml with procurement:renderApiUrl, procurement:supabaseApiUrl and
+# procurement:renderTrafficGatewayUrl set to those URLs (the gateway: where release checks reach a
+# service's traffic), written to $SANDBOX_DIR/Pulumi.local.yaml and passed with --config-file to
 # the commands that read the program's config (up, preview, refresh, destroy, import): with the
 # default ports the two files are identical; with other ports the committed file stays untouched
 # (and `pulumi config set` still edits the committed file, from which the copy is made each time).
@@ -73,23 +74,26 @@ export SUPABASE_ACCESS_TOKEN="${SANDBOX_SUPABASE_TOKEN:-sbp_sandbox_local_token}
 
 # --- the stack config pointing at this checkout's running sandbox ---------------------------------
 write_config() {
-  local urls render_url supabase_url starting
+  local urls render_url supabase_url gateway_url starting
   # Its pid and URLs come together (scripts/local-paths.sh): either it is ready, or starting, or not running.
   if ! urls="$(procurement_sandbox_urls)"; then
     starting="$(procurement_sandbox_starting_pid)" \
       && die "the sandbox of $SANDBOX_DIR is still starting (pid $starting); wait for its \`make sandbox\` (or \`make up\`) to finish, then run this command again"
     die "the sandbox of $SANDBOX_DIR is not running; start it with \`make sandbox\` (or \`make up\`)"
   fi
-  read -r render_url supabase_url < <("$PROCUREMENT_ROOT/.venv/bin/python" -c '
+  read -r render_url supabase_url gateway_url < <("$PROCUREMENT_ROOT/.venv/bin/python" -c '
 import json, sys
 urls = json.loads(sys.argv[1])
-print(urls["render"], urls["supabase"])' "$urls")
+print(urls["render"], urls["supabase"], urls["render_traffic_gateway"])' "$urls")
   sed -e "s#^\(  procurement:renderApiUrl:\).*#\1 $render_url#" \
-      -e "s#^\(  procurement:supabaseApiUrl:\).*#\1 $supabase_url#" "$PROCUREMENT_ROOT/Pulumi.$STACK.yaml" >"$CONFIG_FILE.$$"
+      -e "s#^\(  procurement:supabaseApiUrl:\).*#\1 $supabase_url#" \
+      -e "s#^\(  procurement:renderTrafficGatewayUrl:\).*#\1 $gateway_url#" \
+      "$PROCUREMENT_ROOT/Pulumi.$STACK.yaml" >"$CONFIG_FILE.$$"
   # A temporary file of this process's own: two commands at once (a preview in another terminal)
   # never truncate each other's copy.
   grep -q "procurement:renderApiUrl: $render_url\$" "$CONFIG_FILE.$$" \
     && grep -q "procurement:supabaseApiUrl: $supabase_url\$" "$CONFIG_FILE.$$" \
+    && grep -q "procurement:renderTrafficGatewayUrl: $gateway_url\$" "$CONFIG_FILE.$$" \
     || { rm -f "$CONFIG_FILE.$$"; die "could not point $CONFIG_FILE at the sandbox"; }
   mv -f "$CONFIG_FILE.$$" "$CONFIG_FILE"
 }
