@@ -15,10 +15,11 @@ from .testing import wait_for
 class TrafficLoop(threading.Thread):
     """Sends GET requests to one path of a service, one after another, until stopped; counts what came back."""
 
-    def __init__(self, url: str, path: str = "/orders", headers: dict | None = None):
+    def __init__(self, url: str, path: str = "/orders", host: str | None = None):
+        """``host``: the ``Host`` header to send (a service's public host, through the traffic gateway)."""
         super().__init__(daemon=True)
         self.target = url + path
-        self.headers = headers or {}
+        self.headers = {"Host": host} if host else {}
         self.sent = 0
         self.failures = Counter()  # status (or "no answer") -> count
         self.served_by: list[str] = []  # deploy ids of successful answers, each change recorded once

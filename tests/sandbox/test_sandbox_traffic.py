@@ -9,7 +9,8 @@ import requests
 
 from sandbox.client import ControlError
 from sandbox.testing import wait_for
-from tests.sandbox.render_traffic import NEW, OLD, TrafficLoop, control, final_status, web_service
+from sandbox.traffic_loop import TrafficLoop
+from tests.sandbox.render_traffic import NEW, OLD, control, final_status, web_service
 
 
 def deploy_under_traffic(sandbox, sid: str, url: str, image: str = NEW) -> tuple[TrafficLoop, str, str]:

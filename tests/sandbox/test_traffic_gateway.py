@@ -10,7 +10,8 @@ import requests
 from sandbox.client import ControlError
 from sandbox.runner import Sandbox, SandboxStartError
 from sandbox.testing import wait_for
-from tests.sandbox.render_traffic import NEW, OLD, TrafficLoop, control, final_status, web_service
+from sandbox.traffic_loop import TrafficLoop
+from tests.sandbox.render_traffic import NEW, OLD, control, final_status, web_service
 
 
 def public_host(sandbox, service_id: str) -> str:
