@@ -28,7 +28,9 @@ service S (`backend.services`):
   the previous deploy on the first failure.
 - ``<name>-S-candidate`` (render:ReleaseCandidate), web services while `release.candidate` is on: the
   same digest and triggers run first as a preview instance of the service, pass the same checks and are
-  deleted; the Deploy waits for it, so a failing image is never deployed (docs/explanation/releases.md).
+  deleted; every Deploy waits for every candidate, and the workers' and cron jobs' Deploys for the web
+  services' Deploys (their watch included), so an image stopped at a candidate or switched back on a web
+  service reaches no service (docs/explanation/releases.md).
 
 Web services and workers get `backend.shutdownDelaySeconds` (Render's maxShutdownDelaySeconds) when set.
 
@@ -178,7 +180,9 @@ class Backend(pulumi.ComponentResource):
         link = render.EnvGroupLink(f"{name}-env-group-link", env_group_id=group.id,
                                    service_ids=[s.id for s in services.values()], opts=child)
 
-        for service in cfg.services:
+        plans = []  # (service, its Deploy's inputs, what the Deploy waits for), web services first
+        candidates: list[pulumi.Resource] = []
+        for service in sorted(cfg.services, key=lambda s: s.type != "web"):
             seen = {**shared, **own_variables[service.name],
                     **file_entries({**shared_files, **service.env.secret_files})}
             service_id = services[service.name].id
@@ -191,13 +195,21 @@ class Backend(pulumi.ComponentResource):
             release = release_inputs(args.release, service, cfg.api_service)
             if release and args.release.candidate:
                 # The same digest and triggers: each new Deploy is preceded by a new, passing candidate.
-                candidate = render.ReleaseCandidate(
+                candidates.append(render.ReleaseCandidate(
                     f"{name}-{service.name}-candidate", service_id=service_id, image_digest=args.image_digest,
                     checks=release["checks"], triggers=triggers,
-                    opts=ResourceOptions(parent=self, depends_on=list(waits_for)))  # it runs with the same env
-                waits_for = [*waits_for, candidate]
-            render.Deploy(f"{name}-{service.name}-deploy", service_id=service_id, image_digest=args.image_digest,
-                          triggers=triggers, **release, opts=ResourceOptions(parent=self, depends_on=waits_for))
+                    opts=ResourceOptions(parent=self, depends_on=list(waits_for))))  # it runs with the same env
+            plans.append((service, dict(service_id=service_id, image_digest=args.image_digest, triggers=triggers,
+                                        **release), waits_for))
+        # One release: no service deploys until every candidate passed, and workers and cron jobs deploy once the
+        # web services passed their watch, so an image stopped or switched back on a web service reaches none.
+        web_deploys: list[pulumi.Resource] = []
+        for service, inputs, waits_for in plans:
+            after = web_deploys if args.release is not None and service.type != "web" else []
+            deploy = render.Deploy(f"{name}-{service.name}-deploy", **inputs,
+                                   opts=ResourceOptions(parent=self, depends_on=[*waits_for, *candidates, *after]))
+            if service.type == "web":
+                web_deploys.append(deploy)
 
         if args.log_stream_endpoint is not None:
             render.LogStream(f"{name}-log-stream", owner_id=args.render.owner_id, endpoint=args.log_stream_endpoint,

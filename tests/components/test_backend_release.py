@@ -40,6 +40,17 @@ def test_the_candidate_checks_the_deploys_digest_and_triggers_and_the_deploy_wai
         assert candidate.inputs["checks"] == deploy.inputs["checks"] == expected_checks(run.stack, service)
 
 
+def test_one_release_no_deploy_before_every_candidate_passed_and_workers_after_the_web_watch(run):
+    backend = config_of(run.stack).backend
+    candidates = {c.urn for c in run.of_type(R + "ReleaseCandidate")}
+    web_deploys = {run.one(R + "Deploy", f"backend-{s.name}-deploy").urn for s in backend.of_type("web")}
+    for service in backend.services:
+        waits_for = set(run.one(R + "Deploy", f"backend-{service.name}-deploy").depends_on)
+        assert candidates <= waits_for, service.name  # a candidate stopping the image stops every service
+        # A web service switched back never leaves a worker or cron job on the image it rejected.
+        assert (web_deploys <= waits_for) == (service.type != "web"), service.name
+
+
 def test_web_deploys_are_watched_and_other_deploys_are_plain(run):
     cfg = config_of(run.stack)
     for service in cfg.backend.services:
