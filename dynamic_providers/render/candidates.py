@@ -74,6 +74,13 @@ class ReleaseCandidateProvider(RenderProvider):
                                   lambda t: None if t > 0 else "must be a number of seconds > 0")
         return failures
 
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]):
+        result = super().diff(_id, olds, news)
+        if result.replaces:  # in the plan, beside the replace: what the new candidate will run and check
+            progress.note(f"runs {short_digest(str(news.get('image_digest')))} as a preview of the service and "
+                          f"checks {smoke.describe_checks(news.get('checks'))} before it is deployed")
+        return result
+
     def describe(self, inputs: Mapping[str, Any]) -> str:
         return f"of {short_digest(str(inputs.get('image_digest')))} for service {inputs.get('service_id')}"
 

@@ -85,3 +85,10 @@ def checks_problem(checks: Any) -> Optional[str]:
                 or int(status) != status:
             return f"[{i}].status must be an HTTP status 100-599, got {status!r}"
     return None
+
+
+def describe_checks(checks: Any) -> str:
+    """``GET /health -> 200, GET /api -> 401``: the checks as a plan shows them."""
+    if checks_problem(checks) is not None:
+        return "its checks"
+    return ", ".join(f"GET {c['path']} -> {int(c['status'])}" for c in checks) or "nothing"

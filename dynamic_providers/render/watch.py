@@ -8,6 +8,7 @@ check, the deploy rolled back to and the switch-back time (failure detected -> p
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Callable, Mapping, Optional
 
@@ -18,7 +19,10 @@ from .api import SUPERSEDED, DeployFailedError, DeployTimeoutError, trigger_depl
 from .client import RenderApi
 
 WATCH_POLL_CAP_S = 5.0  # the longest pause between two rounds of checks: a broken release serves errors meanwhile
-ROLLBACK_TIMEOUT_S = 900.0  # the previous image was live minutes ago; a health-gated restart of it takes this at most
+ROLLBACK_TIMEOUT_S = 900.0
+# The report's fixed part, as the release test and bench/release.py read the switch-back from a run's output.
+SWITCH_BACK_REPORT = re.compile(r"rolled back to (?P<previous>dep-\w+) \(deploy (?P<rollback>dep-\w+)\), "
+                                r"live again (?P<seconds>[\d.]+) s")  # the previous image was live minutes ago; a health-gated restart of it takes this at most
 
 
 class ReleaseRolledBackError(Exception):

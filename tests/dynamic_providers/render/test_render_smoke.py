@@ -70,3 +70,9 @@ def test_the_gateway_comes_from_stack_config_then_the_environment(monkeypatch):
     assert provider.traffic_gateway() == "http://127.0.0.1:18083"
     monkeypatch.delenv(smoke.GATEWAY_ENV)
     assert smoke.gateway(None) is None
+
+
+def test_a_plan_names_the_checks_in_a_reviewers_terms():
+    assert smoke.describe_checks([{"path": "/health", "status": 200}, {"path": "/api", "status": 401.0}]) == \
+        "GET /health -> 200, GET /api -> 401"
+    assert smoke.describe_checks([{"path": "health"}]) == "its checks"  # check() names what is wrong with them
