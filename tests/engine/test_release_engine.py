@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from dynamic_providers.render.watch import SWITCH_BACK_REPORT
+from engine.testing import run_pulumi
 from sandbox.client import SandboxControl
 from sandbox.traffic_loop import TrafficLoop
 from tests.engine.local_project import local_project, pulumi, without_database
@@ -50,12 +52,17 @@ def control(sandbox) -> SandboxControl:
 
 def release(root: Path, env: dict, name: str, ok: bool = True):
     pulumi(root, env, "config", "set", "procurement:backendImageDigest", ref(name))
-    return pulumi(root, env, "up", "--yes", "--skip-preview", check=ok)
+    return run_pulumi(["up", "--yes", "--skip-preview", "--stack", "local"], cwd=root, env=env, check=ok,
+                      timeout=300)
 
 
 def api_deploys(sandbox, sid: str) -> list[dict]:
     return sorted((d for d in sandbox.render.store.data["deploys"].values() if d["_serviceId"] == sid),
                   key=lambda d: d["createdAt"])
+
+
+def deploy_count(sandbox) -> int:
+    return len(sandbox.render.store.data["deploys"])
 
 
 def previews(sandbox) -> list[dict]:
@@ -64,6 +71,8 @@ def previews(sandbox) -> list[dict]:
 
 
 @pytest.mark.sandbox_settings(deploy_delay=0.3)
+@pytest.mark.sandbox_rate_limits(time_scale=0.05, reason="five releases of four services in a minute: more deploys "
+                                                       "than Render's hourly window allows")
 def test_releases_under_live_traffic(project, sandbox):
     root, env = project
     pulumi(root, env, "up", "--yes", "--skip-preview")
@@ -74,8 +83,11 @@ def test_releases_under_live_traffic(project, sandbox):
         loop.more()
         # The plan names the candidate and its checks before anything runs.
         pulumi(root, env, "config", "set", "procurement:backendImageDigest", ref("release-2"))
-        plan = pulumi(root, env, "preview", "--diff").stdout
-        assert "ReleaseCandidate::backend-api-candidate" in plan, plan  # TODO checks
+        plan = json.loads(pulumi(root, env, "preview", "--json").stdout)
+        replaced = {s["urn"].rsplit("::", 1)[1] for s in plan["steps"] if s["op"] == "replace"}
+        assert {"backend-api-candidate", "backend-api-deploy"} <= replaced, replaced
+        notes = [d["message"] for d in plan.get("diagnostics") or [] if d.get("urn", "").endswith("::backend-api-candidate")]
+        assert any(f"GET {SMOKE_PATH} -> 200" in note for note in notes), plan.get("diagnostics")
 
         # 1. A healthy release: the candidate passes, the switch drops no request.
         done = release(root, env, "release-2")
@@ -88,10 +100,13 @@ def test_releases_under_live_traffic(project, sandbox):
 
         # 2. An image failing its health check, 3. one answering 500 on a smoke path: both stop at the
         # candidate; nothing reaches the service.
-        control(sandbox).settings(unhealthy_images=[f"*{digest('release-3')}"],
+        # Render gives up on a failing health check after 15 minutes; the sandbox here after 2 s.
+        control(sandbox).settings(health_check_timeout=2.0, unhealthy_images=[f"*{digest('release-3')}"],
                                   error_path_images={f"*{digest('release-4')}": [SMOKE_PATH]})
         for name, why in (("release-3", "/health -> "), ("release-4", f"{SMOKE_PATH} -> 500")):
+            deploys = deploy_count(sandbox)
             failed = release(root, env, name, ok=False)
+            assert deploy_count(sandbox) == deploys  # no service deployed it: not the API, not a worker
             assert failed.returncode != 0 and why in failed.stdout + failed.stderr, failed.stdout + failed.stderr
             loop.more()
             assert loop.failed == 0, loop.failures
@@ -100,19 +115,24 @@ def test_releases_under_live_traffic(project, sandbox):
 
         # 4. An image that breaks after the switch: the watch sees it and switches back to the last good deploy.
         control(sandbox).settings(failing_after_images={f"*{digest('release-5')}": 0.5})
+        deploys = deploy_count(sandbox)
         failed = release(root, env, "release-5", ok=False)
         said = failed.stdout + failed.stderr
-        switched = re.search(r"rolled back to (dep-\w+), live again ([\d.]+) s", said)
-        assert switched and switched.group(1) == healthy["id"], said
+        switched = SWITCH_BACK_REPORT.search(said)
+        assert switched and switched["previous"] == healthy["id"], said
         loop.more()
         back = api_deploys(sandbox, sid)[-1]
-        assert back["status"] == "live" and back["trigger"] == "rollback", back
+        assert back["id"] == switched["rollback"] and back["status"] == "live" and back["trigger"] == "rollback", back
         assert loop.served_by[-1] == back["id"]
+        assert deploy_count(sandbox) == deploys + 2  # the API's deploy and its switch-back; no worker deployed it
         assert loop.failed > 0, "the watch only sees a failure the service served"
-        print(f"after-switch failure: {loop.failed} failed requests, switch-back {switched.group(2)} s")
+        print(f"after-switch failure: {loop.failed} failed requests, switch-back {switched['seconds']} s")
+
+        # Back to the good image: the stack converges with no failed request, and then has nothing to change.
+        failed_before = loop.failed
+        release(root, env, "release-2")
+        loop.more()
+        assert loop.failed == failed_before, loop.failures
     finally:
         loop.stop()
-
-    # Config and state agree again once the config names the image that runs: nothing to change.
-    pulumi(root, env, "config", "set", "procurement:backendImageDigest", ref("release-2"))
     pulumi(root, env, "preview", "--expect-no-changes")
