@@ -213,7 +213,7 @@ class Bench:
         calls = sum(len(control.journal()) for control in self.controls)
         return {"step": label, "wall_s": wall, "api_calls": calls, "cpu_s": sampler.cpu,
                 "sandbox_cpu_s": sampler.sandbox_cpu, "peak_rss": dict(sampler.peak),
-                "resources": _resource_count(output)}
+                "resources": _resource_count(output), "output": output}
 
     def aggregate(self, label: str, runs: list[dict]) -> dict:
         """One table row: median wall and CPU times, the most API calls and the highest peaks of the runs."""

@@ -41,6 +41,7 @@ from sandbox.traffic_loop import TrafficLoop  # noqa: E402
 REPOSITORY = "ghcr.io/acme-procurement/procurement-system"
 SMOKE_PATH = "/api/v1/orders"
 FAILS_AFTER_S = 0.5
+CANDIDATE_RAN = f"GET {SMOKE_PATH} -> 200 ok"  # a candidate's check result, as its progress line says it
 
 
 def ref(name: str) -> str:
@@ -123,7 +124,9 @@ def main() -> int:
     ratios = {"release with candidate / plain deploy": candidate / plain,
               f"release with candidate and {args.watch} s watch / plain deploy": watched["wall_s"] / plain,
               "switch-back (failure detected -> previous deploy live) / plain deploy": switch_back / plain}
-    checks = {"healthy releases drop no request": healthy_failures == 0,
+    checks = {"every candidate release ran its candidate": all(CANDIDATE_RAN in r["output"] for r in steps["candidate"])
+              and CANDIDATE_RAN not in "".join(r["output"] for r in steps["plain"]),
+              "healthy releases drop no request": healthy_failures == 0,
               "a failure after the switch is rolled back by the program": failed["returncode"] != 0 and bool(switched)}
     print(f"Releases on the local stack; medians of {args.repeat}; sandbox deploys {args.deploy_delay} s; "
           f"{os.cpu_count()} CPUs, load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
