@@ -67,8 +67,9 @@ def watch_after_switch(api: Transport, service_id: str, deploy_id: str, previous
                                                       f"{'checks ok' if reason == 'healthy' else reason} ({waited} of "
                                                       f"{watch_seconds:g}s)")
     except _WatchEnded:
-        progress.report(f"deploy {deploy_id} of service {service_id} passed its {watch_seconds:g} s watch",
-                        min_interval=0.0)
+        # The row's last status says it is done, as every wait's does (core/polling).
+        progress.report(f"watching deploy {deploy_id} of service {service_id}: done ({watch_seconds:g} s, every "
+                        f"check passed)", min_interval=0.0)
         return
     into = clock() - started
     if "superseded" in found:  # a newer deploy replaced ours: rolling back would undo that one, not ours

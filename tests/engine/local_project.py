@@ -51,7 +51,8 @@ def use_program(root: Path, sandbox, source: Path = PROJECT_ROOT,
     doc = yaml.safe_load((source / "Pulumi.local.yaml").read_text())
     doc["config"]["procurement:renderApiUrl"] = sandbox.render.base_url
     doc["config"]["procurement:supabaseApiUrl"] = sandbox.supabase.base_url
-    doc["config"]["procurement:renderTrafficGatewayUrl"] = sandbox.traffic_gateway_url  # the release checks
+    if "procurement:renderTrafficGatewayUrl" in doc["config"]:  # the release checks (releases before them: none)
+        doc["config"]["procurement:renderTrafficGatewayUrl"] = sandbox.traffic_gateway_url
     if edit_config is not None:
         edit_config(doc["config"])
     stack_file.write_text(yaml.safe_dump(doc, sort_keys=False))

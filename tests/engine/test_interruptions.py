@@ -218,6 +218,18 @@ def test_killed_while_deploys_are_in_flight(platform):
     assert_converged(platform)
 
 
+def test_killed_while_a_release_candidate_runs(platform):
+    # The API service's candidate preview is made, and its answer held: the CLI dies with the preview alive.
+    # The recovery's `up` makes the candidate again, which deletes that leftover first (assert_converged: no
+    # service beyond the declared ones, so no preview left).
+    hold(platform.sandbox.render, "POST", "/v1/services/{id}/preview")
+    pending = interrupted(platform, "up", held("POST", r"/v1/services/[^/]+/preview"))
+    assert ("creating", "pulumi-python:dynamic/render:ReleaseCandidate") in pending, pending
+    assert any(s["name"].endswith("-candidate") for s in platform.render("services").values())
+    recover(platform)
+    assert_converged(platform)
+
+
 def test_ctrl_c_twice_during_creates(platform):
     # The first Ctrl-C asks the engine to stop after the operations in flight; they hang (held
     # answers), so the user presses it again and the CLI terminates (once the held answers come).

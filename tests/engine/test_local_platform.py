@@ -30,7 +30,7 @@ from sandbox.client import SandboxControl
 from sandbox.postgres import free_port
 
 def readme_resource_count() -> int:
-    """How many resources README's "Two commands" promises `make up` brings up ("...: 48 resources, in about 20 s")."""
+    """How many resources README's "Two commands" promises `make up` brings up ("...: 49 resources, in about 25 s")."""
     readme = (REPO_ROOT / "README.md").read_text()
     section = readme[readme.index("## Two commands"):readme.index("\n## ", readme.index("## Two commands") + 1)]
     return int(re.search(r":\s+(\d+) resources, in about", section).group(1))

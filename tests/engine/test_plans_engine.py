@@ -119,7 +119,7 @@ def test_plans_show_keys_values_and_reasons_and_an_unchanged_stack_shows_nothing
 
     replaced = {name: s for (name, op), s in steps.items() if op == "replace"}
     assert set(replaced) == {f"backend-{svc}-deploy" for svc in ("api", "worker", "exchange-rates",
-                                                                  "approval-reminders")}
+                                                                  "approval-reminders")} | {"backend-api-candidate"}
     for name, step in replaced.items():
         assert step["replaceReasons"] == ["triggers"], name
         assert step["diffReasons"] == ["triggers"], name

@@ -37,6 +37,7 @@ IMAGE = "ghcr.io/acme-procurement/procurement-system"
 PREVIOUS = f"{IMAGE}@sha256:{'0123456789abcdef' * 4}"  # the digest a rollback pins
 SERVICE = "pulumi-python:dynamic/render:Service"
 DEPLOY = "pulumi-python:dynamic/render:Deploy"
+CANDIDATE = "pulumi-python:dynamic/render:ReleaseCandidate"
 
 
 @pytest.fixture
@@ -121,7 +122,11 @@ def test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service(l
     updated = {name for name, (kind, _, _) in planned.items() if kind == SERVICE}
     assert updated == set(services), planned
     assert deploys == {f"{name}-deploy" for name in services}, planned
-    assert set(planned) == updated | deploys, f"a rollback changed more than the image: {planned}"
+    # Each web service checks the image it goes back to first (docs/explanation/releases.md).
+    candidates = {name for name, (kind, _, _) in planned.items() if kind == CANDIDATE}
+    web = {name for name, r in services.items() if r["inputs"].get("service_type") == "web_service"}
+    assert web and candidates == {f"{name}-candidate" for name in web}, planned
+    assert set(planned) == updated | deploys | candidates, f"a rollback changed more than the image: {planned}"
     # The image, and the service's `revision` (the count of writes only a deploy puts into effect,
     # which the deploy's triggers follow): nothing else of the service.
     for name in updated:
@@ -133,7 +138,10 @@ def test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service(l
     writes = render_writes(sandbox)
     deploy_posts = [w for w in writes if w == ("POST", "/services/{serviceId}/deploys")]
     assert len(deploy_posts) == len(services), writes  # exactly one Render deploy per backend service
-    assert set(writes) == {("PATCH", "/services/{serviceId}"), ("POST", "/services/{serviceId}/deploys")}, writes
+    # ... and the candidate's preview of each web service, made and deleted.
+    assert set(writes) == {("PATCH", "/services/{serviceId}"), ("POST", "/services/{serviceId}/deploys"),
+                           ("POST", "/services/{serviceId}/preview"), ("DELETE", "/services/{serviceId}")}, writes
+    assert writes.count(("POST", "/services/{serviceId}/preview")) == len(candidates), writes
     assert [e for e in sandbox.supabase.journal.entries() if e.method != "GET"] == []  # the database untouched
     pinned = PREVIOUS.split("@", 1)[1]
     for record in backend_services(root, env).values():

@@ -13,6 +13,7 @@ IMAGE = "ghcr.io/acme-procurement/procurement-system"
 PREVIOUS = f"{IMAGE}@sha256:{'a1' * 32}"
 SERVICE = "pulumi-python:dynamic/render:Service"
 DEPLOY = "pulumi-python:dynamic/render:Deploy"
+CANDIDATE = "pulumi-python:dynamic/render:ReleaseCandidate"
 
 
 REFERENCE = "pulumi:pulumi:StackReference"
@@ -69,7 +70,8 @@ def test_pinning_a_digest_changes_only_each_backend_service_image_and_its_one_de
     deploys = {r.urn for r in pinned.of_type(DEPLOY)}
     # A pin wins over promotion: staging's output is no longer read at all.
     assert promoted.of_type(REFERENCE) and not pinned.of_type(REFERENCE)
-    assert set(changed) == backend | deploys, sorted(by_urn[u].name for u in changed)
+    candidates = {r.urn for r in pinned.of_type(CANDIDATE)}  # each web service checks the image first
+    assert candidates and set(changed) == backend | deploys | candidates, sorted(by_urn[u].name for u in changed)
     assert all(keys == ["image_digest"] for keys in changed.values()), changed
     assert len(deploys) == len(backend)  # one deploy per service: the Deploy's digest is replace-only
     assert {by_urn[u].inputs["service_id"] for u in deploys} == {f"{by_urn[u].name}-id" for u in backend}

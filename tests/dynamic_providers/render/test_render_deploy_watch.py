@@ -53,7 +53,7 @@ def test_a_healthy_release_passes_its_watch(sandbox, service):
     with progress.capture() as seen:
         outs = d.up(release(sid))
     assert outs["status"] == "live" and outs["previous_deploy_id"] == first
-    assert any("passed its 1 s watch" in m for _, _, m in seen)
+    assert any(m.endswith(": done (1 s, every check passed)") for _, _, m in seen)
     assert any(f"watching deploy {d.id}" in m for _, _, m in seen)  # at least one round of checks ran
     assert serving(sandbox, sid)["deployId"] == d.id
     assert not d.preview(release(sid)).changes
