@@ -37,11 +37,14 @@ def _web_service(args: ResourceValidationArgs) -> dict[str, Any] | None:
     return props if lookup(props, "service_type") == WEB_SERVICE else None
 
 
-def validate_health_check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+def _web_setting(args: ResourceValidationArgs, key: str) -> Any:
+    """A Render web service's input ``key``; UNKNOWN for any other resource, or while the value is unknown."""
     props = _web_service(args)
-    if props is None:
-        return
-    path = lookup(props, "health_check_path")
+    return UNKNOWN if props is None else lookup(props, key)
+
+
+def validate_health_check(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
+    path = _web_setting(args, "health_check_path")
     if path is UNKNOWN:
         return
     if not isinstance(path, str) or not path.startswith("/"):
@@ -77,10 +80,7 @@ def make_validate_shutdown_delay(context: StackContext) -> Callable[[ResourceVal
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
         if context.facts.environment != PRODUCTION:
             return
-        props = _web_service(args)
-        if props is None:
-            return
-        delay = lookup(props, "max_shutdown_delay_seconds")
+        delay = _web_setting(args, "max_shutdown_delay_seconds")
         if delay is UNKNOWN:
             return
         if not isinstance(delay, (int, float)) or isinstance(delay, bool):  # the engine sends numbers as floats

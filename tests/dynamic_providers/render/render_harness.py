@@ -89,3 +89,24 @@ def request_violations(sandbox) -> list[str]:
 def objects(sandbox, collection: str) -> dict:
     return dict(sandbox.render.store.data[collection])
 
+
+
+RELEASE_IMAGE = "ghcr.io/acme/api"  # the repository of the release tests' web service
+RELEASE_DIGESTS = {n: "sha256:" + str(n) * 64 for n in range(1, 4)}
+
+
+def live_web_service(sandbox) -> tuple[str, str]:
+    """A web service named "api" running RELEASE_IMAGE at digest 1, health-checked on /healthz and live: (its id,
+    its first deploy's id)."""
+    from sandbox.testing import wait_for
+
+    owner = sandbox.render.owner_id
+    created = sandbox.render.client().post("/services", json={
+        "type": "web_service", "name": "api", "ownerId": owner,
+        "image": {"ownerId": owner, "imagePath": f"{RELEASE_IMAGE}@{RELEASE_DIGESTS[1]}"},
+        "serviceDetails": {"runtime": "image", "healthCheckPath": "/healthz"}})
+    assert created.status_code == 201, created.text
+    sid, first = created.json()["service"]["id"], created.json()["deployId"]
+    api = sandbox.render.client()
+    wait_for(lambda: api.get(f"/services/{sid}/deploys/{first}").json()["status"] == "live", timeout=30)
+    return sid, first

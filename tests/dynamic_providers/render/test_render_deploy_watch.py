@@ -10,28 +10,17 @@ from dynamic_providers.core import progress
 from dynamic_providers.render.deploys import DeployProvider
 from dynamic_providers.render.watch import ReleaseRolledBackError
 from sandbox.client import SandboxControl
-from sandbox.testing import wait_for
 
-from render_harness import CheckFailed, Driver, configured, objects, request_violations
+from render_harness import (RELEASE_DIGESTS, RELEASE_IMAGE, CheckFailed, Driver, configured, live_web_service,
+                            objects, request_violations)
 
-IMAGE = "ghcr.io/acme/api"
-DIGEST = {n: "sha256:" + str(n) * 64 for n in range(1, 3)}
+IMAGE, DIGEST = RELEASE_IMAGE, RELEASE_DIGESTS
 CHECKS = [{"path": "/healthz", "status": 200}, {"path": "/api/orders", "status": 200}]
 
 
 @pytest.fixture
 def service(sandbox) -> tuple[str, str]:
-    """A live image-backed web service with a health check: (its id, its first deploy's id)."""
-    owner = sandbox.render.owner_id
-    created = sandbox.render.client().post("/services", json={
-        "type": "web_service", "name": "api", "ownerId": owner,
-        "image": {"ownerId": owner, "imagePath": f"{IMAGE}@{DIGEST[1]}"},
-        "serviceDetails": {"runtime": "image", "healthCheckPath": "/healthz"}})
-    assert created.status_code == 201, created.text
-    sid, first = created.json()["service"]["id"], created.json()["deployId"]
-    api = sandbox.render.client()
-    wait_for(lambda: api.get(f"/services/{sid}/deploys/{first}").json()["status"] == "live", timeout=30)
-    return sid, first
+    return live_web_service(sandbox)
 
 
 def deploy_provider(sandbox) -> DeployProvider:

@@ -7,23 +7,16 @@ import pytest
 from dynamic_providers.core import progress
 from dynamic_providers.render.candidates import CandidateFailedError, ReleaseCandidateProvider
 
-from render_harness import CheckFailed, Driver, configured, objects, render_requests, request_violations
+from render_harness import (RELEASE_DIGESTS, RELEASE_IMAGE, CheckFailed, Driver, configured, live_web_service,
+                            objects, render_requests, request_violations)
 
-IMAGE = "ghcr.io/acme/api"
-DIGEST = {n: "sha256:" + str(n) * 64 for n in range(1, 4)}
+IMAGE, DIGEST = RELEASE_IMAGE, RELEASE_DIGESTS
 CHECKS = [{"path": "/healthz", "status": 200}, {"path": "/api/orders", "status": 200}]
 
 
 @pytest.fixture
 def service_id(sandbox) -> str:
-    """A live image-backed web service named "api" with a health check."""
-    owner = sandbox.render.owner_id
-    created = sandbox.render.client().post("/services", json={
-        "type": "web_service", "name": "api", "ownerId": owner,
-        "image": {"ownerId": owner, "imagePath": f"{IMAGE}@{DIGEST[1]}"},
-        "serviceDetails": {"runtime": "image", "healthCheckPath": "/healthz"}})
-    assert created.status_code == 201, created.text
-    return created.json()["service"]["id"]
+    return live_web_service(sandbox)[0]
 
 
 def candidate(sandbox) -> Driver:
