@@ -1,27 +1,25 @@
 """Request and response checks against one vendor spec, prepared once per operation.
 
 openapi-core finds the path and resolves every ``$ref`` lazily on each call. Here the router's template names the
-operation, and per operation the parameters, the security requirements and one compiled validator per JSON body
-are prepared once over the plain document. The verdicts equal openapi-core's, rule and location included
-(tests/sandbox/test_spec_validation_fast.py); what this module does not cover it raises as ``Uncovered`` and
-``sandbox.specs`` asks openapi-core instead.
+operation; per operation the parameters, the security requirements and one validator per JSON body are prepared
+once, over the plain document with its references inlined. The verdicts equal openapi-core's, rule and location
+included (tests/sandbox/test_spec_validation_fast.py); what this module does not cover it raises as ``Uncovered``
+and ``sandbox.specs`` asks openapi-core instead.
 """
 
 from __future__ import annotations
 
 import fnmatch
 import json
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from openapi_schema_validator import OAS30ReadValidator, OAS30WriteValidator
-from referencing import Registry
-from referencing.jsonschema import DRAFT4
 
 from .violations import Violation, schema_violations
 
-DOCUMENT_URI = "https://sandbox.invalid/openapi.json"  # the registry's name for the spec; never fetched
 TRUE_VALUES = ("y", "yes", "t", "true", "on", "1")  # the spellings openapi-core casts to booleans
 FALSE_VALUES = ("n", "no", "f", "false", "off", "0")
 JSON_MEDIA_TYPES = ("application/json", "application/vnd.api+json")  # what openapi-core parses as JSON
@@ -65,9 +63,10 @@ class SpecValidation:
 
     def __init__(self, document: dict):
         self.document = document
-        self.registry = Registry().with_resource(DOCUMENT_URI, DRAFT4.create_resource(document))
-        self._operations: dict[tuple[str, str], Operation] = {}
+        self._operations: dict[tuple[str, str], Operation | str] = {}  # str: why it is uncovered
         self._validators: dict[tuple[type, str], Any] = {}
+        self._inlined: dict[int, Any] = {}  # id(document node) -> its copy with local $refs replaced
+        self._lock = threading.Lock()  # a copy is published to _inlined before it is filled
 
     # ------------------------------------------------------------------------------------- document
     def node(self, pointer: str) -> Any:
@@ -92,17 +91,56 @@ class SpecValidation:
         key = (cls, pointer)
         found = self._validators.get(key)
         if found is None:
-            found = cls({"$ref": f"{DOCUMENT_URI}#{quote(pointer, safe='/~')}"}, registry=self.registry,
-                        format_checker=cls.FORMAT_CHECKER)
-            self._validators[key] = found
+            with self._lock:
+                schema = self._inline(self.node(pointer))
+            found = self._validators[key] = cls(schema, format_checker=cls.FORMAT_CHECKER)
         return found
+
+    def _inline(self, node: Any) -> Any:
+        """``node`` with every local ``$ref`` replaced by its (inlined) target object, shared and possibly
+        cyclic: a validator then never looks a reference up (the lookups were half of the validation time).
+        A ``$ref`` beside other keywords becomes ``allOf: [target]`` in its place, so keywords keep their order
+        and errors theirs."""
+        if isinstance(node, list):
+            found = self._inlined.get(id(node))
+            if found is None:
+                found = self._inlined[id(node)] = []
+                found.extend(self._inline(item) for item in node)
+            return found
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        if isinstance(ref, str) and len(node) == 1:
+            return self._inline(self.resolve_ref(ref))
+        found = self._inlined.get(id(node))
+        if found is None:
+            if "allOf" in node and isinstance(ref, str):
+                raise Uncovered("$ref beside allOf")
+            found = self._inlined[id(node)] = {}
+            for name, value in node.items():
+                if name == "$ref" and isinstance(value, str):
+                    found["allOf"] = [self._inline(self.resolve_ref(value))]
+                else:
+                    found[name] = self._inline(value)
+        return found
+
+    def resolve_ref(self, ref: str) -> Any:
+        if not ref.startswith("#"):
+            raise Uncovered(f"non-local $ref {ref}")
+        return self.node(unquote(ref[1:]))
 
     # ------------------------------------------------------------------------------------ operations
     def operation(self, method: str, template: str) -> Operation:
         key = (method.lower(), template)
         found = self._operations.get(key)
         if found is None:
-            found = self._operations[key] = self._prepare(*key)
+            try:
+                found = self._prepare(*key)
+            except Uncovered as reason:  # remembered: an uncovered operation is not prepared again per request
+                found = str(reason)
+            self._operations[key] = found
+        if isinstance(found, str):
+            raise Uncovered(found)
         return found
 
     def _prepare(self, method: str, template: str) -> Operation:
@@ -146,9 +184,9 @@ class SpecValidation:
             raise Uncovered(f"parameter style {style}")
         schema_pointer, schema = self.resolve(f"{pointer}/schema")
         return Parameter(parameter["name"], location, bool(parameter.get("required", False)), style, explode,
-                         str(schema.get("type")), self._caster(schema_pointer, schema), schema.get("default", NO_DEFAULT),
-                         bool(parameter.get("allowEmptyValue")), self.validator(OAS30WriteValidator,
-                                                                               f"{pointer}/schema"))
+                         str(schema.get("type")), self._caster(schema_pointer, schema),
+                         schema.get("default", NO_DEFAULT), bool(parameter.get("allowEmptyValue")),
+                         self.validator(OAS30WriteValidator, f"{pointer}/schema"))
 
     def _caster(self, pointer: str, schema: dict, nested: bool = False) -> Callable[[Any], Any]:
         """openapi-core's casting of a parameter string to the schema's type (ValueError when it does not fit)."""

@@ -1,9 +1,8 @@
-"""The vendors' OpenAPI specs, loaded once per process, and the openapi-core validation around them.
+"""The vendors' OpenAPI specs, loaded once per process, and the request/response checks against them.
 
 The specs are read from ``$PROCUREMENT_SHARED_DIR/specs`` (default ``<project root>/../shared``), never copied into
-the repository. Parsing a ~560 KB spec and building openapi-core's lookup structures is the slow part, so each spec
-is loaded lazily on first use and cached at module level behind a lock; the validator objects openapi-core builds
-are cached inside the ``OpenAPI`` object (``cached_property``), so per-request validation costs about a millisecond.
+the repository, and loaded lazily on first use behind a lock. The checks are sandbox.spec_validation's, prepared
+once per operation; openapi-core answers what they leave uncovered and is the reference they are tested against.
 
 Both specs need small in-memory errata to describe the APIs as they really behave; each erratum is a named
 function below with the evidence that motivates it, and ``tests/sandbox/test_specs.py`` shows real recorded
@@ -16,18 +15,16 @@ import json
 import os
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
-
-from openapi_core import Config, OpenAPI
-from werkzeug.datastructures import Headers, ImmutableMultiDict
-
-from openapi_core.datatypes import RequestParameters
 
 from .spec_validation import SpecValidation, Uncovered
 from .violations import Violation, json_path, leaf_errors
+
+if TYPE_CHECKING:  # pragma: no cover
+    from openapi_core import OpenAPI  # imported on first use: only the fallback and the tests need it
 
 SHARED_DIR_ENV = "PROCUREMENT_SHARED_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +169,7 @@ class SpecRequest:
     method: str
     body: bytes | None
     content_type: str
-    parameters: RequestParameters = field(default_factory=RequestParameters)
+    parameters: Any  # openapi_core.datatypes.RequestParameters
 
 
 @dataclass
@@ -180,7 +177,7 @@ class SpecResponse:
     status_code: int
     data: bytes | None
     content_type: str
-    headers: Headers = field(default_factory=Headers)
+    headers: Any  # werkzeug Headers
 
 
 def violations_from(where: str, errors: Iterable[BaseException]) -> list[Violation]:
@@ -232,7 +229,7 @@ class Spec:
 
     def _load(self) -> None:
         with self._lock:
-            if self._openapi is not None:
+            if self._document is not None:
                 return
             if not self.path.is_file():
                 raise FileNotFoundError(
@@ -241,14 +238,18 @@ class Spec:
             document = json.loads(self.path.read_text())
             for erratum in self.errata:
                 erratum(document)
-            # The Supabase spec has a non-standard key, so the spec itself is not validated (brief).
-            self._openapi = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
             self._document = document
 
     @property
     def openapi(self) -> OpenAPI:
         if self._openapi is None:
-            self._load()
+            from openapi_core import Config, OpenAPI
+
+            document = self.document
+            with self._lock:
+                if self._openapi is None:
+                    # The Supabase spec has a non-standard key, so the spec itself is not validated (brief).
+                    self._openapi = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
         return self._openapi  # type: ignore[return-value]
 
     @property
@@ -297,6 +298,9 @@ class Spec:
 
     def _request(self, method: str, path: str, template: str | None, path_params: dict, query: list[tuple[str, str]],
                  headers: dict, body: bytes | None) -> SpecRequest:
+        from openapi_core.datatypes import RequestParameters
+        from werkzeug.datastructures import Headers, ImmutableMultiDict
+
         host_url, base = self.server
         return SpecRequest(
             host_url=host_url,
@@ -387,7 +391,9 @@ class Spec:
     def openapi_response_violations(self, method: str, path: str, template: str | None, path_params: dict,
                                     status: int, body: bytes | None, content_type: str) -> list[Violation]:
         request = self._request(method, path, template, path_params, [], {}, None)
-        response = SpecResponse(status, body or None, content_type)
+        from werkzeug.datastructures import Headers
+
+        response = SpecResponse(status, body or None, content_type, Headers())
         return violations_from("response", self.openapi.response_validator.iter_errors(request, response))
 
 
