@@ -80,10 +80,7 @@ class SpecValidation:
         """Follow local ``$ref``s from ``pointer``: (pointer, node) of the target."""
         node = self.node(pointer)
         while isinstance(node, dict) and "$ref" in node:
-            ref = node["$ref"]
-            if not ref.startswith("#"):
-                raise Uncovered(f"non-local $ref {ref}")
-            pointer = unquote(ref[1:])
+            pointer = self.ref_pointer(node["$ref"])
             node = self.node(pointer)
         return pointer, node
 
@@ -92,7 +89,11 @@ class SpecValidation:
         found = self._validators.get(key)
         if found is None:
             with self._lock:
-                schema = self._inline(self.node(pointer))
+                try:
+                    schema = self._inline(self.node(pointer))
+                except Uncovered:
+                    self._inlined.clear()  # it may hold copies left half-filled
+                    raise
             found = self._validators[key] = cls(schema, format_checker=cls.FORMAT_CHECKER)
         return found
 
@@ -125,9 +126,18 @@ class SpecValidation:
         return found
 
     def resolve_ref(self, ref: str) -> Any:
-        if not ref.startswith("#"):
-            raise Uncovered(f"non-local $ref {ref}")
-        return self.node(unquote(ref[1:]))
+        return self.node(self.ref_pointer(ref))
+
+    def ref_pointer(self, ref: str) -> str:
+        """The JSON pointer of a local ``$ref`` whose target exists; anything else is left to openapi-core."""
+        if ref.startswith("#"):
+            pointer = unquote(ref[1:])  # fragments into paths are percent-encoded: "#/paths/~1x~1%7Bid%7D"
+            try:
+                self.node(pointer)
+                return pointer
+            except (LookupError, ValueError, TypeError):
+                pass
+        raise Uncovered(f"unresolvable $ref {ref}")
 
     # ------------------------------------------------------------------------------------ operations
     def operation(self, method: str, template: str) -> Operation:
