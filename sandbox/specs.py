@@ -210,6 +210,13 @@ def violations_from(where: str, errors: Iterable[BaseException]) -> list[Violati
     return found
 
 
+def openapi_core_of(document: dict) -> OpenAPI:
+    from openapi_core import Config, OpenAPI
+
+    # The Supabase spec has a non-standard key, so the spec itself is not validated (brief).
+    return OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
+
+
 class Spec:
     """One vendor spec: lazy-loaded, with the errata applied, and request/response checks."""
 
@@ -240,17 +247,18 @@ class Spec:
                 erratum(document)
             self._document = document
 
-    @property
-    def openapi(self) -> OpenAPI:
-        if self._openapi is None:
-            from openapi_core import Config, OpenAPI
-
+    def _built_once(self, attribute: str, build: Callable[[dict], Any]) -> Any:
+        """``attribute``'s object, built from the document on first use."""
+        if getattr(self, attribute) is None:
             document = self.document
             with self._lock:
-                if self._openapi is None:
-                    # The Supabase spec has a non-standard key, so the spec itself is not validated (brief).
-                    self._openapi = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
-        return self._openapi  # type: ignore[return-value]
+                if getattr(self, attribute) is None:
+                    setattr(self, attribute, build(document))
+        return getattr(self, attribute)
+
+    @property
+    def openapi(self) -> OpenAPI:
+        return self._built_once("_openapi", openapi_core_of)
 
     @property
     def document(self) -> dict:
@@ -261,12 +269,7 @@ class Spec:
     @property
     def validation(self) -> SpecValidation:
         """The prepared checks (sandbox.spec_validation) over the document with its errata."""
-        if self._validation is None:
-            document = self.document
-            with self._lock:
-                if self._validation is None:
-                    self._validation = SpecValidation(document)
-        return self._validation
+        return self._built_once("_validation", SpecValidation)
 
     @property
     def server(self) -> tuple[str, str]:
