@@ -1,9 +1,8 @@
-"""The vendors' OpenAPI specs, loaded once per process, and the openapi-core validation around them.
+"""The vendors' OpenAPI specs, loaded once per process, and the request/response checks against them.
 
 The specs are read from ``$PROCUREMENT_SHARED_DIR/specs`` (default ``<project root>/../shared``), never copied into
-the repository. Parsing a ~560 KB spec and building openapi-core's lookup structures is the slow part, so each spec
-is loaded lazily on first use and cached at module level behind a lock; the validator objects openapi-core builds
-are cached inside the ``OpenAPI`` object (``cached_property``), so per-request validation costs about a millisecond.
+the repository, and loaded lazily on first use behind a lock. The checks are sandbox.spec_validation's, prepared
+once per operation; openapi-core answers what they leave uncovered and is the reference they are tested against.
 
 Both specs need small in-memory errata to describe the APIs as they really behave; each erratum is a named
 function below with the evidence that motivates it, and ``tests/sandbox/test_specs.py`` shows real recorded
@@ -16,15 +15,16 @@ import json
 import os
 import threading
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from urllib.parse import unquote, urlsplit
 
-from openapi_core import Config, OpenAPI
-from werkzeug.datastructures import Headers, ImmutableMultiDict
+from .spec_validation import SpecValidation, Uncovered
+from .violations import Violation, json_path, leaf_errors
 
-from openapi_core.datatypes import RequestParameters
+if TYPE_CHECKING:  # pragma: no cover
+    from openapi_core import OpenAPI  # imported on first use: only the fallback and the tests need it
 
 SHARED_DIR_ENV = "PROCUREMENT_SHARED_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -160,23 +160,6 @@ def declare_bearer_security_schemes(spec: dict) -> None:
 
 
 @dataclass
-class Violation:
-    """One broken rule, phrased so a test failure or a 4xx message says what to fix."""
-
-    where: str  # "request" or "response"
-    rule: str  # the schema keyword or check that failed: "required", "enum", "path", "security", ...
-    message: str
-    location: str = ""  # JSON path of the offending value ("body.serviceDetails.plan") or parameter name
-
-    def __str__(self) -> str:
-        where = f"{self.location}: " if self.location else ""
-        return f"{where}{self.message} (rule: {self.rule})"
-
-    def to_json(self) -> dict:
-        return {"where": self.where, "rule": self.rule, "message": self.message, "location": self.location}
-
-
-@dataclass
 class SpecRequest:
     """The minimal request object openapi-core's protocols need (host_url, path, path_pattern, parameters...)."""
 
@@ -186,7 +169,7 @@ class SpecRequest:
     method: str
     body: bytes | None
     content_type: str
-    parameters: RequestParameters = field(default_factory=RequestParameters)
+    parameters: Any  # openapi_core.datatypes.RequestParameters
 
 
 @dataclass
@@ -194,23 +177,7 @@ class SpecResponse:
     status_code: int
     data: bytes | None
     content_type: str
-    headers: Headers = field(default_factory=Headers)
-
-
-def _json_path(parts: Iterable[Any]) -> str:
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out.lstrip(".")
-
-
-def _leaf_errors(error: Any) -> Iterable[Any]:
-    # anyOf/oneOf failures carry the per-branch reasons in .context; the deepest ones name the real problem.
-    if getattr(error, "context", None):
-        best = max(error.context, key=lambda e: len(list(e.absolute_path)))
-        yield from _leaf_errors(best)
-    else:
-        yield error
+    headers: Any  # werkzeug Headers
 
 
 def violations_from(where: str, errors: Iterable[BaseException]) -> list[Violation]:
@@ -223,8 +190,8 @@ def violations_from(where: str, errors: Iterable[BaseException]) -> list[Violati
         name = getattr(cause, "name", "") or getattr(error, "name", "")
         if schema_errors:
             for schema_error in schema_errors:
-                for leaf in _leaf_errors(schema_error):
-                    location = _json_path([prefix or name, *leaf.absolute_path])
+                for leaf in leaf_errors(schema_error):
+                    location = json_path([prefix or name, *leaf.absolute_path])
                     found.append(Violation(where, str(leaf.validator), leaf.message, location))
             continue
         rule = type(cause).__name__
@@ -243,6 +210,13 @@ def violations_from(where: str, errors: Iterable[BaseException]) -> list[Violati
     return found
 
 
+def openapi_core_of(document: dict) -> OpenAPI:
+    from openapi_core import Config, OpenAPI
+
+    # The Supabase spec has a non-standard key, so the spec itself is not validated (brief).
+    return OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
+
+
 class Spec:
     """One vendor spec: lazy-loaded, with the errata applied, and request/response checks."""
 
@@ -252,6 +226,7 @@ class Spec:
         self._lock = threading.Lock()
         self._openapi: OpenAPI | None = None
         self._document: dict | None = None
+        self._validation: SpecValidation | None = None
         self._schema_validators: dict[str, Any] = {}
         self._query_params: dict[tuple[str, str], dict[str, dict]] = {}
 
@@ -261,7 +236,7 @@ class Spec:
 
     def _load(self) -> None:
         with self._lock:
-            if self._openapi is not None:
+            if self._document is not None:
                 return
             if not self.path.is_file():
                 raise FileNotFoundError(
@@ -270,21 +245,31 @@ class Spec:
             document = json.loads(self.path.read_text())
             for erratum in self.errata:
                 erratum(document)
-            # The Supabase spec has a non-standard key, so the spec itself is not validated (brief).
-            self._openapi = OpenAPI.from_dict(document, config=Config(spec_validator_cls=None))
             self._document = document
+
+    def _built_once(self, attribute: str, build: Callable[[dict], Any]) -> Any:
+        """``attribute``'s object, built from the document on first use."""
+        if getattr(self, attribute) is None:
+            document = self.document
+            with self._lock:
+                if getattr(self, attribute) is None:
+                    setattr(self, attribute, build(document))
+        return getattr(self, attribute)
 
     @property
     def openapi(self) -> OpenAPI:
-        if self._openapi is None:
-            self._load()
-        return self._openapi  # type: ignore[return-value]
+        return self._built_once("_openapi", openapi_core_of)
 
     @property
     def document(self) -> dict:
         if self._document is None:
             self._load()
         return self._document  # type: ignore[return-value]
+
+    @property
+    def validation(self) -> SpecValidation:
+        """The prepared checks (sandbox.spec_validation) over the document with its errata."""
+        return self._built_once("_validation", SpecValidation)
 
     @property
     def server(self) -> tuple[str, str]:
@@ -306,9 +291,9 @@ class Spec:
             self._schema_validators[schema_name] = validator
         found = []
         for error in validator.iter_errors(value):
-            for leaf in _leaf_errors(error):
+            for leaf in leaf_errors(error):
                 found.append(Violation("request", str(leaf.validator), leaf.message,
-                                       _json_path([location, *leaf.absolute_path])))
+                                       json_path([location, *leaf.absolute_path])))
         return found
 
     def operation(self, method: str, template: str) -> dict | None:
@@ -316,6 +301,9 @@ class Spec:
 
     def _request(self, method: str, path: str, template: str | None, path_params: dict, query: list[tuple[str, str]],
                  headers: dict, body: bytes | None) -> SpecRequest:
+        from openapi_core.datatypes import RequestParameters
+        from werkzeug.datastructures import Headers, ImmutableMultiDict
+
         host_url, base = self.server
         return SpecRequest(
             host_url=host_url,
@@ -376,15 +364,39 @@ class Spec:
                       query: list[tuple[str, str]], headers: dict, body: bytes | None) -> list[Violation]:
         """Validate a request; ``path`` and ``template`` are relative to the spec's server base.
 
-        Validation only (no unmarshalling): openapi-core's unmarshalling walks the lazily resolved schema
-        and costs ~20x more than validating (measured: 20-50 ms against 2-3 ms per Render request)."""
-        request = self._request(method, path, template, path_params, query, headers, body)
-        return violations_from("request", self.openapi.request_validator.iter_errors(request))
+        The prepared checks of sandbox.spec_validation answer; openapi-core only for what they leave uncovered
+        (a non-JSON body, an object parameter, no template). Validation only, never unmarshalling."""
+        content_type = (headers.get("Content-Type") or "application/json").lower()
+        if template is not None:
+            try:
+                return self.validation.request_violations(method, template, path_params, query, headers, body,
+                                                          content_type)
+            except Uncovered:
+                pass
+        return self.openapi_request_violations(method, path, template, path_params, query, headers, body)
 
     def check_response(self, method: str, path: str, template: str | None, path_params: dict,
                        status: int, body: bytes | None, content_type: str) -> list[Violation]:
+        if template is not None:
+            try:
+                return self.validation.response_violations(method, template, status, body, content_type)
+            except Uncovered:
+                pass
+        return self.openapi_response_violations(method, path, template, path_params, status, body, content_type)
+
+    def openapi_request_violations(self, method: str, path: str, template: str | None, path_params: dict,
+                                   query: list[tuple[str, str]], headers: dict, body: bytes | None
+                                   ) -> list[Violation]:
+        """openapi-core's verdict on a request: the fallback, and the reference the fast path is tested against."""
+        request = self._request(method, path, template, path_params, query, headers, body)
+        return violations_from("request", self.openapi.request_validator.iter_errors(request))
+
+    def openapi_response_violations(self, method: str, path: str, template: str | None, path_params: dict,
+                                    status: int, body: bytes | None, content_type: str) -> list[Violation]:
         request = self._request(method, path, template, path_params, [], {}, None)
-        response = SpecResponse(status, body or None, content_type)
+        from werkzeug.datastructures import Headers
+
+        response = SpecResponse(status, body or None, content_type, Headers())
         return violations_from("response", self.openapi.response_validator.iter_errors(request, response))
 
 
