@@ -159,6 +159,23 @@ class SupabaseServer(ApiServer):
         self._db_threads[ref] = thread
         thread.start()
 
+    def recreate_database(self, ref: str, password: str) -> None:
+        """Replace the project's database with a fresh one (a branch reset): the old server is removed first, in
+        the background, then the new one boots as a new project's does (the project stays COMING_UP meanwhile)."""
+        self.pooler.forget(ref)
+        self.store["projects"][ref].pop("_db", None)
+        instance = self.databases.pop(ref, None)
+
+        def replace() -> None:
+            if instance is not None:
+                instance.destroy()
+            if not self._stopping.is_set():
+                self.start_database(ref, password)
+
+        thread = threading.Thread(target=replace, name=f"sandbox-pg-reset-{ref}", daemon=True)
+        self._releases.append(thread)
+        thread.start()
+
     def wait_for_database(self, ref: str, timeout: float = 60) -> PostgresInstance:
         thread = self._db_threads.get(ref)
         if thread is not None:

@@ -1,5 +1,5 @@
 """Supabase branches: create, list, look up by name, detail (the branch database), update, delete with a grace
-period, restore, disable branching.
+period, restore, reset, disable branching.
 
 Facts (notes/release-preview-security-facts.md "Supabase branches", notes/supabase-api.md 2.7 and 3, the spec):
 - The first branch of a project enables branching: the project gets a default branch (``is_default``, on the
@@ -14,6 +14,9 @@ Facts (notes/release-preview-security-facts.md "Supabase branches", notes/supaba
   (``deletion_scheduled_at``; the spec says one hour: setting ``branch_deletion_grace``), undone by ``restore``.
   A persistent branch refuses with 422 until demoted (terraform-provider-supabase PR #339); so does the default
   branch (a sandbox choice: no recording shows the real answer).
+- Reset (``POST /v1/branches/{ref}/reset``) gives the branch a fresh database (a new server, perhaps on another
+  port) and a new action run; status RUNNING_MIGRATIONS until it is up. The default branch refuses (422): its
+  database is the parent project's.
 """
 
 from __future__ import annotations
@@ -241,3 +244,16 @@ def restore_branch(call: Call) -> Reply:
     del branch["_deleteAt"], branch["deletion_scheduled_at"]
     branch["updated_at"] = now_iso()
     return 200, {"message": "Branch restoration initiated"}
+
+
+@routes.post("/v1/branches/{branch_id_or_ref}/reset")
+def reset_branch(call: Call) -> Reply:
+    branch = branch_or_404(call)
+    if branch["is_default"]:
+        raise ApiError(UNPROCESSABLE, "Cannot reset the default branch: its database is the project's")
+    project = call.store["projects"][branch["project_ref"]]
+    project.update(status="COMING_UP", _readyAt=epoch() + float(call.server.settings["project_ready_delay"]))
+    call.server.recreate_database(project["ref"], project["_db_pass"])
+    branch.pop("_migratingSince", None)
+    branch.update(status="RUNNING_MIGRATIONS", updated_at=now_iso())
+    return 201, {"workflow_run_id": new_run(call, branch), "message": "ok"}

@@ -2,9 +2,14 @@
 restore, refusals (persistent, default), disable branching, action runs. Every response is checked against the
 spec by the sandbox fixture."""
 
+import os
+import shutil
+
 import psycopg
 import pytest
 
+from sandbox import data_dirs
+from sandbox.runner import Sandbox
 from sandbox.testing import wait_for
 from tests.sandbox.supabase_projects import new_project
 
@@ -147,3 +152,72 @@ def test_deleting_the_parent_removes_its_branches(sandbox, parent):
     assert api.delete(f"/v1/projects/{ref}").status_code == 200
     assert api.get(f"/v1/branches/{branch_ref}").status_code == 404
     assert sandbox.supabase.store["branches"] == {} and branch_ref not in sandbox.supabase.store["projects"]
+
+
+def test_reset_gives_a_fresh_database_and_a_new_run(sandbox, parent):
+    api, ref = parent
+    branch_ref = create_branch(api, ref, "pr-13")["project_ref"]
+    wait_passed(api, ref, "pr-13")
+    with login(api.get(f"/v1/branches/{branch_ref}").json()) as conn:
+        conn.execute("CREATE TABLE leftover (id int)")
+    reset = api.post(f"/v1/branches/{branch_ref}/reset", json={})
+    assert reset.status_code == 201 and reset.json()["message"] == "ok"
+    assert api.get(f"/v1/projects/{ref}/branches/pr-13").json()["status"] == "RUNNING_MIGRATIONS"
+    wait_passed(api, ref, "pr-13")
+    with login(api.get(f"/v1/branches/{branch_ref}").json()) as conn:
+        assert conn.execute("SELECT to_regclass('public.leftover')").fetchone() == (None,)
+    runs = api.get(f"/v1/projects/{branch_ref}/actions").json()
+    assert [run["id"] for run in runs][0] == reset.json()["workflow_run_id"] and len(runs) == 2
+    assert api.post(f"/v1/branches/{ref}/reset", json={}).status_code == 422  # the default branch
+
+
+@pytest.mark.sandbox_settings(project_ready_delay=30)
+def test_a_branch_is_creating_until_its_project_is_up(sandbox):
+    api = sandbox.supabase.client()
+    sandbox.supabase.settings["project_ready_delay"] = 0.2
+    ref = new_project(sandbox, "slow", "slow-pass-1234")[1]
+    sandbox.supabase.settings["project_ready_delay"] = 30
+    branch = create_branch(api, ref, "pr-14")
+    assert api.get(f"/v1/projects/{ref}/branches/pr-14").json()["preview_project_status"] == "COMING_UP"
+    assert api.get(f"/v1/projects/{ref}/branches/pr-14").json()["status"] == "CREATING_PROJECT"
+    detail = api.get(f"/v1/branches/{branch['project_ref']}").json()
+    assert detail["status"] == "COMING_UP"
+    run = api.get(f"/v1/projects/{branch['project_ref']}/actions").json()[0]
+    assert [step["status"] for step in run["run_steps"]] == ["RUNNING", "CREATED", "CREATED", "CREATED"]
+
+
+@pytest.fixture
+def state_file(tmp_path):
+    """A persisted sandbox's state file; the databases' root (elsewhere when run as root) removed afterwards."""
+    state = tmp_path / "state.json"
+    yield state
+    link = data_dirs.link_of(state)
+    if link.is_symlink():
+        shutil.rmtree(os.readlink(link), ignore_errors=True)
+
+
+def test_a_branch_database_survives_a_restart(state_file, sandbox_postgres):
+    state = state_file
+    first = Sandbox(state_file=state, postgres=sandbox_postgres, project_ready_delay=0.1).start()
+    try:
+        first.supabase.settings["branch_migrations_delay"] = 0.1
+        api, ref = new_project(first, "kept", "kept-pass-1234")
+        branch_ref = create_branch(api, ref, "pr-15")["project_ref"]
+        wait_passed(api, ref, "pr-15")
+        before = api.get(f"/v1/branches/{branch_ref}").json()
+        with login(before) as conn:
+            conn.execute("CREATE TABLE kept (id int)")
+        assert first.response_violations() == []
+    finally:
+        first.stop()
+    second = Sandbox(state_file=state, postgres=sandbox_postgres).start()
+    try:
+        api = second.supabase.client()
+        after = api.get(f"/v1/branches/{branch_ref}").json()
+        assert after["db_port"] == before["db_port"] and after["db_pass"] == before["db_pass"]
+        with login(after) as conn:
+            assert conn.execute("SELECT to_regclass('public.kept')").fetchone() == ("kept",)
+        assert api.get(f"/v1/projects/{ref}/branches/pr-15").json()["project_ref"] == branch_ref
+        assert second.response_violations() == []
+    finally:
+        second.stop()
