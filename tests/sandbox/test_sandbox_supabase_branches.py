@@ -52,7 +52,7 @@ def test_branch_from_create_to_gone_after_the_grace(sandbox, parent):
 
     wait_passed(api, ref, "pr-7")
     by_name = api.get(f"/v1/projects/{ref}/branches/pr-7").json()
-    assert by_name["id"] == created["id"] and by_name["preview_project_status"] == "ACTIVE_HEALTHY"
+    assert by_name["id"] == created["id"] and by_name["project_ref"] == branch_ref
 
     detail = api.get(f"/v1/branches/{branch_ref}").json()
     assert detail["ref"] == branch_ref and detail["status"] == "ACTIVE_HEALTHY" and detail["db_user"] == "postgres"
@@ -178,7 +178,6 @@ def test_a_branch_is_creating_until_its_project_is_up(sandbox):
     ref = new_project(sandbox, "slow", "slow-pass-1234")[1]
     sandbox.supabase.settings["project_ready_delay"] = 30
     branch = create_branch(api, ref, "pr-14")
-    assert api.get(f"/v1/projects/{ref}/branches/pr-14").json()["preview_project_status"] == "COMING_UP"
     assert api.get(f"/v1/projects/{ref}/branches/pr-14").json()["status"] == "CREATING_PROJECT"
     detail = api.get(f"/v1/branches/{branch['project_ref']}").json()
     assert detail["status"] == "COMING_UP"
