@@ -156,6 +156,18 @@ def declare_bearer_security_schemes(spec: dict) -> None:
         schemes.setdefault(name, {"type": "http", "scheme": "bearer"})
 
 
+def boolean_defaults_are_booleans(spec: dict) -> None:
+    """Supabase: ``DELETE /v1/branches/{ref}`` (and ``.../custom-hostname``) declares a boolean query parameter with
+    ``default: 'true'`` (a string), so a request without it (terraform-provider-supabase's branch delete) fails on
+    its own default. Meant: the boolean."""
+
+    def visit(node: dict) -> None:
+        if node.get("type") == "boolean" and node.get("default") in ("true", "false"):
+            node["default"] = node["default"] == "true"
+
+    _walk(spec, visit)
+
+
 # ------------------------------------------------------------------------------------------ validation
 
 
@@ -406,4 +418,4 @@ RENDER_SPEC = Spec("render/render-openapi.json", errata=(overlapping_one_of_as_a
                                                                 cron_job_create_takes_the_create_shape_of_env_details,
                                                                 render_accepts_an_empty_cursor))
 SUPABASE_SPEC = Spec("supabase/openapi.json", errata=(declare_bearer_security_schemes, drop_unmappable_discriminators,
-                                                      nullable_enums_accept_null))
+                                                      nullable_enums_accept_null, boolean_defaults_are_booleans))

@@ -1,7 +1,7 @@
 """Supabase Management API dynamic provider (types ``pulumi-python:dynamic/supabase:<Name>``).
 
 Resources (``resources.py``): Project, PostgresConfig, PoolerConfig, NetworkRestrictions,
-SslEnforcement, AuthConfig, EdgeFunctionSecrets, ApiKeys, SqlRole, Extension. Configuration:
+SslEnforcement, AuthConfig, EdgeFunctionSecrets, ApiKeys, SqlRole, Extension, PitrAddon, Branch. Configuration:
 ``procurement:supabaseApiUrl`` / ``SUPABASE_API_URL`` (default https://api.supabase.com) and the token
 ``SUPABASE_ACCESS_TOKEN`` from the environment only, read at call time, never stored.
 
@@ -11,6 +11,7 @@ rename modules here. Importing performs no I/O.
 from .resources import (  # noqa: F401
     ApiKeys,
     AuthConfig,
+    Branch,
     EdgeFunctionSecrets,
     Extension,
     NetworkRestrictions,

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import quote
 
 from ..core import progress
-from ..core.errors import ValidationError
+from ..core.errors import NotFoundError, ValidationError
 from ..core.api_settings import ApiSettings
 from ..core.transport import Transport, backoff_delay
 from . import models
@@ -214,3 +214,30 @@ class SupabaseApi:
         body = self.http.post(f"/v1/projects/{_seg(ref)}/database/query", {"query": query, "read_only": True},
                               idempotent=True)
         return models.decode_query_rows(body)
+
+    # -- branches (notes/supabase-api.md 2.7; a branch's own ref answers 404 on /v1/projects/{ref}) --
+    def find_branch(self, parent_ref: str, name: str) -> models.Branch | None:
+        """``GET /v1/projects/{ref}/branches/{name}``; None when no branch has that name (404)."""
+        try:
+            return models.Branch.decode(self.http.get(f"/v1/projects/{_seg(parent_ref)}/branches/{_seg(name)}"))
+        except NotFoundError:
+            return None
+
+    def list_branches(self, parent_ref: str) -> list[models.Branch]:
+        return models.decode_branch_list(self.http.get(f"/v1/projects/{_seg(parent_ref)}/branches"))
+
+    def create_branch(self, parent_ref: str, body: dict[str, Any]) -> models.Branch:
+        # Never retried blindly (no idempotency key): the provider looks the name up first.
+        return models.Branch.decode(self.http.post(f"/v1/projects/{_seg(parent_ref)}/branches", body,
+                                                   idempotent=False))
+
+    def get_branch_detail(self, branch_ref: str) -> models.BranchDetail:
+        return models.BranchDetail.decode(self.http.get(f"/v1/branches/{_seg(branch_ref)}"))
+
+    def update_branch(self, branch_ref: str, body: dict[str, Any]) -> models.Branch:
+        # Setting the same values again is harmless: idempotent.
+        return models.Branch.decode(self.http.patch(f"/v1/branches/{_seg(branch_ref)}", body, idempotent=True))
+
+    def delete_branch(self, branch_ref: str) -> None:
+        # force=true (the spec's default, sent so no server setting turns it into a scheduled delete): gone now.
+        self.http.delete(f"/v1/branches/{_seg(branch_ref)}", params={"force": True}, missing_ok=True)

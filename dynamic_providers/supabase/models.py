@@ -307,3 +307,48 @@ def decode_query_rows(body: Any) -> list[dict[str, Any]]:
 def api_error_message(body: Any) -> Optional[str]:
     """The ``{"message": ...}`` error body; None for anything else."""
     return _str(_obj(body), "message")
+
+
+# --- branches -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Branch(Decoded):
+    """``BranchResponse``: an item of ``GET /v1/projects/{ref}/branches``, ``GET …/branches/{name}``, the POST
+    and PATCH replies. ``project_ref`` is the branch's own ref (recordings ``POST_v1_projects_…_branches``)."""
+
+    id: str = wire("id", default="")
+    name: Optional[str] = wire("name")
+    project_ref: str = wire("project_ref", default="")
+    parent_project_ref: Optional[str] = wire("parent_project_ref")
+    is_default: Optional[bool] = wire("is_default", boolean)
+    git_branch: Optional[str] = wire("git_branch")
+    persistent: Optional[bool] = wire("persistent", boolean)
+    with_data: Optional[bool] = wire("with_data", boolean)
+    status: Optional[str] = wire("status")
+    deletion_scheduled_at: Optional[str] = wire("deletion_scheduled_at")
+
+    @classmethod
+    def decode(cls, body: Any) -> "Branch":
+        branch = super().decode(body)
+        if not branch.project_ref:
+            raise DecodeError("branch: response has no 'project_ref'")
+        return branch
+
+
+def decode_branch_list(body: Any) -> list[Branch]:
+    return [Branch.decode(item) for item in _list(body) if isinstance(item, Mapping) and _str(item, "project_ref")]
+
+
+@dataclass(frozen=True)
+class BranchDetail(Decoded):
+    """``GET /v1/branches/{ref}`` (``BranchDetailResponse``): the branch database and its project status
+    (the projects' enum; recording ``GET_v1_branches___PROJECT_REF__``)."""
+
+    ref: str = wire("ref", default="")
+    status: Optional[str] = wire("status")
+    db_host: Optional[str] = wire("db_host")
+    db_port: Optional[int] = wire("db_port", integer)
+    db_user: Optional[str] = wire("db_user")
+    db_pass: Optional[str] = wire("db_pass")
+    jwt_secret: Optional[str] = wire("jwt_secret")
+    postgres_version: Optional[str] = wire("postgres_version")

@@ -23,6 +23,7 @@ from pulumi.dynamic import Resource
 from ..core.resource import secret_entries
 from .api_keys import ApiKeysProvider
 from .backups import PitrAddonProvider
+from .branches import BranchProvider
 from .edge_secrets import EdgeFunctionSecretsProvider
 from .extension import ExtensionProvider
 from .project import ProjectProvider
@@ -261,7 +262,7 @@ class Extension(Resource, module="supabase", name="Extension"):
             **_wait(wait_timeout_seconds, poll_interval_seconds)}), _opts(ExtensionProvider, opts))
 
 
-__all__ = ["Project", "PostgresConfig", "PoolerConfig", "NetworkRestrictions", "SslEnforcement", "AuthConfig",
+__all__ = ["Branch", "Project", "PostgresConfig", "PoolerConfig", "NetworkRestrictions", "SslEnforcement", "AuthConfig",
            "EdgeFunctionSecrets", "ApiKeys", "SqlRole", "Extension"]
 
 
@@ -276,3 +277,29 @@ class PitrAddon(Resource, module="supabase", name="PitrAddon"):
         super().__init__(PitrAddonProvider(), resource_name, _props(PitrAddonProvider, {
             "project_ref": project_ref, "days": days, **_wait(wait_timeout_seconds, poll_interval_seconds)}),
             _opts(PitrAddonProvider, opts))
+
+
+class Branch(Resource, module="supabase", name="Branch"):
+    """A Supabase branch of ``parent_project_ref`` with its own ref and database (``id`` = the branch's ref).
+    ``db_password`` and ``jwt_secret`` are secret outputs."""
+
+    branch_id: Output[str]
+    project_ref: Output[str]
+    status: Output[str]
+    db_host: Output[str]
+    db_port: Output[int]
+    db_user: Output[str]
+    db_password: Output[str]  # secret
+    jwt_secret: Output[str]  # secret
+
+    def __init__(self, resource_name: str, *, parent_project_ref: Input[str], name: Input[str],
+                 git_branch: Optional[Input[str]] = None, persistent: Optional[Input[bool]] = None,
+                 region: Optional[Input[str]] = None, desired_instance_size: Optional[Input[str]] = None,
+                 with_data: Optional[Input[bool]] = None, adopt: Optional[bool] = None,
+                 wait_timeout_seconds: Optional[int] = None, poll_interval_seconds: Optional[float] = None,
+                 opts: Optional[ResourceOptions] = None) -> None:
+        super().__init__(BranchProvider(), resource_name, _props(BranchProvider, {
+            "parent_project_ref": parent_project_ref, "name": name, "git_branch": git_branch,
+            "persistent": persistent, "region": region, "desired_instance_size": desired_instance_size,
+            "with_data": with_data, "adopt": adopt, **_wait(wait_timeout_seconds, poll_interval_seconds)}),
+            _opts(BranchProvider, opts))

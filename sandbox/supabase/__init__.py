@@ -14,7 +14,8 @@ from ..postgres import PostgresHarness, PostgresInstance, PostgresUnavailable
 from ..tls import TlsFiles, ensure_tls
 from ..server import ApiServer
 from ..specs import SUPABASE_SPEC
-from . import api_keys, auth_config, backups, billing, database, function_secrets, network, projects, query
+from . import (action_runs, api_keys, auth_config, backups, billing, branches, database, function_secrets, network,
+               projects, query)
 from .pooler import Pooler, stop_leftover_bouncer
 from .ratelimits import FAMILIES as RATE_LIMIT_FAMILIES
 from .projects import SANDBOX_ORG
@@ -32,9 +33,11 @@ class SupabaseServer(ApiServer):
     name = "supabase"
     spec = SUPABASE_SPEC
     base_path = ""
-    collections = ("organizations", "projects", *PROJECT_SETTINGS, "pooler")  # pooler: the proxy's port
+    collections = ("organizations", "projects", *PROJECT_SETTINGS, "pooler",  # pooler: the proxy's port
+                   "branches", "action_runs")
     route_tables = (projects.routes, query.routes, api_keys.routes, database.routes, network.routes,
-                    auth_config.routes, function_secrets.routes, backups.routes, billing.routes)
+                    auth_config.routes, function_secrets.routes, backups.routes, billing.routes, branches.routes,
+                    action_runs.routes)
     rate_limit = 120  # "120 requests / 1 minute per user, per scope, per endpoint"
     rate_limit_families = RATE_LIMIT_FAMILIES  # enforced per endpoint and project, as recorded
 
@@ -65,8 +68,11 @@ class SupabaseServer(ApiServer):
             return self._tls
 
     def default_settings(self) -> dict[str, Any]:
-        # Seconds from create until ACTIVE_HEALTHY (if Postgres is up), and a compute resize's RESIZING time.
-        return {"project_ready_delay": 3.0, "resize_delay": 3.0}
+        # Seconds from create until ACTIVE_HEALTHY (if Postgres is up; a branch's project too), a compute resize's
+        # RESIZING time, a branch's RUNNING_MIGRATIONS time, and the grace of a force=false branch deletion (the
+        # spec: "1-hour grace period").
+        return {"project_ready_delay": 3.0, "resize_delay": 3.0, "branch_migrations_delay": 1.0,
+                "branch_deletion_grace": 3600.0}
 
     def seed(self) -> None:
         self.store["organizations"][SANDBOX_ORG["slug"]] = dict(SANDBOX_ORG)
@@ -121,6 +127,9 @@ class SupabaseServer(ApiServer):
         for collection in PROJECT_SETTINGS:
             self.store[collection].pop(ref, None)
 
+    def drop_branches(self, ref: str) -> None:
+        branches.remove_branches_of(self, ref)
+
     # ------------------------------------------------------------------------------------ databases
     def start_database(self, ref: str, password: str) -> None:
         """Start the project's Postgres server in the background (the project stays COMING_UP meanwhile)."""
@@ -148,6 +157,23 @@ class SupabaseServer(ApiServer):
 
         thread = threading.Thread(target=boot, name=f"sandbox-pg-{ref}", daemon=True)
         self._db_threads[ref] = thread
+        thread.start()
+
+    def recreate_database(self, ref: str, password: str) -> None:
+        """Replace the project's database with a fresh one (a branch reset): the old server is removed first, in
+        the background, then the new one boots as a new project's does (the project stays COMING_UP meanwhile)."""
+        self.pooler.forget(ref)
+        self.store["projects"][ref].pop("_db", None)
+        instance = self.databases.pop(ref, None)
+
+        def replace() -> None:
+            if instance is not None:
+                instance.destroy()
+            if not self._stopping.is_set():
+                self.start_database(ref, password)
+
+        thread = threading.Thread(target=replace, name=f"sandbox-pg-reset-{ref}", daemon=True)
+        self._releases.append(thread)
         thread.start()
 
     def wait_for_database(self, ref: str, timeout: float = 60) -> PostgresInstance:

@@ -17,11 +17,16 @@ def public(obj: dict) -> dict:
 
 
 def project_or_404(call: Call, ref: str | None = None) -> dict:
+    """The project; a preview branch's project answers 404 like the real API (terraform-provider-supabase #345)."""
     project = call.store["projects"].get(ref or call.params["ref"])
-    if project is None:
+    if project is None or is_branch(project):
         raise NotFound("Project not found")
     call.server.advance(project)
     return project
+
+
+def is_branch(project: dict) -> bool:
+    return "_branch_of" in project
 
 
 def active_project(call: Call) -> dict:

@@ -13,7 +13,7 @@ from ..clock import now_iso
 from ..ids import supabase_ref
 from ..routing import ApiError, BadRequest, NotFound, RouteTable
 from ..server import Call, Reply
-from .common import epoch, project_or_404, public
+from .common import epoch, is_branch, project_or_404, public
 
 routes = RouteTable()
 
@@ -61,7 +61,8 @@ def list_organization_projects(call: Call) -> Reply:
     """The paginated listing (offset/limit, search by name, sort, statuses filter)."""
     if call.params["slug"] not in call.store["organizations"]:
         raise NotFound("Organization not found")
-    projects = [p for p in call.store["projects"].values() if p["organization_slug"] == call.params["slug"]]
+    projects = [p for p in call.store["projects"].values()
+                if p["organization_slug"] == call.params["slug"] and not is_branch(p)]
     for project in projects:
         call.server.advance(project)
     search = (call.query.get("search") or "").lower()
@@ -89,7 +90,7 @@ def _database_status(project: dict) -> str:
 
 @routes.get("/v1/projects")
 def list_projects(call: Call) -> Reply:
-    projects = list(call.store["projects"].values())
+    projects = [p for p in call.store["projects"].values() if not is_branch(p)]
     for project in projects:
         call.server.advance(project)
     return 200, [project_view(p) for p in projects]
@@ -138,6 +139,7 @@ def delete_project(call: Call) -> Reply:
     del call.store["projects"][ref]
     call.server.drop_project_settings(ref)
     call.server.stop_database(ref)
+    call.server.drop_branches(ref)  # a project's branches go with it
     return 200, {"id": _numeric_id(project), "ref": ref, "name": project["name"], "slug": ref}
 
 

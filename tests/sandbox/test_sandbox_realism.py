@@ -228,6 +228,10 @@ def test_supabase_answers_carry_the_recorded_keys(sandbox):
     api.post(f"/v1/projects/{ref}/database/backups/restore-pitr", json={"recovery_time_target_unix": 1707407047})
     api.get(f"/v1/projects/{ref}/billing/addons")
     api.post(f"/v1/projects/{ref}/database/query", json={"query": "select 1"})
+    branch = api.post(f"/v1/projects/{ref}/branches", json={"branch_name": "my-branch", "git_branch": "main"}).json()
+    api.get(f"/v1/projects/{ref}/branches/my-branch")
+    api.get(f"/v1/branches/{branch['project_ref']}")
+    api.delete(f"/v1/branches/{branch['project_ref']}")
     api.delete(f"/v1/projects/{ref}")
     coming_up = api.post("/v1/projects", json={"name": "q", "organization_slug": sandbox.supabase.organization_slug,
                                                "db_pass": "pw-12345"}).json()["ref"]

@@ -33,6 +33,10 @@ DECODERS = {
     "DELETE_v1_projects___PROJECT_REF___secrets": models.decode_edge_secrets,
     "POST_v1_projects___PROJECT_REF___database_query": models.decode_query_rows,
     "DELETE_v1_projects___PROJECT_REF__": None,  # body unused on success; errors carry {"message"}
+    "GET_v1_projects___PROJECT_REF___branches": models.decode_branch_list,
+    "GET_v1_projects___PROJECT_REF___branches_my_branch": models.Branch.decode,
+    "POST_v1_projects___PROJECT_REF___branches": models.Branch.decode,
+    "GET_v1_branches___PROJECT_REF__": models.BranchDetail.decode,
 }
 
 
@@ -95,6 +99,11 @@ def test_recorded_values_are_understood():
     backups = models.Backups.decode(recorded_responses("GET_v1_projects___PROJECT_REF___database_backups")[0][1]["body"])
     assert backups.pitr_enabled is False and backups.backup_count == 0
 
+    branch = models.Branch.decode(recorded_responses("POST_v1_projects___PROJECT_REF___branches")[0][1]["body"])
+    assert branch.project_ref == "bbbbbbbbbbbbbbbbbbbb" and branch.status == "MIGRATIONS_PASSED" and not branch.is_default
+    detail = models.BranchDetail.decode(recorded_responses("GET_v1_branches___PROJECT_REF__")[0][1]["body"])
+    assert detail.status == "ACTIVE_HEALTHY" and detail.db_port == 5432 and detail.db_pass == "password"
+
     auth = models.decode_auth_config(recorded_responses("GET_v1_projects___PROJECT_REF___config_auth")[0][1]["body"])
     assert auth["jwt_exp"] == 3600 and "smtp_pass" in auth
 
@@ -127,7 +136,7 @@ def test_decoders_tolerate_nulls_and_new_fields(folder, decoder, recorded):
     drifted = decoder(_drift(copy.deepcopy(body)))
     assert drifted is not None
     nulled = _null_every_leaf(copy.deepcopy(body))
-    if decoder in (models.Project.decode,):
+    if decoder in (models.Project.decode, models.Branch.decode):
         with pytest.raises(models.DecodeError, match="ref"):
             decoder(nulled)  # the one field we cannot work without: said so, by name
     else:

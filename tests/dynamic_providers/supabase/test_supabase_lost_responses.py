@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from dynamic_providers.supabase.api_keys import ApiKeysProvider
+from dynamic_providers.supabase.branches import BranchProvider
 from dynamic_providers.supabase.edge_secrets import EdgeFunctionSecretsProvider
 from dynamic_providers.supabase.extension import ExtensionProvider
 from dynamic_providers.supabase.project import ProjectProvider
@@ -119,6 +120,26 @@ OTHERS = [
              read_back(lambda: EdgeFunctionSecretsProvider(http=FAST_HTTP)), setup=make_project),
 ]
 
+def branch(git_branch: str, persistent: bool):
+    return lambda ref: {"parent_project_ref": ref, "name": "pr-7", "git_branch": git_branch, "persistent": persistent,
+                        **FAST_WAIT}
+
+
+def branches_named(sandbox, name: str) -> list[dict]:
+    return [b for b in sandbox.supabase.store.data["branches"].values() if b["name"] == name]
+
+
+def check_branch(sandbox, _ref, state):
+    found = branches_named(sandbox, "pr-7")
+    assert [b["project_ref"] for b in found] == [state.id], found  # one branch, no duplicate
+    assert found[0]["git_branch"] == state.inputs["git_branch"] and found[0]["persistent"] == state.inputs["persistent"]
+
+
+# The second program makes it persistent, so destroy goes through the demotion (PATCH) before the DELETE.
+BRANCH = Scenario("branch", lambda sb: BranchProvider(http=FAST_HTTP),
+                  [branch("feature/a", False), branch("feature/b", True)], check_branch, setup=make_project,
+                  gone=lambda sb, _: not branches_named(sb, "pr-7") or pytest.fail("branch left behind"))
+
 SETTINGS = [
     settings(PostgresConfigProvider, {"statement_timeout": "30s"}, {"statement_timeout": "45s", "work_mem": "8MB"}),
     settings(PoolerConfigProvider, {"pool_mode": "session"}, {"pool_mode": "transaction", "default_pool_size": 20}),
@@ -130,7 +151,7 @@ SETTINGS = [
 ]
 
 
-@pytest.mark.parametrize("scenario", [PROJECT, *OTHERS, *SETTINGS], ids=lambda s: s.name)
+@pytest.mark.parametrize("scenario", [PROJECT, BRANCH, *OTHERS, *SETTINGS], ids=lambda s: s.name)
 def test_every_lost_answer_converges(supabase_env, scenario):
     calls = lose_each_answer(scenario, supabase_env)
     assert any(c.method != "GET" for c in calls)

@@ -90,6 +90,11 @@ def role(c, **fields):
     return setting(c, name=c.name("removal_role"), **fields)
 
 
+def branch(c, **fields):
+    """A branch of the case's project (its own branch per case, named like a review stack's)."""
+    return {"parent_project_ref": c.ref, "name": c.name("pr").replace("_", "-"), **FAST_WAIT, **fields}
+
+
 CASES = {
     **{f"PostgresConfigProvider.{name}": Case(lambda c, name=name, value=value: setting(c, **{name: value}))
        for name, value in POSTGRES_VALUES.items()},
@@ -112,6 +117,11 @@ CASES = {
     # the rest of this provider's cases, so bypass_rls is declared (and runs) last.
     "SqlRoleProvider.bypass_rls": Case(lambda c: role(c, password="role-password-123", bypass_rls=True),
                                        before=lambda c: c.stand_in_for_supautils()),
+    "BranchProvider.git_branch": Case(lambda c: branch(c, git_branch="feature/removal")),
+    "BranchProvider.persistent": Case(lambda c: branch(c, persistent=True)),
+    "BranchProvider.with_data": Case(lambda c: branch(c, with_data=True)),
+    "BranchProvider.region": Case(lambda c: branch(c, region="eu-central-1")),
+    "BranchProvider.desired_instance_size": Case(lambda c: branch(c, desired_instance_size="micro")),
     "ProjectProvider.instance_size": Case(
         lambda c: project_program(c.sandbox, name=c.name("sized").replace("_", "-"), instance_size="small")),
 }

@@ -14,6 +14,7 @@ import pytest
 from dynamic_providers.core.transport import ApiResponse
 from dynamic_providers.supabase.api import SupabaseApi
 from dynamic_providers.supabase.api_keys import ApiKeysProvider
+from dynamic_providers.supabase.branches import BranchProvider
 from dynamic_providers.supabase.project import ProjectProvider
 from dynamic_providers.supabase.settings import (
     AuthConfigProvider,
@@ -143,6 +144,21 @@ def test_keys_secrets_and_sql_bodies():
     assert_valid(t)
     key_body = [b for m, p, b in t.sent if m == "POST" and p.endswith("/api-keys")][0]
     assert key_body["type"] == "secret" and key_body["secret_jwt_template"] == {"role": "service_role"}
+
+
+def test_branch_bodies():
+    branch = {"id": "00000000-0000-0000-0000-000000000000", "name": "pr-42", "project_ref": "b" * 20,
+              "parent_project_ref": REF, "is_default": False, "persistent": False, "status": "CREATING_PROJECT"}
+    t = CapturingTransport({r"POST .*/branches$": branch, r"PATCH /v1/branches/": branch})
+    provider = BranchProvider()
+    provider.create_remote(t, {"parent_project_ref": REF, "name": "pr-42", "git_branch": "feature/x",
+                               "persistent": True, "region": "eu-central-1", "desired_instance_size": "micro",
+                               "with_data": True})
+    provider.create_remote(t, {"parent_project_ref": REF, "name": "pr-43"})
+    SupabaseApi(t).update_branch("b" * 20, {"persistent": False, "git_branch": "main"})
+    SupabaseApi(t).delete_branch("b" * 20)
+    assert_valid(t)
+    assert t.sent[1][2] == {"branch_name": "pr-43", "persistent": False, "with_data": False}
 
 
 def test_the_validator_itself_rejects_bad_bodies():
