@@ -11,7 +11,8 @@ nothing (a new deploy is made: at worst one too many, never a change left undepl
 ``adopt_after`` (deploy ids the stack already knows for this service: the state's Deploys, the
 service's first deploy) it takes over the newest deploy of the service that deploys what this
 Deploy declares (its image digest, its commit, or a rollback) and was created after the newest of
-those known deploys, and did not fail: the deploy an interrupted ``up`` had already asked for.
+those known deploys, and did not fail and was not undone by a later rollback (a watch's switch-back): the
+deploy an interrupted ``up`` had already asked for.
 That is what ``scripts/recover.sh`` writes for a Deploy whose create was interrupted, so a recovery
 never makes a second deploy of the same change.
 """
@@ -126,7 +127,10 @@ class DeployProvider(RenderProvider):
         if not seen:
             return None  # the known deploys are not in the history: cannot tell ours apart
         for i, deploy in enumerate(history[:min(seen)]):  # newer than every known deploy, newest first
-            if deploy.status not in UNSUCCESSFUL and self._deploys_declared(api, sid, deploy, inputs):
+            # A deploy a later rollback undid (a watch's switch-back the kill interrupted) put nothing into effect.
+            switched_back = any(d.trigger == "rollback" for d in history[:i])
+            if deploy.status not in UNSUCCESSFUL and not switched_back \
+                    and self._deploys_declared(api, sid, deploy, inputs):
                 previous = next((d.id for d in history[i + 1:] if d.status in ("live", "deactivated")), None)
                 return {"service_id": sid, "deploy": deploy, "previous": previous}
         return None

@@ -136,6 +136,21 @@ def test_adopt_after_takes_over_the_deploy_an_interrupted_up_made(sandbox, servi
     assert d.preview(release(service.id, 2)).changes is False
 
 
+def test_adopt_never_takes_a_deploy_a_switch_back_undid(sandbox, service):
+    # The interrupted `up` deployed the release, its watch saw it fail and rolled back, then the CLI died: the
+    # release is not in effect, so the recovery deploys it again (and its watch decides again).
+    known = deploys(sandbox, service.id)[-1]["id"]
+    api = sandbox.render.client()
+    wait_for(lambda: api.get(f"/services/{service.id}/deploys/{known}").json()["status"] == "live", timeout=10)
+    made = deploy_by_hand(sandbox, service.id, 2)
+    wait_for(lambda: api.get(f"/services/{service.id}/deploys/{made}").json()["status"] == "live", timeout=10)
+    back = api.post(f"/services/{service.id}/rollback", json={"deployId": known})
+    assert back.status_code == 201, back.text
+    d = Driver(deploy_provider(sandbox))
+    d.up(release(service.id, 2, adopt=True, adopt_after=[known]))
+    assert d.id not in (made, back.json()["id"]) and len(deploys(sandbox, service.id)) == 4
+
+
 def test_adopt_after_makes_the_deploy_when_the_interrupted_up_had_not(sandbox, service):
     known = deploys(sandbox, service.id)[-1]["id"]
     d = Driver(deploy_provider(sandbox))
