@@ -6,7 +6,8 @@ with its API service taking requests from a loop the whole time:
 - plain deploy: a new image digest with `procurement:release.candidate` off and no watch;
 - release: a new digest through the green candidate and its smoke checks, no watch: the candidate's added time;
 - release with the watch window (`--watch`): what a production release waits before it reports success;
-- switch-back: a digest whose image fails 0.5 s after it takes traffic; the watch sees it and rolls back;
+- switch-back: a digest whose image fails once it has answered 20 requests (the candidate's two pass, production's
+  traffic does not); the watch sees it and rolls back;
   the switch-back time is the program's own report (failure detected -> previous deploy live), and the loop
   counts the requests that failed meanwhile.
 
@@ -40,7 +41,7 @@ from sandbox.traffic_loop import TrafficLoop  # noqa: E402
 
 REPOSITORY = "ghcr.io/acme-procurement/procurement-system"
 SMOKE_PATH = "/api/v1/orders"
-FAILS_AFTER_S = 0.5
+FAILS_AFTER_REQUESTS = 20  # the candidate's checks pass (two requests); production's traffic breaks it
 CANDIDATE_RAN = f"GET {SMOKE_PATH} -> 200 ok"  # a candidate's check result, as its progress line says it
 
 
@@ -106,7 +107,7 @@ def main() -> int:
             watched = bench.up("release: candidate + watch", bench.config("watched", ref("w"), candidate=True,
                                                                           watch=args.watch))
             healthy_failures = loop.failed
-            render.settings(failing_after_images={f"*{ref('bad').split('@')[1]}": FAILS_AFTER_S})
+            render.settings(failing_after_requests_images={f"*{ref('bad').split('@')[1]}": FAILS_AFTER_REQUESTS})
             failed = bench.up("release failing after the switch", bench.config("bad", ref("bad"), candidate=True,
                                                                               watch=args.watch), ok=False)
             loop.more()

@@ -182,6 +182,9 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
     parser.add_argument("--failing-after-image", action="append", metavar="PATTERN=SECONDS",
                         help="instances of matching images answer 500 on every path once they have taken traffic "
                              "for SECONDS (0: their health check fails; repeatable)", **suppress)
+    parser.add_argument("--failing-after-requests-image", action="append", metavar="PATTERN=COUNT",
+                        help="instances of matching images answer 500 on every path once they have answered COUNT "
+                             "requests (health checks not counted; repeatable)", **suppress)
     parser.add_argument("--health-check-timeout", type=float, metavar="SECONDS",
                         help="how long a failing health check holds a deploy before it ends update_failed "
                              "(default 900: Render's 15 minutes)", **suppress)
@@ -272,6 +275,12 @@ def _render_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The Render settings the serve flags ask for (unset flags: the emulator's defaults)."""
     slow = _seconds_by_pattern(args.slow_image, "--slow-image")
     failing_after = _seconds_by_pattern(args.failing_after_image, "--failing-after-image")
+    failing_after_requests = {}
+    for pattern, count in _pairs(args.failing_after_requests_image, "--failing-after-requests-image"):
+        if not count.isdigit():
+            raise SystemExit(f"sandbox: --failing-after-requests-image {pattern}={count}: COUNT must be a whole "
+                             f"number") from None
+        failing_after_requests[pattern] = int(count)
     error_paths: dict[str, list[str]] = {}
     for pattern, path in _pairs(args.error_path_image, "--error-path-image"):
         error_paths.setdefault(pattern, []).append(path)
@@ -287,7 +296,7 @@ def _render_settings(args: argparse.Namespace) -> dict[str, Any]:
     chosen = {"overlapping_deploys": args.overlapping_deploys, "unpullable_images": args.unpullable_image,
               "unhealthy_images": args.unhealthy_image, "slow_images": slow, "error_path_images": error_paths,
               "slow_path_images": slow_paths, "failing_after_images": failing_after,
-              "health_check_timeout": args.health_check_timeout}
+              "failing_after_requests_images": failing_after_requests, "health_check_timeout": args.health_check_timeout}
     return {key: value for key, value in chosen.items() if value}
 
 

@@ -52,6 +52,7 @@ class RenderServer(ApiServer):
         # overlapping_deploys: "wait" (queue, 202) or "override" (cancel the running one, 201), see deploys.py;
         # unpullable_images: glob patterns of image refs whose deploys fail with update_failed;
         # unhealthy_images, slow_images, error_path_images, slow_path_images, failing_after_images,
+        # failing_after_requests_images,
         # health_check_timeout: what a web service's instance of an image does, see traffic.py.
         return {"deploy_delay": 2.0, "overlapping_deploys": "wait", "unpullable_images": [],
                 **traffic.SETTINGS_DEFAULTS}

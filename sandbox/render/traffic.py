@@ -26,7 +26,9 @@ What an image does is set per image ref glob (like ``unpullable_images``), froze
 503 on every path for that long after it booted), ``error_path_images`` ({glob: [path glob, ...]}: 500 there),
 ``slow_path_images`` ({glob: {path glob: seconds}}: a request there takes that long to answer),
 ``failing_after_images`` ({glob: seconds}: 500 on every path, its health path included, once it has taken traffic
-that long: a release that passes a candidate's quick checks, then breaks in production; 0 fails its health check).
+that long: a release that passes a candidate's quick checks, then breaks in production; 0 fails its health check),
+``failing_after_requests_images`` ({glob: count}: the same once the instance has answered that many requests; health
+checks are not requests, so a candidate's few checks pass and production's traffic breaks it, whatever the timing).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from typing import Any
 HEALTHY_STATUSES = range(200, 400)  # "any 2xx or 3xx status code" (render.com/docs/health-checks)
 DEFAULT_SHUTDOWN_DELAY = 30  # maxShutdownDelaySeconds when unset (spec: 1-300, default 30)
 SETTINGS_DEFAULTS = {"unhealthy_images": [], "slow_images": {}, "error_path_images": {}, "slow_path_images": {},
-                     "failing_after_images": {}, "health_check_timeout": 900.0}
+                     "failing_after_images": {}, "failing_after_requests_images": {}, "health_check_timeout": 900.0}
 SWITCHED = ("live", "deactivated")  # statuses of a deploy whose instance took traffic
 
 
@@ -68,6 +70,12 @@ def check_settings(changes: dict[str, Any]) -> None:
         if not (isinstance(value, dict) and all(isinstance(s, (int, float)) and not isinstance(s, bool) and s >= 0
                                                 for s in value.values())):
             raise ValueError(f"failing_after_images must map image ref globs to seconds >= 0, got {value!r}")
+    if "failing_after_requests_images" in changes:
+        value = changes["failing_after_requests_images"]
+        if not (isinstance(value, dict) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                                for n in value.values())):
+            raise ValueError(f"failing_after_requests_images must map image ref globs to request counts >= 0, "
+                             f"got {value!r}")
     if "health_check_timeout" in changes:
         value = changes["health_check_timeout"]
         if not (isinstance(value, (int, float)) and value > 0):
@@ -87,7 +95,10 @@ def behaviour_of(ref: str | None, settings: dict) -> dict:
                            for path in settings["error_path_images"][p]],
             "slowPaths": {path: float(seconds) for p in matching(settings.get("slow_path_images") or {})
                           for path, seconds in settings["slow_path_images"][p].items()},
-            "failsAfterSeconds": min((float(settings["failing_after_images"][p]) for p in fails_after), default=None)}
+            "failsAfterSeconds": min((float(settings["failing_after_images"][p]) for p in fails_after), default=None),
+            "failsAfterRequests": min((int(settings["failing_after_requests_images"][p])
+                                       for p in matching(settings.get("failing_after_requests_images") or {})),
+                                      default=None)}
 
 
 def plan_instance(deploy: dict, service: dict, settings: dict, update_at: float, boot_at: float) -> float | None:
@@ -134,7 +145,9 @@ def failing(instance: dict, at: float, since: float | None) -> bool:
     """Whether an instance of a ``failing_after_images`` image has taken traffic (from ``since``) long enough to
     answer 500 everywhere at ``at`` (None: it never took any)."""
     seconds = instance["behaviour"].get("failsAfterSeconds")  # absent from states saved before the behaviour
-    return seconds is not None and since is not None and at - since >= seconds
+    requests = instance["behaviour"].get("failsAfterRequests")
+    return (seconds is not None and since is not None and at - since >= seconds) or \
+        (requests is not None and instance.get("answered", 0) >= requests)
 
 
 def serving(deploys: list[dict], at: float) -> dict | None:
@@ -187,13 +200,13 @@ def answer(service: dict, deploy: dict | None, path: str, at: float) -> tuple[in
                      "service": service["id"]}
     instance = deploy["_instance"]
     status = answer_status(instance, path, at)
+    instance["answered"] = instance.get("answered", 0) + 1  # failing_after_requests_images counts them
     body = {"service": service["id"], "deployId": deploy["id"], "image": (deploy.get("image") or {}).get("ref"),
             "commit": (deploy.get("commit") or {}).get("id")}
     if status == 503:
         body["error"] = "unhealthy" if instance["behaviour"]["unhealthy"] else "starting"
     elif status == 500 and failing(instance, at, instance["switchAt"]):
-        body["error"] = (f"this image answers 500 on every path after {instance['behaviour']['failsAfterSeconds']:g} s "
-                         f"of traffic")
+        body["error"] = "this image answers 500 on every path once it has served long enough (failing_after_*)"
     elif status == 500:
         body["error"] = f"this image answers 500 on {path}"
     elif path == instance["healthCheckPath"]:

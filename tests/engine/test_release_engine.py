@@ -114,7 +114,8 @@ def test_releases_under_live_traffic(project, sandbox):
             assert not previews(sandbox)
 
         # 4. An image that breaks after the switch: the watch sees it and switches back to the last good deploy.
-        control(sandbox).settings(failing_after_images={f"*{digest('release-5')}": 0.5})
+        # It breaks once it has answered 20 requests: the candidate sends two, production traffic many more.
+        control(sandbox).settings(failing_after_requests_images={f"*{digest('release-5')}": 20})
         deploys = deploy_count(sandbox)
         failed = release(root, env, "release-5", ok=False)
         said = failed.stdout + failed.stderr

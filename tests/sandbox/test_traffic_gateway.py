@@ -150,3 +150,15 @@ def test_the_serve_flags_set_failing_after_images_and_the_gateway_port(monkeypat
     assert traffic_port(build_parser().parse_args(["--render-port", "0", "--traffic-port", "18093"])) == 18093
     monkeypatch.setenv("SANDBOX_TRAFFIC_PORT", "28083")
     assert traffic_port(build_parser().parse_args(["--render-port", "18081"])) == 28083
+
+
+@pytest.mark.sandbox_settings(deploy_delay=0.2)
+def test_an_image_failing_after_some_requests_passes_a_few_checks_then_answers_500(sandbox):
+    control(sandbox).settings(failing_after_requests_images={NEW: 3})
+    sid, _first, url = web_service(sandbox)
+    created = sandbox.render.client().post(f"/services/{sid}/deploys", json={"imageUrl": NEW})
+    assert final_status(sandbox, sid, created.json()["id"]) == "live"  # its health check is not a request
+    answers = [requests.get(url + "/orders", timeout=10).status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 500, 500], answers
+    with pytest.raises(ControlError):
+        control(sandbox).settings(failing_after_requests_images={NEW: -1})
