@@ -261,13 +261,24 @@ def traffic_port(args: argparse.Namespace) -> int:
     return beside if args.render_port and beside <= 65535 else 0
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise ValueError(text)
+    return int(text)
+
+
 def _seconds_by_pattern(items: list[str] | None, flag: str) -> dict[str, float]:
+    return _numbers_by_pattern(items, flag, float, "SECONDS must be a number")
+
+
+def _numbers_by_pattern(items: list[str] | None, flag: str, parse, rule: str) -> dict[str, Any]:
+    """``PATTERN=NUMBER`` flags as {pattern: number}; a value ``parse`` refuses is one line naming ``rule``."""
     out = {}
-    for pattern, seconds in _pairs(items, flag):
+    for pattern, number in _pairs(items, flag):
         try:
-            out[pattern] = float(seconds)
+            out[pattern] = parse(number)
         except ValueError:
-            raise SystemExit(f"sandbox: {flag} {pattern}={seconds}: SECONDS must be a number") from None
+            raise SystemExit(f"sandbox: {flag} {pattern}={number}: {rule}") from None
     return out
 
 
@@ -275,12 +286,8 @@ def _render_settings(args: argparse.Namespace) -> dict[str, Any]:
     """The Render settings the serve flags ask for (unset flags: the emulator's defaults)."""
     slow = _seconds_by_pattern(args.slow_image, "--slow-image")
     failing_after = _seconds_by_pattern(args.failing_after_image, "--failing-after-image")
-    failing_after_requests = {}
-    for pattern, count in _pairs(args.failing_after_requests_image, "--failing-after-requests-image"):
-        if not count.isdigit():
-            raise SystemExit(f"sandbox: --failing-after-requests-image {pattern}={count}: COUNT must be a whole "
-                             f"number") from None
-        failing_after_requests[pattern] = int(count)
+    failing_after_requests = _numbers_by_pattern(args.failing_after_requests_image, "--failing-after-requests-image",
+                                                 _count, "COUNT must be a whole number")
     error_paths: dict[str, list[str]] = {}
     for pattern, path in _pairs(args.error_path_image, "--error-path-image"):
         error_paths.setdefault(pattern, []).append(path)
