@@ -1,0 +1,7 @@
+"""``python -m ops.report``: the brief's targets measured from the vendors over a window (deploy history, Render
+metrics, backup manifests, the restore test's record, the stack's monitoring), each shown against its target.
+
+targets.py holds the targets (once); records.py the plain records the vendors' answers become; measures.py the
+pure computations; metrics.py reads Render's /metrics answers; markdown.py writes the report with charts;
+collect.py reads the vendors (read-only); __main__.py is the command.
+"""
