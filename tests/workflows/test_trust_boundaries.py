@@ -109,7 +109,7 @@ def test_every_job_asks_for_a_team_its_own_claims_are_admitted_for():
                             and all(claims.get(k) == v for k, v in p["rules"].items())]
                 assert admitted, (name, job.get("name"), row, team, claims)
                 asked += 1
-    assert asked == 9
+    assert asked == 10
 
 
 def test_pull_request_jobs_hold_no_production_grant_without_an_approval():

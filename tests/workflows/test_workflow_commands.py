@@ -61,6 +61,10 @@ EXERCISED = {
                             "tests/ops/test_backup_program.py::test_check_fails_on_a_truncated_or_swapped_object"],
     r"pulumi env run acme-procurement/procurement/restore-test -- \.venv/bin/python -m ops\.restore_test": [
         "tests/ops/test_restore_test.py::test_restore_test_passes_on_a_good_backup_fails_on_a_corrupted_one"],
+    r"pulumi env run acme-procurement/procurement/production -- \.venv/bin/python -m ops\.report --stack "
+    r"acme-procurement/procurement/production --since 7d --markdown report\.md": [
+        "tests/ops/report/test_report_collect.py::test_the_command_exits_1_on_a_missed_target_and_writes_json_and_markdown",
+        "tests/ops/report/test_report_collect.py::test_the_command_exits_0_when_nothing_is_missed"],
     r"bash scripts/pg-client\.sh 17": [
         "tests/workflows/test_pg_client.py::test_a_new_enough_pg_restore_is_used_and_a_wrong_key_installs_nothing"],
 }

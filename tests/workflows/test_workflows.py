@@ -122,6 +122,7 @@ JOB_TEAMS = {
     ("drift.yml", "drift", "production"): "procurement-drift",
     ("backup-check.yml", "check", None): "procurement-backup-check",
     ("restore-test.yml", "restore-test", None): "procurement-restore-test",
+    ("weekly-report.yml", "report", None): "procurement-report",
 }
 
 
