@@ -55,20 +55,27 @@ def _alerting_override(override: PolicyResource, service: PolicyResource) -> boo
     return _depends_on(override, "service_id", service) and (events in ALERTING_EVENTS or events is UNKNOWN)
 
 
-def gaps(resources: list[PolicyResource]) -> list[tuple[PolicyResource, str, list[str]]]:
-    """(service, host, what is missing) for every public host that lacks a health check or an alert route."""
+def public_hosts(resources: list[PolicyResource]) -> list[tuple[PolicyResource, str]]:
+    """(service, host) for every custom domain of a web service or static site of the stack."""
     services = [r for r in resources if r.resource_type == RENDER_SERVICE
                 and lookup(plain(r.props), "service_type") in (WEB_SERVICE, STATIC_SITE, UNKNOWN)]
-    checks = [r for r in resources if r.resource_type == CLOUDFLARE_HEALTHCHECK]
-    policies = [r for r in resources if r.resource_type == CLOUDFLARE_NOTIFICATION_POLICY]
-    overrides = [r for r in resources if r.resource_type == RENDER_NOTIFICATION_OVERRIDE]
     found = []
     for domain in (r for r in resources if r.resource_type == RENDER_CUSTOM_DOMAIN):
         service = _service_of(domain, services)
         host = lookup(plain(domain.props), "name")
         if service is None or host is UNKNOWN or not isinstance(host, str):
             continue  # not a web service or static site of this stack, or not known yet
-        host = host.lower().rstrip(".")
+        found.append((service, host.lower().rstrip(".")))
+    return found
+
+
+def gaps(resources: list[PolicyResource]) -> list[tuple[PolicyResource, str, list[str]]]:
+    """(service, host, what is missing) for every public host that lacks a health check or an alert route."""
+    checks = [r for r in resources if r.resource_type == CLOUDFLARE_HEALTHCHECK]
+    policies = [r for r in resources if r.resource_type == CLOUDFLARE_NOTIFICATION_POLICY]
+    overrides = [r for r in resources if r.resource_type == RENDER_NOTIFICATION_OVERRIDE]
+    found = []
+    for service, host in public_hosts(resources):
         missing = []
         probing = [c for c in checks if str(lookup(plain(c.props), "address") or "").lower().rstrip(".") == host]
         if not probing:

@@ -1,0 +1,44 @@
+"""Who watches the platform: alert routing coverage (the `public-service-monitored` rule's gaps over the stack's
+state, and the live Render overrides) and the newest drift check (pure functions)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Optional, Union
+
+from policies.rule_coverage import ALERTING_EVENTS
+
+from ..readings.coverage import Coverage
+from ..readings.drift import DriftRun, NotRead
+from ..readings.render import ServiceReading
+from .checks import DAILY_MAX_AGE_HOURS, FAIL, NA, OK, Check, age, parse_time
+
+
+def alert_routing(coverage: Coverage, services: list[ServiceReading]) -> Check:
+    name = "alert routing"
+    if not coverage.public:
+        return Check(name, NA, "no public service (no custom domain on a web service or static site)")
+    problems = [f"{service} ({host}): {'; '.join(missing)}" for service, host, missing in coverage.gaps]
+    by_id = {s.service.id: s for s in services}
+    for service_id, host in coverage.public:
+        live = by_id.get(service_id)
+        if live is not None and live.notifications_to_send not in ALERTING_EVENTS:
+            problems.append(f"{live.name} ({host}): its Render override sends {live.notifications_to_send!r} live")
+    if problems:
+        return Check(name, FAIL, " | ".join(problems))
+    hosts = ", ".join(sorted(host for _, host in coverage.public))
+    return Check(name, OK, f"{len(coverage.public)} public host(s) with a health check and alert routes: {hosts}")
+
+
+def drift_check(run: Union[DriftRun, NotRead, None], now: datetime) -> Check:
+    name = "last drift check"
+    if isinstance(run, NotRead):
+        return Check(name, NA, run.why)
+    if run is None:
+        return Check(name, FAIL, "drift.yml has never run")
+    started = parse_time(run.created_at)
+    detail = f"{run.conclusion or run.status} {age(started, now)}: {run.url}"
+    if run.status == "completed" and run.conclusion != "success":
+        return Check(name, FAIL, detail)
+    if started is None or now - started > timedelta(hours=DAILY_MAX_AGE_HOURS):
+        return Check(name, FAIL, f"{detail}; older than {DAILY_MAX_AGE_HOURS}h")
+    return Check(name, OK, detail)
