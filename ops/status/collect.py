@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Optional
 
 from ops.backup.targets import open_target
+from policies.enforcement import ENVIRONMENT_KEY, facts_from
 
 from ..readings import apis, drift, restore_tests
 from ..readings.coverage import read_coverage
@@ -40,6 +41,7 @@ def collect(stack: StackReading, now: datetime, env=os.environ) -> list[Check]:
         pitr_days = (stack.config.get("procurement:database") or {}).get("pitrDays")
         checks += database_checks(database, pitr_days, now)
         checks.append(restore_test(*restore_record(env), now))
-    checks.append(alert_routing(read_coverage(stack.resources), services))
+    enforcement = facts_from({ENVIRONMENT_KEY: stack.config.get(ENVIRONMENT_KEY) or ""}, stack.name).enforcement
+    checks.append(alert_routing(read_coverage(stack.resources), services, enforcement))
     checks.append(drift_check(drift.newest_run(env), now))
     return checks

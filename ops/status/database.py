@@ -40,6 +40,10 @@ def newest_backup(d: DatabaseReading, now: datetime) -> Check:
     name = "database: newest backup"
     b = d.backups
     if not b.backup_count or not b.latest_backup_at:
+        created = parse_time(d.project.created_at)
+        if created is not None and now - created < timedelta(hours=DAILY_MAX_AGE_HOURS):
+            return Check(name, NA, f"none yet: the project was created {age(created, now)} (Supabase lists its "
+                                   "daily backups from the first day on)")
         return Check(name, FAIL, "the project has no backup")
     taken = parse_time(b.latest_backup_at)
     detail = f"{b.latest_backup_status or 'status unknown'}, {age(taken, now)} ({b.backup_count} listed)"

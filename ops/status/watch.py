@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Optional, Union
 
+from pulumi_policy import EnforcementLevel
+
 from policies.rule_coverage import ALERTING_EVENTS
 
 from ..readings.coverage import Coverage
@@ -13,18 +15,23 @@ from ..readings.render import ServiceReading
 from .checks import DAILY_MAX_AGE_HOURS, FAIL, NA, OK, Check, age, parse_time
 
 
-def alert_routing(coverage: Coverage, services: list[ServiceReading]) -> Check:
+def alert_routing(coverage: Coverage, services: list[ServiceReading], enforcement: EnforcementLevel) -> Check:
+    """The rule's gaps in the state are FAIL where the rule is mandatory (production), n/a where the policy pack
+    itself only advises (policies/enforcement.py: the local stack has no Cloudflare); a live Render override
+    that no longer sends failures is FAIL everywhere (the state says otherwise)."""
     name = "alert routing"
     if not coverage.public:
         return Check(name, NA, "no public service (no custom domain on a web service or static site)")
-    problems = [f"{service} ({host}): {'; '.join(missing)}" for service, host, missing in coverage.gaps]
     by_id = {s.service.id: s for s in services}
-    for service_id, host in coverage.public:
-        live = by_id.get(service_id)
-        if live is not None and live.notifications_to_send not in ALERTING_EVENTS:
-            problems.append(f"{live.name} ({host}): its Render override sends {live.notifications_to_send!r} live")
-    if problems:
-        return Check(name, FAIL, " | ".join(problems))
+    live = [f"{by_id[sid].name} ({host}): its Render override sends {by_id[sid].notifications_to_send!r}"
+            for sid, host in coverage.public
+            if sid in by_id and by_id[sid].notifications_to_send not in ALERTING_EVENTS]
+    gaps = [f"{service} ({host}): {'; '.join(missing)}" for service, host, missing in coverage.gaps]
+    if live or (gaps and enforcement == EnforcementLevel.MANDATORY):
+        return Check(name, FAIL, " | ".join(live + gaps))
+    if gaps:
+        return Check(name, NA, "advisory on this stack (public-service-monitored is mandatory in production): "
+                               + " | ".join(gaps))
     hosts = ", ".join(sorted(host for _, host in coverage.public))
     return Check(name, OK, f"{len(coverage.public)} public host(s) with a health check and alert routes: {hosts}")
 

@@ -4,7 +4,8 @@ a failed deploy, a suspended service, an unhealthy project and a missing backup 
 the reads are GETs only, one list call per collection."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import dataclasses
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -138,5 +139,21 @@ def test_an_unhealthy_project_turns_only_its_line_red(platform, sandbox):
 
 def test_a_missing_backup_turns_only_its_line_red(platform, sandbox):
     stack, _, env = platform
-    sandbox.supabase.edit("backups", stack.outputs["supabase_project_ref"], {"backups": []})
+    ref = stack.outputs["supabase_project_ref"]
+    sandbox.supabase.edit("backups", ref, {"backups": []})
+    assert failing(stack, env) == [] and states(stack, env)["database: newest backup"] == NA  # a new project
+    two_days_ago = (datetime.now(timezone.utc) - timedelta(days=2)).isoformat()
+    sandbox.supabase.edit("projects", ref, {"created_at": two_days_ago})
     assert failing(stack, env) == ["database: newest backup"]
+
+
+def test_alert_routing_gaps_fail_where_the_rule_is_mandatory_and_a_silenced_override_everywhere(platform, sandbox):
+    stack, ids, env = platform
+    unprobed = [r for r in stack.resources if r["type"] != CF_CHECK]
+    local = dataclasses.replace(stack, config={**stack.config, "procurement:environment": "local"}, resources=unprobed)
+    production = dataclasses.replace(local, config={**stack.config, "procurement:environment": "production"})
+    assert failing(local, env) == [] and states(local, env)["alert routing"] == NA
+    assert failing(production, env) == ["alert routing"]
+    assert sandbox.render.client().patch(f"/notification-settings/overrides/services/{ids['api']}",
+                                         json={"notificationsToSend": "none"}).status_code == 200
+    assert failing(dataclasses.replace(stack, config=local.config), env) == ["alert routing"]
