@@ -37,7 +37,14 @@ def main(argv=None) -> int:
 
 
 def _status(args) -> int:
-    stack = read_stack(Stack(args.stack, args.cwd, args.config_file))
+    try:
+        stack = read_stack(Stack(args.stack, args.cwd, args.config_file))
+    except CommandFailed as error:
+        if "no stack named" not in error.output:
+            raise
+        print(f"status: {cli.why(error)}; next: pick one `pulumi stack ls` lists (locally: make status)",
+              file=sys.stderr)
+        return 2
     if not stack.outputs:
         print(f"status: stack {args.stack} has no outputs: it is not up (locally: make up)", file=sys.stderr)
         return 1
