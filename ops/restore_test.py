@@ -104,7 +104,8 @@ def _record(target_url: str, record: dict) -> str:
     where = os.environ.get(restore_tests.RECORD_TARGET_ENV) or target_url
     try:
         restore_tests.write(open_target(where), stamp(now), {**record, "finished_at": now.isoformat()})
-    except Exception as error:  # noqa: BLE001 - any storage failure (OSError, botocore's): the test's result stands
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - any storage failure (OSError, botocore's, missing
+        # S3 credentials): the test's result stands
         return f" (its result could NOT be recorded at {where}: {last_line(error)})"
     return ""
 

@@ -41,4 +41,5 @@ def newest_run(env=os.environ, timeout: float = 20) -> Union[DriftRun, NotRead, 
     if not runs:
         return None
     run = runs[0]
-    return DriftRun(run.get("status") or "", run.get("conclusion"), run.get("created_at") or "", run.get("html_url") or "")
+    return DriftRun(run.get("status") or "", run.get("conclusion"), run.get("created_at") or "",
+                    run.get("html_url") or "")

@@ -32,7 +32,8 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.config_file and not args.config_file.is_file():
         parser.error(f"--config-file {args.config_file}: no such file")
-    return cli.run("status", lambda _: _status(args), argv, expected=cli.EXPECTED + cli.api_failures() + (CommandFailed,),
+    expected = cli.EXPECTED + cli.api_failures() + (CommandFailed,)
+    return cli.run("status", lambda _: _status(args), argv, expected=expected,
                    again=f"run `python -m ops.status --stack {args.stack}` again")
 
 

@@ -3,7 +3,7 @@ state, and the live Render overrides) and the newest drift check (pure functions
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional, Union
+from typing import Union
 
 from pulumi_policy import EnforcementLevel
 

@@ -19,7 +19,8 @@ from tests.sandbox.render_traffic import final_status
 
 IMAGE = "ghcr.io/acme/api@sha256:" + "a" * 64
 HOST = "api.procurement.test"
-CF_CHECK, CF_POLICY = "cloudflare:index/healthcheck:Healthcheck", "cloudflare:index/notificationPolicy:NotificationPolicy"
+CF_CHECK = "cloudflare:index/healthcheck:Healthcheck"
+CF_POLICY = "cloudflare:index/notificationPolicy:NotificationPolicy"
 DYN = "pulumi-python:dynamic/render:"
 
 
