@@ -22,11 +22,12 @@ SCRIPTS := $(ROOT)/scripts
 # shorter delays), PYTHON.
 export SANDBOX_DIR LOCAL_STATE_DIR SANDBOX_RENDER_PORT SANDBOX_SUPABASE_PORT SANDBOX_TRAFFIC_PORT SANDBOX_ARGS PYTHON
 
-.PHONY: help venv lock engine sandbox sandbox-stop sandbox-status up down test
+.PHONY: help venv lock engine sandbox sandbox-stop sandbox-status up down status test
 
 help:
 	@echo "make up           bring the local platform up (venv, engine, sandbox, pulumi up on 'local')"
 	@echo "make test         run the whole test suite"
+	@echo "make status       the local platform on one screen (python -m ops.status --stack local)"
 	@echo "make down         destroy the local stack (the sandbox keeps running; make sandbox-stop stops it)"
 	@echo "make venv | engine | sandbox | sandbox-stop | sandbox-status   individual steps"
 	@echo "make lock         recompile requirements*.txt (locks with hashes) from requirements*.in"
@@ -63,6 +64,12 @@ sandbox-status:
 
 up: venv engine sandbox
 	@bash "$(SCRIPTS)/local-stack.sh" up
+
+# Read-only: the local stack's checks with the environment `local-stack.sh env` gives (tokens, backend,
+# passphrase); a stack that is not up says so in one line.
+status: venv engine
+	@cd "$(ROOT)" && eval "$$(bash "$(SCRIPTS)/local-stack.sh" env)" && config="$$PROCUREMENT_LOCAL_CONFIG_FILE" && \
+		.venv/bin/python -m ops.status --stack local $$([ -f "$$config" ] && echo --config-file "$$config") $(STATUS_ARGS)
 
 down: venv engine sandbox
 	@bash "$(SCRIPTS)/local-stack.sh" destroy

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -32,7 +33,9 @@ from dynamic_providers.supabase.base import wait_for_project_ready
 from dynamic_providers.supabase.health import ProjectFailedError, WaitTimeoutError
 
 from . import cli, libpq
-from .backup.run import BackupFailed
+from .backup.run import BackupFailed, stamp
+from .backup.targets import open_target
+from .readings import restore_tests
 from .restore import counts_via_api, fetch_backup, last_line, load, new_project, restore_name
 from .supabase_api import client
 
@@ -57,7 +60,7 @@ def database_config(path: Path) -> tuple[str, dict]:
 def restore_test(config_file: Path, target_url: str, which: str, wait: float) -> str:
     stack, database = database_config(config_file)
     api = client()
-    clock, ref, outcome = time.monotonic(), None, None
+    clock, ref, outcome, manifest = time.monotonic(), None, None, None
     workdir = Path(tempfile.mkdtemp(prefix="procurement-restore-test-"))
     try:
         manifest, dump = fetch_backup(target_url, which, workdir)
@@ -78,12 +81,33 @@ def restore_test(config_file: Path, target_url: str, which: str, wait: float) ->
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     cleanup = _delete(api, ref, database)
+    seconds = round(time.monotonic() - clock, 1)
+    if not outcome:
+        rows = sum(manifest["tables"].values())
+        line = (f"restore test ok: backup {manifest['object']} (snapshot {manifest['taken_at']}) restored with every "
+                f"row count of its manifest ({len(manifest['tables'])} tables, {rows} rows) in {seconds}s; {cleanup}")
+    else:
+        line = f"restore test: FAILED: {outcome}; {cleanup}"
+    backup = manifest["object"] if manifest else None
+    line += _record(target_url, {"result": "failed" if outcome else "ok", "backup": backup, "seconds": seconds,
+                                 "detail": outcome or cleanup})
     if outcome:
-        raise SystemExit(f"restore test: FAILED: {outcome}; {cleanup}")
-    rows = sum(manifest["tables"].values())
-    return (f"restore test ok: backup {manifest['object']} (snapshot {manifest['taken_at']}) restored with every "
-            f"row count of its manifest ({len(manifest['tables'])} tables, {rows} rows) in "
-            f"{time.monotonic() - clock:.1f}s; {cleanup}")
+        raise SystemExit(line)
+    return line
+
+
+def _record(target_url: str, record: dict) -> str:
+    """Leave the result where the backups are (ops/readings/restore_tests.py; RESTORE_TEST_RECORD_TARGET names
+    another place); what `python -m ops.status` shows. A record that cannot be written is said, not fatal: the
+    status then shows the previous one growing old."""
+    now = datetime.now(timezone.utc)
+    where = os.environ.get(restore_tests.RECORD_TARGET_ENV) or target_url
+    try:
+        restore_tests.write(open_target(where), stamp(now), {**record, "finished_at": now.isoformat()})
+    except (Exception, SystemExit) as error:  # noqa: BLE001 - any storage failure (OSError, botocore's, missing
+        # S3 credentials): the test's result stands
+        return f" (its result could NOT be recorded at {where}: {last_line(error)})"
+    return ""
 
 
 def _delete(api, ref: Optional[str], database: dict) -> str:

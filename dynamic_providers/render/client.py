@@ -68,6 +68,11 @@ class RenderApi:
     def scale_service(self, service_id: str, num_instances: int) -> None:
         self.http.post(f"/services/{_seg(service_id)}/scale", {"numInstances": num_instances}, idempotent=True)
 
+    def list_instances(self, service_id: str) -> list[dict[str, Any]]:
+        """The service's running instances (``[serviceInstance]``: id, createdAt; one unpaginated array)."""
+        found = self.http.get(f"/services/{_seg(service_id)}/instances")
+        return [i for i in (found if isinstance(found, list) else []) if isinstance(i, dict) and i.get("id")]
+
     def put_autoscaling(self, service_id: str, body: dict) -> None:
         self.http.put(f"/services/{_seg(service_id)}/autoscaling", body)
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import copy
+import time
 
+from ..clock import iso_at
 from ..routing import BadRequest, RouteTable
 from ..server import Call, Reply
+from . import traffic
 from .common import service_or_404
+from .deploys import _service_deploys, refresh
 
 routes = RouteTable()
 
@@ -47,3 +51,23 @@ def delete_autoscaling(call: Call) -> Reply:
     service = _scalable(call)
     service["serviceDetails"].pop("autoscaling", None)
     return Reply(204, empty=True)
+
+
+@routes.get("/services/{serviceId}/instances")
+def list_instances(call: Call) -> Reply:
+    """``[serviceInstance]`` (``{id, createdAt}``, the spec's list-instances): the instances running now, i.e. the
+    serving deploy's (a web service's: sandbox/render/traffic.py; another type's: its live deploy), ``numInstances``
+    of them, sharing that deploy's start time; none while suspended or while no deploy serves."""
+    service = service_or_404(call)
+    refresh(call, service["id"])
+    deploys = _service_deploys(call.store, service["id"])
+    if any(d.get("_instance") for d in deploys):  # a web service: the instance model of its traffic
+        current = traffic.serving(deploys, time.time())
+        booted = current and iso_at(current["_instance"]["bootAt"])
+    else:  # a worker takes no traffic: its live deploy's instances run
+        current = next((d for d in deploys if d["status"] == "live"), None)
+        booted = current and current.get("finishedAt")
+    if service["suspended"] == "suspended" or current is None:
+        return 200, []
+    count = service["serviceDetails"].get("numInstances") or 1
+    return 200, [{"id": f"{service['id']}-{current['id'][-5:]}-{n}", "createdAt": booted} for n in range(count)]

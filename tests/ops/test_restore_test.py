@@ -14,6 +14,8 @@ import yaml
 from pyrage import x25519
 
 from dynamic_providers.supabase.base import wait_for_project_ready
+from ops.backup.targets import open_target
+from ops.readings import restore_tests
 from ops.supabase_api import client
 from tests.mock_harness import PROJECT_ROOT
 from tests.ops.test_restore_drill import APPROVALS, ORDERS, ops, seed
@@ -67,6 +69,8 @@ def test_restore_test_passes_on_a_good_backup_fails_on_a_corrupted_one(sandbox, 
     assert len(line.splitlines()) == 1 and line.startswith("restore test ok:") and "was deleted" in line, line
     assert f"{ORDERS + APPROVALS} rows" in line
     throwaway = line.rsplit("the throwaway project ", 1)[1].split()[0]
+    record = restore_tests.newest(open_target(f"file://{backups}"))  # what `ops.status` reads
+    assert record["result"] == "ok" and f"backup {record['backup']} " in line
     assert throwaway not in before
     after = projects(sandbox)
     assert after.get(throwaway) in (None, "REMOVED", "GOING_DOWN")  # only the one it created is gone
@@ -96,6 +100,8 @@ def test_restore_test_passes_on_a_good_backup_fails_on_a_corrupted_one(sandbox, 
     assert len(mismatch.stderr.strip().splitlines()) == 1, mismatch.stderr
     assert (f"public.approvals ({APPROVALS} restored, {APPROVALS + 1} in the manifest)" in mismatch.stderr
             and "was deleted" in mismatch.stderr), mismatch.stderr
+    record = restore_tests.newest(open_target(f"file://{backups}"))
+    assert record["result"] == "failed" and "public.approvals" in record["detail"]
 
     # The other project: never touched, every row still there.
     assert projects(sandbox).get(own) == "ACTIVE_HEALTHY"

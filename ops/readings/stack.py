@@ -1,0 +1,29 @@
+"""What a stack says about itself: its outputs (which vendor objects are its), its config (API URLs, pitrDays)
+and its state's resources (for the coverage rule). `pulumi stack output/config/export`: reads only."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from ops.stack import Stack
+
+
+@dataclass(frozen=True)
+class StackReading:
+    name: str
+    outputs: dict
+    config: dict
+    resources: list[dict]
+
+    def services(self) -> dict[str, str]:
+        """The stack's name of each Render service -> its id: the backend's, then the static site."""
+        found = dict(self.outputs.get("backend_service_ids") or {})
+        if self.outputs.get("frontend_service_id"):
+            found["frontend"] = self.outputs["frontend_service_id"]
+        return found
+
+
+def read_stack(stack: Stack) -> StackReading:
+    outputs = json.loads(stack.run("stack", "output", "--json"))
+    state = json.loads(stack.run("stack", "export"))
+    return StackReading(stack.name, outputs, stack.config(), (state.get("deployment") or {}).get("resources") or [])
