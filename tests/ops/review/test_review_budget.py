@@ -104,3 +104,28 @@ def test_max_wait_long_enough_waits():
     wait_for_budget("pr-7", 5, lambda now: Budget(used[now.hour], window_end(now)), again="x", max_wait=1200,
                     now=lambda: clock.now, sleep=clock.sleep, out=io.StringIO())
     assert len(clock.slept) == 1
+
+
+def test_counts_the_hours_creates_on_the_sandbox_as_its_rate_limit_headers_do(sandbox):
+    from dynamic_providers.core.transport import Transport
+    from dynamic_providers.render.client import RenderApi
+
+    render = RenderApi(Transport(sandbox.render.base_url, sandbox.render.token, api_name="Render"))
+    started = datetime.now(timezone.utc)
+    answers = []
+    for index in range(3):
+        answers.append(sandbox.render.client().post("/services", json={
+            "type": "background_worker", "name": f"procurement-pr-7-w{index}", "ownerId": sandbox.render.owner_id,
+            "image": {"ownerId": sandbox.render.owner_id, "imagePath": "ghcr.io/acme/api:1.0"},
+            "serviceDetails": {"runtime": "image", "plan": "starter", "region": "frankfurt"}}))
+    now = datetime.now(timezone.utc)
+    if window_start(now) != window_start(started):
+        pytest.skip("the creates straddled the top of the hour: two windows")
+    assert all(a.status_code == 201 for a in answers)
+    counted = budget.creates_this_window(render, sandbox.render.owner_id, now)
+    assert counted.used == 3 and counted.resets_at == window_end(now)
+    assert counted.left == int(answers[-1].headers["Ratelimit-Remaining"]) == 17
+    # A service deleted within the window still spent its create: the list cannot see it (budget.py says so).
+    sid = answers[0].json()["service"]["id"]
+    assert sandbox.render.client().delete(f"/services/{sid}").status_code == 204
+    assert budget.creates_this_window(render, sandbox.render.owner_id, now).used == 2
