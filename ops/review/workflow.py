@@ -111,8 +111,9 @@ def service_names_of(found: Inventory, pr: int) -> set[str]:
 
 def up(pr: int, base: Base, render, supabase, *, again: str, head_branch=None, image_digest=None, ttl_hours=72.0,
        max_wait: Optional[float] = None, root: Optional[Path] = None, sleep: Callable[[float], None] = None,
-       out=sys.stdout) -> None:
+       out=None) -> None:
     """Select (or create) the stack, derive its file, wait for the create budget, `pulumi up`."""
+    out = out or sys.stdout
     name = review_stacks.review_stack(pr)
     stack = Stack(name, root or ROOT, stack_file(pr, root))
     parent_ref = base.parent_project_ref(supabase)
@@ -144,9 +145,10 @@ def release_stale_lock(name: str, stack: Stack) -> None:
 
 
 def down(pr: int, owner_id: str, parent_ref: Optional[str], render, supabase, root: Optional[Path] = None,
-         out=sys.stdout) -> list:
+         out=None) -> list:
     """Destroy the stack, forget it (`stack rm`, which also removes its generated file), then delete what is
     still tagged pr-<n>. A stack that does not exist goes straight to the leftovers: `down` can be run again."""
+    out = out or sys.stdout
     name = review_stacks.review_stack(pr)
     path = stack_file(pr, root)
     if name in stack_names(root):
@@ -172,7 +174,8 @@ def review_of(pr: int, root: Optional[Path] = None) -> dict:
 
 
 def sweep(open_prs: set[int], base: Base, render, supabase, *, ttl_hours: float, dry_run: bool, root: Optional[Path] = None,
-          now: Optional[datetime] = None, out=sys.stdout) -> review_stacks.Decision:
+          now: Optional[datetime] = None, out=None) -> review_stacks.Decision:
+    out = out or sys.stdout
     parent_ref = base.parent_project_ref(supabase)
     found = inventory(render, base.owner_id, supabase, parent_ref)
     decision = review_stacks.decide(review_stacks.list_review_stacks(root or ROOT), open_prs, found.prs(),
