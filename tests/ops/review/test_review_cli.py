@@ -158,3 +158,30 @@ def test_sweep_removes_the_closed_and_the_orphans_and_keeps_the_open(on_sandbox,
     names = {s["service"]["name"] for s in on_sandbox.render.client().get("/services").json()}
     assert names == {"procurement-pr-1-api"}
     assert "pr-3" not in {b["name"] for b in api.get(f"/v1/projects/{parent}/branches").json()}
+
+
+def test_up_selects_derives_counts_and_runs_up(on_sandbox, fake_pulumi, review_derive, capsys):
+    new_project(on_sandbox, "procurement-local-database", "parent-pass-1234", region="eu-central-1")
+    assert main(["up", "--pr", "7", "--base", "local", "--base-file", str(BASE_FILE)]) == 0
+    config = f"--config-file {fake_pulumi / 'Pulumi.pr-7.yaml'}"
+    assert calls(fake_pulumi) == ["stack select --create --non-interactive --stack pr-7",
+                                  f"up --yes --skip-preview --non-interactive {config} --stack pr-7"]
+    assert (fake_pulumi / "Pulumi.pr-7.yaml").exists()
+
+
+def test_up_without_the_budget_exits_75_naming_the_command(on_sandbox, fake_pulumi, review_derive, capsys):
+    new_project(on_sandbox, "procurement-local-database", "parent-pass-1234", region="eu-central-1")
+    started = datetime.now(timezone.utc)
+    for index in range(18):
+        worker(on_sandbox, f"procurement-staging-w{index}")
+    worker(on_sandbox, "procurement-pr-7-api")  # the stack has it already: 4 more to create (local: 4 + the site)
+    argv = ["up", "--pr", "7", "--base", "local", "--base-file", str(BASE_FILE), "--max-wait", "0"]
+    status = main(argv)
+    if datetime.now(timezone.utc).hour != started.hour:
+        pytest.skip("the creates straddled the top of the hour")
+    assert status == 75
+    captured = capsys.readouterr()
+    assert captured.out.startswith("pr-7 queued: needs 4 service creates, the workspace has 1 of 20 left until ")
+    err = captured.err.strip()
+    assert "\n" not in err and err.endswith("run again then: python -m ops.review " + " ".join(argv))
+    assert not any(c.startswith("up ") for c in calls(fake_pulumi))
