@@ -100,6 +100,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except workflow.BadInput as error:
         print(f"{TOOL} {args.command}: {error}", file=sys.stderr)
         return 2
+    except workflow.Unavailable as error:
+        print(f"{TOOL} {args.command} failed: {error}", file=sys.stderr)
+        return 1
     except Queued as queued:
         print(queued.message, file=sys.stderr)
         return queued.code

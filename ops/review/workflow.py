@@ -30,6 +30,10 @@ class BadInput(Exception):
     """Input the command cannot work with: exit 2 with this one line."""
 
 
+class Unavailable(Exception):
+    """This checkout lacks a part the command needs: exit 1 with this one line."""
+
+
 def stack_file(pr: int, root: Optional[Path] = None) -> Path:
     return (root or ROOT) / f"Pulumi.{review_stacks.review_stack(pr)}.yaml"
 
@@ -82,8 +86,11 @@ def derive_file(pr: int, base: Base, parent_ref: str, *, head_branch: Optional[s
                 image_digest: Optional[str] = None, ttl_hours: float = 72, now: Optional[datetime] = None,
                 root: Optional[Path] = None) -> tuple[Path, dict]:
     """Writes Pulumi.pr-<n>.yaml (keeping the encryptionsalt `pulumi stack init` put in an earlier one)."""
-    from components.config.review import derive
-
+    try:
+        from components.config.review import derive
+    except ImportError as error:
+        raise Unavailable(f"this checkout has no review-stack rule ({error}); components/config/review.py "
+                          f"`derive` comes with the review stacks' program") from None
     document = derive(base.document, pr, parent_ref, head_branch=head_branch, image_digest=image_digest,
                       ttl_hours=ttl_hours, now=now)
     path = stack_file(pr, root)
