@@ -27,6 +27,7 @@ from typing import Optional, Sequence
 from .. import cli
 from ..stack import CommandFailed
 from .budget import Queued
+from .errors import BadInput, Unavailable
 
 TOOL = "ops.review"
 
@@ -97,10 +98,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     try:
         return run(args, argv, workflow, render_client, supabase_client)
-    except workflow.BadInput as error:
+    except BadInput as error:
         print(f"{TOOL} {args.command}: {error}", file=sys.stderr)
         return 2
-    except workflow.Unavailable as error:
+    except Unavailable as error:
         print(f"{TOOL} {args.command} failed: {error}", file=sys.stderr)
         return 1
     except Queued as queued:
@@ -114,7 +115,7 @@ def run(args, argv, workflow, render_client, supabase_client) -> int:
     if args.command == "down" and not args.base:
         review = workflow.review_of(args.pr)
         if not review:
-            raise workflow.BadInput(f"no Pulumi.pr-{args.pr}.yaml to read the workspace and parent project from; "
+            raise BadInput(f"no Pulumi.pr-{args.pr}.yaml to read the workspace and parent project from; "
                                     f"name the base stack: {again_command(['down', '--pr', str(args.pr), '--base', 'STACK'])}")
     base = workflow.Base.load(args.base, args.base_file) if args.base else None
     if args.command == "derive":
@@ -129,7 +130,7 @@ def run(args, argv, workflow, render_client, supabase_client) -> int:
     elif args.command == "down":
         supabase = supabase_client()
         if base:
-            owner, parent = base.owner_id, base.parent_project_ref(supabase)
+            owner, parent = base.owner_id, base.parent_project_ref(supabase, required=False)
         else:
             owner = (workflow.read_document(workflow.stack_file(args.pr))["config"].get("procurement:render")
                      or {}).get("ownerId")

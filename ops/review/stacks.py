@@ -11,12 +11,21 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..stack import CommandFailed, Stack
+from .errors import Unavailable
+
+
+def naming_of_review_stacks():
+    """components.naming, which declares the pr-<n> tag (`review_stack`, `review_pr_of`)."""
+    from components import naming
+
+    if not (hasattr(naming, "review_stack") and hasattr(naming, "review_pr_of")):
+        raise Unavailable("this checkout's components/naming.py has no review_stack/review_pr_of; they come with "
+                          "the review stacks' program")
+    return naming
 
 
 def pr_of(name: str) -> Optional[int]:
-    from components import naming  # the one reading of a pr-<n> tag (components/naming.py)
-
-    return naming.review_pr_of(name)
+    return naming_of_review_stacks().review_pr_of(name)
 
 
 @dataclass(frozen=True)
@@ -84,9 +93,7 @@ def list_review_stacks(cwd: Path) -> list[ReviewStack]:
 
 
 def review_stack(pr: int) -> str:
-    from components import naming
-
-    return naming.review_stack(pr)
+    return naming_of_review_stacks().review_stack(pr)
 
 
 def expires_of(stack: Stack) -> Optional[datetime]:
