@@ -1,5 +1,5 @@
-"""The vendor objects tagged pr-<n> (components/naming.py `review_pr_of`): Render services (static sites too),
-Render projects and their environments, Supabase branches of the parent project. One list per collection
+"""The vendor objects tagged pr-<n> (components/naming.py `review_pr_of`): Render services (static sites too), env
+groups (the backend's shared one), projects and their environments, Supabase branches of the parent project. One list per collection
 (paged as the client pages), and the deletion of the ones no stack owns."""
 from __future__ import annotations
 
@@ -16,12 +16,13 @@ from .stacks import pr_of
 
 @dataclass(frozen=True)
 class Tagged:
-    kind: str  # "service" | "environment" | "project" | "branch" (the deletion order)
+    kind: str  # "service" | "env_group" | "environment" | "project" | "branch" (the deletion order)
     id: str  # the Render id, or the branch's own project ref
     name: str
 
 
-DELETE_ORDER = ("service", "environment", "project", "branch")
+# Services first (an env group linked to a service, an environment holding services), the branch last.
+DELETE_ORDER = ("service", "env_group", "environment", "project", "branch")
 
 
 @dataclass
@@ -48,6 +49,9 @@ def inventory(render, owner_id: str, supabase=None, parent_ref: Optional[str] = 
     for item in iter_pages(render.http, "/services", params={**owner, "includePreviews": "false"}, item_key="service"):
         service = render_models.Service.decode(item)
         add("service", service.id, service.name)
+    for item in iter_pages(render.http, "/env-groups", params=owner, item_key="envGroup"):  # one unwrapped page
+        group = render_models.EnvGroup.decode(item)
+        add("env_group", group.id, group.name)
     for item in iter_pages(render.http, "/projects", params=owner, item_key="project"):
         project = render_models.Project.decode(item)
         add("project", project.id, project.name)
@@ -73,6 +77,8 @@ def delete_leftovers(pr: int, owned_ids: Iterable[str], found: Inventory, render
         try:
             if item.kind == "service":
                 render.delete_service(item.id)
+            elif item.kind == "env_group":
+                render.delete_env_group(item.id)
             elif item.kind == "environment":
                 render.delete_environment(item.id)
             elif item.kind == "project":

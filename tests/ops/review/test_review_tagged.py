@@ -29,6 +29,13 @@ def static_site(sandbox, name, environment_id):
     return created.json()["service"]["id"]
 
 
+def env_group(sandbox, name, service_id):
+    created = sandbox.render.client().post("/env-groups", json={"name": name, "ownerId": sandbox.render.owner_id,
+                                                               "envVars": [], "serviceIds": [service_id]})
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
 def project(sandbox, name, environment):
     created = sandbox.render.client().post("/projects", json={"name": name, "ownerId": sandbox.render.owner_id,
                                                              "environments": [{"name": environment}]})
@@ -57,6 +64,8 @@ def world(sandbox):
     ids["prj8"], ids["env8"] = project(sandbox, "procurement-pr-8", "pr-8")
     ids["api8"] = worker(sandbox, "procurement-pr-8-api", ids["env8"])
     ids["staging"] = worker(sandbox, "procurement-staging-api")
+    ids["group7"] = env_group(sandbox, "procurement-pr-7-backend-shared", ids["api7"])
+    ids["staging_group"] = env_group(sandbox, "procurement-staging-backend-shared", ids["staging"])
     ids["branch7"] = branch(supabase_http, parent, "pr-7")
     ids["branch8"] = branch(supabase_http, parent, "pr-8")
     render = RenderApi(Transport(sandbox.render.base_url, sandbox.render.token, api_name="Render"))
@@ -73,12 +82,14 @@ def test_inventory_finds_every_kind_per_pr_with_one_list_per_collection(sandbox,
     assert found.prs() == {7, 8}
     assert [(t.kind, t.id) for t in found.of(7)] == [
         ("service", ids["api7"]), ("service", ids["app7"]), ("service", ids["worker7"]),
-        ("environment", ids["env7"]), ("project", ids["prj7"]), ("branch", ids["branch7"])]
+        ("env_group", ids["group7"]), ("environment", ids["env7"]), ("project", ids["prj7"]),
+        ("branch", ids["branch7"])]
     assert {t.id for t in found.of(8)} == {ids["api8"], ids["env8"], ids["prj8"], ids["branch8"]}
     assert all(e[0] == "GET" for e in calls)
-    # One list each: services, projects, branches; environments once per tagged project (they need projectId).
+    # One list each: services, env groups, projects, branches; environments once per tagged project (they need
+    # projectId).
     assert sorted(p.rsplit("/", 1)[-1] if "branches" not in p else "branches" for _, p in calls) == [
-        "branches", "environments", "environments", "projects", "services"]
+        "branches", "env-groups", "environments", "environments", "projects", "services"]
 
 
 def test_delete_leftovers_deletes_only_that_prs_unowned_objects_in_order(sandbox, world):
@@ -86,9 +97,10 @@ def test_delete_leftovers_deletes_only_that_prs_unowned_objects_in_order(sandbox
     found = inventory(render, sandbox.render.owner_id, supabase, parent)
     before = len(sandbox.journal())
     deleted = delete_leftovers(7, {ids["worker7"]}, found, render, supabase)
-    assert [t.kind for t in deleted] == ["service", "service", "environment", "project", "branch"]
+    assert [t.kind for t in deleted] == ["service", "service", "env_group", "environment", "project", "branch"]
     deletes = [e.path for e in sandbox.journal()[before:] if e.method == "DELETE"]
-    assert [p.split("/")[-2] for p in deletes] == ["services", "services", "environments", "projects", "branches"]
+    assert [p.split("/")[-2] for p in deletes] == ["services", "services", "env-groups", "environments", "projects",
+                                                   "branches"]
 
     api = sandbox.render.client()
     names = {s["service"]["name"] for s in api.get("/services").json()}
@@ -97,6 +109,7 @@ def test_delete_leftovers_deletes_only_that_prs_unowned_objects_in_order(sandbox
     branches = {b["name"] for b in supabase_http.get(f"/v1/projects/{parent}/branches").json()}
     assert "pr-7" not in branches and "pr-8" in branches
     assert api.get(f"/environments/{ids['env8']}").status_code == 200
+    assert [g["name"] for g in api.get("/env-groups").json()] == ["procurement-staging-backend-shared"]
 
 
 def test_objects_already_gone_are_done(sandbox, world):
@@ -105,6 +118,6 @@ def test_objects_already_gone_are_done(sandbox, world):
     assert sandbox.render.client().delete(f"/services/{ids['api7']}").status_code == 204
     assert sandbox.render.client().delete(f"/projects/{ids['prj7']}").status_code == 204
     deleted = delete_leftovers(7, (), found, render, supabase)
-    assert {t.id for t in deleted} == {ids["api7"], ids["app7"], ids["worker7"], ids["env7"], ids["prj7"],
-                                       ids["branch7"]}
+    assert {t.id for t in deleted} == {ids["api7"], ids["app7"], ids["worker7"], ids["group7"], ids["env7"],
+                                       ids["prj7"], ids["branch7"]}
     assert inventory(render, sandbox.render.owner_id, supabase, parent).of(7) == []
