@@ -22,7 +22,7 @@ SCRIPTS := $(ROOT)/scripts
 # shorter delays), PYTHON.
 export SANDBOX_DIR LOCAL_STATE_DIR SANDBOX_RENDER_PORT SANDBOX_SUPABASE_PORT SANDBOX_TRAFFIC_PORT SANDBOX_ARGS PYTHON
 
-.PHONY: help venv lock engine sandbox sandbox-stop sandbox-status up down status test
+.PHONY: help venv lock engine sandbox sandbox-stop sandbox-status up down status test review-up review-down review-sweep
 
 help:
 	@echo "make up           bring the local platform up (venv, engine, sandbox, pulumi up on 'local')"
@@ -31,6 +31,7 @@ help:
 	@echo "make down         destroy the local stack (the sandbox keeps running; make sandbox-stop stops it)"
 	@echo "make venv | engine | sandbox | sandbox-stop | sandbox-status   individual steps"
 	@echo "make lock         recompile requirements*.txt (locks with hashes) from requirements*.in"
+	@echo "make review-up PR=7 | review-down PR=7 | review-sweep OPEN=7,9   a review stack pr-<n> on the sandbox"
 	@echo "bash scripts/local-stack.sh help   every other pulumi command on the local stack"
 
 # .venv from the lock requirements-dev.txt (hashes required), re-installed only when a lock changed.
@@ -73,6 +74,23 @@ status: venv engine
 
 down: venv engine sandbox
 	@bash "$(SCRIPTS)/local-stack.sh" destroy
+
+# Review stacks on the sandbox (ops/review; docs/how-to/review-stacks.md): the stack pr-$(PR), derived from
+# `local`, in the local stack's environment (scripts/local-stack.sh review). OPEN: the PRs still open
+# (comma-separated; empty: none); REVIEW_ARGS: more flags, e.g. --max-wait 0 or --dry-run.
+ifneq ($(filter review-up review-down,$(MAKECMDGOALS)),)
+ifeq ($(PR),)
+$(error set PR=<n>, the pull request number: make $(filter review-up review-down,$(MAKECMDGOALS)) PR=7)
+endif
+endif
+review-up: venv engine sandbox
+	@bash "$(SCRIPTS)/local-stack.sh" review up --pr "$(PR)" $(REVIEW_ARGS)
+
+review-down: venv engine sandbox
+	@bash "$(SCRIPTS)/local-stack.sh" review down --pr "$(PR)" $(REVIEW_ARGS)
+
+review-sweep: venv engine sandbox
+	@bash "$(SCRIPTS)/local-stack.sh" review sweep --open "$(OPEN)" $(REVIEW_ARGS)
 
 # The whole suite, other packages' tests included, in two worker processes (pytest-xdist): most
 # tests wait on subprocesses, Postgres or the sandbox's delays, so two keep both cores busy

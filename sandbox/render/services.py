@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import secrets
+from datetime import datetime
 
 from ..clock import now_iso
 from ..ids import render_id
@@ -209,11 +210,29 @@ SERVICE_FILTERS = {
 }
 
 
+def _parse_instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"invalid date-time {text!r}; expected ISO 8601, e.g. 2021-02-17T08:15:30Z") from None
+
+
+def created_in_range(service: dict, call: Call) -> bool:
+    """``createdAfter`` / ``createdBefore`` (ISO 8601, exclusive bounds as the words say): the spec's
+    ``createdAfterParam`` / ``createdBeforeParam`` of ``GET /services`` (specs/render/render-openapi.json;
+    notes/render-api.md "List filters")."""
+    created = _parse_instant(service["createdAt"])
+    after, before = call.query.get("createdAfter"), call.query.get("createdBefore")
+    if after and not created > _parse_instant(after):
+        return False
+    return not (before and not created < _parse_instant(before))
+
+
 @routes.get("/services")
 def list_services(call: Call) -> Reply:
     previews = call.query.get("includePreviews", True)  # previews name their base in parentServer (previews.py)
     items = [(sid, public(s)) for sid, s in call.store["services"].items() if matches_filters(s, call, SERVICE_FILTERS)
-             and (previews or "parentServer" not in s["serviceDetails"])]
+             and created_in_range(s, call) and (previews or "parentServer" not in s["serviceDetails"])]
     return 200, paginate(call, items, "service")
 
 

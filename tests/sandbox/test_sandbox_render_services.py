@@ -151,3 +151,21 @@ def test_slugs_as_recorded_and_they_survive_a_rename(sandbox, service_type, suff
     renamed = api.patch(f"/services/{first['id']}", json={"name": "renamed"}).json()
     assert renamed["name"] == "renamed" and renamed["slug"] == first["slug"]
     assert renamed["serviceDetails"].get("url") == first["serviceDetails"].get("url")
+
+
+def test_list_filters_on_creation_time(sandbox):
+    """createdAfter/createdBefore (the spec's createdAfterParam/createdBeforeParam): what ops/review/budget.py
+    counts the hour's service creates with."""
+    api = sandbox.render.client()
+    first = api.post("/services", json=service_body(sandbox, "background_worker", "early")).json()["service"]
+    second = api.post("/services", json=service_body(sandbox, "background_worker", "late")).json()["service"]
+    assert second["createdAt"] > first["createdAt"]
+
+    def names(**params):
+        return [item["service"]["name"] for item in api.get("/services", params=params).json()]
+
+    assert names(createdAfter=first["createdAt"]) == ["late"]
+    assert names(createdBefore=second["createdAt"]) == ["early"]
+    assert sorted(names(createdAfter="2000-01-01T00:00:00Z")) == ["early", "late"]
+    assert names(createdAfter="2999-01-01T00:00:00Z") == []
+    assert api.get("/services", params={"createdAfter": "yesterday"}).status_code == 400
