@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import time
 
 from ..routing import BadRequest, RouteTable
 from ..server import Call, Reply
+from . import metric_samples
 from .common import service_or_404
 
 routes = RouteTable()
@@ -28,6 +30,8 @@ def scale(call: Call) -> Reply:
         raise BadRequest("numInstances must be >= 0")
     # Render ignores a manual scale while autoscaling is enabled; the request still succeeds.
     if not (service["serviceDetails"].get("autoscaling") or {}).get("enabled"):
+        metric_samples.note(call.store, service["id"], time.time(), "numInstances",
+                            service["serviceDetails"].get("numInstances", 1), count)
         service["serviceDetails"]["numInstances"] = count
     return Reply(202, empty=True)
 
