@@ -108,3 +108,7 @@ class SandboxControl:
         """Test-only: record synthetic, backdated history for a Render service (``sandbox.render.metrics_control``)."""
         return self._call("POST", f"metrics/{service_id}", {"requests": requests or [],
                                                              "instanceCounts": instance_counts or []})
+
+    def record_usage(self, ref: str, requests: list[dict]) -> dict:
+        """Test-only: record a Supabase project's Data API requests (``sandbox.supabase.usage``)."""
+        return self._call("POST", f"usage/{ref}", {"requests": requests})
