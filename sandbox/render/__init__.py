@@ -6,9 +6,9 @@ from typing import Any
 
 from ..server import ApiServer, Reply
 from ..specs import RENDER_SPEC
-from . import (deploys, disks, domains, env, env_groups, log_streams, metric_samples, metrics, metrics_control,
-               metrics_streams, notifications, owners, projects, previews, registry_credentials, scaling, services,
-               static_site, traffic)
+from . import (deploys, disks, domains, env, env_groups, instances, log_streams, metric_samples, metrics,
+               metrics_control, metrics_streams, notifications, owners, projects, previews, registry_credentials,
+               scaling, services, static_site, traffic)
 from .owners import SANDBOX_OWNER
 from .ratelimits import FAMILIES
 from .traffic_gateway import TrafficGateway
@@ -27,7 +27,8 @@ class RenderServer(ApiServer):
                    "metrics_streams", metric_samples.COLLECTION)
     route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
                     scaling.routes, env_groups.routes, registry_credentials.routes, projects.routes, disks.routes,
-                    log_streams.routes, notifications.routes, metrics_streams.routes, previews.routes, metrics.routes)
+                    log_streams.routes, notifications.routes, metrics_streams.routes, previews.routes, metrics.routes,
+                    instances.routes)
     rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs); only for injected faults' headers
     rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)
 

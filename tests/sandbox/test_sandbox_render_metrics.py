@@ -138,8 +138,8 @@ def test_a_slow_path_shows_in_the_latency_of_real_traffic(sandbox):
 
 
 @pytest.mark.sandbox_settings(deploy_delay=0.2)
-def test_instance_count_follows_backdated_steps_deploys_scaling_and_suspension(sandbox):
-    sid, _, _ = web_service(sandbox)
+def test_instance_count_and_instances_follow_backdated_steps_deploys_scaling_and_suspension(sandbox):
+    sid, first, _ = web_service(sandbox)
     api = sandbox.render.client()
     created = epoch(api.get(f"/services/{sid}").json()["createdAt"])
     start = math.floor((created - 4 * 3600) / 600) * 600
@@ -155,15 +155,22 @@ def test_instance_count_follows_backdated_steps_deploys_scaling_and_suspension(s
         return get_metric(sandbox, "instance-count", resource=sid, startTime=iso_at(now),
                           endTime=iso_at(now + 1), resolutionSeconds=30)[0]["values"][-1]["value"]
 
-    assert now_count() == 1
+    def listed() -> list[str]:
+        answer = api.get(f"/services/{sid}/instances")
+        assert answer.status_code == 200
+        return [i["id"] for i in answer.json()]
+
+    assert now_count() == 1 and listed() == [f"{sid}-{first[-5:]}"]
     assert api.post(f"/services/{sid}/scale", json={"numInstances": 3}).status_code == 202
     assert now_count() == 3
+    scaled = listed()
+    assert len(set(scaled)) == 3 and scaled[0] == f"{sid}-{first[-5:]}" and all(i.startswith(sid) for i in scaled)
     assert api.post(f"/services/{sid}/suspend").status_code == 202
-    assert now_count() == 0
+    assert now_count() == 0 and listed() == []
     assert api.post(f"/services/{sid}/resume").status_code == 202
     resumed = api.get(f"/services/{sid}/deploys").json()[0]["deploy"]["id"]
     assert final_status(sandbox, sid, resumed) == "live"
-    assert now_count() == 3
+    assert now_count() == 3 and listed()[0] == f"{sid}-{resumed[-5:]}"
     # the suspension shows as a 0 in the bucket that held it (the lowest count at any moment of a bucket)
     events = control(sandbox).metrics(sid)["events"]
     assert [(e["field"], e["after"]) for e in events] == [("numInstances", 3), ("suspended", "suspended"),
