@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Callable
 
 from ..routing import BadRequest, RouteTable
 from ..server import Call
@@ -61,6 +61,8 @@ class Window:
         if self.end <= self.start:
             raise BadRequest(f"endTime ({_stamp(self.end)}) must be after startTime ({_stamp(self.start)})")
         self.resolution = float(call.query.get("resolutionSeconds", DEFAULT_RESOLUTION))
+        if not math.isfinite(self.resolution):  # "nan" and "inf" pass the spec's minimum
+            raise BadRequest(f"resolutionSeconds must be a finite number >= 30, got {self.resolution}")
         first = math.floor(self.start / self.resolution) * self.resolution
         count = math.ceil((self.end - first) / self.resolution)
         if count > MAX_POINTS:
@@ -171,9 +173,13 @@ def quantile(durations: list[float], q: float) -> float:
 @routes.get("/metrics/http-latency")
 def http_latency(call: Call) -> tuple[int, list]:
     window, services = _prepare(call)
-    quantiles = [float(q) for q in _values(call, "quantile")] or [DEFAULT_QUANTILE]
-    if any(not 0 <= q <= 1 for q in quantiles):
-        raise BadRequest(f"quantile must be between 0 and 1, got {', '.join(f'{q:g}' for q in quantiles)}")
+    given = _values(call, "quantile")
+    try:
+        quantiles = [float(q) for q in given] or [DEFAULT_QUANTILE]
+    except ValueError:
+        quantiles = [math.nan]
+    if any(not 0 <= q <= 1 for q in quantiles):  # nan too
+        raise BadRequest(f"quantile must be a number between 0 and 1, got {', '.join(given)}")
     out = []
     for service in services:
         buckets: dict[int, list[float]] = {}

@@ -183,6 +183,8 @@ def test_instance_count_and_instances_follow_backdated_steps_deploys_scaling_and
 
 @pytest.mark.parametrize("params, says", [
     ({"resolutionSeconds": 10}, "resolutionSeconds"),
+    ({"resolutionSeconds": "nan"}, "resolutionSeconds"),
+    ({"resolutionSeconds": "inf"}, "resolutionSeconds"),
     ({"startTime": "2026-12-01T10:00:00Z", "endTime": "2026-12-01T09:00:00Z"}, "must be after startTime"),
     ({"startTime": "yesterday"}, "startTime"),
     ({"resource": "srv-d000000000000000000q"}, "unknown resource"),
@@ -206,8 +208,9 @@ def test_bad_parameters_are_400_in_renders_error_shape(sandbox, params, says):
 def test_a_quantile_outside_0_1_is_400_and_static_sites_have_no_metrics(sandbox):
     sid, _, _ = web_service(sandbox)
     api = sandbox.render.client()
-    answer = api.get("/metrics/http-latency", params={"resource": sid, "quantile": "1.5"})
-    assert answer.status_code == 400 and "quantile" in answer.json()["message"]
+    for quantiles in ("1.5", ["0.5", "many"], "nan"):
+        answer = api.get("/metrics/http-latency", params={"resource": sid, "quantile": quantiles})
+        assert answer.status_code == 400 and "quantile" in answer.json()["message"], answer.text
     owner = sandbox.render.owner_id
     site = api.post("/services", json={"type": "static_site", "name": "web", "ownerId": owner,
                                        "repo": "https://github.com/acme/web", "serviceDetails": {}})
