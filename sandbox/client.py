@@ -97,3 +97,18 @@ class SandboxControl:
 
     def settings(self, **changes: Any) -> dict:
         return self._call("PATCH", "settings", changes) if changes else self._call("GET", "settings")
+
+    def metrics(self, service_id: str) -> dict:
+        """What a Render service's ``/metrics/*`` are derived from: ``{"serviceId", "requests", "events",
+        "instanceCounts"}`` (``sandbox.render.metrics_control``)."""
+        return self._call("GET", f"metrics/{service_id}")
+
+    def record_metrics(self, service_id: str, requests: list[dict] | None = None,
+                       instance_counts: list[dict] | None = None) -> dict:
+        """Test-only: record synthetic, backdated history for a Render service (``sandbox.render.metrics_control``)."""
+        return self._call("POST", f"metrics/{service_id}", {"requests": requests or [],
+                                                             "instanceCounts": instance_counts or []})
+
+    def record_usage(self, ref: str, requests: list[dict]) -> dict:
+        """Test-only: record a Supabase project's Data API requests (``sandbox.supabase.usage``)."""
+        return self._call("POST", f"usage/{ref}", {"requests": requests})

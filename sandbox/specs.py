@@ -335,7 +335,8 @@ class Spec:
             # A JSON-pointer fragment is percent-encoded when it points into paths
             # (``#/paths/~1logs~1streams~1owner~1%7BownerId%7D/...``): decode, then unescape.
             for part in unquote(node["$ref"]).lstrip("#/").split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
+                part = part.replace("~1", "/").replace("~0", "~")
+                target = target[int(part)] if isinstance(target, list) else target[part]  # .../parameters/2
             node = target
         return node
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from ..server import ApiServer, Reply
 from ..specs import RENDER_SPEC
-from . import (deploys, disks, domains, env, env_groups, log_streams, metrics_streams, notifications, owners, projects,
-               previews, registry_credentials, scaling, services, static_site, traffic)
+from . import (deploys, disks, domains, env, env_groups, instances, log_streams, metric_samples, metrics,
+               metrics_control, metrics_streams, notifications, owners, projects, previews, registry_credentials,
+               scaling, services, static_site, traffic)
 from .owners import SANDBOX_OWNER
 from .ratelimits import FAMILIES
 from .traffic_gateway import TrafficGateway
@@ -23,10 +24,11 @@ class RenderServer(ApiServer):
     collections = ("owners", "services", "deploys", "env_vars", "secret_files", "custom_domains", "headers",
                    "routes", "env_groups", "registry_credentials", "projects", "environments", "disks",
                    "log_streams", "resource_log_streams", "notification_settings", "notification_overrides",
-                   "metrics_streams")
+                   "metrics_streams", metric_samples.COLLECTION)
     route_tables = (owners.routes, services.routes, deploys.routes, env.routes, static_site.routes, domains.routes,
                     scaling.routes, env_groups.routes, registry_credentials.routes, projects.routes, disks.routes,
-                    log_streams.routes, notifications.routes, metrics_streams.routes, previews.routes)
+                    log_streams.routes, notifications.routes, metrics_streams.routes, previews.routes, metrics.routes,
+                    instances.routes)
     rate_limit = 400  # "All other GET: 400/minute" (Render rate-limit docs); only for injected faults' headers
     rate_limit_families = FAMILIES  # enforced per family, as recorded (sandbox/render/ratelimits.py)
 
@@ -77,9 +79,16 @@ class RenderServer(ApiServer):
         self.traffic.close()
 
     def control_route(self, method: str, parts: list[str], payload: Any) -> Any:
-        """``GET /_sandbox/traffic/{serviceId}``: where a web service's traffic is served, and its instances."""
+        """``GET /_sandbox/traffic/{serviceId}``: where a web service's traffic is served, and its instances;
+        ``GET|POST /_sandbox/metrics/{serviceId}``: its metric samples, synthetic history (metrics_control.py)."""
         if parts[:1] == ["traffic"] and len(parts) == 2 and method == "GET":
             return Reply(200, self.traffic.describe(parts[1]))
+        if parts[:1] == ["metrics"] and len(parts) == 2 and method == "GET":
+            return Reply(200, metrics_control.describe(self.store, parts[1]))
+        if parts[:1] == ["metrics"] and len(parts) == 2 and method == "POST":
+            recorded = metrics_control.record(self.store, parts[1], payload)
+            self._mutated()
+            return Reply(201, recorded)
         return None
 
     def edit(self, collection: str, key: str, set: dict | None = None, unset: list | None = None) -> Any:

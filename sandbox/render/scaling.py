@@ -5,12 +5,10 @@ from __future__ import annotations
 import copy
 import time
 
-from ..clock import iso_at
 from ..routing import BadRequest, RouteTable
 from ..server import Call, Reply
-from . import traffic
+from . import metric_samples
 from .common import service_or_404
-from .deploys import _service_deploys, refresh
 
 routes = RouteTable()
 
@@ -32,6 +30,8 @@ def scale(call: Call) -> Reply:
         raise BadRequest("numInstances must be >= 0")
     # Render ignores a manual scale while autoscaling is enabled; the request still succeeds.
     if not (service["serviceDetails"].get("autoscaling") or {}).get("enabled"):
+        metric_samples.note(call.store, service["id"], time.time(), "numInstances",
+                            service["serviceDetails"].get("numInstances", 1), count)
         service["serviceDetails"]["numInstances"] = count
     return Reply(202, empty=True)
 
@@ -51,23 +51,3 @@ def delete_autoscaling(call: Call) -> Reply:
     service = _scalable(call)
     service["serviceDetails"].pop("autoscaling", None)
     return Reply(204, empty=True)
-
-
-@routes.get("/services/{serviceId}/instances")
-def list_instances(call: Call) -> Reply:
-    """``[serviceInstance]`` (``{id, createdAt}``, the spec's list-instances): the instances running now, i.e. the
-    serving deploy's (a web service's: sandbox/render/traffic.py; another type's: its live deploy), ``numInstances``
-    of them, sharing that deploy's start time; none while suspended or while no deploy serves."""
-    service = service_or_404(call)
-    refresh(call, service["id"])
-    deploys = _service_deploys(call.store, service["id"])
-    if any(d.get("_instance") for d in deploys):  # a web service: the instance model of its traffic
-        current = traffic.serving(deploys, time.time())
-        booted = current and iso_at(current["_instance"]["bootAt"])
-    else:  # a worker takes no traffic: its live deploy's instances run
-        current = next((d for d in deploys if d["status"] == "live"), None)
-        booted = current and current.get("finishedAt")
-    if service["suspended"] == "suspended" or current is None:
-        return 200, []
-    count = service["serviceDetails"].get("numInstances") or 1
-    return 200, [{"id": f"{service['id']}-{current['id'][-5:]}-{n}", "createdAt": booted} for n in range(count)]

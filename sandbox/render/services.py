@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 import secrets
+import time
 from datetime import datetime
 
 from ..clock import now_iso
 from ..ids import render_id
 from ..routing import BadRequest, Conflict, RequestViolation, RouteTable
 from ..server import Call, Reply
+from . import metric_samples
 from .common import matches_filters, paginate, public, require_owner, service_or_404, slugify
 from .deploys import start_deploy
 from .disks import delete_service_disks, new_disk
@@ -302,7 +304,8 @@ def delete_service(call: Call) -> Reply:
     sid = service["id"]
     store = call.store
     del store["services"][sid]
-    for collection in ("env_vars", "secret_files", "resource_log_streams", "notification_overrides"):
+    for collection in ("env_vars", "secret_files", "resource_log_streams", "notification_overrides",
+                       metric_samples.COLLECTION):
         store[collection].pop(sid, None)
     delete_service_disks(store, sid)
     for collection in ("deploys", "custom_domains", "headers", "routes"):
@@ -320,6 +323,7 @@ def delete_service(call: Call) -> Reply:
 @routes.post("/services/{serviceId}/suspend")
 def suspend_service(call: Call) -> Reply:
     service = service_or_404(call)
+    metric_samples.note(call.store, service["id"], time.time(), "suspended", service["suspended"], "suspended")
     service["suspended"] = "suspended"
     if "user" not in service["suspenders"]:
         service["suspenders"].append("user")
@@ -332,6 +336,7 @@ def resume_service(call: Call) -> Reply:
     service = service_or_404(call)
     if service["suspended"] != "suspended":
         raise Conflict("service is not suspended")
+    metric_samples.note(call.store, service["id"], time.time(), "suspended", "suspended", "not_suspended")
     service["suspended"] = "not_suspended"
     service["suspenders"] = []
     service["updatedAt"] = now_iso()

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..server import LoopbackHandler, LoopbackServer
-from . import traffic
+from . import metric_samples, traffic
 from .deploys import advance
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import RenderServer
 
 TRAFFIC_TYPES = ("web_service",)
+SAVE_EVERY_SECONDS = 5.0  # a persisted sandbox writes its state file after traffic at most this often
 
 
 def host_of(service: dict) -> str:
@@ -69,6 +70,7 @@ class TrafficPorts:
         self._servers: dict[str, tuple[LoopbackServer, threading.Thread]] = {}
         self._lock = threading.Lock()
         self._in_flight: Counter = Counter()  # deploy id -> requests its instance is answering (under store.lock)
+        self._saved_at = 0.0  # when traffic last persisted the state
 
     def _service(self, service_id: str) -> dict:
         from ..state import NotFoundInStore
@@ -105,25 +107,48 @@ class TrafficPorts:
 
     def answer(self, service_id: str, path: str) -> tuple[int, dict]:
         """What a request for ``path`` arriving now gets from the service: routed at arrival, then answered
-        after the path's in-flight time, unless its instance was stopped meanwhile."""
+        after the path's in-flight time, unless its instance was stopped meanwhile. Every answer is kept for
+        ``/metrics/*`` (``metric_samples``), timed from arrival to answer."""
+        started = time.time()
         with self.api.store.lock:
             service = self.api.store["services"].get(service_id)
             if service is None:
                 return 404, {"error": f"service {service_id} no longer exists"}
             advance(self.api.store, self.api.settings, service_id)
-            now = time.time()
-            deploy = traffic.serving(self._deploys(service_id), now)
-            status, body = traffic.answer(service, deploy, path, now)
+            deploy = traffic.serving(self._deploys(service_id), started)
+            status, body = traffic.answer(service, deploy, path, started)
             in_flight = traffic.in_flight_for(deploy["_instance"], path) if status == 200 else 0.0
-            if not in_flight:
-                return status, body
-            self._in_flight[deploy["id"]] += 1
+            if in_flight:
+                self._in_flight[deploy["id"]] += 1
+            else:
+                save = self._record(service, deploy, started, status, path)
+        if not in_flight:
+            self._save(save)
+            return status, body
         self.api.sleep(in_flight)  # not under the lock: other requests go on meanwhile
         with self.api.store.lock:
             self._in_flight[deploy["id"]] -= 1
             advance(self.api.store, self.api.settings, service_id)
             cut = traffic.cut_short(service, deploy, self._deploys(service_id), time.time())
-        return cut or (status, body)
+            status, body = cut or (status, body)
+            save = self._record(service, deploy, started, status, path)
+        self._save(save)
+        return status, body
+
+    def _record(self, service: dict, deploy: dict | None, started: float, status: int, path: str) -> bool:
+        """Keep the answer (under the store's lock); True when the state is due to be persisted."""
+        instance = metric_samples.instance_id(service["id"], deploy["id"]) if deploy is not None else ""
+        metric_samples.record_request(self.api.store, service["id"], started, instance, status,
+                                      (time.time() - started) * 1000, host_of(service), path)
+        if started - self._saved_at < SAVE_EVERY_SECONDS:
+            return False
+        self._saved_at = started
+        return True
+
+    def _save(self, due: bool) -> None:
+        # Outside the store's lock, as after an API write: saving takes both emulators' locks.
+        if due:
+            self.api._mutated()
 
     def _deploys(self, service_id: str) -> list[dict]:
         return [d for d in self.api.store["deploys"].values() if d["_serviceId"] == service_id]

@@ -12,10 +12,10 @@ from typing import Any
 from ..data_dirs import collect_orphan_data_dirs
 from ..postgres import PostgresHarness, PostgresInstance, PostgresUnavailable
 from ..tls import TlsFiles, ensure_tls
-from ..server import ApiServer
+from ..server import ApiServer, Reply
 from ..specs import SUPABASE_SPEC
 from . import (action_runs, api_keys, auth_config, backups, billing, branches, database, function_secrets, network,
-               projects, query)
+               projects, query, usage)
 from .pooler import Pooler, stop_leftover_bouncer
 from .ratelimits import FAMILIES as RATE_LIMIT_FAMILIES
 from .projects import SANDBOX_ORG
@@ -34,10 +34,10 @@ class SupabaseServer(ApiServer):
     spec = SUPABASE_SPEC
     base_path = ""
     collections = ("organizations", "projects", *PROJECT_SETTINGS, "pooler",  # pooler: the proxy's port
-                   "branches", "action_runs")
+                   "branches", "action_runs", usage.COLLECTION)
     route_tables = (projects.routes, query.routes, api_keys.routes, database.routes, network.routes,
                     auth_config.routes, function_secrets.routes, backups.routes, billing.routes, branches.routes,
-                    action_runs.routes)
+                    action_runs.routes, usage.routes)
     rate_limit = 120  # "120 requests / 1 minute per user, per scope, per endpoint"
     rate_limit_families = RATE_LIMIT_FAMILIES  # enforced per endpoint and project, as recorded
 
@@ -124,8 +124,16 @@ class SupabaseServer(ApiServer):
         self.store["auth_config"][ref] = auth_config.default_auth_config(self.spec.document)
 
     def drop_project_settings(self, ref: str) -> None:
-        for collection in PROJECT_SETTINGS:
+        for collection in (*PROJECT_SETTINGS, usage.COLLECTION):
             self.store[collection].pop(ref, None)
+
+    def control_route(self, method: str, parts: list[str], payload: Any) -> Any:
+        """``POST /_sandbox/usage/{ref}``: record a project's Data API requests (test-only, ``usage.py``)."""
+        if parts[:1] == ["usage"] and len(parts) == 2 and method == "POST":
+            recorded = usage.record(self.store, parts[1], payload)
+            self._mutated()
+            return Reply(201, recorded)
+        return None
 
     def drop_branches(self, ref: str) -> None:
         branches.remove_branches_of(self, ref)

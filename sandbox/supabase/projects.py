@@ -149,20 +149,32 @@ def _numeric_id(project: dict) -> int:
 
 
 HEALTH_INFO = {"auth": {"name": "GoTrue", "version": "2.177.0", "description": "GoTrue is a user registration "
-                                                                               "and authentication API"}}
+                                                                               "and authentication API"},
+               "rest": {"db_schema": "public,graphql_public"}}  # PostgREST's exposed schemas on a new project
+DATABASE_SERVICES = ("db", "db_postgres_user", "pooler", "pg_bouncer")  # down when the project's Postgres is
 
 
 @routes.get("/v1/projects/{ref}/health")
 def project_health(call: Call) -> Reply:
+    """One entry per requested service (``services``, required, form-exploded): ``ACTIVE_HEALTHY`` when the
+    project is and, for the database's services, its Postgres answers; ``COMING_UP`` while it comes up; else
+    ``UNHEALTHY`` with an ``error`` (spec ``V1ServiceHealthResponse``). Realtime's info reports the database
+    connection as Realtime's own health does."""
     project = project_or_404(call)
     up = project["status"] == "ACTIVE_HEALTHY"
     db_alive = up and call.server.database_alive(project["ref"])
     answer = []
     for service in call.query.get("services") or []:
-        status = "ACTIVE_HEALTHY" if up and (db_alive or service not in ("db", "db_postgres_user", "pooler")) \
+        status = "ACTIVE_HEALTHY" if up and (db_alive or service not in DATABASE_SERVICES) \
             else ("COMING_UP" if project["status"] == "COMING_UP" else "UNHEALTHY")
         entry = {"name": service, "healthy": status == "ACTIVE_HEALTHY", "status": status}
         if service in HEALTH_INFO and status == "ACTIVE_HEALTHY":
             entry["info"] = HEALTH_INFO[service]
+        elif service == "realtime" and status == "ACTIVE_HEALTHY":
+            entry["info"] = {"healthy": db_alive, "db_connected": db_alive, "replication_connected": db_alive,
+                             "connected_cluster": 1}
+        if status == "UNHEALTHY":
+            entry["error"] = (f"project is {project['status']}" if not up
+                              else "the project's database does not answer")
         answer.append(entry)
     return 200, answer
