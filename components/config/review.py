@@ -46,11 +46,11 @@ def derive(base_config: dict, pr: int, parent_project_ref: str, head_branch: Opt
     return _derive(base_config, pr, parent_project_ref, head_branch, image_digest, ttl_hours, now)[0]
 
 
-def stack_file_text(base_name: str, base_config: dict, pr: int, parent_project_ref: str, **options: Any) -> str:
+def stack_file_text(base_name: str, base_config: dict, pr: int, parent_project_ref: str,
+                    head_branch: Optional[str] = None, image_digest: Optional[str] = None,
+                    ttl_hours: float = DEFAULT_TTL_HOURS, now: Optional[datetime] = None) -> str:
     """`derive()`'s document as a stack file whose header says it is generated and lists what was dropped."""
-    document, dropped = _derive(base_config, pr, parent_project_ref, options.get("head_branch"),
-                                options.get("image_digest"), options.get("ttl_hours", DEFAULT_TTL_HOURS),
-                                options.get("now"))
+    document, dropped = _derive(base_config, pr, parent_project_ref, head_branch, image_digest, ttl_hours, now)
     lines = [HEADER.format(base=base_name, pr=pr)]
     lines += ["# Dropped from the base:\n", *(f"#   {path}\n" for path in dropped)] if dropped else []
     return "".join(lines) + yaml.safe_dump(document, sort_keys=False, default_flow_style=False)
