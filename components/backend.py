@@ -111,8 +111,9 @@ class BackendArgs:
     registry: Optional[Registry]
     """The registry; when `private`, Render pulls with a RegistryCredential made from it."""
 
-    api_hostname: str
-    """Public host of the API service (custom domain)."""
+    api_hostname: Optional[str]
+    """Public host of the API service (its custom domain); None (a review stack): no custom domain, the API
+    answers on its own `*.onrender.com` URL."""
 
     app_url: Optional[str] = None
     """Public URL of the web app (`APP_URL`, e.g. for CORS); None when the frontend tier is off."""
@@ -127,6 +128,9 @@ class BackendArgs:
     release: Optional[ReleaseConfig] = None
     """`procurement:release`: the web services' candidates, checks and watch; None: plain deploys."""
 
+    environment_id: Optional[Input[str]] = None
+    """Render environment every service and the env group belong to (a review stack's `pr-<n>`); None: none."""
+
 
 class Backend(pulumi.ComponentResource):
     """Render web services, workers and cron jobs of the backend (``procurement:backend:Backend``)."""
@@ -135,10 +139,10 @@ class Backend(pulumi.ComponentResource):
     """Service name -> Render service id."""
     api_service_id: Output[str]
     """Render id of the web service behind `api.<domain>`."""
-    api_url: str
-    """`https://<api host>`."""
-    api_dns_target: Output[str]
-    """Host name Render tells DNS to CNAME `api.<domain>` to."""
+    api_url: Input[str]
+    """`https://<api host>`; without a custom domain the API service's own URL."""
+    api_dns_target: Optional[Output[str]]
+    """Host name Render tells DNS to CNAME `api.<domain>` to (None without a custom domain)."""
     env_group_id: Output[str]
     """Render id of the shared env group."""
     image_ref: Output[str]
@@ -155,7 +159,6 @@ class Backend(pulumi.ComponentResource):
             credential_id = self._registry_credential(name, args).id
         self.registry_credential_id = credential_id
 
-        shared = shared_variables(args)
         shared_files = {**cfg.env.secret_files, **(args.supabase.files if args.supabase is not None else {})}
         services: dict[str, render.Service] = {}
         own_variables: dict[str, dict[str, Input[str]]] = {}
@@ -173,10 +176,11 @@ class Backend(pulumi.ComponentResource):
                     f"{name}-{service.name}-files", service_id=services[service.name].id,
                     files=dict(service.env.secret_files), deploy_on_change=False, deploy_on_delete=True, opts=child))
 
+        shared = shared_variables(args, services[cfg.api_service].url)
         group = render.EnvGroup(f"{name}-env-group", name=naming.physical_name(args.stack, "backend-shared",
                                                                                 naming.RENDER_ENV_GROUP),
                                 owner_id=args.render.owner_id, variables=shared, files=shared_files or None,
-                                opts=child)
+                                **_in_environment(args.environment_id), opts=child)
         link = render.EnvGroupLink(f"{name}-env-group-link", env_group_id=group.id,
                                    service_ids=[s.id for s in services.values()], opts=child)
 
@@ -216,12 +220,14 @@ class Backend(pulumi.ComponentResource):
                              token_env=LOG_STREAM_TOKEN_ENV, opts=child)
 
         api = services[cfg.api_service]
-        domain = render.CustomDomain(f"{name}-api-domain", service_id=api.id, name=args.api_hostname, opts=child)
+        self.api_dns_target = None
+        if args.api_hostname is not None:
+            domain = render.CustomDomain(f"{name}-api-domain", service_id=api.id, name=args.api_hostname, opts=child)
+            self.api_dns_target = domain.dns_target
 
         self.service_ids = {n: s.id for n, s in services.items()}
         self.api_service_id = api.id
-        self.api_url = f"https://{args.api_hostname}"
-        self.api_dns_target = domain.dns_target
+        self.api_url = f"https://{args.api_hostname}" if args.api_hostname is not None else api.url
         self.env_group_id = group.id
         self.image_ref = Output.concat(args.image_name, "@", args.image_digest)
         self.register_outputs({
@@ -266,8 +272,13 @@ class Backend(pulumi.ComponentResource):
             inputs.update(scaling_inputs(service))
         return render.Service(
             f"{name}-{service.name}", name=naming.physical_name(args.stack, service.name, naming.RENDER_SERVICE),
-            owner_id=args.render.owner_id, service_type=kind,
+            owner_id=args.render.owner_id, service_type=kind, **_in_environment(args.environment_id),
             **{k: v for k, v in inputs.items() if v is not None}, opts=ResourceOptions(parent=self))
+
+
+def _in_environment(environment_id: Optional[Input[str]]) -> dict:
+    """`environment_id` only when there is one: a stack without environments keeps its inputs (and plans) as they were."""
+    return {"environment_id": environment_id} if environment_id is not None else {}
 
 
 def release_inputs(release: Optional[ReleaseConfig], service: BackendService, api_service: str) -> dict:
@@ -302,10 +313,11 @@ def service_variables(service: BackendService, port: int, supabase: Optional[Sup
     return variables
 
 
-def shared_variables(args: BackendArgs) -> dict[str, Input[str]]:
+def shared_variables(args: BackendArgs, api_url: Optional[Input[str]] = None) -> dict[str, Input[str]]:
     """Every service's variables (the env group): generated ones and `backend.env` / `appSecrets.backend.env`."""
     variables: dict[str, Input[str]] = dict(args.config.env.all_variables())
-    variables.update({"ENVIRONMENT": args.environment, "API_URL": f"https://{args.api_hostname}"})
+    variables.update({"ENVIRONMENT": args.environment,
+                      "API_URL": f"https://{args.api_hostname}" if args.api_hostname is not None else api_url})
     if args.app_url is not None:
         variables["APP_URL"] = args.app_url
     if args.supabase is not None:

@@ -40,10 +40,11 @@ class FrontendArgs:
     stack: str
     """Stack name, for the physical name `procurement-<stack>-app`."""
 
-    app_hostname: str
-    """Public host of the app (custom domain)."""
+    app_hostname: Optional[str]
+    """Public host of the app (its custom domain); None (a review stack): no custom domain, the site answers on
+    its own `*.onrender.com` URL."""
 
-    api_url: Optional[str] = None
+    api_url: Optional[Input[str]] = None
     """Public URL of the backend API; None when the backend tier is off."""
 
     supabase_url: Optional[Input[str]] = None
@@ -52,16 +53,19 @@ class FrontendArgs:
     supabase_anon_key: Optional[Input[str]] = None
     """Supabase anon key; None when the database tier is off."""
 
+    environment_id: Optional[Input[str]] = None
+    """Render environment the static site belongs to (a review stack's `pr-<n>`); None: none."""
+
 
 class Frontend(pulumi.ComponentResource):
     """The React app's static site, its build variables and its domain (``procurement:frontend:Frontend``)."""
 
     site_id: Output[str]
     """Render id of the static site."""
-    url: str
-    """`https://<app host>`."""
-    dns_target: Output[str]
-    """Host name Render tells DNS to CNAME `app.<domain>` to."""
+    url: Input[str]
+    """`https://<app host>`; without a custom domain the site's own URL."""
+    dns_target: Optional[Output[str]]
+    """Host name Render tells DNS to CNAME `app.<domain>` to (None without a custom domain)."""
 
     def __init__(self, name: str, args: FrontendArgs, opts: Optional[ResourceOptions] = None) -> None:
         super().__init__("procurement:frontend:Frontend", name, None, opts)
@@ -72,15 +76,18 @@ class Frontend(pulumi.ComponentResource):
             owner_id=args.render.owner_id, service_type="static_site",
             repo=cfg.repo, branch=cfg.branch, build_command=cfg.build_command, publish_path=cfg.publish_path,
             auto_deploy=cfg.auto_deploy, headers=security_headers(args.api_url, args.supabase_url),
-            routes=[SPA_REWRITE], opts=child)
+            routes=[SPA_REWRITE],
+            **({"environment_id": args.environment_id} if args.environment_id is not None else {}), opts=child)
         variables = build_variables(args)
         if variables:
             render.EnvVars(f"{name}-site-env", service_id=site.id, variables=variables, opts=child)
-        domain = render.CustomDomain(f"{name}-domain", service_id=site.id, name=args.app_hostname, opts=child)
+        self.dns_target = None
+        if args.app_hostname is not None:
+            domain = render.CustomDomain(f"{name}-domain", service_id=site.id, name=args.app_hostname, opts=child)
+            self.dns_target = domain.dns_target
 
         self.site_id = site.id
-        self.url = f"https://{args.app_hostname}"
-        self.dns_target = domain.dns_target
+        self.url = f"https://{args.app_hostname}" if args.app_hostname is not None else site.url
         self.register_outputs({"site_id": self.site_id, "url": self.url, "dns_target": self.dns_target})
 
 
@@ -96,7 +103,7 @@ def build_variables(args: FrontendArgs) -> dict[str, Input[str]]:
     return variables
 
 
-def security_headers(api_url: Optional[str], supabase_url: Optional[Input[str]]) -> list[dict[str, Input[str]]]:
+def security_headers(api_url: Optional[Input[str]], supabase_url: Optional[Input[str]]) -> list[dict[str, Input[str]]]:
     """Headers Render adds to every response of the site (path `/*`)."""
     return [{"path": "/*", "name": header, "value": value} for header, value in (
         ("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}; includeSubDomains"),
@@ -107,12 +114,12 @@ def security_headers(api_url: Optional[str], supabase_url: Optional[Input[str]])
     )]
 
 
-def content_security_policy(api_url: Optional[str], supabase_url: Optional[Input[str]]) -> Input[str]:
+def content_security_policy(api_url: Optional[Input[str]], supabase_url: Optional[Input[str]]) -> Input[str]:
     """Scripts and styles from the site only; the browser talks to the API and Supabase (incl. realtime)."""
-    def policy(supabase: Optional[str]) -> str:
+    def policy(api: Optional[str], supabase: Optional[str]) -> str:
         connect = ["'self'"]
-        if api_url:
-            connect.append(api_url)
+        if api:
+            connect.append(api)
         if supabase:
             connect += [supabase, "wss://" + supabase.split("://", 1)[-1]]
         return "; ".join((
@@ -128,6 +135,6 @@ def content_security_policy(api_url: Optional[str], supabase_url: Optional[Input
             "object-src 'none'",
         ))
 
-    if supabase_url is None:
-        return policy(None)
-    return Output.from_input(supabase_url).apply(policy)
+    if supabase_url is None and not isinstance(api_url, Output):
+        return policy(api_url, None)
+    return Output.all(api_url, supabase_url).apply(lambda urls: policy(*urls))

@@ -59,3 +59,22 @@ def postgres_role_name(stack: str, purpose: str) -> str:
     if not all(parts):
         raise ValueError(f"stack {stack!r} and purpose {purpose!r} must contain letters or digits")
     return fit("_".join(parts), POSTGRES_IDENTIFIER, separator="_")
+
+
+# Review stacks (issue 26): the stack `pr-<n>` of pull request n, and the tag every vendor object it makes
+# carries: Render `procurement-pr-<n>[-<purpose>]`, Supabase branch `pr-<n>`. `review_pr_of` reads any of them.
+REVIEW_PREFIX = "pr-"
+_REVIEW_NAME = re.compile(rf"^(?:{PROJECT}-)?{REVIEW_PREFIX}([1-9][0-9]*)(?:-.+)?$")
+
+
+def review_stack(pr: int) -> str:
+    """The review stack (and Supabase branch) name of pull request `pr`: `pr-<n>`."""
+    if isinstance(pr, bool) or not isinstance(pr, int) or pr < 1:
+        raise ValueError(f"a pull request number is a positive integer (got {pr!r})")
+    return f"{REVIEW_PREFIX}{pr}"
+
+
+def review_pr_of(name: str) -> int | None:
+    """The pull request a name is tagged with: `pr-7`, `procurement-pr-7`, `procurement-pr-7-api` -> 7; else None."""
+    match = _REVIEW_NAME.match(name or "")
+    return int(match.group(1)) if match else None

@@ -40,17 +40,28 @@ def _on(*tiers: str) -> Callable[[StackConfig], bool]:
 
 
 def _api_role(config: StackConfig) -> bool:
-    return (config.backend is not None and config.database is not None
+    return (config.backend is not None and config.database is not None and config.review is None
             and config.database.role_for(config.backend.api_service) is not None)
 
 
+def _not_review(condition: Callable[[StackConfig], bool]) -> Callable[[StackConfig], bool]:
+    """`condition`, on a stack that is no review stack (one has no custom domain and no Supabase project)."""
+    return lambda config: config.review is None and condition(config)
+
+
+def _review(condition: Callable[[StackConfig], bool]) -> Callable[[StackConfig], bool]:
+    return lambda config: config.review is not None and condition(config)
+
+
 CONTRACT: tuple[OutputSpec, ...] = (
-    OutputSpec("environment", "string", False, "always", "`local`, `staging` or `production`", lambda c: True),
+    OutputSpec("environment", "string", False, "always", "`local`, `staging`, `production` or `review`",
+               lambda c: True),
     OutputSpec("enabled_tiers", "list of strings", False, "always",
                "tiers this stack builds, in a fixed order (`source_control` for `sourceControl`)", lambda c: True),
-    OutputSpec("api_hostname", "string", False, "backend on", "`<apiSubdomain>.<domain>`", _on("backend")),
-    OutputSpec("api_url", "string", False, "backend on", "`https://<api_hostname>`: the API's public URL",
-               _on("backend")),
+    OutputSpec("api_hostname", "string", False, "backend on, not a review stack", "`<apiSubdomain>.<domain>`",
+               _not_review(_on("backend"))),
+    OutputSpec("api_url", "string", False, "backend on", "`https://<api_hostname>`: the API's public URL (a review "
+               "stack: the API service's `https://<name>.onrender.com`)", _on("backend")),
     OutputSpec("api_service_id", "string", False, "backend on",
                "Render id of the web service behind `api_url` (`backend.apiService`)", _on("backend")),
     OutputSpec("backend_service_ids", "map of strings", False, "backend on",
@@ -60,24 +71,30 @@ CONTRACT: tuple[OutputSpec, ...] = (
                "pinning it as `procurement:backendImageDigest` rolls back to it", _on("images", "backend")),
     OutputSpec("render_region", "string", False, "backend or frontend on", "Render region of the services",
                _on("backend", "frontend")),
-    OutputSpec("app_hostname", "string", False, "frontend on", "`<appSubdomain>.<domain>`", _on("frontend")),
-    OutputSpec("frontend_url", "string", False, "frontend on", "`https://<app_hostname>`: the web app's public URL",
-               _on("frontend")),
+    OutputSpec("app_hostname", "string", False, "frontend on, not a review stack", "`<appSubdomain>.<domain>`",
+               _not_review(_on("frontend"))),
+    OutputSpec("frontend_url", "string", False, "frontend on", "`https://<app_hostname>`: the web app's public URL "
+               "(a review stack: the static site's `https://<name>.onrender.com`)", _on("frontend")),
     OutputSpec("frontend_service_id", "string", False, "frontend on", "Render id of the static site",
                _on("frontend")),
     OutputSpec("supabase_region", "string", False, "database on", "Supabase region of the project",
                _on("database")),
-    OutputSpec("supabase_project_ref", "string", False, "database on",
-               "Supabase project ref (its id in the Management API)", _on("database")),
+    OutputSpec("supabase_project_ref", "string", False, "database on, not a review stack",
+               "Supabase project ref (its id in the Management API)", _not_review(_on("database"))),
     OutputSpec("supabase_url", "string", False, "database on",
-               "`https://<ref>.supabase.co`: Supabase's APIs (auth, REST, storage) for clients", _on("database")),
-    OutputSpec("supabase_anon_key", "string", True, "database on",
-               "the project's anon key (public in browsers, still a credential)", _on("database")),
+               "`https://<ref>.supabase.co`: Supabase's APIs (auth, REST, storage) for clients (a review stack: "
+               "its branch's ref)", _on("database")),
+    OutputSpec("supabase_anon_key", "string", True, "database on, not a review stack",
+               "the project's anon key (public in browsers, still a credential)", _not_review(_on("database"))),
     OutputSpec("database_url", "string", True, "backend and database on, and `database.roles` has a role for "
                "`backend.apiService`",
                "pooled Postgres URL of the API service's least-privilege role (never the superuser)", _api_role),
     OutputSpec("cloudflare_zone_id", "string", False, "edge on", "Cloudflare zone the platform's hosts are in",
                _on("edge")),
+    OutputSpec("database_branch_ref", "string", False, "review stack, database on",
+               "ref of the Supabase branch `pr-<n>` the review stack's database is", _review(_on("database"))),
+    OutputSpec("review", "map of strings", False, "review stack", "`{pr, expires_at}`: the pull request this stack "
+               "deploys and when the sweeper destroys it (ISO-8601 UTC)", _review(lambda c: True)),
 )
 BY_KEY: Mapping[str, OutputSpec] = {spec.key: spec for spec in CONTRACT}
 SECRET_KEYS = frozenset(spec.key for spec in CONTRACT if spec.secret)
@@ -100,7 +117,9 @@ def stack_outputs(platform: Platform) -> dict[str, Any]:
                        backend_service_ids=backend.service_ids)
     if platform.frontend is not None:
         outputs.update(frontend_url=platform.frontend.url, frontend_service_id=platform.frontend.site_id)
-    if platform.database is not None:
+    if platform.database is not None and config.review is not None:
+        outputs.update(database_branch_ref=platform.database.project_ref, supabase_url=platform.database.supabase_url)
+    elif platform.database is not None:
         database = platform.database
         outputs.update(supabase_project_ref=database.project_ref, supabase_url=database.supabase_url,
                        supabase_anon_key=database.anon_key)
@@ -108,6 +127,8 @@ def stack_outputs(platform: Platform) -> dict[str, Any]:
             outputs["database_url"] = database.database_urls[config.backend.api_service]
     if platform.edge is not None:
         outputs["cloudflare_zone_id"] = platform.edge.zone_id
+    if config.review is not None:
+        outputs["review"] = {"pr": str(config.review.pr), "expires_at": config.review.expires_at}
     return outputs
 
 

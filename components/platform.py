@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from components.backend import Backend
     from components.backups import DatabaseBackup
     from components.database import Database
+    from components.database_branch import DatabaseBranch
     from components.edge import Edge
     from components.frontend import Frontend
     from components.images import BackendImage
@@ -43,7 +44,7 @@ class Platform:
 
     config: StackConfig
     images: Optional[BackendImage] = None
-    database: Optional[Database] = None
+    database: Optional[Database | DatabaseBranch] = None
     backend: Optional[Backend] = None
     frontend: Optional[Frontend] = None
     edge: Optional[Edge] = None
@@ -64,7 +65,20 @@ def build_platform(config: StackConfig) -> Platform:
         from components.images import BackendImage, BackendImageArgs
         images = BackendImage("images", BackendImageArgs(source=config.images, stack=config.stack))
 
-    if config.database is not None:
+    # A review stack (issue 26): its services live in their own Render project and environment `pr-<n>`, its
+    # database is a Supabase branch, and nothing has a custom domain (the URLs are the services' onrender.com ones).
+    review = config.review
+    environment_id = None
+    if review is not None and config.render is not None:
+        from components.review_environment import review_environment
+        environment_id = review_environment(config.render.owner_id, review.pr)
+    api_hostname = config.api_hostname if review is None else None
+    app_hostname = config.app_hostname if review is None else None
+
+    if config.database is not None and review is not None:
+        from components.database_branch import DatabaseBranch, DatabaseBranchArgs
+        database = DatabaseBranch("database", DatabaseBranchArgs(config=config.database, review=review), opts=tier)
+    elif config.database is not None:
         from components.database import Database, DatabaseArgs
         services = tuple(s.name for s in config.backend.services) if config.backend is not None else ()
         # The backup's read-only role exists with the backup job (same condition as below).
@@ -73,18 +87,18 @@ def build_platform(config: StackConfig) -> Platform:
                                                      backup_schemas=config.backup.schemas if backs_up else ()),
                             opts=tier)
 
-    app_url = f"https://{config.app_hostname}" if config.frontend is not None else None
+    app_url = f"https://{app_hostname}" if config.frontend is not None and app_hostname is not None else None
     if config.backend is not None:
         from components.backend import Backend, BackendArgs, SupabaseEnv
         supabase = None
-        if database is not None:
+        if database is not None and review is None:  # a branch hands the services nothing yet (database_branch.py)
             supabase = SupabaseEnv(url=database.supabase_url, anon_key=database.anon_key,
                                    service_keys=database.service_keys, database_urls=database.database_urls,
                                    files=database.client_files)
         backend = Backend("backend", BackendArgs(
             config=config.backend, render=config.render, stack=config.stack, environment=config.environment,
             image_name=images.image_name, image_digest=images.digest, registry=config.images.registry,
-            api_hostname=config.api_hostname, app_url=app_url, supabase=supabase,
+            api_hostname=api_hostname, app_url=app_url, supabase=supabase, environment_id=environment_id,
             # Render's log stream is a workspace object next to the services: the backend tier holds it.
             log_stream_endpoint=config.observability.log_stream_endpoint if config.observability else None,
             release=config.release),
@@ -93,10 +107,11 @@ def build_platform(config: StackConfig) -> Platform:
     if config.frontend is not None:
         from components.frontend import Frontend, FrontendArgs
         frontend = Frontend("frontend", FrontendArgs(
-            config=config.frontend, render=config.render, stack=config.stack, app_hostname=config.app_hostname,
+            config=config.frontend, render=config.render, stack=config.stack, app_hostname=app_hostname,
             api_url=backend.api_url if backend is not None else None,
-            supabase_url=database.supabase_url if database is not None else None,
-            supabase_anon_key=database.anon_key if database is not None else None),
+            supabase_url=database.supabase_url if database is not None and review is None else None,
+            supabase_anon_key=database.anon_key if database is not None and review is None else None,
+            environment_id=environment_id),
             opts=tier)
 
     if config.edge is not None:

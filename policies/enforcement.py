@@ -10,7 +10,8 @@ first resource is analyzed (the variables remain a fallback).
 
 The kind of environment is `procurement:environment` (local, staging, production), falling back to
 the stack name, so a scratch stack configured as production is judged as production. Production: every rule is mandatory (the preview/update fails).
-Anything else: advisory (warnings only), so staging and local show what production would refuse.
+Anything else: advisory (warnings only), so staging and local show what production would refuse. Exception: the
+rules `always_mandatory` names (review-stack-isolation) are mandatory on every stack.
 A `--policy-pack-config` file can still override one rule's level, as with any pack.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any, Mapping, Optional
 from pulumi_policy import EnforcementLevel
 
 PRODUCTION = "production"
+REVIEW = "review"
 ENVIRONMENT_KEY = "procurement:environment"
 
 
@@ -38,6 +40,12 @@ class StackFacts:
     """`procurement:sourceControl.manageRepositorySettings` (this stack owns rulesets)."""
     default_branch: str = "main"
     """`procurement:sourceControl.defaultBranch`: the branch the ruleset must protect."""
+    review_pr: Optional[int] = None
+    """A review stack's pull request: `procurement:review.pr`, else the number in the stack name pr-<n>."""
+
+    @property
+    def is_review(self) -> bool:
+        return self.environment == REVIEW
 
     @property
     def enforcement(self) -> EnforcementLevel:
@@ -59,11 +67,18 @@ def facts_from(config: Mapping[str, str], stack: Optional[str]) -> StackFacts:
     environment = config.get(ENVIRONMENT_KEY) or (stack or "").rsplit("/", 1)[-1] or "unknown"
     tiers = _object(config, "procurement:tiers")
     source_control = _object(config, "procurement:sourceControl")
+    review_pr = None
+    if environment == REVIEW:
+        from components.naming import review_pr_of
+        pr = _object(config, "procurement:review").get("pr")
+        review_pr = pr if isinstance(pr, int) and not isinstance(pr, bool) else \
+            review_pr_of((stack or "").rsplit("/", 1)[-1])
     return StackFacts(
         environment=environment,
         source_control_on=tiers.get("sourceControl") is True,
         manages_repository_settings=source_control.get("manageRepositorySettings") is True,
         default_branch=str(source_control.get("defaultBranch") or "main"),
+        review_pr=review_pr,
     )
 
 
@@ -73,10 +88,13 @@ class StackContext:
     def __init__(self, facts: StackFacts) -> None:
         self.facts = facts
         self._policies: list[Any] = []
+        self._always_mandatory: frozenset[str] = frozenset()
 
-    def govern(self, policies: list[Any]) -> list[Any]:
-        """These policies take their enforcement level from the stack's facts (now and on update)."""
+    def govern(self, policies: list[Any], always_mandatory: frozenset[str] = frozenset()) -> list[Any]:
+        """These policies take their enforcement level from the stack's facts (now and on update), except the
+        `always_mandatory` ones (by name), which are mandatory on every stack."""
         self._policies = list(policies)
+        self._always_mandatory = always_mandatory
         self._apply()
         return policies
 
@@ -86,7 +104,8 @@ class StackContext:
 
     def _apply(self) -> None:
         for policy in self._policies:
-            policy.enforcement_level = self.facts.enforcement
+            policy.enforcement_level = EnforcementLevel.MANDATORY if policy.name in self._always_mandatory \
+                else self.facts.enforcement
 
 
 def install_stack_hook(context: StackContext) -> None:

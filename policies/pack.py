@@ -1,13 +1,15 @@
 """The pack's policies, each at the enforcement level the stack's kind calls for (enforcement.py)."""
 from __future__ import annotations
 
-from pulumi_policy import Policy, ResourceValidationPolicy, StackValidationPolicy
+from pulumi_policy import EnforcementLevel, Policy, ResourceValidationPolicy, StackValidationPolicy
 
 from . import (rule_cloudflare, rule_coverage, rule_github, rule_protection, rule_r2, rule_release, rule_render,
-               rule_secrets, rule_supabase, rule_waf)
+               rule_review, rule_secrets, rule_supabase, rule_waf)
 from .enforcement import StackContext
 
 PACK_NAME = "procurement-platform"
+# Rules whose finding fails any stack's preview, not only production's (enforcement.py).
+ALWAYS_MANDATORY = frozenset({rule_review.NAME})
 
 
 def build_policies(context: StackContext) -> list[Policy]:
@@ -50,4 +52,6 @@ def build_policies(context: StackContext) -> list[Policy]:
         StackValidationPolicy(rule_waf.NAME, rule_waf.DESCRIPTION, rule_waf.validate, enforcement_level=level),
         ResourceValidationPolicy(rule_release.NAME, rule_release.DESCRIPTION, rule_release.make_validate(context),
                                  enforcement_level=level),
-    ])
+        ResourceValidationPolicy(rule_review.NAME, rule_review.DESCRIPTION, rule_review.make_validate(context),
+                                 enforcement_level=EnforcementLevel.MANDATORY),
+    ], always_mandatory=ALWAYS_MANDATORY)

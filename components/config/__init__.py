@@ -13,7 +13,8 @@ from .loader import load_config, parse_config, read_runtime_config
 from .model import (
     AdoptEntry, ApiEndpoints, AuthSettings, BackendConfig, BackupConfig, BackupRecipient, BackendService, CacheRule,
     DatabaseConfig, DatabaseRole, EdgeConfig, FrontendConfig, HealthCheck, Hsts, ImageBuild, ImageSource, ObservabilityConfig,
-    PoolerSettings, PostgresSettings, RateLimit, Registry, ReleaseConfig, RenderAlerts, RenderConfig, Repository, Scaling,
+    PoolerSettings, PostgresSettings, RateLimit, Registry, ReleaseConfig, RenderAlerts, RenderConfig, Repository, ReviewConfig,
+    Scaling,
     SmokeCheck, SourceControlConfig, StackConfig, Tiers,
 )
 from .reader import RawConfig
@@ -24,5 +25,5 @@ __all__ = [
     "AuthSettings", "BackendConfig", "BackupConfig", "BackupRecipient", "BackendService", "CacheRule", "DatabaseConfig",
     "DatabaseRole", "EdgeConfig", "FrontendConfig", "HealthCheck",
     "Hsts", "ImageBuild", "ImageSource", "ObservabilityConfig", "PoolerSettings", "PostgresSettings", "RateLimit",
-    "Registry", "ReleaseConfig", "RenderAlerts", "RenderConfig", "Repository", "Scaling", "SmokeCheck", "SourceControlConfig", "StackConfig", "Tiers",
+    "Registry", "ReleaseConfig", "RenderAlerts", "RenderConfig", "Repository", "ReviewConfig", "Scaling", "SmokeCheck", "SourceControlConfig", "StackConfig", "Tiers",
 ]

@@ -10,7 +10,9 @@ from dynamic_providers.supabase import settings as _supabase_settings
 
 NAMESPACE = "procurement"
 
-ENVIRONMENTS = ("local", "staging", "production")
+# `review`: a pull request's stack pr-<n>, derived from a base stack (components/config/review.py).
+REVIEW = "review"
+ENVIRONMENTS = ("local", "staging", "production", REVIEW)
 
 # --- Render -------------------------------------------------------------------------------------
 # shared/specs/render/render-openapi.json, components.schemas.region.enum

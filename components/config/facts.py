@@ -12,9 +12,10 @@ def stack_facts(config: StackConfig) -> dict[str, Any]:
         "environment": config.environment,
         "enabled_tiers": list(config.tiers.enabled()),
     }
-    if config.backend is not None:
+    # A review stack has no custom domains: its URLs are the services' own (components/outputs.py).
+    if config.backend is not None and config.review is None:
         facts["api_hostname"] = config.api_hostname
-    if config.frontend is not None:
+    if config.frontend is not None and config.review is None:
         facts["app_hostname"] = config.app_hostname
     if config.render is not None:
         facts["render_region"] = config.render.region

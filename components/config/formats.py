@@ -108,6 +108,19 @@ def https_url(value: str) -> Optional[str]:
     return message
 
 
+def https_or_loopback_url(value: str) -> Optional[str]:
+    """https, or http to this machine (127.0.0.0/8, ::1, localhost), where nothing crosses a network."""
+    message = http_url(value)
+    if message is not None or urlparse(value).scheme == "https":
+        return message
+    host = urlparse(value).hostname
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    return None if loopback else f"'{value}' must use https (http only to this machine: 127.0.0.1, localhost)"
+
+
 def cidr(value: str) -> Optional[str]:
     try:
         ipaddress.ip_network(value, strict=True)
@@ -148,6 +161,18 @@ def github_repo_url(value: str) -> Optional[str]:
         return f"'{value}' is not a GitHub repository URL (https://github.com/<owner>/<repo>)"
     if github_login(parts[0]) or github_repo(parts[1]):
         return f"'{value}' is not a GitHub repository URL (https://github.com/<owner>/<repo>)"
+    return None
+
+
+def utc_timestamp(value: str) -> Optional[str]:
+    """ISO-8601 in UTC with its zone said: 2026-12-09T23:40:00Z (or +00:00)."""
+    from datetime import datetime, timedelta
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.utcoffset() != timedelta(0):
+        return f"'{value}' is not an ISO-8601 UTC time (e.g. 2026-12-09T23:40:00Z)"
     return None
 
 

@@ -21,6 +21,7 @@ from .build_github import build_source_control
 from .build_observability import build_observability
 from .build_release import build_release
 from .build_render import build_backend, build_frontend, build_images, build_render
+from .build_review import build_review
 from .build_supabase import build_database
 from .errors import ConfigError, Problems
 from . import schema
@@ -110,6 +111,7 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     tiers = build(Tiers, raw_tiers, **{attribute(n): bool(get(raw_tiers, n)) for n in schema.TIERS.names()})
     apis = _apis(r, environment)
     _environment_rules(r, environment, tiers)
+    review = build_review(r, environment, stack, tiers)
 
     render = build_render(r, tiers)
     images = build_images(r, tiers, environment)
@@ -137,13 +139,15 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
         project=project, stack=stack, environment=environment, domain=domain, api_hostname=api_host,
         app_hostname=app_host, tiers=tiers, apis=apis, render=render, images=images, backend=backend,
         frontend=frontend, database=database, edge=edge, source_control=source_control,
-        observability=observability, backup=backup, release=release, adopt=adopt,
+        observability=observability, backup=backup, release=release, adopt=adopt, review=review,
     )
 
 
 def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
-    # Outside `local` the (environment's) tokens travel to real vendors: plain http would expose them.
-    check = formats.http_url if environment in (None, "local") else formats.https_url
+    # Outside `local` the (environment's) tokens travel to real vendors: plain http would expose them. A review
+    # stack derived from the local one talks to the sandbox on this machine: http to a loopback host exposes nothing.
+    check = formats.http_url if environment in (None, "local") else \
+        formats.https_or_loopback_url if environment == c.REVIEW else formats.https_url
     gateway = r.text("renderTrafficGatewayUrl")
     if gateway is not None and environment == "production":
         # The checks would judge whatever answers there, not the services production users reach.

@@ -194,6 +194,7 @@ class SourceControlConfig:
 RenderAlerts = _plain(schema.RENDER_ALERTS, "RenderAlerts")
 ObservabilityConfig = _plain(schema.OBSERVABILITY, "ObservabilityConfig")
 BackupConfig = _plain(schema.BACKUP, "BackupConfig")
+ReviewConfig = _plain(schema.REVIEW, "ReviewConfig")
 BackupRecipient = _plain(schema.BACKUP_RECIPIENT, "BackupRecipient")
 
 
@@ -209,7 +210,7 @@ class AdoptEntry:
 class StackConfig:
     project: str
     stack: str
-    environment: Literal["local", "staging", "production"]
+    environment: Literal["local", "staging", "production", "review"]
     domain: str
     api_hostname: str
     app_hostname: str
@@ -226,7 +227,12 @@ class StackConfig:
     backup: Optional[BackupConfig] = None
     release: Optional[ReleaseConfig] = None  # set when backend is on
     adopt: tuple[AdoptEntry, ...] = ()  # procurement:adopt
+    review: Optional[ReviewConfig] = None  # set exactly on a review stack (environment review)
 
     @property
     def is_production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def is_review(self) -> bool:
+        return self.review is not None

@@ -185,6 +185,15 @@ DATABASE = ObjectSpec((
           "set by the restore command (docs/how-to/restore-the-database.md)"),
 ))
 
+REVIEW = ObjectSpec((
+    Field("pr", Integer(1, 2**31 - 1), "pull request number; the stack is pr-<pr>", required=True),
+    Field("parentProjectRef", Text(check=f.supabase_ref), "Supabase project the database is a branch of (the base "
+          "stack's project)", required=True),
+    Field("expiresAt", Text(check=f.utc_timestamp), "when the sweeper destroys the stack (ISO-8601 UTC)",
+          required=True),
+    Field("headBranch", Text(check=f.git_branch), "the pull request's git branch (the Supabase branch follows it)"),
+))
+
 HSTS = ObjectSpec((
     Field("enabled", Flag(), "send Strict-Transport-Security", default=True),
     Field("maxAgeSeconds", Integer(0, c.HSTS_MAX_AGE_MAX), "max-age", default=c.HSTS_MAX_AGE_MAX),

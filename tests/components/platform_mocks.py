@@ -13,10 +13,16 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
+from components.config.review import derive
 from tests.components.stack_cases import committed_overrides
-from tests.mock_harness import ProgramRun, run_program
+from tests.mock_harness import PROJECT_ROOT, ProgramRun, run_program
 
 DIGEST = "sha256:" + "5" * 64
 STAGING_IMAGE = f"ghcr.io/acme-procurement/procurement-system@{DIGEST}"
@@ -38,6 +44,9 @@ POOLER_HOST = "aws-0-eu-central-1.pooler.supabase.com"
 POOLER_PORT = 6543
 ANON_KEY = "mock-anon-key-eyJhbGciOiJIUzI1NiJ9"
 SERVICE_ROLE_KEY = "mock-service-role-key-eyJhbGciOiJIUzI1NiJ9"
+
+
+BRANCH_REF = "mockbranchrefabcdefgh"
 
 
 def password_of(resource_name: str) -> str:
@@ -76,6 +85,12 @@ def provider_outputs(args: MockResourceArgs) -> Optional[dict]:
         names = inputs.get("secret_key_names") or []
         return {"anon_key": ANON_KEY, "service_role_key": SERVICE_ROLE_KEY,
                 "secret_keys": {name: secret_key_of(name) for name in names}}
+    if args.typ == "pulumi-python:dynamic/supabase:Branch":
+        return {"project_ref": BRANCH_REF, "branch_id": "mock-branch-id", "status": "MIGRATIONS_PASSED",
+                "db_host": f"db.{BRANCH_REF}.supabase.co", "db_port": 5432, "db_user": "postgres",
+                "db_password": "MockBranchPw0123456789", "jwt_secret": "mock-branch-jwt-secret"}
+    if args.typ == "pulumi-python:dynamic/render:Project":
+        return {"environment_ids": {name: f"evm-mock-{name}" for name in inputs.get("environments") or {}}}
     if args.typ == "cloudflare:index/accountToken:AccountToken":
         return {"value": BACKUP_TOKEN_VALUE}
     if kind == "image:Image" and args.typ.startswith("docker:"):
@@ -88,3 +103,26 @@ def run_stack(stack: str, *, preview: bool = False, overrides: Optional[dict] = 
     return run_program(stack, overrides={**committed_overrides(stack), **(overrides or {})}, preview=preview,
                        resource_outputs=provider_outputs, stack_references=STACK_REFERENCES,
                        invoke_results=INVOKES, **kwargs)
+
+
+REVIEW_PR = 7
+REVIEW_PARENT_REF = "mockparentrefabcdefg"
+REVIEW_DIGEST = f"ghcr.io/acme-procurement/procurement-system@sha256:{'7' * 64}"
+REVIEW_NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
+
+
+def review_stack_file(directory: Path, base: str = "local", pr: int = REVIEW_PR, **options: Any) -> Path:
+    """`Pulumi.pr-<pr>.yaml` derived from the committed `base` stack by components/config/review.py."""
+    document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{base}.yaml").read_text())
+    options = {"image_digest": REVIEW_DIGEST, "now": REVIEW_NOW, **options}
+    path = directory / f"Pulumi.pr-{pr}.yaml"
+    path.write_text(yaml.safe_dump(derive(document, pr, REVIEW_PARENT_REF, **options)))
+    return path
+
+
+def run_review_stack(base: str = "local", pr: int = REVIEW_PR, **options: Any) -> ProgramRun:
+    """The review stack `pr-<pr>` derived from `base`, run under mocks like the committed stacks."""
+    with tempfile.TemporaryDirectory() as directory:
+        stack_file = review_stack_file(Path(directory), base, pr, **options)
+        return run_program(f"pr-{pr}", stack_file=stack_file, resource_outputs=provider_outputs,
+                           stack_references=STACK_REFERENCES, invoke_results=INVOKES)

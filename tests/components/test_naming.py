@@ -39,3 +39,26 @@ def test_empty_parts_are_rejected(stack, purpose):
 def test_limits_too_small_for_the_hash_are_rejected():
     with pytest.raises(ValueError):
         naming.fit("procurement-production-api", 5)
+
+
+def test_review_stack_names_the_pull_request():
+    assert naming.review_stack(42) == "pr-42"
+    for bad in (0, -1, True, "42"):
+        with pytest.raises(ValueError):
+            naming.review_stack(bad)
+
+
+@pytest.mark.parametrize("name,pr", [
+    ("pr-7", 7), ("procurement-pr-7", 7), ("procurement-pr-7-api", 7), ("procurement-pr-12-approval-reminders", 12),
+    (naming.physical_name("pr-9", "x" * 80, naming.RENDER_SERVICE), 9),  # a cut name keeps its tag
+    ("staging", None), ("procurement-staging-api", None), ("pr-0", None), ("pr-07", None), ("pr-", None),
+    ("procurement-pr-x-api", None), ("apr-7", None), ("procurement-production-pr-7", None),
+])
+def test_review_pr_of_reads_the_tag(name, pr):
+    assert naming.review_pr_of(name) == pr
+
+
+def test_review_tag_round_trips_through_physical_names():
+    stack = naming.review_stack(31)
+    assert naming.review_pr_of(stack) == 31
+    assert naming.review_pr_of(naming.physical_name(stack, "api")) == 31

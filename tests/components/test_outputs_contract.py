@@ -12,7 +12,7 @@ from components.config import RawConfig, parse_config
 from components.outputs import BY_KEY, CONTRACT, expected_keys, export_outputs, docs_table
 from stack_cases import ESC_SECRETS, STACKS, config_of, tier_overrides
 from tests.components.component_mocks import run_component
-from tests.components.platform_mocks import run_stack
+from tests.components.platform_mocks import REVIEW_PR, run_review_stack, run_stack
 from tests.mock_harness import PROJECT_ROOT, read_stack_config
 
 PUBLISHED = {
@@ -79,8 +79,30 @@ def test_keys_follow_the_tiers(variant):
     assert run.secret_outputs == {k for k in run.outputs if BY_KEY[k].secret}
 
 
-def test_the_committed_stacks_together_export_every_key():
-    exported = set().union(*(run_stack(stack).outputs for stack in STACKS))
+def _check_exports(run, cfg):
+    assert set(run.outputs) == expected_keys(cfg)
+    assert run.secret_outputs == {k for k in run.outputs if BY_KEY[k].secret}
+    for key, value in run.outputs.items():
+        kind = TYPES[BY_KEY[key].type]
+        assert isinstance(value, kind), (key, value)
+        if kind is list or kind is dict:
+            assert all(isinstance(v, str) for v in (value.values() if kind is dict else value)), (key, value)
+
+
+@pytest.mark.parametrize("base", ["local", "staging"])
+def test_a_review_stack_exports_exactly_the_contract(base, tmp_path):
+    from tests.components.platform_mocks import review_stack_file
+    f = read_stack_config(f"pr-{REVIEW_PR}", stack_file=review_stack_file(tmp_path, base))
+    cfg = parse_config(RawConfig(f.values, f.secret_keys), project=f.project, stack=f"pr-{REVIEW_PR}")
+    run = run_review_stack(base)
+    _check_exports(run, cfg)
+    assert {"database_branch_ref", "review"} <= set(run.outputs)
+    assert not {"api_hostname", "app_hostname", "supabase_project_ref", "supabase_anon_key", "database_url"} \
+        & set(run.outputs)  # no custom domain, no project, no key or role URL of the parent
+
+
+def test_the_stacks_together_export_every_key():
+    exported = set().union(*(run_stack(stack).outputs for stack in STACKS), run_review_stack("local").outputs)
     assert exported == set(BY_KEY)
 
 

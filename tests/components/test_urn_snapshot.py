@@ -26,7 +26,7 @@ from google.protobuf import text_format
 from pulumi.runtime.proto import alias_pb2
 
 from stack_cases import STACKS
-from tests.components.platform_mocks import run_stack
+from tests.components.platform_mocks import REVIEW_PR, run_review_stack, run_stack
 from tests.mock_harness import ProgramRun, RegisteredResource
 
 SNAPSHOT = Path(__file__).with_name("urn_snapshot.json")
@@ -84,6 +84,19 @@ def snapshot():
 @pytest.mark.parametrize("stack", STACKS)
 def test_urns_match_the_snapshot(stack, snapshot):
     run = run_stack(stack)
+    if UPDATE:
+        snapshot[stack] = run.urns
+        return
+    assert stack in snapshot, f"no snapshot for '{stack}': run with UPDATE_URN_SNAPSHOT=1"
+    problems = check(stack, run, snapshot[stack])
+    assert not problems, f"stack '{stack}':\n  " + "\n  ".join(problems)
+
+
+def test_review_stack_urns_match_the_snapshot(snapshot):
+    """A review stack (derived from the local one) keeps its URNs too: `up` after a change to the program must
+    not replace the pull request's branch or services."""
+    stack = f"pr-{REVIEW_PR}"
+    run = run_review_stack("local")
     if UPDATE:
         snapshot[stack] = run.urns
         return

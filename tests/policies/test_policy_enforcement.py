@@ -10,7 +10,7 @@ from pulumi.runtime.proto import analyzer_pb2
 from pulumi_policy import EnforcementLevel
 
 from policies.enforcement import StackContext, StackFacts, current_facts, facts_from, install_stack_hook
-from policies.pack import build_policies
+from policies.pack import ALWAYS_MANDATORY, build_policies
 
 
 def test_environment_comes_from_config_then_from_the_stack_name():
@@ -43,7 +43,10 @@ def test_configure_stack_sets_every_policy_level():
     original = policy_module._PolicyAnalyzerServicer.ConfigureStack
     context = StackContext(StackFacts("unknown"))
     policies = build_policies(context)
-    assert {p.enforcement_level for p in policies} == {EnforcementLevel.ADVISORY}
+    assert {p.enforcement_level for p in policies if p.name not in ALWAYS_MANDATORY} == {EnforcementLevel.ADVISORY}
+    # review-stack-isolation is mandatory on every stack (policies/rule_review.py)
+    assert {p.name: p.enforcement_level for p in policies if p.name in ALWAYS_MANDATORY} == \
+        {"review-stack-isolation": EnforcementLevel.MANDATORY}
     try:
         install_stack_hook(context)
         servicer = policy_module._PolicyAnalyzerServicer("p", "1", policies, EnforcementLevel.ADVISORY)
