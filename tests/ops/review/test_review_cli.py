@@ -66,7 +66,7 @@ def test_bad_input_is_exit_2_in_one_line(capsys, fake_pulumi):
     assert "--base STACK" in capsys.readouterr().err
 
 
-def test_derive_finds_the_parent_by_name_and_writes_the_stack_file(on_sandbox, fake_pulumi, review_derive, capsys):
+def test_derive_finds_the_parent_by_name_and_writes_the_stack_file(on_sandbox, fake_pulumi, capsys):
     _, parent = new_project(on_sandbox, "procurement-local-database", "parent-pass-1234", region="eu-central-1")
     new_project(on_sandbox, "procurement-staging-database", "other-pass-1234", region="eu-central-1")
     assert main(["derive", "--pr", "7", "--base", "local", "--base-file", str(BASE_FILE), "--ttl-hours", "5"]) == 0
@@ -78,7 +78,7 @@ def test_derive_finds_the_parent_by_name_and_writes_the_stack_file(on_sandbox, f
     assert 4.9 < (expires - datetime.now(timezone.utc)).total_seconds() / 3600 <= 5
 
 
-def test_derive_without_the_parent_project_says_so(on_sandbox, fake_pulumi, review_derive, capsys):
+def test_derive_without_the_parent_project_says_so(on_sandbox, fake_pulumi, capsys):
     assert main(["derive", "--pr", "7", "--base", "local", "--base-file", str(BASE_FILE)]) == 2
     err = capsys.readouterr().err
     assert "no Supabase project named procurement-local-database" in err and "up` on local" in err
@@ -160,7 +160,7 @@ def test_sweep_removes_the_closed_and_the_orphans_and_keeps_the_open(on_sandbox,
     assert "pr-3" not in {b["name"] for b in api.get(f"/v1/projects/{parent}/branches").json()}
 
 
-def test_up_selects_derives_counts_and_runs_up(on_sandbox, fake_pulumi, review_derive, capsys):
+def test_up_selects_derives_counts_and_runs_up(on_sandbox, fake_pulumi, capsys):
     new_project(on_sandbox, "procurement-local-database", "parent-pass-1234", region="eu-central-1")
     assert main(["up", "--pr", "7", "--base", "local", "--base-file", str(BASE_FILE)]) == 0
     config = f"--config-file {fake_pulumi / 'Pulumi.pr-7.yaml'}"
@@ -169,7 +169,7 @@ def test_up_selects_derives_counts_and_runs_up(on_sandbox, fake_pulumi, review_d
     assert (fake_pulumi / "Pulumi.pr-7.yaml").exists()
 
 
-def test_up_without_the_budget_exits_75_naming_the_command(on_sandbox, fake_pulumi, review_derive, capsys):
+def test_up_without_the_budget_exits_75_naming_the_command(on_sandbox, fake_pulumi, capsys):
     new_project(on_sandbox, "procurement-local-database", "parent-pass-1234", region="eu-central-1")
     started = datetime.now(timezone.utc)
     for index in range(18):
