@@ -72,7 +72,7 @@ class Frontend(pulumi.ComponentResource):
         cfg = args.config
         child = ResourceOptions(parent=self)
         site = render.Service(
-            f"{name}-site", name=naming.physical_name(args.stack, "app", naming.RENDER_SERVICE),
+            f"{name}-site", name=naming.physical_name(args.stack, naming.STATIC_SITE, naming.RENDER_SERVICE),
             owner_id=args.render.owner_id, service_type="static_site",
             repo=cfg.repo, branch=cfg.branch, build_command=cfg.build_command, publish_path=cfg.publish_path,
             auto_deploy=cfg.auto_deploy, headers=security_headers(args.api_url, args.supabase_url),

@@ -63,6 +63,9 @@ def postgres_role_name(stack: str, purpose: str) -> str:
 
 # Review stacks (issue 26): the stack `pr-<n>` of pull request n, and the tag every vendor object it makes
 # carries: Render `procurement-pr-<n>[-<purpose>]`, Supabase branch `pr-<n>`. `review_pr_of` reads any of them.
+# The static site's purpose in its physical name (components/frontend.py; the review budget counts it).
+STATIC_SITE = "app"
+
 REVIEW_PREFIX = "pr-"
 _REVIEW_NAME = re.compile(rf"^(?:{PROJECT}-)?{REVIEW_PREFIX}([1-9][0-9]*)(?:-.+)?$")
 

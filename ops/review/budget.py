@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 # "Rate limits") and every recorded POST /services answer (sandbox/render/ratelimits.py, its evidence note).
 CREATE_LIMIT = 20
 WINDOW = timedelta(hours=1)
-# The static site's purpose in its name (components/frontend.py names it physical_name(stack, "app")).
-STATIC_SITE_PURPOSE = "app"
 QUEUED_EXIT = 75  # EX_TEMPFAIL: try again later
 
 
@@ -66,7 +64,7 @@ def service_names(document: dict, stack: str) -> set[str]:
         for service in (config.get("procurement:backend") or {}).get("services") or []:
             names.add(naming.physical_name(stack, service["name"], naming.RENDER_SERVICE))
     if tiers.get("frontend"):
-        names.add(naming.physical_name(stack, STATIC_SITE_PURPOSE, naming.RENDER_SERVICE))
+        names.add(naming.physical_name(stack, naming.STATIC_SITE, naming.RENDER_SERVICE))
     return names
 
 
