@@ -1,0 +1,1 @@
+"""Review stacks: one pr-<n> stack per pull request (docs/how-to/review-stacks.md)."""
