@@ -4,7 +4,8 @@
 # review team's Pulumi login (it reads the stack's outputs and plan, and the Supabase prices via procurement/review).
 #
 #   bash scripts/review-comment.sh PR creating|destroyed
-#   bash scripts/review-comment.sh PR result ERRFILE   # after `ops.review up ... 2> ERRFILE`: updated, queued or failed
+#   UP_OUTCOME=success|failure bash scripts/review-comment.sh PR result ERRFILE
+#       after `ops.review up ... 2> ERRFILE`: updated, else queued (its last line says so) or failed (that line)
 set -euo pipefail
 pr="$1" what="$2"
 py=".venv/bin/python"
@@ -15,10 +16,10 @@ if [ "$what" = result ]; then
   cat "$errors" >&2 # the up's own lines, for the job log
   detail="$(tail -n 1 "$errors")"
   stack="acme-procurement/procurement/pr-$pr"
-  if [ -z "$detail" ] && outputs="$(pulumi stack output --json --stack "$stack")"; then
+  if [ "${UP_OUTCOME:-}" = success ] && outputs="$(pulumi stack output --json --stack "$stack")"; then
     dir="$(mktemp -d)"
     printf '%s\n' "$outputs" > "$dir/outputs.json"
-    parent="$(printf '%s' "$outputs" | jq -r '.review.parentProjectRef // empty')"
+    parent="$(pulumi config get procurement:review --stack "$stack" | jq -r '.parentProjectRef // empty' || true)"
     set -- --state updated --outputs "$dir/outputs.json"
     if [ -n "$parent" ] && pulumi env run acme-procurement/procurement/review -- \
         pulumi preview --json --stack "$stack" > "$dir/plan.json"; then

@@ -20,7 +20,7 @@ MARKER = "<!-- procurement-review-stack -->"
 STATES = ("creating", "updated", "queued", "failed", "destroyed")
 # Stack outputs a reviewer opens (docs/reference/stack-outputs.md).
 URL_OUTPUTS = (("App", "frontend_url"), ("API", "api_url"))
-BRANCH_OUTPUT, REVIEW_OUTPUT = "database_branch_ref", "review"
+BRANCH_OUTPUT, REVIEW_OUTPUT, EXPIRES_KEY = "database_branch_ref", "review", "expires_at"  # review: {pr, expires_at}
 CLOCK = re.compile(r"\b([01]\d|2[0-3]):[0-5]\d\b")
 
 
@@ -67,7 +67,7 @@ def comment(pr: int, status: Status, outputs: Optional[Mapping[str, Any]] = None
         if outputs.get(BRANCH_OUTPUT):
             lines.append(f"**Database**: Supabase branch `{stack}` (ref `{outputs[BRANCH_OUTPUT]}`), "
                          "migrations and seed of this PR, no production data")
-        expires = (outputs.get(REVIEW_OUTPUT) or {}).get("expiresAt")
+        expires = (outputs.get(REVIEW_OUTPUT) or {}).get(EXPIRES_KEY)
         if expires:
             lines.append(f"**Expires**: {expires} (the hourly sweep destroys it then, or when the PR closes)")
         if estimate is not None:

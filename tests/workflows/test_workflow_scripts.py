@@ -79,7 +79,7 @@ fi
 """
 
 
-def review_comment(tmp_path, *args, ids=""):
+def review_comment(tmp_path, *args, ids="", outcome="failure"):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     (bin_dir / "gh").write_text(FAKE_GH)
@@ -88,7 +88,7 @@ def review_comment(tmp_path, *args, ids=""):
     log = tmp_path / "gh.log"
     log.write_text("")
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_REPOSITORY": "acme-procurement/procurement-infra",
-           "FAKE_GH_IDS": str(tmp_path / "ids"), "FAKE_GH_LOG": str(log)}
+           "FAKE_GH_IDS": str(tmp_path / "ids"), "FAKE_GH_LOG": str(log), "UP_OUTCOME": outcome}
     done = subprocess.run(["bash", "scripts/review-comment.sh", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr

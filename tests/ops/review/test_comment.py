@@ -9,7 +9,7 @@ from ops.review.cost import CostLine, Estimate
 OUTPUTS = {"frontend_url": "https://procurement-pr-7-app.onrender.com",
            "api_url": "https://procurement-pr-7-api.onrender.com",
            "database_branch_ref": "abcdefghijklmnopqrst",
-           "review": {"pr": 7, "expiresAt": "2026-12-09T23:00:00Z"}}
+           "review": {"pr": "7", "expires_at": "2026-12-09T23:00:00Z"}}
 ESTIMATE = Estimate((CostLine("backend-api", "web_service, standard x 1", 25 / 730),
                      CostLine("database-branch", "database branch, micro compute", 0.01344, "size unset")))
 
