@@ -67,6 +67,10 @@ ENVIRONMENT_GUARDS = {
     "production": EnvironmentGuard(reviewers=True, default_branch_only=True),
     "staging-preview": EnvironmentGuard(reviewers=False, default_branch_only=False, role="infrastructure"),
     "production-preview": EnvironmentGuard(reviewers=True, default_branch_only=False, role="infrastructure"),
+    # Review stacks (review-stack.yml): `up` runs the PR's code, so a production reviewer approves each run;
+    # `down` runs main's code on pull_request_target, whose ref is the default branch.
+    "review": EnvironmentGuard(reviewers=True, default_branch_only=False, role="infrastructure"),
+    "review-teardown": EnvironmentGuard(reviewers=False, default_branch_only=True, role="infrastructure"),
 }
 
 

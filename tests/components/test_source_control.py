@@ -135,7 +135,8 @@ def test_production_environment_requires_the_configured_reviewers():
     run = run_component(build("production"), stack="production", invokes={GET_TEAM: team_lookup})
     assert sorted(r.name for r in run.of_type(ENVIRONMENT)) == sorted(
         [f"sc-{role}-{env}" for role in REPOS for env in ("staging", "production")]
-        + ["sc-infrastructure-staging-preview", "sc-infrastructure-production-preview"])  # PR previews: infra only
+        + ["sc-infrastructure-staging-preview", "sc-infrastructure-production-preview",  # PR previews: infra only
+           "sc-infrastructure-review", "sc-infrastructure-review-teardown"])  # review stacks: infra only
     production = run.one(ENVIRONMENT, "sc-infrastructure-production")
     assert_child(run, production)
     assert {k: production.inputs[k] for k in ("repository", "environment", "reviewers", "preventSelfReview",
@@ -159,8 +160,11 @@ def test_production_environment_requires_the_configured_reviewers():
     assert {k: staging_preview.inputs.get(k) for k in ("reviewers", "canAdminsBypass", "deploymentBranchPolicy")} == {
         "reviewers": None, "canAdminsBypass": True, "deploymentBranchPolicy": None}  # reads staging only: no gate
     assert sorted(p.inputs["environment"] for p in run.of_type(BRANCH_POLICY)) == sorted(
-        ["staging", "production"] * len(REPOS))
-    for env in ("staging", "production"):
+        ["staging", "production"] * len(REPOS) + ["review-teardown"])
+    review = run.one(ENVIRONMENT, "sc-infrastructure-review")  # runs the PR's code: a production reviewer approves
+    assert {k: review.inputs.get(k) for k in ("reviewers", "preventSelfReview", "deploymentBranchPolicy")} == {
+        "reviewers": [{"teams": [int(TEAM_ID)], "users": []}], "preventSelfReview": True, "deploymentBranchPolicy": None}
+    for env in ("staging", "production", "review-teardown"):
         policy = run.one(BRANCH_POLICY, f"sc-infrastructure-{env}-branch")
         assert_child(run, policy)
         assert (policy.inputs["repository"], policy.inputs["environment"], policy.inputs["branchPattern"]) == (
@@ -228,8 +232,8 @@ def test_the_github_import_file_matches_what_production_declares():
     provider = run.one("pulumi:providers:github", "source-control-github")
     assert provider.parent == component.urn and provider.inputs["owner"] == "acme-procurement"
     imported = [r for r in document["resources"] if "id" in r]
-    # repos + alerts, one ruleset, 6 - 1 environments and the two preview environments, one policy
-    assert len(imported) == 3 * 2 + 1 + 5 + 2 + 1
+    # repos + alerts, one ruleset, 6 - 1 environments, the two preview and two review environments, one policy
+    assert len(imported) == 3 * 2 + 1 + 5 + 2 + 2 + 1
     for entry in imported:
         declared = run.one(entry["type"], entry["name"])
         assert declared.parent == component.urn and declared.provider.startswith(provider.urn + "::"), entry

@@ -65,6 +65,17 @@ EXERCISED = {
     r"acme-procurement/procurement/production --since 7d --markdown report\.md": [
         "tests/ops/report/test_report_collect.py::test_the_command_exits_1_on_a_missed_target_and_writes_json_and_markdown",
         "tests/ops/report/test_report_collect.py::test_the_command_exits_0_when_nothing_is_missed"],
+    # Review stacks: the ops.review CLI's own tests (tests/ops/review, the sandbox and a scripted pulumi).
+    r'pulumi env run acme-procurement/procurement/review -- \.venv/bin/python -m ops\.review up --pr "\$PR" '
+    r'--base staging --head-branch "\$HEAD_BRANCH" --max-wait 3000 2> \.\./up\.err': [
+        "tests/ops/review/test_review_cli.py::test_up_selects_derives_counts_and_runs_up",
+        "tests/ops/review/test_review_cli.py::test_up_without_the_budget_exits_75_naming_the_command"],
+    r'pulumi env run acme-procurement/procurement/review -- \.venv/bin/python -m ops\.review down --pr "\$PR"': [
+        "tests/ops/review/test_review_cli.py::test_down_destroys_then_removes_an_existing_stack"],
+    r'pulumi env run acme-procurement/procurement/review -- \.venv/bin/python -m ops\.review sweep --base staging --open .*': [
+        "tests/ops/review/test_review_cli.py::test_sweep_removes_the_closed_and_the_orphans_and_keeps_the_open"],
+    r'bash scripts/review-comment\.sh "\$PR" (creating|destroyed|result \.\./up\.err)': [
+        "tests/workflows/test_workflow_scripts.py::test_the_review_comment_is_edited_in_place_and_says_the_outcome"],
     r"bash scripts/pg-client\.sh 17": [
         "tests/workflows/test_pg_client.py::test_a_new_enough_pg_restore_is_used_and_a_wrong_key_installs_nothing"],
 }

@@ -66,3 +66,43 @@ def test_a_dispatched_digest_is_validated_before_staging_pins_it(tmp_path):
         done, output = run_step(data, ROOT, {"DISPATCHED_DIGEST": bad}, tmp_path)
         assert done.returncode == 2, (bad, done.stdout, done.stderr)
         assert output == "" and not (ROOT / "pwned").exists()
+
+
+FAKE_GH = """#!/usr/bin/env bash
+# `gh api`: lists the comment ids in $FAKE_GH_IDS; a PATCH/POST appends its method, path and body to $FAKE_GH_LOG.
+if [ "$2" = --method ]; then
+  body="${6#body=@}"
+  { echo "$3 $4"; cat "$body"; echo "--"; } >> "$FAKE_GH_LOG"
+else
+  cat "$FAKE_GH_IDS"
+fi
+"""
+
+
+def review_comment(tmp_path, *args, ids="", outcome="failure"):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    (tmp_path / "ids").write_text(ids)
+    log = tmp_path / "gh.log"
+    log.write_text("")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_REPOSITORY": "acme-procurement/procurement-infra",
+           "FAKE_GH_IDS": str(tmp_path / "ids"), "FAKE_GH_LOG": str(log), "UP_OUTCOME": outcome}
+    done = subprocess.run(["bash", "scripts/review-comment.sh", *args], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return log.read_text()
+
+
+def test_the_review_comment_is_edited_in_place_and_says_the_outcome(tmp_path):
+    first = review_comment(tmp_path, "7", "creating")
+    assert first.startswith("POST repos/acme-procurement/procurement-infra/issues/7/comments\n<!-- procurement-review")
+    assert "**pr-7**: creating" in first
+    again = review_comment(tmp_path, "7", "destroyed", ids="4242\n")
+    assert again.startswith("PATCH repos/acme-procurement/procurement-infra/issues/comments/4242\n")
+    errors = tmp_path / "up.err"
+    errors.write_text("pr-7 queued: needs 3 service creates, the workspace has 0 of 20 left until 14:00 UTC; it runs then\n")
+    assert "**pr-7**: queued until 14:00 UTC" in review_comment(tmp_path, "7", "result", str(errors), ids="4242\n")
+    errors.write_text("review up: POST /services: 400 Bad Request: invalid plan; fix Pulumi.staging.yaml\n")
+    assert "failed: review up: POST /services: 400" in review_comment(tmp_path, "7", "result", str(errors), ids="1\n")

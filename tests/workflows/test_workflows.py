@@ -41,7 +41,9 @@ WIDER_PERMISSIONS = {
     ("issues", "write"),  # the drift report
     ("packages", "write"),  # staging pushes the backend image to ghcr.io with the run's GITHUB_TOKEN
     ("packages", "read"),  # the promotion's image scan pulls the image it judges
+    ("pull-requests", "read"),  # the review sweep lists the open pull requests
 }
+REVIEW_COMMENT = "scripts/review-comment.sh"  # the review stack's own PR comment
 ACCESS = yaml.safe_load((ROOT / "esc" / "pulumi-cloud-access.yaml").read_text())
 
 
@@ -93,8 +95,12 @@ def test_permissions_are_least_privilege():
             actions = {s.action for s in steps({name: doc}) if s.job == job_id}
             runs_pulumi = PULUMI_ACTION in actions
             assert ("id-token" in extra) == runs_pulumi, (name, job_id)
-            if "pull-requests" in extra:
-                assert any(s.inputs.get("comment-on-pr") for s in steps({name: doc}) if s.job == job_id)
+            job_steps = [s for s in steps({name: doc}) if s.job == job_id]
+            if extra.get("pull-requests") == "write":
+                assert any(s.inputs.get("comment-on-pr") or REVIEW_COMMENT in (s.data.get("run") or "")
+                           for s in job_steps), (name, job_id)
+            if extra.get("pull-requests") == "read":
+                assert any("gh pr list" in (s.data.get("run") or "") for s in job_steps), (name, job_id)
             if "issues" in extra:
                 assert "actions/github-script" in actions
             if extra.get("packages") == "write":
@@ -123,6 +129,9 @@ JOB_TEAMS = {
     ("backup-check.yml", "check", None): "procurement-backup-check",
     ("restore-test.yml", "restore-test", None): "procurement-restore-test",
     ("weekly-report.yml", "report", None): "procurement-report",
+    ("review-stack.yml", "up", None): "procurement-review",
+    ("review-stack.yml", "down", None): "procurement-review-teardown",
+    ("review-sweep.yml", "sweep", None): "procurement-review-teardown",
 }
 
 

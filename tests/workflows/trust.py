@@ -31,6 +31,9 @@ TABLE_START, TABLE_END = "<!-- trust-table:start -->", "<!-- trust-table:end -->
 UNREVIEWED = "unreviewed"  # a pull request or any branch: code nobody has reviewed
 APPROVED = "approved"  # unreviewed code, but only after a required reviewer approved this run
 MAIN_ONLY = "main"  # main's code: merged through the ruleset's required review
+REVIEW_TIER = "review"  # holds: throwaway pr-<n> stacks and the review workspace/org's tokens
+# pull_request_target runs the default branch's workflow file and commit (GitHub, since 2025-12-08): main's code.
+MAIN_CODE_PR_EVENT = "pull_request_target"
 
 
 def access(path: Path = ACCESS_FILE) -> dict[str, Any]:
@@ -82,7 +85,9 @@ def violations(doc: Mapping[str, Any], guards: Mapping[str, EnvironmentGuard] = 
         if "production" in tiers and who == UNREVIEWED:
             problems.append(f"{policy['rules']} can be presented by {who} code and admits team {team}, "
                             f"which holds a production secret")
-        writes = [s for s, level in (teams.get(team, {}).get("stacks") or {}).items() if level != "read"]
+        # Only main's code writes a stack; a throwaway review stack (`review` in holds) also after an approval.
+        writes = [s for s, level in (teams.get(team, {}).get("stacks") or {}).items() if level != "read"
+                  and not (who == APPROVED and holds["stacks"].get(s) == REVIEW_TIER)]
         if writes and who != MAIN_ONLY:
             problems.append(f"{policy['rules']} can be presented by {who} code and admits team {team}, "
                             f"which writes {', '.join(writes)}")
@@ -115,13 +120,18 @@ def claims(workflow: str, doc: Mapping[str, Any], job: Mapping[str, Any], row: M
     environment = expand(job["environment"], row) if job.get("environment") else None
     if environment:
         sub = f"repo:{REPO}:environment:{environment}"
-    elif "pull_request" in doc["on"]:
+    elif "pull_request" in doc["on"] and not runs_main_code(doc, job):
         return {"sub": f"repo:{REPO}:pull_request"}
     else:
         sub = f"repo:{REPO}:ref:{MAIN}"  # push, dispatch and schedule all run on main
-    if "pull_request" in doc["on"]:
+    if "pull_request" in doc["on"] and not runs_main_code(doc, job):
         return {"sub": sub}  # job_workflow_ref names the PR's merge ref
     return {"sub": sub, "job_workflow_ref": f"{REPO}/.github/workflows/{workflow}@{MAIN}"}
+
+
+def runs_main_code(doc: Mapping[str, Any], job: Mapping[str, Any]) -> bool:
+    """A job that runs only on pull_request_target (its `if` says so): main's workflow and checkout."""
+    return MAIN_CODE_PR_EVENT in doc["on"] and f"github.event_name == '{MAIN_CODE_PR_EVENT}'" in str(job.get("if", ""))
 
 
 def requested_team(job: Mapping[str, Any], row: Mapping[str, Any]) -> str | None:
@@ -142,13 +152,15 @@ def job_rows(docs: Mapping[str, Mapping[str, Any]] | None = None, doc: Mapping[s
                 environment = expand(job["environment"], row) if job.get("environment") else None
                 team = requested_team(job, row)
                 grants = doc["teams"].get(team, {}) if team else {}
-                if "pull_request" in wf["on"]:
+                if "pull_request" in wf["on"] and not runs_main_code(wf, job):
                     guard = guards.get(environment) if environment else None
                     code = "PR head, after a reviewer's approval" if guard and guard.reviewers else "PR head (unreviewed)"
                 else:
                     code = "main"
+                triggers = [MAIN_CODE_PR_EVENT] if runs_main_code(wf, job) else \
+                    [t for t in wf["on"] if t != MAIN_CODE_PR_EVENT]
                 rows.append(JobRow(
-                    workflow=workflow, job=expand(job.get("name", job_id), row), triggers=", ".join(wf["on"]),
+                    workflow=workflow, job=expand(job.get("name", job_id), row), triggers=", ".join(triggers),
                     code=code, environment=environment or "-",
                     sub=f"`{claims(workflow, wf, job, row)['sub'].removeprefix(f'repo:{REPO}:')}`" if team else "-",
                     team=team or "-",
