@@ -15,10 +15,11 @@ from policies.tokens import RENDER_SERVICE
 
 SUPABASE_BRANCH = "pulumi-python:dynamic/supabase:Branch"
 
-# Source: render.com/pricing, compute per instance per month (USD), as relied on 2026-12-06; Render bills
-# by the second, prorated (render.com/docs/free and the community answer "we only charge for the amount of
-# time the service exists, down to the second"). starter_plus/standard_plus are legacy plans still accepted
-# by the API (dynamic_providers/render/encoders.WEB_PLANS). Check the page before quoting a figure.
+# Render compute per instance per month (USD), from render.com/pricing as known on 2026-12-06 (not fetched from this
+# machine; corroborated: Starter $7 in community.render.com/t/5297, the 2 GB Standard $25 and per-second proration
+# in a Render billing guide). Render bills by the second, prorated (render.com/docs/free; the same community answer:
+# "we only charge for the amount of time the service exists, down to the second"). starter_plus/standard_plus are
+# legacy plans the API still accepts (dynamic_providers/render/encoders.WEB_PLANS). Check the page before quoting.
 RENDER_PRICES_SOURCE = "render.com/pricing (2026-12-06)"
 RENDER_MONTHLY_USD = {
     "free": 0.0, "starter": 7.0, "starter_plus": 15.0, "standard": 25.0, "standard_plus": 50.0, "pro": 85.0,
