@@ -76,10 +76,10 @@ _REGISTRY_KINDS = (("ghcr.io", "GITHUB"), ("docker.io", "DOCKER"), ("registry-1.
 class SupabaseEnv:
     """What the database tier hands each backend service (all values are secret)."""
 
-    url: Input[str]
-    """Supabase API URL (`SUPABASE_URL`)."""
-    anon_key: Input[str]
-    """Public anon key (`SUPABASE_ANON_KEY`)."""
+    url: Optional[Input[str]] = None
+    """Supabase API URL (`SUPABASE_URL`); None: not set (a review stack's branch has no API keys to go with it)."""
+    anon_key: Optional[Input[str]] = None
+    """Public anon key (`SUPABASE_ANON_KEY`); None: not set."""
     service_keys: Mapping[str, Input[str]] = field(default_factory=dict)
     """Service name -> its own Supabase secret key (`SUPABASE_SECRET_KEY`)."""
     database_urls: Mapping[str, Input[str]] = field(default_factory=dict)
@@ -320,8 +320,9 @@ def shared_variables(args: BackendArgs, api_url: Optional[Input[str]] = None) ->
                       "API_URL": f"https://{args.api_hostname}" if args.api_hostname is not None else api_url})
     if args.app_url is not None:
         variables["APP_URL"] = args.app_url
-    if args.supabase is not None:
+    if args.supabase is not None and args.supabase.url is not None:
         variables["SUPABASE_URL"] = args.supabase.url
+    if args.supabase is not None and args.supabase.anon_key is not None:
         variables["SUPABASE_ANON_KEY"] = args.supabase.anon_key
     return variables
 

@@ -37,7 +37,7 @@ as `postgres`, whose default privileges then cover them).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 from urllib.parse import quote
 
 import pulumi
@@ -145,36 +145,18 @@ class Database(pulumi.ComponentResource):
         keys = supabase.ApiKeys(f"{name}-api-keys", project_ref=ref, secret_key_names=sorted(key_names.values()),
                                 opts=setting)
 
-        # Extensions, and then roles, are created in parallel: the providers retry the catalog races
-        # concurrent CREATE EXTENSION/SCHEMA and GRANTs run into ("tuple concurrently updated",
-        # unique violations; tests/dynamic_providers/supabase/test_supabase_sql_concurrency.py).
-        extensions = [supabase.Extension(f"{name}-extension-{ext}", project_ref=ref, name=ext,
-                                         opts=ResourceOptions(parent=self, deleted_with=project, depends_on=restarts))
-                      for ext in cfg.extensions]
-        self.database_urls = {}
-        self.role_names = {}
-        roles: list[supabase.SqlRole] = []
-        for role in cfg.roles:
-            role_password = RandomPassword(f"{name}-role-{role.name}-password", length=PASSWORD_LENGTH,
-                                           opts=ResourceOptions(parent=self))
-            # After the extensions: a role's schemas may be ones an extension creates. Not `deleted_with`
-            # the project, unlike the settings: a role is found by its name, so if the project's delete
-            # is interrupted or fails, a role the state had already forgotten would block every later
-            # `up` ("already exists"). Destroy drops the roles first (one query each), then the project.
-            roles.append(supabase.SqlRole(
-                f"{name}-role-{role.name}", project_ref=ref, name=role.name, password=role_password.result,
-                login=True, grants=role_grants(role),
-                opts=ResourceOptions(parent=self, depends_on=[*restarts, *extensions])))
-            self.role_names[role.service] = role.name
-            self.database_urls[role.service] = Output.secret(
-                Output.all(pooler.db_host, pooler.db_port, pooler.db_user, pooler.db_name, role_password.result)
+        extensions, roles = declare_extensions_and_roles(self, name, cfg, ref, database=project, after=restarts)
+        self.role_names = {role.service: role.name for role, _ in roles}
+        self.database_urls = {
+            role.service: Output.secret(
+                Output.all(pooler.db_host, pooler.db_port, pooler.db_user, pooler.db_name, password)
                 .apply(lambda v, role=role: connection_url(host=v[0], port=v[1], pooler_user=v[2], database=v[3],
                                                            role=role.name, password=v[4],
                                                            require_ssl=bool(cfg.enforce_ssl), ca_path=ca_path(cfg))))
+            for role, password in roles}
 
         self.project_ref = ref
-        # The files the URLs' consumers need beside them (Render secret files): the CA they verify the server with.
-        self.client_files = {DATABASE_CA_FILE: cfg.ca_certificate} if cfg.ca_certificate else {}
+        self.client_files = client_files(cfg)
         # The backup job's own role: it reads every table and sequence of the dumped schemas and can change
         # nothing, so the job never holds the `postgres` password. BYPASSRLS: pg_dump refuses a table with RLS
         # enabled (Supabase's `public` tables usually are) unless the role bypasses it; it still reads only.
@@ -213,6 +195,41 @@ class Database(pulumi.ComponentResource):
             "role_names": self.role_names,
             "backup_url": self.backup_url,
         })
+
+
+def declare_extensions_and_roles(owner: pulumi.Resource, name: str, cfg: DatabaseConfig, ref: Output[str], *,
+                                 database: pulumi.Resource, after: Sequence[pulumi.Resource] = (),
+                                 branch: bool = False) -> tuple[list[supabase.Extension],
+                                                                list[tuple[DatabaseRole, Output[str]]]]:
+    """`database.extensions` and `database.roles` on the database of `ref` (a project, or with `branch` a preview
+    branch), children of `owner` after `after`: the extensions, and each role with its generated password.
+
+    Extensions, and then roles, are created in parallel: the providers retry the catalog races concurrent CREATE
+    EXTENSION/SCHEMA and GRANTs run into ("tuple concurrently updated", unique violations;
+    tests/dynamic_providers/supabase/test_supabase_sql_concurrency.py). An extension dies with `database` (re-creating
+    it converges); a role does not, see below."""
+    extensions = [supabase.Extension(f"{name}-extension-{ext}", project_ref=ref, name=ext, branch=branch,
+                                     opts=ResourceOptions(parent=owner, deleted_with=database, depends_on=list(after)))
+                  for ext in cfg.extensions]
+    roles = []
+    for role in cfg.roles:
+        password = RandomPassword(f"{name}-role-{role.name}-password", length=PASSWORD_LENGTH,
+                                  opts=ResourceOptions(parent=owner))
+        # After the extensions: a role's schemas may be ones an extension creates. Not `deleted_with`
+        # the database, unlike the settings: a role is found by its name, so if the database's delete
+        # is interrupted or fails, a role the state had already forgotten would block every later
+        # `up` ("already exists"). Destroy drops the roles first (one query each), then the database.
+        supabase.SqlRole(f"{name}-role-{role.name}", project_ref=ref, name=role.name, password=password.result,
+                         login=True, grants=role_grants(role), branch=branch,
+                         opts=ResourceOptions(parent=owner, depends_on=[*after, *extensions]))
+        roles.append((role, password.result))
+    return extensions, roles
+
+
+def client_files(cfg: DatabaseConfig) -> dict[str, str]:
+    """The files the database URLs' consumers need beside them (Render secret files): the CA they verify the
+    server with, when `database.caCertificate` is configured."""
+    return {DATABASE_CA_FILE: cfg.ca_certificate} if cfg.ca_certificate else {}
 
 
 def service_key_name(service: str) -> str:

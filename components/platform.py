@@ -91,10 +91,12 @@ def build_platform(config: StackConfig) -> Platform:
     if config.backend is not None:
         from components.backend import Backend, BackendArgs, SupabaseEnv
         supabase = None
-        if database is not None and review is None:  # a branch hands the services nothing yet (database_branch.py)
+        if database is not None and review is None:
             supabase = SupabaseEnv(url=database.supabase_url, anon_key=database.anon_key,
                                    service_keys=database.service_keys, database_urls=database.database_urls,
                                    files=database.client_files)
+        elif database is not None:  # a branch: each role's DATABASE_URL only (no API keys: database_branch.py)
+            supabase = SupabaseEnv(database_urls=database.database_urls, files=database.client_files)
         backend = Backend("backend", BackendArgs(
             config=config.backend, render=config.render, stack=config.stack, environment=config.environment,
             image_name=images.image_name, image_digest=images.digest, registry=config.images.registry,

@@ -1,5 +1,5 @@
 """What every Supabase resource provider shares on top of the core ``DeclarativeProvider``:
-the API settings (config keys / env vars) and the "is the project ready" wait.
+the API settings (config keys / env vars) and the "is the project (or branch database) ready" wait.
 """
 from __future__ import annotations
 
@@ -75,6 +75,39 @@ def wait_for_project_ready(
 
     wait_until(lambda: api.get_health(ref, services), health_reason, timeout_s=remaining,
                interval_s=interval_s, what=f"the services of Supabase project {ref} to be healthy", **kwargs)
+
+
+# The input of resources that run SQL on a database that may be a preview branch's. Absent on a project (state
+# written before it existed reads the same); not managed: it says how to wait, never what the object is.
+BRANCH_FIELDS: dict[str, Field] = {
+    "branch": Field(kind=bool, managed=False,
+                    doc="project_ref is a Supabase branch's ref: wait on GET /v1/branches/{ref}, since "
+                        "GET /v1/projects/{ref} answers 404 for a branch (terraform-provider-supabase #345)."),
+}
+
+
+def wait_for_database_ready(api: SupabaseApi, inputs: Mapping[str, Any], services: Sequence[str] = ("db",),
+                            sleep=None) -> None:
+    """Blocks until the database of ``inputs["project_ref"]`` takes queries: a project as
+    ``wait_for_project_ready``; a branch (``inputs["branch"]``) until ``GET /v1/branches/{ref}`` reports
+    ACTIVE_HEALTHY, as the Terraform provider does (notes/supabase-api.md, `refreshBranchStatus`): a branch ref has
+    no project health endpoint, its status is the same enum."""
+    ref = inputs["project_ref"]
+    settings = wait_settings(inputs)
+    if not inputs.get("branch"):
+        wait_for_project_ready(api, ref, services=services, sleep=sleep, **settings)
+        return
+    kwargs = {} if sleep is None else {"sleep": sleep}
+
+    def status_reason(detail) -> Optional[str]:
+        verdict = classify_status(detail.status)
+        if verdict == "failed":
+            raise ProjectFailedError(failed_status_message(ref, detail.status or "UNKNOWN"))
+        return None if verdict == "ready" else f"status {detail.status}"
+
+    wait_until(lambda: api.get_branch_detail(ref), status_reason, timeout_s=settings["timeout_s"],
+               interval_s=settings["interval_s"], what=f"the database of Supabase branch {ref} to become ACTIVE_HEALTHY",
+               **kwargs)
 
 
 def wait_settings(inputs: Mapping[str, Any]) -> dict[str, float]:

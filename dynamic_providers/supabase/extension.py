@@ -3,7 +3,8 @@
 Created with ``CREATE EXTENSION IF NOT EXISTS`` in ``schema`` (Supabase's convention: the
 ``extensions`` schema). An extension that was already installed (Supabase pre-installs several) is
 recorded as ``pre_existing`` and is not dropped on delete: we only remove what we added. Delete never
-cascades into objects that depend on the extension.
+cascades into objects that depend on the extension. ``branch=True``: ``project_ref`` is a preview branch's (its
+readiness read from ``GET /v1/branches/{ref}``, base.wait_for_database_ready).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ..core.fields import Field, contains_unknown, warn_on_removal
 from ..core.provider import rule_failures
 from ..core.transport import Transport
 from . import sql
-from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
+from .base import BRANCH_FIELDS, WAIT_FIELDS, SupabaseProvider, wait_for_database_ready
 from .settings import ref_of
 
 
@@ -34,6 +35,7 @@ class ExtensionProvider(SupabaseProvider):
                          on_remove=warn_on_removal("Postgres cannot downgrade an extension; the installed "
                                                    "version stays (unset means: never upgraded)")),
         **WAIT_FIELDS,
+        **BRANCH_FIELDS,
     }
     output_names = ("installed_version", "pre_existing")
 
@@ -60,7 +62,7 @@ class ExtensionProvider(SupabaseProvider):
     def create_remote(self, api: Transport, inputs: Mapping[str, Any]) -> dict:
         client = self.client(api)
         ref, name = inputs["project_ref"], inputs["name"]
-        wait_for_project_ready(client, ref, services=("db",), **wait_settings(inputs))
+        wait_for_database_ready(client, inputs)
         before = self._installed(client, ref, name)
         statements = sql.create_extension_sql(name, inputs["schema"], inputs.get("version"))
         if before is not None:
@@ -85,7 +87,7 @@ class ExtensionProvider(SupabaseProvider):
     def update_remote(self, api: Transport, id_: str, olds, news, changed) -> dict:
         client = self.client(api)
         ref, name = ref_of(id_), news["name"]
-        wait_for_project_ready(client, ref, services=("db",), **wait_settings(news))
+        wait_for_database_ready(client, news)
         statements = sql.alter_extension_sql(name, version=news.get("version") if "version" in changed else None)
         if statements:
             client.run_query(ref, sql.script(statements), idempotent=True)

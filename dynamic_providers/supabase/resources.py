@@ -92,6 +92,11 @@ class Project(Resource, module="supabase", name="Project"):
         }), _opts(ProjectProvider, opts))
 
 
+def _branch(branch: bool) -> dict[str, Any]:
+    """``branch`` only when set: a project's resource carries no such input (its state never changes)."""
+    return {"branch": True} if branch else {}
+
+
 def _wait(wait_timeout_seconds, poll_interval_seconds) -> dict[str, Any]:
     return {"wait_timeout_seconds": wait_timeout_seconds, "poll_interval_seconds": poll_interval_seconds}
 
@@ -231,34 +236,36 @@ class SqlRole(Resource, module="supabase", name="SqlRole"):
     ``{"on": "all_tables", "schema": "public", "privileges": ["SELECT"]}`` covers every table of the
     schema, existing and created later (by ``owner``, default ``postgres``); with INSERT also USAGE
     on the schema's sequences (``"sequences": False`` opts out). ``bypass_rls=True`` (BYPASSRLS) only for a role
-    that must read every row despite row-level security, i.e. the backup's."""
+    that must read every row despite row-level security, i.e. the backup's. ``branch=True``: ``project_ref`` is a
+    preview branch's ref (readiness from ``GET /v1/branches/{ref}``)."""
 
     granted: Output[list]
 
     def __init__(self, resource_name: str, *, project_ref: Input[str], name: Input[str],
                  password: Optional[Input[str]] = None, login: bool = True, connection_limit: int = -1,
                  grants: Optional[Input[Sequence[Mapping[str, Any]]]] = None, bypass_rls: bool = False,
-                 adopt: bool = False,
+                 adopt: bool = False, branch: bool = False,
                  wait_timeout_seconds: Optional[int] = None, poll_interval_seconds: Optional[float] = None,
                  opts: Optional[ResourceOptions] = None) -> None:
         super().__init__(SqlRoleProvider(), resource_name, _props(SqlRoleProvider, {
             "project_ref": project_ref, "name": name, "password": password, "login": login,
             "connection_limit": connection_limit, "grants": grants, "bypass_rls": bypass_rls, "adopt": adopt,
-            **_wait(wait_timeout_seconds, poll_interval_seconds)}), _opts(SqlRoleProvider, opts))
+            **_branch(branch), **_wait(wait_timeout_seconds, poll_interval_seconds)}), _opts(SqlRoleProvider, opts))
 
 
 class Extension(Resource, module="supabase", name="Extension"):
-    """A Postgres extension (``CREATE EXTENSION IF NOT EXISTS``); pre-existing ones are never dropped."""
+    """A Postgres extension (``CREATE EXTENSION IF NOT EXISTS``); pre-existing ones are never dropped.
+    ``branch=True``: ``project_ref`` is a preview branch's ref."""
 
     installed_version: Output[str]
     pre_existing: Output[bool]
 
     def __init__(self, resource_name: str, *, project_ref: Input[str], name: Input[str],
-                 schema: Optional[Input[str]] = None, version: Optional[Input[str]] = None,
+                 schema: Optional[Input[str]] = None, version: Optional[Input[str]] = None, branch: bool = False,
                  wait_timeout_seconds: Optional[int] = None, poll_interval_seconds: Optional[float] = None,
                  opts: Optional[ResourceOptions] = None) -> None:
         super().__init__(ExtensionProvider(), resource_name, _props(ExtensionProvider, {
-            "project_ref": project_ref, "name": name, "schema": schema, "version": version,
+            "project_ref": project_ref, "name": name, "schema": schema, "version": version, **_branch(branch),
             **_wait(wait_timeout_seconds, poll_interval_seconds)}), _opts(ExtensionProvider, opts))
 
 

@@ -1,6 +1,7 @@
 """``SqlRole``: a least-privilege Postgres role for one backend service, with explicit grants.
 
-Managed through ``POST /v1/projects/{ref}/database/query``. The role is created NOSUPERUSER,
+Managed through ``POST /v1/projects/{ref}/database/query``, on a project or (``branch=True``) a preview branch's
+own database, whose readiness is read from ``GET /v1/branches/{ref}`` (base.wait_for_database_ready). The role is created NOSUPERUSER,
 NOCREATEDB, NOCREATEROLE, NOREPLICATION, NOBYPASSRLS (BYPASSRLS only with ``bypass_rls=True``: for a role
 that must read every row whatever the row-level security policies say, i.e. the backup's ``pg_dump``,
 which refuses a table with RLS enabled otherwise) and gets exactly the declared ``grants``:
@@ -32,7 +33,7 @@ from ..core.provider import rule_failures
 from ..core.fields import Field, contains_unknown, warn_on_removal
 from ..core.transport import Transport
 from . import sql
-from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
+from .base import BRANCH_FIELDS, WAIT_FIELDS, SupabaseProvider, wait_for_database_ready
 from .settings import ref_of
 
 
@@ -59,6 +60,7 @@ class SqlRoleProvider(SupabaseProvider):
                                 "that must read every row (the backup's pg_dump); setting or clearing it needs "
                                 "Supabase's postgres (supautils on PG15, PG16+ natively) or a superuser."),
         **WAIT_FIELDS,
+        **BRANCH_FIELDS,
     }
     output_names = ("granted",)
 
@@ -121,7 +123,7 @@ class SqlRoleProvider(SupabaseProvider):
         return sql.decode_role_rows(client.read_query(ref, sql.read_role_sql(name)))
 
     def _ready(self, client, inputs):
-        wait_for_project_ready(client, inputs["project_ref"], services=("db",), **wait_settings(inputs))
+        wait_for_database_ready(client, inputs)
 
     def find_existing(self, api: Transport, inputs: Mapping[str, Any]) -> Optional[dict]:
         client = self.client(api)

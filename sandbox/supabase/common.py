@@ -32,7 +32,26 @@ def is_branch(project: dict) -> bool:
 def active_project(call: Call) -> dict:
     """The project, which must be up: settings of a project still coming up answer 400 like the real API
     ("Project Not Ready" in terraform-provider-supabase issue #345)."""
-    project = project_or_404(call)
+    return _serving(project_or_404(call))
+
+
+def database_project(call: Call) -> dict:
+    """The project whose Postgres a ``/v1/projects/{ref}/database/query`` call runs on: the project, or a preview
+    branch's own project once it is up. A branch is a project of its own for these once it is ready
+    (terraform-provider-supabase #345, fixed by waiting on ``GET /v1/branches/{ref}``; the spec types a branch ref
+    as a "Project ref", ``branch_id_or_ref``, and guards the query with ``database_read/write``: the database,
+    which a branch has, ``BranchDetailResponse``). ``GET /v1/projects/{branch ref}`` and its health
+    (``project_admin_read``) stay 404, and so do the settings endpoints: no recording or note shows a branch serving
+    them, so the sandbox stays the stricter. Not up yet: the 400 of a project not ready (#345 "Project Not Ready";
+    recorded ``DELETE_v1_projects___PROJECT_REF__/2``: 400 "Project not ready for deletion.")."""
+    project = call.store["projects"].get(call.params["ref"])
+    if project is None or not is_branch(project):
+        return active_project(call)
+    call.server.advance(project)
+    return _serving(project)
+
+
+def _serving(project: dict) -> dict:
     if project["status"] not in SERVING:
         raise ApiError(400, f"Project is not ready: status {project['status']}")
     return project

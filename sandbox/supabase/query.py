@@ -4,6 +4,7 @@ The statement runs as the ``postgres`` role (``SET ROLE`` on a connection of the
 changed ``postgres`` password never locks the sandbox out) with that role's own settings (its ``search_path``
 ``"$user", public, extensions``); objects created belong to ``postgres`` as on the platform. The answer is the rows of the last statement as JSON objects (``[{"?column?": 1}]`` for ``select 1``);
 a SQL error is a 400 whose message carries Postgres' SQLSTATE and text.
+A ready preview branch's ref runs on the branch's own server (``common.database_project``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import uuid
 from ..routing import ApiError, RouteTable
 from ..server import Call, Reply
 from ..postgres import READ_ONLY_ROLE
-from .common import active_project
+from .common import database_project
 
 routes = RouteTable()
 
@@ -79,7 +80,7 @@ def run_sql(instance, query: str, parameters: list | None, read_only: bool, role
 
 def _instance(call: Call):
     with call.store.lock:
-        project = active_project(call)
+        project = database_project(call)
     instance = call.server.databases.get(project["ref"])
     if instance is None:
         raise ApiError(500, "Failed to run sql query: the project's database is not running")
