@@ -125,7 +125,9 @@ def test_production_preview_environment_has_productions_reviewers_and_no_branch_
     assert "deploymentBranchPolicy" not in preview.inputs
     policies = {r.inputs["environment"] for r in run.of_type(
         "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy")}
-    assert policies == {"staging", "production"}
+    assert "production-preview" not in policies
+    # main-only environments (ENVIRONMENT_GUARDS) get the default-branch policy: staging, production, review-teardown.
+    assert policies == {"staging", "production", "review-teardown"}
 
 
 # --- Cloudflare: managed WAF ---------------------------------------------------------------------------------------
