@@ -7,7 +7,7 @@
   down --pr N [--base STACK [--base-file F]]
                          destroy the stack, `stack rm`, then delete what is still tagged pr-N
   sweep --open 1,2 --base STACK [--base-file F] [--ttl-hours H] [--dry-run]
-                         sweep pr-* stacks whose PR is not open or whose review.expiresAt passed, then the
+                         sweep pr-* stacks whose PR is not open or whose review.expires_at output passed, then the
                          objects tagged pr-<n> that no stack owns; open, unexpired PRs' stacks stay
   budget --base STACK [--base-file F] [--pr N]
                          the workspace's service creates left this hour (and what pr-N would need)

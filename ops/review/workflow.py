@@ -115,19 +115,22 @@ def service_names_of(found: Inventory, pr: int) -> set[str]:
 def up(pr: int, base: Base, render, supabase, *, again: str, head_branch=None, image_digest=None, ttl_hours=72.0,
        max_wait: Optional[float] = None, root: Optional[Path] = None, sleep: Callable[[float], None] = None,
        out=None) -> None:
-    """Select (or create) the stack, derive its file, wait for the create budget, `pulumi up`."""
+    """Derive the stack's file, wait for the create budget, select (or create) the stack, `pulumi up`.
+    A PR queued past --max-wait has created nothing: no vendor object, no stack (so no sweep finds it)."""
     out = out or sys.stdout
     name = review_stacks.review_stack(pr)
     stack = Stack(name, root or ROOT, stack_file(pr, root))
     parent_ref = base.parent_project_ref(supabase)
-    stack.run("stack", "select", "--create", "--non-interactive")  # before derive: init writes the salt
-    _, document = derive_file(pr, base, parent_ref, head_branch=head_branch, image_digest=image_digest,
-                              ttl_hours=ttl_hours, root=root)
+    options = dict(head_branch=head_branch, image_digest=image_digest, ttl_hours=ttl_hours,
+                   now=datetime.now(timezone.utc), root=root)
+    _, document = derive_file(pr, base, parent_ref, **options)
     existing = service_names_of(inventory(render, base.owner_id), pr)
     needed = budgets.creates_needed(document, name, existing)
     if needed:
         budgets.wait_for_budget(name, needed, lambda now: budgets.creates_this_window(render, base.owner_id, now),
                                 again=again, max_wait=max_wait, out=out, **({"sleep": sleep} if sleep else {}))
+    stack.run("stack", "select", "--create", "--non-interactive")
+    derive_file(pr, base, parent_ref, **options)  # again: `stack init` rewrote the file (its salt kept, header lost)
     # Streamed (not captured): an up takes minutes and shows its progress; a failure is its exit status.
     try:
         stack.run("up", "--yes", "--skip-preview", "--non-interactive", *stack._config_args(), capture=False)
