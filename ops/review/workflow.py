@@ -153,24 +153,51 @@ def release_stale_lock(name: str, stack: Stack) -> None:
         stack.run("cancel", "--yes", "--non-interactive")
 
 
+def state_ids(stack: Stack) -> set[str]:
+    """Every string the stack's state holds in a resource's id or outputs: the vendor objects it owns (a Render
+    project's environments are outputs of it). A create in flight when an `up` was killed has no id here."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for resource in json.loads(stack.run("stack", "export"))["deployment"].get("resources") or []:
+        walk(resource.get("id"))
+        walk(resource.get("outputs"))
+    return found
+
+
 def down(pr: int, owner_id: str, parent_ref: Optional[str], render, supabase, root: Optional[Path] = None,
          out=None) -> list:
-    """Destroy the stack, forget it (`stack rm`, which also removes its generated file), then delete what is
-    still tagged pr-<n>. A stack that does not exist goes straight to the leftovers: `down` can be run again."""
+    """Delete what is tagged pr-<n> but not in the stack's state (an interrupted `up`'s creates: Render refuses
+    to delete a project whose environment still holds them, 409), destroy the stack, forget it (`stack rm`),
+    then delete what is still tagged pr-<n>. With no stack it goes straight to the leftovers: run it again."""
     out = out or sys.stdout
     name = review_stacks.review_stack(pr)
     path = stack_file(pr, root)
+    left = []
+
+    def delete_unowned(owned: set[str]) -> None:
+        for item in delete_leftovers(pr, owned, inventory(render, owner_id, supabase, parent_ref), render, supabase):
+            print(f"{name}: deleted leftover {item.kind} {item.name} ({item.id})", file=out)
+            left.append(item)
+
     if name in stack_names(root):
         stack = Stack(name, root or ROOT, path if path.exists() else None)
         release_stale_lock(name, stack)
+        delete_unowned(state_ids(stack))
         stack.run("destroy", "--yes", "--skip-preview", "--non-interactive", *stack._config_args())
         stack.run("stack", "rm", "--yes", "--non-interactive")
         print(f"{name}: destroyed and removed", file=out)
     path.unlink(missing_ok=True)
-    found = inventory(render, owner_id, supabase, parent_ref)
-    left = delete_leftovers(pr, (), found, render, supabase)
-    for item in left:
-        print(f"{name}: deleted leftover {item.kind} {item.name} ({item.id})", file=out)
+    delete_unowned(set())
     return left
 
 

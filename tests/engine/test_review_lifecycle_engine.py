@@ -180,3 +180,96 @@ def test_open_push_close(platform):
     assert f"{stack}: destroyed and removed" in output, output[-3000:]
     assert "leftover" not in output, output[-3000:]  # the stack owned everything: nothing left for the sweep
     assert_gone(platform, pr)
+
+
+# ----------------------------------------------------------------------------- killed mid-create, then closed
+def test_an_up_killed_mid_create_then_closed_is_swept(platform):
+    pr = 8
+    # The first service create is carried out and its answer held: the kill comes with Render creates in flight.
+    hold(platform.sandbox.render, "POST", "/v1/services", count=1)
+    proc = start(platform, "up", "--pr", "8")
+    wait_until(lambda: held("POST", r"/v1/services")(platform.sandbox.journal()) or proc.poll() is not None, 300,
+               "a service create in flight")
+    assert proc.poll() is None, proc.log.read_text()[-3000:]
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole `review up`: the tool, the CLI, the program, the providers
+    proc.wait(timeout=60)
+    platform.assert_no_processes_left()
+    platform.sandbox.render.faults.clear()
+    assert tool_tagged(platform, pr), "the kill came before anything was made: nothing to sweep"
+
+    output = review(platform, "sweep", "--open", "7,9")  # PR 8 was closed; the others stay open
+    assert f"pr-{pr}: sweeping (PR {pr} is not open)" in output, output[-3000:]
+    assert_gone(platform, pr)
+
+
+# ----------------------------------------------------------------------------- TTL
+def test_the_sweeper_destroys_exactly_the_expired_stack(platform):
+    review(platform, "up", "--pr", "11", "--ttl-hours", "0")  # expires as it is made
+    review(platform, "up", "--pr", "12")  # 72 hours
+    kept = {kind: sorted(names) for kind, names in sandbox_tagged(platform, 12).items()}
+    kept_ids = sorted(s["id"] for s in platform.render("services").values() if naming.review_pr_of(s["name"]) == 12)
+
+    output = review(platform, "sweep", "--open", "11,12")
+    assert "pr-11: sweeping (expired at " in output and "pr-12: kept (PR open, expires " in output, output[-3000:]
+    assert_gone(platform, 11)
+    assert naming.review_stack(12) in stacks(platform)
+    assert sandbox_tagged(platform, 12) == kept and kept["services"] == declared_services(12)
+    assert sorted(s["id"] for s in platform.render("services").values()
+                  if naming.review_pr_of(s["name"]) == 12) == kept_ids
+    assert tool_tagged(platform, 12)
+
+
+# ----------------------------------------------------------------------------- the create budget
+def creates_per_hour() -> int:
+    """The sandbox's fact: its bucket for POST /services (sandbox/render/ratelimits.py, from the recordings)."""
+    [family] = [f for f in FAMILIES if f.name.startswith("resource creates")]
+    assert family.window == 3600
+    return family.limit
+
+
+def create_service(platform: LocalPlatform, name: str) -> int:
+    """POST /services through the sandbox's Render API as another `up` would; its status (no retry on 429)."""
+    import urllib.error
+    import urllib.request
+
+    url = json.loads((platform.sandbox_dir / "sandbox.ready").read_text())["render"] + "/services"
+    body = {"type": "background_worker", "name": name, "ownerId": OWNER,
+            "image": {"ownerId": OWNER, "imagePath": "ghcr.io/acme/api:1.0"},
+            "serviceDetails": {"runtime": "image", "plan": "starter", "region": "frankfurt"}}
+    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+        "Authorization": f"Bearer {sandbox_render.DEFAULT_TOKEN}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_full_hour_queues_the_next_up_which_creates_nothing(platform):
+    from components.config.review import derive
+
+    assert budgets.CREATE_LIMIT == creates_per_hour()  # the tool's fact and the sandbox's agree
+    now = datetime.now(timezone.utc)
+    if budgets.window_end(now) - now < timedelta(minutes=2):  # the test needs one window: start in the next one
+        wait_until(lambda: budgets.window_start(datetime.now(timezone.utc)) > budgets.window_start(now), 150,
+                   "the next hour", interval=1)
+        now = datetime.now(timezone.utc)
+    # Five other PRs' `up`s in flight: their services (named as each declares them; created as plain workers,
+    # which spend the same create) go to Render until it answers 429, as the providers' creates would.
+    statuses = []
+    for pr in range(21, 26):
+        document = derive({"config": LOCAL}, pr, platform.parent_ref)
+        for name in sorted(budgets.service_names(document, naming.review_stack(pr))):
+            statuses.append(create_service(platform, name))
+    assert statuses == [201] * budgets.CREATE_LIMIT + [429] * (len(statuses) - budgets.CREATE_LIMIT), statuses
+
+    output = review(platform, "up", "--pr", "26", "--max-wait", "0", code=budgets.QUEUED_EXIT)
+    needed = len(declared_services(26))
+    assert (f"pr-26 queued: needs {needed} service creates, the workspace has 0 of {budgets.CREATE_LIMIT} left "
+            f"until {budgets.window_end(now):%H:%M} UTC; it runs then") in output, output[-3000:]
+    assert f"pr-26 still queued: waiting until {budgets.window_end(now):%H:%M} UTC would pass --max-wait 0 s" \
+        in output, output[-3000:]
+    left = sandbox_tagged(platform, 26)
+    assert left == {kind: [] for kind in left}, left
+    assert naming.review_stack(26) not in stacks(platform)
+    assert not [e for e in platform.sandbox.journal() if e.method != "GET" and "pr-26" in json.dumps(e.__dict__)]
