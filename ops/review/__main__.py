@@ -21,6 +21,7 @@ Exit codes: 0 ok; 1 failed (one line: what, why, the next command); 2 bad input;
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -86,6 +87,11 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+# The command a person ran to get here, when a wrapper ran the tool for them (scripts/local-stack.sh review):
+# the queued line names it, not the tool's own command line (which needs the wrapper's environment).
+AGAIN_ENV = "OPS_REVIEW_AGAIN"
+
+
 def again_command(argv: Sequence[str]) -> str:
     return " ".join(["python", "-m", TOOL, *argv])
 
@@ -124,7 +130,7 @@ def run(args, argv, workflow, render_client, supabase_client) -> int:
                                        ttl_hours=args.ttl_hours)
         print(f"wrote {path.name}")
     elif args.command == "up":
-        workflow.up(args.pr, base, render_client(), supabase_client(), again=again_command(argv),
+        workflow.up(args.pr, base, render_client(), supabase_client(), again=os.environ.get(AGAIN_ENV) or again_command(argv),
                     head_branch=args.head_branch, image_digest=args.image_digest, ttl_hours=args.ttl_hours,
                     max_wait=args.max_wait)
     elif args.command == "down":
