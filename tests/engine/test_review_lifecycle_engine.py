@@ -7,9 +7,11 @@ its own sandbox process and state directory (tests/engine/local_platform.py).
 - TTL: of two open PRs' stacks the sweeper destroys exactly the expired one;
 - budget: with the hour's service creates spent, the next `up` queues (exit 75) and creates nothing.
 
-Each PR number is its own (the generated Pulumi.pr-<n>.yaml is written in the checkout: distinct numbers keep the
-tests apart). The parent project (the local stack's database, found by name) is made through the Supabase API:
-a review stack needs it to exist, not the rest of the local stack."""
+Each test claims its own PR numbers (`prs`): the generated Pulumi.pr-<n>.yaml is written in the checkout. The parent
+project (the local stack's database, found by name) is made through the Supabase API: a review stack needs it to
+exist, not the rest of the local stack. Budget test: the other PRs' creates are made through the Render API by the
+test (20 `up`s' worth of real stacks would cost four more engine runs and show nothing more: the tool reads the
+window from Render's list, the sandbox answers 429 from its own bucket)."""
 from __future__ import annotations
 
 import json
@@ -17,7 +19,6 @@ import os
 import signal
 import subprocess
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import yaml
@@ -58,12 +59,25 @@ def platform(tmp_path, pulumi_engine, pulumi_home, monkeypatch):
         finally:
             platform.kill_leftovers()
             platform.stop_sandbox()
-            for path in REPO_ROOT.glob("Pulumi.pr-*.yaml"):
-                if naming.review_pr_of(path.stem.split(".", 1)[1]) in OURS:
-                    path.unlink()
 
 
-OURS = {7, 8, 11, 12, *range(21, 27)}  # the PR numbers this file uses
+@pytest.fixture
+def prs():
+    """Claims the test's PR numbers: their Pulumi.pr-<n>.yaml is written in the checkout (ops/review/workflow.py),
+    so a person's own (its salt guards their stack's secrets) is never overwritten, and the test's are removed."""
+    claimed = []
+
+    def claim(*numbers: int) -> None:
+        for pr in numbers:
+            path = REPO_ROOT / f"Pulumi.{naming.review_stack(pr)}.yaml"
+            if path.exists():
+                pytest.fail(f"{path.name} exists in this checkout (a review stack of yours?) and the test would "
+                            f"overwrite it; take that stack down first (make review-down PR={pr})")
+            claimed.append(path)
+
+    yield claim
+    for path in claimed:
+        path.unlink(missing_ok=True)
 
 
 def parent_project() -> str:
@@ -152,7 +166,8 @@ def declared_services(pr: int) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- open -> push -> close
-def test_open_push_close(platform):
+def test_open_push_close(platform, prs):
+    prs(7)
     pr, stack = 7, naming.review_stack(7)
     review(platform, "up", "--pr", "7", "--head-branch", "feature/open")
     [opened] = history(platform, stack)
@@ -180,11 +195,13 @@ def test_open_push_close(platform):
     output = review(platform, "down", "--pr", "7")
     assert f"{stack}: destroyed and removed" in output, output[-3000:]
     assert "leftover" not in output, output[-3000:]  # the stack owned everything: nothing left for the sweep
+    assert not (REPO_ROOT / f"Pulumi.{stack}.yaml").exists()
     assert_gone(platform, pr)
 
 
 # ----------------------------------------------------------------------------- killed mid-create, then closed
-def test_an_up_killed_mid_create_then_closed_is_swept(platform):
+def test_an_up_killed_mid_create_then_closed_is_swept(platform, prs):
+    prs(8)
     pr = 8
     # The first service create is carried out and its answer held: the kill comes with Render creates in flight.
     hold(platform.sandbox.render, "POST", "/v1/services", count=1)
@@ -200,11 +217,15 @@ def test_an_up_killed_mid_create_then_closed_is_swept(platform):
 
     output = review(platform, "sweep", "--open", "7,9")  # PR 8 was closed; the others stay open
     assert f"pr-{pr}: sweeping (PR {pr} is not open)" in output, output[-3000:]
+    # The held create's service is in no state (its answer never came): deleted before the destroy, or the
+    # project holding it could not be (409).
+    assert f"pr-{pr}: deleted leftover service" in output.split(f"pr-{pr}: destroyed and removed")[0], output
     assert_gone(platform, pr)
 
 
 # ----------------------------------------------------------------------------- TTL
-def test_the_sweeper_destroys_exactly_the_expired_stack(platform):
+def test_the_sweeper_destroys_exactly_the_expired_stack(platform, prs):
+    prs(11, 12)
     review(platform, "up", "--pr", "11", "--ttl-hours", "0")  # expires as it is made
     review(platform, "up", "--pr", "12")  # 72 hours
     kept = {kind: sorted(names) for kind, names in sandbox_tagged(platform, 12).items()}
@@ -246,8 +267,10 @@ def create_service(platform: LocalPlatform, name: str) -> int:
         return error.code
 
 
-def test_a_full_hour_queues_the_next_up_which_creates_nothing(platform):
+def test_a_full_hour_queues_the_next_up_which_creates_nothing(platform, prs):
     from components.config.review import derive
+
+    prs(26)
 
     assert budgets.CREATE_LIMIT == creates_per_hour()  # the tool's fact and the sandbox's agree
     now = datetime.now(timezone.utc)
