@@ -5,7 +5,8 @@
   up --pr N --base STACK [...derive flags] [--max-wait S]
                          derive, wait for Render's service-create budget, select/create the stack, pulumi up
   down --pr N [--base STACK [--base-file F]]
-                         destroy the stack, `stack rm`, then delete what is still tagged pr-N
+                         delete what is tagged pr-N but not in the stack's state (an interrupted up's
+                         creates), destroy the stack, `stack rm`, then delete what is still tagged pr-N
   sweep --open 1,2 --base STACK [--base-file F] [--ttl-hours H] [--dry-run]
                          sweep pr-* stacks whose PR is not open or whose review.expires_at output passed, then the
                          objects tagged pr-<n> that no stack owns; open, unexpired PRs' stacks stay

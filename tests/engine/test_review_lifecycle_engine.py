@@ -10,7 +10,7 @@ its own sandbox process and state directory (tests/engine/local_platform.py).
 Each test claims its own PR numbers (`prs`): the generated Pulumi.pr-<n>.yaml is written in the checkout. The parent
 project (the local stack's database, found by name) is made through the Supabase API: a review stack needs it to
 exist, not the rest of the local stack. Budget test: the other PRs' creates are made through the Render API by the
-test (20 `up`s' worth of real stacks would cost four more engine runs and show nothing more: the tool reads the
+test (four real stacks instead would cost four more engine runs and show nothing more: the tool reads the
 window from Render's list, the sandbox answers 429 from its own bucket)."""
 from __future__ import annotations
 
