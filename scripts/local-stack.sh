@@ -301,6 +301,9 @@ import json, sys
 urls = json.load(sys.stdin)
 print(urls["render"], urls["supabase"])')
     export PULUMI="$PULUMI_BIN" RENDER_API_URL="$render_url" SUPABASE_API_URL="$supabase_url"
+    # What a queued `up` says to run again: this script's command, which sets up the environment above.
+    OPS_REVIEW_AGAIN="bash scripts/local-stack.sh review$(printf ' %q' "$@")"
+    export OPS_REVIEW_AGAIN
     [ $# -gt 0 ] || die "review needs a command: up, down, sweep, budget or derive (python -m ops.review --help)"
     cd "$PROCUREMENT_ROOT"
     exec .venv/bin/python -m ops.review "$@" --base local --base-file "$SANDBOX_DIR/Pulumi.local.yaml"

@@ -5,9 +5,10 @@
   up --pr N --base STACK [...derive flags] [--max-wait S]
                          derive, wait for Render's service-create budget, select/create the stack, pulumi up
   down --pr N [--base STACK [--base-file F]]
-                         destroy the stack, `stack rm`, then delete what is still tagged pr-N
+                         delete what is tagged pr-N but not in the stack's state (an interrupted up's
+                         creates), destroy the stack, `stack rm`, then delete what is still tagged pr-N
   sweep --open 1,2 --base STACK [--base-file F] [--ttl-hours H] [--dry-run]
-                         sweep pr-* stacks whose PR is not open or whose review.expiresAt passed, then the
+                         sweep pr-* stacks whose PR is not open or whose review.expires_at output passed, then the
                          objects tagged pr-<n> that no stack owns; open, unexpired PRs' stacks stay
   budget --base STACK [--base-file F] [--pr N]
                          the workspace's service creates left this hour (and what pr-N would need)
@@ -21,6 +22,7 @@ Exit codes: 0 ok; 1 failed (one line: what, why, the next command); 2 bad input;
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -86,6 +88,11 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+# The command a person ran to get here, when a wrapper ran the tool for them (scripts/local-stack.sh review):
+# the queued line names it, not the tool's own command line (which needs the wrapper's environment).
+AGAIN_ENV = "OPS_REVIEW_AGAIN"
+
+
 def again_command(argv: Sequence[str]) -> str:
     return " ".join(["python", "-m", TOOL, *argv])
 
@@ -124,7 +131,7 @@ def run(args, argv, workflow, render_client, supabase_client) -> int:
                                        ttl_hours=args.ttl_hours)
         print(f"wrote {path.name}")
     elif args.command == "up":
-        workflow.up(args.pr, base, render_client(), supabase_client(), again=again_command(argv),
+        workflow.up(args.pr, base, render_client(), supabase_client(), again=os.environ.get(AGAIN_ENV) or again_command(argv),
                     head_branch=args.head_branch, image_digest=args.image_digest, ttl_hours=args.ttl_hours,
                     max_wait=args.max_wait)
     elif args.command == "down":

@@ -97,9 +97,11 @@ def review_stack(pr: int) -> str:
 
 
 def expires_of(stack: Stack) -> Optional[datetime]:
-    """The stack's `review.expiresAt` output; None when the stack has no such output yet."""
+    """The stack's `review.expires_at` output (components/outputs.py); None when the stack has none yet."""
+    from .comment import EXPIRES_KEY, REVIEW_OUTPUT  # the output's names, declared once
+
     try:
         outputs = json.loads(stack.run("stack", "output", "--json"))
     except CommandFailed:
         return None
-    return instant(((outputs or {}).get("review") or {}).get("expiresAt"))
+    return instant(((outputs or {}).get(REVIEW_OUTPUT) or {}).get(EXPIRES_KEY))

@@ -115,19 +115,22 @@ def service_names_of(found: Inventory, pr: int) -> set[str]:
 def up(pr: int, base: Base, render, supabase, *, again: str, head_branch=None, image_digest=None, ttl_hours=72.0,
        max_wait: Optional[float] = None, root: Optional[Path] = None, sleep: Callable[[float], None] = None,
        out=None) -> None:
-    """Select (or create) the stack, derive its file, wait for the create budget, `pulumi up`."""
+    """Derive the stack's file, wait for the create budget, select (or create) the stack, `pulumi up`.
+    A PR queued past --max-wait has created nothing: no vendor object, no stack (so no sweep finds it)."""
     out = out or sys.stdout
     name = review_stacks.review_stack(pr)
     stack = Stack(name, root or ROOT, stack_file(pr, root))
     parent_ref = base.parent_project_ref(supabase)
-    stack.run("stack", "select", "--create", "--non-interactive")  # before derive: init writes the salt
-    _, document = derive_file(pr, base, parent_ref, head_branch=head_branch, image_digest=image_digest,
-                              ttl_hours=ttl_hours, root=root)
+    options = dict(head_branch=head_branch, image_digest=image_digest, ttl_hours=ttl_hours,
+                   now=datetime.now(timezone.utc), root=root)
+    _, document = derive_file(pr, base, parent_ref, **options)
     existing = service_names_of(inventory(render, base.owner_id), pr)
     needed = budgets.creates_needed(document, name, existing)
     if needed:
         budgets.wait_for_budget(name, needed, lambda now: budgets.creates_this_window(render, base.owner_id, now),
                                 again=again, max_wait=max_wait, out=out, **({"sleep": sleep} if sleep else {}))
+    stack.run("stack", "select", "--create", "--non-interactive")
+    derive_file(pr, base, parent_ref, **options)  # again: `stack init` rewrote the file (its salt kept, header lost)
     # Streamed (not captured): an up takes minutes and shows its progress; a failure is its exit status.
     try:
         stack.run("up", "--yes", "--skip-preview", "--non-interactive", *stack._config_args(), capture=False)
@@ -150,24 +153,51 @@ def release_stale_lock(name: str, stack: Stack) -> None:
         stack.run("cancel", "--yes", "--non-interactive")
 
 
+def state_ids(stack: Stack) -> set[str]:
+    """Every string the stack's state holds in a resource's id or outputs: the vendor objects it owns (a Render
+    project's environments are outputs of it). A create in flight when an `up` was killed has no id here."""
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            found.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for resource in json.loads(stack.run("stack", "export"))["deployment"].get("resources") or []:
+        walk(resource.get("id"))
+        walk(resource.get("outputs"))
+    return found
+
+
 def down(pr: int, owner_id: str, parent_ref: Optional[str], render, supabase, root: Optional[Path] = None,
          out=None) -> list:
-    """Destroy the stack, forget it (`stack rm`, which also removes its generated file), then delete what is
-    still tagged pr-<n>. A stack that does not exist goes straight to the leftovers: `down` can be run again."""
+    """Delete what is tagged pr-<n> but not in the stack's state (an interrupted `up`'s creates: Render refuses
+    to delete a project whose environment still holds them, 409), destroy the stack, forget it (`stack rm`),
+    then delete what is still tagged pr-<n>. With no stack it goes straight to the leftovers: run it again."""
     out = out or sys.stdout
     name = review_stacks.review_stack(pr)
     path = stack_file(pr, root)
+    left = []
+
+    def delete_unowned(owned: set[str]) -> None:
+        for item in delete_leftovers(pr, owned, inventory(render, owner_id, supabase, parent_ref), render, supabase):
+            print(f"{name}: deleted leftover {item.kind} {item.name} ({item.id})", file=out)
+            left.append(item)
+
     if name in stack_names(root):
         stack = Stack(name, root or ROOT, path if path.exists() else None)
         release_stale_lock(name, stack)
+        delete_unowned(state_ids(stack))
         stack.run("destroy", "--yes", "--skip-preview", "--non-interactive", *stack._config_args())
         stack.run("stack", "rm", "--yes", "--non-interactive")
         print(f"{name}: destroyed and removed", file=out)
     path.unlink(missing_ok=True)
-    found = inventory(render, owner_id, supabase, parent_ref)
-    left = delete_leftovers(pr, (), found, render, supabase)
-    for item in left:
-        print(f"{name}: deleted leftover {item.kind} {item.name} ({item.id})", file=out)
+    delete_unowned(set())
     return left
 
 

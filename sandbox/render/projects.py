@@ -76,15 +76,20 @@ def update_project(call: Call) -> Reply:
     return 200, project_view(call, project)
 
 
+# DELETE /environments/{id} and DELETE /projects/{id} "require the environment to be empty (i.e., it must contain
+# no services or other resources). Otherwise, deletion fails with a `409` response" (specs/render/render-openapi.json,
+# delete-environment and delete-project); the recordings only delete empty ones.
+CONTENTS = ("serviceIds", "envGroupIds", "databasesIds", "redisIds")
+
+
+def _require_empty(environment: dict) -> None:
+    held = sum(len(environment.get(key) or ()) for key in CONTENTS)
+    if held:
+        raise Conflict(f"environment {environment['name']} is not empty ({held} resources); move or delete them first")
+
+
 def _delete_environment(call: Call, environment: dict) -> None:
-    if environment["protectedStatus"] == "protected" and (environment["serviceIds"] or environment["envGroupIds"]):
-        raise Conflict(f"environment {environment['name']} is protected and still has resources")
-    for sid in environment["serviceIds"]:
-        if sid in call.store["services"]:
-            call.store["services"][sid].pop("environmentId", None)
-    for gid in environment["envGroupIds"]:
-        if gid in call.store["env_groups"]:
-            call.store["env_groups"][gid].pop("environmentId", None)
+    _require_empty(environment)
     del call.store["environments"][environment["id"]]
     project = call.store["projects"].get(environment["projectId"])
     if project and environment["id"] in project["environmentIds"]:
@@ -94,6 +99,8 @@ def _delete_environment(call: Call, environment: dict) -> None:
 @routes.delete("/projects/{projectId}")
 def delete_project(call: Call) -> Reply:
     project = _project(call)
+    for environment_id in project["environmentIds"]:  # every one empty, or nothing is deleted
+        _require_empty(call.store["environments"][environment_id])
     for environment_id in list(project["environmentIds"]):
         _delete_environment(call, call.store["environments"][environment_id])
     del call.store["projects"][project["id"]]

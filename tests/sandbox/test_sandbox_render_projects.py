@@ -56,6 +56,26 @@ def test_move_services_and_env_groups_into_and_out_of_an_environment(sandbox):
     assert "environmentId" not in api.get(f"/services/{sid}").json()
 
 
+def test_a_project_or_environment_holding_resources_is_not_deleted(sandbox):
+    # specs/render/render-openapi.json delete-project / delete-environment: "Requires ... to be empty ...
+    # Otherwise, deletion fails with a `409` response."
+    api = sandbox.render.client()
+    project = api.post("/projects", json={"name": "p", "ownerId": sandbox.render.owner_id,
+                                          "environments": [{"name": "empty"}, {"name": "full"}]}).json()
+    empty, full = project["environmentIds"]
+    sid = api.post("/services", json={"type": "background_worker", "name": "w", "ownerId": sandbox.render.owner_id,
+                                      "environmentId": full, "image": {"ownerId": sandbox.render.owner_id,
+                                                                        "imagePath": "x/y:1"},
+                                      "serviceDetails": {"runtime": "image"}}).json()["service"]["id"]
+    refused = api.delete(f"/projects/{project['id']}")
+    assert refused.status_code == 409 and "not empty" in refused.json()["message"]
+    assert api.get(f"/environments/{empty}").status_code == 200  # all or nothing: the empty one stays too
+    assert api.delete(f"/environments/{full}").status_code == 409
+    assert api.delete(f"/services/{sid}").status_code == 204
+    assert api.delete(f"/projects/{project['id']}").status_code == 204
+    assert api.get(f"/environments/{full}").status_code == 404
+
+
 def test_registry_credentials_never_return_the_token(sandbox):
     api = sandbox.render.client()
     created = api.post("/registrycredentials", json={"registry": "GITHUB", "name": "ghcr", "username": "bot",

@@ -18,13 +18,14 @@ REPO = Path(__file__).resolve().parents[3]
 BASE_FILE = REPO / "Pulumi.local.yaml"
 
 FAKE_PULUMI = """#!/usr/bin/env bash
-# `stack ls` and `stack output` answer from $FAKE_DIR; every command is appended to $FAKE_DIR/calls.
+# `stack ls`, `stack output` and `stack export` answer from $FAKE_DIR; every command is appended to $FAKE_DIR/calls.
 echo "$*" >>"$FAKE_DIR/calls"
 stack=""; prev=""
 for a in "$@"; do [ "$prev" = --stack ] && stack="$a"; prev="$a"; done
 case "$1 $2" in
   "stack ls") cat "$FAKE_DIR/stacks.json" ;;
   "stack output") cat "$FAKE_DIR/$stack.outputs.json" 2>/dev/null || { echo "error: no outputs" >&2; exit 255; } ;;
+  "stack export") cat "$FAKE_DIR/$stack.export.json" 2>/dev/null || echo '{"deployment": {}}' ;;
 esac
 """
 
@@ -122,7 +123,9 @@ def test_down_destroys_then_removes_an_existing_stack(on_sandbox, fake_pulumi, c
     new_project(on_sandbox, "procurement-local-database", "parent-pass-1234", region="eu-central-1")
     (fake_pulumi / "stacks.json").write_text(json.dumps([{"name": "pr-7"}, {"name": "local"}]))
     assert main(["down", "--pr", "7", "--base", "local", "--base-file", str(BASE_FILE)]) == 0
-    assert calls(fake_pulumi)[1:] == ["destroy --yes --skip-preview --non-interactive --stack pr-7",
+    # The state first: what is tagged pr-7 and not in it goes before the destroy (a project holding it is a 409).
+    assert calls(fake_pulumi)[1:] == ["stack export --stack pr-7",
+                                      "destroy --yes --skip-preview --non-interactive --stack pr-7",
                                       "stack rm --yes --non-interactive --stack pr-7"]
 
 
@@ -134,7 +137,7 @@ def test_sweep_dry_run_says_what_it_would_do_and_writes_nothing(on_sandbox, fake
     (fake_pulumi / "stacks.json").write_text(json.dumps(stacks))
     future = "2999-01-01T00:00:00Z"
     for name in ("pr-1", "pr-2"):
-        (fake_pulumi / f"{name}.outputs.json").write_text(json.dumps({"review": {"pr": 1, "expiresAt": future}}))
+        (fake_pulumi / f"{name}.outputs.json").write_text(json.dumps({"review": {"pr": 1, "expires_at": future}}))
     before = len(on_sandbox.journal())
     assert main(["sweep", "--open", "1", "--base", "local", "--base-file", str(BASE_FILE), "--dry-run"]) == 0
     out = capsys.readouterr().out.splitlines()
@@ -150,7 +153,7 @@ def test_sweep_removes_the_closed_and_the_orphans_and_keeps_the_open(on_sandbox,
     worker(on_sandbox, "procurement-pr-3-api")
     branch(api, parent, "pr-3")
     (fake_pulumi / "stacks.json").write_text(json.dumps([{"name": "pr-1"}, {"name": "pr-2"}]))
-    (fake_pulumi / "pr-1.outputs.json").write_text(json.dumps({"review": {"expiresAt": "2999-01-01T00:00:00Z"}}))
+    (fake_pulumi / "pr-1.outputs.json").write_text(json.dumps({"review": {"expires_at": "2999-01-01T00:00:00Z"}}))
     assert main(["sweep", "--open", "1", "--base", "local", "--base-file", str(BASE_FILE)]) == 0
     assert "destroy --yes --skip-preview --non-interactive --stack pr-2" in calls(fake_pulumi)
     assert not any("--stack pr-1" in c and c.split()[0] in ("destroy", "stack") and "output" not in c
@@ -164,7 +167,7 @@ def test_up_selects_derives_counts_and_runs_up(on_sandbox, fake_pulumi, capsys):
     new_project(on_sandbox, "procurement-local-database", "parent-pass-1234", region="eu-central-1")
     assert main(["up", "--pr", "7", "--base", "local", "--base-file", str(BASE_FILE)]) == 0
     config = f"--config-file {fake_pulumi / 'Pulumi.pr-7.yaml'}"
-    assert calls(fake_pulumi) == ["stack select --create --non-interactive --stack pr-7",
+    assert calls(fake_pulumi) == ["stack select --create --non-interactive --stack pr-7",  # after the budget
                                   f"up --yes --skip-preview --non-interactive {config} --stack pr-7"]
     assert (fake_pulumi / "Pulumi.pr-7.yaml").exists()
 
@@ -184,4 +187,15 @@ def test_up_without_the_budget_exits_75_naming_the_command(on_sandbox, fake_pulu
     assert captured.out.startswith("pr-7 queued: needs 4 service creates, the workspace has 1 of 20 left until ")
     err = captured.err.strip()
     assert "\n" not in err and err.endswith("run again then: python -m ops.review " + " ".join(argv))
-    assert not any(c.startswith("up ") for c in calls(fake_pulumi))
+    assert calls(fake_pulumi) == []  # created nothing: no stack either
+
+
+def test_the_state_owns_its_resources_ids_and_the_ids_in_their_outputs(fake_pulumi):
+    export = {"deployment": {"resources": [
+        {"urn": "urn:pulumi:pr-7::procurement::pulumi:pulumi:Stack::procurement-pr-7"},
+        {"id": "prj-1", "outputs": {"environment_ids": {"pr-7": "evm-1"}, "tags": ["a", {"b": "c"}]}},
+        {"id": "srv-1", "outputs": {"port": 8080}}],
+        "pending_operations": [{"type": "creating", "resource": {"urn": "x", "outputs": {}}}]}}
+    (fake_pulumi / "pr-7.export.json").write_text(json.dumps(export))
+    owned = workflow.state_ids(workflow.Stack("pr-7", fake_pulumi))
+    assert {"prj-1", "evm-1", "srv-1"} <= owned and "x" not in owned and 8080 not in owned
