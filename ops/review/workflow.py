@@ -228,9 +228,16 @@ def sweep(open_prs: set[int], base: Base, render, supabase, *, ttl_hours: float,
     for pr in decision.orphans:
         print(f"pr-{pr}: {verb} {len(found.of(pr))} tagged objects with no stack", file=out)
     if not dry_run:
+        not_swept = []
         for stack, _ in decision.sweep:
-            down(stack.pr, base.owner_id, parent_ref, render, supabase, root, out)
+            try:  # one stack that cannot go now (an update running, a failed call) never keeps the others
+                down(stack.pr, base.owner_id, parent_ref, render, supabase, root, out)
+            except (BadInput, CommandFailed) as error:
+                print(f"{stack.name}: not swept: {str(error).splitlines()[0]}", file=out)
+                not_swept.append(stack.name)
         for pr in decision.orphans:
             for item in delete_leftovers(pr, (), found, render, supabase):
                 print(f"pr-{pr}: deleted orphan {item.kind} {item.name} ({item.id})", file=out)
+        if not_swept:
+            raise Unavailable(f"not swept: {', '.join(not_swept)} (see above); the next sweep tries again")
     return decision

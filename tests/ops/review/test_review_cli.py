@@ -199,3 +199,24 @@ def test_the_state_owns_its_resources_ids_and_the_ids_in_their_outputs(fake_pulu
     (fake_pulumi / "pr-7.export.json").write_text(json.dumps(export))
     owned = workflow.state_ids(workflow.Stack("pr-7", fake_pulumi))
     assert {"prj-1", "evm-1", "srv-1"} <= owned and "x" not in owned and 8080 not in owned
+
+
+def test_a_stack_that_cannot_go_now_does_not_keep_the_sweep_from_the_others(on_sandbox, fake_pulumi, capsys,
+                                                                          monkeypatch):
+    new_project(on_sandbox, "procurement-local-database", "parent-pass-1234", region="eu-central-1")
+    (fake_pulumi / "stacks.json").write_text(json.dumps([{"name": "pr-2"}, {"name": "pr-4"}]))
+    real_down, downs = workflow.down, []
+
+    def down(pr, *args, **kwargs):
+        downs.append(pr)
+        if pr == 2:
+            raise workflow.BadInput("an update of pr-2 is running (pid 4242); wait for it to finish, then run again")
+        return real_down(pr, *args, **kwargs)
+
+    monkeypatch.setattr(workflow, "down", down)
+    assert main(["sweep", "--open", "9", "--base", "local", "--base-file", str(BASE_FILE)]) == 1
+    captured = capsys.readouterr()
+    assert downs == [2, 4]
+    assert "destroy --yes --skip-preview --non-interactive --stack pr-4" in calls(fake_pulumi)
+    assert "pr-2: not swept: an update of pr-2 is running" in captured.out
+    assert captured.err.strip().splitlines()[-1].endswith("not swept: pr-2 (see above); the next sweep tries again")
