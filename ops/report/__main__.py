@@ -24,8 +24,6 @@ from .records import Window
 ROOT = Path(__file__).resolve().parents[2]
 SPAN = re.compile(r"^(\d+)([dhm])$")
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}
-RESTORE_TEST_WHY = ("the restore test (ops/restore_test.py) records no result the report can read yet: "
-                    "its one line is in restore-test.yml's runs")
 COLOURS = {MET: ("\033[32m", "ok  "), MISSED: ("\033[31m", "MISS")}
 GREY = ("\033[90m", "n/a ")
 
@@ -50,7 +48,7 @@ def compute(readings, window: Window) -> list[Measure]:
     return [measures.uptime(readings.buckets), measures.response(readings.buckets), measures.deployment(d, window),
             measures.service_recovery(d, window), measures.mttr(d, window), measures.change_failure_rate(d, window),
             measures.lead_time(d, window, readings.commit_source), measures.deploy_frequency(d, window), backup,
-            measures.disaster_recovery([], window, RESTORE_TEST_WHY),
+            measures.disaster_recovery(readings.restore_tests, window, readings.restore_why),
             measures.monitoring_coverage(readings.public_hosts, readings.gaps)]
 
 
