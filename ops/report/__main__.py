@@ -1,4 +1,4 @@
-"""``python -m ops.report [--stack NAME] [--since 7d] [--json] [--markdown FILE]``: the brief's targets over the
+"""``python -m ops.report [--stack NAME] [--since 7d] [--json] [--markdown FILE] [--backup-target URL]``: the brief's targets over the
 window, each against its target (ops/report/targets.py). Read-only. Exit 0 when nothing is missed, 1 when a
 target is missed (or a read failed: one line), 2 on bad input. A target without data is shown with the reason
 and does not fail the report."""
@@ -69,6 +69,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report with charts here")
     parser.add_argument("--backup-target", help="where the backups are (default $BACKUP_TARGET)")
     parser.add_argument("--config-file", type=Path, help="the stack's config file (default Pulumi.<stack>.yaml)")
+    parser.add_argument("--cwd", type=Path, default=ROOT, help="the Pulumi project")
     cli.add_debug_flag(parser)
     args = parser.parse_args(argv)
     from . import collect  # the vendors' clients: only once the arguments are good
@@ -76,7 +77,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     def report(_) -> int:
         end = datetime.now(timezone.utc).replace(second=0, microsecond=0)
         window = Window(end - args.since, end)
-        readings = collect.read(Stack(args.stack, ROOT, args.config_file), window, args.backup_target)
+        readings = collect.read(Stack(args.stack, args.cwd, args.config_file), window, args.backup_target)
         results = compute(readings, window)
         if args.markdown:
             args.markdown.write_text(render(args.stack, window, results, measures.per_day(readings.deploys, window),

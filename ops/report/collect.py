@@ -132,10 +132,10 @@ def read(stack_ref: Stack, window: Window, backup_target: Optional[str], env: Ma
     config = stack.config
     readings.backup_schedule = (config.get("procurement:backup") or {}).get("schedule") or default_backup_schedule()
     target = backup_target or env.get("BACKUP_TARGET")
-    if "procurement:backup" not in config:
-        readings.backup_why = "the stack declares no backup job (procurement:backup)"
-    elif target:
+    if target:  # a stack without the job (local: no R2) is judged on the default schedule, for backups made by hand
         readings.backups_taken = [t for t in backups.backups_taken(open_target(target)) if window.holds(t)]
+    elif "procurement:backup" not in config:
+        readings.backup_why = "the stack declares no backup job (procurement:backup) and no backup target is given"
     else:
         readings.backup_why = "no backup target: set BACKUP_TARGET or --backup-target (file:// or s3://)"
     records = restore_tests.open_records(env, target)
