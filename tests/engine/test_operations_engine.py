@@ -110,8 +110,10 @@ def test_the_report_and_the_status_give_the_scripted_history(project, sandbox, t
     pulumi(root, env, "config", "set", "procurement:backendImageDigest", ref("release-2"))
     pulumi(root, env, "up", "--yes", "--skip-preview")
 
-    # 2. The worker deploys an image that cannot be pulled: failed, and not fixed.
-    control.settings(unpullable_images=[f"*{digest('broken')}"])
+    # 2. The worker deploys an image that cannot be pulled: failed, and not fixed. (What an image does is frozen
+    # into a deploy when it starts: release-1 answers 500 on one path from the rollback on.)
+    control.settings(unpullable_images=[f"*{digest('broken')}"],
+                     error_path_images={f"*{digest('release-1')}": [BROKEN_PATH]})
     started = render.post(f"/services/{worker_id}/deploys", json={"imageUrl": ref("broken")})
     assert started.status_code == 201, started.text
     assert settle(sandbox, worker_id, started.json()["id"])["status"] == "update_failed"
@@ -128,7 +130,6 @@ def test_the_report_and_the_status_give_the_scripted_history(project, sandbox, t
                                              "startedAt": iso(at(slow["finishedAt"]) - SLOW)})
 
     # 5. Traffic through the gateway: the live image (release-1 again) answers 500 on one path.
-    control.settings(error_path_images={f"*{digest('release-1')}": [BROKEN_PATH]})
     traffic = control.traffic(api_id)
     answers = Counter(requests.get(traffic["gateway"] + path, headers={"Host": traffic["host"]}, timeout=10).status_code
                       for path in [OK_PATH] * OK_REQUESTS + [BROKEN_PATH] * BROKEN_REQUESTS)
