@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .. import cli
-from ..stack import Stack
+from ..readings.stack import UNKNOWN_STACK_HINT, unknown_stack
+from ..stack import CommandFailed, Stack
 from . import measures, schedule
 from .markdown import render
 from .measures import MET, MISSED, Measure
@@ -75,9 +76,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     from . import collect  # the vendors' clients: only once the arguments are good
 
     def report(_) -> int:
-        end = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        end = datetime.now(timezone.utc).replace(microsecond=0)  # now: a deploy of this minute is in the window
         window = Window(end - args.since, end)
-        readings = collect.read(Stack(args.stack, args.cwd, args.config_file), window, args.backup_target)
+        try:
+            readings = collect.read(Stack(args.stack, args.cwd, args.config_file), window, args.backup_target)
+        except CommandFailed as error:
+            if not unknown_stack(error):
+                raise
+            print(f"report: {cli.why(error)}; next: {UNKNOWN_STACK_HINT}", file=sys.stderr)
+            return 2
         results = compute(readings, window)
         if args.markdown:
             args.markdown.write_text(render(args.stack, window, results, measures.per_day(readings.deploys, window),
@@ -89,7 +96,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(screen(args.stack, window, results, sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
         return 1 if any(m.verdict == MISSED for m in results) else 0
 
-    return cli.run("report", report, argv, expected=cli.EXPECTED + cli.api_failures() + (BadAnswer, SystemExit),
+    return cli.run("report", report, argv, expected=cli.EXPECTED + cli.api_failures() + (BadAnswer, SystemExit,
+                                                                                      CommandFailed),
                    again=f"run `python -m ops.report --stack {args.stack}` again")
 
 

@@ -50,7 +50,8 @@ TARGETS = (
     Target("change_failure_rate", "change failure rate", "(failed + rolled-back deploys) / deploys", "%",
            operator.lt, 5.0, "Render deploys"),
     Target("lead_time", "lead time", "median of commit time -> live", "s", operator.lt, HOUR,
-           "Render deploys (static site: commit.createdAt; image: its revision's commit time from GitHub)"),
+           "Render deploys (a repository deploy: commit.createdAt; an image: its registry's revision label, then "
+           "GitHub's commit time)"),
     # "Several deployments a day": at least two, every day on average.
     Target("deploy_frequency", "deployment frequency", "live deploys / days in the window", "/day", operator.ge,
            2.0, "Render deploys"),

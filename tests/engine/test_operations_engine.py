@@ -134,6 +134,7 @@ def test_the_report_and_the_status_give_the_scripted_history(project, sandbox, t
     answers = Counter(requests.get(traffic["gateway"] + path, headers={"Host": traffic["host"]}, timeout=10).status_code
                       for path in [OK_PATH] * OK_REQUESTS + [BROKEN_PATH] * BROKEN_REQUESTS)
     assert answers == {200: OK_REQUESTS, 500: BROKEN_REQUESTS}, answers
+    time.sleep(1.1)  # the report's window ends at the second it starts: these requests are before it
 
     # 6. Backups (one night missed) and the restore test's records, in a file:// target.
     now = datetime.now(timezone.utc)
@@ -207,7 +208,12 @@ def test_the_report_and_the_status_give_the_scripted_history(project, sandbox, t
     assert missed in runs
     assert got["backup_success"]["value"] == pytest.approx(100 * (len(runs) - 1) / len(runs))
     assert got["disaster_recovery"]["value"] == 1500.5 and got["disaster_recovery"]["verdict"] == "met"
-    assert got["monitoring_coverage"]["value"] is None  # the local stack has no public host (no edge)
+    # The local stack's two public hosts (custom domains of the API and the site) have no Cloudflare health check.
+    assert got["monitoring_coverage"]["value"] == 0.0
+    assert got["monitoring_coverage"]["detail"].startswith("0 of 2 public hosts")
+    screen = run(command_env, "ops.report", "--stack", "local", "--cwd", str(root))
+    assert screen.returncode == 1 and "MISS backup success" in screen.stdout, screen.stdout + screen.stderr
+    print(screen.stdout)
 
     # The status: red for exactly the worker's failed deploy and the API's rollback.
     sandbox.clear_journal()
