@@ -97,8 +97,8 @@ def restore_test(config_file: Path, target_url: str, which: str, wait: float) ->
 
 def _record(target_url: str, record: dict) -> str:
     """Leave the result in RESTORE_TEST_RECORD_TARGET (production: the restore-tests bucket, with its own write
-    token), else next to the backups (ops/readings/restore_tests.py); what ops.status and ops.report read. A record that cannot be written is said, not fatal: the
-    status then shows the previous one growing old."""
+    token), else next to the backups (ops/readings/restore_tests.py); what ops.status and ops.report read. A record
+    that cannot be written is said, not fatal: the status then shows the previous one growing old."""
     now = datetime.now(timezone.utc)
     where = os.environ.get(restore_tests.RECORD_TARGET_ENV) or target_url
     try:

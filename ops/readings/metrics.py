@@ -28,5 +28,6 @@ def rfc3339(moment: datetime) -> str:
 def read_http_metrics(api: RenderApi, service_id: str, start: datetime, end: datetime) -> HttpMetrics:
     common = {"resource": service_id, "startTime": rfc3339(start), "endTime": rfc3339(end),
               "resolutionSeconds": RESOLUTION_SECONDS}
-    return HttpMetrics(service_id, api.http.get("/metrics/http-requests", params={**common, "aggregateBy": "statusCode"}),
-                       api.http.get("/metrics/http-latency", params={**common, "quantile": MEDIAN}))
+    requests = api.http.get("/metrics/http-requests", params={**common, "aggregateBy": "statusCode"})
+    latency = api.http.get("/metrics/http-latency", params={**common, "quantile": MEDIAN})
+    return HttpMetrics(service_id, requests, latency)

@@ -1,5 +1,5 @@
-"""``python -m ops.report [--stack NAME] [--since 7d] [--json] [--markdown FILE] [--backup-target URL]``: the brief's targets over the
-window, each against its target (ops/report/targets.py). Read-only. Exit 0 when nothing is missed, 1 when a
+"""``python -m ops.report [--stack NAME] [--since 7d] [--json] [--markdown FILE] [--backup-target URL]``: the
+brief's targets over the window, each against its target (ops/report/targets.py). Read-only. Exit 0 when nothing is missed, 1 when a
 target is missed (or a read failed: one line), 2 on bad input. A target without data is shown with the reason
 and does not fail the report."""
 from __future__ import annotations

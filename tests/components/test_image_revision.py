@@ -22,8 +22,8 @@ def test_a_checkout_labels_its_head_and_its_github_repository(tmp_path):
     assert labels == {REVISION: head, SOURCE: "https://github.com/acme/procurement-system"}  # no credential kept
     copy = Path(labelled_dockerfile(str(tmp_path / "Dockerfile"), labels, "procurement-test-backend"))
     assert copy != tmp_path / "Dockerfile"
-    assert copy.read_text() == ((tmp_path / "Dockerfile").read_text()
-                                + f'LABEL {REVISION}="{head}"\nLABEL {SOURCE}="https://github.com/acme/procurement-system"\n')
+    labels = f'LABEL {REVISION}="{head}"\nLABEL {SOURCE}="https://github.com/acme/procurement-system"\n'
+    assert copy.read_text() == (tmp_path / "Dockerfile").read_text() + labels
 
 
 def test_no_checkout_no_label(tmp_path):

@@ -65,8 +65,8 @@ def test_a_digest_reads_back_to_its_commit_time(vendors):
     commits = Commits(vendors)
     assert commits.time_of(image) == when("2026-12-01T09:12:00Z")
     assert commits.time_of(image) == when("2026-12-01T09:12:00Z") and not commits.why  # asked once per digest
-    assert _Vendors.seen == [f"/v2/acme/api/manifests/{INDEX}", f"/v2/acme/api/manifests/{AMD}",
-                             f"/v2/acme/api/blobs/{CONFIG}"] * 2 + [f"/repos/acme/procurement-system/commits/{REVISION}"]
+    registry = [f"/v2/acme/api/manifests/{INDEX}", f"/v2/acme/api/manifests/{AMD}", f"/v2/acme/api/blobs/{CONFIG}"]
+    assert _Vendors.seen == registry * 2 + [f"/repos/acme/procurement-system/commits/{REVISION}"]
 
 
 @pytest.mark.parametrize("change, why", [
