@@ -22,12 +22,13 @@ SCRIPTS := $(ROOT)/scripts
 # shorter delays), PYTHON.
 export SANDBOX_DIR LOCAL_STATE_DIR SANDBOX_RENDER_PORT SANDBOX_SUPABASE_PORT SANDBOX_TRAFFIC_PORT SANDBOX_ARGS PYTHON
 
-.PHONY: help venv lock engine sandbox sandbox-stop sandbox-status up down status test review-up review-down review-sweep
+.PHONY: help venv lock engine sandbox sandbox-stop sandbox-status up down status report test review-up review-down review-sweep
 
 help:
 	@echo "make up           bring the local platform up (venv, engine, sandbox, pulumi up on 'local')"
 	@echo "make test         run the whole test suite"
 	@echo "make status       the local platform on one screen (python -m ops.status --stack local)"
+	@echo "make report       the brief's targets over the last week on the local platform (python -m ops.report)"
 	@echo "make down         destroy the local stack (the sandbox keeps running; make sandbox-stop stops it)"
 	@echo "make venv | engine | sandbox | sandbox-stop | sandbox-status   individual steps"
 	@echo "make lock         recompile requirements*.txt (locks with hashes) from requirements*.in"
@@ -71,6 +72,12 @@ up: venv engine sandbox
 status: venv engine
 	@cd "$(ROOT)" && eval "$$(bash "$(SCRIPTS)/local-stack.sh" env)" && config="$$PROCUREMENT_LOCAL_CONFIG_FILE" && \
 		.venv/bin/python -m ops.status --stack local $$([ -f "$$config" ] && echo --config-file "$$config") $(STATUS_ARGS)
+
+# Read-only, like status: the targets report of the local stack (REPORT_ARGS: e.g. --since 24h, --markdown r.md,
+# --backup-target file:///dir for backups made by hand; the local stack runs no backup job).
+report: venv engine
+	@cd "$(ROOT)" && eval "$$(bash "$(SCRIPTS)/local-stack.sh" env)" && config="$$PROCUREMENT_LOCAL_CONFIG_FILE" && \
+		.venv/bin/python -m ops.report --stack local $$([ -f "$$config" ] && echo --config-file "$$config") $(REPORT_ARGS)
 
 down: venv engine sandbox
 	@bash "$(SCRIPTS)/local-stack.sh" destroy

@@ -19,6 +19,11 @@ Children (all `parent=self`, names derived from the component name `<name>`):
   (the lock refuses its deletes and overwrites); its S3 credentials (access key = token id, secret = SHA-256
   of the token value, as R2 documents) are generated secrets: they exist in the state only encrypted and
   rotate by replacing the token.
+- ``<name>-restore-tests`` (cloudflare:R2Bucket `procurement-<stack>-restore-tests`) and
+  ``<name>-restore-test-writer`` (cloudflare:AccountToken): where the daily restore test records its results
+  (ops/readings/restore_tests.py), since its own token may only read the backups; this token writes that bucket
+  only and is kept in the restore test's ESC environment alone (RESTORE_TEST_RECORD_TARGET and
+  RESTORE_TEST_RECORD_S3_*, esc/procurement-restore-test.yaml).
 - ``<name>-job`` (render:Service, cron job): the image `backup.image`, pinned by digest (built from
   `ops/backup/Dockerfile`, docs/how-to/operations.md), pulled with the backend's registry credential when it is in
   the same private registry; auto-deploy off, so a merge to this repository changes nothing in production.
@@ -125,14 +130,17 @@ class DatabaseBackup(pulumi.ComponentResource):
 
         groups = cloudflare.get_account_api_token_permission_groups_list_output(
             account_id=account_id, name=R2_WRITE, scope=R2_SCOPE, opts=pulumi.InvokeOutputOptions(parent=self))
-        token = cloudflare.AccountToken(
-            f"{name}-writer", account_id=account_id, name=naming.physical_name(args.stack, "db-backup-writer"),
-            policies=[cloudflare.AccountTokenPolicyArgs(
-                effect="allow",
-                permission_groups=[cloudflare.AccountTokenPolicyPermissionGroupArgs(id=groups.apply(_group_id))],
-                resources=Output.all(account_id, bucket.name).apply(
-                    lambda v: json.dumps({f"{R2_SCOPE}.{v[0]}_default_{v[1]}": "*"})))],
-            opts=ResourceOptions(parent=self, additional_secret_outputs=["value"]))
+        token = _bucket_writer(f"{name}-writer", naming.physical_name(args.stack, "db-backup-writer"), account_id,
+                               bucket, groups, self)
+
+        # The restore test's records (ops/readings/restore_tests.py): a bucket of their own, since the restore
+        # test may only read the backups; its token writes this bucket only and lives in the restore test's ESC
+        # environment alone (esc/procurement-restore-test.yaml); status and report read it with read access.
+        records = cloudflare.R2Bucket(f"{name}-restore-tests", account_id=account_id,
+                                      name=naming.physical_name(args.stack, "restore-tests"),
+                                      opts=ResourceOptions(parent=self, retain_on_delete=True))
+        _bucket_writer(f"{name}-restore-test-writer", naming.physical_name(args.stack, "restore-test-writer"),
+                       account_id, records, groups, self)
 
         image_name, digest = cfg.image.split("@", 1)
         same_registry = args.registry is not None and args.registry.private and \
@@ -159,6 +167,19 @@ class DatabaseBackup(pulumi.ComponentResource):
         self.bucket_name = bucket_name
         self.job_id = job.id
         self.register_outputs({"bucket_name": self.bucket_name, "job_id": self.job_id})
+
+
+def _bucket_writer(resource_name: str, token_name: str, account_id: Input[str], bucket: cloudflare.R2Bucket,
+                   groups, parent: pulumi.Resource) -> cloudflare.AccountToken:
+    """A token that may read and write the objects of one bucket only."""
+    return cloudflare.AccountToken(
+        resource_name, account_id=account_id, name=token_name,
+        policies=[cloudflare.AccountTokenPolicyArgs(
+            effect="allow",
+            permission_groups=[cloudflare.AccountTokenPolicyPermissionGroupArgs(id=groups.apply(_group_id))],
+            resources=Output.all(account_id, bucket.name).apply(
+                lambda v: json.dumps({f"{R2_SCOPE}.{v[0]}_default_{v[1]}": "*"})))],
+        opts=ResourceOptions(parent=parent, additional_secret_outputs=["value"]))
 
 
 def recipients_variable(cfg: BackupConfig) -> str:

@@ -30,6 +30,7 @@ from typing import Optional
 import pulumi
 
 from components import naming
+from components.image_revision import labelled_dockerfile, source_labels
 from components.config import ImageSource, formats
 
 # The stack output another stack promotes from; part of the stack-outputs contract (docs/reference/stack-outputs.md).
@@ -108,6 +109,9 @@ class BackendImage(pulumi.ComponentResource):
         registry = source.registry
         build = source.build
         tag = naming.physical_name(args.stack, "backend")
+        # The commit it is built from, as OCI labels (components/image_revision.py): the report's lead time.
+        dockerfile = labelled_dockerfile(posixpath.join(build.context, build.dockerfile),
+                                         source_labels(build.context), tag)
         image = docker.Image(
             f"{name}-image",
             image_name=f"{self.image_name}:{tag}",
@@ -115,7 +119,7 @@ class BackendImage(pulumi.ComponentResource):
                 context=build.context,
                 # pulumi-docker resolves `dockerfile` against the working directory, not the
                 # context (pulumi/pulumi-docker#572); config gives it relative to the context.
-                dockerfile=posixpath.join(build.context, build.dockerfile),
+                dockerfile=dockerfile,
                 platform=build.platform,
             ),
             # The server only: the push authenticates with the runner's `docker login` (deploy-staging.yml).

@@ -34,7 +34,6 @@ from dynamic_providers.supabase.health import ProjectFailedError, WaitTimeoutErr
 
 from . import cli, libpq
 from .backup.run import BackupFailed, stamp
-from .backup.targets import open_target
 from .readings import restore_tests
 from .restore import counts_via_api, fetch_backup, last_line, load, new_project, restore_name
 from .supabase_api import client
@@ -97,13 +96,14 @@ def restore_test(config_file: Path, target_url: str, which: str, wait: float) ->
 
 
 def _record(target_url: str, record: dict) -> str:
-    """Leave the result where the backups are (ops/readings/restore_tests.py; RESTORE_TEST_RECORD_TARGET names
-    another place); what `python -m ops.status` shows. A record that cannot be written is said, not fatal: the
-    status then shows the previous one growing old."""
+    """Leave the result in RESTORE_TEST_RECORD_TARGET (production: the restore-tests bucket, with its own write
+    token), else next to the backups (ops/readings/restore_tests.py); what ops.status and ops.report read. A record
+    that cannot be written is said, not fatal: the status then shows the previous one growing old."""
     now = datetime.now(timezone.utc)
     where = os.environ.get(restore_tests.RECORD_TARGET_ENV) or target_url
     try:
-        restore_tests.write(open_target(where), stamp(now), {**record, "finished_at": now.isoformat()})
+        restore_tests.write(restore_tests.open_records(os.environ, target_url), stamp(now),
+                            {**record, "finished_at": now.isoformat()})
     except (Exception, SystemExit) as error:  # noqa: BLE001 - any storage failure (OSError, botocore's, missing
         # S3 credentials): the test's result stands
         return f" (its result could NOT be recorded at {where}: {last_line(error)})"

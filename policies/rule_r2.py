@@ -1,4 +1,5 @@
-"""R2 buckets stay private: the platform's buckets hold database backups, which nobody fetches over HTTP.
+"""R2 buckets stay private: the platform's buckets hold database backups and the restore test's records, which
+nobody fetches over HTTP.
 
 A bucket is public when its r2.dev URL is on (`cloudflare:index/r2ManagedDomain:R2ManagedDomain`
 with `enabled` true) or when it is served on a host name of a zone

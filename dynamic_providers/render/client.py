@@ -128,9 +128,12 @@ class RenderApi:
         page = self.http.get(f"/services/{_seg(service_id)}/deploys", params={"limit": 20})
         return [d for d in (models.Deploy.decode(x) for x in (page if isinstance(page, list) else [])) if d.id]
 
-    def list_deploys(self, service_id: str, limit: int = 100) -> list[models.Deploy]:
+    def list_deploys(self, service_id: str, limit: int = 100, created_after: Optional[str] = None,
+                     created_before: Optional[str] = None) -> list[models.Deploy]:
+        """Every deploy (paginated); ``created_after``/``created_before`` (RFC 3339) bound them (spec query)."""
+        params = {k: v for k, v in (("createdAfter", created_after), ("createdBefore", created_before)) if v}
         return [models.Deploy.decode(d) for d in self._pages(f"/services/{_seg(service_id)}/deploys", "deploy",
-                                                             limit=limit)]
+                                                             params=params or None, limit=limit)]
 
     def get_deploy(self, service_id: str, deploy_id: str) -> models.Deploy:
         return models.Deploy.decode(self.http.get(f"/services/{_seg(service_id)}/deploys/{_seg(deploy_id)}"))

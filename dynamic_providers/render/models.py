@@ -136,6 +136,7 @@ class Deploy(Decoded, envelope="deploy"):
     status: Optional[str] = wire("status")
     trigger: Optional[str] = wire("trigger")
     commit_id: Optional[str] = wire("commit.id")
+    commit_created_at: Optional[str] = wire("commit.createdAt")  # a repository deploy's commit time
     image_ref: Optional[str] = wire("image.ref")
     image_sha: Optional[str] = wire("image.sha")
     created_at: Optional[str] = wire("createdAt")

@@ -56,23 +56,28 @@ class FileTarget:
                       if p.is_file() and not p.name.endswith(".partial"))
 
 
-class S3Target:
-    """An S3-compatible bucket (boto3). Credentials: BACKUP_S3_ACCESS_KEY_ID / BACKUP_S3_SECRET_ACCESS_KEY,
-    endpoint BACKUP_S3_ENDPOINT (R2: https://<account>.r2.cloudflarestorage.com), read when the target is made."""
+BACKUP_CREDENTIALS = "BACKUP_S3"  # the backups' S3 variables: BACKUP_S3_ACCESS_KEY_ID, ...
 
-    def __init__(self, bucket: str, prefix: str, url: str) -> None:
+
+class S3Target:
+    """An S3-compatible bucket (boto3). Credentials: <credentials>_ACCESS_KEY_ID / <credentials>_SECRET_ACCESS_KEY,
+    endpoint <credentials>_ENDPOINT (R2: https://<account>.r2.cloudflarestorage.com), read when the target is made;
+    <credentials> is BACKUP_S3 unless another bucket's token is meant (the restore test's records)."""
+
+    def __init__(self, bucket: str, prefix: str, url: str, credentials: str = BACKUP_CREDENTIALS) -> None:
         import boto3  # only where an S3 target is used
 
         self.bucket, self.prefix, self.url = bucket, prefix.strip("/"), url
-        missing = [v for v in ("BACKUP_S3_ACCESS_KEY_ID", "BACKUP_S3_SECRET_ACCESS_KEY") if not os.environ.get(v)]
+        missing = [v for v in (f"{credentials}_ACCESS_KEY_ID", f"{credentials}_SECRET_ACCESS_KEY")
+                   if not os.environ.get(v)]
         if missing:
             raise SystemExit(f"backup target {url}: {', '.join(missing)} not set (the stack's ESC environment, or the "
                              "backup job's environment, provides them)")
         self.client = boto3.client(
-            "s3", endpoint_url=os.environ.get("BACKUP_S3_ENDPOINT") or None,
-            region_name=os.environ.get("BACKUP_S3_REGION") or "auto",
-            aws_access_key_id=os.environ["BACKUP_S3_ACCESS_KEY_ID"],
-            aws_secret_access_key=os.environ["BACKUP_S3_SECRET_ACCESS_KEY"])
+            "s3", endpoint_url=os.environ.get(f"{credentials}_ENDPOINT") or None,
+            region_name=os.environ.get(f"{credentials}_REGION") or "auto",
+            aws_access_key_id=os.environ[f"{credentials}_ACCESS_KEY_ID"],
+            aws_secret_access_key=os.environ[f"{credentials}_SECRET_ACCESS_KEY"])
 
     def _key(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
@@ -100,11 +105,12 @@ class S3Target:
         return sorted(found)
 
 
-def open_target(url: str) -> Target:
-    """``file:///abs/dir`` or ``s3://bucket/prefix``; anything else is a clear error."""
+def open_target(url: str, credentials: str = BACKUP_CREDENTIALS) -> Target:
+    """``file:///abs/dir`` or ``s3://bucket/prefix``; anything else is a clear error. ``credentials``: the prefix
+    of an S3 bucket's variables (S3Target)."""
     parsed = urlparse(url)
     if parsed.scheme == "file":
         return FileTarget(Path(parsed.path), url)
     if parsed.scheme == "s3" and parsed.netloc:
-        return S3Target(parsed.netloc, parsed.path, url)
+        return S3Target(parsed.netloc, parsed.path, url, credentials)
     raise SystemExit(f"backup target {url!r}: use s3://<bucket>/<prefix> or file:///<directory>")

@@ -40,3 +40,10 @@ def read_service(api: RenderApi, name: str, service_id: str) -> ServiceReading:
         override = None
     rollbacks = [d.id for d in deploys if d.trigger == "rollback"]
     return ServiceReading(name, service, deploys, instances, override, rollbacks)
+
+
+
+def deploys_between(api: RenderApi, service_id: str, start: str, end: str) -> list[Deploy]:
+    """The service's deploys created in [start, end) (RFC 3339), newest first: one paginated list with the window
+    in the query (spec: createdAfter/createdBefore). The report keeps only those inside its window itself."""
+    return api.list_deploys(service_id, created_after=start, created_before=end)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from ops.stack import Stack
+from ops.stack import CommandFailed, Stack
+
+UNKNOWN_STACK_HINT = "pick one `pulumi stack ls` lists (locally: make up first)"
 
 
 @dataclass(frozen=True)
@@ -27,3 +29,8 @@ def read_stack(stack: Stack) -> StackReading:
     outputs = json.loads(stack.run("stack", "output", "--json"))
     state = json.loads(stack.run("stack", "export"))
     return StackReading(stack.name, outputs, stack.config(), (state.get("deployment") or {}).get("resources") or [])
+
+
+def unknown_stack(error: CommandFailed) -> bool:
+    """A `pulumi` command failed because the stack does not exist (bad input, not a failure to read)."""
+    return "no stack named" in error.output

@@ -1,5 +1,5 @@
-"""``python -m ops.report [--stack NAME] [--since 7d] [--json] [--markdown FILE]``: the brief's targets over the
-window, each against its target (ops/report/targets.py). Read-only. Exit 0 when nothing is missed, 1 when a
+"""``python -m ops.report [--stack NAME] [--since 7d] [--json] [--markdown FILE] [--backup-target URL]``: the
+brief's targets over the window, each against its target (ops/report/targets.py). Read-only. Exit 0 when nothing is missed, 1 when a
 target is missed (or a read failed: one line), 2 on bad input. A target without data is shown with the reason
 and does not fail the report."""
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .. import cli
-from ..stack import Stack
+from ..readings.stack import UNKNOWN_STACK_HINT, unknown_stack
+from ..stack import CommandFailed, Stack
 from . import measures, schedule
 from .markdown import render
 from .measures import MET, MISSED, Measure
@@ -24,8 +25,6 @@ from .records import Window
 ROOT = Path(__file__).resolve().parents[2]
 SPAN = re.compile(r"^(\d+)([dhm])$")
 UNITS = {"d": "days", "h": "hours", "m": "minutes"}
-RESTORE_TEST_WHY = ("the restore test (ops/restore_test.py) records no result the report can read yet: "
-                    "its one line is in restore-test.yml's runs")
 COLOURS = {MET: ("\033[32m", "ok  "), MISSED: ("\033[31m", "MISS")}
 GREY = ("\033[90m", "n/a ")
 
@@ -50,7 +49,7 @@ def compute(readings, window: Window) -> list[Measure]:
     return [measures.uptime(readings.buckets), measures.response(readings.buckets), measures.deployment(d, window),
             measures.service_recovery(d, window), measures.mttr(d, window), measures.change_failure_rate(d, window),
             measures.lead_time(d, window, readings.commit_source), measures.deploy_frequency(d, window), backup,
-            measures.disaster_recovery([], window, RESTORE_TEST_WHY),
+            measures.disaster_recovery(readings.restore_tests, window, readings.restore_why),
             measures.monitoring_coverage(readings.public_hosts, readings.gaps)]
 
 
@@ -71,14 +70,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write the report with charts here")
     parser.add_argument("--backup-target", help="where the backups are (default $BACKUP_TARGET)")
     parser.add_argument("--config-file", type=Path, help="the stack's config file (default Pulumi.<stack>.yaml)")
+    parser.add_argument("--cwd", type=Path, default=ROOT, help="the Pulumi project")
     cli.add_debug_flag(parser)
     args = parser.parse_args(argv)
     from . import collect  # the vendors' clients: only once the arguments are good
 
     def report(_) -> int:
-        end = datetime.now(timezone.utc).replace(second=0, microsecond=0)
+        end = datetime.now(timezone.utc).replace(microsecond=0)  # now: a deploy of this minute is in the window
         window = Window(end - args.since, end)
-        readings = collect.read(Stack(args.stack, ROOT, args.config_file), window, args.backup_target)
+        try:
+            readings = collect.read(Stack(args.stack, args.cwd, args.config_file), window, args.backup_target)
+        except CommandFailed as error:
+            if not unknown_stack(error):
+                raise
+            print(f"report: {cli.why(error)}; next: {UNKNOWN_STACK_HINT}", file=sys.stderr)
+            return 2
         results = compute(readings, window)
         if args.markdown:
             args.markdown.write_text(render(args.stack, window, results, measures.per_day(readings.deploys, window),
@@ -90,7 +96,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(screen(args.stack, window, results, sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
         return 1 if any(m.verdict == MISSED for m in results) else 0
 
-    return cli.run("report", report, argv, expected=cli.EXPECTED + cli.api_failures() + (BadAnswer, SystemExit),
+    return cli.run("report", report, argv, expected=cli.EXPECTED + cli.api_failures() + (BadAnswer, SystemExit,
+                                                                                      CommandFailed),
                    again=f"run `python -m ops.report --stack {args.stack}` again")
 
 

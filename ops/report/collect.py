@@ -1,28 +1,28 @@
-"""Reads what the report computes over, read-only (GET only): the stack's outputs, config and state (Pulumi),
-its services' deploys and HTTP metrics (Render), the backup manifests' names (the backup target)."""
+"""What the report computes over, read through ops/readings (the readers `python -m ops.status` uses; GETs only):
+the stack (outputs, config, state), its services' deploys and HTTP metrics (Render), the backups' manifests, the
+restore test's records, and each image deploy's commit (its registry's labels, then GitHub's commit time)."""
 from __future__ import annotations
 
-import json
 import os
-import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Mapping, Optional
+from datetime import datetime
+from typing import Mapping, Optional, Union
 
-from dynamic_providers.core.pagination import iter_pages
-from dynamic_providers.core.transport import Transport
-from dynamic_providers.render.api import RENDER
+from dynamic_providers.render.models import Deploy as RenderDeploy
 
+from ..backup.run import stamp
+from ..backup.targets import open_target
+from ..readings import apis, backups, github, images, restore_tests
+from ..readings.coverage import read_coverage
+from ..readings.metrics import read_http_metrics, rfc3339
+from ..readings.render import deploys_between
+from ..readings.stack import StackReading, read_stack
 from ..stack import Stack
 from .metrics import buckets
-from .records import Bucket, Deploy, Window, when
+from .records import Bucket, Deploy, RestoreTest, Window, when
 
-RESOLUTION_SECONDS = 3600  # one bucket an hour: 168 points a week per series (the spec's minimum is 30)
-MEDIAN = 0.5
-MANIFEST = re.compile(r"(?:^|/)(\d{8}T\d{6}Z)\.json$")  # <stamp>.json, ops/backup/run.py
-IMAGE_COMMIT = ("images carry no commit: components/images.py labels no revision, so an image deploy's lead time "
-                "is unknown")
 SITE_COMMIT = "static site: the deploy's commit.createdAt"
+IMAGE_COMMIT = "image: its revision label's commit time from GitHub"
 
 
 @dataclass
@@ -33,6 +33,8 @@ class Readings:
     backups_taken: list[datetime] = field(default_factory=list)
     backup_schedule: str = ""
     backup_why: str = ""  # why there are no backup facts, when there are none
+    restore_tests: list[RestoreTest] = field(default_factory=list)
+    restore_why: str = ""  # why there are no restore test records, when there are none
     public_hosts: list[str] = field(default_factory=list)
     gaps: dict[str, list[str]] = field(default_factory=dict)
     commit_source: str = ""
@@ -44,114 +46,106 @@ def default_backup_schedule() -> str:
     return next(f.default for f in BACKUP.fields if f.name == "schedule")
 
 
-def render_transport(config: Mapping[str, Any]) -> Transport:
-    url, token = RENDER.resolve(config)
-    return Transport(url, token, api_name=RENDER.name, auth_scheme=RENDER.auth_scheme,
-                     explode_lists=RENDER.explode_lists)
+class Commits:
+    """Each image's commit time, asked once per digest: revision from the registry, time from GitHub; what could
+    not be read is kept as the reason (said in the lead time's detail)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env, self.known, self.why = env, {}, {}
+
+    def time_of(self, image: str) -> Optional[datetime]:
+        if image not in self.known:
+            self.known[image] = self._read(image)
+        found = self.known[image]
+        if isinstance(found, github.NotRead):
+            self.why.setdefault(found.why, image)
+            return None
+        return found
+
+    def _read(self, image: str) -> Union[datetime, github.NotRead]:
+        source = images.image_source(image, self.env)
+        if isinstance(source, github.NotRead):
+            return source
+        if not source.repository:
+            return github.NotRead(f"{image.split('@')[0]}: its {images.SOURCE} label names no GitHub repository")
+        committed = github.commit_time(source.repository, source.revision, self.env)
+        return committed if isinstance(committed, github.NotRead) else when(committed)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _image(d: RenderDeploy) -> Optional[str]:
+    ref = d.image_ref or ""
+    if "@" in ref:
+        return ref
+    return f"{ref.split(':')[0]}@{d.image_sha}" if ref and d.image_sha else None
 
 
-def deploy_of(service: str, raw: Mapping[str, Any], static_site: bool) -> Optional[Deploy]:
-    """A Render deploy (spec `deploy`) as a record; the commit time only where Render gives one."""
-    created = when(raw.get("createdAt"))
-    if not raw.get("id") or created is None:
+def deploy_record(service: str, d: RenderDeploy, commits: Commits) -> Optional[Deploy]:
+    """A Render deploy as a record; the commit time only where it is known (never made up)."""
+    created = when(d.created_at)
+    if not d.id or created is None:
         return None
-    commit = (raw.get("commit") or {}).get("createdAt") if static_site else None
-    return Deploy(service, raw["id"], raw.get("status") or "", raw.get("trigger"), created,
-                  when(raw.get("finishedAt")), when(commit))
+    image = _image(d)
+    commit = commits.time_of(image) if image else when(d.commit_created_at)
+    return Deploy(service, d.id, d.status or "", d.trigger, created, when(d.finished_at), commit)
 
 
-def deploys(http: Transport, services: Mapping[str, str], static_sites: set[str], window: Window) -> list[Deploy]:
-    """Every deploy created in the window, one list per service (paginated)."""
-    found = []
-    params = {"createdAfter": _iso(window.start), "createdBefore": _iso(window.end)}
-    for name, service_id in services.items():
-        for raw in iter_pages(http, f"/services/{service_id}/deploys", params=params, item_key="deploy"):
-            record = deploy_of(name, raw, name in static_sites)
+def _commit_source(commits: Commits) -> str:
+    if not commits.why:
+        return f"{SITE_COMMIT}; {IMAGE_COMMIT}"
+    return f"{SITE_COMMIT}; {IMAGE_COMMIT}, not read: " + "; ".join(sorted(commits.why))
+
+
+def read_deploys(stack: StackReading, window: Window, env: Mapping[str, str]) -> tuple[list[Deploy], str]:
+    api, commits, found = apis.render(stack.config), Commits(env), []
+    for name, service_id in stack.services().items():
+        for d in deploys_between(api, service_id, rfc3339(window.start), rfc3339(window.end)):
+            record = deploy_record(name, d, commits)
             if record:
                 found.append(record)
+    return found, _commit_source(commits)
+
+
+def read_buckets(stack: StackReading, window: Window) -> list[Bucket]:
+    """The public services' HTTP metrics: the API and the static site (the sites' are [] on Render)."""
+    api, found = apis.render(stack.config), []
+    for service_id in (stack.outputs.get("api_service_id"), stack.outputs.get("frontend_service_id")):
+        if service_id:
+            answer = read_http_metrics(api, service_id, window.start, window.end)
+            found += buckets(answer.requests, answer.latency)
     return found
 
 
-def http_buckets(http: Transport, service_ids: list[str], window: Window) -> list[Bucket]:
-    found = []
-    common = {"startTime": _iso(window.start), "endTime": _iso(window.end), "resolutionSeconds": RESOLUTION_SECONDS}
-    for service_id in service_ids:
-        requests = http.get("/metrics/http-requests", params={**common, "resource": service_id,
-                                                              "aggregateBy": "statusCode"})
-        latency = http.get("/metrics/http-latency", params={**common, "resource": service_id, "quantile": MEDIAN})
-        found += buckets(requests, latency)
-    return found
+def restore_test_of(record: dict) -> Optional[RestoreTest]:
+    finished = when(record.get("finished_at"))
+    if finished is None or not isinstance(record.get("seconds"), (int, float)):
+        return None
+    return RestoreTest(finished, record.get("result") == "ok", float(record["seconds"]))
 
 
-def backups_taken(target_url: str, window: Window) -> list[datetime]:
-    """Snapshot times of the backups whose manifest exists (its name is the snapshot's UTC stamp)."""
-    from ..backup.targets import open_target
-
-    taken = []
-    for key in open_target(target_url).keys():
-        match = MANIFEST.search(key)
-        if match:
-            moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
-            if window.holds(moment):
-                taken.append(moment)
-    return sorted(taken)
-
-
-@dataclass
-class _Resource:
-    """A resource of the exported state in the shape the policy rules read (pulumi_policy.PolicyResource)."""
-    urn: str
-    name: str
-    resource_type: str
-    props: dict
-    property_dependencies: dict = field(default_factory=dict)
-
-
-def state_resources(deployment: Mapping[str, Any]) -> list[_Resource]:
-    raw = [r for r in (deployment.get("deployment") or {}).get("resources") or [] if not r.get("delete")]
-    by_urn = {r["urn"]: _Resource(r["urn"], r["urn"].rsplit("::", 1)[-1], r["type"], r.get("inputs") or {})
-              for r in raw}
-    for r in raw:
-        by_urn[r["urn"]].property_dependencies = {
-            prop: [by_urn[u] for u in urns if u in by_urn] for prop, urns in (r.get("propertyDependencies") or {}).items()}
-    return list(by_urn.values())
-
-
-def coverage(deployment: Mapping[str, Any]) -> tuple[list[str], dict[str, list[str]]]:
-    """Public hosts and what each lacks, judged by the public-service-monitored rule itself."""
-    from policies.rule_coverage import gaps, public_hosts
-
-    resources = state_resources(deployment)
-    return ([host for _, host in public_hosts(resources)],
-            {host: missing for _, host, missing in gaps(resources)})
-
-
-def read(stack: Stack, window: Window, backup_target: Optional[str]) -> Readings:
-    outputs = json.loads(stack.run("stack", "output", "--json"))
-    config = stack.config()
-    readings = Readings(stack.name, commit_source=f"{SITE_COMMIT}; {IMAGE_COMMIT}")
-    services = dict(outputs.get("backend_service_ids") or {})
-    sites = set()
-    if outputs.get("frontend_service_id"):
-        services["frontend"] = outputs["frontend_service_id"]
-        sites.add("frontend")
-    public = [i for i in (outputs.get("api_service_id"), outputs.get("frontend_service_id")) if i]
-    if services:
-        http = render_transport(config)
-        readings.deploys = deploys(http, services, sites, window)
-        readings.buckets = http_buckets(http, public, window)
-    readings.backup_schedule = ((config.get("procurement:backup") or {}).get("schedule")
-                                or default_backup_schedule())
-    target = backup_target or os.environ.get("BACKUP_TARGET")
-    if "procurement:backup" not in config:
-        readings.backup_why = "the stack declares no backup job (procurement:backup)"
-    elif target:
-        readings.backups_taken = backups_taken(target, window)
+def read(stack_ref: Stack, window: Window, backup_target: Optional[str], env: Mapping[str, str] = os.environ) \
+        -> Readings:
+    stack = read_stack(stack_ref)
+    readings = Readings(stack.name)
+    if stack.services():
+        readings.deploys, readings.commit_source = read_deploys(stack, window, env)
+        readings.buckets = read_buckets(stack, window)
+    config = stack.config
+    readings.backup_schedule = (config.get("procurement:backup") or {}).get("schedule") or default_backup_schedule()
+    target = backup_target or env.get("BACKUP_TARGET")
+    if target:  # a stack without the job (local: no R2) is judged on the default schedule, for backups made by hand
+        readings.backups_taken = [t for t in backups.backups_taken(open_target(target)) if window.holds(t)]
+    elif "procurement:backup" not in config:
+        readings.backup_why = "the stack declares no backup job (procurement:backup) and no backup target is given"
     else:
         readings.backup_why = "no backup target: set BACKUP_TARGET or --backup-target (file:// or s3://)"
-    readings.public_hosts, readings.gaps = coverage(json.loads(stack.run("stack", "export")))
+    records = restore_tests.open_records(env, target)
+    if records is None:
+        readings.restore_why = restore_tests.NOWHERE
+    else:
+        readings.restore_tests = [t for t in map(restore_test_of, restore_tests.since(records, stamp(window.start)))
+                                  if t]
+        readings.restore_why = f"no restore test recorded a result in {records.url} in the window"
+    coverage = read_coverage(stack.resources)
+    readings.public_hosts = [host for _, host in coverage.public]
+    readings.gaps = {host: missing for _, host, missing in coverage.gaps}
     return readings

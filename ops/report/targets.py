@@ -29,7 +29,9 @@ def format_value(value: float, unit: str) -> str:
     if unit == "%":
         return f"{value:.2f} %".replace(".00 %", " %")
     if unit == "s":
-        return f"{value / 60:.1f} min" if value >= 120 else f"{value:.2f} s"
+        if value >= 120:
+            return f"{value / 60:.1f} min"
+        return f"{value:.2f} s" if value >= 0.1 else f"{value * 1000:.3g} ms"  # the sandbox answers in microseconds
     if unit == "/day":
         return f"{value:.1f} a day"
     return f"{value:g} {unit}".strip()
@@ -50,7 +52,8 @@ TARGETS = (
     Target("change_failure_rate", "change failure rate", "(failed + rolled-back deploys) / deploys", "%",
            operator.lt, 5.0, "Render deploys"),
     Target("lead_time", "lead time", "median of commit time -> live", "s", operator.lt, HOUR,
-           "Render deploys (static site: commit.createdAt; image: its revision's commit time from GitHub)"),
+           "Render deploys (a repository deploy: commit.createdAt; an image: its registry's revision label, then "
+           "GitHub's commit time)"),
     # "Several deployments a day": at least two, every day on average.
     Target("deploy_frequency", "deployment frequency", "live deploys / days in the window", "/day", operator.ge,
            2.0, "Render deploys"),

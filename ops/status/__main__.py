@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import cli
-from ..readings.stack import read_stack
+from ..readings.stack import UNKNOWN_STACK_HINT, read_stack, unknown_stack
 from ..stack import CommandFailed, Stack
 from .checks import FAIL
 from .collect import collect
@@ -41,10 +41,9 @@ def _status(args) -> int:
     try:
         stack = read_stack(Stack(args.stack, args.cwd, args.config_file))
     except CommandFailed as error:
-        if "no stack named" not in error.output:
+        if not unknown_stack(error):
             raise
-        print(f"status: {cli.why(error)}; next: pick one `pulumi stack ls` lists (locally: make status)",
-              file=sys.stderr)
+        print(f"status: {cli.why(error)}; next: {UNKNOWN_STACK_HINT}", file=sys.stderr)
         return 2
     if not stack.outputs:
         print(f"status: stack {args.stack} has no outputs: it is not up (locally: make up)", file=sys.stderr)

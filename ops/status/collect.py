@@ -5,7 +5,6 @@ import os
 from datetime import datetime
 from typing import Optional
 
-from ops.backup.targets import open_target
 from policies.enforcement import ENVIRONMENT_KEY, facts_from
 
 from ..readings import apis, drift, restore_tests
@@ -20,11 +19,10 @@ from .watch import alert_routing, drift_check
 
 def restore_record(env=os.environ) -> tuple[Optional[dict], Optional[str]]:
     """(the newest record, None) or (None, why none was looked for)."""
-    where = env.get(restore_tests.RECORD_TARGET_ENV) or env.get("BACKUP_TARGET")
-    if not where:
-        return None, (f"BACKUP_TARGET (or {restore_tests.RECORD_TARGET_ENV}) is not set: the restore test records "
-                      "its results next to the backups")
-    return restore_tests.newest(open_target(where)), None
+    records = restore_tests.open_records(env)
+    if records is None:
+        return None, restore_tests.NOWHERE
+    return restore_tests.newest(records), None
 
 
 def collect(stack: StackReading, now: datetime, env=os.environ) -> list[Check]:

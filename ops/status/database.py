@@ -60,7 +60,7 @@ def restore_test(record: Optional[dict], not_read: Optional[str], now: datetime)
     if not_read:
         return Check(name, NA, not_read)
     if record is None:
-        return Check(name, FAIL, "the restore test has recorded no result next to the backups")
+        return Check(name, FAIL, "the restore test has recorded no result where its records are")
     finished = parse_time(record.get("finished_at"))
     detail = f"{record.get('result')} {age(finished, now)}: backup {record.get('backup')}"
     if record.get("result") != "ok":

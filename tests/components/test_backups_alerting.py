@@ -61,6 +61,23 @@ def test_production_backup_bucket_lock_retention_scoped_token_and_job(production
     assert any(p.startswith("variables") for p in env.secret_paths)  # secret in state
 
 
+def test_the_restore_tests_records_have_their_own_bucket_and_a_token_for_it_alone(production):
+    bucket = production.one("cloudflare:index/r2Bucket:R2Bucket", "backup-restore-tests")
+    assert (bucket.inputs["accountId"], bucket.inputs["name"]) == (ACCOUNT_ID, "procurement-production-restore-tests")
+    assert bucket.retain_on_delete is True
+    token = production.one("cloudflare:index/accountToken:AccountToken", "backup-restore-test-writer")
+    assert token.inputs["name"] == "procurement-production-restore-test-writer"
+    (policy,) = token.inputs["policies"]
+    assert policy["permissionGroups"] == [{"id": R2_WRITE_GROUP}]
+    assert policy["resources"] == ('{"com.cloudflare.edge.r2.bucket.' + ACCOUNT_ID +
+                                   '_default_procurement-production-restore-tests": "*"}')  # not the backups
+    assert "value" in token.additional_secret_outputs
+    # The token reaches no Render service: it is for the restore test's ESC environment only.
+    writer = production.one("cloudflare:index/accountToken:AccountToken", "backup-writer")
+    assert token.id != writer.id
+    assert not any(token.id in str(r.inputs) for r in production.resources if r.type.startswith(R))
+
+
 def test_the_backup_role_reads_the_dumped_schemas_and_nothing_else(production):
     role = production.one("pulumi-python:dynamic/supabase:SqlRole", "database-role-backup_reader")
     assert role.inputs["name"] == "backup_reader" and role.inputs["login"] is True

@@ -6,6 +6,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+import pytest
+
 from ops.backup.run import latest_manifest
 from ops.backup.targets import open_target
 from ops.readings import drift, restore_tests
@@ -50,3 +52,16 @@ def test_the_newest_drift_run_needs_the_token_and_reads_one_run():
     assert run == drift.DriftRun("completed", "failure", "2026-12-06T05:17:00Z",
                                  "https://github.com/acme/infra/actions/runs/7")
     assert _Runs.seen == ["GET /repos/acme/infra/actions/workflows/drift.yml/runs?per_page=1 Bearer t0ken"]
+
+
+def test_the_records_own_target_is_opened_with_its_own_credentials_not_the_backups(monkeypatch, tmp_path):
+    env = {restore_tests.RECORD_TARGET_ENV: "s3://procurement-production-restore-tests/production",
+           "BACKUP_TARGET": f"file://{tmp_path}"}
+    monkeypatch.setenv("BACKUP_S3_ACCESS_KEY_ID", "backups-reader")  # the backups' token never writes records
+    monkeypatch.setenv("BACKUP_S3_SECRET_ACCESS_KEY", "x")
+    monkeypatch.delenv("RESTORE_TEST_RECORD_S3_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("RESTORE_TEST_RECORD_S3_SECRET_ACCESS_KEY", raising=False)
+    with pytest.raises(SystemExit, match="RESTORE_TEST_RECORD_S3_ACCESS_KEY_ID"):
+        restore_tests.open_records(env)
+    assert restore_tests.open_records({"BACKUP_TARGET": f"file://{tmp_path}"}).url == f"file://{tmp_path}"
+    assert restore_tests.open_records({}) is None

@@ -6,6 +6,7 @@ import pytest
 
 from ops.report import measures, schedule
 from ops.report.records import Bucket, RestoreTest
+from ops.report.targets import format_value
 from tests.ops.report.history import DEPLOYS, WEEK, at
 
 MIN = 60
@@ -115,3 +116,9 @@ def test_monitoring_coverage_counts_public_hosts_with_no_gap():
     assert m.value == 50.0 and m.verdict == "missed" and "app.example.com: no Cloudflare" in m.detail
     assert measures.monitoring_coverage(["api.example.com"], {}).verdict == "met"
     assert measures.monitoring_coverage([], {}).verdict == "no data"
+
+
+@pytest.mark.parametrize("seconds, shown", [(900.0, "15.0 min"), (1.5, "1.50 s"), (0.000025, "0.025 ms"),
+                                             (2.0, "2.00 s")])
+def test_durations_are_shown_in_a_unit_that_keeps_their_digits(seconds, shown):
+    assert format_value(seconds, "s") == shown

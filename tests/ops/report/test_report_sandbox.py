@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from dynamic_providers.core.transport import Transport
+from dynamic_providers.render.client import RenderApi
+from ops.readings.stack import StackReading
 from ops.report import collect, measures
 from ops.report.records import Window
 from sandbox.testing import wait_for
@@ -20,7 +22,7 @@ def settle(api, sid, deploy_id) -> None:
 
 
 @pytest.mark.sandbox_settings(deploy_delay=0.2, render_settings={"unpullable_images": ["ghcr.io/acme/missing*"]})
-def test_deploys_that_succeed_fail_and_roll_back_read_back_as_they_happened(sandbox):
+def test_deploys_that_succeed_fail_and_roll_back_read_back_as_they_happened(sandbox, monkeypatch):
     api, owner = sandbox.render.client(), sandbox.render.owner_id
     created = api.post("/services", json={"type": "web_service", "name": "api", "ownerId": owner,
                                           "image": {"ownerId": owner, "imagePath": "ghcr.io/acme/api:1.0"},
@@ -36,8 +38,10 @@ def test_deploys_that_succeed_fail_and_roll_back_read_back_as_they_happened(sand
 
     now = datetime.now(timezone.utc)
     sandbox.clear_journal()
-    http = Transport(sandbox.render.base_url, sandbox.render.token, api_name="Render")
-    found = collect.deploys(http, {"api": sid}, set(), Window(now - timedelta(hours=1), now + timedelta(hours=1)))
+    monkeypatch.setattr(collect.apis, "render", lambda config: RenderApi(
+        Transport(sandbox.render.base_url, sandbox.render.token, api_name="Render")))
+    stack = StackReading("test", {"backend_service_ids": {"api": sid}}, {}, [])
+    found, _ = collect.read_deploys(stack, Window(now - timedelta(hours=1), now + timedelta(hours=1)), env={})
     assert sorted((d.id, d.status, d.trigger) for d in found) == sorted([
         (ids[0], "deactivated", "api"), (ids[1], "update_failed", "api"), (ids[2], "deactivated", "api"),
         (ids[3], "live", "rollback")])
