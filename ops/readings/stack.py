@@ -31,6 +31,18 @@ def read_stack(stack: Stack) -> StackReading:
     return StackReading(stack.name, outputs, stack.config(), (state.get("deployment") or {}).get("resources") or [])
 
 
+class NotUp(Exception):
+    """The stack exists but has no outputs: it is not up, so there is nothing of it to read."""
+
+
+def read_up_stack(stack: Stack) -> StackReading:
+    """`read_stack`, refusing a stack that is not up (one line for the status and the report alike)."""
+    reading = read_stack(stack)
+    if not reading.outputs:
+        raise NotUp(f"stack {stack.name} has no outputs: it is not up (locally: make up)")
+    return reading
+
+
 def unknown_stack(error: CommandFailed) -> bool:
     """A `pulumi` command failed because the stack does not exist (bad input, not a failure to read)."""
     return "no stack named" in error.output

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .. import cli
-from ..readings.stack import UNKNOWN_STACK_HINT, unknown_stack
+from ..readings.stack import UNKNOWN_STACK_HINT, NotUp, unknown_stack
 from ..stack import CommandFailed, Stack
 from . import measures, schedule
 from .markdown import render
@@ -80,6 +80,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         window = Window(end - args.since, end)
         try:
             readings = collect.read(Stack(args.stack, args.cwd, args.config_file), window, args.backup_target)
+        except NotUp as error:
+            print(f"report: {error}", file=sys.stderr)
+            return 1
         except CommandFailed as error:
             if not unknown_stack(error):
                 raise

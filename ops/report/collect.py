@@ -16,7 +16,7 @@ from ..readings import apis, backups, github, images, restore_tests
 from ..readings.coverage import read_coverage
 from ..readings.metrics import read_http_metrics, rfc3339
 from ..readings.render import deploys_between
-from ..readings.stack import StackReading, read_stack
+from ..readings.stack import StackReading, read_up_stack
 from ..stack import Stack
 from .metrics import buckets
 from .records import Bucket, Deploy, RestoreTest, Window, when
@@ -124,7 +124,7 @@ def restore_test_of(record: dict) -> Optional[RestoreTest]:
 
 def read(stack_ref: Stack, window: Window, backup_target: Optional[str], env: Mapping[str, str] = os.environ) \
         -> Readings:
-    stack = read_stack(stack_ref)
+    stack = read_up_stack(stack_ref)
     readings = Readings(stack.name)
     if stack.services():
         readings.deploys, readings.commit_source = read_deploys(stack, window, env)

@@ -168,3 +168,14 @@ def test_a_bad_window_is_one_line_and_exit_2(span, capsys):
     with pytest.raises(SystemExit) as stop:
         report.main([f"--since={span}"])
     assert stop.value.code == 2 and "a span like 7d, 24h or 90m" in capsys.readouterr().err
+
+
+def test_a_stack_that_is_not_up_is_one_line_for_the_report_and_the_status(monkeypatch, capsys):
+    from ops.readings import stack as stack_readings
+    from ops.status.__main__ import main as status_main
+
+    monkeypatch.setattr(stack_readings, "read_stack", lambda stack: StackReading(stack.name, {}, {}, []))
+    for main, tool in ((report.main, "report"), (status_main, "status")):
+        assert main(["--stack", "local"]) == 1
+        err = capsys.readouterr().err.strip().splitlines()
+        assert err == [f"{tool}: stack local has no outputs: it is not up (locally: make up)"]
