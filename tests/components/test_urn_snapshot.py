@@ -83,20 +83,17 @@ def snapshot():
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_urns_match_the_snapshot(stack, snapshot):
-    run = run_stack(stack)
-    if UPDATE:
-        snapshot[stack] = run.urns
-        return
-    assert stack in snapshot, f"no snapshot for '{stack}': run with UPDATE_URN_SNAPSHOT=1"
-    problems = check(stack, run, snapshot[stack])
-    assert not problems, f"stack '{stack}':\n  " + "\n  ".join(problems)
+    _compare(stack, run_stack(stack), snapshot)
 
 
 def test_review_stack_urns_match_the_snapshot(snapshot):
     """A review stack (derived from the local one) keeps its URNs too: `up` after a change to the program must
     not replace the pull request's branch or services."""
     stack = f"pr-{REVIEW_PR}"
-    run = run_review_stack("local")
+    _compare(stack, run_review_stack("local"), snapshot)
+
+
+def _compare(stack, run, snapshot):
     if UPDATE:
         snapshot[stack] = run.urns
         return

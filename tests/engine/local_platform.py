@@ -19,9 +19,10 @@ import signal
 import subprocess
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from engine.testing import REPO_ROOT
 from sandbox import data_dirs
@@ -246,6 +247,23 @@ class LocalPlatform:
 
 
 HOLD_SECONDS = 120  # longer than any test waits: the sandbox wakes held requests when it stops
+
+
+@contextmanager
+def checked_platform(tmp_path: Path, pulumi_home: Path) -> Iterator[LocalPlatform]:
+    """A LocalPlatform that fails the test, on the way out, on any answer the vendor specs refuse and on any
+    process left running, and always stops its sandbox (and kills leftovers only when that assertion failed)."""
+    platform = LocalPlatform(tmp_path, pulumi_home)
+    try:
+        yield platform
+        broken = platform.sandbox.response_violations()
+        assert not broken, [(e.method, e.path, e.response_violations) for e in broken]
+    finally:
+        try:
+            platform.assert_no_processes_left()
+        finally:
+            platform.kill_leftovers()
+            platform.stop_sandbox()
 
 
 def hold(server, method: str, path: str, count: Optional[int] = None, seconds: float = HOLD_SECONDS) -> None:

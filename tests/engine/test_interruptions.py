@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.engine.local_platform import STACK, LocalPlatform, held, hold
+from tests.engine.local_platform import STACK, LocalPlatform, checked_platform, held, hold
 
 SNAPSHOT = json.loads((Path(__file__).resolve().parents[1] / "components" / "urn_snapshot.json").read_text())
 DIGEST = "sha256:d4cf3ab194d0126d8be9968de9eaed39a2d33f7878ca2f7d797e1e027ef574c3"  # Pulumi.local.yaml
@@ -37,17 +37,8 @@ PREFIX = "procurement-local-"
 
 @pytest.fixture
 def platform(tmp_path, pulumi_engine, pulumi_home):
-    platform = LocalPlatform(tmp_path, pulumi_home)  # `make sandbox`'s script, on ephemeral ports
-    try:
+    with checked_platform(tmp_path, pulumi_home) as platform:  # `make sandbox`'s script, on ephemeral ports
         yield platform
-        broken = platform.sandbox.response_violations()
-        assert not broken, [(e.method, e.path, e.response_violations) for e in broken]
-    finally:
-        try:
-            platform.assert_no_processes_left()
-        finally:
-            platform.kill_leftovers()  # only when the assertion above failed: never leave them running
-            platform.stop_sandbox()
 
 
 def backend_service(platform: LocalPlatform):

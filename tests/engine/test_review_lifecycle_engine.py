@@ -32,7 +32,7 @@ from sandbox import render as sandbox_render, supabase as sandbox_supabase
 from sandbox.ratelimits import RateLimiter
 from sandbox.render.ratelimits import FAMILIES
 from sandbox.testing import wait_for
-from tests.engine.local_platform import PASSPHRASE, LocalPlatform, held, hold, wait_until
+from tests.engine.local_platform import PASSPHRASE, LocalPlatform, checked_platform, held, hold, wait_until
 
 LOCAL = yaml.safe_load((REPO_ROOT / "Pulumi.local.yaml").read_text())["config"]
 OWNER = LOCAL["procurement:render"]["ownerId"]
@@ -41,8 +41,7 @@ PARENT = naming.physical_name("local", "database", naming.SUPABASE_PROJECT)  # w
 
 @pytest.fixture
 def platform(tmp_path, pulumi_engine, pulumi_home, monkeypatch):
-    platform = LocalPlatform(tmp_path, pulumi_home)
-    try:
+    with checked_platform(tmp_path, pulumi_home) as platform:
         urls = json.loads((platform.sandbox_dir / "sandbox.ready").read_text())
         # The tool's own clients (ops/review/apis.py) on this sandbox, for the inventory the tests compare.
         for key, value in {"RENDER_API_URL": urls["render"], "RENDER_API_KEY": sandbox_render.DEFAULT_TOKEN,
@@ -51,14 +50,6 @@ def platform(tmp_path, pulumi_engine, pulumi_home, monkeypatch):
             monkeypatch.setenv(key, value)
         platform.parent_ref = parent_project()
         yield platform
-        broken = platform.sandbox.response_violations()
-        assert not broken, [(e.method, e.path, e.response_violations) for e in broken]
-    finally:
-        try:
-            platform.assert_no_processes_left()
-        finally:
-            platform.kill_leftovers()
-            platform.stop_sandbox()
 
 
 @pytest.fixture
