@@ -32,6 +32,7 @@ from sandbox import render as sandbox_render, supabase as sandbox_supabase
 from sandbox.ratelimits import RateLimiter
 from sandbox.render.ratelimits import FAMILIES
 from sandbox.testing import wait_for
+from policies.pack import PACK_NAME
 from tests.engine.local_platform import PASSPHRASE, LocalPlatform, checked_platform, held, hold, wait_until
 
 LOCAL = yaml.safe_load((REPO_ROOT / "Pulumi.local.yaml").read_text())["config"]
@@ -160,7 +161,8 @@ def declared_services(pr: int) -> list[str]:
 def test_open_push_close(platform, prs):
     prs(7)
     pr, stack = 7, naming.review_stack(7)
-    review(platform, "up", "--pr", "7", "--head-branch", "feature/open")
+    output = review(platform, "up", "--pr", "7", "--head-branch", "feature/open")
+    assert PACK_NAME in output  # every review up runs the policy pack (review-stack-isolation is mandatory)
     [opened] = history(platform, stack)
     resources = [r for r in json.loads(pulumi(platform, stack, "stack", "export").stdout)["deployment"]["resources"]
                  if not r["type"].startswith("pulumi:providers:")]  # the engine counts no provider as a change

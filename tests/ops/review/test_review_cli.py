@@ -168,7 +168,7 @@ def test_up_selects_derives_counts_and_runs_up(on_sandbox, fake_pulumi, capsys):
     assert main(["up", "--pr", "7", "--base", "local", "--base-file", str(BASE_FILE)]) == 0
     config = f"--config-file {fake_pulumi / 'Pulumi.pr-7.yaml'}"
     assert calls(fake_pulumi) == ["stack select --create --non-interactive --stack pr-7",  # after the budget
-                                  f"up --yes --skip-preview --non-interactive {config} --stack pr-7"]
+                                  f"up --yes --skip-preview --non-interactive --policy-pack {workflow.POLICY_PACK} {config} --stack pr-7"]
     assert (fake_pulumi / "Pulumi.pr-7.yaml").exists()
 
 
