@@ -24,7 +24,12 @@ class Stack:
 
     def run(self, *args: str, capture: bool = True, input: Optional[str] = None) -> str:
         command = [os.environ.get("PULUMI") or "pulumi", *args, "--stack", self.name]
-        done = subprocess.run(command, cwd=self.cwd, capture_output=capture, text=True, input=input)
+        try:
+            done = subprocess.run(command, cwd=self.cwd, capture_output=capture, text=True, input=input)
+        except FileNotFoundError:
+            raise CommandFailed(f"the Pulumi CLI `{command[0]}` is not installed or not on PATH; install the official CLI "
+                                "(docs/how-to/going-live.md, step 1) or set PULUMI to its path (locally: "
+                                "eval \"$(bash scripts/local-stack.sh env)\")", "") from None
         if done.returncode != 0:
             output = ((done.stderr or "") + "\n" + (done.stdout or "")).strip() if capture else ""
             detail = (done.stderr or done.stdout or "").strip()[-2000:] if capture else ""

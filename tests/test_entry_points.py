@@ -146,3 +146,15 @@ def test_the_scan_gate_with_a_missing_report(tmp_path):
 def test_github_import_of_a_stack_that_does_not_exist():
     done = run([str(PROJECT_ROOT / "scripts" / "github-import.py"), "no-such-stack"], {})
     one_line(done, "github-import:", "Pulumi.no-such-stack.yaml", "scripts/github-import.py production")
+
+
+@pytest.mark.parametrize("tool", ["ops.status", "ops.report", "ops.review"])
+def test_the_read_tools_without_the_pulumi_cli_say_so_in_one_line(tool):
+    args = ["-m", tool, "--stack", "local"] if tool != "ops.review" else ["-m", tool, "sweep", "--open", "1",
+                                                                          "--base", "local"]
+    done = run(args, {"PULUMI": "/nonexistent/pulumi", "RENDER_API_URL": f"http://127.0.0.1:{closed_port()}/v1",
+                      "SUPABASE_API_URL": f"http://127.0.0.1:{closed_port()}"})
+    if tool == "ops.review":  # the sweep lists the vendors' objects first: the unreachable API is its one line
+        one_line(done, "API", "failed", "next:")
+    else:
+        one_line(done, "the Pulumi CLI `/nonexistent/pulumi` is not installed", "PULUMI")
