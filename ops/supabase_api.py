@@ -2,11 +2,8 @@
 (SUPABASE_ACCESS_TOKEN) and URL (SUPABASE_API_URL, default https://api.supabase.com) from the environment."""
 from __future__ import annotations
 
-from dynamic_providers.core.transport import Transport
 from dynamic_providers.supabase.api import SUPABASE_API, SupabaseApi
 
 
 def client() -> SupabaseApi:
-    url, token = SUPABASE_API.resolve({})
-    return SupabaseApi(Transport(url, token, api_name=SUPABASE_API.name, auth_scheme=SUPABASE_API.auth_scheme,
-                                 explode_lists=SUPABASE_API.explode_lists))
+    return SupabaseApi(SUPABASE_API.transport())

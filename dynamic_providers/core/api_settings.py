@@ -23,6 +23,8 @@ import os
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
 
+from .transport import Transport
+
 
 class MissingCredentialsError(Exception):
     """A credential the call needs is not in the environment.
@@ -64,6 +66,13 @@ class ApiSettings:
                 f"{self.token_env}, or check the stack's ESC environment "
                 f"(environmentVariables.{self.token_env}); API tokens are never read from stack config.")
         return url.rstrip("/"), token
+
+    def transport(self, configured: Optional[Mapping[str, Any]] = None, **options: Any) -> Transport:
+        """A transport to this API at the URL and with the token `resolve` gives now; `options` are the
+        Transport's own (the providers add their HTTP options and hints, the ops tools take the defaults)."""
+        url, token = self.resolve(configured)
+        return Transport(url, token, api_name=self.name, auth_scheme=self.auth_scheme,
+                         explode_lists=self.explode_lists, **options)
 
     def max_rate_limit_wait(self, configured: Optional[Mapping[str, Any]] = None) -> Optional[float]:
         """The configured rate-limit wait limit in seconds (config, then environment), or None.

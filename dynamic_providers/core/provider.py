@@ -248,14 +248,12 @@ class DeclarativeProvider(ResourceProvider):
     def transport(self) -> Transport:
         """A fresh transport for one provider call (token read from the environment now, never stored)."""
         configured = getattr(self, _RUNTIME_SLOT, None)
-        url, token = self.api.resolve(configured)
         options = self.http
         wait = self.api.max_rate_limit_wait(configured)
         if wait is not None:
             options = dataclasses.replace(options, max_rate_limit_wait=wait)
-        return Transport(url, token, api_name=self.api.name, options=options,
-                         auth_scheme=self.api.auth_scheme, explode_lists=self.api.explode_lists,
-                         wait_setting=self.api.wait_setting(), credential_hint=self.api.auth_hint)
+        return self.api.transport(configured, options=options, wait_setting=self.api.wait_setting(),
+                                  credential_hint=self.api.auth_hint)
 
     def env_secret(self, inputs: Mapping[str, Any], fingerprint_field: str) -> str:
         """The current value of an ``env_secrets`` secret, read from the environment now."""

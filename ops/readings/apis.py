@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from typing import Mapping
 
-from dynamic_providers.core.api_settings import ApiSettings
-from dynamic_providers.core.transport import Transport
 from dynamic_providers.render.api import RENDER
 from dynamic_providers.render.client import RenderApi
 from dynamic_providers.supabase.api import SUPABASE_API, SupabaseApi
 
 
-def _transport(settings: ApiSettings, config: Mapping[str, object]) -> Transport:
-    url, token = settings.resolve(config)
-    return Transport(url, token, api_name=settings.name, auth_scheme=settings.auth_scheme,
-                     explode_lists=settings.explode_lists)
-
-
 def render(config: Mapping[str, object]) -> RenderApi:
-    return RenderApi(_transport(RENDER, config))
+    return RenderApi(RENDER.transport(config))
 
 
 def supabase(config: Mapping[str, object]) -> SupabaseApi:
-    return SupabaseApi(_transport(SUPABASE_API, config))
+    return SupabaseApi(SUPABASE_API.transport(config))

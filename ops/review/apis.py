@@ -2,7 +2,6 @@
 from the environment (RENDER_API_KEY / RENDER_API_URL, SUPABASE_ACCESS_TOKEN / SUPABASE_API_URL)."""
 from __future__ import annotations
 
-from dynamic_providers.core.transport import Transport
 from dynamic_providers.render.api import RENDER
 from dynamic_providers.render.client import RenderApi
 
@@ -10,6 +9,4 @@ from ..supabase_api import client as supabase_client  # noqa: F401 - re-exported
 
 
 def render_client() -> RenderApi:
-    url, token = RENDER.resolve({})
-    return RenderApi(Transport(url, token, api_name=RENDER.name, auth_scheme=RENDER.auth_scheme,
-                               explode_lists=RENDER.explode_lists))
+    return RenderApi(RENDER.transport())
