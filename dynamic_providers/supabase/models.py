@@ -12,7 +12,7 @@ Only the fields the provider uses are modelled; the dataclasses are frozen and h
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Optional
+from typing import Any, ClassVar, Mapping, Optional
 
 from ..core.tolerant import Decoded, boolean, integer, items, obj, text, wire
 
@@ -38,10 +38,29 @@ def _bool(data: Mapping[str, Any], key: str) -> Optional[bool]:
     return boolean(data.get(key))
 
 
+class Keyed(Decoded):
+    """A model whose answer is refused without its key field (``key``, a class keyword): the provider cannot
+    address the object without it, so decoding fails naming the field."""
+
+    key: ClassVar[str] = ""
+
+    def __init_subclass__(cls, key: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if key:
+            cls.key = key
+
+    @classmethod
+    def decode(cls, body: Any) -> Any:
+        model = super().decode(body)
+        if not getattr(model, cls.key):
+            raise DecodeError(f"{cls.__name__.lower()}: response has no '{cls.key}'")
+        return model
+
+
 # --- projects -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Project(Decoded):
+class Project(Keyed, key="ref"):
     """``GET /v1/projects/{ref}``, an item of ``GET /v1/projects``, or the ``POST /v1/projects`` reply."""
 
     ref: str = wire("ref", alias="id", default="")  # ``id``: the deprecated twin
@@ -54,13 +73,6 @@ class Project(Decoded):
     database_version: Optional[str] = wire("database.version")
     postgres_engine: Optional[str] = wire("database.postgres_engine")
     release_channel: Optional[str] = wire("database.release_channel")
-
-    @classmethod
-    def decode(cls, body: Any) -> "Project":
-        project = super().decode(body)
-        if not project.ref:
-            raise DecodeError("project: response has no 'ref'")
-        return project
 
 
 def decode_project_list(body: Any) -> list[Project]:
@@ -312,7 +324,7 @@ def api_error_message(body: Any) -> Optional[str]:
 # --- branches -----------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Branch(Decoded):
+class Branch(Keyed, key="project_ref"):
     """``BranchResponse``: an item of ``GET /v1/projects/{ref}/branches``, ``GET …/branches/{name}``, the POST
     and PATCH replies. ``project_ref`` is the branch's own ref (recordings ``POST_v1_projects_…_branches``)."""
 
@@ -326,13 +338,6 @@ class Branch(Decoded):
     with_data: Optional[bool] = wire("with_data", boolean)
     status: Optional[str] = wire("status")
     deletion_scheduled_at: Optional[str] = wire("deletion_scheduled_at")
-
-    @classmethod
-    def decode(cls, body: Any) -> "Branch":
-        branch = super().decode(body)
-        if not branch.project_ref:
-            raise DecodeError("branch: response has no 'project_ref'")
-        return branch
 
 
 def decode_branch_list(body: Any) -> list[Branch]:
