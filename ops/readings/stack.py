@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from ops.cli import why
 from ops.stack import CommandFailed, Stack
 
 UNKNOWN_STACK_HINT = "pick one `pulumi stack ls` lists (locally: make up first)"
@@ -31,15 +32,25 @@ def read_stack(stack: Stack) -> StackReading:
     return StackReading(stack.name, outputs, stack.config(), (state.get("deployment") or {}).get("resources") or [])
 
 
-class NotUp(Exception):
-    """The stack exists but has no outputs: it is not up, so there is nothing of it to read."""
+class Unreadable(Exception):
+    """The stack cannot be read: it does not exist (bad input, exit 2) or it is not up (no outputs, exit 1)."""
+
+    def __init__(self, line: str, exit_code: int) -> None:
+        super().__init__(line)
+        self.exit_code = exit_code
 
 
 def read_up_stack(stack: Stack) -> StackReading:
-    """`read_stack`, refusing a stack that is not up (one line for the status and the report alike)."""
-    reading = read_stack(stack)
+    """`read_stack`, refusing a stack that does not exist or is not up with one line (the status and the report
+    alike); any other failure of `pulumi` is the caller's to report."""
+    try:
+        reading = read_stack(stack)
+    except CommandFailed as error:
+        if not unknown_stack(error):
+            raise
+        raise Unreadable(f"{why(error)}; next: {UNKNOWN_STACK_HINT}", 2) from None
     if not reading.outputs:
-        raise NotUp(f"stack {stack.name} has no outputs: it is not up (locally: make up)")
+        raise Unreadable(f"stack {stack.name} has no outputs: it is not up (locally: make up)", 1)
     return reading
 
 

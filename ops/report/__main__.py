@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from .. import cli
-from ..readings.stack import UNKNOWN_STACK_HINT, NotUp, unknown_stack
+from ..readings.stack import Unreadable
 from ..stack import CommandFailed, Stack
 from . import measures, schedule
 from .markdown import render
@@ -80,14 +80,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         window = Window(end - args.since, end)
         try:
             readings = collect.read(Stack(args.stack, args.cwd, args.config_file), window, args.backup_target)
-        except NotUp as error:
+        except Unreadable as error:
             print(f"report: {error}", file=sys.stderr)
-            return 1
-        except CommandFailed as error:
-            if not unknown_stack(error):
-                raise
-            print(f"report: {cli.why(error)}; next: {UNKNOWN_STACK_HINT}", file=sys.stderr)
-            return 2
+            return error.exit_code
         results = compute(readings, window)
         if args.markdown:
             args.markdown.write_text(render(args.stack, window, results, measures.per_day(readings.deploys, window),

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import cli
-from ..readings.stack import UNKNOWN_STACK_HINT, NotUp, read_up_stack, unknown_stack
+from ..readings.stack import Unreadable, read_up_stack
 from ..stack import CommandFailed, Stack
 from .checks import FAIL
 from .collect import collect
@@ -40,14 +40,9 @@ def main(argv=None) -> int:
 def _status(args) -> int:
     try:
         stack = read_up_stack(Stack(args.stack, args.cwd, args.config_file))
-    except NotUp as error:
+    except Unreadable as error:
         print(f"status: {error}", file=sys.stderr)
-        return 1
-    except CommandFailed as error:
-        if not unknown_stack(error):
-            raise
-        print(f"status: {cli.why(error)}; next: {UNKNOWN_STACK_HINT}", file=sys.stderr)
-        return 2
+        return error.exit_code
     checks = collect(stack, datetime.now(timezone.utc))
     print(as_json(args.stack, checks) if args.json else "\n".join(lines(args.stack, checks, coloured())))
     return 1 if any(c.state == FAIL for c in checks) else 0

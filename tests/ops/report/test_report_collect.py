@@ -179,3 +179,20 @@ def test_a_stack_that_is_not_up_is_one_line_for_the_report_and_the_status(monkey
         assert main(["--stack", "local"]) == 1
         err = capsys.readouterr().err.strip().splitlines()
         assert err == [f"{tool}: stack local has no outputs: it is not up (locally: make up)"]
+
+
+def test_a_stack_that_does_not_exist_is_bad_input_in_one_line_for_the_report_and_the_status(monkeypatch, capsys):
+    from ops.readings import stack as stack_readings
+    from ops.stack import CommandFailed
+    from ops.status.__main__ import main as status_main
+
+    def missing(stack):
+        raise CommandFailed("`pulumi stack output --json` on nosuch failed (exit 255): "
+                            "error: no stack named 'nosuch' found", "error: no stack named 'nosuch' found")
+
+    monkeypatch.setattr(stack_readings, "read_stack", missing)
+    for main, tool in ((report.main, "report"), (status_main, "status")):
+        assert main(["--stack", "nosuch"]) == 2
+        [line] = capsys.readouterr().err.strip().splitlines()
+        assert line.startswith(f"{tool}: ") and "no stack named 'nosuch'" in line
+        assert line.endswith("next: pick one `pulumi stack ls` lists (locally: make up first)")
