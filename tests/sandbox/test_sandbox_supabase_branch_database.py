@@ -5,7 +5,7 @@ database (not the parent's), a branch still coming up answers 400 "not ready", a
 import pytest
 
 from tests.sandbox.supabase_projects import new_project
-from tests.sandbox.test_sandbox_supabase_branches import create_branch, login, wait_passed
+from tests.sandbox.test_sandbox_supabase_branches import create_branch, login, slow_parent, wait_passed
 
 
 def query(api, ref, sql, read_only=False):
@@ -43,10 +43,7 @@ def test_a_ready_branch_runs_sql_on_its_own_database(sandbox):
 
 @pytest.mark.sandbox_settings(project_ready_delay=30)
 def test_a_branch_coming_up_answers_not_ready(sandbox):
-    api = sandbox.supabase.client()
-    sandbox.supabase.settings["project_ready_delay"] = 0.2
-    parent = new_project(sandbox, "slow", "slow-pass-1234")[1]
-    sandbox.supabase.settings["project_ready_delay"] = 30
+    api, parent = slow_parent(sandbox)
     branch_ref = create_branch(api, parent, "pr-22")["project_ref"]
     assert api.get(f"/v1/branches/{branch_ref}").json()["status"] == "COMING_UP"
     for read_only in (False, True):

@@ -21,6 +21,15 @@ def parent(sandbox):
     return new_project(sandbox, "staging", "parent-pass-1234", region="eu-central-1")
 
 
+def slow_parent(sandbox):
+    """The API client and the ref of a ready project whose branches then stay coming up (the test's
+    sandbox_settings(project_ready_delay=30) applies once the parent is up)."""
+    sandbox.supabase.settings["project_ready_delay"] = 0.2
+    ref = new_project(sandbox, "slow", "slow-pass-1234")[1]
+    sandbox.supabase.settings["project_ready_delay"] = 30
+    return sandbox.supabase.client(), ref
+
+
 def create_branch(api, ref, name, **body):
     response = api.post(f"/v1/projects/{ref}/branches", json={"branch_name": name, **body})
     assert response.status_code == 201, response.text
@@ -173,10 +182,7 @@ def test_reset_gives_a_fresh_database_and_a_new_run(sandbox, parent):
 
 @pytest.mark.sandbox_settings(project_ready_delay=30)
 def test_a_branch_is_creating_until_its_project_is_up(sandbox):
-    api = sandbox.supabase.client()
-    sandbox.supabase.settings["project_ready_delay"] = 0.2
-    ref = new_project(sandbox, "slow", "slow-pass-1234")[1]
-    sandbox.supabase.settings["project_ready_delay"] = 30
+    api, ref = slow_parent(sandbox)
     branch = create_branch(api, ref, "pr-14")
     assert api.get(f"/v1/projects/{ref}/branches/pr-14").json()["status"] == "CREATING_PROJECT"
     detail = api.get(f"/v1/branches/{branch['project_ref']}").json()
