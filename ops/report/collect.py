@@ -19,7 +19,8 @@ from ..readings.render import deploys_between
 from ..readings.stack import StackReading, read_up_stack
 from ..stack import Stack
 from .metrics import buckets
-from .records import Bucket, Deploy, RestoreTest, Window, when
+from ..timestamps import utc_time
+from .records import Bucket, Deploy, RestoreTest, Window
 
 SITE_COMMIT = "static site: the deploy's commit.createdAt"
 IMAGE_COMMIT = "image: its revision label's commit time from GitHub"
@@ -69,7 +70,7 @@ class Commits:
         if not source.repository:
             return github.NotRead(f"{image.split('@')[0]}: its {images.SOURCE} label names no GitHub repository")
         committed = github.commit_time(source.repository, source.revision, self.env)
-        return committed if isinstance(committed, github.NotRead) else when(committed)
+        return committed if isinstance(committed, github.NotRead) else utc_time(committed)
 
 
 def _image(d: RenderDeploy) -> Optional[str]:
@@ -81,12 +82,12 @@ def _image(d: RenderDeploy) -> Optional[str]:
 
 def deploy_record(service: str, d: RenderDeploy, commits: Commits) -> Optional[Deploy]:
     """A Render deploy as a record; the commit time only where it is known (never made up)."""
-    created = when(d.created_at)
+    created = utc_time(d.created_at)
     if not d.id or created is None:
         return None
     image = _image(d)
-    commit = commits.time_of(image) if image else when(d.commit_created_at)
-    return Deploy(service, d.id, d.status or "", d.trigger, created, when(d.finished_at), commit)
+    commit = commits.time_of(image) if image else utc_time(d.commit_created_at)
+    return Deploy(service, d.id, d.status or "", d.trigger, created, utc_time(d.finished_at), commit)
 
 
 def _commit_source(commits: Commits) -> str:
@@ -116,7 +117,7 @@ def read_buckets(stack: StackReading, window: Window) -> list[Bucket]:
 
 
 def restore_test_of(record: dict) -> Optional[RestoreTest]:
-    finished = when(record.get("finished_at"))
+    finished = utc_time(record.get("finished_at"))
     if finished is None or not isinstance(record.get("seconds"), (int, float)):
         return None
     return RestoreTest(finished, record.get("result") == "ok", float(record["seconds"]))

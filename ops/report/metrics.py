@@ -7,7 +7,8 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any, Optional
 
-from .records import Bucket, when
+from ..timestamps import utc_time
+from .records import Bucket
 
 LATENCY_UNITS = {"ms": 0.001, "s": 1.0}
 
@@ -34,7 +35,7 @@ def requests_by_status(answer: Any) -> dict[datetime, dict[int, float]]:
         code = label(series, "statusCode")
         status = int(code) if code and code.isdigit() else 0
         for point in series["values"]:
-            found[when(point["timestamp"])][status] += float(point["value"])
+            found[utc_time(point["timestamp"])][status] += float(point["value"])
     return {k: dict(v) for k, v in found.items()}
 
 
@@ -46,7 +47,7 @@ def latency_seconds(answer: Any) -> dict[datetime, float]:
         if unit not in LATENCY_UNITS:
             raise BadAnswer(f"latency in {unit!r}: expected one of {', '.join(LATENCY_UNITS)}")
         for point in series["values"]:
-            moment, value = when(point["timestamp"]), float(point["value"]) * LATENCY_UNITS[unit]
+            moment, value = utc_time(point["timestamp"]), float(point["value"]) * LATENCY_UNITS[unit]
             found[moment] = max(value, found.get(moment, value))
     return found
 

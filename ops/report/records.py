@@ -6,13 +6,6 @@ from datetime import datetime, timezone
 from typing import Optional
 
 
-def when(text: Optional[str]) -> Optional[datetime]:
-    """An RFC 3339 time (``...Z`` or an offset) as an aware UTC datetime; None stays None."""
-    if not text:
-        return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
 @dataclass(frozen=True)
 class Deploy:
     service: str

@@ -6,11 +6,12 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Iterable, Optional
 
 from ..stack import CommandFailed, Stack
+from ..timestamps import utc_time
 from .errors import Unavailable
 
 
@@ -42,13 +43,6 @@ class Decision:
     keep: tuple[ReviewStack, ...]
     sweep: tuple[tuple[ReviewStack, str], ...]  # (stack, why)
     orphans: tuple[int, ...]  # PRs with tagged vendor objects and no stack
-
-
-def instant(text: Optional[str]) -> Optional[datetime]:
-    if not text:
-        return None
-    value = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def decide(stacks: Iterable[ReviewStack], open_prs: Iterable[int], tagged_prs: Iterable[int], now: datetime,
@@ -87,7 +81,7 @@ def list_review_stacks(cwd: Path) -> list[ReviewStack]:
         pr = pr_of(name)
         if pr is None or name != review_stack(pr):
             continue
-        found.append(ReviewStack(name, pr, expires_of(Stack(name, cwd)), instant(entry.get("lastUpdate")),
+        found.append(ReviewStack(name, pr, expires_of(Stack(name, cwd)), utc_time(entry.get("lastUpdate")),
                                  bool(entry.get("updateInProgress"))))
     return found
 
@@ -104,4 +98,4 @@ def expires_of(stack: Stack) -> Optional[datetime]:
         outputs = json.loads(stack.run("stack", "output", "--json"))
     except CommandFailed:
         return None
-    return instant(((outputs or {}).get(REVIEW_OUTPUT) or {}).get(EXPIRES_KEY))
+    return utc_time(((outputs or {}).get(REVIEW_OUTPUT) or {}).get(EXPIRES_KEY))

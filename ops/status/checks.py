@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from dynamic_providers.render.models import DEPLOY_FAILED
 
 from ..readings.render import ServiceReading
+from ..timestamps import utc_time
 
 OK, FAIL, NA = "ok", "FAIL", "n/a"
 DAILY_MAX_AGE_HOURS = 26  # a daily job's result older than this is overdue (as `ops.backup check --max-age-hours 26`)
@@ -25,12 +26,6 @@ class Check:
 
     def to_json(self) -> dict:
         return asdict(self)
-
-
-def parse_time(value: Optional[str]) -> Optional[datetime]:
-    if not value:
-        return None
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
 def age(then: Optional[datetime], now: datetime) -> str:
@@ -55,7 +50,7 @@ def live_deploy(s: ServiceReading, now: datetime) -> Check:
     live = s.live
     if live is None:
         return Check(name, FAIL, "no deploy is live")
-    return Check(name, OK, f"{_image(live)}, live since {age(parse_time(live.finished_at), now)} ({live.id})")
+    return Check(name, OK, f"{_image(live)}, live since {age(utc_time(live.finished_at), now)} ({live.id})")
 
 
 def health(s: ServiceReading) -> Check:
@@ -80,7 +75,7 @@ def last_deploy(s: ServiceReading, now: datetime) -> Check:
     if not done:
         return Check(name, NA, "no finished deploy yet" if s.deploys else "no deploy")
     last = done[0]
-    when = age(parse_time(last.finished_at), now)
+    when = age(utc_time(last.finished_at), now)
     if last.status in DEPLOY_FAILED:
         return Check(name, FAIL, f"failed ({last.status}) {when}: {last.id}")
     if last.trigger == "rollback":

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from ..readings.supabase import DatabaseReading
-from .checks import DAILY_MAX_AGE_HOURS, FAIL, HEALTHY_PROJECT, NA, OK, Check, age, parse_time
+from .checks import DAILY_MAX_AGE_HOURS, FAIL, HEALTHY_PROJECT, NA, OK, Check, age
+from ..timestamps import utc_time
 
 
 def project(d: DatabaseReading) -> Check:
@@ -40,12 +41,12 @@ def newest_backup(d: DatabaseReading, now: datetime) -> Check:
     name = "database: newest backup"
     b = d.backups
     if not b.backup_count or not b.latest_backup_at:
-        created = parse_time(d.project.created_at)
+        created = utc_time(d.project.created_at)
         if created is not None and now - created < timedelta(hours=DAILY_MAX_AGE_HOURS):
             return Check(name, NA, f"none yet: the project was created {age(created, now)} (Supabase lists its "
                                    "daily backups from the first day on)")
         return Check(name, FAIL, "the project has no backup")
-    taken = parse_time(b.latest_backup_at)
+    taken = utc_time(b.latest_backup_at)
     detail = f"{b.latest_backup_status or 'status unknown'}, {age(taken, now)} ({b.backup_count} listed)"
     overdue = taken is None or now - taken > timedelta(hours=DAILY_MAX_AGE_HOURS)
     if b.latest_backup_status != "COMPLETED" or overdue:
@@ -61,7 +62,7 @@ def restore_test(record: Optional[dict], not_read: Optional[str], now: datetime)
         return Check(name, NA, not_read)
     if record is None:
         return Check(name, FAIL, "the restore test has recorded no result where its records are")
-    finished = parse_time(record.get("finished_at"))
+    finished = utc_time(record.get("finished_at"))
     detail = f"{record.get('result')} {age(finished, now)}: backup {record.get('backup')}"
     if record.get("result") != "ok":
         return Check(name, FAIL, f"{detail}: {record.get('detail')}")

@@ -12,7 +12,8 @@ from policies.rule_coverage import ALERTING_EVENTS
 from ..readings.coverage import Coverage
 from ..readings.drift import DriftRun, NotRead
 from ..readings.render import ServiceReading
-from .checks import DAILY_MAX_AGE_HOURS, FAIL, NA, OK, Check, age, parse_time
+from .checks import DAILY_MAX_AGE_HOURS, FAIL, NA, OK, Check, age
+from ..timestamps import utc_time
 
 
 def alert_routing(coverage: Coverage, services: list[ServiceReading], enforcement: EnforcementLevel) -> Check:
@@ -42,7 +43,7 @@ def drift_check(run: Union[DriftRun, NotRead, None], now: datetime) -> Check:
         return Check(name, NA, run.why)
     if run is None:
         return Check(name, FAIL, "drift.yml has never run")
-    started = parse_time(run.created_at)
+    started = utc_time(run.created_at)
     detail = f"{run.conclusion or run.status} {age(started, now)}: {run.url}"
     if run.status == "completed" and run.conclusion != "success":
         return Check(name, FAIL, detail)

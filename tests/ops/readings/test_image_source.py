@@ -12,7 +12,7 @@ import pytest
 
 from ops.readings import github, images
 from ops.report.collect import Commits
-from ops.report.records import when
+from ops.timestamps import utc_time
 
 REVISION = "4f2a9c1e" * 5
 INDEX, AMD, ARM, CONFIG = (f"sha256:{hashlib.sha256(n.encode()).hexdigest()}" for n in ("index", "amd", "arm", "cfg"))
@@ -63,8 +63,8 @@ def test_a_digest_reads_back_to_its_commit_time(vendors):
     source = images.image_source(image, vendors)
     assert source == images.ImageSource(REVISION, "acme/procurement-system")
     commits = Commits(vendors)
-    assert commits.time_of(image) == when("2026-12-01T09:12:00Z")
-    assert commits.time_of(image) == when("2026-12-01T09:12:00Z") and not commits.why  # asked once per digest
+    assert commits.time_of(image) == utc_time("2026-12-01T09:12:00Z")
+    assert commits.time_of(image) == utc_time("2026-12-01T09:12:00Z") and not commits.why  # asked once per digest
     registry = [f"/v2/acme/api/manifests/{INDEX}", f"/v2/acme/api/manifests/{AMD}", f"/v2/acme/api/blobs/{CONFIG}"]
     assert _Vendors.seen == registry * 2 + [f"/repos/acme/procurement-system/commits/{REVISION}"]
 

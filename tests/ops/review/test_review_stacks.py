@@ -1,7 +1,8 @@
 """The sweeper's decision: keep open, unexpired PRs' stacks; sweep closed or expired ones; name the orphans."""
 from datetime import datetime, timedelta, timezone
 
-from ops.review.stacks import ReviewStack, decide, instant
+from ops.review.stacks import ReviewStack, decide
+from ops.timestamps import utc_time
 
 NOW = datetime(2026, 12, 6, 12, tzinfo=timezone.utc)
 
@@ -51,6 +52,6 @@ def test_orphans_are_tagged_prs_without_a_stack():
 
 
 def test_instant_reads_z_and_offsets():
-    assert instant("2026-12-06T12:00:00Z") == NOW
-    assert instant("2026-12-06T13:00:00+01:00") == NOW
-    assert instant(None) is None
+    assert utc_time("2026-12-06T12:00:00Z") == NOW
+    assert utc_time("2026-12-06T13:00:00+01:00") == NOW
+    assert utc_time(None) is None
