@@ -28,7 +28,20 @@ class RenderApi:
 
     # -- services -----------------------------------------------------------------------------
     def find_services(self, name: str, owner_id: str, service_type: str) -> Iterator[models.Service]:
-        params = {"name": [name], "ownerId": [owner_id], "type": [service_type]}
+        return self.list_services(owner_id, name=name, service_type=service_type)
+
+    def list_services(self, owner_id: str, *, name: Optional[str] = None, service_type: Optional[str] = None,
+                      created_after: Optional[str] = None, include_previews: Optional[bool] = None
+                      ) -> Iterator[models.Service]:
+        """The workspace's services, filtered by the API (``createdAfter``: an RFC 3339 time)."""
+        params: dict[str, Any] = {"name": [name]} if name else {}
+        params["ownerId"] = [owner_id]
+        if service_type:
+            params["type"] = [service_type]
+        if created_after:
+            params["createdAfter"] = created_after
+        if include_previews is not None:
+            params["includePreviews"] = "true" if include_previews else "false"
         return (models.Service.decode(s) for s in self._pages("/services", "service", params))
 
     def create_service(self, body: dict) -> models.Service:
@@ -52,8 +65,7 @@ class RenderApi:
 
     def find_previews(self, service_id: str, name: str, owner_id: str) -> list[models.Service]:
         """The previews named ``name`` whose base is ``service_id``."""
-        params = {"name": [name], "ownerId": [owner_id], "includePreviews": "true"}
-        found = (models.Service.decode(s) for s in self._pages("/services", "service", params))
+        found = self.list_services(owner_id, name=name, include_previews=True)
         return [s for s in found if s.parent_server_id == service_id]
 
     def delete_preview(self, preview_id: str) -> None:
@@ -157,8 +169,9 @@ class RenderApi:
         self.http.delete(f"{self._domains(service_id)}/{_seg(domain_id)}")
 
     # -- env groups -----------------------------------------------------------------------------
-    def find_env_groups(self, name: str, owner_id: str) -> Iterator[models.EnvGroup]:
-        params = {"name": [name], "ownerId": [owner_id]}
+    def find_env_groups(self, name: Optional[str], owner_id: str) -> Iterator[models.EnvGroup]:
+        """The workspace's env groups named ``name`` (every one when None)."""
+        params = {"name": [name], "ownerId": [owner_id]} if name else {"ownerId": [owner_id]}
         return (models.EnvGroup.decode(g) for g in self._pages("/env-groups", "envGroup", params))
 
     def get_env_group(self, group_id: str) -> models.EnvGroup:
@@ -188,8 +201,9 @@ class RenderApi:
         self.http.delete(f"/env-groups/{_seg(group_id)}/services/{_seg(service_id)}", missing_ok=True)
 
     # -- projects and environments --------------------------------------------------------------
-    def find_projects(self, name: str, owner_id: str) -> Iterator[models.Project]:
-        params = {"name": [name], "ownerId": [owner_id]}
+    def find_projects(self, name: Optional[str], owner_id: str) -> Iterator[models.Project]:
+        """The workspace's projects named ``name`` (every one when None)."""
+        params = {"name": [name], "ownerId": [owner_id]} if name else {"ownerId": [owner_id]}
         return (models.Project.decode(p) for p in self._pages("/projects", "project", params))
 
     def create_project(self, body: dict) -> models.Project:

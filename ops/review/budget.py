@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
-from dynamic_providers.core.pagination import iter_pages
 
 if TYPE_CHECKING:
     from dynamic_providers.render.client import RenderApi
@@ -47,9 +46,9 @@ def creates_this_window(render: "RenderApi", owner_id: str, now: datetime) -> Bu
     API key on the same user. What it may count too many of: services made by another user of the workspace
     (the bucket is per user). The wait then falls short at worst; the provider still waits out a 429."""
     start = window_start(now)
-    params = {"ownerId": [owner_id], "createdAfter": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-              "includePreviews": "false"}  # previews are made by POST .../preview: not this bucket
-    used = sum(1 for _ in iter_pages(render.http, "/services", params=params, item_key="service"))
+    # Previews are made by POST .../preview: not this bucket.
+    used = sum(1 for _ in render.list_services(owner_id, created_after=start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                               include_previews=False))
     return Budget(used=used, resets_at=start + WINDOW)
 
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from dynamic_providers.core.errors import NotFoundError
-from dynamic_providers.core.pagination import iter_pages
-from dynamic_providers.render import models as render_models
 
 from .stacks import pr_of
 
@@ -45,15 +43,11 @@ def inventory(render, owner_id: str, supabase=None, parent_ref: Optional[str] = 
         if pr is not None:
             found.by_pr[pr].append(Tagged(kind, id_, name))
 
-    owner = {"ownerId": [owner_id]}
-    for item in iter_pages(render.http, "/services", params={**owner, "includePreviews": "false"}, item_key="service"):
-        service = render_models.Service.decode(item)
+    for service in render.list_services(owner_id, include_previews=False):
         add("service", service.id, service.name)
-    for item in iter_pages(render.http, "/env-groups", params=owner, item_key="envGroup"):  # one unwrapped page
-        group = render_models.EnvGroup.decode(item)
+    for group in render.find_env_groups(None, owner_id):  # one unwrapped page
         add("env_group", group.id, group.name)
-    for item in iter_pages(render.http, "/projects", params=owner, item_key="project"):
-        project = render_models.Project.decode(item)
+    for project in render.find_projects(None, owner_id):
         add("project", project.id, project.name)
         if pr_of(project.name or "") is not None:
             # A tagged project's environments go with it; one list each (GET /environments needs projectId).
