@@ -16,6 +16,7 @@ from . import constants as c
 from .fields import get
 from .model import AppEnv, Tiers
 from .reader import Reader
+from .stack_file import leaves
 
 
 def read_app_secrets(r: Reader, tiers: Tiers) -> dict[str, Any]:
@@ -31,9 +32,7 @@ def read_app_secrets(r: Reader, tiers: Tiers) -> dict[str, Any]:
 
 
 def _has_values(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_values(v) for v in value.values())
-    return value is not None
+    return any(leaf is not None for _, leaf in leaves(value))
 
 
 class AppEnvRules:

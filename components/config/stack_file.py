@@ -20,16 +20,16 @@ from typing import Any, Iterator
 import yaml
 
 
-def non_finite(value: Any, path: str) -> Iterator[str]:
-    """Dotted paths (`procurement:backend.services[0].minInstances`) of every NaN or infinity."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield path
-    elif isinstance(value, dict):
+def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """(path, value) of every leaf (`procurement:backend.services[0].minInstances`); a `secure:` object is one leaf."""
+    if isinstance(value, dict) and set(value) != {"secure"}:
         for key, item in value.items():
-            yield from non_finite(item, f"{path}.{key}" if path else str(key))
+            yield from leaves(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from non_finite(item, f"{path}[{index}]")
+            yield from leaves(item, f"{path}[{index}]")
+    else:
+        yield path, value
 
 
 def yaml_problem(path: Path, error: yaml.YAMLError) -> str:
@@ -56,7 +56,7 @@ def problems(path: Path) -> list[str]:
         return []
     return [f"{key}: is not a finite number (.nan/.inf); the Pulumi CLI cannot store it (it fails with "
             f"'json: unsupported value'). Use a number, or remove the line"
-            for key in non_finite(config, "")]
+            for key, value in leaves(config) if isinstance(value, float) and not math.isfinite(value)]
 
 
 def main(argv: list[str]) -> int:
