@@ -1,15 +1,6 @@
-"""Checks a stack file for values the Pulumi CLI itself refuses before the program runs.
-
-The CLI turns the stack file's YAML into JSON before handing config to the program, and Go's JSON
-encoder has no NaN or infinity: a `.nan` / `.inf` anywhere fails every command with
-`invalid YAML file: ... json: unsupported value: NaN`, which names no key. This check names it:
-
-    python -m components.config.stack_file Pulumi.local.yaml    # exit 1 and one line per problem
-
-`scripts/local-stack.sh` and the pull-request workflow run it before `pulumi`, which also reports a YAML
-mistake at the line where the parser stopped, with the file's name (the CLI names the `config:` line); everything that does reach the
-program is validated by `components.config` (which rejects non-finite numbers by key too).
-"""
+"""`python -m components.config.stack_file Pulumi.<stack>.yaml`: what the Pulumi CLI refuses before the program runs,
+named by key or line (a `.nan`/`.inf` fails every CLI command naming no key; a YAML mistake, naming the `config:`
+line). scripts/local-stack.sh and the pull-request workflow run it before `pulumi`."""
 from __future__ import annotations
 
 import math
