@@ -76,4 +76,4 @@ def _parse(r: Reader, key: str, text: str, project: str, stack: str,
 def _hint(name: str, declared: dict[str, str]) -> str:
     if not declared:
         return " (it declares none)"
-    return suggest(name, sorted(declared)).replace("known fields", "adoptable resources")
+    return suggest(name, declared, "adoptable resources")
