@@ -1,9 +1,11 @@
 """The review-stack rule: a pull request's stack `pr-<n>` is derived from a base stack's file, never written by hand.
 
 `derive()` turns the base document (Pulumi.staging.yaml in CI, Pulumi.local.yaml on the sandbox) into the
-`Pulumi.pr-<n>.yaml` document (docs/how-to/review-stacks.md says what it keeps and drops); `stack_file_text()` is
-the same document as the file, its header listing what was dropped. The program holds a stack to the rule in
-components/config/build_review.py, which declares what a review stack never has.
+`Pulumi.pr-<n>.yaml` document: environment review; images, edge and source control off; no backup, adoption,
+custom domain or secret; the database a Supabase branch of the base's project (its roles and extensions stay,
+the project-only settings go); the frontend builds the head branch; no release candidate, a short watch.
+`stack_file_text()` is the same document as the file, its header listing what was dropped. The program holds a
+stack to the rule in components/config/build_review.py, which declares what a review stack never has.
 """
 from __future__ import annotations
 
