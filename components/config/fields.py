@@ -34,7 +34,8 @@ def suggest(name: str, candidates: Sequence[str], known: str = "known fields") -
 
 
 # What a YAML value is, in words (bool first: it is an int in Python).
-_TYPE_NAMES = ((bool, "a boolean"), ((int, float), "a number"), (str, "a string"), (list, "a list"), (dict, "an object"))
+_TYPE_NAMES = ((bool, "a boolean"), ((int, float), "a number"), (str, "a string"), (list, "a list"),
+               (dict, "an object"))
 
 
 def _type_name(value: Any) -> str:
