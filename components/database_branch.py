@@ -5,7 +5,7 @@ Children: ``<name>-branch`` (supabase:Branch): its own ref and database; it foll
 the same resources and passwords as on a project (components/database.declare_extensions_and_roles, with
 `branch=True`: they wait on `GET /v1/branches/{ref}`). A branch has none of a project's settings endpoints (they
 answer 404 on a branch ref: notes/supabase-api.md, terraform-provider-supabase #345), so no settings, pooler,
-network, SSL, auth, API keys, PITR or backup are declared (components/config/review.py drops them from the config).
+network, SSL, auth, API keys, PITR or backup are declared (ops/review/stack_config.py drops them from the config).
 
 Each service with a role gets `DATABASE_URL`: its role on the branch's own host and port (a branch has no pooler
 endpoint), TLS as on a project (components/database.connection_url); never the branch's superuser.

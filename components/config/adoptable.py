@@ -1,9 +1,6 @@
-"""Which resources of a stack can take over an existing object (`procurement:adopt`), by logical name.
-
-The names are the tier components' child names (`<component>-<role>`), derived from the typed config so every
-`procurement:adopt` entry is checked before anything is declared; tests/components/test_adopt.py holds this list
-equal to the adopt-capable children the components declare. docs/how-to/adopt-existing-objects.md.
-"""
+"""Which resources of a stack can take over an existing object (`procurement:adopt`), by their logical names
+(`<component>-<role>`, from the typed config); tests/components/test_adopt.py holds it equal to what the components
+declare. docs/how-to/adopt-existing-objects.md."""
 from __future__ import annotations
 
 from typing import Optional
@@ -26,9 +23,6 @@ NOTIFICATION_SETTINGS = _RENDER + "NotificationSettings"
 METRICS_STREAM = _RENDER + "MetricsStream"
 PROJECT = _SUPABASE + "Project"
 SQL_ROLE = _SUPABASE + "SqlRole"
-
-TYPES = frozenset({SERVICE, ENV_VARS, DEPLOY, ENV_GROUP, ENV_GROUP_LINK, CUSTOM_DOMAIN, REGISTRY_CREDENTIAL,
-                   LOG_STREAM, NOTIFICATION_OVERRIDE, NOTIFICATION_SETTINGS, METRICS_STREAM, PROJECT, SQL_ROLE})
 
 # Component names (components/platform.py): the first part of every child's logical name.
 BACKEND, FRONTEND, DATABASE, BACKUP, ALERTING = "backend", "frontend", "database", "backup", "alerting"

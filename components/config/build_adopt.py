@@ -1,12 +1,5 @@
-"""`procurement:adopt`: resources that take over an existing object instead of failing.
-
-Entries name resources by logical name (`backend-api`, `database-project`) or by URN of this stack
-(what `pulumi stack export` shows). A Deploy entry may carry the deploys the stack already knows,
-`backend-api-deploy@dep-...[,dep-...]`: it then takes over the newest deploy of its service made
-after those that deploys what it declares (scripts/recover.sh writes such entries after an
-interrupted update). An entry that names nothing this stack declares, or a resource that cannot
-be adopted, is a configuration problem naming the key and the entry.
-"""
+"""`procurement:adopt`: resources that take over an existing object instead of failing (the entries' forms:
+docs/reference/configuration.md, "Rules across fields")."""
 from __future__ import annotations
 
 import re
@@ -83,4 +76,4 @@ def _parse(r: Reader, key: str, text: str, project: str, stack: str,
 def _hint(name: str, declared: dict[str, str]) -> str:
     if not declared:
         return " (it declares none)"
-    return suggest(name, sorted(declared)).replace("known fields", "adoptable resources")
+    return suggest(name, declared, "adoptable resources")

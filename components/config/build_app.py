@@ -1,11 +1,5 @@
-"""Application configuration: the variables and secret files the backend and frontend get from config.
-
-Plain values live beside what they configure (`backend.env`, `backend.services[].env`,
-`frontend.env`); secret ones in the secret key `procurement:appSecrets`, every value encrypted.
-`AppEnvRules` checks one scope (every backend service, one service, the frontend build): names
-the program or Render sets itself are refused, a name is given once per scope (plain or secret),
-and a name given for every backend service may not be given again for one of them.
-"""
+"""The variables and secret files the backend and frontend get from config: plain ones beside what they configure,
+secret ones in `procurement:appSecrets` (the rules: docs/reference/configuration.md, "Rules across fields")."""
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
@@ -16,6 +10,7 @@ from . import constants as c
 from .fields import get
 from .model import AppEnv, Tiers
 from .reader import Reader
+from .stack_file import leaves
 
 
 def read_app_secrets(r: Reader, tiers: Tiers) -> dict[str, Any]:
@@ -31,9 +26,7 @@ def read_app_secrets(r: Reader, tiers: Tiers) -> dict[str, Any]:
 
 
 def _has_values(value: Any) -> bool:
-    if isinstance(value, dict):
-        return any(_has_values(v) for v in value.values())
-    return value is not None
+    return any(leaf is not None for _, leaf in leaves(value))
 
 
 class AppEnvRules:

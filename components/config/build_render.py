@@ -6,12 +6,16 @@ from typing import Any, Optional
 
 from . import constants as c
 from . import formats
+from . import schema
 from .build_app import AppEnvRules
 from .fields import build, get
 from .model import (
     BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
 )
 from .reader import Reader
+
+# backend's production rules (schema.py), which a service's own plan and minInstances override must pass too.
+_PRODUCTION = {f.name: f.production for f in schema.BACKEND.fields if f.production is not None}
 
 
 def build_render(r: Reader, tiers: Tiers) -> Optional[RenderConfig]:
@@ -135,8 +139,8 @@ def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan:
     if kind in ("worker", "cron") and plan is not None and plan not in c.RENDER_PAID_PLANS:
         r.add(plan_key, f"a {kind} needs a paid plan ({', '.join(c.RENDER_PAID_PLANS)}); '{plan}' is not one"
               + ("" if item["plan"] else f" (inherited by {path})"))
-    if production and plan == "free" and item["plan"]:
-        r.add(plan_key, "production cannot run on the free plan (it sleeps when idle)")
+    if production and item["plan"] and (message := _PRODUCTION["plan"](plan)):
+        r.add(plan_key, message)
 
     for name, allowed in (("schedule", ("cron",)), ("healthCheckPath", ("web",)),
                           ("minInstances", ("web", "worker")), ("maxInstances", ("web", "worker"))):
@@ -153,9 +157,9 @@ def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan:
         high = item["maxInstances"] if item["maxInstances"] is not None else max(scaling.max_instances or 0, low or 0)
         if low is not None and high is not None and high < low:
             r.add(f"{path}.maxInstances", f"must be at least minInstances ({low}), got {high}")
-        if production and kind == "web" and item["minInstances"] is not None and item["minInstances"] < 2:
-            r.add(f"{path}.minInstances", f"production runs at least 2 instances of each web service "
-                  f"(got {item['minInstances']})")
+        if production and kind == "web" and item["minInstances"] is not None and \
+                (message := _PRODUCTION["minInstances"](item["minInstances"])):
+            r.add(f"{path}.minInstances", message)
         service_scaling = Scaling(low, high, scaling.target_cpu_percent, scaling.target_memory_percent)
 
     return BackendService(

@@ -1,18 +1,27 @@
 """`procurement:review` and the review stack's rules: environment review exactly on a stack pr-<n> of the same n,
-the section only there, and none of what components/config/review.py drops (so a hand edit cannot bring it back)."""
+the section only there, and none of what ops/review/stack_config.py drops (so a hand edit cannot bring it back)."""
 from __future__ import annotations
 
 from typing import Any, Optional
 
 from components import naming
 
-from . import review as rule
 from .constants import REVIEW
 from .fields import attribute, build, get
 from .keys import BY_NAME
 from .model import ReviewConfig, Tiers
 from .reader import Reader, full_key, holds_values, json_or_text
 
+# What a review stack never builds (tiers.<name> set false): a registry push, DNS/WAF on the shared zone,
+# GitHub settings.
+SWITCHED_OFF_TIERS = ("images", "edge", "sourceControl")
+# Whole keys dropped: the nightly backup, adoption entries, promotion (the image is pinned), the custom domains'
+# host labels (review services answer on onrender.com), and the sections of the tiers switched off.
+DROPPED_KEYS = ("backup", "adopt", "promoteFromStack", "apiSubdomain", "appSubdomain", "edge", "sourceControl")
+# database fields a branch has no endpoint for (settings answer 404 on a branch ref: notes/supabase-api.md,
+# terraform-provider-supabase #345), or that only a project has (protection, PITR, adoption by ref).
+DROPPED_DATABASE_FIELDS = ("postgres", "pooler", "networkRestrictions", "enforceSsl", "caCertificate", "auth",
+                           "deletionProtection", "pitrDays", "projectRef")
 _DERIVE = "derive the stack file again: python -m ops.review derive"
 
 
@@ -36,15 +45,15 @@ def build_review(r: Reader, environment: Optional[str], stack: str, tiers: Tiers
     elif get(raw, "pr") is not None and get(raw, "pr") != pr:
         r.add("review.pr", f"is {get(raw, 'pr')}, but the stack is {stack}: a review stack deploys its own pull "
               f"request ({_DERIVE})")
-    for tier in rule.SWITCHED_OFF_TIERS:
+    for tier in SWITCHED_OFF_TIERS:
         if getattr(tiers, attribute(tier)):
             r.add(f"tiers.{tier}", f"must be false on a review stack ({_DERIVE})")
-    for key in rule.DROPPED_KEYS:
+    for key in DROPPED_KEYS:
         stored = r.raw.values.get(full_key(key))
         if stored is not None and holds_values(stored) and json_or_text(stored) != BY_NAME[key].default:
             r.add(key, f"is not read on a review stack ({_DERIVE})")
     database = _given(r, "database")
-    for field in rule.DROPPED_DATABASE_FIELDS if isinstance(database, dict) else ():
+    for field in DROPPED_DATABASE_FIELDS if isinstance(database, dict) else ():
         if field in database:
             r.add(f"database.{field}", f"a Supabase branch has no such setting (only its parent project has); "
                   f"remove it ({_DERIVE})")

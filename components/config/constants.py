@@ -10,7 +10,7 @@ from dynamic_providers.supabase import settings as _supabase_settings
 
 NAMESPACE = "procurement"
 
-# `review`: a pull request's stack pr-<n>, derived from a base stack (components/config/review.py).
+# `review`: a pull request's stack pr-<n>, derived from a base stack (ops/review/stack_config.py).
 REVIEW = "review"
 ENVIRONMENTS = ("local", "staging", "production", REVIEW)
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator
 
 import pulumi
 
@@ -18,25 +17,13 @@ class Problem:
         return f"{self.key}: {self.message}"
 
 
-class Problems:
+class Problems(list):
     """Collects problems while the whole config is read, so one run reports all of them."""
-
-    def __init__(self) -> None:
-        self._items: list[Problem] = []
 
     def add(self, key: str, message: str) -> None:
         problem = Problem(key, message)
-        if problem not in self._items:  # rules may reach the same fact twice; say it once
-            self._items.append(problem)
-
-    def __iter__(self) -> Iterator[Problem]:
-        return iter(self._items)
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __bool__(self) -> bool:
-        return bool(self._items)
+        if problem not in self:  # rules may reach the same fact twice; say it once
+            self.append(problem)
 
 
 # Subclassing pulumi.RunError (itself an Exception) makes the Python language host print just

@@ -25,26 +25,21 @@ class _Missing:
 MISSING: Any = _Missing()
 
 
-def suggest(name: str, candidates: Sequence[str]) -> str:
-    """' did you mean X?' for a near miss, else a list of what is allowed."""
+def suggest(name: str, candidates: Sequence[str], known: str = "known fields") -> str:
+    """' did you mean X?' for a near miss, else the list of what is allowed (`known`: what they are)."""
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     if close:
         return f"; did you mean '{close[0]}'?"
-    return f"; known fields: {', '.join(sorted(candidates))}"
+    return f"; {known}: {', '.join(sorted(candidates))}"
+
+
+# What a YAML value is, in words (bool first: it is an int in Python).
+_TYPE_NAMES = ((bool, "a boolean"), ((int, float), "a number"), (str, "a string"), (list, "a list"),
+               (dict, "an object"))
 
 
 def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
+    return next((name for types, name in _TYPE_NAMES if isinstance(value, types)), type(value).__name__)
 
 
 class Kind:

@@ -10,34 +10,13 @@ from dynamic_providers.core import postgres_values
 from dynamic_providers.supabase.project import ORG_SLUG as SUPABASE_ORG_SLUG
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_SERVICE_NAME = re.compile(r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$")
-_PG_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-_GITHUB_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
-_GITHUB_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-_GITHUB_TEAM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
-_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
-_HEX32 = re.compile(r"^[0-9a-f]{32}$")
-_RENDER_OWNER = re.compile(r"^(?:tea|usr)-[0-9a-z]{20}$")
-_IMAGE_REPOSITORY = re.compile(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$")
-_REGISTRY_HOST = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?$")
 _DIGEST_REF = re.compile(r"^(?P<name>[a-z0-9.:-]+/[a-z0-9._/-]+)@sha256:[0-9a-f]{64}$")
-_STACK_REF = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-_GIT_BRANCH = re.compile(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$")
-_FILE_EXTENSION = re.compile(r"^[a-z0-9]{1,10}$")
-_HOST_PORT = re.compile(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$")
-# POSIX's portable environment variable name (IEEE Std 1003.1, 8.1): what shells, Docker and every
-# language runtime read. Render's API documents no rule of its own and stores any string.
-_ENV_VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-# One file name in /etc/secrets (where Render mounts a secret file): no directories, no dot names.
-_SECRET_FILE_NAME = re.compile(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,255}$")
-_SUPABASE_REF = re.compile(r"^[a-z]{20}$")
-# An age X25519 recipient (public key): "age1" + 58 bech32 characters (age-encryption.org/v1).
-_AGE_RECIPIENT = re.compile(r"^age1[02-9ac-hj-np-z]{58}$")
 
 
-def _matching(pattern: "re.Pattern[str]", what: str) -> Callable[[str], Optional[str]]:
-    """A check: None when the whole value matches `pattern`, else "'<value>' <what>"."""
-    return _quoting(lambda value: None if pattern.match(value) else what)
+def _matching(pattern: "str | re.Pattern[str]", what: str) -> Callable[[str], Optional[str]]:
+    """A check: None when the whole value matches `pattern` (anchored ^...$), else "'<value>' <what>"."""
+    compiled = re.compile(pattern)
+    return _quoting(lambda value: None if compiled.match(value) else what)
 
 
 def _quoting(reason_of: Callable[[str], Optional[str]]) -> Callable[[str], Optional[str]]:
@@ -46,6 +25,43 @@ def _quoting(reason_of: Callable[[str], Optional[str]]) -> Callable[[str], Optio
         reason = reason_of(value)
         return f"'{value}' {reason}" if reason else None
     return check
+
+
+# --- Checks that are one pattern ----------------------------------------------------------------
+dns_label = _matching(_LABEL, "is not a subdomain label (lowercase letters, digits and '-', at most 63)")
+service_name = _matching(r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$",
+                         "must be 2-30 characters: lowercase letters, digits and '-', starting with a letter")
+pg_identifier = _matching(r"^[a-z_][a-z0-9_]{0,62}$",
+                          "is not a plain Postgres identifier (lowercase letters, digits, '_', at most 63)")
+github_login = _matching(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$",
+                         "is not a GitHub user or organization name")
+github_repo = _matching(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$", "is not a GitHub repository name")
+email = _matching(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$", "is not an email address")
+hex32 = _matching(r"^[0-9a-f]{32}$", "is not a Cloudflare zone id (32 lowercase hex characters)")
+render_owner = _matching(r"^(?:tea|usr)-[0-9a-z]{20}$",
+                         "is not a Render workspace id (tea-… or usr-… followed by 20 characters)")
+supabase_ref = _matching(r"^[a-z]{20}$", "is not a Supabase project ref (20 lowercase letters)")
+supabase_org = _matching(SUPABASE_ORG_SLUG, "is not a Supabase organization slug (letters, digits, '_' and '-')")
+image_repository = _matching(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$",
+                             "is not an image repository path (e.g. acme-procurement/procurement-system)")
+# A host name with a dot (before any port), so `ghcr.io` and `localhost.local:5000`, never a bare `ghcr`.
+registry_host = _matching(r"^(?=[^:]*\.)[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::[0-9]{1,5})?$",
+                          "is not a registry host name (e.g. ghcr.io)")
+digest_reference = _matching(_DIGEST_REF, "is not an image pinned by digest (<registry>/<repository>@sha256:<64 hex>)")
+stack_reference = _matching(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
+                            "is not a fully qualified stack name (<organization>/<project>/<stack>)")
+file_extension = _matching(r"^[a-z0-9]{1,10}$", "is not a file extension (lowercase, without the dot)")
+# Cloudflare health checks' expected_codes: a code or a class like 2xx.
+http_status_codes = _matching(r"^[1-5](?:[0-9]{2}|xx)$", "is not an HTTP status code or class (e.g. 200 or 2xx)")
+# POSIX's portable environment variable name (IEEE Std 1003.1, 8.1): what shells, Docker and every
+# language runtime read. Render's API documents no rule of its own and stores any string.
+env_var_name = _matching(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$",
+                         "is not an environment variable name (letters, digits and '_', not starting with a digit, at "
+                         "most 128)")
+# One file name in /etc/secrets (where Render mounts a secret file): no directories, no dot names.
+secret_file_name = _matching(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,255}$",
+                             "is not a secret file name (one file in /etc/secrets: letters, digits, '.', '_' and '-', "
+                             "no '/')")
 
 
 def domain(value: str) -> Optional[str]:
@@ -60,9 +76,6 @@ def domain(value: str) -> Optional[str]:
     if labels[-1].isdigit():
         return f"'{value}' is an IP address, not a domain name"
     return None
-
-
-dns_label = _matching(_LABEL, "is not a subdomain label (lowercase letters, digits and '-', at most 63)")
 
 
 def url_path(value: str) -> Optional[str]:
@@ -131,24 +144,11 @@ def cidr(value: str) -> Optional[str]:
     return None
 
 
-service_name = _matching(_SERVICE_NAME, "must be 2-30 characters: lowercase letters, digits and '-', starting with "
-                         "a letter")
-pg_identifier = _matching(_PG_IDENTIFIER, "is not a plain Postgres identifier (lowercase letters, digits, '_', at "
-                          "most 63)")
-github_login = _matching(_GITHUB_LOGIN, "is not a GitHub user or organization name")
-
-
-def github_repo(value: str) -> Optional[str]:
-    if not _GITHUB_REPO.match(value) or value in (".", ".."):
-        return f"'{value}' is not a GitHub repository name"
-    return None
-
-
 def github_reviewer(value: str) -> Optional[str]:
     """`login` for a user, `org/team-slug` for a team."""
     if "/" in value:
         org, _, team = value.partition("/")
-        if github_login(org) is None and _GITHUB_TEAM.match(team):
+        if github_login(org) is None and re.match(r"^[a-z0-9][a-z0-9_-]{0,99}$", team):
             return None
         return f"'{value}' is not a GitHub team (org/team-slug)"
     return github_login(value)
@@ -177,15 +177,9 @@ def utc_timestamp(value: str) -> Optional[str]:
 
 
 def git_branch(value: str) -> Optional[str]:
-    if not _GIT_BRANCH.match(value) or value.endswith(".lock"):
+    if not re.match(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$", value) or value.endswith(".lock"):
         return f"'{value}' is not a git branch name"
     return None
-
-
-email = _matching(_EMAIL, "is not an email address")
-hex32 = _matching(_HEX32, "is not a Cloudflare zone id (32 lowercase hex characters)")
-render_owner = _matching(_RENDER_OWNER, "is not a Render workspace id (tea-… or usr-… followed by 20 characters)")
-supabase_ref = _matching(_SUPABASE_REF, "is not a Supabase project ref (20 lowercase letters)")
 
 
 def age_recipient(value: str) -> Optional[str]:
@@ -197,7 +191,7 @@ def age_recipient(value: str) -> Optional[str]:
         from pyrage import x25519  # noqa: F401  (in the project's venv: requirements-dev.txt, `make venv`)
     except ImportError:
         return "cannot be checked: pyrage is not installed in this venv (`make venv` installs it)"
-    if not _AGE_RECIPIENT.match(value) or not _age_checksum_ok(value):
+    if not re.match(r"^age1[02-9ac-hj-np-z]{58}$", value) or not _age_checksum_ok(value):
         return (f"'{value}' is not an age recipient (age1 + 58 bech32 characters with a valid checksum): generate a "
                 "key pair with `age-keygen -o key.txt` and give the age1... it prints (docs/how-to/operations.md \"Backup keys\")")
     return None
@@ -224,21 +218,8 @@ def one_line(value: str) -> Optional[str]:
     return None
 
 
-supabase_org = _matching(SUPABASE_ORG_SLUG, "is not a Supabase organization slug (letters, digits, '_' and '-')")
 pg_duration = _quoting(postgres_values.duration)
 pg_memory = _quoting(postgres_values.memory)
-image_repository = _matching(_IMAGE_REPOSITORY, "is not an image repository path (e.g. "
-                             "acme-procurement/procurement-system)")
-
-
-def registry_host(value: str) -> Optional[str]:
-    if "/" in value or not _REGISTRY_HOST.match(value) or "." not in value.split(":")[0]:
-        return f"'{value}' is not a registry host name (e.g. ghcr.io)"
-    return None
-
-
-digest_reference = _matching(_DIGEST_REF, "is not an image pinned by digest (<registry>/<repository>@sha256:<64 "
-                             "hex>)")
 
 
 def digest_image_name(value: str) -> str:
@@ -247,20 +228,9 @@ def digest_image_name(value: str) -> str:
     return match.group("name") if match else ""
 
 
-stack_reference = _matching(_STACK_REF, "is not a fully qualified stack name (<organization>/<project>/<stack>)")
-file_extension = _matching(_FILE_EXTENSION, "is not a file extension (lowercase, without the dot)")
-
-
 def host_port(value: str) -> Optional[str]:
-    if not _HOST_PORT.match(value) or not 0 < int(value.rsplit(":", 1)[1]) < 65536:
+    if not re.match(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$", value) or not 0 < int(value.rsplit(":", 1)[1]) < 65536:
         return f"'{value}' is not host:port"
-    return None
-
-
-def http_status_codes(value: str) -> Optional[str]:
-    """Cloudflare health checks' expected_codes: a code or a class like 2xx."""
-    if not re.match(r"^[1-5](?:[0-9]{2}|xx)$", value):
-        return f"'{value}' is not an HTTP status code or class (e.g. 200 or 2xx)"
     return None
 
 
@@ -286,9 +256,3 @@ def cron_schedule(value: str) -> Optional[str]:
             if any(not low <= n <= high for n in numbers) or numbers != sorted(numbers):
                 return f"'{value}': '{part}' is outside {low}-{high} in the {name} field"
     return None
-
-
-env_var_name = _matching(_ENV_VAR_NAME, "is not an environment variable name (letters, digits and '_', not starting "
-                         "with a digit, at most 128)")
-secret_file_name = _matching(_SECRET_FILE_NAME, "is not a secret file name (one file in /etc/secrets: letters, "
-                             "digits, '.', '_' and '-', no '/')")

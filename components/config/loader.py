@@ -29,6 +29,7 @@ from .fields import Text, attribute, build, get
 from .keys import KEYS
 from .model import ApiEndpoints, StackConfig, Tiers
 from .reader import RawConfig, Reader, full_key
+from .stack_file import leaves
 
 
 def read_runtime_config() -> RawConfig:
@@ -64,24 +65,10 @@ def plaintext_secret_values(stack_file: Path) -> frozenset[str]:
     except (OSError, yaml.YAMLError):
         return frozenset()
     config = doc.get("config") if isinstance(doc, dict) else None
-    found: set[str] = set()
-
-    def walk(value: object, path: str) -> None:
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            return
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(v, f"{path}.{k}")
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, f"{path}[{i}]")
-        elif value is not None:
-            found.add(path)
-
-    for key in KEYS:
-        if key.secret and key.type == "object" and isinstance(config, dict) and full_key(key.name) in config:
-            walk(config[full_key(key.name)], full_key(key.name))
-    return frozenset(found)
+    secret = [full_key(k.name) for k in KEYS if k.secret and k.type == "object"]
+    # A leaf that is a dict is a `secure:` value; None is no value at all.
+    return frozenset(path for key in secret if isinstance(config, dict) and key in config
+                     for path, value in leaves(config[key], key) if value is not None and not isinstance(value, dict))
 
 
 def load_config() -> StackConfig:

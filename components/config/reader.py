@@ -12,6 +12,7 @@ from .constants import NAMESPACE
 from .errors import Problems
 from .fields import Kind, ObjectSpec
 from .keys import BY_NAME, KEYS, RETIRED
+from .stack_file import leaves
 
 
 def full_key(path: str) -> str:
@@ -30,13 +31,7 @@ def json_or_text(text: str) -> Any:
 def holds_values(stored: str) -> bool:
     """Whether a stored value holds anything: `pulumi config rm --path` of a map's last entry leaves the empty
     map (`env: {}`) behind, which is no plain-text secret (and nothing to encrypt)."""
-    def leaves(node: Any) -> bool:
-        if isinstance(node, dict):
-            return any(leaves(v) for v in node.values())
-        if isinstance(node, list):
-            return any(leaves(v) for v in node)
-        return True
-    return stored != "" and leaves(json_or_text(stored))
+    return stored != "" and any(True for _ in leaves(json_or_text(stored)))
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,6 @@
-"""Checks a stack file for values the Pulumi CLI itself refuses before the program runs.
-
-The CLI turns the stack file's YAML into JSON before handing config to the program, and Go's JSON
-encoder has no NaN or infinity: a `.nan` / `.inf` anywhere fails every command with
-`invalid YAML file: ... json: unsupported value: NaN`, which names no key. This check names it:
-
-    python -m components.config.stack_file Pulumi.local.yaml    # exit 1 and one line per problem
-
-`scripts/local-stack.sh` and the pull-request workflow run it before `pulumi`, which also reports a YAML
-mistake at the line where the parser stopped, with the file's name (the CLI names the `config:` line); everything that does reach the
-program is validated by `components.config` (which rejects non-finite numbers by key too).
-"""
+"""`python -m components.config.stack_file Pulumi.<stack>.yaml`: what the Pulumi CLI refuses before the program runs,
+named by key or line (a `.nan`/`.inf` fails every CLI command naming no key; a YAML mistake, naming the `config:`
+line). scripts/local-stack.sh and the pull-request workflow run it before `pulumi`."""
 from __future__ import annotations
 
 import math
@@ -20,16 +11,16 @@ from typing import Any, Iterator
 import yaml
 
 
-def non_finite(value: Any, path: str) -> Iterator[str]:
-    """Dotted paths (`procurement:backend.services[0].minInstances`) of every NaN or infinity."""
-    if isinstance(value, float) and not math.isfinite(value):
-        yield path
-    elif isinstance(value, dict):
+def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """(path, value) of every leaf (`procurement:backend.services[0].minInstances`); a `secure:` object is one leaf."""
+    if isinstance(value, dict) and set(value) != {"secure"}:
         for key, item in value.items():
-            yield from non_finite(item, f"{path}.{key}" if path else str(key))
+            yield from leaves(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from non_finite(item, f"{path}[{index}]")
+            yield from leaves(item, f"{path}[{index}]")
+    else:
+        yield path, value
 
 
 def yaml_problem(path: Path, error: yaml.YAMLError) -> str:
@@ -56,7 +47,7 @@ def problems(path: Path) -> list[str]:
         return []
     return [f"{key}: is not a finite number (.nan/.inf); the Pulumi CLI cannot store it (it fails with "
             f"'json: unsupported value'). Use a number, or remove the line"
-            for key in non_finite(config, "")]
+            for key, value in leaves(config) if isinstance(value, float) and not math.isfinite(value)]
 
 
 def main(argv: list[str]) -> int:

@@ -1,7 +1,7 @@
 """`python -m ops.review <command>`: review stacks, one `pr-<n>` stack per pull request.
 
   derive --pr N --base STACK [--base-file F] [--head-branch B] [--image D] [--ttl-hours H]
-                         write Pulumi.pr-N.yaml from the base stack's file (components/config/review.py)
+                         write Pulumi.pr-N.yaml from the base stack's file (ops/review/stack_config.py)
   up --pr N --base STACK [...derive flags] [--max-wait S]
                          derive, wait for Render's service-create budget, select/create the stack, pulumi up
   down --pr N [--base STACK [--base-file F]]

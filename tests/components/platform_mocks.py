@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 from pulumi.runtime.mocks import MockResourceArgs
 
-from components.config.review import derive
+from ops.review.stack_config import derive
 from tests.components.stack_cases import committed_overrides
 from tests.mock_harness import PROJECT_ROOT, ProgramRun, run_program
 
@@ -112,7 +112,7 @@ REVIEW_NOW = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
 
 
 def review_stack_file(directory: Path, base: str = "local", pr: int = REVIEW_PR, **options: Any) -> Path:
-    """`Pulumi.pr-<pr>.yaml` derived from the committed `base` stack by components/config/review.py."""
+    """`Pulumi.pr-<pr>.yaml` derived from the committed `base` stack by ops/review/stack_config.py."""
     document = yaml.safe_load((PROJECT_ROOT / f"Pulumi.{base}.yaml").read_text())
     options = {"image_digest": REVIEW_DIGEST, "now": REVIEW_NOW, **options}
     path = directory / f"Pulumi.pr-{pr}.yaml"

@@ -261,7 +261,7 @@ def create_service(platform: LocalPlatform, name: str) -> int:
 
 
 def test_a_full_hour_queues_the_next_up_which_creates_nothing(platform, prs):
-    from components.config.review import derive
+    from ops.review.stack_config import derive
 
     prs(26)
 

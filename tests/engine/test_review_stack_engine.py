@@ -13,7 +13,7 @@ import yaml
 from psycopg import errors
 
 from components import naming
-from components.config.review import stack_file_text
+from ops.review.stack_config import stack_file_text
 from engine.testing import run_pulumi
 from tests.engine.local_project import local_project, pulumi
 
