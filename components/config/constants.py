@@ -5,6 +5,7 @@ from __future__ import annotations
 # The vendor vocabularies live once, in the providers that send them; config validation reuses them.
 from components import cloudflare_waf as _cloudflare_waf
 from dynamic_providers.render import encoders as _render
+from dynamic_providers.supabase import fields as _supabase_fields
 from dynamic_providers.supabase import project as _supabase_project
 from dynamic_providers.supabase import settings as _supabase_settings
 
@@ -61,14 +62,12 @@ SUPABASE_INSTANCE_SIZES = _supabase_project.INSTANCE_SIZES
 
 # components.schemas.UpdateSupavisorConfigBody.pool_mode.enum
 SUPABASE_POOL_MODES = _supabase_settings.POOL_MODES
-# UpdateSupavisorConfigBody.default_pool_size minimum/maximum
-SUPABASE_MAX_POOL_SIZE = 3000
-# UpdatePostgresConfigBody.max_connections minimum/maximum
-SUPABASE_MAX_CONNECTIONS = 262143
-# UpdateAuthConfigBody.jwt_exp maximum (seconds)
-SUPABASE_MAX_JWT_EXPIRY = 604800
-# UpdateAuthConfigBody.password_min_length minimum
-SUPABASE_MIN_PASSWORD_LENGTH = 6
+# The spec's ranges, as the settings providers check them (UpdateSupavisorConfigBody, UpdatePostgresConfigBody,
+# UpdateAuthConfigBody; jwt_exp in seconds).
+SUPABASE_MAX_POOL_SIZE = _supabase_fields.POOLER_FIELDS["default_pool_size"].maximum
+SUPABASE_MAX_CONNECTIONS = _supabase_fields.POSTGRES_FIELDS["max_connections"].maximum
+SUPABASE_MAX_JWT_EXPIRY = _supabase_fields.AUTH_SCALARS["jwt_expiry"][1].maximum
+SUPABASE_MIN_PASSWORD_LENGTH = _supabase_fields.AUTH_SCALARS["password_min_length"][1].minimum
 
 # ApplyProjectAddonBody.addon_variant pitr_7 / pitr_14 / pitr_28; PITR needs at least the Small compute size
 # (Supabase's PITR docs; the sandbox enforces it as the stricter reading).

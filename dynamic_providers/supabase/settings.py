@@ -166,7 +166,7 @@ class PostgresConfigProvider(SettingsProvider):
 
 # ================================================================ PoolerConfig
 # components.schemas.UpdateSupavisorConfigBody.pool_mode.enum
-POOL_MODES = ("transaction", "session")
+POOL_MODES = F.POOLER_FIELDS["pool_mode"].choices
 
 
 class PoolerConfigProvider(SettingsProvider):
