@@ -74,9 +74,7 @@ def create_group(call: Call) -> Reply:
     return 201, full_view(call, group)
 
 
-@routes.get("/env-groups/{envGroupId}")
-def get_group(call: Call) -> Reply:
-    return 200, full_view(call, _group(call))
+routes.get_one_with_call("/env-groups/{envGroupId}", _group, full_view)
 
 
 @routes.patch("/env-groups/{envGroupId}")

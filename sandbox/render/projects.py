@@ -62,9 +62,7 @@ def _project(call: Call, project_id: str | None = None) -> dict:
     return get_or_404(call.store["projects"], project_id or call.params["projectId"], "project")
 
 
-@routes.get("/projects/{projectId}")
-def get_project(call: Call) -> Reply:
-    return 200, project_view(call, _project(call))
+routes.get_one_with_call("/projects/{projectId}", _project, project_view)
 
 
 @routes.patch("/projects/{projectId}")
