@@ -9,7 +9,7 @@ from ..clock import now_iso
 from ..ids import render_id
 from ..routing import BadRequest, NotFound, RouteTable
 from ..server import Call, Reply
-from .common import get_or_404, matches_filters, require_owner, service_or_404
+from .common import matches_filters, path_object, require_owner, service_or_404
 from .env import ENV_VARS, SECRET_FILES, Keyed
 from .services import short_type
 
@@ -37,8 +37,7 @@ def full_view(call: Call, group: dict) -> dict:
     return view
 
 
-def _group(call: Call) -> dict:
-    return get_or_404(call.store["env_groups"], call.params["envGroupId"], "env group")
+_group = path_object("env_groups", "envGroupId", "env group")
 
 
 def _touch(group: dict) -> None:

@@ -8,7 +8,7 @@ from ..clock import now_iso
 from ..ids import render_id
 from ..routing import BadRequest, Conflict, RouteTable
 from ..server import Call, Reply
-from .common import as_list, get_or_404, matches_filters, paginate, public, require_owner
+from .common import as_list, get_or_404, matches_filters, paginate, path_object, public, require_owner
 
 routes = RouteTable()
 
@@ -125,8 +125,7 @@ def create_environment(call: Call) -> Reply:
     return 201, public(environment)
 
 
-def _environment(call: Call) -> dict:
-    return get_or_404(call.store["environments"], call.params["environmentId"], "environment")
+_environment = path_object("environments", "environmentId", "environment")
 
 
 routes.get_one("/environments/{environmentId}", _environment, public)
