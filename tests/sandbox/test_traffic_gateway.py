@@ -8,7 +8,7 @@ import requests
 from sandbox.client import ControlError
 from sandbox.testing import wait_for
 from sandbox.traffic_loop import TrafficLoop
-from tests.sandbox.render_traffic import NEW, OLD, control, deploy, final_status, web_service
+from tests.sandbox.render_traffic import NEW, OLD, control, deploy, final_status, redeployed_web_service, web_service
 
 
 def public_host(sandbox, service_id: str) -> str:
@@ -70,9 +70,7 @@ def test_two_web_services_of_one_name_get_hosts_of_their_own(sandbox):
 @pytest.mark.sandbox_settings(deploy_delay=0.2)
 def test_a_release_failing_after_its_switch_passes_its_health_check_then_answers_500_everywhere(sandbox):
     control(sandbox).settings(failing_after_images={NEW: 0.3})
-    sid, first, _ = web_service(sandbox)
-    second, status = deploy(sandbox, sid)
-    assert status == "live"  # it passed its health check and took traffic
+    sid, first, second, _ = redeployed_web_service(sandbox)  # live: it passed its health check and took traffic
     statuses = []
     for _ in range(2000):  # bounded: the instance fails 0.3 s into its traffic
         answer = through_gateway(sandbox, "api.onrender.com")
@@ -107,10 +105,8 @@ def test_a_release_failing_at_once_fails_its_health_check_and_never_takes_traffi
 
 @pytest.mark.sandbox_settings(deploy_delay=0.5)
 def test_a_rollback_is_a_new_health_gated_instance_of_the_old_image_and_drops_no_request(sandbox):
-    sid, first, _ = web_service(sandbox)
+    sid, first, second, _ = redeployed_web_service(sandbox)
     api = sandbox.render.client()
-    second, status = deploy(sandbox, sid)
-    assert status == "live"
     loop = TrafficLoop(sandbox.traffic_gateway_url, host="api.onrender.com")
     loop.start()
     try:
