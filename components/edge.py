@@ -158,14 +158,9 @@ class Edge(pulumi.ComponentResource):
     def _managed_waf(self, name: str, args: EdgeArgs) -> cloudflare.Ruleset:
         """One `execute` rule per managed ruleset, on every request, with Cloudflare's default rule actions."""
         rulesets = cloudflare_waf.RULESETS_BY_CHOICE[args.config.managed_waf]
-        return cloudflare.Ruleset(
-            f"{name}-managed-waf",
-            zone_id=args.config.zone_id,
-            kind="zone",
-            phase=cloudflare_waf.MANAGED_PHASE,
-            name=naming.physical_name(args.stack, "managed-waf"),
-            description="Managed WAF rulesets (procurement platform, managed by Pulumi)",
-            rules=[cloudflare.RulesetRuleArgs(
+        return self._zone_ruleset(
+            name, args, "managed-waf", cloudflare_waf.MANAGED_PHASE, "Managed WAF rulesets",
+            [cloudflare.RulesetRuleArgs(
                 ref=f"procurement_managed_waf_{ruleset_id}",
                 description=f"Execute the {cloudflare_waf.RULESET_NAMES[ruleset_id]} on every request",
                 expression="true",
@@ -173,20 +168,14 @@ class Edge(pulumi.ComponentResource):
                 enabled=True,
                 action_parameters=cloudflare.RulesetRuleActionParametersArgs(id=ruleset_id),
             ) for ruleset_id in rulesets],
-            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _rate_limit(self, name: str, args: EdgeArgs) -> cloudflare.Ruleset:
         limit = args.config.rate_limit
         challenge = limit.action in _CHALLENGE_ACTIONS
-        return cloudflare.Ruleset(
-            f"{name}-rate-limit",
-            zone_id=args.config.zone_id,
-            kind="zone",
-            phase="http_ratelimit",
-            name=naming.physical_name(args.stack, "rate-limit"),
-            description="Zone rate limiting (procurement platform, managed by Pulumi)",
-            rules=[cloudflare.RulesetRuleArgs(
+        return self._zone_ruleset(
+            name, args, "rate-limit", "http_ratelimit", "Zone rate limiting",
+            [cloudflare.RulesetRuleArgs(
                 ref="procurement_api_rate_limit",
                 description=f"At most {limit.requests} requests per {limit.period_seconds}s per client IP on "
                             f"{args.api_hostname}",
@@ -200,7 +189,6 @@ class Edge(pulumi.ComponentResource):
                     mitigation_timeout=0 if challenge else limit.mitigation_timeout_seconds,
                 ),
             )],
-            opts=pulumi.ResourceOptions(parent=self),
         )
 
     def _cache_rules(self, name: str, args: EdgeArgs) -> cloudflare.Ruleset:
@@ -222,13 +210,19 @@ class Edge(pulumi.ComponentResource):
                         mode="override_origin", default=rule.browser_ttl_seconds),
                 ),
             ))
+        return self._zone_ruleset(name, args, "cache-rules", "http_request_cache_settings", "Static-asset cache rules",
+                                  rules)
+
+    def _zone_ruleset(self, name: str, args: EdgeArgs, suffix: str, phase: str, what: str,
+                      rules: list[cloudflare.RulesetRuleArgs]) -> cloudflare.Ruleset:
+        """The zone's ruleset of one phase: `suffix` ends both its resource name and its physical name."""
         return cloudflare.Ruleset(
-            f"{name}-cache-rules",
+            f"{name}-{suffix}",
             zone_id=args.config.zone_id,
             kind="zone",
-            phase="http_request_cache_settings",
-            name=naming.physical_name(args.stack, "cache-rules"),
-            description="Static-asset cache rules (procurement platform, managed by Pulumi)",
+            phase=phase,
+            name=naming.physical_name(args.stack, suffix),
+            description=f"{what} (procurement platform, managed by Pulumi)",
             rules=rules,
             opts=pulumi.ResourceOptions(parent=self),
         )

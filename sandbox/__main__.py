@@ -137,6 +137,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The repeatable flags keyed by a glob on the image ref: (flag, metavar, what it does). All but the first set what a
+# web service's instance of a matching image does (sandbox/render/traffic.py).
+IMAGE_FLAGS = (
+    ("--unpullable-image", "PATTERN", "Render deploys of image refs matching this glob fail with update_failed"),
+    ("--unhealthy-image", "PATTERN", "instances of matching images answer 503 on every path, so a deploy with a "
+                                     "health check fails and the old instance keeps serving"),
+    ("--slow-image", "PATTERN=SECONDS", "instances of matching images answer 503 for SECONDS after they boot"),
+    ("--error-path-image", "PATTERN=PATH", "instances of matching images answer 500 on paths matching the PATH glob"),
+    ("--slow-path-image", "PATTERN=PATH=SECONDS", "instances of matching images take SECONDS to answer paths "
+                                                  "matching the PATH glob (a drain shorter than that cuts them)"),
+    ("--failing-after-image", "PATTERN=SECONDS", "instances of matching images answer 500 on every path once they "
+                                                 "have taken traffic for SECONDS (0: their health check fails)"),
+    ("--failing-after-requests-image", "PATTERN=COUNT", "instances of matching images answer 500 on every path "
+                                                        "once they have answered COUNT requests (health checks not "
+                                                        "counted)"),
+)
+
+
 def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> None:
     # `python -m sandbox --state x` (no subcommand) serves too, so the serve options also live at top level.
     suppress = {"default": argparse.SUPPRESS} if not top_level else {}
@@ -160,31 +178,10 @@ def _serve_options(parser: argparse.ArgumentParser, top_level: bool = False) -> 
     parser.add_argument("--overlapping-deploys", choices=("wait", "override"),
                         help="Render deploy requested while another runs: wait (queued, 202; default) or override "
                              "(the running one is canceled, 201)", **suppress)
-    parser.add_argument("--unpullable-image", action="append", metavar="PATTERN",
-                        help="Render deploys of image refs matching this glob fail with update_failed "
-                             "(repeatable)", **suppress)
     parser.add_argument("--rate-limit-capacity-scale", type=float,
                         help="multiply Render's rate limits (default 1: as recorded)", **suppress)
-    # What a web service's instance of an image does (sandbox/render/traffic.py); a glob on the image ref, as
-    # --unpullable-image.
-    parser.add_argument("--unhealthy-image", action="append", metavar="PATTERN",
-                        help="instances of matching images answer 503 on every path, so a deploy with a health "
-                             "check fails and the old instance keeps serving (repeatable)", **suppress)
-    parser.add_argument("--slow-image", action="append", metavar="PATTERN=SECONDS",
-                        help="instances of matching images answer 503 for SECONDS after they boot (repeatable)",
-                        **suppress)
-    parser.add_argument("--error-path-image", action="append", metavar="PATTERN=PATH",
-                        help="instances of matching images answer 500 on paths matching the PATH glob "
-                             "(repeatable)", **suppress)
-    parser.add_argument("--slow-path-image", action="append", metavar="PATTERN=PATH=SECONDS",
-                        help="instances of matching images take SECONDS to answer paths matching the PATH glob "
-                             "(a drain shorter than that cuts them; repeatable)", **suppress)
-    parser.add_argument("--failing-after-image", action="append", metavar="PATTERN=SECONDS",
-                        help="instances of matching images answer 500 on every path once they have taken traffic "
-                             "for SECONDS (0: their health check fails; repeatable)", **suppress)
-    parser.add_argument("--failing-after-requests-image", action="append", metavar="PATTERN=COUNT",
-                        help="instances of matching images answer 500 on every path once they have answered COUNT "
-                             "requests (health checks not counted; repeatable)", **suppress)
+    for flag, metavar, what in IMAGE_FLAGS:
+        parser.add_argument(flag, action="append", metavar=metavar, help=f"{what} (repeatable)", **suppress)
     parser.add_argument("--health-check-timeout", type=float, metavar="SECONDS",
                         help="how long a failing health check holds a deploy before it ends update_failed "
                              "(default 900: Render's 15 minutes)", **suppress)

@@ -70,6 +70,10 @@ class RouteTable:
         """The GET of one object: 200 with ``view(find(call))`` (``find`` raises NotFound for a missing one)."""
         self.get(template)(lambda call: (200, view(find(call))))
 
+    def get_one_with_call(self, template: str, find: Callable[[Any], Any], view: Callable[[Any, Any], Any]) -> None:
+        """``get_one`` for a view that reads more of the store than the object: 200 with ``view(call, find(call))``."""
+        self.get(template)(lambda call: (200, view(call, find(call))))
+
     def post(self, template: str, **kw: Any) -> Callable:
         return self.add("POST", template, **kw)
 

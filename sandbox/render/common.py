@@ -59,6 +59,11 @@ def get_or_404(collection: dict, key: str, what: str) -> dict:
     return obj
 
 
+def path_object(collection: str, param: str, what: str) -> Callable[[Call], dict]:
+    """The lookup of the object the path's ``param`` names in ``collection`` (404 "<what> not found" if none)."""
+    return lambda call: get_or_404(call.store[collection], call.params[param], what)
+
+
 def service_or_404(call: Call, service_id: str | None = None) -> dict:
     return get_or_404(call.store["services"], service_id or call.params["serviceId"], "service")
 

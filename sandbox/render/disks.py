@@ -15,7 +15,7 @@ from ..clock import now_iso
 from ..ids import render_id
 from ..routing import BadRequest, RouteTable
 from ..server import Call, Reply
-from .common import get_or_404, matches_filters, paginate, service_or_404
+from .common import matches_filters, paginate, path_object, service_or_404
 
 routes = RouteTable()
 
@@ -72,8 +72,7 @@ def _check_size(size_gb: Any) -> None:
         raise BadRequest("sizeGB must be a positive integer")
 
 
-def _disk(call: Call) -> dict:
-    return get_or_404(call.store["disks"], call.params["diskId"], "disk")
+_disk = path_object("disks", "diskId", "disk")
 
 
 FILTERS = {"name": lambda d: d["name"], "diskId": lambda d: d["id"], "serviceId": lambda d: d["serviceId"],

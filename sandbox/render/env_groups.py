@@ -9,7 +9,7 @@ from ..clock import now_iso
 from ..ids import render_id
 from ..routing import BadRequest, NotFound, RouteTable
 from ..server import Call, Reply
-from .common import get_or_404, matches_filters, require_owner, service_or_404
+from .common import matches_filters, path_object, require_owner, service_or_404
 from .env import ENV_VARS, SECRET_FILES, Keyed
 from .services import short_type
 
@@ -37,8 +37,7 @@ def full_view(call: Call, group: dict) -> dict:
     return view
 
 
-def _group(call: Call) -> dict:
-    return get_or_404(call.store["env_groups"], call.params["envGroupId"], "env group")
+_group = path_object("env_groups", "envGroupId", "env group")
 
 
 def _touch(group: dict) -> None:
@@ -74,9 +73,7 @@ def create_group(call: Call) -> Reply:
     return 201, full_view(call, group)
 
 
-@routes.get("/env-groups/{envGroupId}")
-def get_group(call: Call) -> Reply:
-    return 200, full_view(call, _group(call))
+routes.get_one_with_call("/env-groups/{envGroupId}", _group, full_view)
 
 
 @routes.patch("/env-groups/{envGroupId}")

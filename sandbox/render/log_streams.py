@@ -8,6 +8,8 @@ API answers ``"endpoint": ""``). An owner or resource with no setting, or one de
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..routing import BadRequest, NotFound, RouteTable
 from ..server import Call, Reply
 from .common import owner_or_404, public
@@ -31,9 +33,13 @@ def _deleted(call: Call, collection: str, key: str) -> Reply:
     return Reply(204, empty=True)
 
 
-@routes.get("/logs/streams/owner/{ownerId}")
-def get_owner_stream(call: Call) -> Reply:
-    return _stored(call, "log_streams", owner_or_404(call))
+def _get_and_delete(template: str, collection: str, key_of: Callable[[Call], str]) -> None:
+    """The GET and DELETE of one stored setting; its PUT is the one that differs between owner and resource."""
+    routes.get(template)(lambda call: _stored(call, collection, key_of(call)))
+    routes.delete(template)(lambda call: _deleted(call, collection, key_of(call)))
+
+
+_get_and_delete("/logs/streams/owner/{ownerId}", "log_streams", owner_or_404)
 
 
 @routes.put("/logs/streams/owner/{ownerId}")
@@ -47,11 +53,6 @@ def put_owner_stream(call: Call) -> Reply:
     return 200, public(stream)
 
 
-@routes.delete("/logs/streams/owner/{ownerId}")
-def delete_owner_stream(call: Call) -> Reply:
-    return _deleted(call, "log_streams", owner_or_404(call))
-
-
 def _resource(call: Call) -> str:
     resource_id = call.params["resourceId"]
     if resource_id not in call.store["services"]:  # services are the only resources the sandbox has
@@ -59,9 +60,7 @@ def _resource(call: Call) -> str:
     return resource_id
 
 
-@routes.get("/logs/streams/resource/{resourceId}")
-def get_resource_stream(call: Call) -> Reply:
-    return _stored(call, "resource_log_streams", _resource(call))
+_get_and_delete("/logs/streams/resource/{resourceId}", "resource_log_streams", _resource)
 
 
 @routes.put("/logs/streams/resource/{resourceId}")
@@ -78,8 +77,3 @@ def put_resource_stream(call: Call) -> Reply:
                 "_token": body.get("token", "")}
     call.store["resource_log_streams"][resource_id] = override
     return 200, public(override)
-
-
-@routes.delete("/logs/streams/resource/{resourceId}")
-def delete_resource_stream(call: Call) -> Reply:
-    return _deleted(call, "resource_log_streams", _resource(call))

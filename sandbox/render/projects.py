@@ -8,7 +8,7 @@ from ..clock import now_iso
 from ..ids import render_id
 from ..routing import BadRequest, Conflict, RouteTable
 from ..server import Call, Reply
-from .common import as_list, get_or_404, matches_filters, paginate, public, require_owner
+from .common import as_list, get_or_404, matches_filters, paginate, path_object, public, require_owner
 
 routes = RouteTable()
 
@@ -62,9 +62,7 @@ def _project(call: Call, project_id: str | None = None) -> dict:
     return get_or_404(call.store["projects"], project_id or call.params["projectId"], "project")
 
 
-@routes.get("/projects/{projectId}")
-def get_project(call: Call) -> Reply:
-    return 200, project_view(call, _project(call))
+routes.get_one_with_call("/projects/{projectId}", _project, project_view)
 
 
 @routes.patch("/projects/{projectId}")
@@ -127,8 +125,7 @@ def create_environment(call: Call) -> Reply:
     return 201, public(environment)
 
 
-def _environment(call: Call) -> dict:
-    return get_or_404(call.store["environments"], call.params["environmentId"], "environment")
+_environment = path_object("environments", "environmentId", "environment")
 
 
 routes.get_one("/environments/{environmentId}", _environment, public)

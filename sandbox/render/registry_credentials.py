@@ -6,7 +6,7 @@ from ..clock import now_iso
 from ..ids import render_id
 from ..routing import RouteTable
 from ..server import Call, Reply
-from .common import get_or_404, matches_filters, public, require_owner
+from .common import matches_filters, path_object, public, require_owner
 
 routes = RouteTable()
 
@@ -31,8 +31,7 @@ def create_credential(call: Call) -> Reply:
     return 200, public(credential)  # Render answers 200 ("Created") here, not 201
 
 
-def _credential(call: Call) -> dict:
-    return get_or_404(call.store["registry_credentials"], call.params["registryCredentialId"], "registry credential")
+_credential = path_object("registry_credentials", "registryCredentialId", "registry credential")
 
 
 routes.get_one("/registrycredentials/{registryCredentialId}", _credential, public)

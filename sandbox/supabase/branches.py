@@ -197,9 +197,7 @@ def get_branch_by_name(call: Call) -> Reply:
 
 
 # ------------------------------------------------------------------------------------------ one branch
-@routes.get("/v1/branches/{branch_id_or_ref}")
-def get_branch(call: Call) -> Reply:
-    return 200, detail_view(call, branch_or_404(call))
+routes.get_one_with_call("/v1/branches/{branch_id_or_ref}", branch_or_404, detail_view)
 
 
 @routes.patch("/v1/branches/{branch_id_or_ref}")

@@ -8,6 +8,8 @@ platform's is 6543), database ``postgres``, transaction mode; a PATCHed pool mod
 
 from __future__ import annotations
 
+from functools import partial
+
 from ..routing import ApiError, RouteTable
 from ..server import Call, Reply
 from .common import active_project, settings_of
@@ -17,9 +19,7 @@ routes = RouteTable()
 POOLER_PORT = 6543  # the platform's transaction-mode port, reported when the sandbox runs without Postgres
 
 
-@routes.get("/v1/projects/{ref}/config/database/postgres")
-def get_postgres_config(call: Call) -> Reply:
-    return 200, dict(settings_of(call, "postgres_config"))
+routes.get_one("/v1/projects/{ref}/config/database/postgres", partial(settings_of, collection="postgres_config"), dict)
 
 
 @routes.put("/v1/projects/{ref}/config/database/postgres")

@@ -9,6 +9,7 @@ pg_hba.conf admits the project's roles over TLS only (``hostssl``); the pooler r
 from __future__ import annotations
 
 import ipaddress
+from functools import partial
 
 from ..clock import now_iso
 from ..routing import BadRequest, RouteTable
@@ -58,9 +59,8 @@ def _write_hba(call: Call) -> None:
                                   ssl_only=bool(settings_of(call, "ssl_enforcement")["database"]))
 
 
-@routes.get("/v1/projects/{ref}/network-restrictions")
-def get_restrictions(call: Call) -> Reply:
-    return 200, _response(settings_of(call, "network_restrictions"))
+routes.get_one("/v1/projects/{ref}/network-restrictions", partial(settings_of, collection="network_restrictions"),
+               _response)
 
 
 @routes.post("/v1/projects/{ref}/network-restrictions/apply")
@@ -94,10 +94,11 @@ def new_restrictions() -> dict:
     return {"config": {k: list(v) for k, v in ALLOW_ALL.items()}, "status": "applied"}
 
 
-@routes.get("/v1/projects/{ref}/ssl-enforcement")
-def get_ssl(call: Call) -> Reply:
-    state = settings_of(call, "ssl_enforcement")
-    return 200, {"currentConfig": {"database": state["database"]}, "appliedSuccessfully": True}
+def _ssl_view(state: dict) -> dict:
+    return {"currentConfig": {"database": state["database"]}, "appliedSuccessfully": True}
+
+
+routes.get_one("/v1/projects/{ref}/ssl-enforcement", partial(settings_of, collection="ssl_enforcement"), _ssl_view)
 
 
 @routes.put("/v1/projects/{ref}/ssl-enforcement")
@@ -106,4 +107,4 @@ def put_ssl(call: Call) -> Reply:
     active_project(call)
     state["database"] = call.body["requestedConfig"]["database"]
     _write_hba(call)
-    return 200, {"currentConfig": {"database": state["database"]}, "appliedSuccessfully": True}
+    return 200, _ssl_view(state)

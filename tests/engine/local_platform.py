@@ -17,7 +17,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import Any, Callable, Iterator, Optional
 from engine.testing import REPO_ROOT
 from sandbox import data_dirs
 from sandbox.client import SandboxControl
+from sandbox.testing import wait_for
 
 STACK = "local"
 PASSPHRASE = "procurement-local"  # docs/explanation/secrets.md: guards the sandbox's test tokens only
@@ -64,14 +64,11 @@ def _subcommand(pid: int) -> list[str]:
 
 
 def wait_until(condition: Callable[[], object], timeout: float, what: str, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
+    """``wait_for`` failing as a test assertion that names what it waited for."""
+    try:
+        return wait_for(condition, timeout=timeout, interval=interval)
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}") from None
 
 
 class Server:

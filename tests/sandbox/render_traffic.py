@@ -24,6 +24,21 @@ def web_service(sandbox, health_check_path="/healthz", name="api", **details):
     return sid, first, control(sandbox).traffic(sid)["url"]
 
 
+def redeployed_web_service(sandbox) -> tuple[str, str, str, str]:
+    """A web service as ``web_service`` makes it, then deployed again with NEW, which went live: (service id, first
+    deploy id, second deploy id, traffic URL)."""
+    sid, first, url = web_service(sandbox)
+    second, status = deploy(sandbox, sid)
+    assert status == "live"
+    return sid, first, second, url
+
+
+def deploy(sandbox, sid: str, image: str = NEW) -> tuple[str, str]:
+    """Deploy ``image`` to the service and wait for the deploy to end: (its id, its final status)."""
+    deploy_id = sandbox.render.client().post(f"/services/{sid}/deploys", json={"imageUrl": image}).json()["id"]
+    return deploy_id, final_status(sandbox, sid, deploy_id)
+
+
 def final_status(sandbox, sid: str, deploy_id: str) -> str:
     api = sandbox.render.client()
     return wait_for(lambda: (s := api.get(f"/services/{sid}/deploys/{deploy_id}").json()["status"]) in FINAL and s,

@@ -10,7 +10,7 @@ import requests
 from sandbox.client import ControlError
 from sandbox.testing import wait_for
 from sandbox.traffic_loop import TrafficLoop
-from tests.sandbox.render_traffic import NEW, OLD, control, final_status, web_service
+from tests.sandbox.render_traffic import NEW, OLD, control, deploy, final_status, redeployed_web_service, web_service
 
 
 def deploy_under_traffic(sandbox, sid: str, url: str, image: str = NEW) -> tuple[TrafficLoop, str, str]:
@@ -91,9 +91,7 @@ def test_an_image_failing_its_health_check_never_takes_traffic_and_its_deploy_fa
 @pytest.mark.sandbox_settings(deploy_delay=0.2)
 def test_an_instance_answering_500_on_a_path_is_visible_and_names_its_deploy(sandbox):
     control(sandbox).settings(error_path_images={NEW: ["/orders/*"]})
-    sid, first, url = web_service(sandbox)
-    second = sandbox.render.client().post(f"/services/{sid}/deploys", json={"imageUrl": NEW}).json()["id"]
-    assert final_status(sandbox, sid, second) == "live"  # its health check path still answers 200
+    sid, first, second, url = redeployed_web_service(sandbox)  # live: its health check path still answers 200
     broken = requests.get(url + "/orders/42", timeout=10)
     assert broken.status_code == 500
     assert broken.json()["deployId"] == second
@@ -104,10 +102,8 @@ def test_an_instance_answering_500_on_a_path_is_visible_and_names_its_deploy(san
 
 @pytest.mark.sandbox_settings(deploy_delay=0.2)
 def test_a_rollback_goes_through_the_same_health_gate(sandbox):
-    sid, first, url = web_service(sandbox)
+    sid, first, second, url = redeployed_web_service(sandbox)
     api = sandbox.render.client()
-    second = api.post(f"/services/{sid}/deploys", json={"imageUrl": NEW}).json()["id"]
-    assert final_status(sandbox, sid, second) == "live"
     back = api.post(f"/services/{sid}/rollback", json={"deployId": first}).json()["id"]
     assert final_status(sandbox, sid, back) == "live"
     answer = requests.get(url + "/orders", timeout=10).json()
@@ -131,8 +127,8 @@ def slow_request_during_a_deploy(sandbox, max_shutdown_delay: int, seconds: floa
     request = threading.Thread(target=slow_request, daemon=True)
     request.start()
     wait_for(lambda: in_flight().get(first) == 1, timeout=10, interval=0.01)  # it reached the old instance
-    second = sandbox.render.client().post(f"/services/{sid}/deploys", json={"imageUrl": NEW}).json()["id"]
-    assert final_status(sandbox, sid, second) == "live"
+    second, status = deploy(sandbox, sid)
+    assert status == "live"
     assert in_flight()[first] == 1  # still in flight after the switch: the old instance is draining
     request.join(timeout=30)
     return first, second, outcome

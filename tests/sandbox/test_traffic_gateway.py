@@ -8,7 +8,7 @@ import requests
 from sandbox.client import ControlError
 from sandbox.testing import wait_for
 from sandbox.traffic_loop import TrafficLoop
-from tests.sandbox.render_traffic import NEW, OLD, control, final_status, web_service
+from tests.sandbox.render_traffic import NEW, OLD, control, deploy, final_status, redeployed_web_service, web_service
 
 
 def public_host(sandbox, service_id: str) -> str:
@@ -70,10 +70,7 @@ def test_two_web_services_of_one_name_get_hosts_of_their_own(sandbox):
 @pytest.mark.sandbox_settings(deploy_delay=0.2)
 def test_a_release_failing_after_its_switch_passes_its_health_check_then_answers_500_everywhere(sandbox):
     control(sandbox).settings(failing_after_images={NEW: 0.3})
-    sid, first, _ = web_service(sandbox)
-    api = sandbox.render.client()
-    second = api.post(f"/services/{sid}/deploys", json={"imageUrl": NEW}).json()["id"]
-    assert final_status(sandbox, sid, second) == "live"  # it passed its health check and took traffic
+    sid, first, second, _ = redeployed_web_service(sandbox)  # live: it passed its health check and took traffic
     statuses = []
     for _ in range(2000):  # bounded: the instance fails 0.3 s into its traffic
         answer = through_gateway(sandbox, "api.onrender.com")
@@ -97,8 +94,8 @@ def test_a_release_failing_at_once_fails_its_health_check_and_never_takes_traffi
     loop.start()
     try:
         loop.more()
-        second = sandbox.render.client().post(f"/services/{sid}/deploys", json={"imageUrl": NEW}).json()["id"]
-        assert final_status(sandbox, sid, second) == "update_failed"
+        second, status = deploy(sandbox, sid)
+        assert status == "update_failed"
         loop.more()
     finally:
         loop.stop()
@@ -108,10 +105,8 @@ def test_a_release_failing_at_once_fails_its_health_check_and_never_takes_traffi
 
 @pytest.mark.sandbox_settings(deploy_delay=0.5)
 def test_a_rollback_is_a_new_health_gated_instance_of_the_old_image_and_drops_no_request(sandbox):
-    sid, first, _ = web_service(sandbox)
+    sid, first, second, _ = redeployed_web_service(sandbox)
     api = sandbox.render.client()
-    second = api.post(f"/services/{sid}/deploys", json={"imageUrl": NEW}).json()["id"]
-    assert final_status(sandbox, sid, second) == "live"
     loop = TrafficLoop(sandbox.traffic_gateway_url, host="api.onrender.com")
     loop.start()
     try:
@@ -156,8 +151,7 @@ def test_the_serve_flags_set_failing_after_images_and_the_gateway_port(monkeypat
 def test_an_image_failing_after_some_requests_passes_a_few_checks_then_answers_500(sandbox):
     control(sandbox).settings(failing_after_requests_images={NEW: 3})
     sid, _first, url = web_service(sandbox)
-    created = sandbox.render.client().post(f"/services/{sid}/deploys", json={"imageUrl": NEW})
-    assert final_status(sandbox, sid, created.json()["id"]) == "live"  # its health check is not a request
+    assert deploy(sandbox, sid)[1] == "live"  # its health check is not a request
     answers = [requests.get(url + "/orders", timeout=10).status_code for _ in range(5)]
     assert answers == [200, 200, 200, 500, 500], answers
     with pytest.raises(ControlError):
