@@ -20,8 +20,11 @@ from tests.engine.local_project import local_project, pulumi, use_program, witho
 from tests.mock_harness import PROJECT_ROOT
 
 # 55cc67c: before `revision` existed (issue 22 saw its stacks announce four Deploy replacements);
-# dc749fa: main before issue 21.
-RELEASES = ("55cc67c0aab539b6b95e5542fa64f4ef6d9d4ab4", "dc749fa1a3c74df4ba2abaedbec71819b3c78a7d")
+# dc749fa: main before issue 21; 92058ad: main before the last of issue 23's restructuring (the top level regrouped,
+# the config package trimmed), whose stacks must upgrade with no replacement at all.
+RELEASES = ("55cc67c0aab539b6b95e5542fa64f4ef6d9d4ab4", "dc749fa1a3c74df4ba2abaedbec71819b3c78a7d",
+            "92058ad60604bb3c511ce7a33fb06d9e936ff8dd")
+NO_REPLACEMENT_SINCE = RELEASES[2]
 # Steps that change nothing, and the halves of a replacement (an update's events list them beside the
 # `replace` step, a preview's digest only the `replace`): left out of both sides.
 UNCHANGED = {"same", "read", "refresh"}
@@ -72,6 +75,8 @@ def test_an_upgraded_stack_previews_exactly_what_its_up_does(release: Path, tmp_
     # What the issue saw: no service redeploys for the upgrade itself (the releases deploy the same
     # digest, command and variables), and the upgraded stack then plans nothing.
     assert not {urn for urn, op in made if urn.endswith("-deploy") and op != "update"}, sorted(made)
+    if release.name.endswith(NO_REPLACEMENT_SINCE[:7]):
+        assert not {urn for urn, op in made if op in ("replace", "delete")}, sorted(made)
     pulumi(root, env, "preview", "--expect-no-changes")
 
 
