@@ -3,7 +3,7 @@
 Entries name resources by logical name (`backend-api`, `database-project`) or by URN of this stack
 (what `pulumi stack export` shows). A Deploy entry may carry the deploys the stack already knows,
 `backend-api-deploy@dep-...[,dep-...]`: it then takes over the newest deploy of its service made
-after those that deploys what it declares (scripts/recover.sh writes such entries after an
+after those that deploys what it declares (tools/scripts/recover.sh writes such entries after an
 interrupted update). An entry that names nothing this stack declares, or a resource that cannot
 be adopted, is a configuration problem naming the key and the entry.
 """

@@ -6,7 +6,7 @@ encoder has no NaN or infinity: a `.nan` / `.inf` anywhere fails every command w
 
     python -m components.config.stack_file Pulumi.local.yaml    # exit 1 and one line per problem
 
-`scripts/local-stack.sh` and the pull-request workflow run it before `pulumi`, which also reports a YAML
+`tools/scripts/local-stack.sh` and the pull-request workflow run it before `pulumi`, which also reports a YAML
 mistake at the line where the parser stopped, with the file's name (the CLI names the `config:` line); everything that does reach the
 program is validated by `components.config` (which rejects non-finite numbers by key too).
 """
