@@ -3,9 +3,9 @@
 #   make test   run the whole test suite
 # Everything else here is a step of those two (or undoes one: `make down`, `make sandbox-stop`).
 #
-# Every recipe is a script under scripts/ called by its absolute path, so `make -C <clone>` and
+# Every recipe is a script under tools/scripts/ called by its absolute path, so `make -C <clone>` and
 # `make -f <clone>/Makefile` work from any directory; the scripts resolve every path to an absolute
-# one before they change directory (scripts/local-paths.sh).
+# one before they change directory (tools/scripts/local-paths.sh).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -13,7 +13,7 @@ SHELL := /bin/bash
 
 # The directory of this Makefile (a clone anywhere; `pwd -P` keeps a path with spaces whole).
 ROOT := $(shell cd "$(dir $(lastword $(MAKEFILE_LIST)))" && pwd -P)
-SCRIPTS := $(ROOT)/scripts
+SCRIPTS := $(ROOT)/tools/scripts
 
 # The local platform's variables, passed to the scripts through the environment (documented in
 # docs/tutorials/local-platform.md): SANDBOX_DIR (default <repo>/.sandbox-state), LOCAL_STATE_DIR
@@ -33,7 +33,7 @@ help:
 	@echo "make venv | engine | sandbox | sandbox-stop | sandbox-status   individual steps"
 	@echo "make lock         recompile requirements*.txt (locks with hashes) from requirements*.in"
 	@echo "make review-up PR=7 | review-down PR=7 | review-sweep OPEN=7,9   a review stack pr-<n> on the sandbox"
-	@echo "bash scripts/local-stack.sh help   every other pulumi command on the local stack"
+	@echo "bash tools/scripts/local-stack.sh help   every other pulumi command on the local stack"
 
 # .venv from the lock requirements-dev.txt (hashes required), re-installed only when a lock changed.
 venv:
@@ -83,7 +83,7 @@ down: venv engine sandbox
 	@bash "$(SCRIPTS)/local-stack.sh" destroy
 
 # Review stacks on the sandbox (ops/review; docs/how-to/review-stacks.md): the stack pr-$(PR), derived from
-# `local`, in the local stack's environment (scripts/local-stack.sh review). OPEN: the PRs still open
+# `local`, in the local stack's environment (tools/scripts/local-stack.sh review). OPEN: the PRs still open
 # (comma-separated; empty: none); REVIEW_ARGS: more flags, e.g. --max-wait 0 or --dry-run.
 ifneq ($(filter review-up review-down,$(MAKECMDGOALS)),)
 ifeq ($(PR),)

@@ -17,7 +17,7 @@ RESULTS = ROOT / "bench" / "results"  # git-ignored
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from engine.testing import TEST_PASSPHRASE, install_engine, python_project_yaml  # noqa: E402
+from tools.engine.testing import TEST_PASSPHRASE, install_engine, python_project_yaml  # noqa: E402
 
 
 def pulumi(args: list[str], cwd: Path, env: dict) -> subprocess.CompletedProcess:

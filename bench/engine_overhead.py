@@ -1,6 +1,6 @@
 """Engine overhead of the local stack, side by side with the engine's floor (issue 16).
 
-One run, one sandbox (started with `scripts/sandbox.sh` on free ports, deploys live after 0.2 s and
+One run, one sandbox (started with `tools/scripts/sandbox.sh` on free ports, deploys live after 0.2 s and
 projects ready after 0.2 s as in the test runner, Render's rate limits scaled by --rate-limit-scale
 because the 4- and 20-service ups create more services than Render's 20 per hour), the real CLI:
 
@@ -48,7 +48,7 @@ RESULTS = ROOT / "bench" / "results"  # git-ignored
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sandbox.client import SandboxControl  # noqa: E402
+from tools.sandbox.client import SandboxControl  # noqa: E402
 
 PULUMI = ROOT / ".engine" / "bin" / "pulumi"
 ROLES = ("CLI", "language host", "program", "provider")
@@ -87,7 +87,7 @@ TARGETS = {  # the issue's "Done when"
     "up from empty, 20 services / 4 services": 1.5,
 }
 PROGRAM_RSS_TARGET_MIB = 80
-RENDER_CREATES_PER_HOUR = 20  # sandbox/render/ratelimits.py, as recorded
+RENDER_CREATES_PER_HOUR = 20  # tools/sandbox/render/ratelimits.py, as recorded
 
 
 # ---------------------------------------------------------------- processes and their peak memory
@@ -230,14 +230,14 @@ class Bench:
 
     @staticmethod
     def local(*args: str) -> list[str]:
-        return ["bash", str(ROOT / "scripts" / "local-stack.sh"), *args]
+        return ["bash", str(ROOT / "tools" / "scripts" / "local-stack.sh"), *args]
 
     def local_env(self, state: Path) -> dict:
         return {**self.env, "LOCAL_STATE_DIR": str(state)}
 
     # -- steps
     def start_sandbox(self) -> None:
-        done = subprocess.run(["bash", "scripts/sandbox.sh", "start"], cwd=ROOT, env=self.env, capture_output=True,
+        done = subprocess.run(["bash", "tools/scripts/sandbox.sh", "start"], cwd=ROOT, env=self.env, capture_output=True,
                               text=True, timeout=180)
         if done.returncode != 0:
             raise SystemExit(f"sandbox did not start:\n{done.stdout}{done.stderr}")
@@ -249,7 +249,7 @@ class Bench:
                          for name in ("render", "supabase")]
 
     def stop_sandbox(self) -> None:
-        subprocess.run(["bash", "scripts/sandbox.sh", "stop"], cwd=ROOT, env=self.env, capture_output=True,
+        subprocess.run(["bash", "tools/scripts/sandbox.sh", "stop"], cwd=ROOT, env=self.env, capture_output=True,
                        timeout=180)
 
     def floor(self) -> dict:

@@ -1,6 +1,6 @@
 """What a release costs and how fast it switches back (issue 25), on the real CLI against a sandbox of its own.
 
-One run, one sandbox (`scripts/sandbox.sh`, free ports, deploys live after --deploy-delay), the local stack
+One run, one sandbox (`tools/scripts/sandbox.sh`, free ports, deploys live after --deploy-delay), the local stack
 with its API service taking requests from a loop the whole time:
 
 - plain deploy: a new image digest with `procurement:release.candidate` off and no watch;
@@ -37,7 +37,7 @@ if str(ROOT) not in sys.path:
 
 from bench.engine_overhead import PULUMI, RESULTS, Bench  # noqa: E402
 from dynamic_providers.render.watch import SWITCH_BACK_REPORT  # noqa: E402
-from sandbox.traffic_loop import TrafficLoop  # noqa: E402
+from tools.sandbox.traffic_loop import TrafficLoop  # noqa: E402
 
 REPOSITORY = "ghcr.io/acme-procurement/procurement-system"
 SMOKE_PATH = "/api/v1/orders"

@@ -1,6 +1,6 @@
 """API calls per operation of the Render resources, counted from the sandbox journal.
 
-Runs the real `pulumi` CLI (scripts/install-engine.sh) on a throwaway stack of N Render web
+Runs the real `pulumi` CLI (tools/scripts/install-engine.sh) on a throwaway stack of N Render web
 services shaped like the backend tier (each: Service + EnvVars + CustomDomain; ``--secret-files``
 adds a SecretFiles per service) against a fresh sandbox, and reports how many Render API calls
 each operation made:
@@ -21,7 +21,7 @@ import json
 from pathlib import Path
 
 from api_call_harness import RESULTS, report, run_standard_operations
-from sandbox.runner import Sandbox
+from tools.sandbox.runner import Sandbox
 
 PROGRAM = """
 import pulumi

@@ -1,6 +1,6 @@
 """API calls per operation of the Supabase resources, counted from the sandbox journal.
 
-Runs the real `pulumi` CLI (scripts/install-engine.sh) on a throwaway stack shaped like the database
+Runs the real `pulumi` CLI (tools/scripts/install-engine.sh) on a throwaway stack shaped like the database
 tier (a Project with PostgresConfig, PoolerConfig, NetworkRestrictions, SslEnforcement, AuthConfig,
 EdgeFunctionSecrets, ApiKeys, N SqlRoles and an Extension) against a fresh sandbox with real Postgres,
 and reports how many Management API calls each operation made:
@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 from api_call_harness import RESULTS, report, run_standard_operations
-from sandbox.runner import Sandbox
+from tools.sandbox.runner import Sandbox
 
 PROGRAM = """
 import pulumi

@@ -349,7 +349,7 @@ def write_revisions(resources: Sequence[pulumi.Resource]) -> Output[Optional[lis
     A resource with no such write yet has revision 0 (None in state from before revisions existed)
     and counts as None, so the triggers of a Deploy made before revisions existed stay equal; None while
     no resource has one: the provider compares triggers without None-valued keys, so upgrading replaces
-    no Deploy (tests/engine/test_upgrade_plans.py)."""
+    no Deploy (tests/tools/engine/test_upgrade_plans.py)."""
     return Output.all(*[r.revision for r in resources]).apply(
         lambda revisions: [r or None for r in revisions] if any(revisions) else None)
 

@@ -37,7 +37,7 @@ Children (all `parent=self`, names derived from the component name `<name>`):
 
 Verification status: the Cloudflare children are checked under Pulumi mocks only (the pulumi-resource-cloudflare
 plugin cannot be installed here); the Render children, the backup program and the restore run for real
-against the sandbox (tests/ops/, tests/engine/test_restore_drill.py).
+against the sandbox (tests/ops/, tests/tools/engine/test_restore_drill.py).
 """
 from __future__ import annotations
 

@@ -18,7 +18,7 @@ The repositories are shared by every stack, so two kinds of objects are kept apa
 
 The repositories themselves are never created or deleted by Pulumi: bring them (and the GitHub
 environments, rulesets and branch policies that already exist) under management before the owning
-stack's first `up` with `pulumi import --file`, from the file `scripts/github-import.py` writes
+stack's first `up` with `pulumi import --file`, from the file `tools/scripts/github-import.py` writes
 (docs/how-to/adopt-existing-objects.md: the commands and the id of each type); they
 are retained on delete and archived rather than deleted if a delete ever reaches the provider.
 
@@ -57,7 +57,7 @@ class EnvironmentGuard:
     """Only this repository role has it (None: every repository)."""
 
 
-# Every GitHub environment, declared once: the component creates them, scripts/github-import.py imports them,
+# Every GitHub environment, declared once: the component creates them, tools/scripts/github-import.py imports them,
 # and the trust analysis (tests/workflows/trust.py, esc/pulumi-cloud-access.yaml) reads their guards. The two
 # preview environments are where the pull-request workflow previews each stack: a pull-request run deploys
 # from refs/pull/<n>/merge, which a branch policy naming the default branch refuses, so they have none;

@@ -140,7 +140,7 @@ def state_project_ref(stack: Stack) -> Optional[str]:
     """The project the stack's state holds (None before it was created)."""
     body = json.loads(stack.run("stack", "export"))["deployment"]
     if body.get("pending_operations"):
-        raise RepointRefused("the stack has an interrupted update (pending operations); run: bash scripts/recover.sh "
+        raise RepointRefused("the stack has an interrupted update (pending operations); run: bash tools/scripts/recover.sh "
                              f"--stack {stack.name}, then this command again")
     project = project_resource(body.get("resources") or [])
     return project.get("id") if project else None

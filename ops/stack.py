@@ -29,7 +29,7 @@ class Stack:
         except FileNotFoundError:
             raise CommandFailed(f"the Pulumi CLI `{command[0]}` is not installed or not on PATH; install the official CLI "
                                 "(docs/how-to/going-live.md, step 1) or set PULUMI to its path (locally: "
-                                "eval \"$(bash scripts/local-stack.sh env)\")", "") from None
+                                "eval \"$(bash tools/scripts/local-stack.sh env)\")", "") from None
         if done.returncode != 0:
             output = ((done.stderr or "") + "\n" + (done.stdout or "")).strip() if capture else ""
             detail = (done.stderr or done.stdout or "").strip()[-2000:] if capture else ""

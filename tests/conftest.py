@@ -3,13 +3,13 @@
 import sys
 from pathlib import Path
 
-# The project root must win over tests/ on sys.path: tests/sandbox/ would otherwise shadow the `sandbox` package
+# The project root must win over tests/ on sys.path: tests/tools/sandbox/ would otherwise shadow the `sandbox` package
 # when pytest is started as a plain `pytest` rather than `python -m pytest`.
 ROOT = str(Path(__file__).resolve().parent.parent)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-pytest_plugins = ["sandbox.pytest_plugin"]
+pytest_plugins = ["tools.sandbox.pytest_plugin"]
 
 # The user-property name under which a test reports a measurement for the run's summary.
 MEASURED = "measured"

@@ -112,7 +112,7 @@ def test_readme_stays_short_and_points_into_docs():
 
 def test_github_slugs():
     assert slug("Render and Supabase: `procurement:adopt`") == "render-and-supabase-procurementadopt"
-    assert slug("The `local` stack: scripts/local-stack.sh") == "the-local-stack-scriptslocal-stacksh"
+    assert slug("The `local` stack: tools/scripts/local-stack.sh") == "the-local-stack-toolsscriptslocal-stacksh"
     assert slug("At 3 a.m.: the database is gone or its data is wrong") == \
         "at-3-am-the-database-is-gone-or-its-data-is-wrong"
     assert slug("Engine overhead (issue 16)") == "engine-overhead-issue-16"

@@ -1,6 +1,6 @@
 """Every user-facing entry point ends an expected failure in ONE line (issue 22): the last stderr line says what
 failed, why and what to run next; the exit code is not 0; no Python traceback anywhere, unless asked for
-(``-v``). The failing `up` of the program and its language host: tests/engine/test_failing_up_one_line.py.
+(``-v``). The failing `up` of the program and its language host: tests/tools/engine/test_failing_up_one_line.py.
 """
 from __future__ import annotations
 
@@ -144,8 +144,8 @@ def test_the_scan_gate_with_a_missing_report(tmp_path):
 
 
 def test_github_import_of_a_stack_that_does_not_exist():
-    done = run([str(PROJECT_ROOT / "scripts" / "github-import.py"), "no-such-stack"], {})
-    one_line(done, "github-import:", "Pulumi.no-such-stack.yaml", "scripts/github-import.py production")
+    done = run([str(PROJECT_ROOT / "tools" / "scripts" / "github-import.py"), "no-such-stack"], {})
+    one_line(done, "github-import:", "Pulumi.no-such-stack.yaml", "tools/scripts/github-import.py production")
 
 
 @pytest.mark.parametrize("tool", ["ops.status", "ops.report", "ops.review"])

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from engine.testing import REPO_ROOT
+from tools.engine.testing import REPO_ROOT
 
 BRIDGED_SDKS = ("pulumi_cloudflare", "pulumi_github", "pulumi_docker")
 # The local program's own modules beyond the SDK and the harness: 210 when this budget was set

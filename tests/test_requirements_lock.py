@@ -96,6 +96,6 @@ def test_the_policy_packs_requirements_name_the_locked_versions():
 
 
 def test_make_venv_installs_the_lock_with_hashes_required():
-    script = (ROOT / "scripts" / "venv.sh").read_text()  # what `make venv` runs
+    script = (ROOT / "tools" / "scripts" / "venv.sh").read_text()  # what `make venv` runs
     assert "--require-hashes -r requirements-dev.txt" in script
     assert 'bash "$(SCRIPTS)/venv.sh"' in (ROOT / "Makefile").read_text()

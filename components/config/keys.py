@@ -98,7 +98,7 @@ KEYS: tuple[ConfigKey, ...] = (
             "ops/review/stack_config.py, never written by hand."),
     ConfigKey("adopt", "array", "Resources (logical names such as backend-api, or URNs of this stack) that take "
               "over an existing object with the same natural key instead of failing (adopt=True). A Deploy entry "
-              "may add @<deploy id>,... (take over only a deploy made after those). scripts/recover.sh sets it "
+              "may add @<deploy id>,... (take over only a deploy made after those). tools/scripts/recover.sh sets it "
               "after an interrupted update; removing an entry later changes nothing.", [], kind=ListOf(Text())),
 )
 

@@ -1,6 +1,6 @@
 """`python -m components.config.stack_file Pulumi.<stack>.yaml`: what the Pulumi CLI refuses before the program runs,
 named by key or line (a `.nan`/`.inf` fails every CLI command naming no key; a YAML mistake, naming the `config:`
-line). scripts/local-stack.sh and the pull-request workflow run it before `pulumi`."""
+line). tools/scripts/local-stack.sh and the pull-request workflow run it before `pulumi`."""
 from __future__ import annotations
 
 import math

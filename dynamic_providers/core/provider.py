@@ -96,10 +96,10 @@ _REVISION_FIELD = Field(kind=int, managed=False, doc="Writes of values running i
 # create/adopt): what removing such a field restores. State written before it existed has none.
 PRIOR = "prior"
 # How a user of this project sets adopt=True without editing code (docs/how-to/adopt-existing-objects.md;
-# scripts/recover.sh writes it after an interrupted update).
+# tools/scripts/recover.sh writes it after an interrupted update).
 ADOPT_HINT = ("set adopt=True on this resource (here: add its logical name to the config key "
               "procurement:adopt); after an interrupted update the recovery does that for you: "
-              "bash scripts/recover.sh --stack <stack> (local: bash scripts/local-stack.sh recover)")
+              "bash tools/scripts/recover.sh --stack <stack> (local: bash tools/scripts/local-stack.sh recover)")
 
 
 class AdoptionRequiredError(Exception):

@@ -13,7 +13,7 @@ service's first deploy) it takes over the newest deploy of the service that depl
 Deploy declares (its image digest, its commit, or a rollback) and was created after the newest of
 those known deploys, and did not fail and was not undone by a later rollback (a watch's switch-back): the
 deploy an interrupted ``up`` had already asked for.
-That is what ``scripts/recover.sh`` writes for a Deploy whose create was interrupted, so a recovery
+That is what ``tools/scripts/recover.sh`` writes for a Deploy whose create was interrupted, so a recovery
 never makes a second deploy of the same change.
 """
 from __future__ import annotations

@@ -88,7 +88,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-# The command a person ran to get here, when a wrapper ran the tool for them (scripts/local-stack.sh review):
+# The command a person ran to get here, when a wrapper ran the tool for them (tools/scripts/local-stack.sh review):
 # the queued line names it, not the tool's own command line (which needs the wrapper's environment).
 AGAIN_ENV = "OPS_REVIEW_AGAIN"
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from dynamic_providers.render.client import RenderApi
 
 # 20 creates per hour per user, in windows that end at the top of each UTC hour: Render's docs (notes/render-api.md
-# "Rate limits") and every recorded POST /services answer (sandbox/render/ratelimits.py, its evidence note).
+# "Rate limits") and every recorded POST /services answer (tools/sandbox/render/ratelimits.py, its evidence note).
 CREATE_LIMIT = 20
 WINDOW = timedelta(hours=1)
 QUEUED_EXIT = 75  # EX_TEMPFAIL: try again later

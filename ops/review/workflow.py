@@ -139,11 +139,11 @@ def up(pr: int, base: Base, render, supabase, *, again: str, head_branch=None, i
 
 def release_stale_lock(name: str, stack: Stack) -> None:
     """`pulumi cancel` only when the recovery's rule says the lock's update is provably dead
-    (docs/how-to/recover-an-interrupted-update.md step 1; recovery/locks.py)."""
+    (docs/how-to/recover-an-interrupted-update.md step 1; ops/recovery/locks.py)."""
     backend = os.environ.get("PULUMI_BACKEND_URL", "")
     if not backend.startswith("file://"):
         return  # another backend: its lock is the CLI's to report (recover.sh --cancel, after checking)
-    from recovery.locks import lock_status
+    from ops.recovery.locks import lock_status
 
     status = lock_status(backend, PROJECT, name)
     if status.state == "alive":

@@ -1,4 +1,4 @@
-"""The real-CLI fixtures (engine/testing.py) for the config tests that run `pulumi` itself."""
+"""The real-CLI fixtures (tools/engine/testing.py) for the config tests that run `pulumi` itself."""
 import sys
 from pathlib import Path
 
@@ -6,4 +6,4 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from engine.testing import pulumi_engine, pulumi_env, pulumi_home  # noqa: E402,F401  (fixtures)
+from tools.engine.testing import pulumi_engine, pulumi_env, pulumi_home  # noqa: E402,F401  (fixtures)

@@ -3,7 +3,7 @@
 Plain variables (`backend.env`, `backend.services[].env`, `frontend.env`) and secret ones
 (`procurement:appSecrets`) reach the shared env group, the one service's EnvVars, its SecretFiles
 and the static site's build variables; secrets stay secret; a change moves exactly the Deploy
-fingerprints that should redeploy. (End to end on the sandbox: tests/engine/test_app_config_engine.py.)
+fingerprints that should redeploy. (End to end on the sandbox: tests/tools/engine/test_app_config_engine.py.)
 """
 import copy
 

@@ -5,7 +5,7 @@ The mock tests cover the config logic; these check what only the engine can: Pul
 declarations are accepted, the local stack opens with the documented passphrase and holds no
 credential, a ConfigError is shown as a plain error message (no Python traceback) with nothing
 created, and the committed staging/production files get as far as this machine allows (their ESC
-import, then the bridged plugins). (The local stack's real `up`: tests/engine/test_main_job.py.)
+import, then the bridged plugins). (The local stack's real `up`: tests/tools/engine/test_main_job.py.)
 """
 import json
 import re
@@ -16,7 +16,7 @@ import sys
 import yaml
 from pyrage import x25519
 
-from engine.testing import python_project_yaml, run_pulumi
+from tools.engine.testing import python_project_yaml, run_pulumi
 from stack_cases import ESC_SECRETS
 from tests.mock_harness import PROJECT_ROOT
 
@@ -37,12 +37,12 @@ def project_copy(tmp_path, *stack_files):
 
 def test_local_stack_opens_with_the_documented_passphrase_and_holds_no_credential(tmp_path, pulumi_env):
     # The local stack's `up` against the sandbox, and its outputs against the harness's, are the
-    # main job's test (tests/engine/test_main_job.py); here only what the stack file itself holds.
+    # main job's test (tests/tools/engine/test_main_job.py); here only what the stack file itself holds.
     root = project_copy(tmp_path, "Pulumi.local.yaml")
     env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE}
     run_pulumi(["stack", "init", "local"], cwd=root, env=env)
     # The passphrase opens the stack (its salt is committed); the config holds no token, secret or not:
-    # scripts/local-stack.sh exports the sandbox's tokens, as the stacks' ESC environments do.
+    # tools/scripts/local-stack.sh exports the sandbox's tokens, as the stacks' ESC environments do.
     shown = json.loads(run_pulumi(["config", "--json", "--show-secrets", "--stack", "local"], cwd=root,
                                   env=env).stdout)
     assert shown["procurement:environment"] == {"value": "local", "secret": False}
@@ -95,8 +95,8 @@ def test_file_backend_check_stops_exactly_where_the_docs_say(tmp_path, pulumi_en
     # The doc's commands, from a clone, on a file backend, with no credential at all set: the
     # previews need none (no Render/Supabase call without --refresh).
     root = project_copy(tmp_path, "Pulumi.staging.yaml", "Pulumi.production.yaml")
-    (root / "scripts").mkdir()
-    shutil.copy(PROJECT_ROOT / "scripts" / "stack-environment.sh", root / "scripts")
+    (root / "tools" / "scripts").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "tools" / "scripts" / "stack-environment.sh", root / "tools" / "scripts")
     env = {k: v for k, v in pulumi_env.items() if not k.endswith(("_TOKEN", "_API_KEY"))}
     section = going_live_doc()
     esc_stop = re.compile(re.escape(ESC_STOP).replace(re.escape("{host}"), r"\S+"))
@@ -110,7 +110,7 @@ def test_file_backend_check_stops_exactly_where_the_docs_say(tmp_path, pulumi_en
         assert "Traceback" not in output and "+ 1 to create" not in output  # stopped before the program
 
         check = tmp_path / f"{stack}-check.yaml"
-        written = subprocess.run(["bash", "scripts/stack-environment.sh", stack, "none"], cwd=root,
+        written = subprocess.run(["bash", "tools/scripts/stack-environment.sh", stack, "none"], cwd=root,
                                  capture_output=True, text=True, check=True).stdout
         check.write_text(written)
         assert "environment" not in yaml.safe_load(written)

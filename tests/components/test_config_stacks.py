@@ -34,7 +34,7 @@ def test_local_needs_no_outside_account_and_targets_the_sandbox():
     assert not (cfg.tiers.images or cfg.tiers.edge or cfg.tiers.source_control)
     assert cfg.apis.render_api_url == "http://127.0.0.1:18081/v1"
     assert cfg.apis.supabase_api_url == "http://127.0.0.1:18082"
-    # No token is config, not even the sandbox's: scripts/local-stack.sh exports them.
+    # No token is config, not even the sandbox's: tools/scripts/local-stack.sh exports them.
     local = read_stack_config("local")
     assert not local.secret_keys
     assert cfg.images.kind == "digest"
@@ -77,10 +77,10 @@ def test_every_web_service_has_a_health_check_and_cron_jobs_a_schedule():
 
 
 def test_local_stack_matches_what_the_sandbox_serves_by_default():
-    # `make up` starts `python -m sandbox` with its defaults; the local stack must point at them.
-    from sandbox.render.owners import SANDBOX_OWNER
-    from sandbox.runner import DEFAULT_RENDER_PORT, DEFAULT_SUPABASE_PORT, RENDER_TOKEN, SUPABASE_TOKEN
-    from sandbox.supabase.projects import SANDBOX_ORG
+    # `make up` starts `python -m tools.sandbox` with its defaults; the local stack must point at them.
+    from tools.sandbox.render.owners import SANDBOX_OWNER
+    from tools.sandbox.runner import DEFAULT_RENDER_PORT, DEFAULT_SUPABASE_PORT, RENDER_TOKEN, SUPABASE_TOKEN
+    from tools.sandbox.supabase.projects import SANDBOX_ORG
 
     cfg = config_of("local")
     assert cfg.apis.render_api_url == f"http://127.0.0.1:{DEFAULT_RENDER_PORT}/v1"

@@ -212,13 +212,13 @@ def test_an_unknown_reviewer_team_fails_naming_it():
 
 
 def test_the_github_import_file_matches_what_production_declares():
-    # scripts/github-import.py (docs/how-to/adopt-existing-objects.md): every resource
+    # tools/scripts/github-import.py (docs/how-to/adopt-existing-objects.md): every resource
     # it imports is one production declares, with the same type, name, parent and provider, so the
     # first `up` after `pulumi import --file` finds them all and changes only what config says.
     import importlib.util
     import json as _json
 
-    spec = importlib.util.spec_from_file_location("github_import", PROJECT_ROOT / "scripts" / "github-import.py")
+    spec = importlib.util.spec_from_file_location("github_import", PROJECT_ROOT / "tools" / "scripts" / "github-import.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     # After go-live's backup keys (docs/how-to/operations.md "Backup keys"): the committed file's recipients are refused placeholders.

@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-from sandbox.faults import path_matches
+from tools.sandbox.faults import path_matches
 from tests.dynamic_providers.supabase.supabase_engine import Deployed, EngineDriver
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

@@ -14,7 +14,7 @@ from ops import libpq
 from ops.backup.run import dump
 from ops.restore import load
 from ops.supabase_api import client
-from sandbox.testing import wait_for
+from tools.sandbox.testing import wait_for
 
 PASSWORD = "argv-Pass-1"
 

@@ -19,7 +19,7 @@ import pytest
 import yaml
 from pyrage import x25519
 
-from engine.testing import run_pulumi
+from tools.engine.testing import run_pulumi
 from tests.mock_harness import PROJECT_ROOT
 from tests.ops.test_restore_drill import APPROVALS, ORDERS, ops, seed
 from tests.ops.test_restore_test import projects

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 import psycopg
 from pyrage import x25519
 
-from engine.testing import run_pulumi
+from tools.engine.testing import run_pulumi
 from tests.mock_harness import PROJECT_ROOT
 from tests.workflows.test_delivery_runbooks import local_stack  # noqa: F401  (fixture)
 

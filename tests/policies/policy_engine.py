@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from engine.testing import run_pulumi
+from tools.engine.testing import run_pulumi
 from tests.mock_harness import PROJECT_ROOT
 
 PACK = PROJECT_ROOT / "policies"

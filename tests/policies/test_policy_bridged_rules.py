@@ -5,7 +5,7 @@ Why not the real engine here: these rules judge `cloudflare:index/zoneSetting:Zo
 provider plugin has checked it. The bridged plugins (pulumi-resource-cloudflare 6.23.1,
 pulumi-resource-github 6.15.0) can be neither built (the Go module proxy refuses their provider
 modules, 403) nor downloaded (no GitHub release access) on this machine, so any preview declaring one
-fails with "no resource plugin ... found" before the pack runs (engine/README.md; the real-engine
+fails with "no resource plugin ... found" before the pack runs (tools/engine/README.md; the real-engine
 path is covered for the dynamic-resource rules in test_policy_pack_engine.py). Instead, as
 pulumi-policy's own tests do, each policy's `validate` is called with constructed
 `ResourceValidationArgs`/`StackValidationArgs` built from what the components register under

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.testing import python_project_yaml, run_pulumi
+from tools.engine.testing import python_project_yaml, run_pulumi
 from tests.policies.policy_engine import preview_with_pack, up_with_pack
 
 DIGEST = "sha256:" + "7" * 64

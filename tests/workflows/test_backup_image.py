@@ -1,4 +1,4 @@
-"""Staging's build of the backup job's image, `bash scripts/backup-image.sh`, run as the workflow runs it.
+"""Staging's build of the backup job's image, `bash tools/scripts/backup-image.sh`, run as the workflow runs it.
 
 No container engine runs here, so `docker` is a stand-in that records its arguments and writes the build
 metadata buildx would; the digest handling and the outputs are the real script's.

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from engine.testing import run_pulumi
+from tools.engine.testing import run_pulumi
 from tests.mock_harness import PROJECT_ROOT
 from tests.policies.policy_engine import PACK, preview_with_pack
 from tests.workflows.workflow_files import WORKFLOWS, load
@@ -48,7 +48,7 @@ def local_stack(tmp_path: Path, pulumi_env: dict, sandbox) -> tuple[Path, dict]:
     for name in ("Pulumi.yaml", "__main__.py", "Pulumi.local.yaml"):
         shutil.copy(PROJECT_ROOT / name, root / name)
     (root / ".venv").symlink_to(sys.prefix)  # Pulumi.yaml names the project venv `.venv`
-    # The URLs from the stack's config, the tokens from the environment: what scripts/local-stack.sh does.
+    # The URLs from the stack's config, the tokens from the environment: what tools/scripts/local-stack.sh does.
     env = {**pulumi_env, "PULUMI_CONFIG_PASSPHRASE": LOCAL_PASSPHRASE,
            "RENDER_API_KEY": sandbox.render.token, "SUPABASE_ACCESS_TOKEN": sandbox.supabase.token}
     for key in ("RENDER_API_URL", "SUPABASE_API_URL"):
@@ -195,8 +195,8 @@ def test_promotion_deploys_the_digest_its_preview_resolved_though_the_source_mov
     digest once and pins it; the source deploys a new digest meanwhile (a merge to main during the
     approval); the up job pins the preview job's output and deploys exactly what was previewed."""
     root, env = local_stack
-    (root / "scripts").mkdir()
-    shutil.copy(PROJECT_ROOT / "scripts" / "image-digest.sh", root / "scripts")
+    (root / "tools" / "scripts").mkdir(parents=True)
+    shutil.copy(PROJECT_ROOT / "tools" / "scripts" / "image-digest.sh", root / "tools" / "scripts")
     up(root, env)  # the source stack (staging's role)
     first = json.loads(run_pulumi(["stack", "output", "backend_image_digest", "--json", "--stack", "local"],
                                   cwd=root, env=env).stdout)

@@ -1,4 +1,4 @@
-"""The security workflow's dependency audit, `bash scripts/dependency-audit.sh`, run as the workflow runs it.
+"""The security workflow's dependency audit, `bash tools/scripts/dependency-audit.sh`, run as the workflow runs it.
 
 pip-audit needs PyPI's JSON API, which a test cannot count on (on a machine without it, pip-audit
 skips every package and, without --strict, reports "No known vulnerabilities found"). So pip-audit is

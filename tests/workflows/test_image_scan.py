@@ -1,4 +1,4 @@
-"""The promotion's image scan, `bash scripts/image-scan.sh "$IMAGE"`, run as the workflow runs it.
+"""The promotion's image scan, `bash tools/scripts/image-scan.sh "$IMAGE"`, run as the workflow runs it.
 
 No registry or release download is reachable from a test, so Trivy is replaced by a stand-in that records
 its arguments and writes a fixture report; the real gate and the committed waiver file run for real. The
@@ -74,7 +74,7 @@ def test_an_archive_without_the_pinned_checksum_never_runs(tmp_path):
         tar.add(binary, arcname="trivy")
     done = run_scan(tmp_path, "trivy-clean.json", TRIVY="", TRIVY_URL=archive.as_uri(), RAN=str(tmp_path / "ran"))
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "does not have the SHA-256 pinned in scripts/scan-versions.env; not running it" in done.stderr
+    assert "does not have the SHA-256 pinned in tools/scripts/scan-versions.env; not running it" in done.stderr
     assert not (tmp_path / "ran").exists()
 
 

@@ -1,4 +1,4 @@
-"""The restore test's `bash scripts/pg-client.sh 17`, run as restore-test.yml runs it (`bash -eo pipefail`): a new
+"""The restore test's `bash tools/scripts/pg-client.sh 17`, run as restore-test.yml runs it (`bash -eo pipefail`): a new
 enough pg_restore on PATH is used as it is; an older one means an install from apt.postgresql.org, but only once
 the downloaded key has the pinned fingerprint: another key installs nothing (no sudo call at all). (The install
 itself needs the network and root: the runner does it.)"""
@@ -34,7 +34,7 @@ def test_a_new_enough_pg_restore_is_used_and_a_wrong_key_installs_nothing(tmp_pa
     key = tmp_path / "other.asc"
     key.write_text(subprocess.run(["gpg", "--armor", "--export"], env={"PATH": "/usr/bin:/bin", **env}, check=True,
                                   capture_output=True, text=True).stdout)
-    workflow_step = step("restore-test.yml", "restore-test", run="bash scripts/pg-client.sh 17")
+    workflow_step = step("restore-test.yml", "restore-test", run="bash tools/scripts/pg-client.sh 17")
     root = Path(__file__).resolve().parents[2]
 
     for version, ok in (("17.4 (Ubuntu 17.4-1.pgdg24.04+2)", True), ("18.1", True),

@@ -12,7 +12,7 @@ import subprocess
 
 from tests.workflows.workflow_files import ROOT, pulumi_commands, run_commands
 
-LINT = "bash scripts/lint-workflows.sh"
+LINT = "bash tools/scripts/lint-workflows.sh"
 STACK = r"acme-procurement/procurement/(staging|production)"
 EXERCISED = {
     r"bash \.ci/run": ["tests/workflows/test_workflow_commands.py::test_ci_entry_point_runs_the_test_suite"],
@@ -30,30 +30,30 @@ EXERCISED = {
         "tests/workflows/test_delivery_runbooks.py::test_rollback_by_digest_changes_only_the_image_with_one_deploy_per_service",
         "tests/workflows/test_delivery_runbooks.py::"
         "test_promotion_deploys_the_digest_its_preview_resolved_though_the_source_moved_on"],
-    r'bash scripts/image-digest\.sh --pin "\$ROLLBACK_DIGEST" --from-stack "\$SOURCE_STACK"': [
+    r'bash tools/scripts/image-digest\.sh --pin "\$ROLLBACK_DIGEST" --from-stack "\$SOURCE_STACK"': [
         "tests/workflows/test_delivery_runbooks.py::"
         "test_promotion_deploys_the_digest_its_preview_resolved_though_the_source_moved_on"],
-    r'bash scripts/image-digest\.sh --pin "\$DISPATCHED_DIGEST"': [
+    r'bash tools/scripts/image-digest\.sh --pin "\$DISPATCHED_DIGEST"': [
         "tests/workflows/test_workflow_scripts.py::test_a_dispatched_digest_is_validated_before_staging_pins_it"],
-    r'bash scripts/stack-environment\.sh "\$STACK_NAME" procurement/preview --in-place': [
+    r'bash tools/scripts/stack-environment\.sh "\$STACK_NAME" procurement/preview --in-place': [
         "tests/workflows/test_workflow_scripts.py::test_pr_preview_imports_the_preview_environment_and_changes_nothing_else",
         "tests/components/test_config_real_cli.py::test_file_backend_check_stops_exactly_where_the_docs_say"],
     rf"pulumi preview --stack {STACK} --refresh --expect-no-changes --policy-pack policies": [
         "tests/workflows/test_delivery_runbooks.py::test_drift_check_fails_on_an_out_of_band_change_and_passes_once_undone"],
     re.escape(LINT): ["tests/workflows/test_workflows.py::test_workflows_pass_actionlint"],
-    r"bash scripts/backup-image\.sh": [
+    r"bash tools/scripts/backup-image\.sh": [
         "tests/workflows/test_backup_image.py::test_the_backup_image_is_built_from_its_dockerfile_and_reported_by_digest"],
-    r'bash scripts/image-scan\.sh "\$IMAGE"': [
+    r'bash tools/scripts/image-scan\.sh "\$IMAGE"': [
         "tests/workflows/test_image_scan.py::test_the_scan_gates_the_report_of_exactly_that_digest",
         "tests/workflows/test_image_scan.py::test_an_archive_without_the_pinned_checksum_never_runs"],
-    r"bash scripts/dependency-audit\.sh": [
+    r"bash tools/scripts/dependency-audit\.sh": [
         "tests/workflows/test_dependency_audit.py::test_the_audit_gates_both_locks_reports",
         "tests/workflows/test_dependency_audit.py::test_no_report_from_pip_audit_is_exit_2_not_a_pass"],
     # In the workflows through the stack's ESC environment (`pulumi env run`), which needs Pulumi Cloud; the
     # commands themselves run here against the sandbox.
     r'pulumi env run acme-procurement/procurement/production -- \.venv/bin/python -m ops\.restore_point '
     r'--stack "\$STACK"': [
-        "tests/sandbox/test_sandbox_supabase_restore_points.py::"
+        "tests/tools/sandbox/test_sandbox_supabase_restore_points.py::"
         "test_the_restore_point_command_waits_for_available_and_names_the_undo"],
     r"pulumi env run acme-procurement/procurement/backup-check -- \.venv/bin/python -m ops\.backup check "
     r"--max-age-hours 26": ["tests/ops/test_restore_drill.py::test_restore_drill_backup_destroy_restore_verify_converge",
@@ -74,9 +74,9 @@ EXERCISED = {
         "tests/ops/review/test_review_cli.py::test_down_destroys_then_removes_an_existing_stack"],
     r'pulumi env run acme-procurement/procurement/review -- \.venv/bin/python -m ops\.review sweep --base staging --open .*': [
         "tests/ops/review/test_review_cli.py::test_sweep_removes_the_closed_and_the_orphans_and_keeps_the_open"],
-    r'bash scripts/review-comment\.sh "\$PR" (creating|destroyed|result \.\./up\.err)': [
+    r'bash tools/scripts/review-comment\.sh "\$PR" (creating|destroyed|result \.\./up\.err)': [
         "tests/workflows/test_workflow_scripts.py::test_the_review_comment_is_edited_in_place_and_says_the_outcome"],
-    r"bash scripts/pg-client\.sh 17": [
+    r"bash tools/scripts/pg-client\.sh 17": [
         "tests/workflows/test_pg_client.py::test_a_new_enough_pg_restore_is_used_and_a_wrong_key_installs_nothing"],
 }
 

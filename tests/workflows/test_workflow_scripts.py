@@ -1,7 +1,7 @@
 """The workflows' own shell steps, run as GitHub runs them (`bash -eo pipefail`, the step's `env:`).
 
-- The PR previews' ESC swap: `scripts/stack-environment.sh` rewrites only the stack file's import.
-- Staging's dispatch: `scripts/image-digest.sh --pin "$DISPATCHED_DIGEST"` passes a valid digest to
+- The PR previews' ESC swap: `tools/scripts/stack-environment.sh` rewrites only the stack file's import.
+- Staging's dispatch: `tools/scripts/image-digest.sh --pin "$DISPATCHED_DIGEST"` passes a valid digest to
   the next step and stops the run on anything else, whatever the payload holds.
 (The promotion's resolve-and-pin steps run with the real CLI in test_delivery_runbooks.py.)
 """
@@ -41,8 +41,8 @@ def run_step(data: dict, cwd: Path, env: dict, tmp_path: Path) -> tuple[subproce
 def test_pr_preview_imports_the_preview_environment_and_changes_nothing_else(stack, tmp_path):
     data = step("pull-request.yml", "preview", name="Import the preview ESC environment instead of the stack's")
     checkout = tmp_path / "procurement-infra"
-    (checkout / "scripts").mkdir(parents=True)
-    shutil.copy(ROOT / "scripts" / "stack-environment.sh", checkout / "scripts")
+    (checkout / "tools" / "scripts").mkdir(parents=True)
+    shutil.copy(ROOT / "tools" / "scripts" / "stack-environment.sh", checkout / "tools" / "scripts")
     shutil.copy(ROOT / f"Pulumi.{stack}.yaml", checkout)
     done, _ = run_step(data, checkout, {"STACK_NAME": stack}, tmp_path)
     assert done.returncode == 0, done.stderr
@@ -89,7 +89,7 @@ def review_comment(tmp_path, *args, ids="", outcome="failure"):
     log.write_text("")
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "GITHUB_REPOSITORY": "acme-procurement/procurement-infra",
            "FAKE_GH_IDS": str(tmp_path / "ids"), "FAKE_GH_LOG": str(log), "UP_OUTCOME": outcome}
-    done = subprocess.run(["bash", "scripts/review-comment.sh", *args], cwd=ROOT, env=env, capture_output=True,
+    done = subprocess.run(["bash", "tools/scripts/review-comment.sh", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return log.read_text()

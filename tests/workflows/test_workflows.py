@@ -1,6 +1,6 @@
 """The delivery workflows: actionlint, and the properties the delivery design depends on.
 
-actionlint (scripts/lint-workflows.sh, built from the Go module proxy) checks syntax, expressions,
+actionlint (tools/scripts/lint-workflows.sh, built from the Go module proxy) checks syntax, expressions,
 contexts, needs, matrices and script injection. The tests below check what no linter knows: the
 check names the main ruleset requires, least permissions, SHA-pinned actions, OIDC team tokens
 instead of a stored Pulumi token (each admitted by esc/pulumi-cloud-access.yaml for exactly that
@@ -17,7 +17,7 @@ import subprocess
 
 import yaml
 
-from engine.testing import read_versions
+from tools.engine.testing import read_versions
 from tests.workflows import trust
 from tests.workflows.workflow_files import (
     PULUMI_ACTION, ROOT, WORKFLOWS, job_names, load, matrix_rows, steps, workflows,
@@ -43,18 +43,18 @@ WIDER_PERMISSIONS = {
     ("packages", "read"),  # the promotion's image scan pulls the image it judges
     ("pull-requests", "read"),  # the review sweep lists the open pull requests
 }
-REVIEW_COMMENT = "scripts/review-comment.sh"  # the review stack's own PR comment
+REVIEW_COMMENT = "tools/scripts/review-comment.sh"  # the review stack's own PR comment
 ACCESS = yaml.safe_load((ROOT / "esc" / "pulumi-cloud-access.yaml").read_text())
 
 
 def actionlint():
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "install-actionlint.sh")], capture_output=True, text=True)
+    done = subprocess.run(["bash", str(ROOT / "tools" / "scripts" / "install-actionlint.sh")], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip().splitlines()[-1]
 
 
 def test_workflows_pass_actionlint():
-    done = subprocess.run(["bash", str(ROOT / "scripts" / "lint-workflows.sh")], capture_output=True, text=True)
+    done = subprocess.run(["bash", str(ROOT / "tools" / "scripts" / "lint-workflows.sh")], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -106,7 +106,7 @@ def test_permissions_are_least_privilege():
             if extra.get("packages") == "write":
                 assert "docker/login-action" in actions
             if extra.get("packages") == "read":
-                assert any("scripts/image-scan.sh" in (s.data.get("run") or "") for s in steps({name: doc})
+                assert any("tools/scripts/image-scan.sh" in (s.data.get("run") or "") for s in steps({name: doc})
                            if s.job == job_id)
 
 
@@ -257,7 +257,7 @@ def test_promotion_deploys_exactly_the_digest_its_preview_resolved():
     preview, up = doc["jobs"]["preview"], doc["jobs"]["up"]
     named = {s.get("id"): s for s in preview["steps"] if s.get("id")}
     resolve = named["digest"]
-    assert resolve["run"] == 'bash scripts/image-digest.sh --pin "$ROLLBACK_DIGEST" --from-stack "$SOURCE_STACK"'
+    assert resolve["run"] == 'bash tools/scripts/image-digest.sh --pin "$ROLLBACK_DIGEST" --from-stack "$SOURCE_STACK"'
     assert resolve["env"] == {"ROLLBACK_DIGEST": "${{ inputs.backend_image_digest }}",
                               "SOURCE_STACK": "acme-procurement/procurement/staging"}
     assert preview["outputs"] == {"digest": "${{ steps.digest.outputs.digest }}"}
@@ -283,7 +283,7 @@ def test_staging_takes_a_dispatched_digest_only_after_validating_it():
     assert job["env"]["DISPATCHED_DIGEST"] == \
         "${{ github.event.client_payload.image_digest || inputs.backend_image_digest }}"
     named = {s.get("id"): s for s in job["steps"] if s.get("id")}
-    assert named["digest"]["run"] == 'bash scripts/image-digest.sh --pin "$DISPATCHED_DIGEST"'
+    assert named["digest"]["run"] == 'bash tools/scripts/image-digest.sh --pin "$DISPATCHED_DIGEST"'
     pin = next(s for s in job["steps"] if "config set" in (s.get("run") or ""))
     assert pin["env"]["BACKEND_IMAGE_DIGEST"] == "${{ steps.digest.outputs.digest }}"  # the validated value
     assert pin["if"] == named["digest"]["if"] == "env.DISPATCHED_DIGEST != ''"
@@ -302,10 +302,10 @@ def test_ci_caches_pip_on_the_lock_and_the_engine_on_its_sources():
             assert step.inputs["cache-dependency-path"] == "procurement-infra/requirements-dev.txt"
     test_job = load(WORKFLOWS / "pull-request.yml")["jobs"]["test"]
     cache = next(s for s in test_job["steps"] if s.get("uses", "").startswith("actions/cache@"))
-    assert cache["with"]["path"] == "~/.cache/procurement-infra/engine"  # scripts/install-engine.sh's default
-    for source in ("scripts/engine-versions.env", "scripts/install-engine.sh", "engine/**"):
+    assert cache["with"]["path"] == "~/.cache/procurement-infra/engine"  # tools/scripts/install-engine.sh's default
+    for source in ("tools/scripts/engine-versions.env", "tools/scripts/install-engine.sh", "tools/engine/**"):
         assert f"'procurement-infra/{source}'" in cache["with"]["key"]
-    install = (ROOT / "scripts" / "install-engine.sh").read_text()
+    install = (ROOT / "tools" / "scripts" / "install-engine.sh").read_text()
     assert "${XDG_CACHE_HOME:-$HOME/.cache}/procurement-infra/engine" in install
     order = [s.get("uses", "").split("@")[0] or s.get("run") for s in test_job["steps"]]
     assert order.index("actions/cache") < order.index("bash .ci/run")

@@ -3,7 +3,7 @@
 The process chain of the engine's dynamic-provider plugin is rebuilt here: a stand-in for the CLI
 starts a shell script named like the official host (`pulumi-resource-pulumi-python`), which runs
 Python without `exec`, exactly as the official script does. (The whole thing, with the real CLI,
-is tests/engine/test_interruptions.py.)
+is tests/tools/engine/test_interruptions.py.)
 """
 from __future__ import annotations
 

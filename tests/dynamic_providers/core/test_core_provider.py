@@ -225,8 +225,8 @@ def test_refuses_to_take_over_existing_without_adopt(provider, toy):
     assert "toy widget 'taken' already exists (wdg-77)" in str(info.value)
     assert "adopt=True" in str(info.value)
     # Its message is the whole story (no traceback in the CLI), naming both recoveries.
-    assert info.value.concise and "bash scripts/local-stack.sh recover" in str(info.value)
-    assert "bash scripts/recover.sh --stack" in str(info.value)
+    assert info.value.concise and "bash tools/scripts/local-stack.sh recover" in str(info.value)
+    assert "bash tools/scripts/recover.sh --stack" in str(info.value)
     assert len(state.widgets) == 1
 
 

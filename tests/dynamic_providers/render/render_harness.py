@@ -98,7 +98,7 @@ RELEASE_DIGESTS = {n: "sha256:" + str(n) * 64 for n in range(1, 4)}
 def live_web_service(sandbox) -> tuple[str, str]:
     """A web service named "api" running RELEASE_IMAGE at digest 1, health-checked on /healthz and live: (its id,
     its first deploy's id)."""
-    from sandbox.testing import wait_for
+    from tools.sandbox.testing import wait_for
 
     owner = sandbox.render.owner_id
     created = sandbox.render.client().post("/services", json={

@@ -9,7 +9,7 @@ import requests
 from dynamic_providers.core import progress
 from dynamic_providers.render.deploys import DeployProvider
 from dynamic_providers.render.watch import ReleaseRolledBackError
-from sandbox.client import SandboxControl
+from tools.sandbox.client import SandboxControl
 
 from render_harness import (RELEASE_DIGESTS, RELEASE_IMAGE, CheckFailed, Driver, configured, live_web_service,
                             objects, request_violations)

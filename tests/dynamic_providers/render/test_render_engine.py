@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.testing import pulumi_engine, pulumi_env, pulumi_home, python_project_yaml, run_pulumi  # noqa: F401
+from tools.engine.testing import pulumi_engine, pulumi_env, pulumi_home, python_project_yaml, run_pulumi  # noqa: F401
 
 DIGEST = "sha256:" + "d" * 64
 SECRETS = {

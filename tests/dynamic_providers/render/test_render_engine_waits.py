@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.testing import pulumi_engine, pulumi_env, pulumi_home, ephemeral_messages, python_project_yaml, run_pulumi  # noqa: F401
+from tools.engine.testing import pulumi_engine, pulumi_env, pulumi_home, ephemeral_messages, python_project_yaml, run_pulumi  # noqa: F401
 
 DIGEST_1 = "sha256:" + "1" * 64
 DIGEST_2 = "sha256:" + "2" * 64

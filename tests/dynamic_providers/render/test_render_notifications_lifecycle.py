@@ -14,7 +14,7 @@ from dynamic_providers.render.metrics_streams import MetricsStreamProvider
 from dynamic_providers.render.models import decode_metrics_stream, decode_override, decode_owner_settings
 from dynamic_providers.render.notifications import NotificationOverrideProvider, NotificationSettingsProvider
 from dynamic_providers.render.services import ServiceProvider
-from sandbox.recordings import render_exchanges
+from tools.sandbox.recordings import render_exchanges
 
 from render_harness import Driver, configured, objects, render_requests, request_violations
 

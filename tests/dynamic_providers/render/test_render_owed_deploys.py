@@ -15,7 +15,7 @@ from dynamic_providers.render.service_env import EnvVarsProvider
 from dynamic_providers.render.services import ServiceProvider
 
 from render_harness import Driver, configured, render_requests
-from sandbox.testing import wait_for
+from tools.sandbox.testing import wait_for
 
 DIGEST = {n: "sha256:" + str(n) * 64 for n in range(1, 4)}
 IMAGE = "ghcr.io/acme/api"

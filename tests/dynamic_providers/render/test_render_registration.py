@@ -39,7 +39,7 @@ def build():
 # (docs/explanation/reading-a-plan.md): a variable is as secret as the value given, every file's content is secret, so a map of
 # plain values (the group's variables) is not secret at all. (Pulumi's mock monitor has no
 # `outputValues`, so the SDK sends a map holding a secret as one secret: per-value secrecy in a
-# plan is checked with the real engine, tests/engine/test_plans_engine.py.)
+# plan is checked with the real engine, tests/tools/engine/test_plans_engine.py.)
 EXPECTED = {
     "RegistryCredential": ("cred", set(), set()),  # the token is read from REGISTRY_PULL_TOKEN, never an input
     "Service": ("api", set(), set()),

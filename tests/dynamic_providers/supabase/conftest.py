@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # supabase_shared, sup
 
 from supabase_engine import EngineDriver  # noqa: E402
 
-from engine.testing import pulumi_engine, pulumi_env, pulumi_home  # noqa: E402,F401  (real-CLI fixtures)
+from tools.engine.testing import pulumi_engine, pulumi_env, pulumi_home  # noqa: E402,F401  (real-CLI fixtures)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.testing import python_project_yaml, run_pulumi
+from tools.engine.testing import python_project_yaml, run_pulumi
 
 DB_PASSWORD = "engine-db-password-3141"
 ROLE_PASSWORD = "engine-role-password-2718"

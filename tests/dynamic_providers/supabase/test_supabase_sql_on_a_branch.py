@@ -13,9 +13,9 @@ import pytest
 from dynamic_providers.core.errors import ApiError
 from dynamic_providers.supabase.extension import ExtensionProvider
 from dynamic_providers.supabase.sql_role import SqlRoleProvider
-from sandbox.testing import wait_for
+from tools.sandbox.testing import wait_for
 from supabase_engine import FAST_HTTP, FAST_WAIT
-from tests.sandbox.supabase_projects import new_project
+from tests.tools.sandbox.supabase_projects import new_project
 
 PASSWORD = "reviews-api-password-1"
 GRANTS = [{"on": "database", "privileges": ["CONNECT"]},

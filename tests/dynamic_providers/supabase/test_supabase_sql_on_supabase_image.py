@@ -1,4 +1,4 @@
-"""``SqlRole`` and ``Extension`` on a database shaped like Supabase's (sandbox/supabase/image.sql): ``postgres`` is
+"""``SqlRole`` and ``Extension`` on a database shaped like Supabase's (tools/sandbox/supabase/image.sql): ``postgres`` is
 no superuser, objects belong to supabase_admin / supabase_auth_admin, the API roles (anon, authenticated,
 service_role) get every new public table through default privileges, and extensions live in ``extensions``,
 some of them pre-installed by the platform."""

@@ -12,7 +12,7 @@ from dynamic_providers.render.client import RenderApi
 from ops.readings.stack import StackReading
 from ops.report import collect, measures
 from ops.report.records import Window
-from sandbox.testing import wait_for
+from tools.sandbox.testing import wait_for
 
 FINAL = ("live", "update_failed", "build_failed", "pre_deploy_failed", "canceled", "deactivated")
 

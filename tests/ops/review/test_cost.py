@@ -6,8 +6,8 @@ import pytest
 
 from ops.review import cost
 from ops.supabase_api import client
-from sandbox.recordings import recordings_dir
-from tests.sandbox.supabase_projects import new_project
+from tools.sandbox.recordings import recordings_dir
+from tests.tools.sandbox.supabase_projects import new_project
 
 RECORDED = recordings_dir() / "supabase" / "GET_v1_projects___PROJECT_REF___billing_addons" / "default.response.json"
 STACK = "urn:pulumi:pr-7::procurement::"

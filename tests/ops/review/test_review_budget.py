@@ -133,9 +133,9 @@ def test_counts_the_hours_creates_on_the_sandbox_as_its_rate_limit_headers_do(sa
 
 def test_the_tools_limit_and_window_are_the_sandboxs_bucket():
     # Two facts, one each side: the tool's (budget.py, from notes/render-api.md) and the sandbox's
-    # (sandbox/render/ratelimits.py, from the recorded POST /services answers). A change to either shows here.
-    from sandbox.ratelimits import RateLimiter
-    from sandbox.render.ratelimits import FAMILIES
+    # (tools/sandbox/render/ratelimits.py, from the recorded POST /services answers). A change to either shows here.
+    from tools.sandbox.ratelimits import RateLimiter
+    from tools.sandbox.render.ratelimits import FAMILIES
 
     creates, _ = RateLimiter(FAMILIES, {}).family_of("POST", "/services")  # the bucket the sandbox charges
     assert (creates.limit, creates.window, creates.anchored) == (budget.CREATE_LIMIT, budget.WINDOW.total_seconds(),

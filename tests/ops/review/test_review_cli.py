@@ -12,7 +12,7 @@ import yaml
 from ops.review import workflow
 from ops.review.__main__ import main
 from tests.ops.review.test_review_tagged import branch, project, static_site, worker
-from tests.sandbox.supabase_projects import new_project
+from tests.tools.sandbox.supabase_projects import new_project
 
 REPO = Path(__file__).resolve().parents[3]
 BASE_FILE = REPO / "Pulumi.local.yaml"

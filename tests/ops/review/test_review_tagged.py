@@ -5,8 +5,8 @@ from dynamic_providers.core.transport import Transport
 from dynamic_providers.render.client import RenderApi
 from dynamic_providers.supabase.api import SupabaseApi
 from ops.review.tagged import delete_leftovers, inventory
-from sandbox.testing import wait_for
-from tests.sandbox.supabase_projects import new_project
+from tools.sandbox.testing import wait_for
+from tests.tools.sandbox.supabase_projects import new_project
 
 
 def worker(sandbox, name, environment_id=None):

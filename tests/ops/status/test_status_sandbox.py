@@ -14,8 +14,8 @@ from ops.readings import restore_tests
 from ops.readings.stack import StackReading
 from ops.status.checks import FAIL, NA, OK
 from ops.status.collect import collect
-from sandbox.testing import wait_for
-from tests.sandbox.render_traffic import final_status
+from tools.sandbox.testing import wait_for
+from tests.tools.sandbox.render_traffic import final_status
 
 IMAGE = "ghcr.io/acme/api@sha256:" + "a" * 64
 HOST = "api.procurement.test"
