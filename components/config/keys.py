@@ -1,6 +1,6 @@
 """Every top-level key of the `procurement:` namespace the program reads.
 
-Pulumi.yaml's `config:` block and README's reference are generated from it (components/config/reference.py).
+Pulumi.yaml's `config:` block and README's reference are generated from it (tools/config_reference.py).
 The loader reads keys only through this registry, so a key cannot be read without being declared.
 """
 from __future__ import annotations
