@@ -72,7 +72,7 @@ def _roles(r: Reader, items, backend: Optional[BackendConfig], backend_on: bool)
         path = f"database.roles[{i}]"
         name, service = item["name"], item["service"]
         if name is not None:
-            if name in c.POSTGRES_RESERVED_ROLES or name.startswith(("pg_", "supabase_")):
+            if name in c.POSTGRES_RESERVED_ROLES or name.startswith(c.POSTGRES_RESERVED_ROLE_PREFIXES):
                 r.add(f"{path}.name", f"'{name}' is a role Postgres or Supabase owns; pick a name of your own")
             elif name in names:
                 r.add(f"{path}.name", f"duplicate role '{name}'")

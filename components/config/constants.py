@@ -5,9 +5,13 @@ from __future__ import annotations
 # The vendor vocabularies live once, in the providers that send them; config validation reuses them.
 from components import cloudflare_waf as _cloudflare_waf
 from dynamic_providers.render import encoders as _render
+from dynamic_providers.render import metrics_streams as _render_metrics
+from dynamic_providers.render import notifications as _render_notifications
+from dynamic_providers.supabase import backups as _supabase_backups
 from dynamic_providers.supabase import fields as _supabase_fields
 from dynamic_providers.supabase import project as _supabase_project
 from dynamic_providers.supabase import settings as _supabase_settings
+from dynamic_providers.supabase import sql as _supabase_sql
 
 NAMESPACE = "procurement"
 
@@ -29,9 +33,8 @@ RENDER_PAID_PLANS = _render.PAID_PLANS
 
 # Notification settings: notificationsToSend of the owner settings (none, failure, all); per-service overrides
 # also take "default" (paths /notification-settings/*). Metrics-stream receivers: upsertOwnerMetricsStream.
-RENDER_NOTIFY_EVENTS = ("none", "failure", "all")
-RENDER_METRICS_PROVIDERS = ("BETTER_STACK", "GRAFANA", "DATADOG", "NEW_RELIC", "HONEYCOMB", "SIGNOZ", "GROUNDCOVER",
-                            "CUSTOM")
+RENDER_NOTIFY_EVENTS = _render_notifications.EVENTS
+RENDER_METRICS_PROVIDERS = _render_metrics.PROVIDERS
 
 # Not in the spec (numInstances only has minimum 1). Render's dashboard caps manual scaling and
 # autoscaling at 100 instances; a larger number is a typo, not a plan.
@@ -69,18 +72,16 @@ SUPABASE_MAX_CONNECTIONS = _supabase_fields.POSTGRES_FIELDS["max_connections"].m
 SUPABASE_MAX_JWT_EXPIRY = _supabase_fields.AUTH_SCALARS["jwt_expiry"][1].maximum
 SUPABASE_MIN_PASSWORD_LENGTH = _supabase_fields.AUTH_SCALARS["password_min_length"][1].minimum
 
-# ApplyProjectAddonBody.addon_variant pitr_7 / pitr_14 / pitr_28; PITR needs at least the Small compute size
-# (Supabase's PITR docs; the sandbox enforces it as the stricter reading).
-SUPABASE_PITR_DAYS = (7, 14, 28)
+# ApplyProjectAddonBody.addon_variant pitr_<days>, as the PitrAddon provider buys it; PITR needs at least the Small
+# compute size (Supabase's PITR docs; the sandbox enforces it as the stricter reading).
+SUPABASE_PITR_DAYS = _supabase_backups.PITR_DAYS
 SUPABASE_PITR_MINIMUM_SIZE = "small"
 
-# Roles Supabase itself owns; a service role with one of these names would hijack or break them.
-POSTGRES_RESERVED_ROLES = (
-    "postgres", "anon", "authenticated", "authenticator", "service_role", "dashboard_user", "pgbouncer",
-    "supabase_admin", "supabase_auth_admin", "supabase_storage_admin", "supabase_functions_admin",
-    "supabase_realtime_admin", "supabase_replication_admin", "supabase_read_only_user", "pgsodium_keyholder",
-)
-POSTGRES_TABLE_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+# Roles Postgres and Supabase own (a service role with such a name would hijack or break them), and the table
+# privileges a role may hold: as the SqlRole provider checks and grants them.
+POSTGRES_RESERVED_ROLES = _supabase_sql.RESERVED_ROLES
+POSTGRES_RESERVED_ROLE_PREFIXES = _supabase_sql.RESERVED_ROLE_PREFIXES
+POSTGRES_TABLE_PRIVILEGES = _supabase_sql.PRIVILEGES["table"]
 
 # --- Cloudflare ---------------------------------------------------------------------------------
 # Zone settings as the Cloudflare API names them (zone setting ids ssl, min_tls_version,
