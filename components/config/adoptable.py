@@ -23,6 +23,9 @@ NOTIFICATION_SETTINGS = _RENDER + "NotificationSettings"
 METRICS_STREAM = _RENDER + "MetricsStream"
 PROJECT = _SUPABASE + "Project"
 SQL_ROLE = _SUPABASE + "SqlRole"
+# Every adoptable resource type: ops/recovery/state.py turns a pending create of one into a `procurement:adopt` entry.
+TYPES = frozenset({SERVICE, ENV_VARS, DEPLOY, ENV_GROUP, ENV_GROUP_LINK, CUSTOM_DOMAIN, REGISTRY_CREDENTIAL,
+                   LOG_STREAM, NOTIFICATION_OVERRIDE, NOTIFICATION_SETTINGS, METRICS_STREAM, PROJECT, SQL_ROLE})
 
 # Component names (components/platform.py): the first part of every child's logical name.
 BACKEND, FRONTEND, DATABASE, BACKUP, ALERTING = "backend", "frontend", "database", "backup", "alerting"
