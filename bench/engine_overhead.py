@@ -1,28 +1,12 @@
 """Engine overhead of the local stack, side by side with the engine's floor (issue 16).
 
-One run, one sandbox (started with `tools/scripts/sandbox.sh` on free ports, deploys live after 0.2 s and
-projects ready after 0.2 s as in the test runner, Render's rate limits scaled by --rate-limit-scale
-because the 4- and 20-service ups create more services than Render's 20 per hour), the real CLI:
-
-- engine floor: the no-op preview of a one-resource program that imports nothing of the project (a
-  dynamic provider answering with constants), on the same CLI, language host and venv;
-- the local stack's no-op preview (`local-stack.sh preview --expect-no-changes`);
-- no-op `make up` (`local-stack.sh up --expect-no-changes`: the update and `pulumi stack output`);
-- up from empty with the committed 4 backend services and with 20 (16 more workers), each on a fresh
-  state and destroyed afterwards, with `procurement:release` off (its fixed waits: bench/release.py);
-- peak RSS (VmHWM) and CPU seconds of each process (the CLI, the language host, the program, the
-  dynamic-provider host), sampled from /proc every 20 ms while the command runs, and the sandbox's CPU
-  (it validates every request and response against the vendors' specs: it competes for the same cores);
-- API calls per step from the sandbox journal (a no-op preview or up makes none).
-
     .venv/bin/python bench/engine_overhead.py [--repeat 3] [--up-repeat 3] [--services 20] [--parallel N]
                                               [--json PATH]
 
-Times are medians of --repeat runs of the no-op steps and of --up-repeat runs of each up from empty,
-interleaved (floor, preview, up, floor, ...; 4, 20, 4, ...) so that a change in the machine's load
-weighs on every step alike. The ratios are the issue's
-"Done when"; the script exits 1 when one is missed and writes JSON to the git-ignored bench/results/.
-Wall times depend on the machine and its load: compare the ratios, which come from one run.
+One run, one sandbox, the real CLI: the engine floor (a one-resource program importing nothing of the project),
+the local stack's no-op preview and `make up`, ups from empty with 4 and 20 services; wall time (interleaved
+medians), peak RSS and CPU per process, API calls. Exits 1 when one of the issue's ratios is missed. What each
+step measures and why: docs/explanation/benchmarks.md, "Engine overhead"; compare the ratios, not wall times.
 """
 from __future__ import annotations
 

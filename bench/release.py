@@ -1,20 +1,10 @@
 """What a release costs and how fast it switches back (issue 25), on the real CLI against a sandbox of its own.
 
-One run, one sandbox (`tools/scripts/sandbox.sh`, free ports, deploys live after --deploy-delay), the local stack
-with its API service taking requests from a loop the whole time:
-
-- plain deploy: a new image digest with `procurement:release.candidate` off and no watch;
-- release: a new digest through the green candidate and its smoke checks, no watch: the candidate's added time;
-- release with the watch window (`--watch`): what a production release waits before it reports success;
-- switch-back: a digest whose image fails once it has answered 20 requests (the candidate's two pass, production's
-  traffic does not); the watch sees it and rolls back;
-  the switch-back time is the program's own report (failure detected -> previous deploy live), and the loop
-  counts the requests that failed meanwhile.
-
-Plain and candidate releases alternate (--repeat each; medians), so the machine's load weighs on both alike.
-Ratios: release / plain deploy, and switch-back / plain deploy. Every healthy release must drop no request.
-
     .venv/bin/python bench/release.py [--repeat 3] [--watch 5] [--json PATH]
+
+Plain deploys and candidate releases alternate while a loop sends requests; then a digest that fails after 20
+requests is switched back by the watch. Ratios: release / plain deploy, switch-back / plain deploy; every healthy
+release must drop no request. Details and the last run: docs/explanation/benchmarks.md, "Releases".
 """
 from __future__ import annotations
 

@@ -1,18 +1,10 @@
 """API calls per operation of the Render resources, counted from the sandbox journal.
 
-Runs the real `pulumi` CLI (tools/scripts/install-engine.sh) on a throwaway stack of N Render web
-services shaped like the backend tier (each: Service + EnvVars + CustomDomain; ``--secret-files``
-adds a SecretFiles per service) against a fresh sandbox, and reports how many Render API calls
-each operation made:
-
     .venv/bin/python bench/render_api_calls.py [--services 3] [--secret-files] [--json PATH]
 
-Every resource refreshes with exactly one GET, so a service's refresh cost is the number of
-resources attached to it (3 in the default shape, 4 with secret files).
-
-Targets (issue 5): a no-op preview makes 0 calls; refresh makes at most 3 GETs per service;
-changing one env var makes at most 2 write calls. The script exits 1 when a target is missed.
-Counts, not timings: they are deterministic and do not depend on the machine.
+Real CLI, a throwaway stack of N web services shaped like the backend tier. Targets (issue 5): a no-op preview
+makes 0 calls; refresh at most 3 GETs per service; changing one env var at most 2 writes; exit 1 when one is
+missed. The shape and why refresh costs what it does: docs/explanation/benchmarks.md.
 """
 from __future__ import annotations
 

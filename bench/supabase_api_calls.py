@@ -1,15 +1,10 @@
 """API calls per operation of the Supabase resources, counted from the sandbox journal.
 
-Runs the real `pulumi` CLI (tools/scripts/install-engine.sh) on a throwaway stack shaped like the database
-tier (a Project with PostgresConfig, PoolerConfig, NetworkRestrictions, SslEnforcement, AuthConfig,
-EdgeFunctionSecrets, ApiKeys, N SqlRoles and an Extension) against a fresh sandbox with real Postgres,
-and reports how many Management API calls each operation made:
-
     .venv/bin/python bench/supabase_api_calls.py [--roles 2] [--json PATH]
 
-Targets (issue 6): a no-op preview makes 0 calls; refresh makes at most 1 GET per settings object
-(the Project itself reads its status and its backups: 2 GETs); changing one Postgres parameter makes
-1 write. The script exits 1 when a target is missed. Counts, not timings: deterministic.
+Real CLI, a throwaway stack shaped like the database tier, real Postgres. Targets (issue 6): a no-op preview makes
+0 calls; refresh at most 1 GET per settings object (the Project 2); one Postgres parameter 1 write; exit 1 when
+one is missed. The shape: docs/explanation/benchmarks.md.
 """
 from __future__ import annotations
 

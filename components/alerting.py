@@ -1,15 +1,9 @@
 """Observability tier, Render side: who hears about what goes wrong inside Render.
 
-``RenderAlerting``: every Render service of the stack gets a notification override
-(``observability.alerts.serviceEvents``: failed deploys, unhealthy instances, failed cron runs), the stack
-that owns the workspace (``observability.alerts.manageWorkspace``, production) sets the workspace's defaults
-(email on, which events), and the workspace's metrics stream goes to the OTLP endpoint of
-``observability.metricsStreamUrl`` (its token read from ``RENDER_METRICS_STREAM_TOKEN`` at call time). Render
-emails the workspace's members; who they are is the workspace's membership, not config.
-
-Apart from the Cloudflare side (components/observability.py) so that a stack whose observability is
-Render's alone (``local``) never imports pulumi_cloudflare (issue 16: 2.6 s and ~130 MiB of startup).
-The component type keeps its ``procurement:observability:`` prefix: URNs do not depend on the module.
+``RenderAlerting``: a notification override per service, the workspace's defaults (one stack) and its metrics
+stream. Apart from the Cloudflare side (components/observability.py) so that `local` never imports
+pulumi_cloudflare; the type keeps its ``procurement:observability:`` prefix (URNs do not depend on the module).
+Details: components/README.md, "observability.py and alerting.py".
 """
 from __future__ import annotations
 

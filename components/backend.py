@@ -1,49 +1,9 @@
 """Backend tier: the Python backend's Render services, all running one container image by digest.
 
-Children (all `parent=self`, names derived from the component name `<name>`), per configured
-service S (`backend.services`):
-
-- ``<name>-S`` (render:Service): a web service, background worker or cron job from the image
-  `<registry>/<repository>` pinned at the digest, with its command, plan, region, health-check
-  path (web), fixed instance count or autoscaling (web, worker), schedule (cron). Updating it
-  never deploys by itself (`deploy_on_update=False`) and Render never deploys it on its own
-  (`auto_deploy` off, explicitly): the Deploy below is the one that does.
-- ``<name>-S-env`` (render:EnvVars): the service's own variables, each as secret as its value
-  (a plan shows the keys and plain values and masks the secret ones): `PORT` (web),
-  `DATABASE_URL` (the pooled URL of the service's least-privilege role) and `SUPABASE_SECRET_KEY`
-  (the service's own Supabase key), both secret, when the database tier provides them,
-  and the service's variables from config (`backend.services[].env`, `appSecrets.services.S.env`).
-- ``<name>-S-files`` (render:SecretFiles): the service's secret files from config
-  (`appSecrets.services.S.files`), only when it has some; removing the last one deploys once
-  more after the removal (deletes run last in an `up`).
-- ``<name>-S-deploy`` (render:Deploy): the one thing that deploys. It runs after the variables,
-  the files and the group link, deploys the digest, and its `triggers` hold the command and a
-  fingerprint of every variable and secret file the service sees (its own and the group's;
-  secret like them) and the `revision` of the service, its variables, files and the group (each
-  counts writes of values a deploy applies, so a value `up` restores after an out-of-band change
-  deploys too). So a new digest (promotion, rollback), command, variable or file yields
-  exactly one new deploy, and nothing else deploys (`deploy_on_update` / `deploy_on_change` are
-  off on Service, EnvVars and SecretFiles). A web service's Deploy runs its `checks` (the health path,
-  and `release.smokeChecks` for the API) for `release.watchSeconds` after the switch, rolling back to
-  the previous deploy on the first failure.
-- ``<name>-S-candidate`` (render:ReleaseCandidate), web services while `release.candidate` is on: the
-  same digest and triggers run first as a preview instance of the service, pass the same checks and are
-  deleted; every Deploy waits for every candidate, and the workers' and cron jobs' Deploys for the web
-  services' Deploys (their watch included), so an image stopped at a candidate or switched back on a web
-  service reaches no service (docs/explanation/releases.md).
-
-Web services and workers get `backend.shutdownDelaySeconds` (Render's maxShutdownDelaySeconds) when set.
-
-Shared by all services: ``<name>-env-group`` (render:EnvGroup: environment, public URLs, the
-Supabase URL and anon key, and `backend.env` / `appSecrets.backend` from config, files
-included) and ``<name>-env-group-link`` (render:EnvGroupLink); the API's
-custom domain ``<name>-api-domain`` (render:CustomDomain on `api.<domain>`; its `dns_target` is
-what the edge tier's CNAME points at); ``<name>-registry`` (render:RegistryCredential) when the
-registry is private, its token read from ``REGISTRY_PULL_TOKEN`` when it is written;
-``<name>-log-stream`` (render:LogStream, the workspace's syslog stream) when
-`observability.logStreamEndpoint` is set, its token read from ``RENDER_LOG_STREAM_TOKEN``. Neither
-token is an input: the resources hold the variable's name and a fingerprint of its value (a
-rotation shows as a change), so no token is ever stored in the state.
+Per service a Service, its EnvVars, SecretFiles and the one Deploy that deploys (plus a ReleaseCandidate while
+`release.candidate` is on); shared: the env group and its link, the API's custom domain, the registry credential,
+the log stream. Tokens are never inputs: only the variable's name and a fingerprint are in the state.
+Children and why: components/README.md, "backend.py"; the release sequence: docs/explanation/releases.md.
 """
 from __future__ import annotations
 

@@ -1,43 +1,8 @@
 """The nightly off-platform backup: a Render cron job dumps the database into an R2 bucket, encrypted.
 
-Why a Render cron job (docs/how-to/operations.md, "The nightly backup"): the database accepts connections only from
-`database.networkRestrictions`, which already admit the Render workspace's outbound addresses; a scheduled
-GitHub workflow would run from GitHub's shared address ranges (thousands of CIDRs, changing) or need a paid
-static-IP runner. The job's failure is a failed cron run of a Render service, which the same notification
-override every service gets (`observability.alerts`) turns into an email, and the daily `backup-check`
-workflow (outside Render) fails when the newest dump is older than a day: the two alerts do not share a
-point of failure. The dumps leave both vendors that run the platform: they go to Cloudflare R2.
-
-Children (all `parent=self`, names derived from the component name `<name>`):
-
-- ``<name>-bucket`` (cloudflare:R2Bucket `procurement-<stack>-db-backups`), ``<name>-lock``
-  (cloudflare:R2BucketLock: every object is locked for `backup.retentionDays` after upload, so nobody -- the
-  job's token included -- can delete or overwrite a dump before then) and ``<name>-retention``
-  (cloudflare:R2BucketLifecycle): dumps are deleted `backup.retentionDays` after upload, when the lock
-  releases them, unfinished multipart uploads after a day.
-- ``<name>-writer`` (cloudflare:AccountToken): a token that may read and write objects of that bucket only
-  (the lock refuses its deletes and overwrites); its S3 credentials (access key = token id, secret = SHA-256
-  of the token value, as R2 documents) are generated secrets: they exist in the state only encrypted and
-  rotate by replacing the token.
-- ``<name>-restore-tests`` (cloudflare:R2Bucket `procurement-<stack>-restore-tests`) and
-  ``<name>-restore-test-writer`` (cloudflare:AccountToken): where the daily restore test records its results
-  (ops/readings/restore_tests.py), since its own token may only read the backups; this token writes that bucket
-  only and is kept in the restore test's ESC environment alone (RESTORE_TEST_RECORD_TARGET and
-  RESTORE_TEST_RECORD_S3_*, esc/procurement-restore-test.yaml).
-- ``<name>-job`` (render:Service, cron job): the image `backup.image`, pinned by digest (built from
-  `ops/backup/Dockerfile`, docs/how-to/operations.md), pulled with the backend's registry credential when it is in
-  the same private registry; auto-deploy off, so a merge to this repository changes nothing in production.
-  It runs `python -m ops.backup run` on `backup.schedule`, and ``<name>-job-env`` (render:EnvVars) gives it
-  what it needs: the read-only `backup_reader` role's session-pooler URL (the database tier's `backup_url`,
-  never the `postgres` password), the bucket, the credentials and the age recipients. The dumps are encrypted
-  to every `backup.recipients` entry before they leave the job: the job can write backups but never read one;
-  the identities are held as each entry's `holder` says (the on-call's in the break-glass ESC environment,
-  the escrow offline); ``<name>-job-files`` (render:SecretFiles, only with `database.caCertificate`): the
-  database's CA, where the URL's `sslrootcert` points (verify-full).
-
-Verification status: the Cloudflare children are checked under Pulumi mocks only (the pulumi-resource-cloudflare
-plugin cannot be installed here); the Render children, the backup program and the restore run for real
-against the sandbox (tests/ops/, tests/tools/engine/test_restore_drill.py).
+Children (bucket, lock, lifecycle, writer token, restore-test bucket and token, the job, its env and CA file) and
+their verification status: components/README.md, "backups.py"; why a Render cron job and what the job may do:
+docs/how-to/operations.md, "The nightly backup".
 """
 from __future__ import annotations
 

@@ -1,38 +1,8 @@
 """Database tier: the Supabase project, its settings, API keys, and one least-privilege role per service.
 
-Children (all `parent=self`, names derived from the component name `<name>`):
-
-- ``<name>-password`` (random:RandomPassword) and ``<name>-project`` (supabase:Project): the
-  project and its Postgres superuser password. Both carry `protect` and the project also
-  `retain_on_delete` from `database.deletionProtection`: a protected database can be neither
-  destroyed nor replaced (region/organization change) without an explicit unprotect first.
-- Settings, each `deleted_with` the project (tearing the project down makes no calls for them):
-  ``<name>-postgres`` (PostgresConfig, only when `database.postgres` sets a parameter),
-  ``<name>-pooler`` (PoolerConfig), ``<name>-network`` (NetworkRestrictions; no CIDRs configured
-  means allow-all, declared explicitly so a restriction added by hand is drift), ``<name>-ssl``
-  (SslEnforcement), ``<name>-auth`` (AuthConfig: site URL = the app's URL, redirect URLs,
-  sign-up, JWT expiry, password length, TOTP MFA from `database.auth.mfaTotp`),
-  ``<name>-api-keys`` (ApiKeys: the anon and service-role keys, plus one named secret key per backend service so each can be revoked on its own),
-  ``<name>-pitr`` (PitrAddon, only with `database.pitrDays`: point-in-time recovery; removing the key turns it off).
-- Per configured role: ``<name>-role-<role>-password`` (RandomPassword) and ``<name>-role-<role>``
-  (SqlRole: LOGIN, no superuser/createdb/createrole/replication/bypassrls, exactly the declared
-  grants; dropped before the project on destroy, see below); per extension
-  ``<name>-extension-<ext>`` (Extension, `deleted_with` the project: re-creating it converges).
-- With the backup (`backup_schemas`): ``<name>-role-backup_reader-password`` and ``<name>-role-backup_reader``
-  (SqlRole): the nightly job's login: CONNECT, USAGE and SELECT on every table and sequence of the dumped
-  schemas, nothing else; BYPASSRLS, so row-level security hides no row from pg_dump (which otherwise refuses
-  a table with RLS enabled).
-
-Connection URLs (`database_urls`, `backup_url`) go through the pooler with TLS: `sslmode=require` (encrypted, the
-server unverified) or, with `database.caCertificate`, `sslmode=verify-full` against that CA, which the consumers
-get as the Render secret file `client_files` names (Supabase documents verify-full with its CA for the pooler
-too; what it does not let a client verify is the pooler's own leg to Postgres).
-
-Role privileges: CONNECT on the database, USAGE on each of `database.roles[].schemas`, and
-`database.roles[].privileges` on every table of those schemas, present and future (SqlRole's
-`all_tables` grant: the tables belong to the backend's migrations, which run after the role exists,
-as `postgres`, whose default privileges then cover them).
-
+The project and its password take `protect` (and `retain_on_delete`) from `database.deletionProtection`; the
+settings are `deleted_with` it. Children, connection URLs (pooler with TLS) and role privileges:
+components/README.md, "database.py".
 """
 from __future__ import annotations
 

@@ -1,21 +1,8 @@
 """Edge tier: Cloudflare in front of the Render services (pulumi-cloudflare 6.23.1).
 
-Two kinds of objects live in one Cloudflare zone, and the stacks share that zone:
-
-- Per-environment hostnames (every stack): one proxied CNAME per Render custom domain, pointing
-  at the target Render reports for it (`dns_target` of render:CustomDomain).
-- Zone-wide objects (exactly one stack, `edge.manageZoneSettings`, production): SSL mode, minimum
-  TLS, TLS 1.3, always-HTTPS, security level, HSTS, and the zone's entry-point rulesets, of which
-  Cloudflare allows one per phase: the managed WAF (`http_request_firewall_managed`, executing the
-  managed rulesets `edge.managedWaf` names), the rate limit on the API host (`http_ratelimit`) and
-  the static-asset cache rules on the app host (`http_request_cache_settings`). A second stack
-  declaring them would fight the first on every `up`.
-
-Verification status: checked only under Pulumi runtime mocks (tests/components/test_edge.py). The
-pulumi-resource-cloudflare plugin cannot be built or downloaded on the development machine, so
-none of these resources has been created against Cloudflare by this code yet; in particular the
-`security_header` value shape below follows the Cloudflare API's field names and awaits a first
-real preview.
+Every stack declares its own hostnames' CNAMEs; the zone-wide settings and entry-point rulesets (one per phase)
+only the stack with `edge.manageZoneSettings`. Checked under mocks only; the `security_header` value shape awaits
+a first real preview: components/README.md, "edge.py".
 """
 from __future__ import annotations
 

@@ -1,17 +1,7 @@
 """Frontend tier: the React app as a Render static site behind `app.<domain>`.
 
-Children (all `parent=self`, names derived from the component name `<name>`):
-
-- ``<name>-site`` (render:Service, `static_site`): built by Render from the app's repository and
-  branch with the build command, published from the publish path; security headers on every
-  path (HSTS, CSP, X-Frame-Options, X-Content-Type-Options, Referrer-Policy) and the SPA rewrite
-  `/*` -> `/index.html`, so client-side routes load the app instead of a 404.
-- ``<name>-site-env`` (render:EnvVars): the build-time variables Vite bakes into the bundle:
-  `VITE_SUPABASE_URL`, `VITE_SUPABASE_ANON_KEY` (when the database tier is on) and `VITE_API_URL`
-  (when the backend tier is on), plus `frontend.env` and `appSecrets.frontend.env` from config.
-  The anon key is public by design (it ships to browsers) but is still kept secret in state like
-  every credential. A change redeploys the site (Render rebuilds it with the new values).
-- ``<name>-domain`` (render:CustomDomain on `app.<domain>`; its `dns_target` feeds the edge tier).
+Children (the site with security headers and the SPA rewrite, its build-time variables, the custom domain):
+components/README.md, "frontend.py".
 """
 from __future__ import annotations
 

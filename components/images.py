@@ -1,25 +1,8 @@
 """Images tier: the backend image every Render backend service runs, always referenced by digest.
 
-Where the image comes from is decided by config (`ImageSource.kind`, precedence in
-components/config/model.py):
-
-- ``digest``: a pinned `<registry>/<repository>@sha256:<hex>` (rollback, the local stack). Nothing
-  is built or read; no child resource at all.
-- ``promote``: the `backend_image_digest` output of another stack (production promotes what
-  staging verified), read through a `StackReference`. Nothing is built.
-- ``build``: `docker.Image` (pulumi-docker 5.2.0) builds the context for the configured platform
-  (linux/amd64) and pushes it with the credentials of the runner's `docker login` (the `registry`
-  input names only the server: with no username/password pulumi-docker uses the Docker config's
-  credentials, pulumi/pulumi-docker#461 and #465), so no registry password is an input or in the
-  state; the pushed manifest's `repo_digest` is the result.
-
-Whichever path is taken the public surface is the same: `image_ref` (`<image_name>@sha256:<hex>`,
-what Render runs) and `digest` (`sha256:<hex>`).
-
-Verification status: the build path is checked only under Pulumi runtime mocks
-(tests/components/test_images.py). The pulumi-resource-docker plugin cannot be built or downloaded
-on the development machine and there is no Docker engine there, so no image has been built or
-pushed by this code yet; the first real run is staging's CI (`docker` and registry access needed).
+Pinned (`digest`), promoted from another stack (`promote`) or built and pushed with the runner's `docker login`
+(`build`, no registry password in the state); the public surface is the same: `image_ref` and `digest`.
+The three paths and the verification status: components/README.md, "images.py".
 """
 from __future__ import annotations
 

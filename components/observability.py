@@ -1,25 +1,8 @@
-"""Observability tier, Cloudflare side: who hears about what goes wrong, seen from outside.
+"""Observability tier, Cloudflare side: health checks on the public hosts and who hears about them.
 
-``RenderAlerting`` (Render side) lives in components/alerting.py: it needs no Cloudflare SDK, so the
-local stack, whose observability is Render's alone, never imports pulumi_cloudflare.
-
-``EdgeMonitoring`` (Cloudflare side): health checks on the public hosts and who hears about them.
-
-Render's own health checks (the services' health-check path) and log streams belong to the
-backend tier; this component adds the outside view: Cloudflare standalone health checks probing
-`https://<api host><health path>` and `https://<app host>/` through the edge, as a user would, and
-an account-level notification policy that emails the configured address whenever one of this
-stack's checks changes status.
-
-The platform's targets (uptime 99.9 %, responses under 2 s: `observability.uptimeTargetPercent`,
-`observability.responseTimeTargetMs`) are not knobs Cloudflare health checks have; the config
-ties the probe's `edge.healthCheck.timeoutSeconds` to the response target (it may not be shorter)
-and the targets are written into each check's description so the dashboard shows what the alert
-protects. Standalone health checks need a Pro plan or higher on the zone.
-
-Verification status: checked only under Pulumi runtime mocks (tests/components/test_observability.py).
-The pulumi-resource-cloudflare plugin cannot be built or downloaded on the development machine, so
-no health check or notification policy has been created against Cloudflare by this code yet.
+``EdgeMonitoring``; the Render side (``RenderAlerting``) lives in components/alerting.py, so the local stack never
+imports pulumi_cloudflare. What is probed, how the uptime and response targets are written into each check, and
+the verification status: components/README.md, "observability.py and alerting.py".
 """
 from __future__ import annotations
 

@@ -1,16 +1,14 @@
 """The whole platform for one stack: every tier the config switches on, wired together.
 
-`build_platform(config)` declares the tier components in dependency order and returns them; a
-tier that is off is `None` here and declares nothing (no component, no child). What flows
-between tiers:
+`build_platform(config)` declares the tier components in dependency order and returns them; a tier that is off is
+`None` here and declares nothing (no component, no child). What flows between tiers:
 
     images ──digest──> backend ──api custom domain──┐
     database ──URL, keys, role URLs──> backend      ├──> edge (CNAMEs) ──> observability (health checks)
     database ──URL, anon key──> frontend ──app custom domain──┘
     database, backend, frontend ──values──> source control (GitHub environment variables/secrets)
 
-The images tier decides whether the backend image may be *built* (`tiers.images`); whenever the
-backend runs, `BackendImage` resolves its digest (pinned, promoted from another stack, or built).
+The images tier only decides whether the image may be built: components/README.md, "images.py".
 """
 from __future__ import annotations
 

@@ -1,33 +1,8 @@
 """Source-control tier: the GitHub repositories' settings, rules and CI environments (pulumi-github 6.15.0).
 
-The repositories are shared by every stack, so two kinds of objects are kept apart:
-
-- Repository-wide objects (exactly one stack, `sourceControl.manageRepositorySettings`,
-  production): per configured repository its merge settings (squash only, branch deleted on
-  merge), secret scanning with push protection, vulnerability alerts, a ruleset on the default
-  branch (required approvals, code-owner review, approval of the last push, stale approvals
-  dismissed, required status checks including the `preview (<stack>)` checks, no force push, no
-  deletion, no bypass actors), and the GitHub environments `staging` and `production`
-  (production: required reviewers, no self-review, no admin bypass; both: deployable from the
-  default branch only), plus `staging-preview` and `production-preview` in the infrastructure
-  repository (any ref; production-preview: production's reviewers; see ENVIRONMENT_GUARDS). Repository-wide Actions secrets and variables, if
-  any, also live here.
-- Per-environment values (every stack): Actions secrets and variables in this stack's own GitHub
-  environment, fed from this stack's outputs. A stack other than the owner writes into an
-  environment the owner created, so the owner's first `up` must come first.
-
-The repositories themselves are never created or deleted by Pulumi: bring them (and the GitHub
-environments, rulesets and branch policies that already exist) under management before the owning
-stack's first `up` with `pulumi import --file`, from the file `tools/scripts/github-import.py` writes
-(docs/how-to/adopt-existing-objects.md: the commands and the id of each type); they
-are retained on delete and archived rather than deleted if a delete ever reaches the provider.
-
-Credentials: the component's GitHub provider takes the owner from config and the token from the
-environment (`GITHUB_TOKEN`), never from state.
-
-Verification status: checked only under Pulumi runtime mocks (tests/components/test_source_control.py).
-The pulumi-resource-github plugin cannot be built or downloaded on the development machine, so
-none of these resources has been applied to GitHub by this code yet.
+Repository-wide objects only in the stack with `sourceControl.manageRepositorySettings`; per-environment Actions
+values in every stack. The repositories are imported, never created or deleted; the token comes from
+`GITHUB_TOKEN`, never from state. Details and verification status: components/README.md, "source_control.py".
 """
 from __future__ import annotations
 

@@ -1,22 +1,10 @@
 """Repoint a stack's database to a restore's project without deleting or replacing the project it had.
 
-A new ``database.projectRef`` alone makes `pulumi up` replace the project resource: delete the project the state
-holds (with every row written after the backup) or, protected, fail after the new project was loaded. So the
-state is edited first, together with the config, to name the new project:
-
-- the project resource keeps its URN, protection and password resource; its id, ``project_ref`` and ``name``
-  become the new project's, and its ``db_password`` is dropped (the new project has the restore's password, so
-  the up sets the stack's: an update, not a replace);
-- the resources that live on the old project (settings, API keys, extensions, roles: every resource with a
-  ``project_ref`` input naming it) leave the state without a call, so nothing is dropped on the old project; the
-  up creates them on the new one. References to them (dependencies, ``deleted_with``) go with them.
-
-The old project is never called: it stays as it is until a person deletes it. Before the up, a preview must show
-no delete or replace of the project; else the state and the config file are put back as they were.
-
-Killed at any moment, the stack is safe (the provider refuses a ``projectRef`` other than its state's project)
-and ``finish`` converges it: the state is written first, whole, so it names either the old project or the new
-one, and ``finish`` makes the config name that one (``python -m ops.restore --stack <stack> --finish``).
+A new ``database.projectRef`` alone makes `pulumi up` replace the project resource, so the state is edited first,
+together with the config: the project resource names the new project, and the resources on the old one leave
+the state without a call. The old project is never called. Killed at any moment, the stack is safe and
+``python -m ops.restore --stack <stack> --finish`` converges it. The details:
+docs/how-to/restore-the-database.md, "How the repoint works".
 """
 from __future__ import annotations
 

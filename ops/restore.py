@@ -1,44 +1,13 @@
 """``python -m ops.restore``: restore the stack's database, repoint the stack, verify. docs/how-to/restore-the-database.md.
 
-From an off-platform backup into a NEW Supabase project (the project is lost, or its data is beyond repair):
+    python -m ops.restore --stack <stack> --backup latest|<stamp> [--target s3://...|file:///...]   # new project
+    python -m ops.restore --stack <stack> --restore-point <name>      # in place: undo to a restore point
+    python -m ops.restore --stack <stack> --pitr 2026-05-04T03:12:00Z  # in place: point in time
+    python -m ops.restore --stack <stack> --finish | --discard <ref>
 
-    python -m ops.restore --stack <stack> --backup latest|<stamp> [--target s3://...|file:///...]
-
-1. fetch the backup's manifest and dump from the target (BACKUP_TARGET and its credentials), check its SHA-256,
-   decrypt it with BACKUP_AGE_IDENTITY;
-2. create a project in the stack's organization, region and size (Management API, SUPABASE_ACCESS_TOKEN),
-   pre-create the stack's extensions, load the dump in one transaction (all or nothing), and check every
-   table's row count against the manifest;
-3. repoint the stack without deleting or replacing the project it had (ops/repoint.py): the state's project
-   resource and ``procurement:database.projectRef`` both name the new project (the old project's settings and
-   roles leave the state, no call made), a preview must show no delete or replace of a project, then
-   ``pulumi up --refresh`` renames the new project, sets its password and creates roles, settings and the
-   services' DATABASE_URL on it. The old project, if it is still there, is kept as it is until a person deletes
-   it (protected or not);
-4. verify: every role of ``database.roles`` exists and may log in, and the API service's own role logs in
-   through the pooler (the stack's ``database_url``) and reads every table with the manifest's row counts.
-
-In place, where Supabase can (the project is there, its data is wrong):
-
-    python -m ops.restore --stack <stack> --restore-point <name>     # undo to a restore point
-    python -m ops.restore --stack <stack> --pitr 2026-05-04T03:12:00Z # point in time (database.pitrDays)
-
-The database connections use TLS (the load ``sslmode=require`` at least); with the database's CA certificate in
-BACKUP_DATABASE_CA (or PGSSLROOTCERT) they are ``verify-full``: the server must prove it is the host connected to.
-
-It prints what it did and how long it took (the recovery time) and the age of the data restored (the data lost
-by the disaster is what changed after it). Exit 1 with one line on any failure. Before the repoint the stack is
-not changed: the line names the project the restore created and the command that deletes it
-(``--discard <ref>``: only a restore's project, never the stack's); a failed repoint puts the config file and
-the state back as they were; a failed ``up`` after it names the command that finishes it.
-
-Killed after it started repointing (the line "repointing the stack" names the command), or whenever a restore
-stopped half way:
-
-    python -m ops.restore --stack <stack> --finish
-
-makes the config name the project the state holds (never the other way), checks the plan, runs the up and
-verifies the roles, as step 4 (without the backup's row counts).
+From a backup: fetch, check and decrypt it, load it into a new project, repoint the stack (ops/repoint.py), verify
+the roles and row counts. Exit 1 with one line on any failure, naming what to run next. Each step, what is
+checked and what a failure leaves: docs/how-to/restore-the-database.md.
 """
 from __future__ import annotations
 

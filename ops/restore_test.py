@@ -1,17 +1,11 @@
 """``python -m ops.restore_test``: the scheduled restore test (daily, .github/workflows/restore-test.yml).
 
-A backup is only known to be good once it was restored. This one takes the newest backup (or ``--backup``),
-checks its SHA-256 and decrypts it (BACKUP_AGE_IDENTITY: the ``restore-test`` recipient's own identity), loads it
-into a throwaway Supabase project, compares every table's row count with the manifest, and deletes that project:
-only the one it created (by the ref its create returned), whatever the outcome. It never reads or changes a
-stack: the organization, region and extensions come from the stack's config file (plain values), so it needs
-no Pulumi state and no credential of the stack.
-
     python -m ops.restore_test [--config-file Pulumi.production.yaml] [--target s3://...] [--backup <stamp>]
 
-Exit 0 with one line ("restore test ok: ..."); non-zero with one line on a corrupted or undecryptable backup,
-a row count that differs from the manifest, or any failure of the API or the load, naming the throwaway
-project and whether it was deleted.
+A backup is only known to be good once it was restored: this loads the newest one into a throwaway project,
+compares every table's row count with the manifest and deletes that project (only the one it created), whatever
+the outcome; no stack state, no stack credential. One line either way. Details: docs/how-to/operations.md,
+"The daily restore test".
 """
 from __future__ import annotations
 

@@ -1,18 +1,9 @@
 """Which stack the pack is judging, and so how hard it enforces.
 
-The engine tells a policy pack its stack through the analyzer's `ConfigureStack` call (stack name
-and the stack's config, the same string map a program gets), right after starting it.
-pulumi-policy 1.21.0 keeps only the stack tags from that call, and the `PULUMI_CONFIG` /
-`PULUMI_STACK` variables it reads instead are only set when the engine starts a pack without a
-language host, which is never the case for Python packs. So `install_stack_hook()` wraps
-`ConfigureStack` to learn the stack, and sets every policy's enforcement level from it before the
-first resource is analyzed (the variables remain a fallback).
-
-The kind of environment is `procurement:environment` (local, staging, production), falling back to
-the stack name, so a scratch stack configured as production is judged as production. Production: every rule is mandatory (the preview/update fails).
-Anything else: advisory (warnings only), so staging and local show what production would refuse. Exception: the
-rules `always_mandatory` names (review-stack-isolation) are mandatory on every stack.
-A `--policy-pack-config` file can still override one rule's level, as with any pack.
+`install_stack_hook()` wraps the analyzer's `ConfigureStack` call to learn the stack (pulumi-policy 1.21.0 keeps
+only its tags) and sets every policy's level before the first resource is analyzed: production (by
+`procurement:environment`, else the stack name) mandatory, anything else advisory, the rules `always_mandatory`
+names mandatory everywhere. Why: policies/README.md, "How the pack learns the stack".
 """
 from __future__ import annotations
 

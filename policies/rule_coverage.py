@@ -1,17 +1,8 @@
 """Monitoring coverage: every public service is watched from outside and its failures reach someone.
 
-A public service is a Render web service or static site with a custom domain (`render:CustomDomain`: the
-host name users reach it by). For each such host the stack must declare:
-
-- a Cloudflare health check probing that host (`cloudflare:index/healthcheck:Healthcheck` whose `address` is
-  the host), and a Cloudflare notification policy (enabled, with at least one delivery mechanism) whose
-  filters name that health check: an outage of the host reaches someone;
-- a Render notification override of the service (`render:NotificationOverride`) sending `failure` or `all`:
-  a failed deploy or an unhealthy instance reaches someone.
-
-Resources are linked the way the engine links them: a custom domain to its service, an override to its
-service and a policy to its health checks through their input dependencies (the ids are not known in a
-preview). Mandatory in production like every rule; elsewhere advisory (the local stack has no Cloudflare).
+For each public host (a Render web service or static site with a custom domain): a Cloudflare health check on it,
+a notification policy naming that check, and a Render notification override sending failures. Resources are
+linked through their input dependencies (no ids in a preview). Details: policies/README.md, "Monitoring coverage".
 """
 from __future__ import annotations
 

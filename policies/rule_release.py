@@ -1,15 +1,8 @@
 """Production runs exactly what was promoted: images pinned by digest, and Render never deploys on its own.
 
-In production every `pulumi-python:dynamic/render:Service` that runs code runs a container image
-pinned by digest (`image_digest` `sha256:` + 64 hex, or `image` ending in `@sha256:...`): a tag can
-be moved under a running service, a digest cannot, and only a digest is what staging verified. A
-service Render builds from a repository (`repo`) fails: its code is whatever the branch holds when
-Render builds. And `auto_deploy` must be explicitly false, so neither a push nor a new image reaches
-production except through the reviewed promotion (Render's default is on). Static sites are always
-built by Render from a repository, so they are held to the second half only.
-
-Judged on production stacks only (`procurement:environment`): staging deploys from the branch on
-purpose, so an advisory finding there would only be noise.
+Every production Render service that runs code runs an image pinned by digest (not a tag, not a repository build)
+and has `auto_deploy` explicitly false; static sites, always built from a repository, the latter only. Production
+stacks only. Why: policies/README.md, "Production runs exactly what was promoted".
 """
 from __future__ import annotations
 

@@ -1,17 +1,8 @@
 """No plain-text secret in any resource input.
 
-A value the engine holds as a secret is encrypted in the state and masked in output; a plain one is
-stored and shown in clear. This rule walks every input of every resource (the engine has already
-left out internal keys such as the dynamic provider's `__provider`) and reports a string that is
-not marked secret when either
-
-- its key names a secret (`password`, `secret`, `token`, `credential`, `passphrase`, `api_key`,
-  `private_key`, `access_key`, ...), unless the key names something *about* the secret
-  (`secret_name`, `token_url`, `password_min_length`, `secret_key_names`, ...); or
-- its value looks like one whatever the key: a private key block, a URL with a password in it, a
-  JWT, or a token with a well-known prefix (GitHub, Render, Supabase, AWS, Slack).
-
-The report names the resource and the input path, never the value.
+Reports a string input not marked secret whose key names a secret (not something *about* one) or whose value looks
+like one; the report names the resource and the input path, never the value. The key and value patterns and why:
+policies/README.md, "No plain-text secrets".
 """
 from __future__ import annotations
 

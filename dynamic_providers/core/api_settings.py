@@ -1,20 +1,9 @@
 """Where a provider finds its API's base URL and its credentials.
 
-Base URL: the ``configure()`` config (``procurement:renderApiUrl``, plain, non-secret), then the
-environment, then the vendor's default.
-
-Credentials come from the environment of the ``pulumi`` run, read at call time, and from nowhere
-else. Pulumi hands a dynamic provider the *whole* stack config, and the engine stores that config as
-the inputs of the default ``pulumi:providers:pulumi-python`` provider in the state; refresh and
-destroy configure providers from that stored copy. A token in stack config would therefore live in
-the state (encrypted, but stored) and a rotated or revoked token would keep being used by refresh,
-destroy and the drift check until a non-refresh ``up``. Read from the environment (the stack's ESC
-environment exports it, ``environmentVariables``), a rotation takes effect on the very next call.
-
-The same holds for the secrets a resource hands to a vendor (a registry token, a log-stream
-token): the resource names the environment variable (``env_secret``) and keeps only a
-``fingerprint`` of the value in its inputs, so a rotation shows as a change without the value ever
-entering the state.
+Base URL: the ``configure()`` config (``procurement:renderApiUrl``, plain), then the environment, then the vendor's
+default. Credentials and the secrets a resource hands to a vendor come from the environment at call time and from
+nowhere else (only a ``fingerprint`` enters the state): the engine stores the whole stack config in the state and
+configures refresh and destroy from that copy. Why, at length: dynamic_providers/core/README.md, "API settings".
 """
 from __future__ import annotations
 

@@ -1,17 +1,8 @@
 """Postgres setting values (durations, memory sizes): one rule for the stack config and the Supabase provider.
 
-Each check returns None when the value is fine, else the reason ("is not a Postgres memory size ..."), which
-the caller prefixes with what it names (the config key's value, the provider input).
-
-Sources:
-- Durations: the Supabase Management API's own pattern for statement_timeout, wal_sender_timeout and
-  checkpoint_timeout (UpdatePostgresConfigBody, /work/shared/specs/supabase/openapi.json): a number, a
-  fraction allowed, then us, ms, s, min, h or d with no space (the API refuses what Postgres would allow).
-- Memory sizes: the API declares work_mem and the other sizes as plain strings, so Postgres decides:
-  "Numeric with Unit" (postgresql.org/docs/current/config-setting.html, "Parameter Names and Values"):
-  units B, kB, MB, GB, TB, case-sensitive (so "8mb" and "8KB" are refused by Postgres), whitespace
-  allowed between number and unit ("256 MB"), a fraction allowed with a unit ("1.5GB" is rounded to the
-  next smaller unit).
+Each check returns None when the value is fine, else the reason, which the caller prefixes with what it names.
+The rules and their sources (the Management API's pattern, Postgres's "Numeric with Unit"):
+dynamic_providers/core/README.md, "Postgres setting values".
 """
 from __future__ import annotations
 

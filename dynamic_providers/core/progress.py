@@ -1,24 +1,9 @@
 """Visible progress from inside a dynamic provider: status lines the Pulumi CLI shows while a step waits.
 
-Python logging inside the provider process never reaches the CLI (the engine only turns the plugin's stderr
-into URN-less diagnostics, and Python drops INFO records by default). What does reach it is the engine's own
-``pulumirpc.Engine/Log`` service:
-
-- The engine starts the dynamic-provider plugin (``python -m pulumi.dynamic``) with its gRPC address as the
-  last command-line argument (Pulumi's ``plugin.go``: ``[--logtostderr] [-v=N] [--tracing X] <engine address>``).
-- ``Log(severity=INFO, message, urn, ephemeral=True)`` becomes a status event of that resource: the interactive
-  display shows it beside the resource's row, the non-interactive display (CI) prints the row again with the
-  message, and ``--event-log`` / the automation API get a ``diagnosticEvent`` with ``"ephemeral": true``.
-  ``ephemeral=False`` (``note``) is a permanent info diagnostic listed under "Diagnostics" at the end;
-  ``warn`` sends it with severity WARNING (a "warning:" line on the resource, also in previews, whose
-  Check/Diff calls carry the URN too).
-- The URN: ``pulumi.dynamic``'s servicer has it in the gRPC request (``request.urn``) but does not pass it to
-  ``ResourceProvider.create/update/...``; ``current_urn`` reads it from the servicer's frame on this thread's
-  call stack (each gRPC call runs on its own worker thread).
-
-Outside a provider process (unit tests, the program itself) there is no engine address: reports go to the
-``dynamic_providers.progress`` logger only, and ``capture()`` collects them for tests. A failing engine call
-never fails the step; it only stops progress for the rest of the process.
+Python logging inside the provider process never reaches the CLI; the engine's ``pulumirpc.Engine/Log`` service
+does, at the address the engine passes as the plugin's last argument, with the URN read from the servicer's frame.
+Outside a provider process reports go to the ``dynamic_providers.progress`` logger (``capture()`` for tests); a
+failing engine call never fails the step. How and why: dynamic_providers/core/README.md, "Progress".
 """
 from __future__ import annotations
 

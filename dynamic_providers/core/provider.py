@@ -1,46 +1,10 @@
 """The declarative base provider every Render/Supabase resource provider subclasses.
 
-A subclass declares *what* the resource is (``fields``, ``output_names``, ``kind``, ``api``) and
-implements a few small hooks that talk to the API; the base implements Pulumi's protocol once:
-
-- ``check``: unexpected keys, types, required fields, choices, defaults, then ``validate()``.
-  No API calls (previews must be offline and cheap).
-- ``diff``: managed fields whose new value is set; set-like lists compared as sets; replace fields
-  force a replacement; unknown values (preview) count as changes (and as replacements for replace
-  fields). A field never set is left to the API (server-chosen values never cause perpetual diffs);
-  a field we set and the program no longer declares is *removed*, and its ``Field.on_remove`` says
-  what that does (``removals``): restore the value remembered in the ``prior`` output at
-  create/adopt, write the API's documented default, or warn (naming the field) that the live value
-  stays. Reverted values stay in the state as managed, so refresh keeps seeing drift on them.
-  Replacements delete before create by default, because identity is a natural key (a name) and
-  a side-by-side twin would collide with it.
-- ``create``: natural-key lookup first. An existing object is taken over only with ``adopt=True``
-  (converged to the declared inputs, then ``after_takeover``); otherwise a clear error. A create
-  that fails ambiguously (5xx, reset/timeout after sending) is followed by a lookup: if the object
-  exists, the lost response is recovered (no duplicate) and its follow-up steps (``after_create``)
-  still run, else the create is retried. Follow-up steps that fail roll the new object back (no
-  orphan).
-- Owed work: ``pending_changes`` names work an earlier operation still owes although no input
-  changed (a deploy that failed or was lost after a write); diff reports it and update does it.
-- ``read``: the live object refreshes every managed input the user set (drift becomes visible and
-  ``refresh`` leaves no diff noise); write-only inputs keep their last value; 404 = gone.
-- ``update``: the hook gets the set of changed field names (PATCH only what changed); returns full
-  outputs. Nothing changed -> no API call, previous outputs carried forward.
-- ``delete``: 404 is success.
-
-Provider objects are pickled into the state (dill), so they hold only class-level declarations and
-plain ``HttpOptions``; the configure()d URL lives in a slot that ``__getstate__`` drops, the API
-token is read from the environment per call (``api_settings.py`` says why), and a fresh ``Transport``
-is built per call.
-
-Secrets a resource hands to a vendor (``env_secrets``) follow the token: the resource names an
-environment variable, check() records a ``fingerprint`` of its value (or keeps the previous one when
-the variable is not set, e.g. in a credential-less PR preview), create/update read the value itself
-at call time. A rotation changes the fingerprint, so it shows in a preview and ``up`` re-sends it;
-the value never reaches inputs, outputs or state.
-
-Errors marked ``concise`` (API errors, missing credentials) reach the CLI as their one-line message
-instead of a Python traceback (``sdk_patches.install_concise_errors``).
+A subclass declares *what* the resource is (``fields``, ``output_names``, ``kind``, ``api``) and implements a few
+small hooks that talk to the API; the base implements Pulumi's protocol once (check, diff with removals, create by
+natural key with adoption and recovery of a lost response, owed work, read, update, delete). Provider objects are
+pickled into the state, so they hold only class-level declarations and ``HttpOptions``. The semantics, hook by
+hook: dynamic_providers/core/README.md, "Declarative base provider" and "Removal and restores".
 """
 from __future__ import annotations
 

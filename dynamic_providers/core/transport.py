@@ -1,26 +1,10 @@
 """The one HTTP transport every dynamic provider uses.
 
-Policy (why each rule exists):
-- Timeouts on every call (connect, read): a hung API must fail the Pulumi step, not hang it.
-- Connection errors that happened before the request left (refused, DNS, TLS, connect timeout)
-  are retried for every method: the server cannot have acted on them.
-- A reset or read timeout after the request was sent, and any 5xx, are retried only for
-  idempotent calls (GET/HEAD/PUT/DELETE by default, or ``idempotent=True``). A create is never
-  retried blindly: the caller gets an ambiguous error (``errors.is_ambiguous``) and must look the
-  object up by natural key first (the base provider does this).
-- 429 is retried for every method (the server rejected the request, so nothing happened), waiting
-  what the server asked for (``Retry-After`` seconds or HTTP date, ``Ratelimit-Reset`` /
-  ``X-RateLimit-Reset`` as seconds-until or epoch seconds, plus one second because those are whole
-  seconds rounded down), else exponential backoff with jitter. Rate-limit waits do not use up
-  ``max_attempts``; they are bounded by ``max_rate_limit_wait`` in total per call. A wait beyond it
-  fails at once with one line naming the bucket (method + path family) and when it resets, instead
-  of blocking a deployment for an hour (Render's resource-create window is an hour). Every wait is
-  shown while it lasts (``progress``): a status line on the resource, and a note for long waits.
-- Errors carry method, path, status and the API's message; the token is scrubbed from anything
-  the server echoes, and never appears in our own text.
-
-The transport holds a token, so it must never be stored on a provider object (providers are
-pickled into the state). Build one per provider call with ``DeclarativeProvider.transport()``.
+Timeouts on every call; retries only where the server cannot have acted (or the call is idempotent); a create is
+never retried blindly (ambiguous -> look up first); 429 waits bounded per call, shown while they last; errors
+carry method, path, status and the API's message, never the token. The rules and why each exists:
+dynamic_providers/core/README.md, "Transport". The transport holds a token, so never store one on a provider
+(providers are pickled into the state): build one per call with ``DeclarativeProvider.transport()``.
 """
 from __future__ import annotations
 

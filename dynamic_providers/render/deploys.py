@@ -1,20 +1,10 @@
 """Deploys: roll a service to a given image digest or commit (or back to an earlier deploy) and
 wait until it is live or failed.
 
-A ``Deploy`` is an event, not a thing: every input is create-only, so changing what to deploy
-creates a new Deploy (side by side: no natural key) and deleting one changes nothing on Render.
-``previous_deploy_id`` is the deploy that was live before this one: pass it as ``rollback_to`` of a
-new Deploy to roll back (``POST /services/{id}/rollback``).
-
-Taking over a deploy (``adopt``): a deploy has no natural key, so ``adopt=True`` alone takes over
-nothing (a new deploy is made: at worst one too many, never a change left undeployed). With
-``adopt_after`` (deploy ids the stack already knows for this service: the state's Deploys, the
-service's first deploy) it takes over the newest deploy of the service that deploys what this
-Deploy declares (its image digest, its commit, or a rollback) and was created after the newest of
-those known deploys, and did not fail and was not undone by a later rollback (a watch's switch-back): the
-deploy an interrupted ``up`` had already asked for.
-That is what ``tools/scripts/recover.sh`` writes for a Deploy whose create was interrupted, so a recovery
-never makes a second deploy of the same change.
+A ``Deploy`` is an event, not a thing: every input is create-only and it has no natural key, so ``adopt`` takes
+over only with ``adopt_after`` (the newest matching deploy an interrupted ``up`` asked for). Rollback: pass
+``previous_deploy_id`` as ``rollback_to`` of a new Deploy. Details: dynamic_providers/render/README.md, "A Deploy
+is an event, not a thing".
 """
 from __future__ import annotations
 

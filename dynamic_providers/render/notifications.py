@@ -1,17 +1,9 @@
 """Render notification settings: who hears about failed deploys and unhealthy services.
 
-Two objects, both always present on Render (there is no create or delete in the API, only GET and PATCH):
-
-- ``NotificationSettings``: the workspace's defaults (``/notification-settings/owners/{ownerId}``): email on or
-  off, which events (``none``, ``failure``, ``all``), and whether preview environments notify. One per
-  workspace, like the log stream: exactly one stack manages it (docs/explanation/architecture.md "Stacks and who owns what").
-- ``NotificationOverride``: one service's override of those defaults
-  (``/notification-settings/overrides/services/{serviceId}``), ``default`` meaning "as the workspace says".
-
-"Create" is therefore a PATCH of the declared fields and "delete" writes Render's defaults back, so removing a
-resource from the program reverts the setting (docs/explanation/removal-semantics.md). Settings someone else
-changed away from Render's defaults are not taken over silently: a create that finds them differing from both
-the defaults and the declared values needs ``adopt``. Only declared fields are sent and compared.
+``NotificationSettings`` (the workspace's defaults, one stack manages it) and ``NotificationOverride`` (one
+service's). Both always exist on Render (GET and PATCH only), so "create" is a PATCH of the declared fields and
+"delete" writes Render's defaults back; settings someone else changed need ``adopt``.
+Details: dynamic_providers/render/README.md, "Notification settings".
 """
 from __future__ import annotations
 

@@ -1,16 +1,9 @@
 """A deploy that a change still needs is recorded in the state until it is made.
 
-Render puts env vars, secret files and build settings into effect only at the next deploy. A
-resource that writes them and then deploys (``EnvVars``/``SecretFiles`` with ``deploy_on_change``,
-a ``Service`` with ``deploy_on_update``) keeps in its state the fingerprint of what its last
-successful deploy put into effect (output ``deployed_fingerprint``). When that deploy fails, or
-the process dies between the write and the deploy, the update fails and the state keeps the old
-fingerprint; a refresh reads the written values back but keeps the fingerprint, because Render
-cannot tell what a deploy carried. While the fingerprint differs from what the resource declares,
-``pending_changes`` reports ``deploy``: a preview shows an update (so ``preview
---expect-no-changes`` fails, with or without ``--refresh``) and the next ``up`` makes the deploy.
-
-State written before this record existed has no fingerprint: nothing is known to be owed there.
+Render applies env vars, secret files and build settings only at the next deploy, so a resource that writes
+them and then deploys keeps ``deployed_fingerprint``; while it differs from what the resource declares,
+``pending_changes`` reports ``deploy`` and the next ``up`` makes it. Details: dynamic_providers/render/README.md,
+"Owed deploys".
 """
 from __future__ import annotations
 

@@ -1,16 +1,8 @@
 """A service's environment variables and secret files, each owned as a full set by one resource.
 
-Owning the full set means keys added out of band are drift: ``refresh`` shows them and ``up``
-removes them. Secrecy is per value: a variable is as secret as the value the program gives
-(``Output.secret`` values are masked in plans and encrypted in the state, plain ones shown), every
-secret file's content is secret (its name is not); values of keys added out of band are never read
-into the state (``undeclared.py``).
-
-Writes: create = one replace-all PUT; update = one PUT/DELETE per changed key (replace-all when
-more than ``BULK_THRESHOLD`` keys change), then one deploy when ``deploy_on_change`` and the
-service is not suspended (Render applies variables at the next deploy). Changing one variable
-therefore costs two writes. A deploy that fails or is interrupted after the write stays owed
-(``owed_deploys.py``): the next ``up`` makes it, with or without ``--refresh``.
+Keys added out of band are drift (their values never read into the state); secrecy is per value, every secret
+file's content is secret. Writes (one per changed key, then one deploy) and owed deploys:
+dynamic_providers/render/README.md, "Env vars and secret files".
 """
 from __future__ import annotations
 

@@ -1,20 +1,9 @@
 """``Branch``: a Supabase branch of a parent project (its own project ref and database), for review stacks.
 
-Lifecycle decisions (vendor behaviour from shared/notes/supabase-api.md 2.7 and 3, the recordings
-``*branches*`` and notes/release-preview-security-facts.md):
-- Natural key = (parent_project_ref, name). Create looks the name up first (``GET …/branches/{name}``,
-  issue 26: "looked up by name before it is created") and takes over the branch made for this name
-  (``adopt`` defaults to True here: a stack killed mid-create leaves its branch behind). Never the
-  parent's default (production) branch, nor one scheduled for deletion.
-- The POST has no idempotency key and is never repeated blindly: a lost answer is looked up by name.
-- Create waits until the branch's status is MIGRATIONS_PASSED or FUNCTIONS_DEPLOYED and its database
-  (``GET /v1/branches/{ref}``, the projects' status enum, as the Terraform provider polls it) is
-  ACTIVE_HEALTHY; a failed status ends the wait with one line naming it. A failed create is rolled back.
-- The database password and JWT secret are secret outputs (read from the branch detail).
-- persistent and git_branch change in place (PATCH); everything else replaces the branch.
-- Delete demotes a persistent branch first (persistent branches answer 422 to DELETE; the Terraform
-  provider then sets persistent=false and retries), then deletes at once (force=true); 404 is done.
-- Read: ``GET /v1/branches/{ref}`` (404: gone) and the parent's branch list for the branch's settings.
+Natural key (parent_project_ref, name), looked up before create and taken over (``adopt`` defaults to True: a
+stack killed mid-create leaves its branch behind), never the parent's default branch; the POST is never repeated
+blindly. Lifecycle decisions and their vendor sources: dynamic_providers/supabase/README.md, "Semantics worth
+knowing" (Branch).
 """
 from __future__ import annotations
 

@@ -1,24 +1,9 @@
 """``Project``: a Supabase project (its Postgres database and platform services).
 
-Lifecycle decisions:
-- Natural key = (organization_slug, name). If such a project already exists, create refuses unless
-  ``adopt=True`` (a production database must never be taken over by accident).
-- Create is a single non-retried POST. If its response is lost (5xx, reset, timeout), the project is
-  looked up by natural key before anything is retried, so a lost response never duplicates it.
-- A recovered (lost response) or adopted project is read in full, its compute add-on included,
-  before anything is decided: a size Supabase does not show (add-ons unavailable for the plan or
-  the token) is left as it is rather than changed blind, and the password is set only on an
-  adopted project (our own create sent it).
-- Create (and adopt) then waits for ACTIVE_HEALTHY and for every required ``/health`` service, up to
-  ``wait_timeout_seconds``. A terminal status (INIT_FAILED ...) fails fast with a hint. A timeout
-  leaves the project in place (never auto-delete a database) and says how to continue.
-- ``project_ref`` adopts a named project (a restore's) at create; it never replaces the state's project (the
-  diff refuses: that would delete it); ``python -m ops.restore`` repoints the state instead.
-- organization_slug and region are create-only: changing them replaces the project (delete first,
-  since the replacement would carry the same natural key). Guard with ``protect``.
-- name, db_password and instance_size update in place; a resize waits for health again.
-- Read returns the live name/region/org/size, keeps the password (write-only), and reports status,
-  database host/version and backup/PITR state as read-only outputs.
+Natural key (organization_slug, name): an existing project is refused unless ``adopt=True`` (a production
+database must never be taken over by accident); a lost create response is looked up, never re-sent; a timeout
+never deletes the database; ``project_ref`` adopts a named project (a restore's) at create, never replacing the
+state's. Lifecycle decisions: dynamic_providers/supabase/README.md, "Semantics worth knowing" (Project).
 """
 from __future__ import annotations
 

@@ -1,15 +1,8 @@
 """Pulumi resources of the Supabase dynamic provider (types ``pulumi-python:dynamic/supabase:<Name>``).
 
-Typed, keyword-only constructors. Secret inputs are wrapped in ``Output.secret`` here, so no caller
-can forget it, and every secret input or generated secret (database URL, API keys) is listed in
-``additional_secret_outputs``, so state and stack outputs only ever hold them encrypted.
-
-Deletion safety (how the database component should create these):
-- ``Project``: pass ``protect`` and ``retain_on_delete`` from stack config, e.g.
-  ``ResourceOptions(protect=cfg.protect_database, retain_on_delete=cfg.protect_database)``; a
-  change of region or organization is a replacement, which ``protect`` blocks.
-- Every other resource: ``ResourceOptions(parent=..., deleted_with=project)``, so tearing down the
-  project makes no calls for its settings, keys, roles and extensions (they die with it).
+Typed, keyword-only constructors. Secret inputs are wrapped in ``Output.secret`` here, so no caller can forget it,
+and every secret input or generated secret is listed in ``additional_secret_outputs``. How the database component
+should create them (protect, ``deleted_with=project``): dynamic_providers/supabase/README.md, "Deletion safety".
 Type names are part of the state: never rename these classes or the ``module``.
 """
 from __future__ import annotations

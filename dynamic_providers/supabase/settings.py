@@ -1,20 +1,10 @@
 """Typed project settings: ``PostgresConfig``, ``PoolerConfig``, ``NetworkRestrictions``,
 ``SslEnforcement`` and ``AuthConfig``.
 
-Shared rules (``SettingsProvider``):
-- One object per project and kind; the id is ``<ref>/<kind>``; ``project_ref`` is create-only.
-- Every write waits first for the project to be ACTIVE_HEALTHY and for the services the setting
-  depends on (the pooler lags behind project creation: Terraform provider issue #239).
-- Only declared keys are managed: keys never declared are left to Supabase, so server defaults never
-  cause diffs. Every write sends all declared keys (partial-update endpoints, idempotent calls). A key
-  removed from the program follows its ``on_remove``: the value from before our first write (kept in
-  ``prior``, read by ``live_before_create``) is written back; with none, the preview warns.
-- Read refreshes declared keys only; a key reset out of band reads back as unset, so the next
-  preview shows it and ``up`` restores it.
-- Delete changes nothing remotely (removing a key, not the resource, is how a value is reverted):
-  the API has no "reset to default", and guessing one (for
-  example re-opening network access to the world) would be worse than leaving the last applied
-  value. Create these with ``deleted_with=project`` so a teardown makes no calls for them at all.
+Shared rules (``SettingsProvider``): one object per project and kind, writes wait for health, only declared keys
+are managed, a removed key is written back to its ``prior`` value, and delete changes nothing remotely (the API
+has no reset, and a guessed default could re-open the database to the world). Details:
+dynamic_providers/supabase/README.md, "Semantics worth knowing" (Settings).
 """
 from __future__ import annotations
 

@@ -1,29 +1,9 @@
 """SQL generation for ``SqlRole`` and ``Extension`` (run through ``POST /v1/projects/{ref}/database/query``).
 
-Everything user-supplied is quoted here and nowhere else: identifiers with :func:`quote_ident`,
-strings with :func:`quote_literal`. Role passwords never travel in plaintext: the role gets a
-SCRAM-SHA-256 verifier computed locally (Postgres stores a pre-hashed verifier as-is), so neither the
-Management API's request logs nor ``pg_stat_statements`` ever see the password.
-
-Grants are modelled as a set of :class:`Grant` tuples (kind, schema, object, privilege) so that
-declared and read-back grants compare as sets regardless of grouping or order.
-
-Schema-wide table privileges (kind ``all_tables``) cover the tables of a schema that exist now AND
-those created later: ``GRANT ... ON ALL TABLES IN SCHEMA`` plus ``ALTER DEFAULT PRIVILEGES FOR ROLE
-<owner> IN SCHEMA ... ON TABLES``. The owner is the role whose future tables get the privilege
-(``postgres`` by default: the role ``database/query`` and the dashboard create tables as). Read back,
-the fact "default privilege present and every existing table granted" folds into one ``all_tables``
-grant; a default privilege without full coverage reads as ``table_defaults`` (drift only: never
-declared), so a refresh shows the difference and ``up`` restores or revokes it.
-
-Sequences follow INSERT: ``nextval`` on a ``serial``/``bigserial`` column's sequence needs USAGE on
-it, so an ``all_tables`` grant that includes INSERT also grants USAGE (only: least privilege; UPDATE
-would allow ``setval``) on ALL SEQUENCES IN SCHEMA plus the owner's default privileges ON SEQUENCES.
-It is derived, not declared: the canonical set carries it as an ``all_sequences`` grant (read back
-the same way as ``all_tables``, with ``sequence_defaults`` for partial coverage), and grouping folds
-it back into the INSERT, so a refresh of a converged role shows the user's own spec. A spec can opt
-out with ``"sequences": false`` (identity columns need no sequence privilege); a refresh that finds
-the derived USAGE missing reads back exactly that, so the drift shows up as a diff.
+Everything user-supplied is quoted here and nowhere else (:func:`quote_ident`, :func:`quote_literal`); role
+passwords travel only as a locally computed SCRAM-SHA-256 verifier. Grants are :class:`Grant` tuples compared as
+sets; ``all_tables`` covers present and future tables (and, with INSERT, USAGE on the sequences) and is read
+back folded. The rules and why: dynamic_providers/supabase/README.md, "Semantics worth knowing" (SqlRole).
 """
 from __future__ import annotations
 

@@ -1,24 +1,9 @@
 """``SqlRole``: a least-privilege Postgres role for one backend service, with explicit grants.
 
 Managed through ``POST /v1/projects/{ref}/database/query``, on a project or (``branch=True``) a preview branch's
-own database, whose readiness is read from ``GET /v1/branches/{ref}`` (base.wait_for_database_ready). The role is created NOSUPERUSER,
-NOCREATEDB, NOCREATEROLE, NOREPLICATION, NOBYPASSRLS (BYPASSRLS only with ``bypass_rls=True``: for a role
-that must read every row whatever the row-level security policies say, i.e. the backup's ``pg_dump``,
-which refuses a table with RLS enabled otherwise) and gets exactly the declared ``grants``:
-read compares the role's real privileges (from the catalogs) with the declaration, an ``up``
-revokes anything extra and grants anything missing. The login password is a secret input sent as
-a SCRAM verifier (see ``sql.py``); it cannot be read back, so it is write-only.
-
-Schema-wide table privileges (``{"on": "all_tables", "schema": ...}``) cover existing tables and,
-through the owner's default privileges, tables created later (e.g. by the backend's migrations
-after the role exists); with INSERT they also grant USAGE on the schema's sequences, present and
-future (``serial`` columns call ``nextval``); see ``sql.py`` for how they are read back.
-
-On Supabase ``postgres`` is no superuser and holds some privileges on other roles' objects without the
-grant option (``auth.users``): every script first checks that each privilege can be granted (a GRANT that
-cannot would only warn), and every change is read back and must match the declaration exactly.
-
-An existing role with the same name is taken over only with ``adopt=True``.
+own database. NOSUPERUSER ... NOBYPASSRLS (BYPASSRLS only with ``bypass_rls=True``, for the backup's pg_dump);
+exactly the declared ``grants``, checked grantable first and read back after; the password is write-only.
+An existing role is taken over only with ``adopt=True``. Details: dynamic_providers/supabase/README.md (SqlRole).
 """
 from __future__ import annotations
 

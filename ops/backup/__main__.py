@@ -1,18 +1,12 @@
 """``python -m ops.backup run``: one nightly backup (what the Render cron job runs).
 ``python -m ops.backup check --max-age-hours 26``: the newest backup is recent and intact: downloaded, its
 SHA-256 the manifest's, its age header encrypted to every recipient the manifest lists (the backup-check
-workflow; needs read access to the bucket, no identity). Both read their settings from the environment:
+workflow; needs read access to the bucket, no identity).
 
-    BACKUP_DATABASE_URL    postgres URL pg_dump connects with (run)
-    BACKUP_DATABASE_CA     file with the database's CA certificate (PEM; or PGSSLROOTCERT): TLS is verify-full
-    BACKUP_TARGET          s3://<bucket>/<prefix> or file:///<dir>
-    BACKUP_S3_ENDPOINT, BACKUP_S3_ACCESS_KEY_ID, BACKUP_S3_SECRET_ACCESS_KEY   (s3 targets)
-    BACKUP_AGE_RECIPIENTS  one "<age1...> <holder>" line per age public key the dump is encrypted to (run)
-    BACKUP_SCHEMAS         comma-separated schemas (run; default public)
-
-Exit code 0 only when the backup was written and verified; anything else is 1 with one line saying which step
-failed, so Render marks the run failed and notifies (the job's notification override). ``-v`` (or
-PROCUREMENT_DEBUG=1) adds the traceback (ops/cli.py).
+Both read their settings from the environment (BACKUP_DATABASE_URL, BACKUP_TARGET, ...: the table in
+docs/reference/commands.md, "The backup tools' environment"). Exit 0 only when the backup was written and
+verified; anything else is 1 with one line saying which step failed, so Render marks the run failed and
+notifies. ``-v`` (or PROCUREMENT_DEBUG=1) adds the traceback (ops/cli.py).
 """
 from __future__ import annotations
 

@@ -1,15 +1,9 @@
 """A file backend's checkpoint that a killed CLI left unreadable, repaired.
 
-A file backend (`file://`, what `local` uses) keeps the stack's state as
-`.pulumi/stacks/[<org>/]<project>/<stack>.json`, the previous one as `<stack>.json.bak`, and beside
-each a `.attrs` file of blob metadata. The CLI writes the checkpoint itself through a temporary file
-and a rename, but not the `.attrs`: killed at that moment, it leaves an empty `.attrs`, and every
-later command fails with `failed to load checkpoint: EOF` although the state is whole. An empty or
-unreadable `.attrs` only describes the blob (content type); removing it loses nothing. If the
-checkpoint itself is unreadable, the previous one (`.bak`) replaces it and the broken file is kept
-aside: the `.bak` is at most one step older, and the step it lacks had not reached any API yet
-(the engine records "about to create" before it calls a provider), so the recovery's adoption
-still covers what happened.
+A CLI killed between writing the checkpoint and its `.attrs` metadata leaves an empty `.attrs`, and every later
+command fails with `failed to load checkpoint: EOF` although the state is whole: the `.attrs` is removed (it only
+describes the blob); an unreadable checkpoint is replaced by its `.bak`. Why that loses nothing:
+docs/how-to/recover-an-interrupted-update.md, step 1.
 """
 from __future__ import annotations
 

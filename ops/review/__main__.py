@@ -1,23 +1,8 @@
 """`python -m ops.review <command>`: review stacks, one `pr-<n>` stack per pull request.
 
-  derive --pr N --base STACK [--base-file F] [--head-branch B] [--image D] [--ttl-hours H]
-                         write Pulumi.pr-N.yaml from the base stack's file (ops/review/stack_config.py)
-  up --pr N --base STACK [...derive flags] [--max-wait S]
-                         derive, wait for Render's service-create budget, select/create the stack, pulumi up
-  down --pr N [--base STACK [--base-file F]]
-                         delete what is tagged pr-N but not in the stack's state (an interrupted up's
-                         creates), destroy the stack, `stack rm`, then delete what is still tagged pr-N
-  sweep --open 1,2 --base STACK [--base-file F] [--ttl-hours H] [--dry-run]
-                         sweep pr-* stacks whose PR is not open or whose review.expires_at output passed, then the
-                         objects tagged pr-<n> that no stack owns; open, unexpired PRs' stacks stay
-  budget --base STACK [--base-file F] [--pr N]
-                         the workspace's service creates left this hour (and what pr-N would need)
-
-The pulumi CLI is $PULUMI or `pulumi` on PATH, with the backend and passphrase of the environment; the APIs are
-RENDER_API_URL/RENDER_API_KEY and SUPABASE_API_URL/SUPABASE_ACCESS_TOKEN. On the sandbox: `make review-up PR=7`.
-
-Exit codes: 0 ok; 1 failed (one line: what, why, the next command); 2 bad input; 75 queued past --max-wait
-(the line names the command to run again).
+Commands derive, up, down, sweep and budget; their flags, the environment they read and the exit codes (75:
+queued past --max-wait): docs/reference/commands.md, "Review stacks"; the lifecycle:
+docs/how-to/review-stacks.md. On the sandbox: `make review-up PR=7`.
 """
 from __future__ import annotations
 

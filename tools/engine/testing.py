@@ -4,12 +4,8 @@ Use from a conftest.py:
 
     from tools.engine.testing import pulumi_engine, pulumi_env  # noqa: F401  (registers the fixtures)
 
-- ``pulumi_engine`` (session): an :class:`Engine`; runs tools/scripts/install-engine.sh once (a cache hit
-  takes well under a second; a cold machine builds the CLI from the Go module proxy). If the engine
-  cannot be provided the test FAILS with the script's message; it is never skipped.
-- ``pulumi_env`` (function): environment for ``subprocess`` calls of ``pulumi``: offline settings,
-  the engine on PATH, a fresh ``file://`` backend and passphrase, PULUMI_HOME shared per session,
-  and the repo root on PYTHONPATH so programs and the dynamic-provider host import our packages.
+The fixtures (``pulumi_engine``, ``pulumi_home``, ``pulumi_env``): tools/engine/README.md, "For tests". If the
+engine cannot be provided the test FAILS with the install script's message; it is never skipped.
 """
 
 import json

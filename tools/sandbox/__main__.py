@@ -1,19 +1,13 @@
 """Command line: ``python -m tools.sandbox`` serves both emulators; the other commands drive a running sandbox.
 
-    python -m tools.sandbox [serve] [--render-port 18081] [--supabase-port 18082] [--traffic-port 18083] [--state FILE] ...
-    python -m tools.sandbox fault add --server render --kind error --status 503 --count 2 --method POST --path /v1/services
-    python -m tools.sandbox fault list|clear [--server render]
-    python -m tools.sandbox edit --server render services srv-... serviceDetails.plan=pro [--unset key]
-    python -m tools.sandbox journal [--server supabase] [--clear]
-    python -m tools.sandbox state [--server render] [COLLECTION [ID]]
-    python -m tools.sandbox settings [--server render] [deploy_delay=0.5 ...]
+    python -m tools.sandbox [serve] [--render-port 18081] [--supabase-port 18082] [--state FILE] ...
+    python -m tools.sandbox fault add|list|clear ...      edit --server render services srv-... key=value [--unset key]
+    python -m tools.sandbox journal|state|settings|reset [--server render] ...
     python -m tools.sandbox traffic srv-...|NAME             # the URL serving a Render web service's traffic
-    python -m tools.sandbox reset [--server render]
     python -m tools.sandbox stop-databases --state FILE    # after a SIGKILL of the sandbox: stop its Postgres servers
 
-The control commands send the control token from $SANDBOX_DIR/control-token (what `make sandbox` writes; another
-file: --control-token-file FILE before the command) or $SANDBOX_CONTROL_TOKEN. A sandbox writes its token beside
-its --state file (mode 0600), or, without --state, into a private temporary directory named in its first line.
+The control commands send the token from $SANDBOX_DIR/control-token (--control-token-file FILE before the command)
+or $SANDBOX_CONTROL_TOKEN. Each command's options and the token file: tools/sandbox/README.md.
 """
 
 from __future__ import annotations

@@ -3,20 +3,7 @@
 Every endpoint but health needs the sandbox's control token in the ``X-Sandbox-Control-Token`` header
 (``tools.sandbox.control_token``); every request, the API's too, must be addressed to a loopback Host and carry no
 foreign Origin (``tools.sandbox.loopback``, checked by the server before this module sees the request).
-
-  GET    /_sandbox/health                  {"server", "ok"}
-  GET    /_sandbox/journal                 {"entries": [...]}        DELETE clears it
-  GET    /_sandbox/faults                  {"faults": [...]}         DELETE clears them
-  POST   /_sandbox/faults                  one fault object or a list -> 201 {"faults": [...]}
-  DELETE /_sandbox/faults/{id}             remove one fault
-  POST   /_sandbox/edit                    {"collection", "id", "set": {dotted.path: value}, "unset": [...]}
-  GET    /_sandbox/state                   every collection;  GET /_sandbox/state/{collection}[/{id}]
-  POST   /_sandbox/reset                   forget objects (re-seed), journal and faults
-  GET    /_sandbox/settings                timing settings;  PATCH merges new values
-  PATCH  /_sandbox/settings {"token": "…"}  rotate the API token: from now on only the new one is accepted
-  GET    /_sandbox/traffic/{serviceId}     Render web services: {"serviceId", "url", "gateway", "host",
-                                           "instances"} (the URL serving its traffic, the traffic gateway's and
-                                           the Host it answers there, see tools/sandbox/render/traffic.py)
+The endpoints and why the guard: tools/sandbox/README.md, "Control API".
 """
 
 from __future__ import annotations

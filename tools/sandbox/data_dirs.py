@@ -1,19 +1,9 @@
 """Where a persisted sandbox keeps its project databases, so that the Postgres servers can reach them.
 
-A sandbox started with ``--state DIR/state.json`` keeps each project's data directory under one root, found
-again at every start through ``DIR/state.json.pgdata``:
-
-- Not root: the servers run as this user, so the root is ``DIR/state.json.pgdata/`` itself, beside the state.
-- Root: Postgres refuses to run as root and runs as the ``postgres`` user, which cannot enter a private
-  directory (a clone under ``/root`` or ``mktemp -d``, mode 700), wherever the clone is. The root is then a
-  directory of its own under the ``postgres`` user's home, ``~postgres/procurement-sandbox/<random id>/``, and
-  ``DIR/state.json.pgdata`` is a symlink to it. The random id keeps two checkouts (or a checkout deleted and
-  cloned again at the same path) apart; the ``owner`` file there names the link that points at it, which is how
-  a copied state directory is told from a moved one, and how ``collect_orphans`` recognises a root whose
-  checkout is gone (deleted without ``make sandbox-stop``/``make down``): it is removed at the next start.
-
-A directory that already exists at ``DIR/state.json.pgdata`` (a state from before, or a shared directory that
-tests make reachable on purpose) is used as it is, after checking that the server's user can enter it.
+Not root: ``DIR/state.json.pgdata/`` beside the state. Root: Postgres runs as the ``postgres`` user, which cannot
+enter a private directory, so the root is ``~postgres/procurement-sandbox/<random id>/`` with ``DIR/state.json.pgdata``
+a symlink to it and an ``owner`` file naming that link (how a copy is told from a move, and how
+``collect_orphans`` finds a root whose checkout is gone). Details: tools/sandbox/README.md, "Real Postgres".
 """
 
 from __future__ import annotations

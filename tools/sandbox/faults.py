@@ -1,20 +1,9 @@
 """Fault injection: count-limited misbehaviour for requests matching a method and a path pattern.
 
-Kinds (``Fault.kind``):
-- ``rate_limit``: answer 429 at once with ``Retry-After`` (and the vendor's reset header), nothing processed.
-- ``error``: answer ``status`` (500/502/503 ...) at once in the API's error shape, nothing processed.
-- ``slow``: process the request, then wait ``delay`` seconds before answering (a client with a shorter timeout
-  gives up while the change is already committed).
-- ``reset``: close the connection with a TCP reset before processing anything.
-- ``drop_response``: process the request (commit the create), then reset the connection instead of answering.
-- ``deploy_fail`` (Render): process the request normally, but a deploy it starts (service create, deploy,
-  rollback, resume) ends in ``deploy_status`` (``build_failed``, ``update_failed``, ``pre_deploy_failed``,
-  ``canceled``) instead of ``live``, at the phase of that name.
-
-A fault applies to the next ``count`` matching requests (``count=None``: until removed), after letting the
-first ``after`` matching requests through untouched (to reach, say, the second POST to one path), so tests
-are deterministic. Path patterns are matched against the request path including the base (``/v1/services``):
-``{name}`` matches one path segment, ``*`` matches anything (also across ``/``); no pattern matches every path.
+Kinds (``Fault.kind``): ``rate_limit``, ``error``, ``slow``, ``reset``, ``drop_response`` and (Render)
+``deploy_fail``. A fault applies to the next ``count`` matching requests after letting the first ``after``
+through, so tests are deterministic; ``{name}`` matches one path segment, ``*`` anything. What each kind does:
+tools/sandbox/README.md, "Fault injection".
 """
 
 from __future__ import annotations

@@ -1,16 +1,9 @@
 """pytest fixtures for tests that talk to the sandbox (loaded by ``tests/conftest.py``).
 
-- ``sandbox``: a fresh ``Sandbox`` on ephemeral loopback ports for one test, with short lifecycle delays
-  (deploys live after 0.2 s, projects ACTIVE_HEALTHY after 0.2 s, compute resizes done after 0.2 s). At teardown
-  it fails the test if any response the sandbox produced broke the vendor spec. Mark a test
-  ``@pytest.mark.sandbox_allow_response_violations`` to opt out, or
-  ``@pytest.mark.sandbox_settings(deploy_delay=5, project_ready_delay=1, resize_delay=1, postgres=False)`` to change
-  the settings.
-- Render's rate limits are enforced as recorded (``tools.sandbox.ratelimits``). A test that legitimately needs more than
-  a real window allows (a replay of hours of traffic in seconds, a test of the wait itself) says so:
-  ``@pytest.mark.sandbox_rate_limits(time_scale=0.01, capacity_scale=1, reason="...")``; the reason is required.
-- ``sandbox_postgres``: the session-wide ``PostgresHarness`` (one initdb per test session, or per pytest-xdist
-  worker; every Supabase project gets its own server cloned from it), kept on tmpfs (/dev/shm) where there is one.
+``sandbox`` (a fresh sandbox per test, failing it on any response that broke the vendor spec), the markers
+``sandbox_settings``, ``sandbox_allow_response_violations`` and ``sandbox_rate_limits`` (Render's limits are
+enforced as recorded; a test that scales them must give a reason), and ``sandbox_postgres`` (the session's
+``PostgresHarness``). Details: tools/sandbox/README.md, "pytest".
 """
 
 from __future__ import annotations

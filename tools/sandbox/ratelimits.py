@@ -1,19 +1,9 @@
 """Rate-limit buckets: fixed windows per request family, as the vendors' headers show them.
 
-A ``Family`` says which requests share a bucket (method + relative path regex), how many requests a window
-allows, how long a window lasts and whose bucket it is (the user, one per service, one per endpoint and project).
-Render's windows start at multiples of their length since the epoch: its recorded ``Ratelimit-Reset`` values
-always point at the top of the next hour or minute, whatever the time of the first request
-(``tools/sandbox/render/ratelimits.py``). Supabase's start with their first request (``anchored``:
-``tools/sandbox/supabase/ratelimits.py``).
-
-The limiter charges one request to the first family that matches it and answers what the headers say: the
-limit, what remains, and whole seconds until the window ends (rounded down, as recorded: ``Reset: 0`` occurs).
-An empty bucket refuses the request; the server then answers 429 without processing it.
-
-Two settings scale the buckets for fast tests, never by default (the default is the recorded strictness):
-``rate_limit_time_scale`` multiplies every window length (0.01: an hour becomes 36 s) and
-``rate_limit_capacity_scale`` multiplies every limit (at least 1 request per window remains).
+A ``Family`` says which requests share a bucket (method + relative path regex), how many a window allows, how
+long a window lasts and whose bucket it is. Render's windows are aligned to the clock, Supabase's start with
+their first request (``anchored``). An empty bucket refuses the request (429, unprocessed). Scaling for fast
+tests only, never by default. The evidence and the settings: tools/sandbox/README.md, "Render rate limits".
 """
 
 from __future__ import annotations

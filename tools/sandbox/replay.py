@@ -1,15 +1,8 @@
 """Replay the recorded real Render traffic against a sandbox and compare the outcomes.
 
-Each cassette in ``recordings/render`` is one Terraform acceptance test: a sequence of requests against one
-account. ``replay_render`` resets the Render emulator, then sends the cassette's requests in order, with every
-recorded id (``srv-...``, ``evg-...``, ``prj-...``, the placeholder owner ``some-owner-id``) replaced by the id the
-sandbox handed out for the same object. Ids are learnt by walking the recorded and the sandbox answer side by side
-(lists are aligned by ``name``/``key``, else by position).
-
-Skipped, each with its reason (``SKIPPED`` below): endpoint families the project does not use and the sandbox
-does not emulate, and any request naming an object that only such an endpoint created. Everything else is
-compared: a request Render answered 2xx must be answered 2xx, and (``limit_headers``) its ``Ratelimit-Limit``
-must be the one Render sent for that request.
+Each cassette in ``recordings/render`` is replayed in order with the recorded ids mapped to the sandbox's; a
+request Render answered 2xx must be answered 2xx, with (``limit_headers``) the same ``Ratelimit-Limit``. What is
+skipped is in ``SKIPPED``, each with its reason. How ids are mapped: tools/sandbox/README.md, "Render fidelity".
 """
 
 from __future__ import annotations

@@ -1,20 +1,14 @@
 """Print a `pulumi import --file` for the GitHub objects that already exist before the owning stack's first up.
 
-    .venv/bin/python tools/scripts/github-import.py production [--ruleset ROLE=ID ...] [--deployment-policy ROLE:ENV=ID ...] \
-        [--without-environment ROLE:ENV ...] > github-import.json
-    pulumi import --file github-import.json --stack acme-procurement/procurement/production --protect=false --generate-code=false
+    .venv/bin/python tools/scripts/github-import.py production [--ruleset ROLE=ID ...]
+        [--deployment-policy ROLE:ENV=ID ...] [--without-environment ROLE:ENV ...] > github-import.json
+    pulumi import --file github-import.json --stack acme-procurement/procurement/production
+        --protect=false --generate-code=false
 
-The repositories are never created by Pulumi (components/source_control.py); production owns their
-settings, `main` rulesets and the `staging`/`production` GitHub environments (and `production-preview` in
-the infrastructure repository), so those must be in
-production's state before its first `up`, under the names and parents the program gives them. The
-file declares the `source-control` component and its explicit GitHub provider (created by the
-import, as `pulumi import` allows) and imports, per configured repository: the repository, its
-vulnerability alerts and its GitHub environments (ids from config), plus the `main` ruleset and an
-environment's deployment branch policy when you pass their numeric ids (`gh api
-repos/<owner>/<repo>/rulesets`, `gh api repos/<owner>/<repo>/environments/<env>/deployment-branch-policies`);
-without an id Pulumi creates them. Leave out an environment that does not exist yet with
---without-environment (GitHub creates one on a workflow's first use).
+The file declares the `source-control` component and its GitHub provider and imports, per configured repository,
+the repository, its vulnerability alerts and GitHub environments, plus the `main` ruleset and an environment's
+deployment branch policy when their ids are given (else Pulumi creates them). Why, the ids and where to find
+them: docs/how-to/adopt-existing-objects.md, "GitHub: pulumi import".
 """
 from __future__ import annotations
 

@@ -1,17 +1,9 @@
 """The program process: ``python run_program.py <pulumi-language-python-exec> <its arguments>``.
 
-Runs Pulumi's exec script unchanged, with two differences, both for a run the engine is already ending (it
-reports why, in one line):
-- An interrupt ends the program quietly. The engine interrupts the host's whole process group (the program is
-  in it) when it shuts its plugins down, also while a failed update's program is still winding down, and the
-  host then stops the program with its own interrupt (processes.stop_process). Python's default turns each
-  into a KeyboardInterrupt traceback printed under the engine's error; here the first interrupt exits at once
-  with EXIT_INTERRUPTED. At once: unwinding would leave the SDK's run coroutine to be closed at interpreter
-  exit, which prints "Exception ignored in: <coroutine object run_in_stack>" and a traceback.
-- A call the engine abandoned ends the program quietly too. When the engine fails (a missing plugin, say) it
-  cancels the program's pending calls, each failing with Go's "context canceled"; the exec script would report
-  the first as an unhandled exception, traceback included.
-PROCUREMENT_DEBUG=1 keeps Python's and the SDK's defaults (the traceback shows where the program was).
+Runs Pulumi's exec script unchanged, but for a run the engine is already ending (it reports why, in one line):
+the first interrupt, and a call the engine abandoned (Go's "context canceled"), exit at once and quietly with
+EXIT_INTERRUPTED instead of a traceback. Why and when the engine does that: tools/engine/README.md, "Run" and
+"Shutdown signals". PROCUREMENT_DEBUG=1 keeps Python's and the SDK's defaults.
 
 Standard library only, but for the SDK the exec script itself imports: it runs in the program's Python.
 """

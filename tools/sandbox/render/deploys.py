@@ -1,33 +1,9 @@
 """Render deploys: create, list, get, cancel, rollback, the status sequences and the overlapping-deploy queue.
 
-Status sequences, as the recorded ``POST /services/{id}/deploys`` answers show them (recordings/render):
-- image-backed services skip the build: ``update_in_progress`` (workers, web services), or
-  ``pre_deploy_in_progress`` first when a pre-deploy command is set (backgroundworker__resource__
-  background_worker_cassette.yaml#86), then ``live``;
-- image-backed cron jobs are ``live`` in the create answer itself (cronjob__resource__cron_job_cassette.yaml#64);
-- Git-backed services build first: ``build_in_progress`` (webservice__resource__runtime_update_cassette.yaml#30,
-  staticsite__resource__static_site_cassette.yaml#72), then the pre-deploy and update phases, then ``live``.
-The in-progress phases share ``settings["deploy_delay"]`` seconds (default 2). When a deploy goes live, the
-previously live one becomes ``deactivated``.
-
-Overlapping deploys (``settings["overlapping_deploys"]``): with ``"wait"`` (the default here) a deploy requested
-while another is in progress answers ``202`` with an empty body (16 of 49 recorded deploy requests, e.g.
-privateservice__resource__disks_cassette.yaml#41) and is listed as ``queued``; when the running deploy ends, the
-most recently queued one starts and older queued ones are ``canceled`` ("Wait for it to finish, then proceed
-directly to the most recent triggered deploy", Render changelog 2025-05-28). ``"override"`` is Render's
-workspace default: the new deploy answers 201 and the running one is ``canceled`` (the 2024 recordings, e.g.
-webservice__resource__web_service_image_cassette.yaml#48, answered 201 while the previous deploy was updating).
-
-Failures: a ``deploy_fail`` fault on the request that starts a deploy makes that deploy end in its
-``deploy_status`` (``build_failed``, ``update_failed``, ``pre_deploy_failed`` or ``canceled``) at the phase of
-that name; images matching a pattern of ``settings["unpullable_images"]`` fail with ``update_failed`` (an image
-deploy has no build phase, so the pull fails the update).
-
-A web service's update phase ends when its new instance takes traffic, or ``update_failed`` when its health check
-never passes (``traffic.plan_instance``); who answers the service's traffic is computed from the same timeline.
-
-Progress is computed when deploys are read, so there is no background thread and a persisted state picks up
-where it left off.
+The recorded status sequences (phases sharing ``settings["deploy_delay"]``), the ``"wait"``/``"override"``
+overlapping-deploy policies, failures (``deploy_fail``, ``unpullable_images``) and the web service's health-gated
+update phase (``traffic.plan_instance``). Progress is computed when deploys are read: no background thread.
+Behaviour: tools/sandbox/README.md, "Render deploys"; each fact's cassette: "Render fidelity".
 """
 
 from __future__ import annotations

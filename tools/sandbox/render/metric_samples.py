@@ -1,17 +1,9 @@
 """What happened to a Render service, kept for ``/metrics/*`` (``tools.sandbox.render.metrics``).
 
-Per service, in the store's ``metric_samples`` collection (so it is persisted and survives a restart):
-- ``requests``: one ``[time, instance, status, durationMs, host, path]`` per request its traffic port or the
-  traffic gateway answered (``TrafficPorts.answer``); ``instance`` is "" for the edge's 502 with no instance;
-- ``events``: ``[time, field, before, after]`` for changes of ``numInstances`` (scale) and ``suspended``;
-- ``instanceCounts``: ``[time, count]`` steps recorded by the test-only control (``POST /_sandbox/metrics/{id}``)
-  for times before the service existed: backdated history a week-long window needs.
-Bounded: samples older than ``RETENTION_SECONDS`` are dropped, and at most ``MAX_REQUESTS`` requests are kept per
-service (the oldest go first). Both are the sandbox's own choice: Render documents no retention for the API.
-
-The timeline (``serving_instance``, ``instance_count``) is derived from the service's deploys (which instance
-serves when: ``tools.sandbox.render.traffic`` for web services, ``finishedAt`` of the live deploy for the others), the
-events and the recorded steps.
+Per service, in the persisted ``metric_samples`` collection: ``requests`` (one ``[time, instance, status,
+durationMs, host, path]`` per answered request), ``events`` (scale and suspension) and ``instanceCounts``
+(backdated steps from the test-only control), bounded by ``RETENTION_SECONDS`` and ``MAX_REQUESTS`` (the
+sandbox's choice). The timeline (``serving_instance``, ``instance_count``): tools/sandbox/README.md, "Metrics".
 """
 
 from __future__ import annotations

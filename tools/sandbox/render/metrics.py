@@ -1,25 +1,9 @@
 """Render ``GET /metrics/*`` for services: values derived from what happened in the sandbox.
 
-Spec (render-openapi.json, paths ``/metrics/*``): ``startTime``/``endTime`` (RFC 3339; default the last hour),
-``resolutionSeconds`` (>= 30, default 60), ``resource`` (repeatable or comma-separated, ORed; ``service`` is its
-deprecated name); answers ``[{labels: [{field, value}], values: [{timestamp, value, unit}], unit}]`` (the spec's
-value items require ``unit`` too). Buckets start at multiples of ``resolutionSeconds`` since the epoch; a bucket
-``b`` covers ``[b, b + resolution)`` and counts only what happened inside ``[startTime, endTime)``.
-
-- ``http-requests``: requests answered per bucket (``tools.sandbox.render.metric_samples``), one series per resource,
-  or per ``statusCode`` / ``host`` with ``aggregateBy``; ``host`` and ``path`` filter (exact, ORed). Every bucket
-  has a value (0 when none).
-- ``http-latency``: per bucket with requests, each ``quantile`` (default 0.95; 0-1) of their durations in ms,
-  linear interpolation between the closest ranks; a series per resource and quantile.
-- ``instance-count``: the lowest count at any moment of the bucket (so a gap shows), from deploys, scaling and
-  suspension (``metric_samples.instance_count``).
-- ``cpu`` / ``memory``: the sandbox runs no containers, so a documented deterministic model per instance serving
-  in the bucket: CPU ``CPU_IDLE + CPU_PER_RPS * requests/s`` cores, memory ``MEMORY_IDLE + MEMORY_PER_RPS *
-  requests/s`` bytes; ``instance`` filters, ``aggregationMethod`` (AVG/MAX/MIN) folds the instances into one.
-Static sites and cron jobs have no metrics (Render emits none for them: render.com/docs/metrics-streams, as the
-Datadog "Render Metrics" integration page restates), so they answer ``[]``. Stricter than the spec: an unknown
-resource, ``endTime`` not after ``startTime``, a query parameter the endpoint does not declare, or more than
-``MAX_POINTS`` buckets answer 400.
+``http-requests``, ``http-latency`` and ``instance-count`` from the recorded samples; ``cpu``/``memory`` from a
+documented deterministic model (no containers run); static sites and cron jobs answer ``[]``; stricter than the
+spec on bad windows and undeclared parameters. Parameters, bucketing, the model and the sources:
+tools/sandbox/README.md, "Metrics" and "Render fidelity".
 """
 
 from __future__ import annotations

@@ -1,15 +1,8 @@
 """Test-only control of a Render service's metric samples (``/_sandbox/metrics/{serviceId}``, token required).
 
-``GET`` shows what ``/metrics/*`` derive their values from. ``POST`` records synthetic history, so a test can
-stage a week (downtime, slow or failing requests) without waiting for it:
-
-    {"requests": [{"at": "2026-12-01T10:00:00Z", "status": 200, "durationMs": 120, "path"?: "/",
-                   "instance"?: "<service id>-abcde", "count"?: 1}],
-     "instanceCounts": [{"at": "...", "count": 0}]}
-
-Times are RFC 3339, not in the future and within the retention (``metric_samples.RETENTION_SECONDS``);
-``instanceCounts`` steps must lie before the service's ``createdAt`` (from then on its real deploys, scaling and
-suspension decide). Everything is checked before anything is recorded.
+``GET`` shows what ``/metrics/*`` derive their values from. ``POST`` records synthetic history (``requests``,
+``instanceCounts``), so a test can stage a week without waiting for it; everything is checked before anything
+is recorded. The body and its rules: tools/sandbox/README.md, "Metrics".
 """
 
 from __future__ import annotations

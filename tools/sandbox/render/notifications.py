@@ -1,20 +1,8 @@
 """Render notification settings: the workspace (owner) defaults and per-service overrides.
 
-Shapes as recorded (recordings/render):
-- owner: ``{"ownerId", "slackEnabled", "emailEnabled", "previewNotificationsEnabled", "notificationsToSend"}``;
-  a ``PATCH {}`` on a workspace that never changed them answers ``emailEnabled: true, notificationsToSend:
-  "failure", previewNotificationsEnabled: false, slackEnabled: false``
-  (notifications__resource__notifications_resource_cassette.yaml#0), which the sandbox takes as Render's
-  defaults. ``slackEnabled`` is read-only (Slack is connected in the dashboard).
-- service override: ``{"serviceId", "previewNotificationsEnabled", "notificationsToSend"}`` with the string
-  enums ``default|false|true`` and ``default|none|failure|all``; a PATCH changes only the fields it sends
-  (backgroundworker__resource__notifications_cassette.yaml#1, #39). A service nobody overrode answers
-  ``default``/``default`` (stricter reading: no recording of a fresh GET).
-- The service's own ``notifyOnFail`` follows its override: ``notify`` once notificationsToSend is failure or
-  all (the same cassette: ``default`` in the create answer, ``notify`` in every GET after the PATCH),
-  ``ignore`` for none, ``default`` for default.
-Neither resource can be deleted through the API (the spec has no DELETE): "removing" one means writing the
-defaults back. An unknown owner or service answers 404.
+Shapes and defaults as recorded; a PATCH changes only the fields it sends; the service's ``notifyOnFail`` follows
+its override; neither can be deleted through the API ("removing" one writes the defaults back); an unknown owner
+or service answers 404. Each fact's cassette: tools/sandbox/README.md, "Render fidelity".
 """
 
 from __future__ import annotations

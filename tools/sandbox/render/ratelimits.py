@@ -1,17 +1,9 @@
 """Render's rate-limit buckets, measured on the recorded traffic (``recordings/render``, every response carries
 ``Ratelimit-Limit`` / ``-Remaining`` / ``-Reset``).
 
-What the 3,274 recorded responses show (cassette#interaction in each ``evidence``):
-- ``Ratelimit-Reset`` is seconds until the window ends, not an epoch (values 0-59 and 113-3494), and windows
-  are aligned to the clock: every reset points at the top of the next UTC minute or hour, whatever the time of
-  the first request of the window (a first create at 16:41:48 with ``Remaining: 19`` resets in 1093 s, at
-  17:00:01). The docs call it "UTC epoch seconds"; the recordings do not.
-- One family never spills into another: GETs count down from 400 while writes count down from 100 in the same
-  second; a service's PATCH, deploy and scale share one countdown from 10.
-- The per-service bucket is per service for ``srv-`` ids, but all cron jobs (``crn-``) of the account share
-  one: three cron jobs in the same minute go 9, 8 / 7, 6 / 3, 2 (cronjob__resource__* at 15:41), while a
-  private service's first PATCH in a minute where another service had spent 7 shows 9.
-The limits apply per user (API key); the sandbox has one key, so "user" means the whole sandbox.
+Each family below carries its ``evidence`` (cassette#interaction). What the 3,274 recorded responses show
+(clock-aligned windows, ``Ratelimit-Reset`` as seconds until the window ends, not the documented epoch; one bucket
+for all cron jobs): tools/sandbox/README.md, "Render rate limits".
 """
 
 from __future__ import annotations

@@ -1,34 +1,10 @@
 """Traffic of Render web services: which deploy's instance answers a request, and what it answers.
 
-Render's deploy model, as the sandbox follows it (facts from Render's docs; notes in
-``/work/shared/notes/release-preview-security-facts.md`` under "Zero-downtime deploys"):
-- A deploy boots a new instance beside the old one; traffic switches once the instance passes its health check,
-  or, with no health check, once its port answers (render.com/docs/health-checks; the Render tutorial "Health
-  checks and crashes": "if no health check" the port alone makes the deploy live). The sandbox's instance "binds
-  its port" when the deploy's in-progress phases end (``deploy_delay``), so a slow starter with no health check
-  takes traffic while it still answers 503: a real gap.
-- A health check passes on a 2xx or 3xx answer; a new instance that keeps failing it is given up and traffic stays
-  on the existing instances (render.com/docs/health-checks: after 15 consecutive minutes, "Render cancels the
-  deploy"). The sandbox waits ``health_check_timeout`` seconds (default 900, those 15 minutes) and ends the deploy
-  ``update_failed``, the status the brief and the spec's ``deployStatus`` give a failed update.
-- The old instance then gets SIGTERM and is killed after the service's ``maxShutdownDelaySeconds`` (1-300,
-  default 30): it drains, finishing what it has in flight, and takes no new request. A request still in flight
-  when it is killed is answered 502 by the edge (so a delay shorter than the slowest request shows).
-- A persistent disk turns zero-downtime deploys off (Render article "How Render handles zero-downtime deploys"):
-  the old instance stops when the new deploy starts its update, before the new one boots. If that deploy then
-  fails, the sandbox leaves the service without an instance (Render's docs say nothing about restarting the old).
-- Health checks are for web services only (render.com/docs/health-checks), and only web services take public
-  traffic, so only they get a traffic port (``tools.sandbox.render.traffic_ports``). One instance per deploy:
-  ``numInstances`` is not modelled.
-
-What an image does is set per image ref glob (like ``unpullable_images``), frozen into the deploy when it starts:
-``unhealthy_images`` (503 on every path, so its health check never passes), ``slow_images`` ({glob: seconds}:
-503 on every path for that long after it booted), ``error_path_images`` ({glob: [path glob, ...]}: 500 there),
-``slow_path_images`` ({glob: {path glob: seconds}}: a request there takes that long to answer),
-``failing_after_images`` ({glob: seconds}: 500 on every path, its health path included, once it has taken traffic
-that long: a release that passes a candidate's quick checks, then breaks in production; 0 fails its health check),
-``failing_after_requests_images`` ({glob: count}: the same once the instance has answered that many requests; health
-checks are not requests, so a candidate's few checks pass and production's traffic breaks it, whatever the timing).
+Render's deploy model as the sandbox follows it (health-gated switch, drain for ``maxShutdownDelaySeconds``, no
+zero-downtime with a disk, ``update_failed`` after ``health_check_timeout``), its sources (Render's docs, notes in
+``/work/shared/notes/release-preview-security-facts.md``, "Zero-downtime deploys") and what an image does per
+image-ref glob (``unhealthy_images``, ``slow_images``, ``failing_after_images`` ...): tools/sandbox/README.md,
+"Render traffic". One instance per deploy: ``numInstances`` is not modelled.
 """
 
 from __future__ import annotations

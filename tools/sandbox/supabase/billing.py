@@ -1,21 +1,9 @@
 """Supabase billing add-ons: compute size (with a RESIZING transition), PITR, IPv4, custom domain.
 
-``GET /v1/projects/{ref}/billing/addons`` lists the selected add-ons and every option, in the recorded shape
-(recordings/supabase/GET_v1_projects___PROJECT_REF___billing_addons: ``selected_addons`` and
-``available_addons`` of ``{type, name, variants: [{id, name, price, meta}]}``; variant names, prices and sizes as
-listed there). A project created without ``desired_instance_size`` has ``ci_micro`` selected, as recorded; one
-created as ``nano`` has no compute add-on.
-
-``PATCH`` selects a variant of a type (the variant must belong to it). A new compute size puts the project in
-``RESIZING`` for ``settings["resize_delay"]`` seconds while its Postgres server restarts (a resize restarts the
-database on the platform; restart-only Postgres settings stored by ``PUT config/database/postgres`` take effect
-then), and ``infra_compute_size`` in ``GET /v1/organizations/{slug}/projects`` follows. ``DELETE .../{variant}``
-removes a selected variant; for compute it rolls back to the previous size ("rolling the compute instance back
-to its previous size", the spec's description of v1-remove-project-addon); a variant that is not selected, or
-a compute add-on with no previous size, is refused with 400 (the real answer is not recorded: the stricter
-reading). PITR (``pitr_7/14/28``) needs at least the Small compute size (Supabase's PITR docs) and sets
-``pitr_enabled`` in ``GET database/backups``; the compute size cannot drop below Small while it is on.
-Writes need an ``ACTIVE_HEALTHY`` project (400 "Project is not ready", like every other setting).
+``GET .../billing/addons`` in the recorded shape; ``PATCH`` selects a variant (a new compute size restarts the
+project's Postgres through ``RESIZING``); ``DELETE`` of compute rolls back to the previous size; PITR needs at
+least Small. Writes need an ``ACTIVE_HEALTHY`` project. Each behaviour and its evidence (or "stricter"):
+tools/sandbox/README.md, "Fidelity: Supabase".
 """
 
 from __future__ import annotations

@@ -1,22 +1,10 @@
 """Supabase branches: create, list, look up by name, detail (the branch database), update, delete with a grace
 period, restore, reset, disable branching.
 
-Facts (notes/release-preview-security-facts.md "Supabase branches", notes/supabase-api.md 2.7 and 3, the spec):
-- The first branch of a project enables branching: the project gets a default branch (``is_default``, on the
-  project's own ref and database), as terraform-provider-supabase's ``supabase_branch`` creates before its own.
-- Every other branch is a project of its own (a new ref, a real Postgres server, ``GET /v1/branches/{ref}`` gives
-  ``db_host/db_port/db_user/db_pass/jwt_secret``), kept in ``projects`` marked ``_branch_of`` so the database
-  machinery (boot, persistence, restarts) treats it like any project; ``GET /v1/projects/{ref}`` answers 404 for it
-  (terraform-provider-supabase #345).
-- ``status`` goes CREATING_PROJECT (until its project is ACTIVE_HEALTHY: ``project_ready_delay`` and Postgres up)
-  -> RUNNING_MIGRATIONS (``branch_migrations_delay`` seconds) -> MIGRATIONS_PASSED.
-- DELETE: ``force`` defaults to true, deleting at once; ``force=false`` schedules the deletion after a grace
-  (``deletion_scheduled_at``; the spec says one hour: setting ``branch_deletion_grace``), undone by ``restore``.
-  A persistent branch refuses with 422 until demoted (terraform-provider-supabase PR #339); so does the default
-  branch (a sandbox choice: no recording shows the real answer).
-- Reset (``POST /v1/branches/{ref}/reset``) gives the branch a fresh database (a new server, perhaps on another
-  port) and a new action run; status RUNNING_MIGRATIONS until it is up. The default branch refuses (422): its
-  database is the parent project's.
+The first branch gives the project a default branch; every other branch is a project of its own (kept in
+``projects`` marked ``_branch_of``, so the database machinery treats it like any project) that answers 404 as a
+project. The status sequence, delete and reset rules and their sources: tools/sandbox/README.md, "Supabase
+branches".
 """
 
 from __future__ import annotations

@@ -1,27 +1,9 @@
 """The pooler in front of every project's database: a Supavisor-shaped front door with PgBouncer behind it.
 
-On the platform, Supavisor is one shared endpoint (``aws-0-<region>.pooler.supabase.com:6543``) that tells
-projects apart by the user name, ``<role>.<project ref>``, and pools in transaction mode (recorded:
-recordings/supabase/GET_v1_projects___PROJECT_REF___config_database_pooler). The sandbox does the same on
-loopback:
-
-- ``PoolerProxy``: one asyncio TCP server for all projects (its port is kept across restarts, in the stored
-  ``pooler`` collection). It reads the client's startup packet, splits ``user`` into role and ref, rewrites it to
-  the bare role and hands the connection to that project's PgBouncer; everything after the startup packet
-  (SCRAM authentication, queries) passes through untouched. A user without a known ``.<ref>`` gets Supavisor's
-  ``FATAL: Tenant or user not found``. It serves TLS with the sandbox CA's certificate (sandbox.tls), as
-  Supavisor does with Supabase's CA, and refuses a plain-text client of a project that enforces SSL (``FATAL:
-  SSL connection is required``); the leg to PgBouncer is plain loopback (Supavisor's to Postgres is Supabase's).
-  GSS encryption requests are declined.
-- ``ProjectBouncer``: Debian's ``pgbouncer`` per project, started on first use, in the project's pool mode
-  (``transaction`` unless PATCHed to ``session``) and ``default_pool_size``; it authenticates every role through
-  ``auth_query`` against ``pgbouncer.get_auth`` (the function Supabase's image ships for its PgBouncer,
-  image.sql) and logs into Postgres with SCRAM pass-through, so a role's own password works and nothing else.
-  Transaction mode behaves as it does behind Supavisor: session state (``SET``) leaks between clients of the
-  same server connection, and protocol-level prepared statements do not survive a transaction (PgBouncer 1.18).
-
-``pgbouncer`` comes from Debian: installed with apt-get when missing and running as root, otherwise a clear error.
-Like Postgres, it refuses to run as root, so as root it runs as the ``postgres`` system user.
+``PoolerProxy``: one TCP server for all projects, routing by the user name's ``.<ref>`` and rewriting it to the
+bare role, TLS with the sandbox CA; ``ProjectBouncer``: Debian's ``pgbouncer`` per project in its pool mode,
+SCRAM pass-through, so a role's own password works and nothing else. How closely that follows Supavisor, and
+what it does not do: tools/sandbox/README.md, "What is emulated" (Pooler) and "Fidelity: Supabase".
 """
 
 from __future__ import annotations

@@ -1,17 +1,9 @@
 """Supabase's rate limits: 120 requests per minute per user, per scope (project or organization), per endpoint
-(Supabase's docs, `apps/docs/content/_partials/api_rate_limits.mdx`, summarised in notes/supabase-api.md:
-"Exceeding it returns 429 Too Many Requests for the rest of the window"), enforced by default.
+(10 for custom hostname and vanity subdomain endpoints), the window starting with its first request, enforced by
+default.
 
-What the recordings (``recordings/supabase/*/N.response.json``, every answer carries ``X-RateLimit-*``) show:
-- The first request of a window is answered ``Limit 120, Remaining 119, Reset 60``, whatever the second of the
-  minute: the window starts with its first request (``anchored``), unlike Render's clock-aligned ones
-  (GET_v1_projects___PROJECT_REF__: 119/60, 118/60, 117/58, 116/54).
-- Every endpoint starts its own count at 119 (each folder's first answer), and repeated calls to one endpoint
-  count down (DELETE network_bans 119 then 118; GET projects 119, 118, 117, 116).
-- Custom hostname and vanity subdomain endpoints allow 10 per window (`*_custom_hostname*`, `*_vanity_subdomain*`:
-  Limit 10, Remaining 9), as the docs say.
-An "endpoint" is read as method + path template (the stricter reading would share one bucket between GET and
-PATCH of a path; the recordings never show either). The scope is the project ref in the path, else the user.
+The documentation and the recorded counts this follows, and how "endpoint" and scope are read:
+tools/sandbox/README.md, "Fidelity: Supabase" (the rate limits in detail).
 """
 
 from __future__ import annotations

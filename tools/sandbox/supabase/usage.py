@@ -1,15 +1,9 @@
 """Supabase project usage: ``GET /v1/projects/{ref}/analytics/endpoints/usage.api-counts`` and
 ``usage.api-requests-count`` (spec ``V1GetUsageApiCountResponse``, ``V1GetUsageApiRequestsCountResponse``).
 
-What they count is the project's Data API traffic (auth, realtime, rest, storage). The sandbox serves none of
-those APIs, only the Management API, whose calls Supabase does not count here; so the values come from the
-requests recorded for the project, which only the test-only control records
-(``POST /_sandbox/usage/{ref}`` with ``{"requests": [{"at", "service", "count"?}]}``): with none, every count is 0.
-
-``interval`` (spec enum, no default given) is required here (stricter) and is the window ending now; buckets are
-the sandbox's choice, aligned to multiples of their size since the epoch: a minute up to ``1hr``, 10 minutes for
-``3hr``, an hour for ``1day``, a day for ``3day``/``7day``. ``usage.api-requests-count`` answers one
-``{"count"}``: every recorded request of the last day. Samples older than ``RETENTION_SECONDS`` are dropped.
+They count the project's Data API traffic, which the sandbox does not serve: the values come only from what the
+test-only control (``POST /_sandbox/usage/{ref}``) recorded, else 0. ``interval`` is required here (stricter);
+the buckets are the sandbox's choice: tools/sandbox/README.md, "Metrics".
 """
 
 from __future__ import annotations
