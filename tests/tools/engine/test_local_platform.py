@@ -114,7 +114,7 @@ class Clone:
             assert conn.execute("select current_user").fetchone()[0] == "procurement_api"
 
     def no_changes_after_refresh(self, **kw) -> None:
-        preview = self.ok(f"bash {self.root}/scripts/local-stack.sh preview --refresh --expect-no-changes", **kw)
+        preview = self.ok(f"bash {self.root}/tools/scripts/local-stack.sh preview --refresh --expect-no-changes", **kw)
         assert summary(preview.stdout) == f"Resources:\n    {RESOURCES} unchanged", preview.stdout
 
 
@@ -179,7 +179,7 @@ def test_sandbox_restart_and_crash_change_nothing_the_stack_depends_on(clone):
     assert summary(again.stdout) == f"Resources:\n    {RESOURCES} unchanged", again.stdout
     clone.no_changes_after_refresh()
     # A refresh on `local` reads every object once: no preview pass that reads them all before.
-    refreshed = clone.ok(f"bash {clone.root}/scripts/local-stack.sh refresh")
+    refreshed = clone.ok(f"bash {clone.root}/tools/scripts/local-stack.sh refresh")
     assert "Refreshing (local)" in refreshed.stdout and "Previewing refresh" not in refreshed.stdout, refreshed.stdout
     assert summary(refreshed.stdout) == f"Resources:\n    {RESOURCES} unchanged", refreshed.stdout
     assert clone.outputs()["database_url"] == before

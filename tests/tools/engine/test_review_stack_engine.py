@@ -104,7 +104,7 @@ def test_a_review_stack_comes_up_as_a_branch_and_an_environment_and_goes_away(tm
     # Undo the parent's edits: the review stack is the whole local platform.
     base["config"]["procurement:tiers"].update(backend=True, frontend=True, observability=True)
     base["config"]["procurement:database"] = yaml.safe_load(
-        (Path(__file__).resolve().parents[2] / "Pulumi.local.yaml").read_text())["config"]["procurement:database"]
+        (Path(__file__).resolve().parents[3] / "Pulumi.local.yaml").read_text())["config"]["procurement:database"]
     text = stack_file_text("Pulumi.local.yaml", base, PR, parent, head_branch="feature/review")
     (root / f"Pulumi.{STACK}.yaml").write_text(text)
     run_pulumi(["stack", "init", STACK], cwd=root, env=env)
