@@ -10,7 +10,7 @@ from . import schema
 from .build_app import AppEnvRules
 from .fields import build, get
 from .model import (
-    BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
+    AppEnv, BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
 )
 from .reader import Reader
 
@@ -124,9 +124,7 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str],
         # Render kills an old instance once the delay is over: a slower request in flight is cut off.
         r.add("backend.shutdownDelaySeconds", f"must be at least slowestRequestSeconds ({slowest}), got {delay}: "
               "a request still running when the delay ends is cut off")
-    return BackendConfig(plan=plan, scaling=scaling, health_check_path=health, port=get(raw, "port"),
-                         api_service=api_service, services=tuple(services), env=shared_env,
-                         shutdown_delay_seconds=delay, slowest_request_seconds=slowest)
+    return build(BackendConfig, raw, scaling=scaling, services=tuple(services), env=shared_env)
 
 
 def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan: Optional[str], scaling: Scaling,
@@ -162,11 +160,8 @@ def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan:
             r.add(f"{path}.minInstances", message)
         service_scaling = Scaling(low, high, scaling.target_cpu_percent, scaling.target_memory_percent)
 
-    return BackendService(
-        name=item["name"], type=kind, plan=plan, command=item["command"], schedule=item["schedule"],
-        health_check_path=(item["healthCheckPath"] or default_health) if kind == "web" else None,
-        scaling=service_scaling,
-    )
+    return build(BackendService, item, plan=plan, scaling=service_scaling, env=AppEnv(),
+                 health_check_path=(item["healthCheckPath"] or default_health) if kind == "web" else None)
 
 
 def build_frontend(r: Reader, tiers: Tiers, secrets: Optional[dict[str, Any]] = None) -> Optional[FrontendConfig]:
