@@ -9,21 +9,12 @@ from . import formats
 from . import schema
 from .build_app import AppEnvRules
 from .fields import build, get
-from .model import (
-    AppEnv, BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
-)
+from .model import (AppEnv, BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry,
+                    ReleaseConfig, Scaling, Tiers)
 from .reader import Reader
 
 # backend's production rules (schema.py), which a service's own plan and minInstances override must pass too.
 _PRODUCTION = {f.name: f.production for f in schema.BACKEND.fields if f.production is not None}
-
-
-def build_render(r: Reader, tiers: Tiers) -> Optional[RenderConfig]:
-    active = tiers.backend or tiers.frontend
-    raw = r.obj("render", active)
-    if not active:
-        return None
-    return build(RenderConfig, raw)
 
 
 def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[ImageSource]:
@@ -162,6 +153,16 @@ def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan:
 
     return build(BackendService, item, plan=plan, scaling=service_scaling, env=AppEnv(),
                  health_check_path=(item["healthCheckPath"] or default_health) if kind == "web" else None)
+
+
+def check_release(r: Reader, raw: Optional[dict[str, Any]], release: ReleaseConfig) -> None:
+    """The smoke checks request distinct paths."""
+    seen: set[str] = set()
+    for i, check in enumerate(get(raw, "smokeChecks") or ()):
+        path = get(check, "path")
+        if path is not None and path in seen:
+            r.add(f"release.smokeChecks[{i}].path", f"'{path}' is checked already; give each path once")
+        seen.add(path)
 
 
 def build_frontend(r: Reader, tiers: Tiers, secrets: Optional[dict[str, Any]] = None) -> Optional[FrontendConfig]:

@@ -318,6 +318,11 @@ def model(spec: ObjectSpec) -> Callable[[type], type]:
     return derive
 
 
+def model_of(spec: ObjectSpec) -> type:
+    """The `@model` class of a spec (KeyError: none is declared)."""
+    return _MODELS[id(spec)]
+
+
 def build(cls: type, parsed: Optional[Mapping[str, Any]], **given: Any) -> Any:
     """An instance of a `@model` class from a parsed (possibly invalid: None) object; `given` wins."""
     values = dict(given)

@@ -5,8 +5,9 @@ logic on plain data, for tests that do not need a Pulumi runtime.
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 import yaml
@@ -16,17 +17,15 @@ from . import formats
 from .build_app import read_app_secrets
 from .build_backup import build_backup
 from .build_adopt import build_adopt
-from .build_cloudflare import build_edge
-from .build_github import build_source_control
-from .build_observability import build_observability
-from .build_release import build_release
-from .build_render import build_backend, build_frontend, build_images, build_render
+from .build_cloudflare import build_edge, check_observability
+from .build_github import check_source_control
+from .build_render import build_backend, build_frontend, build_images, check_release
 from .build_review import build_review
 from .build_supabase import build_database
 from .errors import ConfigError, Problems
 from . import schema
-from .fields import Text, attribute, build, get
-from .keys import KEYS
+from .fields import Text, attribute, build, get, model_of
+from .keys import BY_NAME, KEYS
 from .model import ApiEndpoints, StackConfig, Tiers
 from .reader import RawConfig, Reader, full_key
 from .stack_file import leaves
@@ -100,16 +99,17 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     _environment_rules(r, environment, tiers)
     review = build_review(r, environment, stack, tiers)
 
-    render = build_render(r, tiers)
+    render = _section(r, "render", tiers.backend or tiers.frontend)
     images = build_images(r, tiers, environment)
     app_secrets = read_app_secrets(r, tiers)
     backend = build_backend(r, tiers, environment, app_secrets)
-    release = build_release(r, tiers)
+    release = _section(r, "release", tiers.backend, check_release)
     frontend = build_frontend(r, tiers, app_secrets)
     database = build_database(r, tiers, app_host, backend)
     edge = build_edge(r, tiers, environment, domain, backend)
-    source_control = build_source_control(r, tiers, frontend)
-    observability = build_observability(r, tiers, edge)
+    source_control = _section(r, "sourceControl", tiers.source_control,
+                              partial(check_source_control, frontend=frontend))
+    observability = _section(r, "observability", tiers.observability, partial(check_observability, edge=edge))
     backup = build_backup(r, tiers, environment, database)
     # Last: it checks entries against the resources the tiers above declare.
     # The backup job exists only with its database, Render workspace and Cloudflare zone (components/platform.py).
@@ -128,6 +128,18 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
         frontend=frontend, database=database, edge=edge, source_control=source_control,
         observability=observability, backup=backup, release=release, adopt=adopt, review=review,
     )
+
+
+def _section(r: Reader, key: str, active: bool, rules: Optional[Callable[[Reader, Any, Any], None]] = None) -> Any:
+    """A section typed as the `@model` of its key's spec once a tier that reads it is on (else None), after
+    `rules` (build_*.py: the rules across its fields, given its parsed and its typed value)."""
+    raw = r.obj(key, active)
+    if not active:
+        return None
+    section = build(model_of(BY_NAME[key].spec), raw)
+    if rules is not None:
+        rules(r, raw, section)
+    return section
 
 
 def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
