@@ -1,4 +1,4 @@
-"""Render-side tiers: workspace/region, backend images, backend services, frontend static site."""
+"""Render-side tiers: backend images, backend services and their release checks, frontend static site."""
 from __future__ import annotations
 
 from dataclasses import replace
