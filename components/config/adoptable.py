@@ -26,6 +26,10 @@ SQL_ROLE = _SUPABASE + "SqlRole"
 
 # Component names (components/platform.py): the first part of every child's logical name.
 BACKEND, FRONTEND, DATABASE, BACKUP, ALERTING = "backend", "frontend", "database", "backup", "alerting"
+# The config key of each component's tier: an entry of a tier whose own config has problems is not checked
+# against it (its children are not known).
+TIER_KEYS = {BACKEND: "backend", FRONTEND: "frontend", DATABASE: "database", BACKUP: "backup",
+             ALERTING: "observability"}
 
 
 def adoptable_resources(*, images: Optional[ImageSource], backend: Optional[BackendConfig],

@@ -116,9 +116,7 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     backup_job = backup if database is not None and render is not None and edge is not None else None
     adopt = build_adopt(r, project=project, stack=stack, images=images, backend=backend, frontend=frontend,
                         database=database, observability=observability, backup=backup_job,
-                        render_on=render is not None,
-                        tier_keys={"backend": "backend", "frontend": "frontend", "database": "database",
-                                   "backup": "backup", "alerting": "observability"})
+                        render_on=render is not None)
 
     if problems:
         raise ConfigError(stack, problems)
@@ -154,14 +152,10 @@ def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
               "public URLs; remove it")
     return ApiEndpoints(
         render_api_url=r.text("renderApiUrl", Text(check=check)),
-        render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds")),
+        render_max_rate_limit_wait_seconds=int(wait) if (wait := r.text("renderMaxRateLimitWaitSeconds")) else None,
         supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
         render_traffic_gateway_url=gateway,
     )
-
-
-def _seconds(value: Optional[str]) -> Optional[int]:
-    return int(value) if value is not None else None
 
 
 def _environment_rules(r: Reader, environment: Optional[str], tiers: Tiers) -> None:
