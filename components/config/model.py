@@ -11,7 +11,7 @@ from typing import Literal, Mapping, Optional
 import pulumi
 
 from . import schema
-from .fields import model
+from .fields import attribute, model
 
 ServiceType = Literal["web", "worker", "cron"]
 
@@ -37,9 +37,8 @@ class AppEnv:
 @model(schema.TIERS)
 class Tiers:
     def enabled(self) -> tuple[str, ...]:
-        """Names of the tiers switched on, in a fixed order (also a stack output)."""
-        order = ("images", "backend", "frontend", "database", "edge", "source_control", "observability")
-        return tuple(name for name in order if getattr(self, name))
+        """Names of the tiers switched on, in their declared order (also a stack output)."""
+        return tuple(name for name in map(attribute, schema.TIERS.names()) if getattr(self, name))
 
 
 @dataclass(frozen=True)
