@@ -15,7 +15,7 @@ import yaml
 from . import constants as c
 from . import formats
 from .build_app import read_app_secrets
-from .build_backup import build_backup
+from .build_backup import backup_given, check_backup
 from .build_adopt import build_adopt
 from .build_cloudflare import build_edge, check_observability
 from .build_github import check_source_control
@@ -110,7 +110,8 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     source_control = _section(r, "sourceControl", tiers.source_control,
                               partial(check_source_control, frontend=frontend))
     observability = _section(r, "observability", tiers.observability, partial(check_observability, edge=edge))
-    backup = build_backup(r, tiers, environment, database)
+    backup = _section(r, "backup", backup_given(r),
+                      partial(check_backup, tiers=tiers, environment=environment, database=database))
     # Last: it checks entries against the resources the tiers above declare.
     # The backup job exists only with its database, Render workspace and Cloudflare zone (components/platform.py).
     backup_job = backup if database is not None and render is not None and edge is not None else None
