@@ -233,15 +233,13 @@ class ObjectSpec:
                 problems.add(f"{key}.{name}", self.retired[name])
             elif name not in known:
                 problems.add(f"{key}.{name}", "unknown field" + suggest(name, known))
-        out: dict[str, Any] = {}
+        out = defaults_of(self)
         for f in self.fields:
             path = f"{key}.{f.name}"
-            if f.name not in value:
-                if f.required and active:
-                    problems.add(path, f"is required ({f.doc})")
-                out[f.name] = None if f.default is MISSING else f.default
-                continue
-            out[f.name] = _given(f.kind, value[f.name], path, problems, active)
+            if f.name in value:
+                out[f.name] = _given(f.kind, value[f.name], path, problems, active)
+            elif f.required and active:
+                problems.add(path, f"is required ({f.doc})")
         return out
 
     def check_production(self, parsed: Optional[Mapping[str, Any]], key: str, problems: Problems) -> None:
