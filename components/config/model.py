@@ -76,7 +76,8 @@ class Scaling:
 
 @model(schema.SERVICE)
 class BackendService:
-    """`plan` and `health_check_path` are the service's own or else the backend's (web only: None otherwise)."""
+    """`plan` and `health_check_path` are the service's own or else the backend's (web only: None otherwise);
+    `min_instances`/`max_instances` are its overrides as given, `scaling` what applies."""
 
     scaling: Optional[Scaling] = None  # web and worker; None for cron
     env: AppEnv = field(default_factory=AppEnv)  # this service's own variables and secret files
