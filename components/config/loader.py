@@ -89,8 +89,9 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     api_host = f"{api_label}.{domain}" if api_label and domain else None
     app_host = f"{app_label}.{domain}" if app_label and domain else None
     for key, host in (("apiSubdomain", api_host), ("appSubdomain", app_host)):
-        if host is not None and len(host) > 253:
-            r.add(key, f"'{host}' is longer than 253 characters")
+        # A valid label under a valid domain can only make the name too long.
+        if host is not None and (message := formats.domain(host)):
+            r.add(key, message)
 
     raw_tiers = r.obj("tiers", True)
     # An absent or invalid switch (reported) reads as off.
