@@ -29,6 +29,10 @@ TYPES = frozenset({SERVICE, ENV_VARS, DEPLOY, ENV_GROUP, ENV_GROUP_LINK, CUSTOM_
 
 # Component names (components/platform.py): the first part of every child's logical name.
 BACKEND, FRONTEND, DATABASE, BACKUP, ALERTING = "backend", "frontend", "database", "backup", "alerting"
+# The config key of each component's tier: an entry of a tier whose own config has problems is not checked
+# against it (its children are not known).
+TIER_KEYS = {BACKEND: "backend", FRONTEND: "frontend", DATABASE: "database", BACKUP: "backup",
+             ALERTING: "observability"}
 
 
 def adoptable_resources(*, images: Optional[ImageSource], backend: Optional[BackendConfig],

@@ -3,30 +3,23 @@ docs/reference/configuration.md, "Rules across fields")."""
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Any, Optional
 
-from .adoptable import DEPLOY, adoptable_resources
+from .adoptable import DEPLOY, TIER_KEYS, adoptable_resources
 from .fields import suggest
-from .model import (AdoptEntry, BackendConfig, BackupConfig, DatabaseConfig, FrontendConfig, ImageSource,
-                    ObservabilityConfig)
+from .model import AdoptEntry
 from .reader import Reader, full_key
 
 _DEPLOY_ID = re.compile(r"^dep-[a-z0-9]+$")
 _URN = re.compile(r"^urn:pulumi:(?P<stack>[^:]+)::(?P<project>[^:]+)::(?P<type>.+)::(?P<name>[^:]+)$")
 
 
-def build_adopt(r: Reader, *, project: str, stack: str, images: Optional[ImageSource],
-                backend: Optional[BackendConfig], frontend: Optional[FrontendConfig],
-                database: Optional[DatabaseConfig], observability: Optional[ObservabilityConfig],
-                tier_keys: dict[str, str], backup: Optional[BackupConfig] = None,
-                render_on: bool = True) -> tuple[AdoptEntry, ...]:
-    """The parsed entries. ``tier_keys``: component name -> the config key of its tier (entries of a
-    tier whose own config has problems are not checked against it: its children are not known)."""
+def build_adopt(r: Reader, *, project: str, stack: str, **tiers: Any) -> tuple[AdoptEntry, ...]:
+    """The parsed entries, checked against the resources `adoptable_resources(**tiers)` declares."""
     raw = r.items("adopt")
     if not raw:
         return ()
-    declared = adoptable_resources(images=images, backend=backend, frontend=frontend, database=database,
-                                   observability=observability, backup=backup, render_on=render_on)
+    declared = adoptable_resources(**tiers)
     entries: list[AdoptEntry] = []
     for i, text in enumerate(raw):
         if text is None:
@@ -36,7 +29,7 @@ def build_adopt(r: Reader, *, project: str, stack: str, images: Optional[ImageSo
         if entry is None:
             continue
         if entry.name not in declared:
-            tier_key = tier_keys.get(entry.name.split("-", 1)[0])
+            tier_key = TIER_KEYS.get(entry.name.split("-", 1)[0])
             if tier_key is not None and r.reported_under(tier_key):
                 continue  # that tier's own problems come first
             r.problems.add(key, f"'{entry.name}' is not a resource of stack '{stack}' that can be adopted"

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .fields import build
 from .model import BackupConfig, BackupRecipient, DatabaseConfig, Tiers
 from .reader import Reader, full_key
 
@@ -18,21 +17,20 @@ BACKUP_ROLE = "backup_reader"
 RETIRED_PLACEHOLDERS = frozenset({"age1027999edr98dd2n3vxlqdc0lu86r4cs5c90gr0ggptpmrgt9la8qelxapw"})
 
 
-def build_backup(r: Reader, tiers: Tiers, environment: Optional[str],
-                 database: Optional[DatabaseConfig]) -> Optional[BackupConfig]:
-    given = full_key("backup") in r.raw.values and r.raw.values[full_key("backup")] not in ("", "{}")
-    raw = r.obj("backup", given)
-    if not given:
-        return None
+def backup_given(r: Reader) -> bool:
+    """Whether the stack sets `procurement:backup` (then the backup exists and its required fields apply)."""
+    return r.raw.values.get(full_key("backup")) not in (None, "", "{}")
+
+
+def check_backup(r: Reader, raw: Optional[dict], backup: BackupConfig, tiers: Tiers, environment: Optional[str],
+                 database: Optional[DatabaseConfig]) -> None:
     for tier, why in _NEEDS:
         if not getattr(tiers, tier):
             r.add("backup", f"needs tiers.{tier} ({why}); switch it on or remove procurement:backup")
     if database is not None and any(role.name == BACKUP_ROLE for role in database.roles):
         r.add("database.roles", f"'{BACKUP_ROLE}' is the backup job's own role (declared with procurement:backup); "
               "give the service's role another name")
-    backup = build(BackupConfig, raw)
     _check_recipients(r, backup.recipients, environment == "production")
-    return backup
 
 
 def _check_recipients(r: Reader, recipients: tuple[BackupRecipient, ...], production: bool) -> None:

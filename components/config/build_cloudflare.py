@@ -5,7 +5,7 @@ from typing import Optional
 
 from . import constants as c
 from .fields import build, get
-from .model import BackendConfig, EdgeConfig, HealthCheck, Tiers
+from .model import BackendConfig, EdgeConfig, HealthCheck, ObservabilityConfig, Tiers
 from .reader import Reader
 
 
@@ -36,6 +36,17 @@ def build_edge(r: Reader, tiers: Tiers, environment: Optional[str], domain: Opti
         if rule.name is not None and [x.name for x in rules].count(rule.name) > 1:
             r.add(f"edge.cacheRules[{i}].name", f"duplicate cache rule name '{rule.name}'")
     return edge
+
+
+def check_observability(r: Reader, raw: Optional[dict], observability: ObservabilityConfig,
+                        edge: Optional[EdgeConfig]) -> None:
+    """The edge's health check waits for the response time the observability tier calls fine."""
+    target_ms = observability.response_time_target_ms
+    timeout = edge.health_check.timeout_seconds if edge is not None else None
+    if target_ms is not None and timeout is not None and timeout * 1000 < target_ms:
+        # A probe that gives up before the target would page on responses the target calls fine.
+        r.add("edge.healthCheck.timeoutSeconds", f"{timeout}s is shorter than "
+              f"observability.responseTimeTargetMs ({target_ms} ms)")
 
 
 def _production_zone_rules(r: Reader, raw, hsts) -> None:

@@ -3,17 +3,13 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .fields import build, get
-from .model import FrontendConfig, SourceControlConfig, Tiers
+from .fields import get
+from .model import FrontendConfig, SourceControlConfig
 from .reader import Reader
 
 
-def build_source_control(r: Reader, tiers: Tiers,
-                         frontend: Optional[FrontendConfig]) -> Optional[SourceControlConfig]:
-    raw = r.obj("sourceControl", tiers.source_control)
-    if not tiers.source_control:
-        return None
-    config = build(SourceControlConfig, raw)
+def check_source_control(r: Reader, raw: Optional[dict], config: SourceControlConfig,
+                         frontend: Optional[FrontendConfig]) -> None:
     repositories = config.repositories
     # Positions of the parsed entries (an entry that is itself invalid is None and reported already).
     where = [i for i, item in enumerate(get(raw, "repositories") or ()) if item is not None]
@@ -35,4 +31,3 @@ def build_source_control(r: Reader, tiers: Tiers,
         if frontend.repo.rstrip("/") != expected:
             r.add("frontend.repo", f"is '{frontend.repo}' but sourceControl names the frontend repository "
                   f"'{expected}'")
-    return config

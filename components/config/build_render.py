@@ -1,4 +1,4 @@
-"""Render-side tiers: workspace/region, backend images, backend services, frontend static site."""
+"""Render-side tiers: backend images, backend services and their release checks, frontend static site."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -9,21 +9,12 @@ from . import formats
 from . import schema
 from .build_app import AppEnvRules
 from .fields import build, get
-from .model import (
-    BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry, RenderConfig, Scaling, Tiers,
-)
+from .model import (AppEnv, BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry,
+                    ReleaseConfig, Scaling, Tiers)
 from .reader import Reader
 
 # backend's production rules (schema.py), which a service's own plan and minInstances override must pass too.
 _PRODUCTION = {f.name: f.production for f in schema.BACKEND.fields if f.production is not None}
-
-
-def build_render(r: Reader, tiers: Tiers) -> Optional[RenderConfig]:
-    active = tiers.backend or tiers.frontend
-    raw = r.obj("render", active)
-    if not active:
-        return None
-    return build(RenderConfig, raw)
 
 
 def build_images(r: Reader, tiers: Tiers, environment: Optional[str]) -> Optional[ImageSource]:
@@ -124,9 +115,7 @@ def build_backend(r: Reader, tiers: Tiers, environment: Optional[str],
         # Render kills an old instance once the delay is over: a slower request in flight is cut off.
         r.add("backend.shutdownDelaySeconds", f"must be at least slowestRequestSeconds ({slowest}), got {delay}: "
               "a request still running when the delay ends is cut off")
-    return BackendConfig(plan=plan, scaling=scaling, health_check_path=health, port=get(raw, "port"),
-                         api_service=api_service, services=tuple(services), env=shared_env,
-                         shutdown_delay_seconds=delay, slowest_request_seconds=slowest)
+    return build(BackendConfig, raw, scaling=scaling, services=tuple(services), env=shared_env)
 
 
 def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan: Optional[str], scaling: Scaling,
@@ -162,11 +151,18 @@ def _service(r: Reader, path: str, item: Optional[dict[str, Any]], default_plan:
             r.add(f"{path}.minInstances", message)
         service_scaling = Scaling(low, high, scaling.target_cpu_percent, scaling.target_memory_percent)
 
-    return BackendService(
-        name=item["name"], type=kind, plan=plan, command=item["command"], schedule=item["schedule"],
-        health_check_path=(item["healthCheckPath"] or default_health) if kind == "web" else None,
-        scaling=service_scaling,
-    )
+    return build(BackendService, item, plan=plan, scaling=service_scaling, env=AppEnv(),
+                 health_check_path=(item["healthCheckPath"] or default_health) if kind == "web" else None)
+
+
+def check_release(r: Reader, raw: Optional[dict[str, Any]], release: ReleaseConfig) -> None:
+    """The smoke checks request distinct paths."""
+    seen: set[str] = set()
+    for i, check in enumerate(get(raw, "smokeChecks") or ()):
+        path = get(check, "path")
+        if path is not None and path in seen:
+            r.add(f"release.smokeChecks[{i}].path", f"'{path}' is checked already; give each path once")
+        seen.add(path)
 
 
 def build_frontend(r: Reader, tiers: Tiers, secrets: Optional[dict[str, Any]] = None) -> Optional[FrontendConfig]:

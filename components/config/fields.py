@@ -184,13 +184,18 @@ class MapOf(Kind):
             if message:
                 problems.add(path, message)
                 continue
-            if item is None:
-                problems.add(path, "has no value; remove the line or give a value")
-                continue
-            parsed = self.value.parse(item, path, problems, active)
+            parsed = _given(self.value, item, path, problems, active)
             if parsed is not None:
                 out[name] = parsed
         return out
+
+
+def _given(kind: Kind, value: Any, key: str, problems: Problems, active: bool) -> Any:
+    """A field's or map entry's value as `kind` parses it; YAML's `name:` with nothing after it is None."""
+    if value is None:
+        problems.add(key, "has no value; remove the line or give a value")
+        return None
+    return kind.parse(value, key, problems, active)
 
 
 @dataclass(frozen=True)
@@ -228,20 +233,13 @@ class ObjectSpec:
                 problems.add(f"{key}.{name}", self.retired[name])
             elif name not in known:
                 problems.add(f"{key}.{name}", "unknown field" + suggest(name, known))
-        out: dict[str, Any] = {}
+        out = defaults_of(self)
         for f in self.fields:
             path = f"{key}.{f.name}"
-            if f.name not in value:
-                if f.required and active:
-                    problems.add(path, f"is required ({f.doc})")
-                out[f.name] = None if f.default is MISSING else f.default
-                continue
-            raw = value[f.name]
-            if raw is None:
-                problems.add(path, "has no value; remove the line or give a value")
-                out[f.name] = None
-                continue
-            out[f.name] = f.kind.parse(raw, path, problems, active)
+            if f.name in value:
+                out[f.name] = _given(f.kind, value[f.name], path, problems, active)
+            elif f.required and active:
+                problems.add(path, f"is required ({f.doc})")
         return out
 
     def check_production(self, parsed: Optional[Mapping[str, Any]], key: str, problems: Problems) -> None:
@@ -316,6 +314,11 @@ def model(spec: ObjectSpec) -> Callable[[type], type]:
         _MODELS[id(spec)] = derived
         return derived
     return derive
+
+
+def model_of(spec: ObjectSpec) -> type:
+    """The `@model` class of a spec (KeyError: none is declared)."""
+    return _MODELS[id(spec)]
 
 
 def build(cls: type, parsed: Optional[Mapping[str, Any]], **given: Any) -> Any:

@@ -51,6 +51,10 @@ digest_reference = _matching(_DIGEST_REF, "is not an image pinned by digest (<re
 stack_reference = _matching(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
                             "is not a fully qualified stack name (<organization>/<project>/<stack>)")
 file_extension = _matching(r"^[a-z0-9]{1,10}$", "is not a file extension (lowercase, without the dot)")
+# `\Z` where `$` would let a value end in a newline through (it matches before one).
+url_path = _matching(r"^/[^\s?#]*\Z", "is not a URL path (it must start with '/', without spaces, query or fragment)")
+git_branch = _matching(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)(?!.*\.lock\Z)[A-Za-z0-9._/-]+(?<![./])$",
+                       "is not a git branch name")
 # Cloudflare health checks' expected_codes: a code or a class like 2xx.
 http_status_codes = _matching(r"^[1-5](?:[0-9]{2}|xx)$", "is not an HTTP status code or class (e.g. 200 or 2xx)")
 # POSIX's portable environment variable name (IEEE Std 1003.1, 8.1): what shells, Docker and every
@@ -75,12 +79,6 @@ def domain(value: str) -> Optional[str]:
         return f"'{value}' is not a domain name (like acme-procurement.com)"
     if labels[-1].isdigit():
         return f"'{value}' is an IP address, not a domain name"
-    return None
-
-
-def url_path(value: str) -> Optional[str]:
-    if not value.startswith("/") or any(c.isspace() for c in value) or "?" in value or "#" in value:
-        return f"'{value}' is not a URL path (it must start with '/', without spaces, query or fragment)"
     return None
 
 
@@ -157,9 +155,8 @@ def github_reviewer(value: str) -> Optional[str]:
 def github_repo_url(value: str) -> Optional[str]:
     parsed = urlparse(value)
     parts = parsed.path.strip("/").split("/")
-    if parsed.scheme != "https" or parsed.hostname != "github.com" or len(parts) != 2 or value.endswith(".git"):
-        return f"'{value}' is not a GitHub repository URL (https://github.com/<owner>/<repo>)"
-    if github_login(parts[0]) or github_repo(parts[1]):
+    if parsed.scheme != "https" or parsed.hostname != "github.com" or len(parts) != 2 or value.endswith(".git") \
+            or github_login(parts[0]) or github_repo(parts[1]):
         return f"'{value}' is not a GitHub repository URL (https://github.com/<owner>/<repo>)"
     return None
 
@@ -176,35 +173,23 @@ def utc_timestamp(value: str) -> Optional[str]:
     return None
 
 
-def git_branch(value: str) -> Optional[str]:
-    if not re.match(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)[A-Za-z0-9._/-]+(?<![./])$", value) or value.endswith(".lock"):
-        return f"'{value}' is not a git branch name"
-    return None
-
-
 def age_recipient(value: str) -> Optional[str]:
     """An age X25519 recipient: bech32 with HRP "age", a 32-byte key and a valid checksum (pyrage decodes it),
     so a hand-typed or truncated key is refused here, not discovered at the first restore."""
     if value.startswith("AGE-SECRET-KEY-"):
         return "is an age identity (the private key); give its public recipient (age1...) and keep the identity offline"
     try:
-        from pyrage import x25519  # noqa: F401  (in the project's venv: requirements-dev.txt, `make venv`)
+        from pyrage import x25519  # decodes bech32 and checks the sum (in the project's venv: `make venv`)
     except ImportError:
         return "cannot be checked: pyrage is not installed in this venv (`make venv` installs it)"
-    if not re.match(r"^age1[02-9ac-hj-np-z]{58}$", value) or not _age_checksum_ok(value):
+    try:
+        valid = bool(re.match(r"^age1[02-9ac-hj-np-z]{58}$", value)) and bool(x25519.Recipient.from_str(value))
+    except Exception:  # pyrage raises its own RecipientError; any failure means "not a recipient"
+        valid = False
+    if not valid:
         return (f"'{value}' is not an age recipient (age1 + 58 bech32 characters with a valid checksum): generate a "
                 "key pair with `age-keygen -o key.txt` and give the age1... it prints (docs/how-to/operations.md \"Backup keys\")")
     return None
-
-
-def _age_checksum_ok(value: str) -> bool:
-    from pyrage import x25519  # decodes bech32 and checks the sum
-
-    try:
-        x25519.Recipient.from_str(value)
-    except Exception:  # pyrage raises its own RecipientError; any failure means "not a recipient"
-        return False
-    return True
 
 
 def whole_seconds(value: str) -> Optional[str]:

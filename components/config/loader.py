@@ -5,8 +5,9 @@ logic on plain data, for tests that do not need a Pulumi runtime.
 """
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
-from typing import Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 import yaml
@@ -14,19 +15,17 @@ import yaml
 from . import constants as c
 from . import formats
 from .build_app import read_app_secrets
-from .build_backup import build_backup
+from .build_backup import backup_given, check_backup
 from .build_adopt import build_adopt
-from .build_cloudflare import build_edge
-from .build_github import build_source_control
-from .build_observability import build_observability
-from .build_release import build_release
-from .build_render import build_backend, build_frontend, build_images, build_render
+from .build_cloudflare import build_edge, check_observability
+from .build_github import check_source_control
+from .build_render import build_backend, build_frontend, build_images, check_release
 from .build_review import build_review
 from .build_supabase import build_database
 from .errors import ConfigError, Problems
 from . import schema
-from .fields import Text, attribute, build, get
-from .keys import KEYS
+from .fields import Text, attribute, build, get, model_of
+from .keys import BY_NAME, KEYS
 from .model import ApiEndpoints, StackConfig, Tiers
 from .reader import RawConfig, Reader, full_key
 from .stack_file import leaves
@@ -90,8 +89,9 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     api_host = f"{api_label}.{domain}" if api_label and domain else None
     app_host = f"{app_label}.{domain}" if app_label and domain else None
     for key, host in (("apiSubdomain", api_host), ("appSubdomain", app_host)):
-        if host is not None and len(host) > 253:
-            r.add(key, f"'{host}' is longer than 253 characters")
+        # A valid label under a valid domain can only make the name too long.
+        if host is not None and (message := formats.domain(host)):
+            r.add(key, message)
 
     raw_tiers = r.obj("tiers", True)
     # An absent or invalid switch (reported) reads as off.
@@ -100,25 +100,25 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
     _environment_rules(r, environment, tiers)
     review = build_review(r, environment, stack, tiers)
 
-    render = build_render(r, tiers)
+    render = _section(r, "render", tiers.backend or tiers.frontend)
     images = build_images(r, tiers, environment)
     app_secrets = read_app_secrets(r, tiers)
     backend = build_backend(r, tiers, environment, app_secrets)
-    release = build_release(r, tiers)
+    release = _section(r, "release", tiers.backend, check_release)
     frontend = build_frontend(r, tiers, app_secrets)
     database = build_database(r, tiers, app_host, backend)
     edge = build_edge(r, tiers, environment, domain, backend)
-    source_control = build_source_control(r, tiers, frontend)
-    observability = build_observability(r, tiers, edge)
-    backup = build_backup(r, tiers, environment, database)
+    source_control = _section(r, "sourceControl", tiers.source_control,
+                              partial(check_source_control, frontend=frontend))
+    observability = _section(r, "observability", tiers.observability, partial(check_observability, edge=edge))
+    backup = _section(r, "backup", backup_given(r),
+                      partial(check_backup, tiers=tiers, environment=environment, database=database))
     # Last: it checks entries against the resources the tiers above declare.
     # The backup job exists only with its database, Render workspace and Cloudflare zone (components/platform.py).
     backup_job = backup if database is not None and render is not None and edge is not None else None
     adopt = build_adopt(r, project=project, stack=stack, images=images, backend=backend, frontend=frontend,
                         database=database, observability=observability, backup=backup_job,
-                        render_on=render is not None,
-                        tier_keys={"backend": "backend", "frontend": "frontend", "database": "database",
-                                   "backup": "backup", "alerting": "observability"})
+                        render_on=render is not None)
 
     if problems:
         raise ConfigError(stack, problems)
@@ -128,6 +128,18 @@ def parse_config(raw: RawConfig, *, project: str, stack: str) -> StackConfig:
         frontend=frontend, database=database, edge=edge, source_control=source_control,
         observability=observability, backup=backup, release=release, adopt=adopt, review=review,
     )
+
+
+def _section(r: Reader, key: str, active: bool, rules: Optional[Callable[[Reader, Any, Any], None]] = None) -> Any:
+    """A section typed as the `@model` of its key's spec once a tier that reads it is on (else None), after
+    `rules` (build_*.py: the rules across its fields, given its parsed and its typed value)."""
+    raw = r.obj(key, active)
+    if not active:
+        return None
+    section = build(model_of(BY_NAME[key].spec), raw)
+    if rules is not None:
+        rules(r, raw, section)
+    return section
 
 
 def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
@@ -142,14 +154,10 @@ def _apis(r: Reader, environment: Optional[str]) -> ApiEndpoints:
               "public URLs; remove it")
     return ApiEndpoints(
         render_api_url=r.text("renderApiUrl", Text(check=check)),
-        render_max_rate_limit_wait_seconds=_seconds(r.text("renderMaxRateLimitWaitSeconds")),
+        render_max_rate_limit_wait_seconds=int(wait) if (wait := r.text("renderMaxRateLimitWaitSeconds")) else None,
         supabase_api_url=r.text("supabaseApiUrl", Text(check=check)),
         render_traffic_gateway_url=gateway,
     )
-
-
-def _seconds(value: Optional[str]) -> Optional[int]:
-    return int(value) if value is not None else None
 
 
 def _environment_rules(r: Reader, environment: Optional[str], tiers: Tiers) -> None:

@@ -11,7 +11,7 @@ from typing import Literal, Mapping, Optional
 import pulumi
 
 from . import schema
-from .fields import model
+from .fields import attribute, model
 
 ServiceType = Literal["web", "worker", "cron"]
 
@@ -37,9 +37,8 @@ class AppEnv:
 @model(schema.TIERS)
 class Tiers:
     def enabled(self) -> tuple[str, ...]:
-        """Names of the tiers switched on, in a fixed order (also a stack output)."""
-        order = ("images", "backend", "frontend", "database", "edge", "source_control", "observability")
-        return tuple(name for name in order if getattr(self, name))
+        """Names of the tiers switched on, in their declared order (also a stack output)."""
+        return tuple(name for name in map(attribute, schema.TIERS.names()) if getattr(self, name))
 
 
 @dataclass(frozen=True)
@@ -75,29 +74,19 @@ class Scaling:
         return self.max_instances > self.min_instances
 
 
-@dataclass(frozen=True)
+@model(schema.SERVICE)
 class BackendService:
-    name: str
-    type: ServiceType
-    plan: str
-    command: Optional[str]  # None: the image's CMD
-    schedule: Optional[str]  # cron only (UTC)
-    health_check_path: Optional[str]  # web only
-    scaling: Optional[Scaling]  # web and worker; None for cron
+    """`plan` and `health_check_path` are the service's own or else the backend's (web only: None otherwise);
+    `min_instances`/`max_instances` are its overrides as given, `scaling` what applies."""
+
+    scaling: Optional[Scaling] = None  # web and worker; None for cron
     env: AppEnv = field(default_factory=AppEnv)  # this service's own variables and secret files
 
 
-@dataclass(frozen=True)
+@model(schema.BACKEND)
 class BackendConfig:
-    plan: str
-    scaling: Scaling
-    health_check_path: str
-    port: int
-    api_service: str
-    services: tuple[BackendService, ...]
+    scaling: Optional[Scaling] = None  # from minInstances, maxInstances and the targets
     env: AppEnv = field(default_factory=AppEnv)  # every service's (the shared env group)
-    shutdown_delay_seconds: Optional[int] = None  # web services and workers; None: Render's default (not sent)
-    slowest_request_seconds: int = 30  # what the shutdown delay must cover
 
     def of_type(self, service_type: ServiceType) -> tuple[BackendService, ...]:
         return tuple(s for s in self.services if s.type == service_type)

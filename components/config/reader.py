@@ -6,12 +6,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
-import pulumi
-
 from .constants import NAMESPACE
 from .errors import Problems
 from .fields import Kind, ObjectSpec
-from .keys import BY_NAME, KEYS, RETIRED
+from .keys import BY_NAME, KEYS, RETIRED, SECRET_KEYS
 from .stack_file import leaves
 
 
@@ -80,7 +78,7 @@ class Reader:
                 where = " (a secure: value inside the object?)" if spec.type == "object" else ""
                 self.problems.add(key, f"is encrypted{where}, but it is not secret config: its values end up "
                                   "in resource names and stack outputs. Store it in plain text; secrets have "
-                                  f"their own keys ({', '.join(k.name for k in KEYS if k.secret)})")
+                                  f"their own keys ({', '.join(SECRET_KEYS)})")
 
         for path in sorted(self.raw.plaintext_secret_paths):
             if path.split(".", 1)[0] not in self.raw.secret_keys:
@@ -106,13 +104,6 @@ class Reader:
         if value is None or (value == "" and BY_NAME[name].default == ""):
             return None
         return kind.parse(value, full_key(name), self.problems, True)
-
-    def secret(self, name: str) -> Optional[pulumi.Output[str]]:
-        """A secret string key as a secret Output, None when empty. Never put in a message."""
-        value = self._value(name)
-        if not value:
-            return None
-        return pulumi.Output.secret(value)
 
     def has(self, name: str) -> bool:
         return bool(self._value(name))
