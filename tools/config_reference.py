@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from components.config.fields import MISSING, Field, Integer, ListOf, MapOf, Nested, Number, Text
+from components.config.declarative import MISSING, Field, Integer, ListOf, MapOf, Nested, Number, Text
 from components.config.keys import KEYS, ConfigKey
 from tools import REPO_ROOT
 

@@ -6,7 +6,7 @@ import re
 from typing import Any, Optional
 
 from .adoptable import DEPLOY, TIER_KEYS, adoptable_resources
-from .fields import suggest
+from .declarative import suggest
 from .model import AdoptEntry
 from .reader import Reader, full_key
 

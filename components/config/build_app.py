@@ -7,7 +7,7 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from . import constants as c
-from .fields import get
+from .declarative import get
 from .model import AppEnv, Tiers
 from .reader import Reader
 from .stack_file import leaves

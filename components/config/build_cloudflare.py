@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Optional
 
 from . import constants as c
-from .fields import build, get
+from .declarative import build, get
 from .model import BackendConfig, EdgeConfig, HealthCheck, ObservabilityConfig, Tiers
 from .reader import Reader
 

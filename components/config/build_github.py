@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .fields import get
+from .declarative import get
 from .model import FrontendConfig, SourceControlConfig
 from .reader import Reader
 

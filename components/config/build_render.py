@@ -8,7 +8,7 @@ from . import constants as c
 from . import formats
 from . import schema
 from .build_app import AppEnvRules
-from .fields import build, get
+from .declarative import build, get
 from .model import (AppEnv, BackendConfig, BackendService, FrontendConfig, ImageBuild, ImageSource, Registry,
                     ReleaseConfig, Scaling, Tiers)
 from .reader import Reader

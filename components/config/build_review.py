@@ -7,7 +7,7 @@ from typing import Any, Optional
 from components import naming
 
 from .constants import REVIEW
-from .fields import attribute, build, get
+from .declarative import attribute, build, get
 from .keys import BY_NAME
 from .model import ReviewConfig, Tiers
 from .reader import Reader, full_key, holds_values, json_or_text

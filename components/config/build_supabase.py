@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 from . import constants as c
-from .fields import build, get
+from .declarative import build, get
 from .model import AuthSettings, BackendConfig, DatabaseConfig, DatabaseRole, Tiers
 from .reader import Reader
 

@@ -11,7 +11,7 @@ from typing import Any, Optional
 from . import constants as c
 from . import formats as f
 from . import schema
-from .fields import MISSING, Kind, ListOf, ObjectSpec, Text
+from .declarative import MISSING, Kind, ListOf, ObjectSpec, Text
 
 
 @dataclass(frozen=True)

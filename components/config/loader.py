@@ -24,7 +24,7 @@ from .build_review import build_review
 from .build_supabase import build_database
 from .errors import ConfigError, Problems
 from . import schema
-from .fields import Text, attribute, build, get, model_of
+from .declarative import Text, attribute, build, get, model_of
 from .keys import BY_NAME, KEYS
 from .model import ApiEndpoints, StackConfig, Tiers
 from .reader import RawConfig, Reader, full_key

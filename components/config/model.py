@@ -11,7 +11,7 @@ from typing import Literal, Mapping, Optional
 import pulumi
 
 from . import schema
-from .fields import attribute, model
+from .declarative import attribute, model
 
 ServiceType = Literal["web", "worker", "cron"]
 

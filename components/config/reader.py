@@ -8,7 +8,7 @@ from typing import Any, Mapping, Optional
 
 from .constants import NAMESPACE
 from .errors import Problems
-from .fields import Kind, ObjectSpec
+from .declarative import Kind, ObjectSpec
 from .keys import BY_NAME, KEYS, RETIRED, SECRET_KEYS
 from .stack_file import leaves
 

@@ -9,7 +9,7 @@ from . import constants as c
 from . import formats as f
 from typing import Any, Callable
 
-from .fields import Field, Flag, Integer, ListOf, MapOf, Nested, Number, ObjectSpec, Text, defaults_of
+from .declarative import Field, Flag, Integer, ListOf, MapOf, Nested, Number, ObjectSpec, Text, defaults_of
 
 
 def _production(allowed: Callable[[Any], bool], message: str, doc: str) -> dict[str, Any]:

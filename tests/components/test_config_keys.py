@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from components.config import KEYS, NAMESPACE, field_paths
-from components.config.fields import MISSING
+from components.config.declarative import MISSING
 from stack_cases import ESC_SECRETS, STACKS
 from tests.components.platform_mocks import run_stack
 from tests.mock_harness import PROJECT_ROOT

@@ -7,7 +7,7 @@ import yaml
 
 from components.config import keys, schema
 from components.config.errors import Problems
-from components.config.fields import Field, Integer, ObjectSpec, build, model
+from components.config.declarative import Field, Integer, ObjectSpec, build, model
 from components.config.model import Hsts
 from tools import config_reference as reference
 
