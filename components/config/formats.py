@@ -6,7 +6,7 @@ import re
 from typing import Callable, Optional
 from urllib.parse import urlparse
 
-from dynamic_providers.core import postgres_values
+from dynamic_providers.core import formats as shared, postgres_values
 from dynamic_providers.supabase.project import ORG_SLUG as SUPABASE_ORG_SLUG
 
 _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -31,16 +31,12 @@ def _quoting(reason_of: Callable[[str], Optional[str]]) -> Callable[[str], Optio
 dns_label = _matching(_LABEL, "is not a subdomain label (lowercase letters, digits and '-', at most 63)")
 service_name = _matching(r"^[a-z][a-z0-9-]{0,28}[a-z0-9]$",
                          "must be 2-30 characters: lowercase letters, digits and '-', starting with a letter")
-pg_identifier = _matching(r"^[a-z_][a-z0-9_]{0,62}$",
-                          "is not a plain Postgres identifier (lowercase letters, digits, '_', at most 63)")
 github_login = _matching(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$",
                          "is not a GitHub user or organization name")
 github_repo = _matching(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,100}$", "is not a GitHub repository name")
-email = _matching(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$", "is not an email address")
 hex32 = _matching(r"^[0-9a-f]{32}$", "is not a Cloudflare zone id (32 lowercase hex characters)")
 render_owner = _matching(r"^(?:tea|usr)-[0-9a-z]{20}$",
                          "is not a Render workspace id (tea-… or usr-… followed by 20 characters)")
-supabase_ref = _matching(r"^[a-z]{20}$", "is not a Supabase project ref (20 lowercase letters)")
 supabase_org = _matching(SUPABASE_ORG_SLUG, "is not a Supabase organization slug (letters, digits, '_' and '-')")
 image_repository = _matching(r"^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$",
                              "is not an image repository path (e.g. acme-procurement/procurement-system)")
@@ -57,11 +53,6 @@ git_branch = _matching(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)(?!.*\.lock\Z)[A-Za-z0
                        "is not a git branch name")
 # Cloudflare health checks' expected_codes: a code or a class like 2xx.
 http_status_codes = _matching(r"^[1-5](?:[0-9]{2}|xx)$", "is not an HTTP status code or class (e.g. 200 or 2xx)")
-# POSIX's portable environment variable name (IEEE Std 1003.1, 8.1): what shells, Docker and every
-# language runtime read. Render's API documents no rule of its own and stores any string.
-env_var_name = _matching(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$",
-                         "is not an environment variable name (letters, digits and '_', not starting with a digit, at "
-                         "most 128)")
 # One file name in /etc/secrets (where Render mounts a secret file): no directories, no dot names.
 secret_file_name = _matching(r"^(?!\.{1,2}$)[A-Za-z0-9._-]{1,255}$",
                              "is not a secret file name (one file in /etc/secrets: letters, digits, '.', '_' and '-', "
@@ -132,16 +123,6 @@ def https_or_loopback_url(value: str) -> Optional[str]:
     return None if loopback else f"'{value}' must use https (http only to this machine: 127.0.0.1, localhost)"
 
 
-def cidr(value: str) -> Optional[str]:
-    try:
-        ipaddress.ip_network(value, strict=True)
-    except ValueError as exc:
-        return f"'{value}' is not a CIDR block ({exc})"
-    if "/" not in value:
-        return f"'{value}' needs a prefix length (e.g. {value}/32)"
-    return None
-
-
 def github_reviewer(value: str) -> Optional[str]:
     """`login` for a user, `org/team-slug` for a team."""
     if "/" in value:
@@ -205,6 +186,23 @@ def one_line(value: str) -> Optional[str]:
 
 pg_duration = _quoting(postgres_values.duration)
 pg_memory = _quoting(postgres_values.memory)
+
+# --- Checks the Supabase provider makes too (one rule each: dynamic_providers/core/formats.py) ---
+pg_identifier = _quoting(shared.pg_identifier)
+pg_extension = _quoting(shared.extension_name)
+supabase_ref = _quoting(shared.supabase_ref)
+email = _quoting(shared.email)
+cidr = _quoting(shared.cidr)
+public_cidr = _quoting(shared.public_cidr)
+ENV_VAR_NAME_MAX = 128  # ours: Render's API documents no limit and stores any string
+
+
+def env_var_name(value: str) -> Optional[str]:
+    """A POSIX name (the shared rule) of at most ENV_VAR_NAME_MAX characters."""
+    if shared.env_var_name(value) is None and len(value) <= ENV_VAR_NAME_MAX:
+        return None
+    return (f"'{value}' is not an environment variable name (letters, digits and '_', not starting with a digit, "
+            f"at most {ENV_VAR_NAME_MAX})")
 
 
 def digest_image_name(value: str) -> str:

@@ -165,7 +165,7 @@ DATABASE = ObjectSpec((
     Field("instanceSize", Text(choices=c.SUPABASE_INSTANCE_SIZES), "compute size", default="micro"),
     Field("postgres", Nested(POSTGRES), "Postgres settings", default=defaults_of(POSTGRES)),
     Field("pooler", Nested(POOLER), "connection pooler", default=defaults_of(POOLER)),
-    Field("networkRestrictions", ListOf(Text(check=f.cidr)), "CIDRs allowed to connect (empty: anywhere)",
+    Field("networkRestrictions", ListOf(Text(check=f.public_cidr)), "CIDRs allowed to connect (empty: anywhere)",
           default=()),
     Field("enforceSsl", Flag(), "reject non-TLS database connections", default=True,
           **_production(bool, "must be true in production", "true")),
@@ -175,7 +175,7 @@ DATABASE = ObjectSpec((
           "Render secret file database-ca.crt); absent: sslmode=require (encrypted, server not verified)"),
     Field("auth", Nested(AUTH), "Supabase Auth settings", default=defaults_of(AUTH)),
     Field("roles", ListOf(Nested(ROLE)), "least-privilege login role per backend service", default=()),
-    Field("extensions", ListOf(Text(check=f.pg_identifier)), "Postgres extensions to enable", default=()),
+    Field("extensions", ListOf(Text(check=f.pg_extension)), "Postgres extensions to enable", default=()),
     Field("deletionProtection", Flag(), "protect the project from delete/replace", default=True,
           **_production(bool, "must be true in production (the database holds every purchase order; deleting or "
                         "replacing it must need an explicit unprotect first)", "true")),

@@ -7,11 +7,11 @@ knowing" (Branch).
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
 
+from ..core import formats
 from ..core.errors import ValidationError
 from ..core.fields import Field, contains_unknown, no_live_setting, warn_on_removal
 from ..core.provider import ADOPT, AdoptionRequiredError
@@ -26,7 +26,6 @@ INSTANCE_SIZES = (
     "16xlarge", "24xlarge", "24xlarge_optimized_memory", "24xlarge_optimized_cpu", "24xlarge_high_memory",
     "48xlarge", "48xlarge_optimized_memory", "48xlarge_optimized_cpu", "48xlarge_high_memory",
 )
-PROJECT_REF = re.compile(r"^[a-z]{20}$")  # the spec's pattern of the path parameter ``ref``
 # BranchResponse.status: ready once migrations passed (and functions, if any, deployed); these two never move on.
 READY_STATUSES = frozenset({"MIGRATIONS_PASSED", "FUNCTIONS_DEPLOYED"})
 FAILED_HINTS = {
@@ -71,9 +70,9 @@ class BranchProvider(SupabaseProvider):
     def validate(self, inputs: dict[str, Any]) -> list[CheckFailure]:
         failures = []
         parent = inputs.get("parent_project_ref")
-        if isinstance(parent, str) and not contains_unknown(parent) and not PROJECT_REF.match(parent):
-            failures.append(CheckFailure("parent_project_ref",
-                                         "'parent_project_ref' must be a project ref: 20 lowercase letters"))
+        reason = formats.supabase_ref(parent) if isinstance(parent, str) and not contains_unknown(parent) else None
+        if reason:
+            failures.append(CheckFailure("parent_project_ref", f"'parent_project_ref' {reason}"))
         name = inputs.get("name")
         if isinstance(name, str) and not contains_unknown(name) and not name.strip():
             failures.append(CheckFailure("name", "'name' must not be empty"))

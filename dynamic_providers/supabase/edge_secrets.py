@@ -7,20 +7,21 @@ are left alone. Names removed from the program are deleted on the next ``up``.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Mapping
 
 from pulumi.dynamic import CheckFailure
 
+from ..core import formats
 from ..core.fields import Field, contains_unknown
 from ..core.transport import Transport
 from .base import WAIT_FIELDS, SupabaseProvider, wait_for_project_ready, wait_settings
 from .hashing import edge_secret_digest
 from .settings import DRIFTED_SECRET, ref_of
 
+# CreateSecretBody (/work/shared/specs/supabase/openapi.json): name at most 256 and not SUPABASE_..., value at most
+# 24576. Names are read as environment variables by the functions (Deno.env), hence the shared POSIX rule.
 MAX_NAME = 256
 MAX_VALUE = 24576
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class EdgeFunctionSecretsProvider(SupabaseProvider):
@@ -42,7 +43,7 @@ class EdgeFunctionSecretsProvider(SupabaseProvider):
             if name.upper().startswith("SUPABASE_"):
                 failures.append(CheckFailure("secrets", f"secret name {name!r}: names starting with SUPABASE_ "
                                                         "are reserved by the platform"))
-            elif len(name) > MAX_NAME or not _NAME.match(name):
+            elif len(name) > MAX_NAME or formats.env_var_name(name):
                 failures.append(CheckFailure("secrets", f"secret name {name!r} must be a letter or _ followed "
                                                         f"by letters, digits or _ (at most {MAX_NAME})"))
             if not isinstance(value, str):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Optional
 
-from ..core import postgres_values as pg
+from ..core import formats, postgres_values as pg
 
 # A check returns None when the string is fine, else the reason (the config's checks have the same shape).
 Check = Callable[[str], Optional[str]]
@@ -15,11 +15,6 @@ Check = Callable[[str], Optional[str]]
 
 def _no_comma(value: str) -> Optional[str]:
     return "must be a non-empty string without commas" if not value or "," in value else None
-
-
-def _email(value: str) -> Optional[str]:
-    at = value.split("@")
-    return None if len(at) == 2 and all(at) and not any(c.isspace() for c in value) else "is not an email address"
 
 
 @dataclass(frozen=True)
@@ -119,7 +114,7 @@ REDIRECT_URLS_KEY = "uri_allow_list"
 
 # ``smtp`` object keys -> API key. ``port`` is an int for us and a string for the API.
 SMTP_FIELDS: dict[str, tuple[str, FieldSpec]] = {
-    "admin_email": ("smtp_admin_email", FieldSpec("str", check=_email)),
+    "admin_email": ("smtp_admin_email", FieldSpec("str", check=formats.email)),
     "host": ("smtp_host", FieldSpec("str")),
     "port": ("smtp_port", FieldSpec("int", 1, 65535)),
     "user": ("smtp_user", FieldSpec("str")),

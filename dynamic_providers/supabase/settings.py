@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Mapping, Optional
 
 from pulumi.dynamic import CheckFailure
 
+from ..core import formats
 from ..core.errors import ValidationError
 from ..core.fields import Field, contains_unknown, to_prior, warn_on_removal
 from ..core.transport import Transport
@@ -204,26 +205,14 @@ class PoolerConfigProvider(SettingsProvider):
 # ================================================================ NetworkRestrictions
 def canonical_cidr(text: str, version: int) -> str:
     """Canonical text of a CIDR (compressed IPv6, explicit prefix); ValueError with the reason."""
-    try:
-        network = ipaddress.ip_network(text.strip(), strict=True)
-    except ValueError as exc:
-        raise ValueError(f"{text!r} is not a valid network address with prefix ({exc})") from None
+    reason = formats.public_cidr(text)  # the config's rule for database.networkRestrictions
+    if reason:
+        raise ValueError(f"{text!r} {reason}")
+    network = ipaddress.ip_network(text)
     if network.version != version:
         raise ValueError(f"{text!r} is an IPv{network.version} network; list it under "
                          f"{'db_allowed_cidrs' if network.version == 4 else 'db_allowed_cidrs_v6'}")
-    if network.prefixlen and any(network.subnet_of(block) for block in _NON_PUBLIC[version]):
-        raise ValueError(f"{text!r} is a private/loopback/link-local network; restrictions apply to the "
-                         f"public addresses clients connect from")
     return str(network)
-
-
-# Client addresses the database can never see (the Terraform provider rejects them too). Explicit
-# ranges rather than ``ipaddress.is_private``, which also counts the documentation ranges.
-_NON_PUBLIC = {
-    4: [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
-                                          "169.254.0.0/16", "100.64.0.0/10", "224.0.0.0/4")],
-    6: [ipaddress.ip_network(n) for n in ("fc00::/7", "fe80::/10", "::1/128", "ff00::/8")],
-}
 
 
 class NetworkRestrictionsProvider(SettingsProvider):

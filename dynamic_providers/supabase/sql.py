@@ -15,11 +15,10 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Optional
 
+from ..core import formats
+
 MAX_IDENTIFIER_BYTES = 63  # NAMEDATALEN - 1: Postgres silently truncates longer names
 
-# Role names we manage: lower-case, unquoted-safe. Anything else is refused so that generated SQL
-# (including the DO block used for database grants) never depends on exotic identifiers.
-ROLE_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 # Platform roles Supabase itself owns: managing them from here would break the project.
 RESERVED_ROLES = frozenset({
@@ -56,9 +55,6 @@ _EXTRA_PRIVILEGES = {"table": ("MAINTAIN",), "all_tables": ("MAINTAIN",)}
 # What GRANT ... ON ALL TABLES IN SCHEMA covers: tables, views, materialized views, foreign and
 # partitioned tables (Postgres' objectsInSchemaToOids for OBJECT_TABLE).
 _ALL_TABLES_RELKINDS_SQL = "('r', 'v', 'm', 'p', 'f')"
-
-EXTENSION_NAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_\-]{0,62}$")
-
 
 class SqlInputError(ValueError):
     """A value cannot be turned into safe SQL (bad identifier, unknown privilege ...)."""
@@ -123,8 +119,13 @@ def validate_role_password(password: Any) -> Optional[str]:
 
 
 def validate_role_name(name: Any) -> Optional[str]:
-    if not isinstance(name, str) or not ROLE_NAME_RE.match(name):
-        return "must match ^[a-z_][a-z0-9_]{0,62}$"
+    # Role names we manage are plain identifiers (the config's rule), so that generated SQL (including the DO
+    # block used for database grants) never depends on exotic identifiers.
+    if not isinstance(name, str):
+        return "must be a string"
+    reason = formats.pg_identifier(name)
+    if reason:
+        return reason
     if name in RESERVED_ROLES or name.startswith(RESERVED_ROLE_PREFIXES):
         return f"'{name}' is a Postgres/Supabase platform role and cannot be managed here"
     return None
@@ -571,9 +572,7 @@ def fold_schema_wide(raw: set[Grant], defaults: set[tuple[str, str, str]], count
 # --- extensions ---------------------------------------------------------------------------------
 
 def validate_extension_name(name: Any) -> Optional[str]:
-    if not isinstance(name, str) or not EXTENSION_NAME_RE.match(name):
-        return "must be an extension name like 'pgcrypto' or 'uuid-ossp'"
-    return None
+    return formats.extension_name(name) if isinstance(name, str) else "must be a string"
 
 
 def create_extension_sql(name: str, schema: str, version: Optional[str]) -> list[str]:
