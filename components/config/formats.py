@@ -14,9 +14,10 @@ _DIGEST_REF = re.compile(r"^(?P<name>[a-z0-9.:-]+/[a-z0-9._/-]+)@sha256:[0-9a-f]
 
 
 def _matching(pattern: "str | re.Pattern[str]", what: str) -> Callable[[str], Optional[str]]:
-    """A check: None when the whole value matches `pattern` (anchored ^...$), else "'<value>' <what>"."""
+    """A check: None when the whole value matches `pattern`, else "'<value>' <what>" (fullmatch: a `$` alone would
+    let a value ending in a newline through)."""
     compiled = re.compile(pattern)
-    return _quoting(lambda value: None if compiled.match(value) else what)
+    return _quoting(lambda value: None if compiled.fullmatch(value) else what)
 
 
 def _quoting(reason_of: Callable[[str], Optional[str]]) -> Callable[[str], Optional[str]]:
@@ -47,9 +48,8 @@ digest_reference = _matching(_DIGEST_REF, "is not an image pinned by digest (<re
 stack_reference = _matching(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$",
                             "is not a fully qualified stack name (<organization>/<project>/<stack>)")
 file_extension = _matching(r"^[a-z0-9]{1,10}$", "is not a file extension (lowercase, without the dot)")
-# `\Z` where `$` would let a value end in a newline through (it matches before one).
-url_path = _matching(r"^/[^\s?#]*\Z", "is not a URL path (it must start with '/', without spaces, query or fragment)")
-git_branch = _matching(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)(?!.*\.lock\Z)[A-Za-z0-9._/-]+(?<![./])$",
+url_path = _matching(r"^/[^\s?#]*$", "is not a URL path (it must start with '/', without spaces, query or fragment)")
+git_branch = _matching(r"^(?!/)(?!.*//)(?!.*\.\.)(?!.*@\{)(?!.*\.lock$)[A-Za-z0-9._/-]+(?<![./])$",
                        "is not a git branch name")
 # Cloudflare health checks' expected_codes: a code or a class like 2xx.
 http_status_codes = _matching(r"^[1-5](?:[0-9]{2}|xx)$", "is not an HTTP status code or class (e.g. 200 or 2xx)")
