@@ -7,10 +7,9 @@ from typing import Any, Mapping, Optional
 import pulumi
 
 from . import constants as c
-from .declarative import get
+from .declarative import get, leaves
 from .model import AppEnv, Tiers
 from .reader import Reader
-from .stack_file import leaves
 
 
 def read_app_secrets(r: Reader, tiers: Tiers) -> dict[str, Any]:

@@ -288,6 +288,18 @@ def defaults_of(spec: ObjectSpec) -> dict[str, Any]:
     return {f.name: (None if f.default is MISSING else f.default) for f in spec.fields}
 
 
+def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """(path, value) of every leaf (`procurement:backend.services[0].minInstances`); a `secure:` object is one leaf."""
+    if isinstance(value, dict) and set(value) != {"secure"}:
+        for key, item in value.items():
+            yield from leaves(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from leaves(item, f"{path}[{index}]")
+    else:
+        yield path, value
+
+
 def get(mapping: Optional[Mapping[str, Any]], name: str) -> Any:
     """Field of a parsed object, tolerating an object that was itself invalid (None)."""
     return None if mapping is None else mapping.get(name)

@@ -24,11 +24,10 @@ from .build_review import build_review
 from .build_supabase import build_database
 from .errors import ConfigError, Problems
 from . import schema
-from .declarative import Text, attribute, build, get, model_of
+from .declarative import Text, attribute, build, get, leaves, model_of
 from .keys import BY_NAME, KEYS
 from .model import ApiEndpoints, StackConfig, Tiers
 from .reader import RawConfig, Reader, full_key
-from .stack_file import leaves
 
 
 def read_runtime_config() -> RawConfig:

@@ -8,9 +8,8 @@ from typing import Any, Mapping, Optional
 
 from .constants import NAMESPACE
 from .errors import Problems
-from .declarative import Kind, ObjectSpec
+from .declarative import Kind, ObjectSpec, leaves
 from .keys import BY_NAME, KEYS, RETIRED, SECRET_KEYS
-from .stack_file import leaves
 
 
 def full_key(path: str) -> str:

@@ -6,21 +6,11 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import yaml
 
-
-def leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """(path, value) of every leaf (`procurement:backend.services[0].minInstances`); a `secure:` object is one leaf."""
-    if isinstance(value, dict) and set(value) != {"secure"}:
-        for key, item in value.items():
-            yield from leaves(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from leaves(item, f"{path}[{index}]")
-    else:
-        yield path, value
+from .declarative import leaves
 
 
 def yaml_problem(path: Path, error: yaml.YAMLError) -> str:

@@ -1,4 +1,6 @@
 """The stack-file check names the key of a NaN/infinity that the Pulumi CLI would refuse keylessly."""
+import subprocess
+import sys
 from pathlib import Path
 
 from components.config import stack_file
@@ -38,3 +40,15 @@ def test_a_yaml_mistake_is_named_at_the_line_the_parser_stopped(tmp_path: Path):
     bad.write_text("".join(lines))
     [line] = stack_file.problems(bad)
     assert line.startswith(f"{bad}:{number}:") and "check the indentation" in line, line
+
+
+def test_run_as_the_scripts_run_it_prints_only_the_problem(tmp_path: Path):
+    # local-stack.sh and the pull-request workflow run `python -m components.config.stack_file`: nothing but the
+    # one line may reach the user (a module the package imports first would add runpy's RuntimeWarning).
+    bad = tmp_path / "Pulumi.x.yaml"
+    bad.write_text("config: [unclosed\n")
+    done = subprocess.run([sys.executable, "-m", "components.config.stack_file", str(bad)], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith("error: ") and "cannot be read as YAML" in line, done.stderr
