@@ -6,7 +6,6 @@ values in every stack. The repositories are imported, never created or deleted; 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
@@ -15,6 +14,7 @@ import pulumi_github as github
 
 from components import naming
 from components.config import Repository, SourceControlConfig
+from dynamic_providers.core import formats
 
 # The stack kinds that have a GitHub environment of their own (issue 8).
 ENVIRONMENTS = ("staging", "production")
@@ -54,9 +54,8 @@ def environments_of(role: str) -> list[str]:
     return [name for name, guard in ENVIRONMENT_GUARDS.items() if guard.role in (None, role)]
 
 
-# Actions secret/variable names: letters, digits, underscores, not starting with a digit, and
-# not in GitHub's reserved GITHUB_ prefix.
-_VALUE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Actions secret/variable names: a variable name's characters (the shared rule), not in GitHub's reserved GITHUB_
+# prefix.
 
 ValuesByRole = Mapping[str, Mapping[str, pulumi.Input[str]]]
 
@@ -300,7 +299,7 @@ def _validate(args: SourceControlArgs) -> None:
                 raise ValueError(f"source control: {scope} name repository role '{role}', but sourceControl."
                                  f"repositories has only {', '.join(sorted(roles))}")
             for key in values:
-                if not _VALUE_NAME.match(key) or key.upper().startswith("GITHUB_"):
+                if formats.env_var_name(key) or key.upper().startswith("GITHUB_"):
                     raise ValueError(f"source control: {scope}['{role}'] has the name '{key}'; GitHub allows "
                                      "letters, digits and '_', not starting with a digit or GITHUB_")
     for kind in ("secrets", "variables"):
