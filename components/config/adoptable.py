@@ -5,24 +5,28 @@ from __future__ import annotations
 
 from typing import Optional
 
+from dynamic_providers.core.resource import type_token
+from dynamic_providers.render import deploys, domains, env_groups, log_streams, metrics_streams, notifications
+from dynamic_providers.render import registry, service_env, services
+from dynamic_providers.supabase import resources as supabase
+
 from .build_backup import BACKUP_ROLE
 from .model import BackendConfig, BackupConfig, DatabaseConfig, FrontendConfig, ImageSource, ObservabilityConfig
 
-_RENDER = "pulumi-python:dynamic/render:"
-_SUPABASE = "pulumi-python:dynamic/supabase:"
-SERVICE = _RENDER + "Service"
-ENV_VARS = _RENDER + "EnvVars"
-DEPLOY = _RENDER + "Deploy"
-ENV_GROUP = _RENDER + "EnvGroup"
-ENV_GROUP_LINK = _RENDER + "EnvGroupLink"
-CUSTOM_DOMAIN = _RENDER + "CustomDomain"
-REGISTRY_CREDENTIAL = _RENDER + "RegistryCredential"
-LOG_STREAM = _RENDER + "LogStream"
-NOTIFICATION_OVERRIDE = _RENDER + "NotificationOverride"
-NOTIFICATION_SETTINGS = _RENDER + "NotificationSettings"
-METRICS_STREAM = _RENDER + "MetricsStream"
-PROJECT = _SUPABASE + "Project"
-SQL_ROLE = _SUPABASE + "SqlRole"
+# The type tokens, as the resource classes declare them.
+SERVICE = type_token(services.Service)
+ENV_VARS = type_token(service_env.EnvVars)
+DEPLOY = type_token(deploys.Deploy)
+ENV_GROUP = type_token(env_groups.EnvGroup)
+ENV_GROUP_LINK = type_token(env_groups.EnvGroupLink)
+CUSTOM_DOMAIN = type_token(domains.CustomDomain)
+REGISTRY_CREDENTIAL = type_token(registry.RegistryCredential)
+LOG_STREAM = type_token(log_streams.LogStream)
+NOTIFICATION_OVERRIDE = type_token(notifications.NotificationOverride)
+NOTIFICATION_SETTINGS = type_token(notifications.NotificationSettings)
+METRICS_STREAM = type_token(metrics_streams.MetricsStream)
+PROJECT = type_token(supabase.Project)
+SQL_ROLE = type_token(supabase.SqlRole)
 # Every adoptable resource type: ops/recovery/state.py turns a pending create of one into a `procurement:adopt` entry.
 TYPES = frozenset({SERVICE, ENV_VARS, DEPLOY, ENV_GROUP, ENV_GROUP_LINK, CUSTOM_DOMAIN, REGISTRY_CREDENTIAL,
                    LOG_STREAM, NOTIFICATION_OVERRIDE, NOTIFICATION_SETTINGS, METRICS_STREAM, PROJECT, SQL_ROLE})

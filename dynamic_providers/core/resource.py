@@ -20,6 +20,11 @@ from pulumi.dynamic import Resource
 from .provider import REVISION, DeclarativeProvider
 
 
+def type_token(resource: type) -> str:
+    """``pulumi-python:dynamic/<module>:<Name>``: how the engine and the state name a dynamic resource class."""
+    return f"pulumi-python:{resource._resource_type_name}"  # type: ignore[attr-defined]
+
+
 def secret_entries(value: Any) -> Any:
     """A map with every value secret and its keys plain (an opaque Output: secret as a whole)."""
     if isinstance(value, Mapping):
