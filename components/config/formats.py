@@ -66,7 +66,7 @@ def domain(value: str) -> Optional[str]:
     if len(value) > 253:
         return f"'{value}' is longer than 253 characters"
     labels = value.split(".")
-    if len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or not all(_LABEL.fullmatch(label) for label in labels):
         return f"'{value}' is not a domain name (like acme-procurement.com)"
     if labels[-1].isdigit():
         return f"'{value}' is an IP address, not a domain name"
@@ -127,7 +127,7 @@ def github_reviewer(value: str) -> Optional[str]:
     """`login` for a user, `org/team-slug` for a team."""
     if "/" in value:
         org, _, team = value.partition("/")
-        if github_login(org) is None and re.match(r"^[a-z0-9][a-z0-9_-]{0,99}$", team):
+        if github_login(org) is None and re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,99}", team):
             return None
         return f"'{value}' is not a GitHub team (org/team-slug)"
     return github_login(value)
@@ -164,7 +164,7 @@ def age_recipient(value: str) -> Optional[str]:
     except ImportError:
         return "cannot be checked: pyrage is not installed in this venv (`make venv` installs it)"
     try:
-        valid = bool(re.match(r"^age1[02-9ac-hj-np-z]{58}$", value)) and bool(x25519.Recipient.from_str(value))
+        valid = bool(re.fullmatch(r"age1[02-9ac-hj-np-z]{58}", value)) and bool(x25519.Recipient.from_str(value))
     except Exception:  # pyrage raises its own RecipientError; any failure means "not a recipient"
         valid = False
     if not valid:
@@ -207,12 +207,12 @@ def env_var_name(value: str) -> Optional[str]:
 
 def digest_image_name(value: str) -> str:
     """`ghcr.io/acme/app` from `ghcr.io/acme/app@sha256:…` (value already checked)."""
-    match = _DIGEST_REF.match(value)
+    match = _DIGEST_REF.fullmatch(value)
     return match.group("name") if match else ""
 
 
 def host_port(value: str) -> Optional[str]:
-    if not re.match(r"^[A-Za-z0-9.-]+:[0-9]{1,5}$", value) or not 0 < int(value.rsplit(":", 1)[1]) < 65536:
+    if not re.fullmatch(r"[A-Za-z0-9.-]+:[0-9]{1,5}", value) or not 0 < int(value.rsplit(":", 1)[1]) < 65536:
         return f"'{value}' is not host:port"
     return None
 

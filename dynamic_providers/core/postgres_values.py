@@ -16,12 +16,12 @@ SIGNED_MEMORY = re.compile(r"^-?[0-9]+(?:\.[0-9]+)? *(?:B|kB|MB|GB|TB)?$")
 
 
 def duration(value: str) -> Optional[str]:
-    return None if DURATION.match(value) else "is not a Postgres duration (e.g. 30s, 500ms, 5min)"
+    return None if DURATION.fullmatch(value) else "is not a Postgres duration (e.g. 30s, 500ms, 5min)"
 
 
 def memory(value: str) -> Optional[str]:
-    return None if MEMORY.match(value) else "is not a Postgres memory size (e.g. 8MB, 64kB, 1.5GB)"
+    return None if MEMORY.fullmatch(value) else "is not a Postgres memory size (e.g. 8MB, 64kB, 1.5GB)"
 
 
 def signed_memory(value: str) -> Optional[str]:
-    return None if SIGNED_MEMORY.match(value) else "is not a Postgres memory size or -1 (e.g. 8MB, 64kB, -1)"
+    return None if SIGNED_MEMORY.fullmatch(value) else "is not a Postgres memory size or -1 (e.g. 8MB, 64kB, -1)"

@@ -43,6 +43,22 @@ def test_format(check, good, bad):
         assert value in message or not value.strip(), message  # the message quotes the offending value
 
 
+# The checks that match a pattern match the whole value: `$` alone also matches before a final newline.
+PATTERN_CHECKS = [(f.domain, "procurement.test"), (f.dns_label, "api"), (f.url_path, "/health"),
+                  (f.cidr, "203.0.113.0/24"), (f.digest_reference, "ghcr.io/acme/app@sha256:" + "0" * 64),
+                  (f.stack_reference, "acme/procurement/staging"), (f.github_reviewer, "acme/platform-leads"),
+                  (f.render_owner, "tea-cs1ql6bqf0us73d1k2g0"), (f.hex32, "9f3b2c1d4e5a6b7c8d9e0f1a2b3c4d5e"),
+                  (f.pg_identifier, "procurement_api"), (f.pg_duration, "30s"), (f.pg_memory, "8MB"),
+                  (f.email, "oncall@acme-procurement.com"), (f.registry_host, "ghcr.io"),
+                  (f.host_port, "logs.example.net:6514"), (f.git_branch, "main"), (f.http_status_codes, "2xx")]
+
+
+@pytest.mark.parametrize("check,good", PATTERN_CHECKS, ids=[c.__name__ for c, _ in PATTERN_CHECKS])
+def test_a_value_ending_in_a_newline_is_refused(check, good):
+    assert check(good) is None
+    assert check(good + "\n"), (check.__name__, good)
+
+
 def test_https_is_required_where_tokens_leave_the_machine():
     assert f.https_url("https://api.render.com/v1") is None
     assert "https" in f.https_url("http://api.render.com/v1")

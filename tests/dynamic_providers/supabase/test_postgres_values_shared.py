@@ -13,9 +13,9 @@ REF = "abcdefghijklmnopqrst"
 # Postgres "Numeric with Unit" (units case-sensitive, a space and a fraction allowed) for sizes; the Supabase
 # Management API's own pattern (no space) for durations.
 MEMORY = {"8MB": True, "64kB": True, "1024": True, "256 MB": True, "1.5GB": True, "100B": True, "1TB": True,
-          "8mb": False, "8KB": False, "MB": False, "-1": False, "8 XB": False, "": False}
+          "8mb": False, "8KB": False, "MB": False, "-1": False, "8 XB": False, "8MB\n": False, "": False}
 DURATION = {"30s": True, "500ms": True, "5min": True, "1000": True, "1.5h": True, "250us": True,
-            "30 s": False, "5m": False, "thirty": False, "": False}
+            "30 s": False, "5m": False, "thirty": False, "30s\n": False, "": False}
 CASES = [("workMem", "work_mem", value, ok) for value, ok in MEMORY.items()] + \
         [("statementTimeout", "statement_timeout", value, ok) for value, ok in DURATION.items()]
 
